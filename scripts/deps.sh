@@ -1,0 +1,31 @@
+#!/bin/sh
+# deps.sh - install the Debian packages kvmlab needs, if any are missing.
+#
+# As root it runs apt-get itself (non-interactively, as CI needs); otherwise
+# it prints the exact command to run.  The list is the whole dependency set:
+#   build-essential  gcc, make
+#   nasm             assembles the guest payloads
+#   libcapstone-dev  disassembly of guest instructions
+#   python3-pytest   the test driver (Debian's, not PyPI's)
+#   lcov             make coverage
+#   linux-libc-dev   <linux/kvm.h>
+set -eu
+
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "kvmlab: missing Debian packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "kvmlab: run as root:  apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q </dev/null
+apt-get install -y -q --no-install-recommends $missing </dev/null

@@ -1,0 +1,79 @@
+/*
+ * pio.c - port I/O exits (KVM_EXIT_IO) and the port bus.
+ *
+ * in/out are privileged-by-IOPL and always intercepted when the VMM asks
+ * (VMX: unconditional I/O exiting; SVM: the IOPM).  KVM hands user space
+ * the port, width, direction and, for string I/O (rep outsb...), `count`
+ * elements laid out in the kvm_run page at data_offset (api.rst 5, KVM_EXIT_IO).
+ */
+#include <string.h>
+
+#include "kvmlab.h"
+
+int pio_register(struct pio_bus *b, const struct pio_range *r, char *err, size_t errlen)
+{
+	if (r->count == 0 || !r->handler || !r->name) {
+		snprintf(err, errlen, "pio_register: empty range or missing handler");
+		return -1;
+	}
+	if ((uint32_t)r->first + r->count > 0x10000) {
+		snprintf(err, errlen, "pio_register %s: ports 0x%x+%u wrap past 0xFFFF", r->name, r->first, r->count);
+		return -1;
+	}
+	for (int i = 0; i < b->n; i++) {
+		const struct pio_range *o = &b->range[i];
+		if (r->first < o->first + o->count && o->first < r->first + r->count) {
+			snprintf(err, errlen, "pio_register %s: ports 0x%x-0x%x overlap %s", r->name,
+				 r->first, r->first + r->count - 1, o->name);
+			return -1;
+		}
+	}
+	if (b->n >= PIO_RANGES_MAX) {
+		snprintf(err, errlen, "pio_register %s: port bus full", r->name);
+		return -1;
+	}
+	b->range[b->n++] = *r;
+	return 0;
+}
+
+const struct pio_range *pio_find(const struct pio_bus *b, uint16_t port)
+{
+	for (int i = 0; i < b->n; i++)
+		if (port >= b->range[i].first && port - b->range[i].first < b->range[i].count)
+			return &b->range[i];
+	return NULL;
+}
+
+enum action trap_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct io_req io = {
+		.port = run->io.port,
+		.size = run->io.size,
+		.out = run->io.direction == KVM_EXIT_IO_OUT,
+		.count = run->io.count,
+	};
+	uint64_t bytes = (uint64_t)io.size * io.count;
+
+	/* KVM fills these, but the data must lie inside the page we mapped. */
+	if ((io.size != 1 && io.size != 2 && io.size != 4) || io.count == 0 ||
+	    run->io.data_offset > (uint64_t)v->run_size || bytes > v->run_size - run->io.data_offset)
+		return vcpu_end(v, END_HOST_ERROR, "KVM_EXIT_IO with impossible size %u count %u offset 0x%llx",
+				io.size, io.count, (unsigned long long)run->io.data_offset);
+	io.data = (uint8_t *)run + run->io.data_offset;
+
+	const struct pio_range *r = pio_find(&v->vm->pio, io.port);
+	struct counters *c = &v->ctr;
+	int fresh = counters_access(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
+				    io.port, io.size, io.out, r != NULL, io.count);
+	if (r)
+		return r->handler(v, &io, r->opaque);
+
+	/* Unclaimed port: writes go nowhere, reads float high, as on an ISA bus. */
+	if (fresh)
+		warnx_("unclaimed %s port 0x%x (%u byte%s): %s", io.out ? "OUT to" : "IN from",
+		       io.port, io.size, io.size > 1 ? "s" : "", io.out ? "ignored" : "returns all ones");
+	if (!io.out)
+		memset(io.data, 0xFF, bytes);
+	return ACT_CONTINUE;
+}

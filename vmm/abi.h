@@ -1,0 +1,92 @@
+/*
+ * abi.h - the guest ABI: what a payload may rely on and what kvmlab checks.
+ *
+ * This is the C side of docs/guest-abi.md; payloads/lib/kvmlab.inc is the
+ * nasm side.  Change all three together and bump KVMLAB_ABI_VERSION.
+ */
+#ifndef KVMLAB_ABI_H
+#define KVMLAB_ABI_H
+
+#include <stdint.h>
+
+#define KVMLAB_ABI_VERSION      1
+
+/* ---- Payload header: the first 64 bytes of every payload file. ---- */
+#define KVMLAB_MAGIC            0x4C4D564BU   /* "KVML" read as a little-endian u32 */
+#define KVMLAB_HDR_SIZE         64
+#define KVMLAB_NAME_MAX         32            /* name field, NUL padded */
+#define KVMLAB_DESC_MAX         160           /* longest description: text bytes, then a NUL */
+
+enum payload_mode {
+	MODE_REAL = 1,          /* 16-bit real mode, as a vCPU is after reset */
+	MODE_PROT = 2,          /* 32-bit protected mode, flat segments, no paging */
+	MODE_LONG = 3,          /* 64-bit long mode, identity-mapped 4 GiB */
+};
+
+struct payload_hdr {
+	uint32_t magic;         /* KVMLAB_MAGIC */
+	uint16_t abi_version;   /* KVMLAB_ABI_VERSION */
+	uint16_t hdr_size;      /* KVMLAB_HDR_SIZE */
+	uint8_t  mode;          /* enum payload_mode */
+	uint8_t  reserved0[3];  /* must be zero */
+	uint32_t flags;         /* no flags defined in ABI 1: must be zero */
+	uint32_t load_addr;     /* GPA where the whole file (header included) is loaded */
+	uint32_t entry;         /* entry point, as an offset from load_addr */
+	uint32_t min_mem_kib;   /* smallest guest RAM the payload runs in */
+	uint32_t desc_offset;   /* file offset of a NUL-terminated one-line description, 0 = none */
+	char     name[KVMLAB_NAME_MAX];
+} __attribute__((packed));
+_Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 bytes");
+
+/* ---- Guest physical memory map (docs/guest-abi.md, "Memory map"). ---- */
+#define GPA_GDT                 0x1000ULL     /* GDT built by kvmlab (protected, long) */
+#define SEL_CODE32              0x08          /* GDT selectors: flat 32-bit code */
+#define SEL_DATA                0x10          /* flat data, all data segments and SS */
+#define SEL_CODE64              0x18          /* 64-bit code (L=1) */
+#define GPA_IDT                 0x2000ULL     /* reserved for a guest IDT */
+#define GPA_PML4                0x3000ULL     /* long mode: PML4, then PDPT, then 4 PDs */
+#define GPA_PDPT                0x4000ULL
+#define GPA_PD                  0x5000ULL     /* 4 pages: 4 x 512 x 2 MiB = 4 GiB */
+#define GPA_VMM_END             0x9000ULL     /* end of kvmlab's structures */
+#define GPA_STACK_TOP           0x10000ULL    /* protected/long: initial ESP/RSP */
+#define REAL_SEG_SIZE           0x10000ULL    /* real mode: CS=DS=SS segment of 64 KiB at load_addr */
+#define REAL_SP                 0xFFF0ULL     /* real mode: initial SP inside that segment */
+#define GPA_LOAD_MIN            0x10000ULL    /* lowest legal load address */
+#define KVMLAB_LOAD_ALIGN       0x1000ULL     /* load_addr is page aligned */
+#define GPA_REAL_LIMIT          0x100000ULL   /* real mode: the 64 KiB segment at load_addr must end by 1 MiB */
+#define GPA_MMIO_BASE           0xC0000000ULL /* MMIO window: no RAM from here to 4 GiB */
+#define GPA_MMIO_END            0x100000000ULL
+#define GPA_IDMAP_END           0x100000000ULL /* long mode identity map covers [0, 4 GiB) */
+
+#define MEM_DEFAULT             (4ULL << 20)  /* --mem default */
+#define MEM_MIN                 (128ULL << 10)
+#define MEM_MAX                 GPA_MMIO_BASE /* RAM ends where the MMIO window starts */
+
+/* ---- Ports (docs/guest-abi.md, "Ports"). ---- */
+#define PORT_REPORT             0xF0          /* out dword: GPA of a report record */
+#define PORT_EXIT               0xF4          /* out: end the run with this status (QEMU isa-debug-exit) */
+#define PORT_CONSOLE            0xE9          /* out byte: console (Bochs/QEMU debug console) */
+#define CONSOLE_READBACK        0xE9          /* in from 0xE9 returns 0xE9: "console present" */
+
+/* ---- Report records: the guest's structured channel to kvmlab. ---- */
+enum report_kind {
+	REPORT_KIND_VALUE   = 1,     /* a named measurement: name = value */
+	REPORT_KIND_PASS    = 2,     /* a check passed; value is what was observed */
+	REPORT_KIND_FAIL    = 3,     /* a check failed; the run ends as a guest failure */
+	REPORT_KIND_MSG     = 4,     /* free text for the log; value unused */
+	REPORT_KIND_MAX = REPORT_KIND_MSG,
+};
+
+#define REPORT_MAGIC            0x54504552U   /* "REPT" */
+#define REPORT_TEXT_MAX         120           /* longest name/message, bytes */
+
+struct report_rec {
+	uint32_t magic;         /* REPORT_MAGIC */
+	uint16_t kind;          /* enum report_kind */
+	uint16_t len;           /* bytes of text that follow, <= REPORT_TEXT_MAX */
+	uint64_t value;
+	char     text[];        /* len bytes, not NUL terminated */
+} __attribute__((packed));
+_Static_assert(sizeof(struct report_rec) == 16, "record header is 16 bytes");
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * cmd_info.c - `kvmlab info`: the facts every other number must be read against.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "kvmlab.h"
+
+static int info_usage(FILE *f, int rc)
+{
+	fprintf(f, "usage: kvmlab info [--json] [--no-calibrate]\n\n"
+		"Describes this host's KVM: API version, backend module (kvm_intel, kvm_amd,\n"
+		"kvm_pvm), whether EPT/NPT or shadow paging is used, whether the host is itself\n"
+		"a VM, the capabilities kvmlab uses, the TSC rate, and - from a short\n"
+		"calibration run - whether guest instructions run natively or through KVM's\n"
+		"instruction emulator.\n");
+	return rc;
+}
+
+static void json_calibration(struct json *j, const struct calibration *c)
+{
+	json_obj(j);
+	json_key(j, "ran");             json_bool(j, c->ran);
+	json_key(j, "loop_iterations"); json_u64(j, c->loop_iters);
+	json_key(j, "loop_instructions"); json_u64(j, CAL_LOOP_INSNS);
+	json_key(j, "insn_emulation");
+	if (c->have_stat) json_u64(j, c->insn_emulation); else json_null(j);
+	json_key(j, "emulated");        json_bool(j, c->emulated);
+	json_key(j, "cycles_per_iteration"); json_double(j, c->cycles_per_iter);
+	json_key(j, "note");            json_str(j, c->note);
+	json_obj_end(j);
+}
+
+static const char *backend_story(const char *b)
+{
+	if (!strcmp(b, "kvm_intel")) return "Intel VT-x (VMX)";
+	if (!strcmp(b, "kvm_amd"))   return "AMD-V (SVM)";
+	if (!strcmp(b, "kvm_pvm"))   return "PVM: software virtualization without VMX/SVM (a nested-friendly hypervisor)";
+	return "unknown KVM backend";
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-calibrate", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool json = false, cal = true;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'n': cal = false; break;
+		case 'h': return info_usage(stdout, XC_OK);
+		default:
+			fprintf(stderr, "kvmlab info: unknown option '%s' (see kvmlab info --help)\n", argv[optind - 1]);
+			return XC_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "kvmlab info: unexpected argument '%s'\n", argv[optind]);
+		return XC_USAGE;
+	}
+
+	struct kvm k;
+	struct host_info h;
+	struct calibration cb = { 0 };
+	char err[512];
+	int rc = kvm_open(&k, err, sizeof(err));
+	if (rc != XC_OK) {
+		fprintf(stderr, "kvmlab: %s\n", err);
+		return rc;
+	}
+	host_probe(&h);
+	if (cal)
+		calibrate(&k, &cb);
+
+	if (json) {
+		struct json jj = { .out = stdout }, *j = &jj;
+		json_obj(j);
+		json_key(j, "schema_version"); json_i64(j, JSON_SCHEMA_VERSION);
+		json_key(j, "kvmlab_version"); json_str(j, KVMLAB_VERSION);
+		json_key(j, "command");        json_str(j, "info");
+		json_key(j, "host");           json_host(j, &h, &k);
+		json_key(j, "tsc_khz");
+		if (cb.tsc_khz) json_u64(j, cb.tsc_khz); else json_null(j);
+		json_key(j, "capabilities");
+		json_obj(j);
+		for (int i = 0; i < CAP_COUNT; i++) {
+			json_key(j, cap_table[i].name);
+			json_i64(j, k.cap[i]);
+		}
+		json_obj_end(j);
+		json_key(j, "calibration");
+		if (cal) json_calibration(j, &cb); else json_null(j);
+		json_obj_end(j);
+		fputc('\n', stdout);
+	} else {
+		printf("kvmlab %s, Linux %s, %s\n", KVMLAB_VERSION, h.kernel, h.cpu_model);
+		printf("KVM API version:  %d\n", k.api_version);
+		printf("backend:          %s (%s)\n", h.backend, backend_story(h.backend));
+		printf("guest paging:     %s%s\n", h.paging,
+		       h.tdp ? " (two-dimensional: hardware walks guest and host tables)"
+			     : " (KVM keeps shadow page tables for the guest)");
+		printf("host is a VM:     %s\n", h.host_is_guest ? "yes (CPUID hypervisor bit set): nested virtualization" : "no");
+		if (cal && cb.tsc_khz)
+			printf("TSC:              %.3f GHz (KVM_GET_TSC_KHZ)\n", cb.tsc_khz / 1e6);
+		if (cal && cb.ran) {
+			printf("guest execution:  %s\n", cb.emulated ? "EMULATED" : "native");
+			printf("                  %s\n", cb.note);
+			printf("                  %.0f host cycles per iteration of a %d-instruction loop",
+			       cb.cycles_per_iter, CAL_LOOP_INSNS);
+			if (cb.have_stat)
+				printf("; insn_emulation +%llu over %llu iterations",
+				       (unsigned long long)cb.insn_emulation, (unsigned long long)cb.loop_iters);
+			printf("\n");
+		} else if (cal) {
+			printf("guest execution:  unknown (%s)\n", cb.note);
+		}
+		printf("capabilities:\n");
+		for (int i = 0; i < CAP_COUNT; i++)
+			printf("  %-26s %-4s %s\n", cap_table[i].name,
+			       k.cap[i] ? (k.cap[i] > 1 ? "yes+" : "yes") : "no", cap_table[i].why);
+	}
+	kvm_close(&k);
+	return XC_OK;
+}

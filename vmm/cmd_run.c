@@ -1,0 +1,152 @@
+/*
+ * cmd_run.c - `kvmlab run PAYLOAD`: load, run, report.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvmlab.h"
+
+#define TIMEOUT_DEFAULT 10.0
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmlab run PAYLOAD.bin [options]\n\n"
+		"Runs one payload in a fresh VM with one vCPU and reports how it ended,\n"
+		"its console output, every exit by reason, port and MMIO address, the\n"
+		"values it reported and KVM's own statistics for the run.\n\n"
+		"  --mem SIZE        guest RAM, e.g. 4M, 256K, 1G (default: 4M or the payload's\n"
+		"                    minimum, whichever is larger; 128K to 3G, a multiple of 4K)\n"
+		"  --timeout SECS    stop the guest after SECS seconds (default %.0f; 0 = never)\n"
+		"  --max-exits N     stop after N exits to kvmlab (default 0 = no limit)\n"
+		"  --json            print one JSON document (docs/json-schema.md) instead of text;\n"
+		"                    console output then goes only into the document\n"
+		"  --quiet           print the guest's console output only, no summary\n"
+		"  --verbose         log each KVM ioctl of the setup to stderr\n"
+		"  -h, --help        this text\n\n"
+		"A PAYLOAD without '/' that is not a file is looked up in the catalogue\n"
+		"(kvmlab list).  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("kvmlab run: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see kvmlab run --help)\n", stderr);
+	return XC_USAGE;
+}
+
+/* "hello-long" -> build/payloads/hello-long.bin when no such file exists here. */
+static const char *resolve_payload(const char *arg, char *buf, size_t n)
+{
+	if (strchr(arg, '/') || access(arg, F_OK) == 0)
+		return arg;
+	const char *ext = strstr(arg, ".bin") ? "" : ".bin";
+	snprintf(buf, n, "%s/%s%s", payload_dir(), arg, ext);
+	return access(buf, F_OK) == 0 ? buf : arg;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "max-exits", required_argument, NULL, 'x' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
+	bool json = false, quiet = false, mem_given = false;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_size(optarg, &cfg.mem) != 0)
+				return usage_error("--mem: '%s' is not a size (e.g. 4M, 256K)", optarg);
+			if (cfg.mem < MEM_MIN || cfg.mem > MEM_MAX || cfg.mem % 4096)
+				return usage_error("--mem %s: must be a multiple of 4K from 128K to 3G", optarg);
+			mem_given = true;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &cfg.timeout) != 0)
+				return usage_error("--timeout: '%s' is not a number of seconds (0-86400)", optarg);
+			break;
+		case 'x':
+			if (parse_u64(optarg, &cfg.max_exits) != 0)
+				return usage_error("--max-exits: '%s' is not a non-negative integer", optarg);
+			break;
+		case 'j': json = true; break;
+		case 'q': quiet = true; break;
+		case 'v': log_verbose = 1; cfg.verbose = true; break;
+		case 'h': run_usage(stdout); return XC_OK;
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", optind >= argc ? "no payload given" : "more than one payload given");
+
+	char pathbuf[4096], err[512];
+	struct payload p;
+	const char *path = resolve_payload(argv[optind], pathbuf, sizeof(pathbuf));
+	int rc = payload_load(path, &p, err, sizeof(err));
+	if (rc != XC_OK) {
+		fprintf(stderr, "kvmlab: %s\n", err);
+		return rc;
+	}
+	if (!mem_given) {
+		uint64_t want = (uint64_t)p.hdr.min_mem_kib << 10;
+		cfg.mem = want > MEM_DEFAULT ? (want + 4095) / 4096 * 4096 : MEM_DEFAULT;
+		if (cfg.mem > MEM_MAX)
+			cfg.mem = MEM_MAX;
+	}
+	rc = payload_check_fit(&p, cfg.mem, err, sizeof(err));
+	if (rc != XC_OK) {
+		fprintf(stderr, "kvmlab: %s\n", err);
+		payload_free(&p);
+		return rc;
+	}
+	cfg.echo_console = !json;
+
+	struct kvm k;
+	struct host_info host;
+	rc = kvm_open(&k, err, sizeof(err));
+	if (rc != XC_OK) {
+		fprintf(stderr, "kvmlab: %s\n", err);
+		payload_free(&p);
+		return rc;
+	}
+	vlog("open(/dev/kvm) = %d; KVM_GET_API_VERSION = %d", k.fd, k.api_version);
+	host_probe(&host);
+
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r)
+		die(XC_HOST, "out of memory");
+	rc = run_payload(r, &k, &p, &cfg, err, sizeof(err));
+	if (rc == XC_OK) {
+		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
+		if (json)
+			report_json(&ctx, stdout);
+		else if (!quiet)
+			report_text(&ctx, stdout);
+		else if (r->vcpu.end != END_HLT && r->vcpu.end != END_EXIT_PORT)
+			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
+		rc = r->exit_code;
+	} else {
+		fprintf(stderr, "kvmlab: %s\n", err);
+	}
+	fflush(stdout);
+	run_teardown(r);
+	free(r);
+	kvm_close(&k);
+	payload_free(&p);
+	return rc;
+}

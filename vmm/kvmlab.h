@@ -1,0 +1,445 @@
+/*
+ * kvmlab.h - every type and cross-file function of kvmlab, grouped by file.
+ *
+ * Read this first: it is the map of the program.  The layers are
+ *   main.c/cmd_*.c   command line
+ *   vm.c, vcpu.c     the VM and its vCPUs (the ioctl sequence of api.rst)
+ *   modes.c          CPU modes as data
+ *   exit.c           exit dispatch table: KVM_EXIT_* -> traps/
+ *   traps/           one file per kind of exit or device
+ */
+#ifndef KVMLAB_H
+#define KVMLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "abi.h"
+
+/* kvmlab's own exit codes (docs/json-schema.md, "Exit codes"; kvmlab --help). */
+enum kvmlab_exit_code {
+	XC_OK            = 0,   /* guest halted, or wrote status 0 to the exit port */
+	XC_GUEST_FAIL    = 1,   /* guest reported failure: exit status != 0 or a FAIL report */
+	XC_USAGE         = 2,   /* bad command line */
+	XC_GUEST_CRASH   = 3,   /* triple fault, internal error, entry failure, unhandled exit */
+	XC_TIMEOUT       = 4,   /* watchdog fired (--timeout) */
+	XC_EXIT_LIMIT    = 5,   /* --max-exits reached */
+	XC_PROTOCOL      = 6,   /* guest broke the guest ABI (bad report record, ...) */
+	XC_HOST          = 7,   /* no usable /dev/kvm, missing capability, failing ioctl */
+	XC_PAYLOAD_IO    = 8,   /* payload file cannot be opened or read */
+	XC_PAYLOAD_TRUNC = 9,   /* file shorter than the header or than hdr_size */
+	XC_PAYLOAD_MAGIC = 10,  /* not a kvmlab payload */
+	XC_PAYLOAD_VERSION = 11,/* ABI version this kvmlab does not speak */
+	XC_PAYLOAD_MODE  = 12,  /* unknown CPU mode */
+	XC_PAYLOAD_LOAD  = 13,  /* load address unaligned, overlapping kvmlab, or out of range */
+	XC_PAYLOAD_SIZE  = 14,  /* payload does not fit in guest RAM */
+	XC_PAYLOAD_ENTRY = 15,  /* entry point outside the payload */
+	XC_PAYLOAD_FIELD = 16,  /* other header field invalid (hdr_size, flags, name, desc) */
+};
+
+/* ---- parse.c: strict parsing of option values (pure, unit-tested) ---- */
+int  parse_u64(const char *s, uint64_t *out);             /* 0 ok, -1 bad */
+int  parse_size(const char *s, uint64_t *out);            /* "4M", "256K", "1G", bytes */
+int  parse_seconds(const char *s, double *out);           /* "10", "0.5" */
+
+/* ---- payload.c: the payload header, validated as untrusted input ---- */
+struct payload {
+	const char *path;
+	uint8_t *data;                  /* whole file */
+	size_t size;
+	struct payload_hdr hdr;
+	char name[KVMLAB_NAME_MAX];     /* NUL terminated copy */
+	const char *desc;               /* points into data, or "" */
+};
+/* Checks that need only the file.  Returns XC_OK or an XC_PAYLOAD_* code and
+ * writes a one-line reason into err. */
+int  payload_parse(const uint8_t *buf, size_t len, struct payload *p, char *err, size_t errlen);
+/* Checks against the machine: RAM size.  Same contract. */
+int  payload_check_fit(const struct payload *p, uint64_t mem, char *err, size_t errlen);
+/* Reads and parses a file; p->data is malloc'd (payload_free). */
+int  payload_load(const char *path, struct payload *p, char *err, size_t errlen);
+void payload_free(struct payload *p);
+const char *mode_name(int mode);
+
+/* ---- kvm.c: /dev/kvm, API version and capabilities ---- */
+enum cap_id {
+	CAP_IRQCHIP, CAP_HLT, CAP_USER_MEMORY, CAP_READONLY_MEM, CAP_COALESCED_MMIO,
+	CAP_IOEVENTFD, CAP_IMMEDIATE_EXIT, CAP_GET_TSC_KHZ, CAP_BINARY_STATS_FD,
+	CAP_EXIT_ON_EMULATION_FAILURE, CAP_SET_GUEST_DEBUG, CAP_X86_USER_SPACE_MSR,
+	CAP_X86_MSR_FILTER, CAP_MANUAL_DIRTY_LOG_PROTECT2, CAP_DIRTY_LOG_RING,
+	CAP_EXT_CPUID, CAP_NR_VCPUS, CAP_MAX_VCPUS, CAP_X86_DISABLE_EXITS, CAP_SYNC_MMU,
+	CAP_COUNT
+};
+struct cap_desc {
+	int kvm_cap;                    /* KVM_CAP_* */
+	const char *name;
+	const char *why;                /* what kvmlab uses it for */
+	bool required;
+};
+extern const struct cap_desc cap_table[CAP_COUNT];
+struct kvm {
+	int fd;                         /* /dev/kvm */
+	int api_version;
+	int run_size;                   /* KVM_GET_VCPU_MMAP_SIZE */
+	int cap[CAP_COUNT];             /* KVM_CHECK_EXTENSION results, 0 = absent */
+};
+/* Opens /dev/kvm and probes; returns XC_OK or XC_HOST with a how-to-fix message. */
+int  kvm_open(struct kvm *k, char *err, size_t errlen);
+void kvm_close(struct kvm *k);
+bool kvm_has(const struct kvm *k, enum cap_id c);
+
+/* ---- host.c: what kind of host KVM is (backend, paging, nesting) ---- */
+struct host_info {
+	char backend[16];               /* "kvm_intel", "kvm_amd", "kvm_pvm", "unknown" */
+	char paging[32];                /* "ept", "npt", "shadow", "unknown" */
+	bool tdp;                       /* two-dimensional paging on */
+	bool host_is_guest;             /* CPUID.1:ECX[31] on the host */
+	char cpu_model[64];
+	char kernel[80];
+};
+void host_probe(struct host_info *h);
+
+/* ---- guestmem.c: the only way to touch guest memory ---- */
+struct guest_mem {
+	uint8_t *hva;                   /* host mapping of guest RAM, GPA 0 */
+	uint64_t size;                  /* bytes */
+};
+/* Returns a host pointer to [gpa, gpa+len) if the whole range is guest RAM,
+ * else NULL.  Overflow-safe for every gpa and len. */
+void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+/* Copies out of / into guest RAM; 0 on success, -1 if out of range. */
+int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
+int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
+
+/* ---- counters.c: kvmlab's own accounting, kept in the run loop ---- */
+#define EXIT_REASON_MAX   64            /* > every KVM_EXIT_* in linux/kvm.h */
+#define HIST_BUCKETS      40            /* log2 buckets of TSC cycles */
+#define PORT_KEYS_MAX     256
+#define MMIO_KEYS_MAX     256
+struct exit_counter {
+	uint64_t count;
+	uint64_t tsc_sum, tsc_min, tsc_max;  /* KVM_RUN round trip that ended in this exit */
+	uint64_t hist[HIST_BUCKETS];         /* hist[i]: round trips in [2^i, 2^(i+1)) cycles */
+};
+struct access_key {
+	uint64_t addr;                  /* port or GPA */
+	uint32_t size;                  /* bytes per element */
+	uint8_t  write;                 /* 1 = out / write */
+	uint8_t  claimed;               /* a device answered */
+	uint64_t count;                 /* exits */
+	uint64_t elems;                 /* elements transferred (string I/O moves several per exit) */
+};
+struct counters {
+	struct exit_counter reason[EXIT_REASON_MAX];
+	struct exit_counter other;      /* reasons >= EXIT_REASON_MAX */
+	struct access_key port[PORT_KEYS_MAX];
+	int nports;
+	uint64_t port_overflow;         /* distinct keys beyond PORT_KEYS_MAX */
+	struct access_key mmio[MMIO_KEYS_MAX];
+	int nmmio;
+	uint64_t mmio_overflow;
+	uint64_t total_exits;
+	uint64_t kvm_run_calls;         /* includes EINTR returns */
+	uint64_t eintr;
+};
+void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles);
+/* Counts one access; returns 1 if this (addr, size, direction) is new. */
+/* Counts one access; returns 1 if this (addr, size, direction) is new. */
+int  counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
+		     uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems);
+unsigned hist_bucket(uint64_t cycles);
+
+/* ---- kvmstats.c: KVM's binary statistics (KVM_GET_STATS_FD, api.rst 4.133) ---- */
+struct kvm_stat {
+	char name[48];
+	uint32_t flags;                 /* KVM_STATS_TYPE_* | UNIT | BASE */
+	uint64_t before, after;
+};
+struct kvm_stats {
+	int fd;                         /* -1: not available */
+	struct kvm_stat *stat;
+	int n;
+	uint32_t data_offset;
+	uint32_t *offset;               /* per stat: offset of its value in the data block */
+};
+/* Opens the stats fd of a VM or vCPU fd; on failure st->fd = -1 and the run goes on. */
+void kvmstats_open(struct kvm_stats *st, int owner_fd);
+int  kvmstats_sample(struct kvm_stats *st, bool after);   /* 0 ok */
+void kvmstats_close(struct kvm_stats *st);
+const struct kvm_stat *kvmstats_find(const struct kvm_stats *st, const char *name);
+/* after - before for cumulative stats; after for instant/peak. */
+uint64_t kvmstats_delta(const struct kvm_stat *s);
+
+/* ---- the run: how it ended and everything reported about it ---- */
+enum end_kind {
+	END_NONE = 0,
+	END_HLT,                /* hlt with no interrupt source */
+	END_EXIT_PORT,          /* guest wrote to PORT_EXIT */
+	END_REPORT_FAIL,        /* guest sent a FAIL report */
+	END_SHUTDOWN,           /* triple fault */
+	END_INTERNAL_ERROR,     /* KVM could not go on (emulation failure, ...) */
+	END_FAIL_ENTRY,         /* hardware refused VM entry */
+	END_UNHANDLED,          /* an exit reason kvmlab has no handler for */
+	END_PROTOCOL,           /* guest broke the ABI */
+	END_TIMEOUT,            /* watchdog */
+	END_EXIT_LIMIT,         /* --max-exits */
+	END_HOST_ERROR,         /* KVM_RUN or another ioctl failed */
+	END_KIND_COUNT
+};
+const char *end_name(enum end_kind k);
+int  end_exit_code(enum end_kind k, uint32_t status);
+
+struct report_entry {
+	int kind;                       /* enum report_kind */
+	char text[REPORT_TEXT_MAX + 1];
+	uint64_t value;
+	uint64_t rip;                   /* where the guest sent it */
+};
+
+#define CONSOLE_CAP   (64u << 10)       /* bytes of console output kept for JSON */
+struct console {
+	char *buf;
+	size_t len;                     /* bytes kept */
+	uint64_t total;                 /* bytes written by the guest */
+	bool echo;                      /* copy to stdout as it arrives */
+};
+
+/* ---- exit.c: the dispatch table ---- */
+enum action {
+	ACT_CONTINUE,                   /* re-enter the guest */
+	ACT_DONE,                       /* the run ended as the guest intended (end set) */
+	ACT_FAIL,                       /* the run ended badly (end set) */
+};
+struct vcpu;
+typedef enum action (*exit_handler)(struct vcpu *v);
+const char *exit_reason_name(uint32_t reason);
+exit_handler exit_lookup(uint32_t reason);     /* NULL: unhandled */
+/* One exit: lookup, handler (or the unhandled handler), count.  Returns the action. */
+enum action exit_dispatch(struct vcpu *v, uint64_t cycles);
+
+/* ---- traps/pio.c: the port bus ---- */
+struct io_req {
+	uint16_t port;
+	uint8_t size;                   /* 1, 2 or 4 */
+	bool out;
+	uint32_t count;                 /* string I/O: elements in data */
+	uint8_t *data;                  /* count * size bytes inside kvm_run */
+};
+typedef enum action (*pio_handler)(struct vcpu *v, struct io_req *io, void *opaque);
+struct pio_range {
+	uint16_t first;
+	uint16_t count;                 /* ports first .. first+count-1 */
+	const char *name;
+	pio_handler handler;
+	void *opaque;
+};
+#define PIO_RANGES_MAX 32
+struct pio_bus {
+	struct pio_range range[PIO_RANGES_MAX];
+	int n;
+};
+/* Registers a port range.  Returns 0, or -1 (with err) if empty, wrapping past
+ * 0xFFFF, overlapping a registered range, or the bus is full. */
+int  pio_register(struct pio_bus *b, const struct pio_range *r, char *err, size_t errlen);
+const struct pio_range *pio_find(const struct pio_bus *b, uint16_t port);
+enum action trap_io(struct vcpu *v);
+
+/* ---- traps/mmio.c: the MMIO bus ---- */
+struct mmio_req {
+	uint64_t gpa;
+	uint32_t len;                   /* 1..8 */
+	bool write;
+	uint8_t *data;                  /* inside kvm_run */
+};
+typedef enum action (*mmio_handler)(struct vcpu *v, struct mmio_req *m, void *opaque);
+struct mmio_range {
+	uint64_t base, size;
+	const char *name;
+	mmio_handler handler;
+	void *opaque;
+};
+#define MMIO_RANGES_MAX 32
+struct mmio_bus {
+	struct mmio_range range[MMIO_RANGES_MAX];
+	int n;
+};
+int  mmio_register(struct mmio_bus *b, const struct mmio_range *r, char *err, size_t errlen);
+const struct mmio_range *mmio_find(const struct mmio_bus *b, uint64_t gpa, uint32_t len);
+enum action trap_mmio(struct vcpu *v);
+
+/* ---- traps/console.c, traps/exitport.c, traps/report.c: the guest protocol ---- */
+enum action console_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action exitport_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action report_io(struct vcpu *v, struct io_req *io, void *opaque);
+/* Reads and validates one record at gpa (pure: unit-tested).  0, or -1 with err. */
+int  report_read(const struct guest_mem *m, uint64_t gpa, struct report_entry *out,
+		 char *err, size_t errlen);
+
+/* ---- traps/hlt.c, shutdown.c, entry_fail.c, internal_error.c ---- */
+enum action trap_hlt(struct vcpu *v);
+enum action trap_shutdown(struct vcpu *v);
+enum action trap_fail_entry(struct vcpu *v);
+enum action trap_internal_error(struct vcpu *v);
+enum action trap_unhandled(struct vcpu *v);
+const char *internal_suberror_name(uint32_t suberror);
+const char *entry_failure_name(uint64_t hw_reason);
+
+/* ---- machine.c: the devices of the kvmlab machine, in one table ---- */
+struct vm;
+int  machine_setup(struct vm *vm, char *err, size_t errlen);
+
+/* ---- vm.c ---- */
+struct vm_config {
+	uint64_t mem;                   /* guest RAM bytes */
+	double timeout;                 /* seconds, 0 = none */
+	uint64_t max_exits;             /* 0 = no limit */
+	bool echo_console;
+	bool verbose;                   /* log every ioctl */
+};
+struct vm {
+	struct kvm *kvm;
+	int fd;
+	struct guest_mem mem;
+	struct pio_bus pio;
+	struct mmio_bus mmio;
+	struct kvm_stats stats;         /* per-VM binary stats */
+	struct vm_config cfg;
+};
+int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen);
+int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+
+/* ---- modes.c: CPU modes as data ---- */
+/* Builds the GDT / page tables the mode needs in guest memory and sets the
+ * vCPU's registers for the payload's entry.  0, or -1 with err naming the ioctl. */
+int  mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen);
+const char *mode_of_sregs(const struct kvm_sregs *s);   /* "real", "protected", "long" */
+
+/* ---- vcpu.c: one vCPU and its run loop ---- */
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	int run_size;
+	struct kvm_stats stats;         /* per-vCPU binary stats */
+	struct counters ctr;
+	struct console con;
+	struct report_entry *reports;
+	int nreports, reports_cap;
+	enum end_kind end;
+	uint32_t exit_status;           /* END_EXIT_PORT: the guest's status */
+	char end_detail[512];           /* one line: what happened */
+	uint64_t end_rip;
+	uint64_t end_linear;            /* CS.base + RIP: differs from RIP in real mode */
+	bool end_rip_valid;
+	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
+	volatile int timed_out;         /* set by the watchdog signal */
+};
+int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
+/* Runs until an action other than ACT_CONTINUE; v->end says why. */
+void vcpu_run(struct vcpu *v);
+void vcpu_destroy(struct vcpu *v);
+/* Records how the run ended: the one place end/detail/rip are set. */
+enum action vcpu_end(struct vcpu *v, enum end_kind k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define REPORTS_MAX 65536
+/* Appends a report; -1 when REPORTS_MAX are already stored. */
+int  vcpu_add_report(struct vcpu *v, const struct report_entry *r);
+uint64_t vcpu_rip(struct vcpu *v);      /* current RIP, 0 if KVM_GET_REGS fails */
+/* Disassembles the instruction at CS:rip through the guest's page tables; 0 or -1. */
+int  vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char *out, size_t n);
+
+/* ---- watchdog.c: --timeout through a signal and immediate_exit ---- */
+int  watchdog_arm(struct vcpu *v, double seconds, char *err, size_t errlen);
+void watchdog_disarm(void);
+
+/* ---- calibrate.c: does this host run guest instructions natively? ---- */
+#define CAL_LOOP_INSNS 3                /* nop; dec ecx; jnz */
+struct calibration {
+	bool ran;
+	uint64_t loop_iters;
+	uint64_t insn_emulation;        /* delta of the vCPU stat, or 0 */
+	bool emulated;                  /* insn_emulation grew with the loop */
+	bool have_stat;                 /* the insn_emulation stat exists */
+	double cycles_per_iter;         /* host TSC cycles / iteration of a 3-instruction loop */
+	uint64_t tsc_khz;
+	char note[160];
+};
+void calibrate(struct kvm *k, struct calibration *c);
+
+/* ---- run.c: one complete run of a payload (create, load, run, tear down) ---- */
+struct run {
+	struct vm vm;
+	struct vcpu vcpu;
+	struct kvm_regs regs;           /* at the end of the run */
+	struct kvm_sregs sregs;
+	bool regs_valid;
+	double wall_seconds;            /* vcpu_run only, not setup */
+	uint64_t tsc_khz;               /* KVM_GET_TSC_KHZ, 0 = unknown */
+	int exit_code;                  /* enum kvmlab_exit_code */
+};
+/* Sets up a VM for p and runs it to the end.  Returns XC_OK when the guest
+ * ran (r->exit_code says how it ended), else an error code with err set;
+ * either way call run_teardown. */
+int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
+		 const struct vm_config *cfg, char *err, size_t errlen);
+void run_teardown(struct run *r);
+
+/* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
+#define JSON_SCHEMA_VERSION 1
+#define KVMLAB_VERSION "0.1.0"
+struct report_ctx {
+	const struct payload *payload;
+	const struct host_info *host;
+	const struct kvm *kvm;
+	const struct run *run;
+};
+void report_json(const struct report_ctx *c, FILE *out);
+void report_text(const struct report_ctx *c, FILE *out);
+struct json;
+void json_host(struct json *j, const struct host_info *h, const struct kvm *k);
+
+/* ---- disasm.c: instruction bytes to text (libcapstone) ---- */
+/* Decodes one instruction for a 16/32/64-bit CPU; returns its length or -1. */
+int  disasm_one(const uint8_t *bytes, size_t n, int bits, uint64_t addr, char *out, size_t outlen);
+int  sregs_bits(const struct kvm_sregs *s);     /* 16, 32 or 64: the current code size */
+
+/* ---- json.c: a streaming JSON writer with unsigned 64-bit numbers ---- */
+#define JSON_DEPTH_MAX 16
+struct json {
+	FILE *out;
+	int depth;
+	int count[JSON_DEPTH_MAX];      /* members written at each level */
+	bool pending_key;
+};
+void json_obj(struct json *j);
+void json_obj_end(struct json *j);
+void json_arr(struct json *j);
+void json_arr_end(struct json *j);
+void json_key(struct json *j, const char *k);
+void json_str(struct json *j, const char *s);           /* NULL -> null */
+void json_str_n(struct json *j, const char *s, size_t n);
+void json_u64(struct json *j, uint64_t v);
+void json_i64(struct json *j, int64_t v);
+void json_hex(struct json *j, uint64_t v);               /* "0x..." string */
+void json_double(struct json *j, double v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+
+/* ---- log.c ---- */
+extern int log_verbose;
+void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* --verbose only */
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- cmd_run.c, cmd_list.c, cmd_info.c ---- */
+int  cmd_run(int argc, char **argv);
+int  cmd_list(int argc, char **argv);
+int  cmd_info(int argc, char **argv);
+const char *payload_dir(void);          /* build/payloads next to the binary */
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * main.c - kvmlab's command line: a subcommand and its options.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvmlab.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *what;
+} commands[] = {
+	{ "run",  cmd_run,  "run a payload and report what the guest did" },
+	{ "list", cmd_list, "list the built-in payload catalogue" },
+	{ "info", cmd_info, "describe this host's KVM: backend, paging, capabilities, TSC" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kvmlab COMMAND [options]\n\n"
+		"kvmlab runs tiny guest payloads on /dev/kvm and shows what virtualization costs.\n\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options.\n\n"
+		"exit codes:\n"
+		"   0 ok (guest halted, or wrote 0 to the exit port)\n"
+		"   1 guest reported failure (exit status != 0, or a failed check)\n"
+		"   2 usage error\n"
+		"   3 guest crashed (triple fault, internal error, entry failure, unhandled exit)\n"
+		"   4 timed out (--timeout)\n"
+		"   5 exit limit reached (--max-exits)\n"
+		"   6 guest protocol error (bad report record, misuse of a kvmlab port)\n"
+		"   7 host error (no usable /dev/kvm, missing capability, failing ioctl)\n"
+		"   8 payload cannot be read        9 payload truncated\n"
+		"  10 payload bad magic            11 payload ABI version unsupported\n"
+		"  12 payload bad CPU mode         13 payload bad load address\n"
+		"  14 payload does not fit in RAM  15 payload bad entry point\n"
+		"  16 payload bad header field\n"
+		"\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
+}
+
+const char *payload_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("KVMLAB_PAYLOADS");
+
+	if (env && *env)
+		return env;
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 16);
+	if (n <= 0)
+		return "build/payloads";
+	dir[n] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	strcat(dir, "/payloads");
+	return dir;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return XC_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return XC_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kvmlab %s (JSON schema %d, guest ABI %d)\n", KVMLAB_VERSION, JSON_SCHEMA_VERSION,
+		       KVMLAB_ABI_VERSION);
+		return XC_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "kvmlab: unknown command '%s' (try kvmlab --help)\n", argv[1]);
+	return XC_USAGE;
+}
