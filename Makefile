@@ -14,16 +14,15 @@ LDLIBS   += -lcapstone -lrt -lpthread -lm
 VMM_SRCS  := $(wildcard vmm/*.c) $(wildcard traps/*.c)
 LIB_SRCS  := $(filter-out vmm/main.c,$(VMM_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-PAYLOAD_SRCS   := $(wildcard payloads/*.asm)
-MALFORMED_SRCS := $(wildcard payloads/malformed/*.asm)
+# Every payloads/**/*.asm except the include library becomes build/payloads/**/*.bin.
+PAYLOAD_SRCS   := $(shell find payloads -name '*.asm' -not -path 'payloads/lib/*' | sort)
 PAYLOAD_INC    := $(wildcard payloads/lib/*.inc)
 
 OBJ        = $(BUILD)/obj
 VMM_OBJS   = $(VMM_SRCS:%.c=$(OBJ)/%.o)
 LIB_OBJS   = $(LIB_SRCS:%.c=$(OBJ)/%.o)
 UNIT_OBJS  = $(UNIT_SRCS:%.c=$(OBJ)/%.o)
-PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin) \
-             $(MALFORMED_SRCS:payloads/malformed/%.asm=$(BUILD)/payloads/malformed/%.bin)
+PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin)
 DEPS_OK    = $(BUILD)/.deps-ok
 
 .PHONY: all deps payloads unit test demo coverage clean help
@@ -62,10 +61,6 @@ $(OBJ)/tests/unit/%.o: CFLAGS += -Itests/unit
 payloads: $(PAYLOADS)
 
 $(BUILD)/payloads/%.bin: payloads/%.asm $(PAYLOAD_INC) | $(DEPS_OK)
-	@mkdir -p $(@D)
-	$(NASM) -f bin -Ipayloads/lib/ -o $@ $<
-
-$(BUILD)/payloads/malformed/%.bin: payloads/malformed/%.asm $(PAYLOAD_INC) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(NASM) -f bin -Ipayloads/lib/ -o $@ $<
 

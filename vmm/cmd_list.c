@@ -14,6 +14,46 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct names {
+	char **v;
+	size_t n;
+};
+
+/* Collects "sub/name.bin" paths below dir; malformed/ holds the deliberately
+ * broken test files and is not part of the catalogue. */
+static int collect(const char *dir, const char *sub, struct names *nm, int depth)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char rel[1024];
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "%s%s", sub, e->d_name);
+		if (e->d_type == DT_DIR) {
+			if (depth < 2 && strcmp(e->d_name, "malformed")) {
+				strcat(rel, "/");
+				collect(dir, rel, nm, depth + 1);
+			}
+			continue;
+		}
+		if (l < 5 || strcmp(e->d_name + l - 4, ".bin"))
+			continue;
+		char **nn = realloc(nm->v, (nm->n + 1) * sizeof(*nn));
+		if (!nn)
+			break;
+		nm->v = nn;
+		nm->v[nm->n++] = strdup(rel);
+	}
+	closedir(d);
+	return 0;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -44,26 +84,14 @@ int cmd_list(int argc, char **argv)
 	}
 
 	const char *dir = payload_dir();
-	DIR *d = opendir(dir);
-	if (!d) {
+	struct names nm = { 0 };
+	if (collect(dir, "", &nm, 0) != 0) {
 		fprintf(stderr, "kvmlab: cannot open payload directory %s (run make first)\n", dir);
 		return XC_PAYLOAD_IO;
 	}
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 4, ".bin"))
-			continue;
-		char **nn = realloc(names, (n + 1) * sizeof(*names));
-		if (!nn)
-			break;
-		names = nn;
-		names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
+	char **names = nm.v;
+	size_t n = nm.n;
 
 	struct json jj = { .out = stdout }, *j = &jj;
 	if (json) {
@@ -82,11 +110,14 @@ int cmd_list(int argc, char **argv)
 				json_obj(j);
 				json_key(j, "name"); json_str(j, p.name);
 				json_key(j, "file"); json_str(j, names[i]);
+				json_key(j, "path"); json_str(j, path);
 				json_key(j, "mode"); json_str(j, mode_name(p.hdr.mode));
 				json_key(j, "description"); json_str(j, p.desc);
 				json_obj_end(j);
 			} else {
-				printf("%-22s %-9s %s\n", p.name, mode_name(p.hdr.mode), p.desc);
+				char shown[1024];
+				snprintf(shown, sizeof(shown), "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+				printf("%-24s %-9s %s\n", shown, mode_name(p.hdr.mode), p.desc);
 			}
 			payload_free(&p);
 		} else if (!json) {

@@ -26,8 +26,8 @@ static void run_usage(FILE *f)
 		"  --quiet           print the guest's console output only, no summary\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
 		"  -h, --help        this text\n\n"
-		"A PAYLOAD without '/' that is not a file is looked up in the catalogue\n"
-		"(kvmlab list).  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
+		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
+		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -38,10 +38,11 @@ static int usage_error(const char *fmt, const char *arg)
 	return XC_USAGE;
 }
 
-/* "hello-long" -> build/payloads/hello-long.bin when no such file exists here. */
+/* "hello-long" -> build/payloads/hello-long.bin, "cpu/cpuid" -> build/payloads/cpu/cpuid.bin,
+ * when no such file exists relative to the current directory. */
 static const char *resolve_payload(const char *arg, char *buf, size_t n)
 {
-	if (strchr(arg, '/') || access(arg, F_OK) == 0)
+	if (access(arg, F_OK) == 0 || arg[0] == '/')
 		return arg;
 	const char *ext = strstr(arg, ".bin") ? "" : ".bin";
 	snprintf(buf, n, "%s/%s%s", payload_dir(), arg, ext);
