@@ -7,7 +7,7 @@
 
 #include "kvmlab.h"
 
-static void console_put(struct console *con, const uint8_t *p, uint32_t n)
+void console_put(struct console *con, const uint8_t *p, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (con->len < CONSOLE_CAP)

@@ -56,6 +56,11 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define GPA_REAL_LIMIT          0x100000ULL   /* real mode: the 64 KiB segment at load_addr must end by 1 MiB */
 #define GPA_MMIO_BASE           0xC0000000ULL /* MMIO window: no RAM from here to 4 GiB */
 #define GPA_MMIO_END            0x100000000ULL
+/* Devices in the MMIO window (docs/guest-abi.md, docs/io.md). */
+#define GPA_VIRTIO_MMIO         0xC0000000ULL /* virtio-mmio console, 0x200 bytes of registers */
+#define VIRTIO_MMIO_SIZE        0x200ULL
+#define GPA_SINK                0xC0001000ULL /* write-only sink, coalesced MMIO when asked */
+#define SINK_SIZE               0x1000ULL
 #define GPA_IDMAP_END           0x100000000ULL /* long mode identity map covers [0, 4 GiB) */
 
 #define MEM_DEFAULT             (4ULL << 20)  /* --mem default */
@@ -67,6 +72,10 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define PORT_EXIT               0xF4          /* out: end the run with this status (QEMU isa-debug-exit) */
 #define PORT_CONSOLE            0xE9          /* out byte: console (Bochs/QEMU debug console) */
 #define CONSOLE_READBACK        0xE9          /* in from 0xE9 returns 0xE9: "console present" */
+#define PORT_IOPARAM            0xE0          /* out: select a workload parameter; in dword at 0xE4: its value */
+#define PORT_IOPARAM_COUNT      8
+#define PORT_COM1               0x3F8         /* 16550 UART, 8 registers */
+#define PORT_COM1_COUNT         8
 
 /* ---- Report records: the guest's structured channel to kvmlab. ---- */
 enum report_kind {

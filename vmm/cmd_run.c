@@ -25,6 +25,12 @@ static void run_usage(FILE *f)
 		"                    console output then goes only into the document\n"
 		"  --quiet           print the guest's console output only, no summary\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
+		"  --uart-input STR  bytes the COM1 UART delivers to the guest (docs/io.md)\n"
+		"  --virtio-notify exit|ioeventfd|poll\n"
+		"                    who answers the virtio doorbell (default exit; docs/io.md)\n"
+		"  --coalesced-mmio  register the MMIO sink as a coalesced zone\n"
+		"  --io-total SIZE, --io-chunk SIZE, --io-batch N\n"
+		"                    workload of I/O payloads (port 0xE0; default 4K, 256, 4)\n"
 		"  -h, --help        this text\n\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
 		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
@@ -59,6 +65,12 @@ int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "uart-input", required_argument, NULL, 'U' },
+		{ "virtio-notify", required_argument, NULL, 'N' },
+		{ "coalesced-mmio", no_argument, NULL, 'C' },
+		{ "io-total", required_argument, NULL, 'T' },
+		{ "io-chunk", required_argument, NULL, 'K' },
+		{ "io-batch", required_argument, NULL, 'B' },
 		{ 0 }
 	};
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
@@ -88,6 +100,20 @@ int cmd_run(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;
 		case 'h': run_usage(stdout); return XC_OK;
+		case 'U':
+			cfg.io.uart_input = (const uint8_t *)optarg;
+			cfg.io.uart_input_len = strlen(optarg);
+			break;
+		case 'N':
+			if ((cfg.io.notify = io_notify_parse(optarg)) < 0)
+				return usage_error("--virtio-notify: '%s' is not exit, ioeventfd or poll", optarg);
+			break;
+		case 'C': cfg.io.coalesced = true; break;
+		case 'T': case 'K': case 'B':
+			if (io_param_parse(c == 'T' ? IOPARAM_TOTAL : c == 'K' ? IOPARAM_CHUNK : IOPARAM_BATCH,
+					   optarg, cfg.io.param) != 0)
+				return usage_error("--io-total/--io-chunk/--io-batch: '%s' is out of range (docs/io.md)", optarg);
+			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -52,5 +52,6 @@ enum action exit_dispatch(struct vcpu *v, uint64_t cycles)
 	exit_handler h = exit_lookup(reason);
 
 	counters_exit(&v->ctr, reason, cycles);
+	coalesced_drain(v);             /* coalesced writes happened before this exit */
 	return h ? h(v) : trap_unhandled(v);
 }

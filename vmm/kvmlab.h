@@ -287,6 +287,165 @@ enum action trap_unhandled(struct vcpu *v);
 const char *internal_suberror_name(uint32_t suberror);
 const char *entry_failure_name(uint64_t hw_reason);
 
+/* ==== I/O devices (docs/io.md): UART, virtio-mmio, doorbells, coalesced MMIO ==== */
+#include <pthread.h>
+struct vm;
+struct json;
+
+/* traps/console.c: appends n bytes to a console stream (and echoes them). */
+void console_put(struct console *con, const uint8_t *p, uint32_t n);
+
+/* ---- traps/uart16550.c: a 16550 UART at COM1 (register model is pure) ---- */
+#define UART_FIFO_SIZE 16               /* 16550 transmit/receive FIFO depth (datasheet) */
+struct uart {
+	uint8_t ier, lcr, mcr, scr, fcr;
+	uint16_t divisor;               /* DLL/DLM, reached with LCR.DLAB = 1 */
+	const uint8_t *input;           /* bytes the guest reads from RBR (--uart-input) */
+	size_t input_len, input_pos;
+	uint8_t out[UART_FIFO_SIZE * 16]; /* bytes written to THR and not yet taken by uart_take */
+	size_t out_len;
+	uint64_t tx_bytes, rx_bytes, reg_reads, reg_writes;
+};
+void    uart_reset(struct uart *u, const uint8_t *input, size_t input_len);
+/* One register access at offset 0..7 from the base port.  Pure: no I/O. */
+uint8_t uart_read(struct uart *u, unsigned off);
+void    uart_write(struct uart *u, unsigned off, uint8_t val);
+/* Moves transmitted bytes to dst (at most n); returns how many. */
+size_t  uart_take(struct uart *u, uint8_t *dst, size_t n);
+enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque);
+
+/* ---- traps/virtqueue.c: split virtqueues (virtio 1.1 section 2.7), pure ---- */
+#define VIRTQ_NUM_MAX         256       /* QueueNumMax kvmlab offers */
+#define VIRTQ_CHAIN_BYTES_MAX (16u << 20) /* kvmlab's cap on one chain's buffers */
+enum virtq_err {
+	VQ_OK = 0,
+	VQ_ERR_NUM,             /* queue size zero, not a power of two, or > QueueNumMax */
+	VQ_ERR_RING_ADDR,       /* a ring is misaligned or not wholly inside guest RAM */
+	VQ_ERR_AVAIL_IDX,       /* avail->idx ran more than a queue size ahead */
+	VQ_ERR_HEAD_INDEX,      /* avail->ring[] names a descriptor >= queue size */
+	VQ_ERR_NEXT_INDEX,      /* desc.next >= queue size */
+	VQ_ERR_CHAIN_LOOP,      /* chain longer than the queue: a loop */
+	VQ_ERR_BUF_ADDR,        /* a buffer not wholly inside guest RAM (incl. wrap) */
+	VQ_ERR_INDIRECT,        /* VIRTQ_DESC_F_INDIRECT without VIRTIO_F_INDIRECT_DESC */
+	VQ_ERR_ORDER,           /* device-readable descriptor after a device-writable one */
+	VQ_ERR_CHAIN_BYTES,     /* chain's buffers exceed VIRTQ_CHAIN_BYTES_MAX */
+	VQ_ERR_COUNT
+};
+const char *virtq_err_name(int e);
+struct virtq {
+	uint16_t num;                   /* QueueNum */
+	bool ready;                     /* QueueReady */
+	uint64_t desc, avail, used;     /* GPAs of the three parts */
+	uint16_t last_avail;            /* next avail ring slot the device consumes */
+	uint16_t used_idx;              /* device's copy of used->idx */
+};
+struct virtq_seg {
+	uint64_t gpa;
+	uint32_t len;
+	bool write;                     /* device-writable */
+};
+struct virtq_chain {
+	uint16_t head;
+	int nseg;
+	struct virtq_seg seg[VIRTQ_NUM_MAX];
+	uint64_t readable, writable;    /* bytes */
+};
+/* VQ_OK if num and the three rings are valid for guest RAM m. */
+int  virtq_check(const struct guest_mem *m, const struct virtq *q, uint16_t num_max);
+/* Takes the next available chain: 1 = popped into c, 0 = ring empty, <0 = -VQ_ERR_*.
+ * Every descriptor is copied once and then validated (no double fetch). */
+int  virtq_pop(const struct guest_mem *m, struct virtq *q, struct virtq_chain *c);
+/* Returns a chain to the driver: used ring entry, then used->idx (release). 0 or -VQ_ERR_*. */
+int  virtq_push(const struct guest_mem *m, struct virtq *q, uint16_t head, uint32_t len);
+/* Sets used->flags (VIRTQ_USED_F_NO_NOTIFY: "don't kick me, I poll"). */
+int  virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint16_t flags);
+
+/* ---- traps/virtio_mmio.c + traps/virtio_console.c: a virtio console over virtio-mmio ---- */
+#define VIRTIO_CON_QUEUES 2             /* receiveq0, transmitq0 (virtio 1.1 5.3.2) */
+#define VIRTIO_CON_TXQ    1
+#define VIRTIO_OUT_CAP    (64u << 10)   /* bytes of device output kept for JSON */
+enum io_notify {
+	IO_NOTIFY_EXIT = 0,             /* QueueNotify is an MMIO exit to kvmlab */
+	IO_NOTIFY_IOEVENTFD,            /* QueueNotify completes in KVM; an I/O thread wakes */
+	IO_NOTIFY_POLL,                 /* VIRTQ_USED_F_NO_NOTIFY; the I/O thread polls */
+};
+const char *io_notify_name(int n);
+int  io_notify_parse(const char *s);    /* -1 if unknown */
+struct virtio_dev {
+	pthread_mutex_t lock;           /* vCPU thread vs I/O thread */
+	const struct guest_mem *mem;
+	uint64_t dev_features, drv_features;
+	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
+	uint32_t status, isr, generation;
+	struct virtq q[VIRTIO_CON_QUEUES];
+	bool poll;                      /* device polls: tells the driver not to notify */
+	int error;                      /* enum virtq_err of the violation, or VQ_OK */
+	char error_detail[160];
+	uint64_t errors, resets, notifies, chains, bytes, polls;
+	uint32_t fnv;                   /* FNV-1a of every byte received */
+	char out[VIRTIO_OUT_CAP];
+	size_t out_len;
+	bool echo;
+	struct virtq_chain chain;       /* scratch for virtq_pop */
+};
+void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, bool echo);
+/* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
+ * *notify is set when the write was QueueNotify.  Thread-safe. */
+uint32_t virtio_mmio_read(struct virtio_dev *d, uint64_t off, uint32_t len);
+void virtio_mmio_write(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_t val, bool *notify);
+/* Processes every available chain of every ready queue; returns chains done.  Thread-safe. */
+int  virtio_process(struct virtio_dev *d);
+/* Called with d->lock held: the device is broken until the driver resets it. */
+void virtio_fail(struct virtio_dev *d, int err, const char *what);
+/* The console's work: one chain of transmitq0.  Lock held.  0 or -VQ_ERR_*. */
+int  virtio_console_tx(struct virtio_dev *d, const struct virtq_chain *c);
+enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
+
+/* ---- traps/coalesced.c: KVM_REGISTER_COALESCED_MMIO and a write-only sink ---- */
+struct sink {
+	uint64_t writes, bytes, exits, drained, drains;
+	uint32_t fnv;
+};
+enum action sink_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);
+/* Drains the coalesced ring (api.rst 4.66) before any exit is handled: order kept. */
+void coalesced_drain(struct vcpu *v);
+
+/* ---- traps/ioparam.c: workload parameters for I/O payloads (port 0xE0) ---- */
+enum ioparam_id { IOPARAM_TOTAL = 0, IOPARAM_CHUNK, IOPARAM_BATCH, IOPARAM_COUNT };
+enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque);
+
+/* ---- vmm/iodev.c: the I/O devices of one VM, and the I/O thread ---- */
+struct io_config {
+	int notify;                     /* enum io_notify */
+	bool coalesced;                 /* register the sink as coalesced MMIO */
+	const uint8_t *uart_input;
+	size_t uart_input_len;
+	uint32_t param[IOPARAM_COUNT];  /* 0 = default */
+};
+struct iodev {
+	struct uart uart;
+	struct virtio_dev virtio;
+	struct sink sink;
+	uint32_t param[IOPARAM_COUNT];
+	uint32_t param_sel;
+	int notify;
+	bool coalesced;
+	struct kvm_coalesced_mmio_ring *ring;   /* in the vCPU mmap, or NULL */
+	int efd, stopfd;                /* ioeventfd, and the thread's stop signal */
+	pthread_t thread;
+	bool thread_on;
+	volatile int stop;
+	uint64_t thread_wakeups;
+};
+/* Parses and range-checks one workload parameter into param[id]; 0 or -1. */
+int  io_param_parse(int id, const char *s, uint32_t *param);
+int  iodev_setup(struct vm *vm, char *err, size_t errlen);   /* 0 or -1 */
+/* Starts the I/O thread / maps the coalesced ring once the vCPU exists. */
+int  iodev_start(struct vcpu *v, char *err, size_t errlen);
+void iodev_stop(struct vm *vm);
+void iodev_json(struct json *j, const struct vm *vm);
+
+
 /* ---- machine.c: the devices of the kvmlab machine, in one table ---- */
 struct vm;
 int  machine_setup(struct vm *vm, char *err, size_t errlen);
@@ -298,6 +457,7 @@ struct vm_config {
 	uint64_t max_exits;             /* 0 = no limit */
 	bool echo_console;
 	bool verbose;                   /* log every ioctl */
+	struct io_config io;            /* I/O devices (docs/io.md) */
 };
 struct vm {
 	struct kvm *kvm;
@@ -307,6 +467,7 @@ struct vm {
 	struct mmio_bus mmio;
 	struct kvm_stats stats;         /* per-VM binary stats */
 	struct vm_config cfg;
+	struct iodev *io;               /* I/O devices (vmm/iodev.c) */
 };
 int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen);
 int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);

@@ -13,6 +13,17 @@ static const struct pio_range machine_ports[] = {
 	{ .first = PORT_REPORT,  .count = 1, .name = "report",  .handler = report_io },
 	/* 0xF4: QEMU isa-debug-exit convention: OUT ends the run with a status. */
 	{ .first = PORT_EXIT,    .count = 1, .name = "exit",    .handler = exitport_io },
+	/* 0xE0-0xE7: workload parameters for I/O payloads (traps/ioparam.c). */
+	{ .first = PORT_IOPARAM, .count = PORT_IOPARAM_COUNT, .name = "ioparam", .handler = ioparam_io },
+	/* 0x3F8-0x3FF: COM1, a 16550 UART (traps/uart16550.c). */
+	{ .first = PORT_COM1,    .count = PORT_COM1_COUNT, .name = "uart16550", .handler = uart_io },
+};
+
+static const struct mmio_range machine_mmio[] = {
+	/* 0xC0000000: virtio-mmio v2 console (traps/virtio_mmio.c, virtio_console.c). */
+	{ .base = GPA_VIRTIO_MMIO, .size = VIRTIO_MMIO_SIZE, .name = "virtio-mmio", .handler = virtio_mmio_io },
+	/* 0xC0001000: write-only sink, coalesced MMIO with --coalesced-mmio (traps/coalesced.c). */
+	{ .base = GPA_SINK, .size = SINK_SIZE, .name = "sink", .handler = sink_mmio },
 };
 
 int machine_setup(struct vm *vm, char *err, size_t errlen)
@@ -20,5 +31,8 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(machine_ports) / sizeof(machine_ports[0]); i++)
 		if (pio_register(&vm->pio, &machine_ports[i], err, errlen) != 0)
 			return -1;
-	return 0;
+	for (size_t i = 0; i < sizeof(machine_mmio) / sizeof(machine_mmio[0]); i++)
+		if (mmio_register(&vm->mmio, &machine_mmio[i], err, errlen) != 0)
+			return -1;
+	return iodev_setup(vm, err, errlen);
 }

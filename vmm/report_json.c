@@ -213,6 +213,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_arr_end(j);
 
 	json_key(j, "registers"); json_regs(j, r);
+	json_key(j, "io"); iodev_json(j, &r->vm);    /* I/O devices: docs/io.md */
 
 	json_key(j, "kvm_stats");
 	json_obj(j);

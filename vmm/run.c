@@ -47,6 +47,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 		return rc;
 	if (mode_setup(&r->vcpu, p, err, errlen) != 0)
 		return XC_HOST;
+	if (iodev_start(&r->vcpu, err, errlen) != 0)
+		return XC_HOST;
 	if (kvm_has(k, CAP_GET_TSC_KHZ)) {
 		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;

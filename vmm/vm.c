@@ -77,6 +77,7 @@ int vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen)
 
 void vm_destroy(struct vm *vm)
 {
+	iodev_stop(vm);                 /* the I/O thread reads guest RAM: stop it first */
 	kvmstats_close(&vm->stats);
 	if (vm->mem.hva)
 		munmap(vm->mem.hva, vm->mem.size);
