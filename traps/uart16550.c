@@ -54,6 +54,7 @@ void uart_reset(struct uart *u, const uint8_t *input, size_t input_len)
 	u->divisor = UART_DIVISOR_RESET;
 	u->input = input;
 	u->input_len = input ? input_len : 0;
+	u->fnv = 2166136261u;           /* FNV-1a offset basis */
 }
 
 static bool rx_ready(const struct uart *u)
@@ -112,6 +113,7 @@ void uart_write(struct uart *u, unsigned off, uint8_t val)
 			return;
 		}
 		u->tx_bytes++;
+		u->fnv = (u->fnv ^ val) * 16777619u;   /* FNV-1a: proves order and content */
 		if (u->mcr & MCR_LOOP)
 			return;         /* looped back to nobody: the wire is disconnected */
 		if (u->out_len < sizeof(u->out))

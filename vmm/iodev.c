@@ -192,6 +192,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "reg_writes"); json_u64(j, io->uart.reg_writes);
 	json_key(j, "divisor");    json_u64(j, io->uart.divisor);
 	json_key(j, "lcr");        json_u64(j, io->uart.lcr);
+	json_key(j, "fnv1a");      json_u64(j, io->uart.fnv);
 	json_obj_end(j);
 	json_key(j, "virtio");
 	json_obj(j);

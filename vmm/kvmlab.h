@@ -305,6 +305,7 @@ struct uart {
 	uint8_t out[UART_FIFO_SIZE * 16]; /* bytes written to THR and not yet taken by uart_take */
 	size_t out_len;
 	uint64_t tx_bytes, rx_bytes, reg_reads, reg_writes;
+	uint32_t fnv;                   /* FNV-1a of every byte transmitted */
 };
 void    uart_reset(struct uart *u, const uint8_t *input, size_t input_len);
 /* One register access at offset 0..7 from the base port.  Pure: no I/O. */
