@@ -51,9 +51,7 @@ static void virtio_reset(struct virtio_dev *d)
 {
 	d->drv_features = 0;
 	d->dev_feat_sel = d->drv_feat_sel = d->queue_sel = 0;
-	d->status = d->isr = 0;
-	d->error = VQ_OK;
-	d->error_detail[0] = '\0';
+	d->status = d->isr = 0;         /* error/error_detail stay: they are the run's record */
 	memset(d->q, 0, sizeof(d->q));
 }
 

@@ -380,7 +380,7 @@ struct virtio_dev {
 	uint32_t status, isr, generation;
 	struct virtq q[VIRTIO_CON_QUEUES];
 	bool poll;                      /* device polls: tells the driver not to notify */
-	int error;                      /* enum virtq_err of the violation, or VQ_OK */
+	int error;                      /* first virtq_err of the run (kept across resets), or VQ_OK */
 	char error_detail[160];
 	uint64_t errors, resets, notifies, chains, bytes, polls;
 	uint32_t fnv;                   /* FNV-1a of every byte received */
