@@ -446,6 +446,9 @@ int  iodev_start(struct vcpu *v, char *err, size_t errlen);
 void iodev_stop(struct vm *vm);
 void iodev_json(struct json *j, const struct vm *vm);
 
+/* ---- vmm/cmd_iobench.c: `kvmlab iobench` ---- */
+int  cmd_iobench(int argc, char **argv);
+
 
 /* ---- machine.c: the devices of the kvmlab machine, in one table ---- */
 struct vm;
