@@ -7,7 +7,8 @@
 ; (kvmlab run --uart-input STR) while LSR.DR says a byte is waiting.
 ; kvmlab should observe, with --uart-input "abc": console "Hello, COM1!\nabc";
 ; reports uart_scratch = 0x5A and uart_rx_bytes = 3; port exits
-; 0x3F8 out 16, 0x3F8 in 3, 0x3FD (LSR) in 36, 0x3FB out 2, 0x3F9 out 1,
+; 0x3F8 out 17 (16 bytes + DLL), 0x3F8 in 3 (RBR), 0x3FD in 20 (LSR: 16
+; before each byte sent, 4 while receiving), 0x3FB out 2, 0x3F9 out 1,
 ; 0x3FA out 1, 0x3FC out 1, 0x3FF out 1 and in 1.  Every register access
 ; is one exit: two per byte sent.
 
