@@ -9,9 +9,11 @@
 #   python3-pytest   the test driver (Debian's, not PyPI's)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
+#   clang libclang-rt-14-dev  make fuzz: libFuzzer + ASan runtime (tests/fuzz/)
+#   gnuplot-nox      scripts/plot-iobench: the iobench chart
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev clang libclang-rt-14-dev gnuplot-nox"
 
 missing=""
 for p in $PKGS; do
