@@ -110,8 +110,9 @@ def test_loop_forever_watchdog_interrupts_kvm_run(loop_forever):
     assert ex["eintr"] >= 1
     assert ex["kvm_run_calls"] == ex["total"] + ex["eintr"]
     assert loop_forever.doc["config"]["timeout"] == 1
-    # The timer cannot fire early: it is armed before the clock starts.
-    assert loop_forever.doc["result"]["wall_seconds"] >= 1.0
+    # The timer cannot fire early.  It is armed just before the run's clock
+    # starts (two stats reads in between), hence a little slack below 1 s.
+    assert loop_forever.doc["result"]["wall_seconds"] >= 0.9
 
 
 # ---- vmcall: handled by KVM, or never returning -----------------------------
