@@ -137,3 +137,10 @@ def test_name_must_be_nul_padded(tmp_path):
     p = patched(tmp_path, NAME_OFFSET + 20, ord("X"), fmt="<B")
     r = run_kvmlab("run", p)
     assert_one_line_error(r, "PAYLOAD_FIELD", starts="kvmlab: payload header: ")
+
+
+def test_unknown_catalogue_name():
+    # Not a file, and no build/payloads/NAME.bin: the name is reported as given.
+    r = run_kvmlab("run", "no-such-payload")
+    assert_one_line_error(r, "PAYLOAD_IO")
+    assert "cannot open payload no-such-payload" in r.err
