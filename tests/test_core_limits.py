@@ -1,7 +1,6 @@
 """kvmlab's own bounds on what it keeps (vmm/kvmlab.h): the console buffer
 and the per-port / per-address counters.  A guest can exceed them; kvmlab
 must keep counting correctly and say what it dropped."""
-import pytest
 
 from conftest import XC, run_kvmlab
 from test_core_protocol import guest  # noqa: F401  (the fixture)
