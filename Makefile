@@ -8,7 +8,7 @@ CC       ?= gcc
 NASM     ?= nasm
 PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
 LDLIBS   += -lcapstone -lrt -lpthread -lm
 
 VMM_SRCS  := $(wildcard vmm/*.c) $(wildcard traps/*.c)
@@ -56,7 +56,7 @@ $(BUILD)/kvmlab: $(VMM_OBJS)
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OBJ)/tests/unit/%.o: CFLAGS += -Itests/unit
+$(OBJ)/tests/unit/%.o: override CFLAGS += -Itests/unit
 
 payloads: $(PAYLOADS)
 
