@@ -8,12 +8,14 @@
 ;   3 IO exits  port 0xE9 out 1   console "ok\n"
 ;   1 IO exit   port 0xE9 in  1   reads 0xE9 ("console present")
 ;   1 IO exit   port 0xF0 out 4   report VALUE console-readback = 0xE9
-;   1 MMIO exit 0xC0000000 write 4 (unclaimed: ignored)
+;   1 MMIO exit 0x400000 write 4 (unclaimed: ignored), because the default
+;               RAM is 4 MiB and ends just below it; with --mem 8M the same
+;               store lands in RAM and there is no exit
 ;   1 IO exit   port 0xF4 out 4   exit status 0: the run ends, exit code 0
-; Total: 8 exits to kvmlab (IO 7, MMIO 1), no HLT exit.
+; Total: 8 exits to kvmlab (IO 7, MMIO 1), no HLT exit; 7 with --mem 8M.
 
 %include "kvmlab.inc"
-KVMLAB_HEADER MODE_LONG, "capstone-example", 128, "worked capstone: sums 1..100, prints, probes a port and the MMIO window, exits 0"
+KVMLAB_HEADER MODE_LONG, "capstone-example", 128, "worked capstone: sums 1..100, prints, probes a port, stores past 4 MiB, exits 0"
 
 start:
         ; 100 iterations of add/loop: guest work, no exit to kvmlab.
@@ -29,9 +31,9 @@ start:
         movzx   eax, al
         REPORT_VALUE "console-readback", rax    ; 1 IO exit (0xF0)
 
-        ; No RAM at the MMIO window: KVM hands the store to kvmlab.  Through
-        ; a register, as a [disp32] would sign-extend in 64-bit mode.
-        mov     edi, GPA_MMIO_BASE
-        mov     dword [rdi], 1                  ; 1 MMIO exit, ignored
+        ; The first byte past 4 MiB: no RAM there with the default --mem, so
+        ; KVM cannot complete the store and hands it to kvmlab.
+        mov     edi, 4 << 20
+        mov     dword [rdi], 1                  ; 1 MMIO exit (default --mem), ignored
 
         KVMLAB_EXIT 0                           ; 1 IO exit (0xF4): the end
