@@ -134,3 +134,12 @@ def test_taskset_pins_the_vcpu_thread(kvm):
     r = run_lab("taskset -c 0")
     assert "Cpus_allowed_list:\t0\n" in r.stdout
     assert "last ran on CPU 0\n" in r.stdout
+
+
+def test_guest_ram_is_process_memory_touched_on_demand(kvm):
+    """3 GiB of guest RAM: in the address space, but resident only where touched."""
+    r = run_lab("--mem 3G")
+    size = int(re.search(r"^VmSize:\s+(\d+) kB$", r.stdout, re.M).group(1))
+    rss = int(re.search(r"^VmRSS:\s+(\d+) kB$", r.stdout, re.M).group(1))
+    assert size >= 3 * 1024 * 1024                  # the whole guest RAM is mapped
+    assert rss < 64 * 1024                          # "about 5 MB": far below 3 GiB

@@ -188,3 +188,32 @@ def test_concept_payloads_exist():
             for name in re.findall(r"`([^`]+)`", group):
                 assert os.path.exists(os.path.join(payloads, name + ".bin")), \
                     f"concept {en!r}: payload `{name}` is not built"
+
+
+# ---- links between the pages of the guide ----
+
+def slug(heading):
+    """GitHub's (and pandoc gfm's) anchor for a heading."""
+    s = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return s.replace(" ", "-")
+
+
+GUIDE = ALL_MD + [os.path.join(L.DOCS, "concepts.md"), os.path.join(L.DOCS, "glossary.md")]
+
+
+@pytest.mark.parametrize("path", GUIDE, ids=lambda p: os.path.relpath(p, L.ROOT))
+def test_guide_links_resolve(path):
+    """Every link to a Markdown page reaches a file (or a lab still pending), and
+    every #anchor a heading of that file."""
+    text = L.strip_comments(L.read(path))
+    for target in re.findall(r"\]\(([^)\s]+\.md(?:#[^)\s]*)?)\)", text):
+        page, _, anchor = target.partition("#")
+        dest = os.path.normpath(os.path.join(os.path.dirname(path), page))
+        if not os.path.exists(dest):
+            assert os.path.basename(dest) in PENDING and dest.startswith(L.LABS), \
+                f"{os.path.relpath(path, L.ROOT)}: link to missing {target}"
+            continue
+        if anchor:
+            dest_text = L.read(dest)
+            anchors = {slug(h) for level in (1, 2, 3, 4) for h in L.headings(dest_text, level)}
+            assert anchor in anchors, f"{os.path.relpath(path, L.ROOT)}: no heading #{anchor} in {page}"
