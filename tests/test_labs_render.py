@@ -75,10 +75,12 @@ def test_chart_marker_embeds_a_built_chart_and_reports_a_missing_one(tmp_path):
     os.makedirs(tmp_path / "labs" / "charts")
     missing, used = [], set()
     text = ("a\n<!-- chart: bench/exit-cost.svg Exit cost by reason -->\n"
-            "b\n<!-- chart: bench/absent.svg -->\n")
+            "b\n<!-- chart: bench/absent.svg -->\n"
+            "```\n<!-- chart: bench/in-an-example.svg -->\n```\n")
     got = render.embed_charts(text, str(tmp_path), str(tmp_path / "labs"), missing, used,
                               os.path.join(L.LABS, "x.md"))
     assert "![Exit cost by reason](charts/bench-exit-cost.svg)" in got
     assert os.path.exists(tmp_path / "labs" / "charts" / "bench-exit-cost.svg")
     assert "Chart `bench/absent.svg` is not built yet" in got
     assert missing == [("bench/absent.svg", "labs/x.md")]
+    assert "```\n<!-- chart: bench/in-an-example.svg -->\n```" in got   # examples stay
