@@ -95,6 +95,15 @@ def test_lab_steps_have_commands(path):
     assert L.parse_commands(steps), f"{lab_name(path)}: ## Steps has no ```console command"
 
 
+@pytest.mark.parametrize("path", LAB_FILES, ids=lab_name)
+def test_lab_labels_which_host_its_numbers_come_from(path):
+    """Numbers differ between a PVM host and a VMX/SVM host: say which is which."""
+    seen = L.section(L.read(path), "What you should see")
+    assert "PVM" in seen, f"{lab_name(path)}: ## What you should see never names the PVM host"
+    assert "VMX" in seen or "SVM" in seen, \
+        f"{lab_name(path)}: ## What you should see says nothing about a VMX/SVM host"
+
+
 # ---- the course map (labs/README.md) ----
 
 def listed_labs():
