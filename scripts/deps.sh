@@ -9,11 +9,13 @@
 #   python3-pytest   the test driver (Debian's, not PyPI's)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
+#   strace           labs/hello-kvm.md traces the ioctls of a run
+#   pandoc           make labs: the lab guide as HTML
 #   clang libclang-rt-14-dev  make fuzz: libFuzzer + ASan runtime (tests/fuzz/)
 #   gnuplot-nox      scripts/plot-iobench: the iobench chart
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev clang libclang-rt-14-dev gnuplot-nox"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc clang libclang-rt-14-dev gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

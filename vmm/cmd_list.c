@@ -71,7 +71,9 @@ int cmd_list(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h':
 			printf("usage: kvmlab list [--json]\n\nLists the payloads in %s\n"
-			       "(set KVMLAB_PAYLOADS to list another directory).\n", payload_dir());
+			       "(set KVMLAB_PAYLOADS to list another directory).\n\n"
+			       "  --json            print one JSON document instead of text\n"
+			       "  -h, --help        this text\n", payload_dir());
 			return XC_OK;
 		default:
 			fprintf(stderr, "kvmlab list: unknown option '%s'\n", argv[optind - 1]);
