@@ -26,6 +26,7 @@ static void run_usage(FILE *f)
 		"  --quiet           print the guest's console output only, no summary\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
 		"  --uart-input STR  bytes the COM1 UART delivers to the guest (docs/io.md)\n"
+		"  --uart-input-file FILE  the same, read from FILE (at most 1 MiB)\n"
 		"  --virtio-notify exit|ioeventfd|poll\n"
 		"                    who answers the virtio doorbell (default exit; docs/io.md)\n"
 		"  --coalesced-mmio  register the MMIO sink as a coalesced zone\n"
@@ -66,6 +67,7 @@ int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "uart-input", required_argument, NULL, 'U' },
+		{ "uart-input-file", required_argument, NULL, 'F' },
 		{ "virtio-notify", required_argument, NULL, 'N' },
 		{ "coalesced-mmio", no_argument, NULL, 'C' },
 		{ "io-total", required_argument, NULL, 'T' },
@@ -75,6 +77,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
 	bool json = false, quiet = false, mem_given = false;
+	static uint8_t *uart_file;      /* --uart-input-file contents, kept for the run */
 	int c;
 
 	opterr = 0;
@@ -107,6 +110,11 @@ int cmd_run(int argc, char **argv)
 		case 'N':
 			if ((cfg.io.notify = io_notify_parse(optarg)) < 0)
 				return usage_error("--virtio-notify: '%s' is not exit, ioeventfd or poll", optarg);
+			break;
+		case 'F':
+			if (uart_input_load(optarg, &uart_file, &cfg.io.uart_input_len) != 0)
+				return usage_error("--uart-input-file: cannot read '%s' (or it is over 1 MiB)", optarg);
+			cfg.io.uart_input = uart_file;
 			break;
 		case 'C': cfg.io.coalesced = true; break;
 		case 'T': case 'K': case 'B':

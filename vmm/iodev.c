@@ -225,3 +225,28 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_obj_end(j);
 	pthread_mutex_unlock(&d->lock);
 }
+
+void iodev_text(FILE *out, const struct vm *vm)
+{
+	struct iodev *io = vm->io;
+
+	if (!io)
+		return;
+	const struct uart *u = &io->uart;
+	if (u->reg_reads || u->reg_writes)
+		fprintf(out, "uart:     %llu byte%s sent, %llu received, %llu register accesses\n",
+			(unsigned long long)u->tx_bytes, u->tx_bytes == 1 ? "" : "s",
+			(unsigned long long)u->rx_bytes, (unsigned long long)(u->reg_reads + u->reg_writes));
+	struct virtio_dev *d = &io->virtio;
+	pthread_mutex_lock(&d->lock);
+	if (d->resets || d->status || d->errors)
+		fprintf(out, "virtio:   notify=%s, %llu chain%s, %llu bytes, status 0x%02x%s%s\n",
+			io_notify_name(io->notify), (unsigned long long)d->chains, d->chains == 1 ? "" : "s",
+			(unsigned long long)d->bytes, d->status, d->error ? ", error " : "",
+			d->error ? d->error_detail : "");
+	pthread_mutex_unlock(&d->lock);
+	if (io->sink.writes)
+		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
+			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,
+			(unsigned long long)io->sink.exits, (unsigned long long)io->sink.drained);
+}

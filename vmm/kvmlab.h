@@ -438,6 +438,8 @@ struct iodev {
 	volatile int stop;
 	uint64_t thread_wakeups;
 };
+/* Reads --uart-input-file (at most 1 MiB) into a malloc'd buffer; 0 or -1. */
+int  uart_input_load(const char *path, uint8_t **buf, size_t *len);
 /* Parses and range-checks one workload parameter into param[id]; 0 or -1. */
 int  io_param_parse(int id, const char *s, uint32_t *param);
 int  iodev_setup(struct vm *vm, char *err, size_t errlen);   /* 0 or -1 */
@@ -445,6 +447,8 @@ int  iodev_setup(struct vm *vm, char *err, size_t errlen);   /* 0 or -1 */
 int  iodev_start(struct vcpu *v, char *err, size_t errlen);
 void iodev_stop(struct vm *vm);
 void iodev_json(struct json *j, const struct vm *vm);
+/* One line per I/O device the guest touched, for report_text. */
+void iodev_text(FILE *out, const struct vm *vm);
 
 /* ---- vmm/cmd_iobench.c: `kvmlab iobench` ---- */
 int  cmd_iobench(int argc, char **argv);

@@ -47,6 +47,7 @@ void report_text(const struct report_ctx *c, FILE *out)
 	}
 	fputc('\n', out);
 	fprintf(out, "console:  %llu byte%s\n", (unsigned long long)v->con.total, v->con.total == 1 ? "" : "s");
+	iodev_text(out, &r->vm);        /* I/O devices the guest used: docs/io.md */
 
 	fprintf(out, "exits:    %llu to kvmlab", (unsigned long long)v->ctr.total_exits);
 	for (uint32_t i = 0; i < EXIT_REASON_MAX; i++)
