@@ -317,7 +317,7 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque);
 
 /* ---- traps/virtqueue.c: split virtqueues (virtio 1.1 section 2.7), pure ---- */
 #define VIRTQ_NUM_MAX         256       /* QueueNumMax kvmlab offers */
-#define VIRTQ_CHAIN_BYTES_MAX (16u << 20) /* kvmlab's cap on one chain's buffers */
+#define VIRTQ_CHAIN_BYTES_MAX (1u << 20) /* kvmlab's cap on one chain's buffers: bounds the work per doorbell */
 enum virtq_err {
 	VQ_OK = 0,
 	VQ_ERR_NUM,             /* queue size zero, not a power of two, or > QueueNumMax */
