@@ -86,3 +86,25 @@ def test_usage_errors(kvm, args):
     r = run_kvmlab("iobench", *args)
     assert r.code == XC["USAGE"]
     assert r.err.count("\n") == 1
+
+
+def test_plot_iobench_draws_the_chart(kvm, tmp_path):
+    """scripts/plot-iobench turns `iobench --json` into an SVG (gnuplot)."""
+    import os
+    import shutil
+    import subprocess
+    from conftest import KVMLAB, ROOT
+    if not shutil.which("gnuplot"):
+        pytest.skip("gnuplot is not installed (scripts/deps.sh installs gnuplot-nox)")
+    r = run_kvmlab("iobench", "--total", 512, "--repeat", 1, "--json", json_out=True)
+    assert r.code == XC["OK"], r.err
+    src = tmp_path / "iobench.json"
+    src.write_text(r.out)
+    out = tmp_path / "chart.svg"
+    p = subprocess.run([os.path.join(ROOT, "scripts", "plot-iobench"), str(src), str(out)],
+                       capture_output=True, text=True, env=dict(os.environ, KVMLAB=KVMLAB), timeout=60)
+    assert p.returncode == 0, p.stderr
+    svg = out.read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for name in ("uart", "virtio-ioeventfd", "coalesced-mmio"):
+        assert name in svg
