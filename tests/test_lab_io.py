@@ -108,3 +108,14 @@ def test_attack_loop_step(kvm):
 def test_attack_buf_addr_step(kvm):
     r = run_kvmlab("run", "io/hostile-buf-addr")
     has_line(r, "virtio:   notify=exit, 0 chains, 0 bytes, status 0x00, error transmitq0: buffer_address")
+
+
+def test_disk_step(kvm, tmp_path):
+    import os
+    disk = tmp_path / "lab-disk.img"
+    r = run_kvmlab("run", "io/blk-sparse", "--blk", str(disk), "--blk-size", "1G")
+    assert r.code == XC["OK"], r.err
+    has_line(r, "blk:      2097152 sectors, 1 reads, 2 writes, 1 I/O errors, status 0x0f")
+    st = os.stat(disk)
+    assert st.st_size == 1 << 30
+    assert st.st_blocks * 512 <= 64 * 1024      # "a few KiB" (8 KiB on ext4 and tmpfs)

@@ -22,7 +22,6 @@
 
 #define VIRTIO_MMIO_MAGIC       0x74726976u  /* "virt" (4.2.2) */
 #define VIRTIO_MMIO_VERSION_2   2u           /* non-legacy layout */
-#define VIRTIO_ID_CONSOLE_      3u           /* virtio 1.1 5 "Device Types" */
 #define VIRTIO_VENDOR_KVMLAB    0x4C4D564Bu  /* "KVML" */
 #define VIRTIO_F_VERSION_1_BIT  (1ULL << VIRTIO_F_VERSION_1)   /* bit 32 (6) */
 #define VIRTIO_CONFIG_OFF       0x100        /* device-specific configuration space */
@@ -32,6 +31,9 @@
 
 /* struct virtio_console_config (5.3.4): cols, rows, max_nr_ports, emerg_wr. */
 static const uint8_t console_config[12] = { 80, 0, 25, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
+
+/* virtio-mmio 4.2.2: "device ID 0x0 ... a placeholder with no device". */
+const struct virtio_type virtio_none_type = { .name = "none", .device_id = 0, .nqueues = 0 };
 
 const char *io_notify_name(int n)
 {
@@ -55,16 +57,33 @@ static void virtio_reset(struct virtio_dev *d)
 	memset(d->q, 0, sizeof(d->q));
 }
 
-void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, bool echo)
+static void virtio_init_common(struct virtio_dev *d, const struct guest_mem *mem,
+			       const struct virtio_type *t)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
 	d->mem = mem;
+	d->type = t;
 	d->dev_features = VIRTIO_F_VERSION_1_BIT;
+	d->fnv = 2166136261u;           /* FNV-1a offset basis */
+	d->blk.fd = -1;
+	virtio_reset(d);
+}
+
+void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, bool echo)
+{
+	virtio_init_common(d, mem, &virtio_console_type);
 	d->poll = poll;
 	d->echo = echo;
-	d->fnv = 2166136261u;           /* FNV-1a offset basis */
-	virtio_reset(d);
+	memcpy(d->config, console_config, sizeof(console_config));
+}
+
+void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors)
+{
+	virtio_init_common(d, mem, fd >= 0 ? &virtio_blk_type : &virtio_none_type);
+	d->blk.fd = fd;
+	d->blk.sectors = sectors;
+	memcpy(d->config, &sectors, sizeof(sectors));  /* struct virtio_blk_config.capacity (5.2.4) */
 }
 
 void virtio_fail(struct virtio_dev *d, int err, const char *what)
@@ -82,7 +101,7 @@ void virtio_fail(struct virtio_dev *d, int err, const char *what)
 
 static struct virtq *selected(struct virtio_dev *d)
 {
-	return d->queue_sel < VIRTIO_CON_QUEUES ? &d->q[d->queue_sel] : NULL;
+	return d->queue_sel < (uint32_t)d->type->nqueues ? &d->q[d->queue_sel] : NULL;
 }
 
 static uint32_t reg_read(struct virtio_dev *d, uint64_t off)
@@ -92,7 +111,7 @@ static uint32_t reg_read(struct virtio_dev *d, uint64_t off)
 	switch (off) {
 	case VIRTIO_MMIO_MAGIC_VALUE:     return VIRTIO_MMIO_MAGIC;
 	case VIRTIO_MMIO_VERSION:         return VIRTIO_MMIO_VERSION_2;
-	case VIRTIO_MMIO_DEVICE_ID:       return VIRTIO_ID_CONSOLE_;
+	case VIRTIO_MMIO_DEVICE_ID:       return d->type->device_id;
 	case VIRTIO_MMIO_VENDOR_ID:       return VIRTIO_VENDOR_KVMLAB;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return d->dev_feat_sel == 0 ? (uint32_t)d->dev_features :
@@ -182,8 +201,8 @@ uint32_t virtio_mmio_read(struct virtio_dev *d, uint64_t off, uint32_t len)
 		/* Configuration space: any width (4.2.2.2), bytes past the struct read 0. */
 		for (uint32_t i = 0; i < len && i < 4; i++) {
 			uint64_t o = off - VIRTIO_CONFIG_OFF + i;
-			if (o < sizeof(console_config))
-				val |= (uint32_t)console_config[o] << (8 * i);
+			if (o < sizeof(d->config))
+				val |= (uint32_t)d->config[o] << (8 * i);
 		}
 	} else if (len == 4 && off % 4 == 0) {
 		/* 4.2.2.1: registers are read with 32-bit aligned accesses only. */
@@ -208,22 +227,26 @@ int virtio_process(struct virtio_dev *d)
 
 	pthread_mutex_lock(&d->lock);
 	d->polls++;
-	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
-		/* receiveq0 stays untouched: kvmlab has no input for it. */
-		struct virtq *q = &d->q[VIRTIO_CON_TXQ];
+	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
+	    d->type->nqueues > 0) {
+		/* Only the device's work queue is consumed (the console's receiveq0
+		 * stays untouched: kvmlab has no input for it). */
+		struct virtq *q = &d->q[d->type->work_queue];
+		const char *qname = d->type == &virtio_console_type ? "transmitq0" : "requestq";
 		while (q->ready) {
+			uint32_t written = 0;
 			int r = virtq_pop(d->mem, q, &d->chain);
 			if (r < 0) {
-				virtio_fail(d, r, "transmitq0");
+				virtio_fail(d, r, qname);
 				break;
 			}
 			if (r == 0)
 				break;
-			r = virtio_console_tx(d, &d->chain);
+			r = d->type->chain(d, &d->chain, &written);
 			if (r == 0)
-				r = virtq_push(d->mem, q, d->chain.head, 0);   /* the device wrote 0 bytes */
+				r = virtq_push(d->mem, q, d->chain.head, written);
 			if (r < 0) {
-				virtio_fail(d, r, "transmitq0");
+				virtio_fail(d, r, qname);
 				break;
 			}
 			d->chains++;
@@ -236,14 +259,12 @@ int virtio_process(struct virtio_dev *d)
 	return done;
 }
 
-enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
+static enum action virtio_access(struct virtio_dev *d, uint64_t base, struct mmio_req *m)
 {
-	struct virtio_dev *d = &v->vm->io->virtio;
-	uint64_t off = m->gpa - GPA_VIRTIO_MMIO;
+	uint64_t off = m->gpa - base;
 	uint32_t val = 0;
 	bool notify;
 
-	(void)opaque;
 	if (!m->write) {
 		val = virtio_mmio_read(d, off, m->len);
 		memset(m->data, 0, m->len);
@@ -255,4 +276,16 @@ enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
 	if (notify)
 		virtio_process(d);      /* the doorbell rang in user space: do the work now */
 	return ACT_CONTINUE;
+}
+
+enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
+{
+	(void)opaque;
+	return virtio_access(&v->vm->io->virtio, GPA_VIRTIO_MMIO, m);
+}
+
+enum action virtio_blk_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
+{
+	(void)opaque;
+	return virtio_access(&v->vm->io->blk, GPA_VIRTIO_BLK, m);
 }

@@ -30,6 +30,8 @@ static void run_usage(FILE *f)
 		"  --virtio-notify exit|ioeventfd|poll\n"
 		"                    who answers the virtio doorbell (default exit; docs/io.md)\n"
 		"  --coalesced-mmio  register the MMIO sink as a coalesced zone\n"
+		"  --blk FILE        back the virtio block device with FILE (created if missing)\n"
+		"  --blk-size SIZE   grow FILE to SIZE first, sparse (e.g. 1G)\n"
 		"  --io-total SIZE, --io-chunk SIZE, --io-batch N\n"
 		"                    workload of I/O payloads (port 0xE0; default 4K, 256, 4)\n"
 		"  -h, --help        this text\n\n"
@@ -70,6 +72,8 @@ int cmd_run(int argc, char **argv)
 		{ "uart-input-file", required_argument, NULL, 'F' },
 		{ "virtio-notify", required_argument, NULL, 'N' },
 		{ "coalesced-mmio", no_argument, NULL, 'C' },
+		{ "blk", required_argument, NULL, 'D' },
+		{ "blk-size", required_argument, NULL, 'S' },
 		{ "io-total", required_argument, NULL, 'T' },
 		{ "io-chunk", required_argument, NULL, 'K' },
 		{ "io-batch", required_argument, NULL, 'B' },
@@ -117,6 +121,12 @@ int cmd_run(int argc, char **argv)
 			cfg.io.uart_input = uart_file;
 			break;
 		case 'C': cfg.io.coalesced = true; break;
+		case 'D': cfg.io.blk_path = optarg; break;
+		case 'S':
+			if (parse_size(optarg, &cfg.io.blk_size) != 0 || cfg.io.blk_size % 512 ||
+			    cfg.io.blk_size > (1ULL << 40))
+				return usage_error("--blk-size: '%s' is not a multiple of 512 up to 1T", optarg);
+			break;
 		case 'T': case 'K': case 'B':
 			if (io_param_parse(c == 'T' ? IOPARAM_TOTAL : c == 'K' ? IOPARAM_CHUNK : IOPARAM_BATCH,
 					   optarg, cfg.io.param) != 0)

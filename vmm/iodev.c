@@ -16,8 +16,10 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/virtio_mmio.h>
 
@@ -90,6 +92,40 @@ static int register_coalesced(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* --blk FILE [--blk-size SIZE]: the file, grown (sparse) to SIZE if shorter. */
+static int blk_open(struct vm *vm, struct iodev *io, char *err, size_t errlen)
+{
+	const struct io_config *c = &vm->cfg.io;
+	struct stat st;
+
+	if (!c->blk_path) {
+		virtio_init_blk(&io->blk, &vm->mem, -1, 0);     /* device id 0: empty slot */
+		return 0;
+	}
+	int fd = open(c->blk_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "--blk %s: %s", c->blk_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* ftruncate to a larger size allocates nothing: the file is sparse. */
+	if (c->blk_size > (uint64_t)st.st_size && ftruncate(fd, (off_t)c->blk_size) != 0) {
+		snprintf(err, errlen, "--blk %s: ftruncate to %llu bytes: %s", c->blk_path,
+			 (unsigned long long)c->blk_size, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	uint64_t size = c->blk_size > (uint64_t)st.st_size ? c->blk_size : (uint64_t)st.st_size;
+	if (size < 512) {
+		snprintf(err, errlen, "--blk %s: the disk is empty (give --blk-size)", c->blk_path);
+		close(fd);
+		return -1;
+	}
+	virtio_init_blk(&io->blk, &vm->mem, fd, size / 512);
+	return 0;
+}
+
 int iodev_setup(struct vm *vm, char *err, size_t errlen)
 {
 	const struct io_config *c = &vm->cfg.io;
@@ -101,6 +137,7 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	}
 	vm->io = io;
 	io->efd = io->stopfd = -1;
+	io->blk.blk.fd = -1;
 	io->notify = c->notify;
 	io->coalesced = c->coalesced;
 	for (int i = 0; i < IOPARAM_COUNT; i++)
@@ -108,6 +145,8 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	uart_reset(&io->uart, c->uart_input, c->uart_input_len);
 	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, vm->cfg.echo_console);
 	io->sink.fnv = io->virtio.fnv;
+	if (blk_open(vm, io, err, errlen) != 0)
+		return -1;
 	if (c->coalesced && register_coalesced(vm, err, errlen) != 0)
 		return -1;
 	if (c->notify == IO_NOTIFY_EXIT)
@@ -163,6 +202,11 @@ void iodev_stop(struct vm *vm)
 	if (io->stopfd >= 0)
 		close(io->stopfd);
 	pthread_mutex_destroy(&io->virtio.lock);
+	if (io->blk.type) {
+		if (io->blk.blk.fd >= 0)
+			close(io->blk.blk.fd);
+		pthread_mutex_destroy(&io->blk.lock);
+	}
 	free(io);
 	vm->io = NULL;
 }
@@ -212,6 +256,23 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "text");         json_str_n(j, d->out, d->out_len);
 	json_key(j, "truncated");    json_bool(j, d->bytes > d->out_len);
 	json_obj_end(j);
+	const struct virtio_dev *b = &io->blk;
+	json_key(j, "blk");
+	json_obj(j);
+	json_key(j, "present");      json_bool(j, b->blk.fd >= 0);
+	json_key(j, "sectors");      json_u64(j, b->blk.sectors);
+	json_key(j, "status");       json_u64(j, b->status);
+	json_key(j, "error");        json_str(j, b->error ? virtq_err_name(b->error) : NULL);
+	json_key(j, "chains");       json_u64(j, b->chains);
+	json_key(j, "reads");        json_u64(j, b->blk.reads);
+	json_key(j, "writes");       json_u64(j, b->blk.writes);
+	json_key(j, "flushes");      json_u64(j, b->blk.flushes);
+	json_key(j, "get_ids");      json_u64(j, b->blk.get_ids);
+	json_key(j, "bytes_read");   json_u64(j, b->blk.bytes_read);
+	json_key(j, "bytes_written"); json_u64(j, b->blk.bytes_written);
+	json_key(j, "ioerr");        json_u64(j, b->blk.ioerr);
+	json_key(j, "unsupported");  json_u64(j, b->blk.unsupported);
+	json_obj_end(j);
 	json_key(j, "sink");
 	json_obj(j);
 	json_key(j, "coalesced");    json_bool(j, io->coalesced);
@@ -245,6 +306,12 @@ void iodev_text(FILE *out, const struct vm *vm)
 			(unsigned long long)d->bytes, d->status, d->error ? ", error " : "",
 			d->error ? d->error_detail : "");
 	pthread_mutex_unlock(&d->lock);
+	const struct virtio_dev *b = &io->blk;
+	if (b->blk.fd >= 0)
+		fprintf(out, "blk:      %llu sectors, %llu reads, %llu writes, %llu I/O errors, status 0x%02x%s%s\n",
+			(unsigned long long)b->blk.sectors, (unsigned long long)b->blk.reads,
+			(unsigned long long)b->blk.writes, (unsigned long long)b->blk.ioerr, b->status,
+			b->error ? ", error " : "", b->error ? b->error_detail : "");
 	if (io->sink.writes)
 		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
 			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,

@@ -330,6 +330,7 @@ enum virtq_err {
 	VQ_ERR_INDIRECT,        /* VIRTQ_DESC_F_INDIRECT without VIRTIO_F_INDIRECT_DESC */
 	VQ_ERR_ORDER,           /* device-readable descriptor after a device-writable one */
 	VQ_ERR_CHAIN_BYTES,     /* chain's buffers exceed VIRTQ_CHAIN_BYTES_MAX */
+	VQ_ERR_REQUEST,         /* a device request without its header or status byte */
 	VQ_ERR_COUNT
 };
 const char *virtq_err_name(int e);
@@ -361,9 +362,29 @@ int  virtq_push(const struct guest_mem *m, struct virtq *q, uint16_t head, uint3
 /* Sets used->flags (VIRTQ_USED_F_NO_NOTIFY: "don't kick me, I poll"). */
 int  virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint16_t flags);
 
-/* ---- traps/virtio_mmio.c + traps/virtio_console.c: a virtio console over virtio-mmio ---- */
+/* ---- traps/virtio_mmio.c + virtio_console.c + virtio_blk.c: virtio devices over virtio-mmio ---- */
+#define VIRTIO_QUEUES_MAX 2
 #define VIRTIO_CON_QUEUES 2             /* receiveq0, transmitq0 (virtio 1.1 5.3.2) */
 #define VIRTIO_CON_TXQ    1
+#define VIRTIO_CONFIG_MAX 16            /* bytes of device configuration space kvmlab models */
+struct virtio_dev;
+/* What makes a virtio device a console or a block device: the transport is the same. */
+struct virtio_type {
+	const char *name;
+	uint32_t device_id;             /* virtio 1.1 5: 3 console, 2 block, 0 = no device */
+	int nqueues;
+	int work_queue;                 /* the queue whose chains the device consumes */
+	/* One chain, lock held: 0 with *written = bytes the device wrote, or -VQ_ERR_*. */
+	int (*chain)(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *written);
+};
+extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type;
+/* A block device's backing file (traps/virtio_blk.c, virtio 1.1 5.2). */
+struct vblk {
+	int fd;                         /* -1: no disk */
+	uint64_t sectors;               /* capacity in 512-byte sectors */
+	uint64_t reads, writes, flushes, get_ids, ioerr, unsupported;
+	uint64_t bytes_read, bytes_written;
+};
 #define VIRTIO_OUT_CAP    (64u << 10)   /* bytes of device output kept for JSON */
 enum io_notify {
 	IO_NOTIFY_EXIT = 0,             /* QueueNotify is an MMIO exit to kvmlab */
@@ -378,7 +399,7 @@ struct virtio_dev {
 	uint64_t dev_features, drv_features;
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
 	uint32_t status, isr, generation;
-	struct virtq q[VIRTIO_CON_QUEUES];
+	struct virtq q[VIRTIO_QUEUES_MAX];
 	bool poll;                      /* device polls: tells the driver not to notify */
 	int error;                      /* first virtq_err of the run (kept across resets), or VQ_OK */
 	char error_detail[160];
@@ -388,8 +409,14 @@ struct virtio_dev {
 	size_t out_len;
 	bool echo;
 	struct virtq_chain chain;       /* scratch for virtq_pop */
+	const struct virtio_type *type;
+	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
+	struct vblk blk;
 };
+/* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
+ * empty slot of virtio-mmio (device id 0) when fd < 0. */
 void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, bool echo);
+void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors);
 /* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
  * *notify is set when the write was QueueNotify.  Thread-safe. */
 uint32_t virtio_mmio_read(struct virtio_dev *d, uint64_t off, uint32_t len);
@@ -401,6 +428,7 @@ void virtio_fail(struct virtio_dev *d, int err, const char *what);
 /* The console's work: one chain of transmitq0.  Lock held.  0 or -VQ_ERR_*. */
 int  virtio_console_tx(struct virtio_dev *d, const struct virtq_chain *c);
 enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
+enum action virtio_blk_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
 
 /* ---- traps/coalesced.c: KVM_REGISTER_COALESCED_MMIO and a write-only sink ---- */
 struct sink {
@@ -422,10 +450,13 @@ struct io_config {
 	const uint8_t *uart_input;
 	size_t uart_input_len;
 	uint32_t param[IOPARAM_COUNT];  /* 0 = default */
+	const char *blk_path;           /* --blk FILE: backing file of the virtio block device */
+	uint64_t blk_size;              /* --blk-size: grow the file (sparse) to this many bytes */
 };
 struct iodev {
 	struct uart uart;
 	struct virtio_dev virtio;
+	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
 	struct sink sink;
 	uint32_t param[IOPARAM_COUNT];
 	uint32_t param_sel;

@@ -22,6 +22,8 @@ static const struct pio_range machine_ports[] = {
 static const struct mmio_range machine_mmio[] = {
 	/* 0xC0000000: virtio-mmio v2 console (traps/virtio_mmio.c, virtio_console.c). */
 	{ .base = GPA_VIRTIO_MMIO, .size = VIRTIO_MMIO_SIZE, .name = "virtio-mmio", .handler = virtio_mmio_io },
+	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/virtio_blk.c). */
+	{ .base = GPA_VIRTIO_BLK, .size = VIRTIO_MMIO_SIZE, .name = "virtio-blk", .handler = virtio_blk_mmio_io },
 	/* 0xC0001000: write-only sink, coalesced MMIO with --coalesced-mmio (traps/coalesced.c). */
 	{ .base = GPA_SINK, .size = SINK_SIZE, .name = "sink", .handler = sink_mmio },
 };

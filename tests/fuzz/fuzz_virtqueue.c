@@ -4,12 +4,17 @@
  *
  * Input: a 64 KiB fake guest RAM image (the first bytes of the input, rest
  * zero) and, from the end of the input, a script of register writes
- * (offset, value) with "process the queue" mixed in.  Properties: no
+ * (offset, value) with "process the queue" mixed in.  Bit 1 of the first
+ * byte picks the device: the console, or virtio-blk on a 16-sector memfd.  Properties: no
  * out-of-bounds access (ASan), no hang (a chain is bounded), no UB (UBSan),
  * and the device's bookkeeping stays inside its buffers.
  */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kvmlab.h"
 
@@ -24,18 +29,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *ram;
 	static struct virtio_dev *d;
+	static int disk = -1;
 	struct guest_mem mem;
 
 	if (!ram) {
 		ram = malloc(RAM);
 		d = malloc(sizeof(*d));
+		disk = memfd_create("fuzz-disk", 0);
+		if (disk < 0 || ftruncate(disk, 16 * 512) != 0)
+			abort();
 	}
+	if (size == 0)
+		return 0;
 	memset(ram, 0, RAM);
 	size_t script = size / 2 / OP_SIZE * OP_SIZE;   /* second half: the script */
 	memcpy(ram, data, size - script < RAM ? size - script : RAM);
 	mem.hva = ram;
 	mem.size = RAM;
-	virtio_init(d, &mem, data[0] & 1, false);
+	if (data[0] & 2) {
+		virtio_init_blk(d, &mem, disk, 16);
+		if (ftruncate(disk, 16 * 512) != 0)      /* the file never grows past its capacity */
+			abort();
+	} else {
+		virtio_init(d, &mem, data[0] & 1, false);
+	}
 
 	const uint8_t *op = data + size - script;
 	for (size_t i = 0; i + OP_SIZE <= script; i += OP_SIZE) {
@@ -57,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)virtio_mmio_read(d, off, 4);
 	}
 	virtio_process(d);
-	if (d->out_len > VIRTIO_OUT_CAP)
+	struct stat st;
+	if (d->out_len > VIRTIO_OUT_CAP || fstat(disk, &st) != 0 || st.st_size != 16 * 512)
 		abort();
 	pthread_mutex_destroy(&d->lock);
 	return 0;

@@ -13,4 +13,5 @@ extern int check_failures, check_count;
 void test_virtqueue(void);
 void test_uart(void);
 void test_virtio_mmio(void);
+void test_virtio_blk(void);
 #endif

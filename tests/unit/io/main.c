@@ -8,6 +8,7 @@ int main(void)
 	test_virtqueue();
 	test_uart();
 	test_virtio_mmio();
+	test_virtio_blk();
 	printf("unit-io: %d checks, %d failed\n", check_count, check_failures);
 	return check_failures ? 1 : 0;
 }
