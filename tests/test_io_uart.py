@@ -81,3 +81,16 @@ def test_bad_io_options_are_usage_errors(kvm, opt):
     r = run_kvmlab("run", "io/uart-hello", *opt)
     assert r.code == XC["USAGE"]
     assert r.err.count("\n") == 1 and "kvmlab run:" in r.err
+
+
+def test_uart_input_from_a_file(run, tmp_path):
+    f = tmp_path / "input"
+    f.write_bytes(b"xyz")
+    r = run("io/uart-hello", "--uart-input-file", str(f))
+    assert r.code == XC["OK"], r.err
+    assert r.console == "Hello, COM1!\nxyz"
+    big = tmp_path / "big"
+    big.write_bytes(b"a" * ((1 << 20) + 1))
+    for bad in (str(big), str(tmp_path / "missing")):
+        r = run_kvmlab("run", "io/uart-hello", "--uart-input-file", bad)
+        assert r.code == XC["USAGE"] and r.err.count("\n") == 1

@@ -5,7 +5,6 @@
  *   in  eax, 0xE4    its value (0 for an unknown parameter)
  * Two exits per parameter: negligible next to the workload, and counted.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "kvmlab.h"
@@ -49,25 +48,5 @@ int io_param_parse(int id, const char *s, uint32_t *param)
 	    v < param_range[id].min || v > param_range[id].max)
 		return -1;
 	param[id] = (uint32_t)v;
-	return 0;
-}
-
-#define UART_INPUT_MAX (1u << 20)
-
-int uart_input_load(const char *path, uint8_t **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = f ? malloc(UART_INPUT_MAX + 1) : NULL;
-	size_t n = b ? fread(b, 1, UART_INPUT_MAX + 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	if (!b || n > UART_INPUT_MAX) {
-		free(b);
-		return -1;
-	}
-	free(*buf);
-	*buf = b;
-	*len = n;
 	return 0;
 }

@@ -19,6 +19,7 @@
  * bytes come from --uart-input.  No interrupts are raised (no irqchip): IIR
  * still says which one would be pending.  uart_read/uart_write are pure.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvmlab.h"
@@ -174,4 +175,25 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 		}
 	}
 	return ACT_CONTINUE;
+}
+
+/* --uart-input-file: what the wire delivers, read once before the run. */
+#define UART_INPUT_MAX (1u << 20)
+
+int uart_input_load(const char *path, uint8_t **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = f ? malloc(UART_INPUT_MAX + 1) : NULL;
+	size_t n = b ? fread(b, 1, UART_INPUT_MAX + 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	if (!b || n > UART_INPUT_MAX) {
+		free(b);
+		return -1;
+	}
+	free(*buf);
+	*buf = b;
+	*len = n;
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * virtio_mmio.c - the virtio-mmio transport, register layout version 2
- * (virtio 1.1 section 4.2.2), in front of the console of virtio_console.c.
+ * (virtio 1.1 section 4.2.2), in front of a device type: the console of
+ * virtio_console.c or the block device of virtio_blk.c (struct virtio_type).
  *
  * The driver finds the device by reading MagicValue/Version/DeviceID, then
  * runs the initialization of 3.1.1: reset, ACKNOWLEDGE, DRIVER, features,

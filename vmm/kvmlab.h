@@ -469,7 +469,7 @@ struct iodev {
 	volatile int stop;
 	uint64_t thread_wakeups;
 };
-/* Reads --uart-input-file (at most 1 MiB) into a malloc'd buffer; 0 or -1. */
+/* traps/uart16550.c: reads --uart-input-file (at most 1 MiB) into a malloc'd buffer; 0 or -1. */
 int  uart_input_load(const char *path, uint8_t **buf, size_t *len);
 /* Parses and range-checks one workload parameter into param[id]; 0 or -1. */
 int  io_param_parse(int id, const char *s, uint32_t *param);
