@@ -524,7 +524,10 @@ enum action trap_debug(struct vcpu *v);
 int  cmd_trace(int argc, char **argv);
 
 /* ---- smp.c: --vcpus N, each vCPU a POSIX thread with its own KVM_RUN loop ---- */
+struct smp;
 struct smp_vcpu {
+	struct smp *smp;
+	int index;
 	struct vcpu *v;                 /* vCPU 0 is &run.vcpu; others are allocated */
 	pthread_t thread;
 	bool started;
@@ -549,5 +552,7 @@ void smp_json(struct json *j, const struct run *r);
 int  cpulist_parse(const char *s, int *cpus, int max);
 /* Is cpu in a sysfs CPU list such as "0-3,6" (/sys/devices/system/cpu/online)? */
 bool cpulist_contains(const char *ranges, int cpu);
+/* Every --pin CPU must be online (/sys/devices/system/cpu/online); 0, or -1 with err. */
+int  smp_check_pins(const int *pin, int npin, char *err, size_t errlen);
 
 #endif
