@@ -105,6 +105,8 @@ static void trace_changes(struct trace *t, const struct kvm_regs *r, const struc
 	const struct kvm_regs *pr = &t->prev_regs;
 	const struct kvm_sregs *ps = &t->prev_sregs;
 
+	const char *sep = "  -> ";
+
 	if (t->json) {
 		json_key(t->json, "changed");
 		json_obj(t->json);
@@ -112,7 +114,8 @@ static void trace_changes(struct trace *t, const struct kvm_regs *r, const struc
 #define CHG(name, now, before) \
 	if ((now) != (before)) { \
 		if (t->json) { json_key(t->json, name); json_u64(t->json, now); } \
-		if (t->out) fprintf(t->out, " %s=0x%llx", name, (unsigned long long)(now)); \
+		if (t->out) fprintf(t->out, "%s%s=0x%llx", sep, name, (unsigned long long)(now)); \
+		sep = " "; \
 	}
 #define X(f) CHG(#f, r->f, pr->f)
 	REG_LIST(X)
@@ -304,7 +307,7 @@ static void trace_record_hit(struct trace *t, int bp)
 	h->at = t->pending;
 	h->regs = t->prev_regs;
 	if (t->out) {
-		fprintf(t->out, "-- break %d at %llx (DR%d), hit %llu: %s\n   ", bp, (unsigned long long)h->at.linear,
+		fprintf(t->out, "-- break %d at %#llx (DR%d), hit %llu: %s\n   ", bp, (unsigned long long)h->at.linear,
 			bp, (unsigned long long)h->hit, h->at.text);
 #define X(f) fprintf(t->out, " %s=0x%llx", #f, (unsigned long long)h->regs.f);
 		REG_LIST(X)
@@ -330,7 +333,7 @@ enum action trace_on_break(struct vcpu *v, struct trace *t, int bp)
 		t->bp[bp].armed = false;
 		t->stepping = true;
 		if (t->out)
-			fprintf(t->out, "-- start: reached %llx, single-stepping from here\n",
+			fprintf(t->out, "-- start: reached %#llx, single-stepping from here\n",
 				(unsigned long long)t->pending.linear);
 		break;
 	case BP_STOP:
@@ -339,7 +342,7 @@ enum action trace_on_break(struct vcpu *v, struct trace *t, int bp)
 				t->bp[i].armed = false;
 		t->stepping = false;
 		if (t->out)
-			fprintf(t->out, "-- stop: reached %llx, the guest runs on untraced\n",
+			fprintf(t->out, "-- stop: reached %#llx, the guest runs on untraced\n",
 				(unsigned long long)t->pending.linear);
 		break;
 	case BP_BREAK:
