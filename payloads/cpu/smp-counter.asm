@@ -3,7 +3,8 @@
 ; Demonstrates: vCPUs are threads sharing the guest's RAM.  Run with
 ; `kvmlab run cpu/smp-counter --vcpus N`.  Every vCPU enters at `start` with
 ; RDI = its index and RSI = the highest index (docs/guest-abi.md); each does
-; ITERATIONS `lock inc` on the shared counter, reports "vcpu index", then
+; ITERATIONS `lock inc` on the shared counter, reports "vcpu index" (under a
+; spinlock: the record is shared, see payloads/lib/smp.inc), then
 ; `lock xadd`s 1 into `arrived`.  vCPU 0 waits until all N have arrived and
 ; checks counter == ITERATIONS * N: a PASS report "counter" with the total,
 ; or a FAIL report (the run ends as a guest failure).  Every vCPU then halts.
@@ -21,7 +22,9 @@ start:
 .add:   lock inc qword [rel counter]            ; atomic read-modify-write on shared RAM
         dec     ecx
         jnz     .add
+        SPIN_LOCK report_lock                   ; the report record is shared code: one vCPU at a time
         REPORT_VALUE "vcpu index", rdi
+        SPIN_UNLOCK report_lock
         mov     eax, 1
         lock xadd [rel arrived], eax            ; EAX = how many arrived before this vCPU
         test    edi, edi
@@ -41,3 +44,4 @@ start:
         align   8
 counter: dq     0
 arrived: dd     0
+report_lock: dd 0

@@ -10,5 +10,10 @@
 KVMLAB_HEADER MODE_LONG, "smp-spin", 128, "every vCPU reports its index, then spins until --timeout"
 
 start:
+        SPIN_LOCK report_lock                   ; the inline report record is shared by all vCPUs
         REPORT_VALUE "vcpu index", rdi
+        SPIN_UNLOCK report_lock
         jmp     $
+
+        align   4
+report_lock: dd 0
