@@ -9,9 +9,10 @@
 #   python3-pytest   the test driver (Debian's, not PyPI's)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
+#   procps           ps -L: labs/vcpu-threads.md shows the vCPU threads (taskset is in util-linux, always there)
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev procps"
 
 missing=""
 for p in $PKGS; do

@@ -6,6 +6,7 @@ payload at its entry with RDI = its index and RSI = the highest index
 top-level fields keep meaning vCPU 0 (docs/json-schema.md).
 """
 import json
+import re
 import os
 import subprocess
 import time
@@ -153,3 +154,81 @@ def test_bad_vcpu_options_are_usage_errors(opts, message):
     r = run_kvmlab("run", "cpu/smp-counter", *opts)
     assert r.code == XC["USAGE"]
     assert message in r.err and r.err.count("\n") == 1
+
+
+# ---- labs/vcpu-threads.md: every claim of "What you should see" ----
+
+from cpu_lab import lab_command, lab_commands  # noqa: E402
+
+LAB = "vcpu-threads.md"
+
+
+def lab_run(cmd, code=0):
+    assert (cmd, code) in lab_commands(LAB), f"labs/{LAB} no longer runs `{cmd}`"
+    r = lab_command(cmd)
+    assert r.returncode == code, r.stderr
+    return r
+
+
+def need_two_cpus():
+    if len(online_cpus()) < 2:
+        pytest.skip("the lab pins to CPUs 0 and 1: this host has fewer than 2 online CPUs")
+
+
+def test_lab_counter_on_two_vcpus(kvm):
+    out = lab_run("build/kvmlab run cpu/smp-counter --vcpus 2").stdout
+    assert "report:   PASS  counter = 400 (0x190)" in out
+    assert re.search(r"^  vCPU 0: thread \d+, 3 exits IO 2 HLT 1; ended hlt", out, re.M)
+    assert re.search(r"^  vCPU 1: thread \d+, 2 exits IO 1 HLT 1; ended hlt", out, re.M)
+
+
+def test_lab_counter_on_four_vcpus_json(kvm):
+    doc = json.loads(lab_run("build/kvmlab run cpu/smp-counter --vcpus 4 --json").stdout)
+    assert len(doc["vcpus"]) == 4 and len({v["tid"] for v in doc["vcpus"]}) == 4
+    assert [r["value"] for r in doc["reports"] if r["name"] == "counter"] == [800]
+
+
+def test_lab_ps_shows_the_pinned_vcpu_threads(kvm, backend):
+    need_two_cpus()
+    cmd = ("build/kvmlab run cpu/smp-spin --vcpus 2 --pin 1,0 --timeout 2 --quiet & sleep 1; "
+           "ps -L -o pid,lwp,psr,comm -p $!; wait $!")
+    rows = [line.split(None, 3) for line in lab_run(cmd, 4).stdout.splitlines()[1:]]
+    by_name = {row[3]: row for row in rows}
+    assert by_name["CPU 0/KVM"][2] == "1" and by_name["CPU 1/KVM"][2] == "0"
+    assert "kvmlab" in by_name
+    # KVM's NX huge page recovery worker runs as a task of the VM's process here
+    if backend == "kvm_pvm":
+        assert "kvm-nx-lpage-re" in by_name
+
+
+def test_lab_taskset_shows_the_masks(kvm):
+    need_two_cpus()
+    cmd = ("build/kvmlab run cpu/smp-spin --vcpus 2 --pin 1,0 --timeout 2 --quiet & sleep 1; "
+           "for t in /proc/$!/task/*; do taskset -p ${t##*/}; done; wait $!")
+    masks = re.findall(r"pid (\d+)'s current affinity mask: (\w+)", lab_run(cmd, 4).stdout)
+    # tids are handed out in creation order: the main thread (tid = pid), then
+    # CPU 0/KVM, then CPU 1/KVM (then KVM's own worker, if any)
+    in_order = [m for _, m in sorted(masks, key=lambda pm: int(pm[0]))]
+    assert in_order[0] == format(sum(1 << c for c in online_cpus()), "x")
+    assert in_order[1:3] == ["2", "1"]
+
+
+def test_lab_exit_port_stops_the_other_vcpus(kvm):
+    out = lab_run("build/kvmlab run cpu/smp-exit --vcpus 3").stdout
+    assert re.search(r"^  vCPU 0: .*ended exit_port", out, re.M)
+    for i in (1, 2):
+        assert re.search(rf"^  vCPU {i}: .*ended stopped: vCPU 0 ended the VM$", out, re.M)
+
+
+def test_lab_pin_to_a_missing_cpu(kvm):
+    r = lab_run("build/kvmlab run cpu/smp-counter --vcpus 2 --pin 0,4000", 2)
+    assert "CPU 4000 is not an online CPU of this host" in r.stderr
+
+
+def test_lab_host_vcpu_limits(host_info, backend):
+    """The lab quotes this PVM host's NR_VCPUS = 2 and MAX_VCPUS = 1024."""
+    if backend != "kvm_pvm":
+        pytest.skip("the lab quotes the PVM host's vCPU limits")
+    caps = host_info["capabilities"]
+    assert caps["NR_VCPUS"] == len(online_cpus()) == 2
+    assert caps["MAX_VCPUS"] == 1024
