@@ -199,3 +199,30 @@ def test_bad_trace_options_are_usage_errors(opts):
 def test_trace_of_a_missing_payload():
     r = run_kvmlab("trace", "no/such-payload")
     assert r.code == XC["PAYLOAD_IO"]
+
+
+# vmcall with RAX = 0 (no such hypercall): VMX/SVM KVM returns -KVM_ENOSYS in RAX
+# and the guest goes on; PVM re-executes it for ever (shared/HOST.md).  Under
+# single-step that livelock becomes visible: the same vmcall, step after step.
+VMCALL_REPEATS = {"kvm_pvm": True, "kvm_intel": False, "kvm_amd": False}
+
+
+def test_vmcall_under_single_step_per_backend(trace, backend):
+    if backend not in VMCALL_REPEATS:
+        pytest.skip(f"no expectation written for backend {backend}")
+    r = trace("vmcall", "--max-steps", "200", "--timeout", "5")
+    vmcalls = [s for s in r.doc["steps"] if s["mnemonic"] in ("vmcall", "vmmcall")]
+    if VMCALL_REPEATS[backend]:
+        assert r.code == XC["EXIT_LIMIT"]
+        assert len(vmcalls) > 100 and len({s["rip"] for s in vmcalls}) == 1
+        assert r.doc["steps"][-1]["mnemonic"] == "vmcall"
+        assert "after vmcall" not in r.doc["console"]["text"]
+    else:
+        assert len(vmcalls) == 1
+        assert "after vmcall" in r.doc["console"]["text"]
+
+
+def test_trace_help_and_listing():
+    r = run_kvmlab("trace", "--help")
+    assert r.code == XC["OK"] and "--break ADDR" in r.out
+    assert "trace" in run_kvmlab("--help").out

@@ -359,28 +359,44 @@ enum action trace_on_break(struct vcpu *v, struct trace *t, int bp)
 
 enum action trace_after_exit(struct vcpu *v, struct trace *t, enum action a)
 {
-	uint32_t reason = v->run->exit_reason;
+	uint64_t max_exits = v->vm->cfg.max_exits;
 
-	if (a != ACT_CONTINUE || !t->stepping || reason == KVM_EXIT_DEBUG)
+	if (a != ACT_CONTINUE || !t->stepping || v->run->exit_reason == KVM_EXIT_DEBUG)
 		return a;
 	/* An IO or MMIO exit: the instruction completes only when KVM_RUN is
 	 * re-entered.  immediate_exit lets KVM complete it without running the
 	 * next one (api.rst, "immediate_exit" and the note under KVM_EXIT_IO);
 	 * KVM then reports the step, or, where it loses that step (PVM after an
-	 * IO exit), returns EINTR and kvmlab records the step itself. */
-	v->run->immediate_exit = 1;
-	int r = ioctl(v->fd, KVM_RUN, 0);
-	int e = errno;
-	v->run->immediate_exit = 0;
-	v->ctr.kvm_run_calls++;
-	if (r == 0)
-		return exit_dispatch(v, 0);
-	if (e != EINTR && e != EAGAIN) {
-		errno = e;
-		return trace_fail(v, "KVM_RUN (completing an exit under single-step)");
+	 * IO exit), returns EINTR and kvmlab records the step itself.  A string
+	 * instruction may exit again first: a loop, not recursion, since the
+	 * guest chooses how many times. */
+	for (;;) {
+		if (max_exits && v->ctr.total_exits >= max_exits)
+			return vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",
+					(unsigned long long)max_exits);
+		v->run->immediate_exit = 1;
+		int r = ioctl(v->fd, KVM_RUN, 0);
+		int e = errno;
+		v->run->immediate_exit = 0;
+		v->ctr.kvm_run_calls++;
+		if (r < 0) {
+			if (e != EINTR && e != EAGAIN) {
+				errno = e;
+				return trace_fail(v, "KVM_RUN (completing an exit under single-step)");
+			}
+			v->ctr.eintr++;
+			if (v->timed_out)
+				return vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish",
+						v->vm->cfg.timeout);
+			return trace_on_step(v, t);
+		}
+		uint32_t reason = v->run->exit_reason;
+		exit_handler h = exit_lookup(reason);
+		counters_exit(&v->ctr, reason, 0);      /* not timed: the guest did not run */
+		a = h ? h(v) : trap_unhandled(v);
+		if (a != ACT_CONTINUE || reason == KVM_EXIT_DEBUG)
+			return a;
 	}
-	v->ctr.eintr++;
-	return trace_on_step(v, t);
 }
 
 void trace_finish(struct vcpu *v, struct trace *t)
