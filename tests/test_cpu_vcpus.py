@@ -89,6 +89,27 @@ def test_an_exit_port_write_ends_the_whole_vm(run):
     assert r.doc["result"]["exit_status"] == 0
 
 
+def test_the_first_vcpu_to_fail_decides_the_exit_code(run):
+    r = run("cpu/smp-fail", "--vcpus", "3", "--timeout", "20")
+    assert r.code == XC["GUEST_FAIL"]
+    assert r.doc["result"]["exit_code"] == XC["GUEST_FAIL"]
+    assert [v["end"] for v in r.doc["vcpus"]] == ["stopped", "stopped", "check_failed"]
+    assert [v["exit_code"] for v in r.doc["vcpus"]] == [0, 0, XC["GUEST_FAIL"]]
+    assert r.doc["vcpus"][2]["reports"] == [{"kind": "fail", "name": "last vcpu", "value": 2}]
+    assert r.end == "stopped"                       # the top-level result is vCPU 0's
+
+
+@pytest.mark.parametrize("n, code", [(2, XC["OK"]), (63, XC["OK"]), (64, XC["PAYLOAD_SIZE"])])
+def test_real_mode_stacks_must_not_overlap_the_payload(run, n, code):
+    """48 KiB real-mode payload; the stacks take 256 bytes per vCPU below SP 0xFFF0."""
+    r = run("cpu/smp-real-big", "--vcpus", str(n))
+    assert r.code == code
+    if code == XC["PAYLOAD_SIZE"]:
+        assert "overlaps the stacks of 64 real-mode vCPUs" in r.err
+    else:
+        assert [v["end"] for v in r.doc["vcpus"]] == ["hlt"] * n
+
+
 def test_pinning_sets_each_threads_affinity(run):
     cpus = online_cpus()
     pins = [cpus[-1], cpus[0]]

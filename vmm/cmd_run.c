@@ -144,6 +144,8 @@ int cmd_run(int argc, char **argv)
 			cfg.mem = MEM_MAX;
 	}
 	rc = payload_check_fit(&p, cfg.mem, err, sizeof(err));
+	if (rc == XC_OK)
+		rc = smp_check_fit(&p, cfg.vcpus, err, sizeof(err));   /* --vcpus: room for the stacks */
 	if (rc != XC_OK) {
 		fprintf(stderr, "kvmlab: %s\n", err);
 		payload_free(&p);

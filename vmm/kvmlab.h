@@ -548,6 +548,9 @@ int  smp_run(struct run *r, const struct payload *p, char *err, size_t errlen);
 void smp_teardown(struct run *r);
 void smp_report_text(const struct run *r, FILE *out);
 void smp_json(struct json *j, const struct run *r);
+/* Before any VM: does the payload leave room for the stacks of vcpus vCPUs?
+ * XC_OK, or XC_PAYLOAD_SIZE with err. */
+int  smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen);
 /* Parses "0,1,3" into cpus (at most max); number of entries, or -1 if malformed. */
 int  cpulist_parse(const char *s, int *cpus, int max);
 /* Is cpu in a sysfs CPU list such as "0-3,6" (/sys/devices/system/cpu/online)? */

@@ -146,10 +146,16 @@ static int smp_check(struct run *r, const struct payload *p, char *err, size_t e
 			 cfg->vcpus, max);
 		return XC_HOST;
 	}
+	(void)p;
+	return XC_OK;
+}
+
+int smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen)
+{
 	/* Real mode: the stacks sit at the top of the payload's 64 KiB segment. */
-	if (p->hdr.mode == MODE_REAL && p->size > REAL_SP - (uint64_t)cfg->vcpus * VCPU_STACK_SIZE) {
+	if (vcpus > 0 && p->hdr.mode == MODE_REAL && p->size > REAL_SP - (uint64_t)vcpus * VCPU_STACK_SIZE) {
 		snprintf(err, errlen, "payload (%zu bytes) overlaps the stacks of %d real-mode vCPUs "
-			 "(each %llu bytes below SP 0x%llx)", p->size, cfg->vcpus,
+			 "(each %llu bytes below SP 0x%llx)", p->size, vcpus,
 			 (unsigned long long)VCPU_STACK_SIZE, (unsigned long long)REAL_SP);
 		return XC_PAYLOAD_SIZE;
 	}
