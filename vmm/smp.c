@@ -136,7 +136,8 @@ static int smp_setup_vcpu(struct smp *s, int i, const struct payload *p, char *e
 	return XC_OK;
 }
 
-static int smp_check(struct run *r, const struct payload *p, char *err, size_t errlen)
+/* The host's limit: KVM_CAP_MAX_VCPUS (api.rst 4.7, KVM_CREATE_VCPU). */
+static int smp_check_host(const struct run *r, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = &r->vm.cfg;
 	int max = r->vm.kvm->cap[CAP_MAX_VCPUS] ? r->vm.kvm->cap[CAP_MAX_VCPUS] : r->vm.kvm->cap[CAP_NR_VCPUS];
@@ -146,7 +147,6 @@ static int smp_check(struct run *r, const struct payload *p, char *err, size_t e
 			 cfg->vcpus, max);
 		return XC_HOST;
 	}
-	(void)p;
 	return XC_OK;
 }
 
@@ -176,7 +176,7 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 	s->n = cfg->vcpus;
 	s->first_end = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	rc = smp_check(r, p, err, errlen);
+	rc = smp_check_host(r, err, errlen);
 	if (rc != XC_OK)
 		return rc;
 	for (int i = 0; i < s->n; i++) {
