@@ -303,7 +303,7 @@ struct vm_config {
 	bool verbose;                   /* log every ioctl */
 	struct trace *trace;            /* kvmlab trace: single-step vCPU 0 (vmm/trace.c); NULL = off */
 	int vcpus;                      /* --vcpus N: 1..VCPUS_MAX threads (vmm/smp.c); 0 = one vCPU, no thread */
-	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i, or -1 */
+	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i (the first npin entries) */
 	int npin;                       /* entries in pin, 0 = no --pin */
 };
 struct vm {
@@ -534,13 +534,12 @@ struct smp_vcpu {
 	pid_t tid;                      /* gettid(): what ps -L and taskset show */
 	int cpu;                        /* pinned host CPU, -1 = not pinned */
 	double wall_seconds;
-	uint64_t tsc_khz;
 };
 struct smp {
 	int n;
 	struct smp_vcpu cpu[VCPUS_MAX];
 	int first_end;                  /* the vCPU whose end decided the run, -1 until one ends */
-	pthread_mutex_t lock;           /* guards first_end */
+	pthread_mutex_t lock;           /* guards first_end and cpu[].started */
 };
 /* Creates vCPUs 1..n-1 next to r->vcpu (already set up), runs all n as threads
  * until every one has ended, and fills r like run_payload does.  Same contract. */
