@@ -58,6 +58,14 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define GPA_MMIO_END            0x100000000ULL
 #define GPA_IDMAP_END           0x100000000ULL /* long mode identity map covers [0, 4 GiB) */
 
+/* --vcpus (docs/guest-abi.md, "Several vCPUs"): every vCPU enters at the
+ * same entry point with RDI = its index and RSI = the highest index (N - 1);
+ * vCPU i's stack pointer starts VCPU_STACK_SIZE * i below vCPU 0's. */
+#define VCPUS_MAX               64
+#define VCPU_STACK_SIZE         0x100ULL
+_Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
+	       "protected/long: the stacks of VCPUS_MAX vCPUs fit above kvmlab's tables");
+
 #define MEM_DEFAULT             (4ULL << 20)  /* --mem default */
 #define MEM_MIN                 (128ULL << 10)
 #define MEM_MAX                 GPA_MMIO_BASE /* RAM ends where the MMIO window starts */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <sys/types.h>
 
 #include "abi.h"
 
@@ -187,6 +189,7 @@ enum end_kind {
 	END_TIMEOUT,            /* watchdog */
 	END_EXIT_LIMIT,         /* --max-exits */
 	END_HOST_ERROR,         /* KVM_RUN or another ioctl failed */
+	END_STOPPED,            /* --vcpus: another vCPU ended the VM (vmm/smp.c) */
 	END_KIND_COUNT
 };
 const char *end_name(enum end_kind k);
@@ -298,6 +301,10 @@ struct vm_config {
 	uint64_t max_exits;             /* 0 = no limit */
 	bool echo_console;
 	bool verbose;                   /* log every ioctl */
+	struct trace *trace;            /* kvmlab trace: single-step vCPU 0 (vmm/trace.c); NULL = off */
+	int vcpus;                      /* --vcpus N: 1..VCPUS_MAX threads (vmm/smp.c); 0 = one vCPU, no thread */
+	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i (the first npin entries) */
+	int npin;                       /* entries in pin, 0 = no --pin */
 };
 struct vm {
 	struct kvm *kvm;
@@ -338,6 +345,9 @@ struct vcpu {
 	bool end_rip_valid;
 	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
 	volatile int timed_out;         /* set by the watchdog signal */
+	struct console *con_shared;     /* --vcpus: all vCPUs print into vCPU 0's console, serialised */
+	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
+	int kicked_by;                  /* which vCPU did */
 };
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
 /* Runs until an action other than ACT_CONTINUE; v->end says why. */
@@ -381,6 +391,7 @@ struct run {
 	double wall_seconds;            /* vcpu_run only, not setup */
 	uint64_t tsc_khz;               /* KVM_GET_TSC_KHZ, 0 = unknown */
 	int exit_code;                  /* enum kvmlab_exit_code */
+	struct smp *smp;                /* --vcpus/--pin: all vCPUs and their threads (vmm/smp.c), else NULL */
 };
 /* Sets up a VM for p and runs it to the end.  Returns XC_OK when the guest
  * ran (r->exit_code says how it ended), else an error code with err set;
@@ -441,5 +452,109 @@ int  cmd_run(int argc, char **argv);
 int  cmd_list(int argc, char **argv);
 int  cmd_info(int argc, char **argv);
 const char *payload_dir(void);          /* build/payloads next to the binary */
+
+/* ---- trace.c, traps/debug.c: single-stepping with KVM_SET_GUEST_DEBUG (api.rst 4.38) ---- */
+enum bp_role {
+	BP_START,                       /* --start: single-stepping begins here */
+	BP_STOP,                        /* --stop: single-stepping ends here, the guest runs on */
+	BP_BREAK,                       /* --break: report the hit, step over, go on */
+};
+struct trace_bp {
+	uint64_t addr;                  /* linear address (DR0-DR3 compare linear addresses) */
+	enum bp_role role;
+	bool armed;                     /* its DR7 enable bit is set */
+	uint64_t hits;
+};
+struct trace_insn {                     /* one instruction, read before it runs */
+	const char *mode;               /* mode_of_sregs */
+	int bits;                       /* decoding width: 16, 32 or 64 */
+	uint16_t cs;
+	uint64_t rip, linear;
+	uint8_t bytes[15];
+	int len;                        /* 0: bytes unreadable */
+	char text[64];                  /* capstone disassembly, "" if undecodable */
+};
+struct trace_hit {                      /* one --break hit */
+	int bp;                         /* index into trace.bp (= DR number) */
+	uint64_t hit;                   /* 1 = first hit of this breakpoint */
+	uint64_t after_step;            /* steps traced before it */
+	struct trace_insn at;
+	struct kvm_regs regs;
+};
+#define DEBUG_BREAKPOINTS_MAX 4         /* DR0-DR3: x86.h DEBUG_BREAKPOINTS */
+#define TRACE_HITS_MAX   1024           /* --break hits kept for the report (more are counted) */
+#define TRACE_MAX_STEPS_DEFAULT 10000
+struct trace {
+	/* options (cmd_trace.c) */
+	uint64_t max_steps;             /* 0 = no limit */
+	bool show_regs;                 /* --regs: changed registers per step */
+	FILE *out;                      /* text lines, or NULL */
+	struct json *json;              /* JSON step objects, or NULL */
+	struct trace_bp bp[DEBUG_BREAKPOINTS_MAX];
+	int nbp;
+	/* state (trace.c) */
+	bool stepping;                  /* KVM_GUESTDBG_SINGLESTEP is on for tracing */
+	int over;                       /* breakpoint being stepped over, -1 none */
+	uint64_t steps;                 /* instructions traced */
+	uint64_t debug_exits;           /* KVM_EXIT_DEBUG seen */
+	bool have_pending;
+	struct trace_insn pending;      /* the instruction about to run */
+	struct kvm_regs prev_regs;
+	struct kvm_sregs prev_sregs;
+	uint64_t prev_reason[EXIT_REASON_MAX];  /* exit counts at the previous step */
+	uint64_t prev_console;          /* console bytes at the previous step */
+	struct trace_hit *hits;
+	int nhits;
+	uint64_t hits_dropped;
+};
+/* Arms single-stepping and breakpoints on v before its first KVM_RUN; 0 or -1 with err. */
+int  trace_attach(struct vcpu *v, struct trace *t, char *err, size_t errlen);
+/* Called by traps/debug.c: the guest finished one instruction (DR6.BS). */
+enum action trace_on_step(struct vcpu *v, struct trace *t);
+/* Called by traps/debug.c: the guest reached breakpoint bp (DR6.B<bp>). */
+enum action trace_on_break(struct vcpu *v, struct trace *t, int bp);
+/* exit.c, after any other exit while stepping: completes the instruction that
+ * caused it (KVM_RUN with immediate_exit) so that it is traced as one step. */
+enum action trace_after_exit(struct vcpu *v, struct trace *t, enum action a);
+/* After the run: emits the instruction that ended it (hlt, the exit-port out, ...). */
+void trace_finish(struct vcpu *v, struct trace *t);
+void trace_free(struct trace *t);
+const char *trace_bp_role(enum bp_role r);     /* "start", "stop", "break" */
+enum action trap_debug(struct vcpu *v);
+int  cmd_trace(int argc, char **argv);
+
+/* ---- smp.c: --vcpus N, each vCPU a POSIX thread with its own KVM_RUN loop ---- */
+struct smp;
+struct smp_vcpu {
+	struct smp *smp;
+	int index;
+	struct vcpu *v;                 /* vCPU 0 is &run.vcpu; others are allocated */
+	pthread_t thread;
+	bool started;
+	pid_t tid;                      /* gettid(): what ps -L and taskset show */
+	int cpu;                        /* pinned host CPU, -1 = not pinned */
+	double wall_seconds;
+};
+struct smp {
+	int n;
+	struct smp_vcpu cpu[VCPUS_MAX];
+	int first_end;                  /* the vCPU whose end decided the run, -1 until one ends */
+	pthread_mutex_t lock;           /* guards first_end and cpu[].started */
+};
+/* Creates vCPUs 1..n-1 next to r->vcpu (already set up), runs all n as threads
+ * until every one has ended, and fills r like run_payload does.  Same contract. */
+int  smp_run(struct run *r, const struct payload *p, char *err, size_t errlen);
+void smp_teardown(struct run *r);
+void smp_report_text(const struct run *r, FILE *out);
+void smp_json(struct json *j, const struct run *r);
+/* Before any VM: does the payload leave room for the stacks of vcpus vCPUs?
+ * XC_OK, or XC_PAYLOAD_SIZE with err. */
+int  smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen);
+/* Parses "0,1,3" into cpus (at most max); number of entries, or -1 if malformed. */
+int  cpulist_parse(const char *s, int *cpus, int max);
+/* Is cpu in a sysfs CPU list such as "0-3,6" (/sys/devices/system/cpu/online)? */
+bool cpulist_contains(const char *ranges, int cpu);
+/* Every --pin CPU must be online (/sys/devices/system/cpu/online); 0, or -1 with err. */
+int  smp_check_pins(const int *pin, int npin, char *err, size_t errlen);
 
 #endif

@@ -64,5 +64,6 @@ extern const struct unit_test json_tests[];
 extern const struct unit_test counters_tests[];
 extern const struct unit_test bus_tests[];
 extern const struct unit_test exit_tests[];
+extern const struct unit_test cpulist_tests[];
 
 #endif

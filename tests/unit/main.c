@@ -27,6 +27,7 @@ static const struct suite {
 	{ "counters", counters_tests },   /* vmm/counters.c: exit and access accounting */
 	{ "bus",      bus_tests },        /* traps/pio.c, traps/mmio.c: registration and lookup */
 	{ "exit",     exit_tests },       /* vmm/exit.c, traps/, vmm/end.c: dispatch of a synthetic exit */
+	{ "cpulist",  cpulist_tests },    /* vmm/cpulist.c: --pin lists and sysfs CPU lists */
 };
 
 static const char *current;
