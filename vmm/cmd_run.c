@@ -25,9 +25,10 @@ static void run_usage(FILE *f)
 		"                    console output then goes only into the document\n"
 		"  --quiet           print the guest's console output only, no summary\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
-		"  -h, --help        this text\n\n"
+		"  -h, --help        this text\n"
+		"%s\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
-		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
+		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, memopts_help);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -59,6 +60,15 @@ int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		/* memory options: vmm/memopts.c, docs/memory.md */
+		{ "backing", required_argument, NULL, MEMOPT_BACKING },
+		{ "backing-fallback", no_argument, NULL, MEMOPT_BACKING_FALLBACK },
+		{ "rom", optional_argument, NULL, MEMOPT_ROM },
+		{ "rom-write", required_argument, NULL, MEMOPT_ROM_WRITE },
+		{ "unmapped", required_argument, NULL, MEMOPT_UNMAPPED },
+		{ "dirty-log", required_argument, NULL, MEMOPT_DIRTY_LOG },
+		{ "precopy-budget", required_argument, NULL, MEMOPT_PRECOPY_BUDGET },
+		{ "translate", required_argument, NULL, MEMOPT_TRANSLATE },
 		{ 0 }
 	};
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
@@ -88,6 +98,12 @@ int cmd_run(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;
 		case 'h': run_usage(stdout); return XC_OK;
+		case MEMOPT_BACKING ... MEMOPT_TRANSLATE: {
+			char merr[160];
+			if (memopts_parse(c, optarg, &cfg.memcfg, merr, sizeof(merr)) != 0)
+				return usage_error("%s", merr);
+			break;
+		}
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
