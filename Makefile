@@ -14,6 +14,8 @@ LDLIBS   += -lcapstone -lrt -lpthread -lm
 VMM_SRCS  := $(wildcard vmm/*.c) $(wildcard traps/*.c)
 LIB_SRCS  := $(filter-out vmm/main.c,$(VMM_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_MAIN := $(wildcard tests/unit/main.c)
+MEMUNIT_SRCS := $(wildcard tests/unit-mem/*.c)
 # Every payloads/**/*.asm except the include library becomes build/payloads/**/*.bin.
 PAYLOAD_SRCS   := $(shell find payloads -name '*.asm' -not -path 'payloads/lib/*' | sort)
 PAYLOAD_INC    := $(wildcard payloads/lib/*.inc)
@@ -28,7 +30,7 @@ DEPS_OK    = $(BUILD)/.deps-ok
 .PHONY: all deps payloads unit test demo coverage clean help
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests
+all: $(BUILD)/kvmlab payloads $(if $(UNIT_MAIN),$(BUILD)/unit-tests) $(BUILD)/unit-mem-tests
 
 help:
 	@echo "make            build kvmlab, the payloads and the unit tests into $(BUILD)/"
@@ -58,6 +60,12 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 
 $(OBJ)/tests/unit/%.o: CFLAGS += -Itests/unit
 
+# The memory area's unit tests: their own small binary (tests/unit-mem/mcheck.h).
+$(BUILD)/unit-mem-tests: $(MEMUNIT_SRCS:%.c=$(OBJ)/%.o) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJ)/tests/unit-mem/%.o: CFLAGS += -Itests/unit-mem
+
 payloads: $(PAYLOADS)
 
 $(BUILD)/payloads/%.bin: payloads/%.asm $(PAYLOAD_INC) | $(DEPS_OK)
@@ -68,7 +76,8 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: all
-	$(BUILD)/unit-tests
+	$(if $(UNIT_MAIN),$(BUILD)/unit-tests,@echo "tests/unit/main.c missing: core unit tests not built")
+	$(BUILD)/unit-mem-tests
 	KVMLAB_BUILD=$(BUILD) $(PYTEST) -q tests
 
 demo: all
@@ -89,4 +98,4 @@ coverage:
 clean:
 	rm -rf build
 
--include $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MEMUNIT_SRCS:%.c=$(OBJ)/%.d)

@@ -1,0 +1,55 @@
+/*
+ * test_precopy.c - pre-copy arithmetic: pending(i+1) = pending(i) - B + D(i)
+ * until pending <= B, then stop-and-copy.
+ */
+#include "mcheck.h"
+
+static void t_converges(void)
+{
+	struct precopy pc;
+	const uint64_t dirty[] = { 10, 18, 4, 2 };
+
+	precopy_simulate(&pc, 1024, 256, dirty, 4);
+	/* 1024 -> 778 -> 540 -> 288 -> 34 */
+	MCHECK(pc.converged);
+	MCHECK_EQ(pc.rounds, 4);
+	MCHECK_EQ(pc.pending[1], 778);
+	MCHECK_EQ(pc.pending[3], 288);
+	MCHECK_EQ(pc.stop_copy_pages, 34);
+	MCHECK_EQ(pc.sent_pages, 4 * 256 + 34);
+}
+
+static void t_never_converges_when_dirtying_faster(void)
+{
+	struct precopy pc;
+	const uint64_t dirty[] = { 300 };
+
+	precopy_simulate(&pc, 1000, 200, dirty, 1);
+	MCHECK(!pc.converged);
+	MCHECK_EQ(pc.rounds, PRECOPY_ROUNDS_MAX);
+	MCHECK_EQ(pc.stop_copy_pages, 1000 + PRECOPY_ROUNDS_MAX * 100);
+}
+
+static void t_fits_at_once(void)
+{
+	struct precopy pc;
+
+	precopy_simulate(&pc, 100, 256, NULL, 0);
+	MCHECK(pc.converged);
+	MCHECK_EQ(pc.rounds, 0);
+	MCHECK_EQ(pc.stop_copy_pages, 100);
+}
+
+static void t_zero_budget_is_no_simulation(void)
+{
+	struct precopy pc;
+
+	precopy_simulate(&pc, 100, 0, NULL, 0);
+	MCHECK(!pc.converged);
+	MCHECK_EQ(pc.rounds, 0);
+}
+
+const struct mem_unit_test precopy_tests[] = {
+	MUNIT(t_converges), MUNIT(t_never_converges_when_dirtying_faster), MUNIT(t_fits_at_once),
+	MUNIT(t_zero_budget_is_no_simulation), { 0 }
+};
