@@ -627,7 +627,7 @@ void memlab_mark(struct vcpu *v, uint32_t id);
 struct report_ctx;
 void memlab_json(struct json *j, const struct report_ctx *c);
 /* The mechanism behind a guest page fault on this host, in words. */
-const char *memlab_fault_mechanism(const struct host_info *h);
+const char *memlab_fault_mechanism(const struct host_info *h, bool emulated);
 void memlab_text(FILE *out, const struct report_ctx *c);
 
 #endif

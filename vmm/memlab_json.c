@@ -7,8 +7,31 @@
 #include "kvmlab.h"
 #include "x86.h"
 
-const char *memlab_fault_mechanism(const struct host_info *h)
+static int stat_index(const char *name)
 {
+	for (int k = 0; k < MARK_STATS_MAX && mark_stat_names[k]; k++)
+		if (!strcmp(mark_stat_names[k], name))
+			return k;
+	return -1;
+}
+
+/* Did the guest's accesses run through KVM's instruction emulator?  Between
+ * the first two marks: instructions were emulated and no guest page fault
+ * reached KVM's MMU (pf_taken did not move). */
+static bool marks_show_emulation(const struct mem_lab *ml)
+{
+	int e = stat_index("insn_emulation"), pf = stat_index("pf_taken");
+
+	if (ml->nmarks < 2 || ml->marks[0].value[e] == UINT64_MAX || ml->marks[0].value[pf] == UINT64_MAX)
+		return false;
+	return ml->marks[1].value[e] > ml->marks[0].value[e] && ml->marks[1].value[pf] == ml->marks[0].value[pf];
+}
+
+const char *memlab_fault_mechanism(const struct host_info *h, bool emulated)
+{
+	if (emulated)
+		return "instruction emulation: KVM's emulator performs each guest access in software (mmu_pte_write "
+		       "counts its writes); no guest page fault reaches the MMU, a first touch costs a host page fault";
 	if (h->tdp && !strcmp(h->paging, "ept"))
 		return "EPT violations: the CPU walks guest tables, then KVM fills the EPT on first touch of each GPA";
 	if (h->tdp && !strcmp(h->paging, "npt"))
@@ -53,6 +76,53 @@ static void json_marks(struct json *j, const struct mem_lab *ml)
 				continue;       /* this KVM has no such stat */
 			json_key(j, mark_stat_names[k]);
 			json_u64(j, mk->value[k]);
+		}
+		json_obj_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+/* A pass is the span between marks 2k-1 and 2k; the guest reports its own
+ * TSC cycles as "pass<k>-cycles" and the page count as "pages". */
+static bool report_value(const struct vcpu *v, const char *name, uint64_t *out)
+{
+	for (int i = 0; i < v->nreports; i++)
+		if (v->reports[i].kind == REPORT_KIND_VALUE && !strcmp(v->reports[i].text, name)) {
+			*out = v->reports[i].value;
+			return true;
+		}
+	return false;
+}
+
+static void json_passes(struct json *j, const struct vcpu *v, const struct mem_lab *ml)
+{
+	json_arr(j);
+	for (int i = 1; i < ml->nmarks; i++) {
+		const struct mem_mark *a = &ml->marks[i - 1], *b = &ml->marks[i];
+		if (!(a->id & 1) || b->id != a->id + 1)
+			continue;
+		uint32_t pass = b->id / 2;
+		char name[32];
+		uint64_t cycles, pages;
+		bool have = (snprintf(name, sizeof(name), "pass%u-cycles", pass), report_value(v, name, &cycles));
+		bool have_pages = report_value(v, "pages", &pages) && pages > 0;
+		json_obj(j);
+		json_key(j, "pass");         json_u64(j, pass);
+		json_key(j, "host_cycles");  json_u64(j, b->tsc - a->tsc);
+		json_key(j, "host_minflt");  json_u64(j, b->minflt - a->minflt);
+		json_key(j, "host_majflt");  json_u64(j, b->majflt - a->majflt);
+		json_key(j, "guest_cycles"); if (have) json_u64(j, cycles); else json_null(j);
+		json_key(j, "pages");        if (have_pages) json_u64(j, pages); else json_null(j);
+		json_key(j, "cycles_per_page");
+		if (have && have_pages) json_u64(j, cycles / pages); else json_null(j);
+		json_key(j, "stats");   /* deltas over the pass, KVM stats that exist here */
+		json_obj(j);
+		for (int k = 0; k < MARK_STATS_MAX && mark_stat_names[k]; k++) {
+			if (a->value[k] == UINT64_MAX || b->value[k] == UINT64_MAX)
+				continue;
+			json_key(j, mark_stat_names[k]);
+			json_u64(j, b->value[k] >= a->value[k] ? b->value[k] - a->value[k] : 0);
 		}
 		json_obj_end(j);
 		json_obj_end(j);
@@ -193,8 +263,9 @@ void memlab_json(struct json *j, const struct report_ctx *c)
 	json_key(j, "memctl_requests");   json_u64(j, ml->memctl_requests);
 	json_key(j, "hotplug_adds");      json_u64(j, ml->hotplug_adds);
 	json_key(j, "hotplug_removes");   json_u64(j, ml->hotplug_removes);
-	json_key(j, "fault_mechanism");   json_str(j, memlab_fault_mechanism(c->host));
+	json_key(j, "fault_mechanism");   json_str(j, memlab_fault_mechanism(c->host, marks_show_emulation(ml)));
 	json_key(j, "marks");        json_marks(j, ml);
+	json_key(j, "passes");       json_passes(j, &c->run->vcpu, ml);
 	json_key(j, "dirty");        json_dirty(j, vm);
 	json_key(j, "precopy");      json_precopy(j, vm);
 	json_key(j, "translations");
@@ -235,6 +306,23 @@ void memlab_text(FILE *out, const struct report_ctx *c)
 	if (ml->rom_writes || ml->unmapped_accesses)
 		fprintf(out, "          ROM writes %llu, unmapped accesses %llu\n",
 			(unsigned long long)ml->rom_writes, (unsigned long long)ml->unmapped_accesses);
+	for (int i = 1; i < ml->nmarks; i++) {
+		const struct mem_mark *a = &ml->marks[i - 1], *b = &ml->marks[i];
+		if (!(a->id & 1) || b->id != a->id + 1)
+			continue;
+		char name[32];
+		uint64_t cycles, pages;
+		snprintf(name, sizeof(name), "pass%u-cycles", b->id / 2);
+		fprintf(out, "pass %u:   host page faults +%llu", b->id / 2, (unsigned long long)(b->minflt - a->minflt));
+		if (report_value(&c->run->vcpu, name, &cycles) && report_value(&c->run->vcpu, "pages", &pages) && pages)
+			fprintf(out, ", %llu guest cycles/page", (unsigned long long)(cycles / pages));
+		for (int k = 0; k < MARK_STATS_MAX && mark_stat_names[k]; k++)
+			if (a->value[k] != UINT64_MAX && b->value[k] != UINT64_MAX && b->value[k] > a->value[k])
+				fprintf(out, ", %s +%llu", mark_stat_names[k], (unsigned long long)(b->value[k] - a->value[k]));
+		fputc('\n', out);
+	}
+	if (ml->nmarks)
+		fprintf(out, "          mechanism: %s\n", memlab_fault_mechanism(c->host, marks_show_emulation(ml)));
 	for (int i = 0; i < ml->nrounds; i++)
 		fprintf(out, "dirty:    round %u: %llu page%s\n", ml->rounds[i].round,
 			(unsigned long long)ml->rounds[i].npages, ml->rounds[i].npages == 1 ? "" : "s");
