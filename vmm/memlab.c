@@ -113,6 +113,11 @@ int memlab_add_slots(struct vm *vm, char *err, size_t errlen)
 		.id = SLOT_ROM, .gpa = mc->rom_gpa, .size = mc->rom_size, .name = "rom",
 		.backing = BACKING_ANON, .memfd = -1, .flags = KVM_MEM_READONLY, .window = true,
 	};
+	char why[200];
+	if (memslots_check(&vm->mem, &rom, why, sizeof(why)) != 0) {  /* a bad --rom is a usage error */
+		snprintf(err, errlen, "--rom: %s", why);
+		return XC_USAGE;
+	}
 	rc = memregion_add(vm, &rom, err, errlen);
 	if (rc == XC_OK)
 		rom_fill(memslots_by_id(&vm->mem, SLOT_ROM));

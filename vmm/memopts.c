@@ -24,9 +24,11 @@ int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, si
 {
 	uint64_t v;
 	int k;
+	const char *want = "";
 
 	switch (opt) {
 	case MEMOPT_BACKING:
+		want = "--backing: '%s' is not anon, thp, hugetlb or memfd";
 		if ((k = backing_parse(arg)) < 0)
 			goto bad;
 		mc->backing = k;
@@ -37,6 +39,7 @@ int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, si
 	case MEMOPT_ROM: {
 		mc->rom_gpa = GPA_ROM_DEFAULT;
 		mc->rom_size = ROM_SIZE_DEFAULT;
+		want = "--rom=%s: want GPA,SIZE, e.g. --rom=0xFFFF0000,64K";
 		if (!arg)
 			return 0;
 		char buf[64];
@@ -50,16 +53,19 @@ int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, si
 		return 0;
 	}
 	case MEMOPT_ROM_WRITE:
+		want = "--rom-write: '%s' is not ignore or fail";
 		if ((k = policy_parse(arg)) < 0)
 			goto bad;
 		mc->rom_policy = k;
 		return 0;
 	case MEMOPT_UNMAPPED:
+		want = "--unmapped: '%s' is not ignore or fail";
 		if ((k = policy_parse(arg)) < 0)
 			goto bad;
 		mc->unmapped_policy = k;
 		return 0;
 	case MEMOPT_DIRTY_LOG:
+		want = "--dirty-log: '%s' is not bitmap or ring";
 		if (!strcmp(arg, "bitmap"))
 			mc->dirty = DIRTY_BITMAP;
 		else if (!strcmp(arg, "ring"))
@@ -68,11 +74,13 @@ int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, si
 			goto bad;
 		return 0;
 	case MEMOPT_PRECOPY_BUDGET:
+		want = "--precopy-budget: '%s' is not a positive number of pages";
 		if (parse_u64(arg, &v) != 0 || v == 0)
 			goto bad;
 		mc->precopy_budget = v;
 		return 0;
 	case MEMOPT_TRANSLATE:
+		want = "--translate: '%s' is not an address (e.g. 0xFFFF800000200000)";
 		if (parse_u64(arg, &v) != 0)
 			goto bad;
 		if (mc->ntranslate >= TRANSLATE_MAX) {
@@ -85,6 +93,6 @@ int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, si
 	snprintf(err, errlen, "unknown memory option");
 	return -1;
 bad:
-	snprintf(err, errlen, "'%s' is not valid here (see kvmlab run --help)", arg ? arg : "");
+	snprintf(err, errlen, want, arg ? arg : "");
 	return -1;
 }
