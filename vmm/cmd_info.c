@@ -123,9 +123,12 @@ int cmd_info(int argc, char **argv)
 			printf("guest execution:  unknown (%s)\n", cb.note);
 		}
 		printf("capabilities:\n");
-		for (int i = 0; i < CAP_COUNT; i++)
-			printf("  %-26s %-4s %s\n", cap_table[i].name,
-			       k.cap[i] ? (k.cap[i] > 1 ? "yes+" : "yes") : "no", cap_table[i].why);
+		for (int i = 0; i < CAP_COUNT; i++) {
+			char val[16];
+			/* Some capabilities return a count or a bitmask rather than 1. */
+			snprintf(val, sizeof(val), k.cap[i] > 1 ? "yes (%d)" : k.cap[i] ? "yes" : "no", k.cap[i]);
+			printf("  %-26s %-11s %s\n", cap_table[i].name, val, cap_table[i].why);
+		}
 	}
 	kvm_close(&k);
 	return XC_OK;
