@@ -97,3 +97,17 @@ def test_precopy_that_cannot_converge(run):
     # Round 2 dirties 18 pages > 8: the pending set never drops to the budget.
     assert pc["converged"] is False and pc["rounds"] == 30
     assert pc["stop_copy_pages"] > 8
+
+
+def test_full_dirty_ring_is_harvested_and_nothing_is_lost(run, require_cap):
+    require_cap("DIRTY_LOG_RING")
+    r = run("mem/dirty-flood", "--dirty-log", "ring")
+    assert r.code == XC["OK"], r.err
+    assert r.report("round-status")["value"] == 0
+    assert r.exits("DIRTY_RING_FULL") >= 1
+    d = r.doc["memory"]["dirty"]
+    assert d["ring_full_exits"] == r.exits("DIRTY_RING_FULL")
+    forced = [x for x in d["rounds"] if x["round"] == 0xFFFFFFFF]
+    assert len(forced) == d["ring_full_exits"]
+    region = [g for x in d["rounds"] for g in x["gpas"] if REGION <= g < REGION + 6000 * PAGE]
+    assert sorted(region) == [REGION + i * PAGE for i in range(6000)]   # each page once

@@ -542,7 +542,9 @@ struct dirty_round {
  * ascending.  Returns the number of set bits; writes at most max. (pure) */
 uint64_t dirty_bitmap_pages(const uint64_t *bm, uint64_t npages, uint64_t base_gpa,
 			    uint64_t *out, uint64_t max);
+#define DIRTY_ROUND_RING_FULL 0xFFFFFFFFU  /* a harvest forced by KVM_EXIT_DIRTY_RING_FULL */
 int  dirty_harvest(struct vcpu *v, uint32_t round, char *err, size_t errlen);
+enum action trap_dirty_ring_full(struct vcpu *v);       /* traps/dirty_ring_full.c */
 
 /* ---- precopy.c: pre-copy live migration, simulated on measured dirty rates (pure) ---- */
 #define PRECOPY_ROUNDS_MAX 30

@@ -160,6 +160,7 @@ static void json_dirty(struct json *j, const struct vm *vm)
 	}
 	json_arr_end(j);
 	json_key(j, "rounds_dropped"); json_u64(j, ml->rounds_dropped);
+	json_key(j, "ring_full_exits"); json_u64(j, ml->ring_full_exits);
 	json_obj_end(j);
 }
 
