@@ -116,3 +116,17 @@ def test_bad_translate_argument_is_a_usage_error(kvm, bad):
     r = run_kvmlab("run", "mem/four-addresses", "--translate", bad)
     assert r.code == XC["USAGE"]
     assert r.err.count("\n") == 1 and "--translate" in r.err
+
+
+def test_guest_asks_for_a_translation_while_its_tables_are_live(run):
+    r = run("mem/four-addresses")
+    assert r.report("translate-status")["value"] == 0          # MEMCTL_OK: mapped
+    (t,) = r.doc["memory"]["translations"]
+    assert t["asked_by"] == "guest"
+    assert t["gva"] == GVA_4K + 0x7F8 and t["gpa"] == 0x1507F8 and t["walk_agrees"]
+    assert [p["dir"] for p in r.doc["exits"]["ports"] if p["port"] == 0xF8] == ["out", "in"]
+
+
+def test_command_line_translations_come_first(run):
+    r = run("mem/four-addresses", "--translate", hex(GVA_2M))
+    assert [t["asked_by"] for t in r.doc["memory"]["translations"]] == ["command line", "guest"]

@@ -98,6 +98,7 @@ enum memctl_op {
 	MEMCTL_DIRTY_ROUND   = 2,     /* arg = round: kvmlab harvests and clears the dirty log */
 	MEMCTL_HOTPLUG_ADD   = 3,     /* arg = MiB: add RAM at GPA_HOTPLUG (slot 2) */
 	MEMCTL_HOTPLUG_REMOVE = 4,    /* remove it: its addresses become a hole again */
+	MEMCTL_TRANSLATE     = 5,     /* kvmlab translates the GVA in RDI now (--translate, at the guest's time) */
 };
 enum memctl_status {
 	MEMCTL_OK            = 0,

@@ -578,6 +578,7 @@ struct xlate {
 	bool pfn_hidden;
 	uint64_t host_page_size;        /* 0 = unknown */
 	const char *host_page_how;      /* how host_page_size was found */
+	bool guest_asked;               /* MEMCTL_TRANSLATE, not --translate at the end */
 };
 void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x);
 
@@ -616,8 +617,8 @@ struct mem_lab {
 	uint64_t rom_writes, unmapped_accesses;
 	uint64_t hotplug_adds, hotplug_removes, memctl_requests;
 	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL */
-	struct xlate xl[TRANSLATE_MAX];
-	int nxl;
+	struct xlate xl[2 * TRANSLATE_MAX];     /* --translate at the end, then the guest's requests */
+	int nxl, nxl_guest;
 	uint64_t *scratch;              /* DIRTY_LIST_MAX GPAs for a harvest */
 };
 int  memlab_create(struct vm *vm, char *err, size_t errlen);

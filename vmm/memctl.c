@@ -4,10 +4,12 @@
  * OUT dword: bits 0-7 a request (enum memctl_op), bits 8-31 its argument.
  * IN dword:  the status of the last request (enum memctl_status).
  * The guest uses it to mark the boundaries kvmlab should measure at (a
- * fault pass, a dirty-logging round) and to ask for memory hotplug.  The
+ * fault pass, a dirty-logging round), to ask for memory hotplug, and to
+ * have an address translated while its page tables are the current ones.  The
  * argument is guest-controlled and checked before use.
  */
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "kvmlab.h"
 
@@ -46,6 +48,20 @@ static uint32_t hotplug_remove(struct vcpu *v)
 	return MEMCTL_OK;
 }
 
+/* The GVA is in the guest's RDI: a 64-bit address does not fit in the argument. */
+static uint32_t translate_now(struct vcpu *v)
+{
+	struct mem_lab *ml = v->vm->memlab;
+	struct kvm_regs regs;
+
+	if (ml->nxl_guest >= TRANSLATE_MAX || ioctl(v->fd, KVM_GET_REGS, &regs) != 0)
+		return MEMCTL_EREFUSED;
+	struct xlate *x = &ml->xl[TRANSLATE_MAX + ml->nxl_guest++];
+	translate_gva(v, regs.rdi, x);
+	x->guest_asked = true;
+	return x->valid ? MEMCTL_OK : MEMCTL_EREFUSED;
+}
+
 static uint32_t memctl_do(struct vcpu *v, uint32_t op, uint32_t arg)
 {
 	char err[256];
@@ -64,6 +80,8 @@ static uint32_t memctl_do(struct vcpu *v, uint32_t op, uint32_t arg)
 		return hotplug_add(v, arg);
 	case MEMCTL_HOTPLUG_REMOVE:
 		return hotplug_remove(v);
+	case MEMCTL_TRANSLATE:
+		return translate_now(v);
 	}
 	return MEMCTL_EBADOP;
 }

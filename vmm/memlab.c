@@ -183,6 +183,9 @@ void memlab_finish(struct vcpu *v)
 		return;
 	for (int i = 0; i < mc->ntranslate && i < TRANSLATE_MAX; i++)
 		translate_gva(v, mc->translate[i], &ml->xl[ml->nxl++]);
+	/* The guest's requests sit at xl[TRANSLATE_MAX...]: close the gap. */
+	for (int i = 0; i < ml->nxl_guest; i++)
+		ml->xl[ml->nxl++] = ml->xl[TRANSLATE_MAX + i];
 }
 
 void memlab_destroy(struct vm *vm)

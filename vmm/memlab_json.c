@@ -201,6 +201,7 @@ static void json_precopy(struct json *j, const struct vm *vm)
 static void json_xlate(struct json *j, const struct xlate *x)
 {
 	json_obj(j);
+	json_key(j, "asked_by"); json_str(j, x->guest_asked ? "guest" : "command line");
 	json_key(j, "gva");     json_u64(j, x->gva);
 	json_key(j, "gva_hex"); json_hex(j, x->gva);
 	json_key(j, "valid");   json_bool(j, x->valid);
@@ -329,7 +330,8 @@ void memlab_text(FILE *out, const struct report_ctx *c)
 			(unsigned long long)ml->rounds[i].npages, ml->rounds[i].npages == 1 ? "" : "s");
 	for (int i = 0; i < ml->nxl; i++) {
 		const struct xlate *x = &ml->xl[i];
-		fprintf(out, "translate GVA 0x%llx\n", (unsigned long long)x->gva);
+		fprintf(out, "translate GVA 0x%llx%s%s\n", (unsigned long long)x->gva,
+			x->guest_asked ? " (asked by the guest)" : "", x->paging ? "" : " (paging off: GVA = GPA)");
 		for (int k = 0; k < x->walk.nsteps; k++)
 			fprintf(out, "          %-5s table 0x%llx [%3u] = 0x%016llx\n", pagewalk_level_name(x->walk.step[k].level),
 				(unsigned long long)x->walk.step[k].table_gpa, x->walk.step[k].index,

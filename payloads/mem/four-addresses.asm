@@ -9,8 +9,10 @@
 ; It loads CR3, writes a signature through each GVA, reads it back through
 ; the identity map (the GPA) and halts with its tables still live, so
 ;   kvmlab run mem/four-addresses --translate 0xFFFF800000200123 --translate 0xFFFF800000412345
-; shows GVA -> GPA -> HVA -> HPA.  kvmlab should observe: 6 VALUE reports
-; (gva-4k, gpa-4k, gva-2m, gpa-2m, cr3, then sig-4k/sig-2m as PASS), one HLT.
+; shows GVA -> GPA -> HVA -> HPA.  The payload also asks for one translation
+; itself (MEMCTL_TRANSLATE with GVA 0xFFFF8000002007F8 in RDI).  kvmlab should
+; observe: VALUE reports gva-4k, gpa-4k, gva-2m, gpa-2m, cr3; PASS sig-4k,
+; sig-2m; VALUE translate-status = 0; one memctl OUT, one IN; one HLT.
 
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "four-addresses", 4096, "own page tables: an upper-half GVA mapped by a 4 KiB PTE and one by a 2 MiB PDE"
@@ -75,6 +77,11 @@ start:
         cmp     rax, rbx
         jne     .bad2m
         REPORT_PASS "sig-2m", rax
+        ; Ask kvmlab to translate a GVA now, with these tables live (MEMCTL_TRANSLATE).
+        mov     rdi, GVA_4K + 0x7F8
+        MEMCTL  MEMCTL_TRANSLATE, 0
+        MEMCTL_STATUS ebx
+        REPORT_VALUE "translate-status", rbx
         hlt
 .bad4k: REPORT_FAIL "sig-4k", rax
 .bad2m: REPORT_FAIL "sig-2m", rax
