@@ -626,7 +626,7 @@ int  memlab_add_slots(struct vm *vm, char *err, size_t errlen);
 int  memlab_vcpu_ready(struct vcpu *v, char *err, size_t errlen);  /* after KVM_CREATE_VCPU */
 void memlab_finish(struct vcpu *v);     /* end of run: last harvest, --translate */
 void memlab_destroy(struct vm *vm);
-void memlab_mark(struct vcpu *v, uint32_t id);
+int  memlab_mark(struct vcpu *v, uint32_t id);          /* 0, or -1 when MARKS_MAX are taken */
 struct report_ctx;
 void memlab_json(struct json *j, const struct report_ctx *c);
 /* The mechanism behind a guest page fault on this host, in words. */

@@ -68,8 +68,7 @@ static uint32_t memctl_do(struct vcpu *v, uint32_t op, uint32_t arg)
 
 	switch (op) {
 	case MEMCTL_MARK:
-		memlab_mark(v, arg);
-		return MEMCTL_OK;
+		return memlab_mark(v, arg) == 0 ? MEMCTL_OK : MEMCTL_EREFUSED;
 	case MEMCTL_DIRTY_ROUND:
 		if (dirty_harvest(v, arg, err, sizeof(err)) != 0) {
 			warnx_("memctl: dirty round %u: %s", arg, err);

@@ -152,13 +152,13 @@ static uint64_t stat_now(struct kvm_stats *st, const char *name)
 	return v;
 }
 
-void memlab_mark(struct vcpu *v, uint32_t id)
+int memlab_mark(struct vcpu *v, uint32_t id)
 {
 	struct mem_lab *ml = v->vm->memlab;
 	struct rusage ru;
 
 	if (ml->nmarks >= MARKS_MAX)
-		return;
+		return -1;
 	struct mem_mark *mk = &ml->marks[ml->nmarks++];
 	mk->id = id;
 	mk->tsc = __rdtsc();
@@ -172,6 +172,7 @@ void memlab_mark(struct vcpu *v, uint32_t id)
 		if (mk->value[i] == UINT64_MAX)
 			mk->value[i] = stat_now(&v->vm->stats, mark_stat_names[i]);
 	}
+	return 0;
 }
 
 void memlab_finish(struct vcpu *v)
