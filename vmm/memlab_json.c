@@ -164,22 +164,32 @@ static void json_dirty(struct json *j, const struct vm *vm)
 	json_obj_end(j);
 }
 
-/* Pre-copy on the measured rounds (round 0, the baseline, excluded). */
-static void json_precopy(struct json *j, const struct vm *vm)
+/* Pre-copy on the measured rounds (round 0, the baseline, and forced ring
+ * harvests excluded).  Returns the number of rounds used, or -1: no simulation. */
+static int precopy_of_run(const struct vm *vm, struct precopy *pc, uint64_t *dirty)
 {
 	const struct mem_lab *ml = vm->memlab;
-	uint64_t dirty[64] = { 0 };
 	int n = 0;
-	struct precopy pc;
 
-	if (!vm->cfg.memcfg.precopy_budget || vm->cfg.memcfg.dirty == DIRTY_OFF) {
+	if (!vm->cfg.memcfg.precopy_budget || vm->cfg.memcfg.dirty == DIRTY_OFF)
+		return -1;
+	for (int i = 0; i < ml->nrounds && n < 64; i++)
+		if (ml->rounds[i].round != 0 && ml->rounds[i].round != DIRTY_ROUND_RING_FULL)
+			dirty[n++] = ml->rounds[i].npages;
+	precopy_simulate(pc, vm->cfg.mem / PAGE_SIZE, vm->cfg.memcfg.precopy_budget, dirty, n);
+	return n;
+}
+
+static void json_precopy(struct json *j, const struct vm *vm)
+{
+	uint64_t dirty[64] = { 0 };
+	struct precopy pc;
+	int n = precopy_of_run(vm, &pc, dirty);
+
+	if (n < 0) {
 		json_null(j);
 		return;
 	}
-	for (int i = 0; i < ml->nrounds && n < 64; i++)
-		if (ml->rounds[i].round != 0)
-			dirty[n++] = ml->rounds[i].npages;
-	precopy_simulate(&pc, vm->cfg.mem / PAGE_SIZE, vm->cfg.memcfg.precopy_budget, dirty, n);
 	json_obj(j);
 	json_key(j, "budget_pages");    json_u64(j, pc.budget);
 	json_key(j, "total_pages");     json_u64(j, pc.total_pages);
@@ -328,6 +338,15 @@ void memlab_text(FILE *out, const struct report_ctx *c)
 	for (int i = 0; i < ml->nrounds; i++)
 		fprintf(out, "dirty:    round %u: %llu page%s\n", ml->rounds[i].round,
 			(unsigned long long)ml->rounds[i].npages, ml->rounds[i].npages == 1 ? "" : "s");
+	uint64_t dirty[64] = { 0 };
+	struct precopy pc;
+	if (precopy_of_run(vm, &pc, dirty) >= 0) {
+		fprintf(out, "precopy:  %llu pages/round, pending", (unsigned long long)pc.budget);
+		for (int i = 0; i <= pc.rounds; i++)
+			fprintf(out, "%s%llu", i ? " -> " : " ", (unsigned long long)pc.pending[i]);
+		fprintf(out, ": %s after %d rounds, stop-and-copy %llu pages\n",
+			pc.converged ? "converged" : "NOT converged", pc.rounds, (unsigned long long)pc.stop_copy_pages);
+	}
 	for (int i = 0; i < ml->nxl; i++) {
 		const struct xlate *x = &ml->xl[i];
 		fprintf(out, "translate GVA 0x%llx%s%s\n", (unsigned long long)x->gva,
