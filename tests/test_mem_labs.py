@@ -22,6 +22,12 @@ def test_four_addresses_text(kvm):
     assert "-> no mapping (PDE[3] not present: the guest would take #PF)" in r.out
 
 
+def test_four_addresses_guest_request_text(kvm):
+    r = text("mem/four-addresses")
+    assert "translate GVA 0xffff8000002007f8 (asked by the guest)" in r.out
+    assert "-> GPA 0x1507f8 (4 KiB guest page)" in r.out
+
+
 def test_faults_lab_counters(run, emulated):
     for name in ("mem/faults-4k", "mem/faults-2m"):
         r = run(name)
