@@ -592,7 +592,7 @@ int  policy_parse(const char *s);       /* enum mem_policy or -1 */
 /* ---- memctl.c: port PORT_MEMCTL, the guest's requests about memory ---- */
 enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque);
 
-/* ---- memlab.c: the memory features of one run ---- */
+/* ---- memlab.c (lifecycle), memlab_report.c (JSON and text): the memory features of one run ---- */
 #define MARKS_MAX 64
 #define MARK_STATS_MAX 24
 struct mem_mark {

@@ -1,5 +1,5 @@
 /*
- * memlab_json.c - the "memory" section of a run's report (docs/json-schema.md,
+ * memlab_report.c - the "memory" section of a run's report (docs/json-schema.md,
  * "Memory"), and its lines in the text summary.
  */
 #include <string.h>
