@@ -8,14 +8,12 @@ CC       ?= gcc
 NASM     ?= nasm
 PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
 LDLIBS   += -lcapstone -lrt -lpthread -lm
 
 VMM_SRCS  := $(wildcard vmm/*.c) $(wildcard traps/*.c)
 LIB_SRCS  := $(filter-out vmm/main.c,$(VMM_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_MAIN := $(wildcard tests/unit/main.c)
-MEMUNIT_SRCS := $(wildcard tests/unit-mem/*.c)
 # Every payloads/**/*.asm except the include library becomes build/payloads/**/*.bin.
 PAYLOAD_SRCS   := $(shell find payloads -name '*.asm' -not -path 'payloads/lib/*' | sort)
 PAYLOAD_INC    := $(wildcard payloads/lib/*.inc)
@@ -30,7 +28,7 @@ DEPS_OK    = $(BUILD)/.deps-ok
 .PHONY: all deps payloads unit test demo coverage clean help
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/kvmlab payloads $(if $(UNIT_MAIN),$(BUILD)/unit-tests) $(BUILD)/unit-mem-tests
+all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests
 
 help:
 	@echo "make            build kvmlab, the payloads and the unit tests into $(BUILD)/"
@@ -38,6 +36,7 @@ help:
 	@echo "make demo       build, then run the guided tour (scripts/demo.sh)"
 	@echo "make coverage   instrumented build + all tests + lcov report in build/coverage"
 	@echo "make deps       install missing Debian packages (scripts/deps.sh)"
+	@echo "make labs       render the lab guide (labs/, docs/) to HTML in $(BUILD)/labs"
 	@echo "make clean      remove build/"
 
 # One script installs what is missing; the stamp keeps later builds quiet.
@@ -58,13 +57,7 @@ $(BUILD)/kvmlab: $(VMM_OBJS)
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OBJ)/tests/unit/%.o: CFLAGS += -Itests/unit
-
-# The memory area's unit tests: their own small binary (tests/unit-mem/mcheck.h).
-$(BUILD)/unit-mem-tests: $(MEMUNIT_SRCS:%.c=$(OBJ)/%.o) $(LIB_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(OBJ)/tests/unit-mem/%.o: CFLAGS += -Itests/unit-mem
+$(OBJ)/tests/unit/%.o: override CFLAGS += -Itests/unit
 
 payloads: $(PAYLOADS)
 
@@ -76,8 +69,7 @@ unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: all
-	$(if $(UNIT_MAIN),$(BUILD)/unit-tests,@echo "tests/unit/main.c missing: core unit tests not built")
-	$(BUILD)/unit-mem-tests
+	$(BUILD)/unit-tests
 	KVMLAB_BUILD=$(BUILD) $(PYTEST) -q tests
 
 demo: all
@@ -98,4 +90,10 @@ coverage:
 clean:
 	rm -rf build
 
--include $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(MEMUNIT_SRCS:%.c=$(OBJ)/%.d)
+# The lab guide as HTML (labs/README.md, "Rendering the guide"): pandoc, with
+# the bench/iobench charts embedded when they have been built.
+.PHONY: labs
+labs: | $(DEPS_OK)
+	@scripts/render-labs $(BUILD)
+
+-include $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

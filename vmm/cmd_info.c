@@ -13,7 +13,10 @@ static int info_usage(FILE *f, int rc)
 		"kvm_pvm), whether EPT/NPT or shadow paging is used, whether the host is itself\n"
 		"a VM, the capabilities kvmlab uses, the TSC rate, and - from a short\n"
 		"calibration run - whether guest instructions run natively or through KVM's\n"
-		"instruction emulator.\n");
+		"instruction emulator.\n\n"
+		"  --json            print one JSON document instead of text\n"
+		"  --no-calibrate    skip the calibration run (\"calibration\": null)\n"
+		"  -h, --help        this text\n");
 	return rc;
 }
 

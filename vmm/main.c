@@ -64,7 +64,7 @@ const char *payload_dir(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "kvmlab: no command given: try kvmlab run hello-long, or kvmlab --help\n");
 		return XC_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

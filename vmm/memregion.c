@@ -24,8 +24,9 @@ static int set_region(struct vm *vm, const struct mem_slot *s, uint64_t size)
 	};
 	int rc = ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
 
-	vlog("ioctl(vm, KVM_SET_USER_MEMORY_REGION, slot %u %s: GPA 0x%llx + 0x%llx -> HVA %p, flags 0x%x) = %d",
-	     s->id, s->name, (unsigned long long)s->gpa, (unsigned long long)size, (void *)s->hva, s->flags, rc);
+	vlog("ioctl(vm, KVM_SET_USER_MEMORY_REGION, slot %u: GPA 0x%llx + 0x%llx -> HVA %p)%s%s = %d",
+	     s->id, (unsigned long long)s->gpa, (unsigned long long)size, (void *)s->hva,
+	     s->flags & KVM_MEM_READONLY ? " read-only" : "", s->flags & KVM_MEM_LOG_DIRTY_PAGES ? " dirty-log" : "", rc);
 	return rc;
 }
 
