@@ -28,9 +28,10 @@ static void run_usage(FILE *f)
 		"  --vcpus N         N vCPUs (1-%d), each a thread with its own KVM_RUN loop;\n"
 		"                    all start at the entry with RDI = index (docs/cpu-threads.md)\n"
 		"  --pin CPU,...     pin vCPU i's thread to host CPU i of the list (sched_setaffinity)\n"
-		"  -h, --help        this text\n\n"
+		"  -h, --help        this text\n"
+		"%s\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
-		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, VCPUS_MAX);
+		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, VCPUS_MAX, memopts_help);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -64,6 +65,15 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "pin", required_argument, NULL, 'p' },
+		/* memory options: vmm/memopts.c, docs/memory.md */
+		{ "backing", required_argument, NULL, MEMOPT_BACKING },
+		{ "backing-fallback", no_argument, NULL, MEMOPT_BACKING_FALLBACK },
+		{ "rom", optional_argument, NULL, MEMOPT_ROM },
+		{ "rom-write", required_argument, NULL, MEMOPT_ROM_WRITE },
+		{ "unmapped", required_argument, NULL, MEMOPT_UNMAPPED },
+		{ "dirty-log", required_argument, NULL, MEMOPT_DIRTY_LOG },
+		{ "precopy-budget", required_argument, NULL, MEMOPT_PRECOPY_BUDGET },
+		{ "translate", required_argument, NULL, MEMOPT_TRANSLATE },
 		{ 0 }
 	};
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
@@ -108,6 +118,12 @@ int cmd_run(int argc, char **argv)
 			if (cfg.npin < 0)
 				return usage_error("--pin: '%s' is not a list of CPU numbers like 0,1", optarg);
 			break;
+		case MEMOPT_BACKING ... MEMOPT_TRANSLATE: {
+			char merr[160];
+			if (memopts_parse(c, optarg, &cfg.memcfg, merr, sizeof(merr)) != 0)
+				return usage_error("%s", merr);
+			break;
+		}
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

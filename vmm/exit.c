@@ -33,6 +33,7 @@ static const exit_handler exit_table[EXIT_REASON_MAX] = {
 	[KVM_EXIT_FAIL_ENTRY]     = trap_fail_entry,     /* VMLAUNCH/VMRUN refused the guest state */
 	[KVM_EXIT_INTERNAL_ERROR] = trap_internal_error, /* KVM could not go on (emulation failure...) */
 	[KVM_EXIT_DEBUG]          = trap_debug,          /* single step / hardware breakpoint: traps/debug.c */
+	[KVM_EXIT_DIRTY_RING_FULL] = trap_dirty_ring_full, /* harvest the dirty ring: traps/dirty_ring_full.c */
 };
 
 const char *exit_reason_name(uint32_t reason)

@@ -220,6 +220,8 @@ void report_json(const struct report_ctx *c, FILE *out)
 
 	json_key(j, "registers"); json_regs(j, r);
 
+	json_key(j, "memory"); memlab_json(j, c);     /* slots, ROM/holes, dirty log, translations */
+
 	json_key(j, "kvm_stats");
 	json_obj(j);
 	json_key(j, "vcpu"); json_stats(j, &v->stats);

@@ -45,6 +45,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	rc = vcpu_create(&r->vcpu, &r->vm, 0, err, errlen);
 	if (rc != XC_OK)
 		return rc;
+	if (memlab_vcpu_ready(&r->vcpu, err, errlen) != 0)     /* the dirty ring, if asked for */
+		return XC_HOST;
 	if (mode_setup(&r->vcpu, p, err, errlen) != 0)
 		return XC_HOST;
 	if (cfg->trace && trace_attach(&r->vcpu, cfg->trace, err, errlen) != 0)
@@ -68,6 +70,7 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	kvmstats_sample(&r->vcpu.stats, true);
 	kvmstats_sample(&r->vm.stats, true);
 	watchdog_disarm();
+	memlab_finish(&r->vcpu);                /* --translate, with the guest's tables in place */
 
 	r->regs_valid = ioctl(r->vcpu.fd, KVM_GET_REGS, &r->regs) == 0 &&
 			ioctl(r->vcpu.fd, KVM_GET_SREGS, &r->sregs) == 0;
