@@ -15,11 +15,12 @@ def assert_usage_error(r, prefix="kvmlab"):
     assert r.err.startswith(prefix), r.err
 
 
-def test_no_command_prints_usage_to_stderr():
+def test_no_command_is_a_one_line_usage_error():
     r = run_kvmlab()
     assert r.code == XC["USAGE"]
     assert r.out == ""
-    assert r.err.startswith("usage: kvmlab COMMAND")
+    assert r.err.startswith("kvmlab: no command given")
+    assert len(r.err.strip().splitlines()) == 1
 
 
 def test_unknown_command():

@@ -32,8 +32,10 @@ enum action sink_mmio(struct vcpu *v, struct mmio_req *m, void *opaque)
 
 	(void)opaque;
 	if (m->write) {
+		pthread_mutex_lock(&v->vm->io->lock);
 		s->exits++;
 		sink_write(s, m->data, m->len);
+		pthread_mutex_unlock(&v->vm->io->lock);
 	} else {
 		memset(m->data, 0, m->len);     /* write-only: reads as zero */
 	}
@@ -48,10 +50,13 @@ void coalesced_drain(struct vcpu *v)
 
 	if (!ring)
 		return;
-	/* KVM writes `last`, we own `first` (api.rst 4.66). */
+	/* KVM writes `last`, we own `first` (api.rst 4.66); one drainer at a time. */
+	pthread_mutex_lock(&io->lock);
 	uint32_t last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
-	if (ring->first == last)
+	if (ring->first == last) {
+		pthread_mutex_unlock(&io->lock);
 		return;
+	}
 	io->sink.drains++;
 	while (ring->first != last) {
 		uint32_t f = ring->first;
@@ -65,4 +70,5 @@ void coalesced_drain(struct vcpu *v)
 		}
 		__atomic_store_n(&ring->first, (f + 1) % max, __ATOMIC_RELEASE);
 	}
+	pthread_mutex_unlock(&io->lock);
 }

@@ -18,6 +18,7 @@ enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque)
 	unsigned off = io->port - PORT_IOPARAM;
 
 	(void)opaque;
+	pthread_mutex_lock(&d->lock);
 	for (uint32_t i = 0; i < io->count; i++) {
 		uint8_t *el = io->data + (size_t)i * io->size;
 		if (io->out) {
@@ -30,6 +31,7 @@ enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque)
 			val = d->param_sel < IOPARAM_COUNT ? d->param[d->param_sel] : 0;
 		memcpy(el, &val, io->size);
 	}
+	pthread_mutex_unlock(&d->lock);
 	return ACT_CONTINUE;
 }
 

@@ -161,6 +161,7 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 	uint8_t buf[sizeof(u->out)];
 
 	(void)opaque;
+	pthread_mutex_lock(&v->vm->io->lock);
 	for (uint32_t i = 0; i < io->count; i++) {
 		uint8_t *el = io->data + (size_t)i * io->size;
 		if (io->out) {
@@ -174,6 +175,7 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 			console_put(&v->con, buf, (uint32_t)k);
 		}
 	}
+	pthread_mutex_unlock(&v->vm->io->lock);
 	return ACT_CONTINUE;
 }
 

@@ -136,6 +136,7 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	vm->io = io;
+	pthread_mutex_init(&io->lock, NULL);
 	io->efd = io->stopfd = -1;
 	io->blk.blk.fd = -1;
 	io->notify = c->notify;
@@ -202,6 +203,7 @@ void iodev_stop(struct vm *vm)
 	if (io->stopfd >= 0)
 		close(io->stopfd);
 	pthread_mutex_destroy(&io->virtio.lock);
+	pthread_mutex_destroy(&io->lock);
 	if (io->blk.type) {
 		if (io->blk.blk.fd >= 0)
 			close(io->blk.blk.fd);

@@ -17,6 +17,8 @@ static const struct pio_range machine_ports[] = {
 	{ .first = PORT_IOPARAM, .count = PORT_IOPARAM_COUNT, .name = "ioparam", .handler = ioparam_io },
 	/* 0x3F8-0x3FF: COM1, a 16550 UART (traps/uart16550.c). */
 	{ .first = PORT_COM1,    .count = PORT_COM1_COUNT, .name = "uart16550", .handler = uart_io },
+	/* 0xF8: memory lab requests: stat marks, dirty rounds, hotplug (vmm/memctl.c). */
+	{ .first = PORT_MEMCTL,  .count = 1, .name = "memctl",  .handler = memctl_io },
 };
 
 static const struct mmio_range machine_mmio[] = {

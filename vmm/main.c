@@ -17,6 +17,7 @@ static const struct command {
 	{ "list", cmd_list, "list the built-in payload catalogue" },
 	{ "info", cmd_info, "describe this host's KVM: backend, paging, capabilities, TSC" },
 	{ "iobench", cmd_iobench, "one I/O workload through UART, virtio, ioeventfd, coalesced MMIO" },
+	{ "trace", cmd_trace, "single-step a payload, printing each instruction as it runs" },
 };
 
 static void usage(FILE *f)
@@ -65,7 +66,7 @@ const char *payload_dir(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "kvmlab: no command given: try kvmlab run hello-long, or kvmlab --help\n");
 		return XC_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
