@@ -97,7 +97,7 @@ clean:
 # ---- I/O devices (docs/io.md): unit tests and fuzzers of the pure device logic ----
 # The objects below do no KVM calls; linking only them proves it.
 IO_PURE_SRCS := traps/virtqueue.c traps/virtio_mmio.c traps/virtio_console.c traps/virtio_blk.c traps/uart16550.c \
-		traps/console.c vmm/guestmem.c
+		traps/console.c vmm/guestmem.c vmm/memslots.c
 IO_UNIT_SRCS := $(wildcard tests/unit/io/*.c)
 FUZZ_NAMES   := virtqueue uart
 FUZZ_SECONDS ?= 300
