@@ -25,9 +25,12 @@ static void run_usage(FILE *f)
 		"                    console output then goes only into the document\n"
 		"  --quiet           print the guest's console output only, no summary\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
+		"  --msr-exit INDEX  send rdmsr/wrmsr of MSR INDEX (e.g. 0x10) to kvmlab through\n"
+		"                    KVM's MSR filter: counted, then forwarded to KVM (#GP if\n"
+		"                    KVM does not know it); repeatable, up to %d times\n"
 		"  -h, --help        this text\n\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
-		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
+		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, MSR_EXIT_MAX);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -58,6 +61,7 @@ int cmd_run(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "msr-exit", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -84,6 +88,15 @@ int cmd_run(int argc, char **argv)
 			if (parse_u64(optarg, &cfg.max_exits) != 0)
 				return usage_error("--max-exits: '%s' is not a non-negative integer", optarg);
 			break;
+		case 'M': {
+			uint64_t idx;
+			if (parse_u64(optarg, &idx) != 0 || idx > 0xFFFFFFFFULL)
+				return usage_error("--msr-exit: '%s' is not a 32-bit MSR index (e.g. 0x10)", optarg);
+			if (cfg.nmsr_exit >= MSR_EXIT_MAX)
+				return usage_error("--msr-exit %s: at most 8 MSRs per run", optarg);
+			cfg.msr_exit[cfg.nmsr_exit++] = (uint32_t)idx;
+			break;
+		}
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;

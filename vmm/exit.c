@@ -32,6 +32,8 @@ static const exit_handler exit_table[EXIT_REASON_MAX] = {
 	[KVM_EXIT_SHUTDOWN]       = trap_shutdown,       /* triple fault */
 	[KVM_EXIT_FAIL_ENTRY]     = trap_fail_entry,     /* VMLAUNCH/VMRUN refused the guest state */
 	[KVM_EXIT_INTERNAL_ERROR] = trap_internal_error, /* KVM could not go on (emulation failure...) */
+	[KVM_EXIT_X86_RDMSR]      = trap_rdmsr,          /* rdmsr of a filtered MSR: traps/msr.c */
+	[KVM_EXIT_X86_WRMSR]      = trap_wrmsr,          /* wrmsr of a filtered MSR: traps/msr.c */
 };
 
 const char *exit_reason_name(uint32_t reason)

@@ -59,6 +59,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	double t0 = now();
 	vcpu_run(&r->vcpu);
 	r->wall_seconds = now() - t0;
+	coalesced_drain(&r->vcpu);              /* writes queued after the last exit */
+	benchdev_doorbell_read(&r->vm);
 	kvmstats_sample(&r->vcpu.stats, true);
 	kvmstats_sample(&r->vm.stats, true);
 	watchdog_disarm();

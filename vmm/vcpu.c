@@ -91,6 +91,7 @@ void vcpu_destroy(struct vcpu *v)
 	v->con.buf = NULL;
 	free(v->reports);
 	v->reports = NULL;
+	counters_free(&v->ctr);
 }
 
 int vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char *out, size_t n)
@@ -174,6 +175,7 @@ void vcpu_run(struct vcpu *v)
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		uint64_t t1 = __rdtsc();
 		v->ctr.kvm_run_calls++;
+		coalesced_drain(v);     /* queued MMIO writes happened before this exit */
 		if (r < 0) {
 			int e = errno;
 			if (e == EINTR || e == EAGAIN) {
