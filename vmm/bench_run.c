@@ -9,6 +9,7 @@
  * sample is what the operation alone moved: the report exits, the timing
  * code and the loop are in both phases and cancel.  Nothing is looked up.
  */
+#define _GNU_SOURCE             /* RUSAGE_THREAD */
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <string.h>
