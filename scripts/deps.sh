@@ -9,9 +9,10 @@
 #   python3-pytest   the test driver (Debian's, not PyPI's)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
+#   gnuplot-nox      scripts/plot-bench: the bench bar chart (kvmlab itself does not need it)
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev gnuplot-nox"
 
 missing=""
 for p in $PKGS; do
