@@ -3,7 +3,7 @@ per-port / MMIO / MSR counts, in-kernel paths (ioeventfd, coalesced MMIO)
 and MSR exits through KVM's MSR filter (docs/json-schema.md, "Exit accounting")."""
 from conftest import XC, run_kvmlab
 
-N, R = 1000, 10                 # BENCH_ITERS_DEFAULT x BENCH_REPEAT_DEFAULT (vmm/abi.h)
+N, R = 200, 10                  # BENCH_ITERS_DEFAULT x BENCH_REPEAT_DEFAULT (vmm/abi.h)
 REPORTS = 1 + 3 * R             # bench.iters, then bench.sample/loop_cycles/op_cycles per sample
 PARAM_INS = 2                   # iterations and samples read from ports 0xF8/0xF9
 PORT_SCRATCH, PORT_DOORBELL = 0xFA, 0xFB

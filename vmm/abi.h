@@ -76,7 +76,7 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define GPA_BENCH_MMIO          0xD0000000ULL /* 4 KiB: a register, exits to kvmlab */
 #define GPA_BENCH_COALESCED     0xD0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
 #define BENCH_MMIO_SIZE         0x1000ULL
-#define BENCH_ITERS_DEFAULT     1000
+#define BENCH_ITERS_DEFAULT     200
 #define BENCH_REPEAT_DEFAULT    10
 
 /* ---- Report records: the guest's structured channel to kvmlab. ---- */

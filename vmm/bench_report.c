@@ -10,6 +10,7 @@
 
 #define BENCH_TIMING "guest TSC: lfence; rdtsc; lfence around N iterations (payloads/lib/timing.inc)"
 #define BENCH_NET "per sample: (op loop cycles - empty loop cycles) / N, both loops in the same run"
+#define BENCH_DISTURBED "samples with an involuntary context switch of the vCPU thread are left out while at least half remain"
 #define BENCH_WHERE "derived per op from counters in the op loop minus the empty loop (vmm/bench_derive.c)"
 
 static const char *const status_names[] = {
@@ -53,20 +54,21 @@ static void header_line(const struct bench_header *h, FILE *out)
 void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out)
 {
 	header_line(h, out);
-	fprintf(out, "%-15s %-7s %12s %10s %12s %12s %6s %-5s %s\n", "case", "where", "cycles/op", "ns/op",
-		"min", "p99", "CV%", "", "evidence");
+	fprintf(out, "%-15s %-7s %10s %9s %10s %10s %6s %5s %-4s %s\n", "case", "where", "cycles/op", "ns/op",
+		"min", "p99", "CV%", "used", "", "evidence");
 	for (int i = 0; i < n; i++) {
 		const struct bench_result *x = &r[i];
 		if (x->status != BENCH_OK) {
 			fprintf(out, "%-15s %-7s %s: %s\n", x->c->name, "-", bench_status_name(x->status), x->detail);
 			continue;
 		}
-		fprintf(out, "%-15s %-7s %12.0f %10.1f %12.0f %12.0f %6.2f %-5s %s\n", x->c->name,
+		fprintf(out, "%-15s %-7s %10.0f %9.1f %10.0f %10.0f %6.1f %2llu/%-2llu %-4s %s\n", x->c->name,
 			bench_where_name(x->verdict.where), x->net.median, to_ns(x->net.median, h->tsc_khz),
-			x->net.min, x->net.p99, 100 * x->net.cv, dominated(h, x) ? "EMUL" : "",
-			x->verdict.evidence);
+			x->net.min, x->net.p99, 100 * x->net.cv, (unsigned long long)x->used,
+			(unsigned long long)x->samples, dominated(h, x) ? "EMUL" : "", x->verdict.evidence);
 	}
-	fprintf(out, "cycles/op: median over samples of (op loop - empty loop) / N; where: derived from counters\n");
+	fprintf(out, "cycles/op: median over samples of (op loop - empty loop) / N; used: samples without a\n"
+		"preemption of the vCPU thread / samples; where: derived from counters (docs/measurement.md)\n");
 }
 
 void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out)
@@ -130,6 +132,7 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 	json_key(j, "net");        json_str(j, BENCH_NET);
 	json_key(j, "where");      json_str(j, BENCH_WHERE);
 	json_key(j, "percentile"); json_str(j, "nearest rank over the samples; cv = sample stddev / mean");
+	json_key(j, "disturbed");  json_str(j, BENCH_DISTURBED);
 	json_obj_end(j);
 	json_key(j, "cases");
 	json_arr(j);
@@ -146,6 +149,8 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 		json_key(j, "detail");  json_str(j, x->status == BENCH_OK ? NULL : x->detail);
 		json_key(j, "iters");   json_u64(j, x->iters);
 		json_key(j, "samples"); json_u64(j, x->samples);
+		json_key(j, "samples_disturbed"); json_u64(j, x->disturbed);
+		json_key(j, "samples_used");      json_u64(j, x->used);
 		json_key(j, "cycles_per_op"); if (ok) json_summary(j, &x->net, h->tsc_khz, false); else json_null(j);
 		json_key(j, "ns_per_op");
 		if (ok && h->tsc_khz) json_summary(j, &x->net, h->tsc_khz, true); else json_null(j);

@@ -26,11 +26,13 @@ struct snap {
 	uint64_t reason[EXIT_REASON_MAX];
 	uint64_t exits, coalesced, doorbell;
 	uint64_t minflt;                /* host page faults of this thread (getrusage(2)) */
+	uint64_t nivcsw;                /* times this thread was descheduled involuntarily */
 };
 
 struct bench_state {
 	struct bench_result *r;
 	double *loop, *op;              /* raw cycles per sample */
+	bool *disturbed;                /* the vCPU thread was preempted during the sample */
 	uint64_t repeat;
 	struct snap s0, s1, s2;
 	double acc_kvm[KSTATS_MAX], acc_reason[EXIT_REASON_MAX];
@@ -54,7 +56,9 @@ static void snap_take(struct vcpu *v, struct snap *s)
 	/* KVM's emulator writes guest RAM through our mapping: a first touch can
 	 * be a fault of the host kernel on kvmlab's memory, not a KVM stat. */
 	struct rusage ru;
-	s->minflt = getrusage(RUSAGE_THREAD, &ru) == 0 ? (uint64_t)ru.ru_minflt : 0;
+	bool ok = getrusage(RUSAGE_THREAD, &ru) == 0;
+	s->minflt = ok ? (uint64_t)ru.ru_minflt : 0;
+	s->nivcsw = ok ? (uint64_t)ru.ru_nivcsw : 0;
 }
 
 /* (s2 - s1) - (s1 - s0): what the op phase moved beyond the empty phase. */
@@ -85,6 +89,8 @@ static void bench_hook(struct vcpu *v, const struct report_entry *e, void *arg)
 		b->acc_coalesced += diff2(b->s0.coalesced, b->s1.coalesced, b->s2.coalesced);
 		b->acc_doorbell += diff2(b->s0.doorbell, b->s1.doorbell, b->s2.doorbell);
 		b->acc_minflt += diff2(b->s0.minflt, b->s1.minflt, b->s2.minflt);
+		b->disturbed[r->samples] = b->s2.nivcsw != b->s0.nivcsw;
+		r->disturbed += b->disturbed[r->samples];
 		b->loop[r->samples] = (double)b->pending_loop;
 		b->op[r->samples] = (double)e->value;
 		r->samples++;
@@ -178,8 +184,9 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	}
 	b.loop = calloc(o->repeat, sizeof(double));
 	b.op = calloc(o->repeat, sizeof(double));
+	b.disturbed = calloc(o->repeat, sizeof(bool));
 	struct run *run = calloc(1, sizeof(*run));
-	if (!b.loop || !b.op || !run)
+	if (!b.loop || !b.op || !b.disturbed || !run)
 		die(XC_HOST, "out of memory");
 	if (run_payload(run, k, &p, &cfg, err, sizeof(err)) != XC_OK) {
 		bench_fail(r, "setup", err);
@@ -188,14 +195,23 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 		r->wall_seconds = run->wall_seconds;
 		if (r->samples && r->iters) {
 			double *net = calloc(r->samples, sizeof(double));
-			if (!net)
+			double *loop = calloc(r->samples, sizeof(double));
+			if (!net || !loop)
 				die(XC_HOST, "out of memory");
+			/* Samples during which the host descheduled the vCPU thread measure the
+			 * machine's load, not the op: left out while at least half remain. */
+			bool drop = r->samples - r->disturbed >= (r->samples + 1) / 2;
+			size_t m = 0;
 			for (uint64_t i = 0; i < r->samples; i++) {
-				net[i] = bench_net((uint64_t)b.op[i], (uint64_t)b.loop[i], r->iters);
-				b.loop[i] /= (double)r->iters;
+				if (drop && b.disturbed[i])
+					continue;
+				net[m] = bench_net((uint64_t)b.op[i], (uint64_t)b.loop[i], r->iters);
+				loop[m++] = b.loop[i] / (double)r->iters;
 			}
-			summary_double(net, r->samples, &r->net);
-			summary_double(b.loop, r->samples, &r->loop);
+			r->used = m;
+			summary_double(net, m, &r->net);
+			summary_double(loop, m, &r->loop);
+			free(loop);
 			free(net);
 			bench_moves(r, &b, &run->vcpu);
 			bench_derive(r->move, r->nmove, &r->verdict);
@@ -205,5 +221,6 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	free(run);
 	free(b.loop);
 	free(b.op);
+	free(b.disturbed);
 	payload_free(&p);
 }

@@ -560,6 +560,8 @@ struct bench_result {
 	enum bench_status status;
 	char detail[512];               /* how the run ended, when not ok */
 	uint64_t iters, samples;        /* N and the number of complete samples */
+	uint64_t disturbed;             /* samples during which the vCPU thread was preempted */
+	uint64_t used;                  /* samples the statistics are over */
 	struct summary net;             /* cycles per op, net of the empty loop */
 	struct summary loop;            /* cycles per iteration of the empty loop */
 	struct bench_move move[BENCH_MOVES_MAX];

@@ -8,7 +8,7 @@
 ; the next N: a run needs TOUCH_BASE + 2 x N x samples pages (bench sizes RAM).
 
 %include "kvmlab.inc"
-KVMLAB_HEADER MODE_LONG, "bench-touch-first", 86016, "bench: first store to fresh guest pages (page fault in KVM)"
+KVMLAB_HEADER MODE_LONG, "bench-touch-first", 24576, "bench: first store to fresh guest pages (page fault in KVM)"
 
 %define TOUCH_BASE      0x400000        ; 4 MiB: above the payload and its stack
 

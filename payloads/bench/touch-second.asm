@@ -6,7 +6,7 @@
 ; once, untimed; every op loop then walks the same N pages again.
 
 %include "kvmlab.inc"
-KVMLAB_HEADER MODE_LONG, "bench-touch-second", 86016, "bench: second store to the same guest pages (mapped: no fault)"
+KVMLAB_HEADER MODE_LONG, "bench-touch-second", 24576, "bench: second store to the same guest pages (mapped: no fault)"
 
 %define TOUCH_BASE      0x400000
 
