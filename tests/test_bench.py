@@ -136,3 +136,41 @@ def test_bad_options(kvm):
     assert run_kvmlab("bench", "--json", "--csv").code == XC["USAGE"]
     r = run_kvmlab("bench", "--list")
     assert r.code == XC["OK"] and len(r.out.splitlines()) == len(CASES)
+
+
+# ---- labs/price-of-an-exit.md: the commands it shows and the claims it makes ----
+
+def test_lab_bench_table_claims(kvm, emulated):
+    r = run_kvmlab("bench", "--filter", "nop,cpuid,pio-out,pio-kernel,mmio-coalesced,rdmsr-user",
+                   "--iters", 200, "--repeat", 5)
+    assert r.code == XC["OK"]
+    rows = {l.split()[0]: l for l in r.out.splitlines()[1:] if l and not l.startswith("!!")}
+    assert "kvmlab.exits 1.00/op" in rows["pio-out"] and " kvmlab " in rows["pio-out"]
+    assert "kvmlab.exits 1.00/op" in rows["rdmsr-user"]
+    assert "kvmlab.doorbell_signals 1.00/op" in rows["pio-kernel"] and " kernel " in rows["pio-kernel"]
+    assert "kvmlab.coalesced_writes" in rows["mmio-coalesced"]
+    if emulated:
+        assert r.out.startswith("kvmlab bench on ") and "!! EMULATED" in r.out
+        assert all("EMUL" in rows[c] for c in ("nop", "cpuid", "pio-out"))
+        assert " none " in rows["cpuid"]
+
+
+def test_lab_pio_kernel_run(kvm, require_cap):
+    require_cap("IOEVENTFD")
+    r = run_kvmlab("run", "bench/pio-kernel")
+    assert r.code == XC["OK"]
+    assert "2000 signals completed in KVM (ioeventfd, no exit)" in r.out
+    assert "exits:    34 to kvmlab" in r.out
+
+
+def test_lab_msr_scratch_run(kvm, require_cap):
+    require_cap("X86_MSR_FILTER")
+    r = run_kvmlab("run", "cpu/msr-scratch")
+    assert r.code == XC["OK"] and "msr.exits = 2" in r.out
+
+
+def test_lab_vmcall(kvm, backend):
+    r = run_kvmlab("bench", "--filter", "vmcall", "--repeat", 1)
+    assert r.code == XC["OK"]
+    if backend == "kvm_pvm":
+        assert "hangs on this host" in r.out and "watchdog" in r.out
