@@ -101,7 +101,7 @@ $(BUILD)/unit-bench: tests/unit/bench/test_bench_logic.c $(LIB_OBJS)
 bench-overhead: all $(BUILD)/rawloop
 	@scripts/bench-overhead $(BUILD)
 
-bench-plot: all
+bench-plot: $(BUILD)/kvmlab payloads
 	$(BUILD)/kvmlab bench --json > $(BUILD)/bench.json
 	scripts/plot-bench $(BUILD)/bench.json $(BUILD)/bench.png
 

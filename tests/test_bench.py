@@ -2,6 +2,7 @@
 from counters, vmcall survived via the watchdog (docs/json-schema.md, "bench";
 docs/measurement.md).  Tiny --iters/--repeat; no wall-clock thresholds."""
 import csv
+import subprocess
 import io
 
 import pytest
@@ -174,3 +175,19 @@ def test_lab_vmcall(kvm, backend):
     assert r.code == XC["OK"]
     if backend == "kvm_pvm":
         assert "hangs on this host" in r.out and "watchdog" in r.out
+
+
+def test_plot_bench_writes_a_png(kvm, tmp_path):
+    import os
+    import shutil
+    if not shutil.which("gnuplot"):
+        pytest.skip("requires gnuplot (Debian gnuplot-nox, scripts/deps.sh)")
+    r = run_kvmlab("bench", "--filter", "nop,pio-*,vmcall", "--iters", 20, "--repeat", 2, "--json")
+    src = tmp_path / "bench.json"
+    src.write_text(r.out)
+    png = tmp_path / "bench.png"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    p = subprocess.run([os.path.join(root, "scripts", "plot-bench"), str(src), str(png)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

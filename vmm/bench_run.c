@@ -133,11 +133,19 @@ static void bench_status(struct bench_result *r, const struct vcpu *v, uint64_t 
 		r->status = BENCH_OK;
 		return;
 	}
-	if (v->end == END_TIMEOUT) {
+	if (v->end == END_TIMEOUT && r->samples == 0) {
+		/* Not one sample finished: the guest is stuck, e.g. vmcall on kvm_pvm. */
 		r->status = BENCH_HANGS;
-		snprintf(r->detail, sizeof(r->detail), "KVM_RUN did not return within %.3g s "
-			 "(watchdog); %llu of %llu samples", v->vm->cfg.timeout,
-			 (unsigned long long)r->samples, (unsigned long long)repeat);
+		snprintf(r->detail, sizeof(r->detail), "KVM_RUN did not return within %.3g s (watchdog)%s%.60s",
+			 v->vm->cfg.timeout, v->end_insn[0] ? " at " : "", v->end_insn);
+		return;
+	}
+	if (v->end == END_TIMEOUT) {
+		/* Progress, but too slow for --timeout: a setting, not a hang. */
+		r->status = BENCH_FAILED;
+		snprintf(r->detail, sizeof(r->detail), "timed out after %llu of %llu samples (--timeout %.3g s): "
+			 "lower --iters or --repeat", (unsigned long long)r->samples,
+			 (unsigned long long)repeat, v->vm->cfg.timeout);
 		return;
 	}
 	r->status = v->end == END_INTERNAL_ERROR ? BENCH_INTERNAL_ERROR : BENCH_FAILED;
