@@ -34,6 +34,7 @@ const struct bench_case bench_cases[] = {
 	{ "invlpg",         "invlpg",                                   0, 0 },
 	{ "sgdt",           "sgdt",                                     0, 0 },
 	{ "rdtsc",          "rdtsc",                                    0, 0 },
+	{ "rdtscp",         "rdtscp",                                   0, 0 },
 	{ "touch-first",    "store to a fresh page",                    PAGE_PAIR, 0 },
 	{ "touch-second",   "store to a mapped page",                   PAGE_PAIR, 0 },
 	{ "vmcall",         "vmcall (unknown hypercall)",               0, HANG_TIMEOUT },
