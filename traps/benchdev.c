@@ -3,11 +3,11 @@
  *
  * Each target is the same tiny register reached by a different path, so the
  * difference in cost is the difference in path (docs/measurement.md):
- *   port 0xFA          in/out -> KVM_EXIT_IO -> kvmlab        (user space)
- *   port 0xFB          out    -> ioeventfd, completed in KVM  (kernel; api.rst 4.59)
+ *   port 0xEE          in/out -> KVM_EXIT_IO -> kvmlab        (user space)
+ *   port 0xEF          out    -> ioeventfd, completed in KVM  (kernel; api.rst 4.59)
  *   GPA 0xD0000000     mov    -> KVM_EXIT_MMIO -> kvmlab      (user space)
  *   GPA 0xD0001000     mov    -> coalesced-MMIO ring, no exit (kernel; api.rst 4.66)
- * Ports 0xF8/0xF9 tell the guest how many iterations and samples to run.
+ * Ports 0xEC/0xED tell the guest how many iterations and samples to run.
  * Without KVM_CAP_IOEVENTFD or KVM_CAP_COALESCED_MMIO the "kernel" targets
  * stay ordinary exits to kvmlab, and bench reports what really happened.
  */

@@ -69,10 +69,10 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define CONSOLE_READBACK        0xE9          /* in from 0xE9 returns 0xE9: "console present" */
 
 /* ---- The bench device (docs/guest-abi.md, "Bench device"): what kvmlab bench pokes. ---- */
-#define PORT_BENCH_ITERS        0xF8          /* in dword: iterations per sample (bench --iters) */
-#define PORT_BENCH_REPEAT       0xF9          /* in dword: samples (bench --repeat) */
-#define PORT_BENCH_SCRATCH      0xFA          /* out: stored; in: returns it (an exit to kvmlab) */
-#define PORT_BENCH_DOORBELL     0xFB          /* out byte: an ioeventfd, completed inside KVM */
+#define PORT_BENCH_ITERS        0xEC          /* in dword: iterations per sample (bench --iters) */
+#define PORT_BENCH_REPEAT       0xED          /* in dword: samples (bench --repeat) */
+#define PORT_BENCH_SCRATCH      0xEE          /* out: stored; in: returns it (an exit to kvmlab) */
+#define PORT_BENCH_DOORBELL     0xEF          /* out byte: an ioeventfd, completed inside KVM */
 #define GPA_BENCH_MMIO          0xD0000000ULL /* 4 KiB: a register, exits to kvmlab */
 #define GPA_BENCH_COALESCED     0xD0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
 #define BENCH_MMIO_SIZE         0x1000ULL

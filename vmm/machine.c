@@ -13,11 +13,11 @@ static const struct pio_range machine_ports[] = {
 	{ .first = PORT_REPORT,  .count = 1, .name = "report",  .handler = report_io },
 	/* 0xF4: QEMU isa-debug-exit convention: OUT ends the run with a status. */
 	{ .first = PORT_EXIT,    .count = 1, .name = "exit",    .handler = exitport_io },
-	/* 0xF8-0xF9: bench parameters (iterations, samples): IN dword. */
+	/* 0xEC-0xED: bench parameters (iterations, samples): IN dword. */
 	{ .first = PORT_BENCH_ITERS, .count = 2, .name = "bench-params", .handler = benchdev_param_io },
-	/* 0xFA: bench scratch register: OUT stores, IN returns it. */
+	/* 0xEE: bench scratch register: OUT stores, IN returns it. */
 	{ .first = PORT_BENCH_SCRATCH, .count = 1, .name = "bench-scratch", .handler = benchdev_scratch_io },
-	/* 0xFB: bench doorbell: an ioeventfd in KVM; reaches here only without one. */
+	/* 0xEF: bench doorbell: an ioeventfd in KVM; reaches here only without one. */
 	{ .first = PORT_BENCH_DOORBELL, .count = 1, .name = "bench-doorbell", .handler = benchdev_scratch_io },
 };
 
