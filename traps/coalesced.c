@@ -27,17 +27,19 @@ void coalesced_drain(struct vcpu *v)
 		v->coalesced = (struct kvm_coalesced_mmio_ring *)((uint8_t *)v->run + off);
 	}
 	struct kvm_coalesced_mmio_ring *r = v->coalesced;
-	while (r->first != r->last) {
-		if (r->first >= RING_MAX)
+	/* KVM writes `last`, we own `first` (api.rst 4.66). */
+	uint32_t last = __atomic_load_n(&r->last, __ATOMIC_ACQUIRE);
+	while (r->first != last) {
+		uint32_t f = r->first;
+		if (f >= RING_MAX || last >= RING_MAX)
 			return;         /* corrupt index: stop rather than read past the page */
-		struct kvm_coalesced_mmio *e = &r->coalesced_mmio[r->first];
+		struct kvm_coalesced_mmio *e = &r->coalesced_mmio[f];
 		struct mmio_req m = { .gpa = e->phys_addr, .len = e->len, .write = true, .data = e->data };
 		const struct mmio_range *d = m.len && m.len <= sizeof(e->data) ?
 			mmio_find(&v->vm->mmio, m.gpa, m.len) : NULL;
 		if (d)
 			d->handler(v, &m, d->opaque);   /* a write: handlers only store */
 		v->ctr.coalesced++;
-		__sync_synchronize();           /* consume the entry before freeing its slot */
-		r->first = (r->first + 1) % RING_MAX;
+		__atomic_store_n(&r->first, (f + 1) % RING_MAX, __ATOMIC_RELEASE);
 	}
 }
