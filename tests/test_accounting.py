@@ -7,7 +7,7 @@ N, R = 200, 10                  # BENCH_ITERS_DEFAULT x BENCH_REPEAT_DEFAULT (vm
 REPORTS = 1 + 3 * R             # bench.iters, then bench.sample/loop_cycles/op_cycles per sample
 PARAM_INS = 2                   # iterations and samples read from ports 0xEC/0xED
 PORT_SCRATCH, PORT_DOORBELL = 0xEE, 0xEF
-GPA_MMIO, GPA_COALESCED = 0xD0000000, 0xD0001000
+GPA_MMIO, GPA_COALESCED = 0xF0000000, 0xF0001000
 MSR_SCRATCH, MSR_EXITS, MSR_EFER = 0x400000E0, 0x400000E1, 0xC0000080
 
 

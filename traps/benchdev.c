@@ -5,8 +5,8 @@
  * difference in cost is the difference in path (docs/measurement.md):
  *   port 0xEE          in/out -> KVM_EXIT_IO -> kvmlab        (user space)
  *   port 0xEF          out    -> ioeventfd, completed in KVM  (kernel; api.rst 4.59)
- *   GPA 0xD0000000     mov    -> KVM_EXIT_MMIO -> kvmlab      (user space)
- *   GPA 0xD0001000     mov    -> coalesced-MMIO ring, no exit (kernel; api.rst 4.66)
+ *   GPA 0xF0000000     mov    -> KVM_EXIT_MMIO -> kvmlab      (user space)
+ *   GPA 0xF0001000     mov    -> coalesced-MMIO ring, no exit (kernel; api.rst 4.66)
  * Ports 0xEC/0xED tell the guest how many iterations and samples to run.
  * Without KVM_CAP_IOEVENTFD or KVM_CAP_COALESCED_MMIO the "kernel" targets
  * stay ordinary exits to kvmlab, and bench reports what really happened.

@@ -73,8 +73,8 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define PORT_BENCH_REPEAT       0xED          /* in dword: samples (bench --repeat) */
 #define PORT_BENCH_SCRATCH      0xEE          /* out: stored; in: returns it (an exit to kvmlab) */
 #define PORT_BENCH_DOORBELL     0xEF          /* out byte: an ioeventfd, completed inside KVM */
-#define GPA_BENCH_MMIO          0xD0000000ULL /* 4 KiB: a register, exits to kvmlab */
-#define GPA_BENCH_COALESCED     0xD0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
+#define GPA_BENCH_MMIO          0xF0000000ULL /* 4 KiB: a register, exits to kvmlab */
+#define GPA_BENCH_COALESCED     0xF0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
 #define BENCH_MMIO_SIZE         0x1000ULL
 #define BENCH_ITERS_DEFAULT     200
 #define BENCH_REPEAT_DEFAULT    10

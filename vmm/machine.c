@@ -22,9 +22,9 @@ static const struct pio_range machine_ports[] = {
 };
 
 static const struct mmio_range machine_mmio[] = {
-	/* 0xD0000000: bench MMIO register: every access exits to kvmlab. */
+	/* 0xF0000000: bench MMIO register: every access exits to kvmlab. */
 	{ .base = GPA_BENCH_MMIO, .size = BENCH_MMIO_SIZE, .name = "bench-mmio", .handler = benchdev_mmio },
-	/* 0xD0001000: bench coalesced zone: writes queue in KVM's ring, no exit. */
+	/* 0xF0001000: bench coalesced zone: writes queue in KVM's ring, no exit. */
 	{ .base = GPA_BENCH_COALESCED, .size = BENCH_MMIO_SIZE, .name = "bench-coalesced", .handler = benchdev_mmio },
 };
 
