@@ -3,8 +3,9 @@
  *
  * The yardstick for kvmlab's own overhead (make bench-overhead): runs a
  * real-mode kvmlab payload (bench/overhead-pio) for N port-I/O exits with
- * no accounting, no dispatch table, no stats, and prints exits per second.
- * Usage: rawloop PAYLOAD.bin EXITS.  Not part of kvmlab; built only for this.
+ * no accounting, no dispatch table, no stats, and prints: exits, seconds,
+ * exits per second, TSC cycles spent between KVM_RUN calls (kvmlab's JSON
+ * calls the same figure exits.vmm_cycles).  Usage: rawloop PAYLOAD.bin EXITS.  Not part of kvmlab; built only for this.
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -15,6 +16,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #define LOAD 0x10000                    /* the payload's load_addr (guest ABI default) */
 #define RAM  (1 << 20)
@@ -54,10 +56,15 @@ int main(int argc, char **argv)
 
 	struct timespec t0, t1;
 	long exits = 0;
+	uint64_t outside = 0, last = 0;         /* TSC cycles between KVM_RUN calls, as kvmlab counts */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (exits < want) {
+		uint64_t a = __rdtsc();
+		if (last)
+			outside += a - last;
 		if (ioctl(cpu, KVM_RUN, 0) < 0)
 			fail("KVM_RUN");
+		last = __rdtsc();
 		if (run->exit_reason != KVM_EXIT_IO) {
 			fprintf(stderr, "rawloop: unexpected exit %u\n", run->exit_reason);
 			return 3;
@@ -66,6 +73,6 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double sec = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%ld %.6f %.1f\n", exits, sec, exits / sec);
+	printf("%ld %.6f %.1f %llu\n", exits, sec, exits / sec, (unsigned long long)outside);
 	return 0;
 }

@@ -179,6 +179,7 @@ struct counters {
 	int nmsr;
 	uint64_t msr_overflow;
 	uint64_t coalesced;             /* writes KVM queued in the coalesced-MMIO ring */
+	uint64_t vmm_cycles;            /* TSC cycles in kvmlab between one KVM_RUN and the next */
 };
 void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles);
 void counters_free(struct counters *c);     /* the sample stores */

@@ -240,6 +240,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "coalesced_mmio_writes"); json_u64(j, v->ctr.coalesced);
 	json_key(j, "doorbell_signals"); json_u64(j, r->vm.bench.doorbell_rings);
 	json_key(j, "percentile_method"); json_str(j, PERCENTILE_METHOD);
+	json_key(j, "vmm_cycles");    json_u64(j, v->ctr.vmm_cycles);
 	json_key(j, "samples_max");   json_u64(j, SAMPLES_MAX);
 	json_obj_end(j);
 
