@@ -60,6 +60,9 @@ def test_completed_cases_have_all_samples_and_ordered_stats(bench):
         assert s["cv"] >= 0
         assert c["loop_cycles_per_iter"]["median"] > 0, c["name"]
         assert c["where"] in ("none", "kernel", "kvmlab")
+        # A CV above the goal always comes with a reason, and only then.
+        assert c["cv_above_goal"] == (c["cycles_per_op"]["cv"] > bench["cv_goal"] and c["samples_used"] >= 2)
+        assert (c["spread_reason"] is not None) == c["cv_above_goal"]
 
 
 def test_exits_to_kvmlab_one_per_op_with_positive_cost(bench):

@@ -37,9 +37,12 @@ static bool dominated(const struct bench_header *h, const struct bench_result *r
 
 static void header_line(const struct bench_header *h, FILE *out)
 {
-	fprintf(out, "kvmlab bench on %s (%s paging%s), TSC %.3f GHz (KVM_GET_TSC_KHZ); %u iterations x %u samples\n",
+	fprintf(out, "kvmlab bench on %s (%s paging%s), TSC %.3f GHz (KVM_GET_TSC_KHZ); %u iterations x %u samples",
 		h->host->backend, h->host->paging, h->host->host_is_guest ? ", host is itself a VM" : "",
 		h->tsc_khz / 1e6, h->opts->iters, h->opts->repeat);
+	if (h->load1 >= 0)
+		fprintf(out, "; load average %.2f", h->load1);
+	fputc('\n', out);
 	if (h->cal->ran && h->cal->emulated)
 		fprintf(out, "!! EMULATED: guest instructions run through KVM's instruction emulator here (%.0f cycles per\n"
 			"!! 3-instruction loop iteration). Every number below is an emulator number, not a hardware\n"
@@ -69,6 +72,11 @@ void bench_report_table(const struct bench_header *h, const struct bench_result 
 	}
 	fprintf(out, "cycles/op: median over samples of (op loop - empty loop) / N; used: samples without a\n"
 		"preemption of the vCPU thread / samples; where: derived from counters (docs/measurement.md)\n");
+	for (int i = 0; i < n; i++) {
+		const char *why = bench_spread_reason(&r[i]);
+		if (why)
+			fprintf(out, "CV above %.0f%%: %-15s %s\n", 100 * BENCH_CV_GOAL, r[i].c->name, why);
+	}
 }
 
 void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out)
@@ -112,6 +120,9 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 	json_key(j, "host");           json_host(j, h->host, h->kvm);
 	json_key(j, "tsc_khz");
 	if (h->tsc_khz) json_u64(j, h->tsc_khz); else json_null(j);
+	json_key(j, "load_average");
+	if (h->load1 >= 0) json_double(j, h->load1); else json_null(j);
+	json_key(j, "cv_goal"); json_double(j, BENCH_CV_GOAL);
 	json_key(j, "calibration");
 	json_obj(j);
 	json_key(j, "ran");             json_bool(j, h->cal->ran);
@@ -166,6 +177,8 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 			json_double(j, x->move[m].per_op);
 		}
 		json_obj_end(j);
+		json_key(j, "cv_above_goal"); json_bool(j, bench_spread_reason(x) != NULL);
+		json_key(j, "spread_reason"); json_str(j, bench_spread_reason(x));
 		json_key(j, "wall_seconds"); json_double(j, x->wall_seconds);
 		json_obj_end(j);
 	}

@@ -138,6 +138,14 @@ int cmd_bench(int argc, char **argv)
 		return rc;
 	}
 	host_probe(&host);
+	/* Other work on the machine is the first suspect for spread: record it. */
+	double load1 = -1;
+	FILE *la = fopen("/proc/loadavg", "r");
+	if (la) {
+		if (fscanf(la, "%lf", &load1) != 1)
+			load1 = -1;
+		fclose(la);
+	}
 	calibrate(&k, &cal);
 	struct bench_result *res = calloc(n, sizeof(*res));
 	if (!res)
@@ -147,7 +155,8 @@ int cmd_bench(int argc, char **argv)
 		if (filter_match(o.filter, bench_cases[i].name))
 			bench_run_case(&k, &bench_cases[i], &o, &res[done++]);
 
-	struct bench_header h = { .host = &host, .kvm = &k, .cal = &cal, .opts = &o, .tsc_khz = cal.tsc_khz };
+	struct bench_header h = { .host = &host, .kvm = &k, .cal = &cal, .opts = &o, .tsc_khz = cal.tsc_khz,
+				  .load1 = load1 };
 	if (json)
 		bench_report_json(&h, res, n, stdout);
 	else if (csv)

@@ -584,7 +584,11 @@ struct bench_header {
 	const struct calibration *cal;
 	const struct bench_opts *opts;
 	uint64_t tsc_khz;
+	double load1;                   /* 1-minute load average when bench started, -1 unknown */
 };
+/* bench_spread.c: NULL when the CV is within BENCH_CV_GOAL, else the likeliest reason (pure). */
+#define BENCH_CV_GOAL 0.03
+const char *bench_spread_reason(const struct bench_result *r);
 void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);

@@ -165,8 +165,27 @@ static void test_derive_ignores_stray_movements_below_half(void)
 	CHECK(v.where == WHERE_NONE);
 }
 
+static void test_spread_reason(void)
+{
+	struct bench_result r = { .status = BENCH_OK, .samples = 10, .used = 10 };
+
+	r.net.cv = 0.02;
+	r.net.median = 14000;
+	r.loop.median = 1700;
+	CHECK(bench_spread_reason(&r) == NULL);                  /* within the goal */
+	r.net.cv = 0.2;
+	CHECK(strstr(bench_spread_reason(&r), "machine load"));
+	r.disturbed = 3;
+	CHECK(strstr(bench_spread_reason(&r), "preempted"));
+	r.net.median = -900;                                      /* |net| < one loop iteration */
+	CHECK(strstr(bench_spread_reason(&r), "cheaper than one empty-loop iteration"));
+	r.status = BENCH_HANGS;
+	CHECK(bench_spread_reason(&r) == NULL);
+}
+
 int main(void)
 {
+	test_spread_reason();
 	test_summary_of_nothing_is_zero();
 	test_summary_odd_count();
 	test_summary_even_count_median_is_mid_mean();
