@@ -6,7 +6,8 @@
  * was measured, in this order (pure function: tests/unit/bench):
  *   1. the op costs less than one iteration of the empty loop: its net is a
  *      small difference of two large, noisy loop times;
- *   2. the host preempted the vCPU thread during many samples;
+ *   2. the host preempted the vCPU thread during many samples: the machine
+ *      is busy (those samples are left out, the others still feel it);
  *   3. otherwise the machine's load: time taken from the vCPU thread that the
  *      guest kernel does not see (another VM on the hypervisor below, IRQs).
  */
@@ -20,6 +21,6 @@ const char *bench_spread_reason(const struct bench_result *r)
 	if (net < r->loop.median)
 		return "op cheaper than one empty-loop iteration: a small difference of two noisy loop times";
 	if (r->disturbed * 4 > r->samples)
-		return "the host preempted the vCPU thread during many samples";
+		return "machine busy: the vCPU thread was preempted in many samples (left out); the rest still vary";
 	return "machine load: time taken from the vCPU thread that no counter sees";
 }
