@@ -25,7 +25,7 @@ UNIT_OBJS  = $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin)
 DEPS_OK    = $(BUILD)/.deps-ok
 
-.PHONY: all deps payloads unit test demo coverage clean help
+.PHONY: all deps payloads unit test demo coverage clean help bench-overhead bench-plot
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests
@@ -41,6 +41,8 @@ help:
 	@echo "make unit-io    unit tests of the I/O devices (virtqueue, virtio-mmio, UART)"
 	@echo "make fuzz       libFuzzer on the virtqueue walker and the UART, FUZZ_SECONDS each"
 	@echo "make fuzz-short the same, FUZZ_SHORT_SECONDS (30) each: for CI"
+	@echo "make bench-overhead  kvmlab's accounting vs a raw KVM_RUN loop (exits/s)"
+	@echo "make bench-plot      kvmlab bench --json -> build/bench.png (gnuplot)"
 
 # One script installs what is missing; the stamp keeps later builds quiet.
 $(DEPS_OK): scripts/deps.sh
@@ -71,8 +73,9 @@ $(BUILD)/payloads/%.bin: payloads/%.asm $(PAYLOAD_INC) | $(DEPS_OK)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test: all $(BUILD)/unit-io
+test: all $(BUILD)/unit-bench $(BUILD)/unit-io
 	$(BUILD)/unit-tests
+	$(BUILD)/unit-bench
 	$(BUILD)/unit-io
 	KVMLAB_BUILD=$(BUILD) $(PYTEST) -q tests
 
@@ -90,6 +93,22 @@ coverage:
 	@genhtml -q --output-directory build/coverage build/cov/kvmlab.info
 	@lcov --summary build/cov/kvmlab.info 2>&1 | sed -n 's/^ *lines\.*: /coverage: vmm+traps lines /p'
 	@echo "coverage: HTML report in build/coverage/index.html"
+
+# Exit accounting and bench (docs/measurement.md).
+$(BUILD)/rawloop: tools/rawloop.c | $(DEPS_OK)
+	$(CC) $(CFLAGS) -o $@ $<
+
+# Pure logic of accounting and bench (summary, samples, derivation): its own
+# small main until the shared unit harness exists.
+$(BUILD)/unit-bench: tests/unit/bench/test_bench_logic.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-overhead: all $(BUILD)/rawloop
+	@scripts/bench-overhead $(BUILD)
+
+bench-plot: $(BUILD)/kvmlab payloads
+	$(BUILD)/kvmlab bench --json > $(BUILD)/bench.json
+	scripts/plot-bench $(BUILD)/bench.json $(BUILD)/bench.png
 
 clean:
 	rm -rf build

@@ -12,11 +12,11 @@
 #   strace           labs/hello-kvm.md traces the ioctls of a run
 #   pandoc           make labs: the lab guide as HTML
 #   procps           ps -L: labs/vcpu-threads.md shows the vCPU threads (taskset is in util-linux, always there)
+#   gnuplot-nox      scripts/plot-bench, scripts/plot-iobench: the bench charts (kvmlab itself does not need it)
 #   clang libclang-rt-14-dev  make fuzz: libFuzzer + ASan runtime (tests/fuzz/)
-#   gnuplot-nox      scripts/plot-iobench: the iobench chart
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps clang libclang-rt-14-dev gnuplot-nox"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps gnuplot-nox clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -169,22 +169,6 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-int iodev_start(struct vcpu *v, char *err, size_t errlen)
-{
-	struct iodev *io = v->vm->io;
-	long page = sysconf(_SC_PAGESIZE);
-
-	if (!io || !io->coalesced)
-		return 0;
-	/* The ring is a page of the vCPU's mmap (api.rst 4.66). */
-	if ((long)KVM_COALESCED_MMIO_PAGE_OFFSET * page + page > v->run_size) {
-		snprintf(err, errlen, "coalesced MMIO ring page lies outside the vCPU mmap (%d bytes)", v->run_size);
-		return -1;
-	}
-	io->ring = (void *)((uint8_t *)v->run + KVM_COALESCED_MMIO_PAGE_OFFSET * page);
-	return 0;
-}
-
 void iodev_stop(struct vm *vm)
 {
 	struct iodev *io = vm->io;
@@ -282,7 +266,6 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "bytes");        json_u64(j, io->sink.bytes);
 	json_key(j, "exits");        json_u64(j, io->sink.exits);
 	json_key(j, "drained");      json_u64(j, io->sink.drained);
-	json_key(j, "drains");       json_u64(j, io->sink.drains);
 	json_key(j, "fnv1a");        json_u64(j, io->sink.fnv);
 	json_obj_end(j);
 	json_obj_end(j);

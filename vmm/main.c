@@ -18,6 +18,7 @@ static const struct command {
 	{ "info", cmd_info, "describe this host's KVM: backend, paging, capabilities, TSC" },
 	{ "iobench", cmd_iobench, "one I/O workload through UART, virtio, ioeventfd, coalesced MMIO" },
 	{ "trace", cmd_trace, "single-step a payload, printing each instruction as it runs" },
+	{ "bench", cmd_bench, "measure what each kind of VM exit costs here (docs/measurement.md)" },
 };
 
 static void usage(FILE *f)
