@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t *ram;
 	static struct virtio_dev *d;
 	static int disk = -1;
-	struct guest_mem mem;
+	struct guest_mem mem = { 0 };      /* nslots 0: one range [0, RAM) */
 
 	if (!ram) {
 		ram = malloc(RAM);
