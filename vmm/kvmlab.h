@@ -205,7 +205,10 @@ struct console {
 	size_t len;                     /* bytes kept */
 	uint64_t total;                 /* bytes written by the guest */
 	bool echo;                      /* copy to stdout as it arrives */
+	uint64_t limit;                 /* --console-limit: bytes accepted; later ones are dropped */
+	uint64_t dropped;               /* bytes beyond limit: neither echoed nor kept */
 };
+#define CONSOLE_LIMIT_DEFAULT (1ULL << 20)      /* docs/security.md, "Console output" */
 
 /* ---- exit.c: the dispatch table ---- */
 enum action {
@@ -298,6 +301,8 @@ struct vm_config {
 	uint64_t max_exits;             /* 0 = no limit */
 	bool echo_console;
 	bool verbose;                   /* log every ioctl */
+	uint64_t console_limit;         /* --console-limit, 0 = CONSOLE_LIMIT_DEFAULT */
+	bool sandbox;                   /* --sandbox: seccomp filter before the first KVM_RUN */
 };
 struct vm {
 	struct kvm *kvm;

@@ -172,6 +172,8 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "text");      json_str_n(j, v->con.buf ? v->con.buf : "", v->con.len);
 	json_key(j, "bytes");     json_u64(j, v->con.total);
 	json_key(j, "truncated"); json_bool(j, v->con.total > v->con.len);
+	json_key(j, "limit");     json_u64(j, v->con.limit);
+	json_key(j, "dropped");   json_u64(j, v->con.dropped);
 	json_obj_end(j);
 
 	json_key(j, "exits");
