@@ -9,7 +9,7 @@ NASM     ?= nasm
 PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
-LDLIBS   += -lcapstone -lrt -lpthread -lm
+LDLIBS   += -lcapstone -lseccomp -lrt -lpthread -lm
 
 VMM_SRCS  := $(wildcard vmm/*.c) $(wildcard traps/*.c)
 LIB_SRCS  := $(filter-out vmm/main.c,$(VMM_SRCS))

@@ -9,9 +9,11 @@
 #   python3-pytest   the test driver (Debian's, not PyPI's)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
+#   libseccomp-dev   run --sandbox: the vCPU thread's seccomp allowlist
+#   clang libclang-rt-14-dev  make fuzz (libFuzzer) and make asan
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev libseccomp-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -38,6 +38,7 @@ enum kvmlab_exit_code {
 	XC_PAYLOAD_SIZE  = 14,  /* payload does not fit in guest RAM */
 	XC_PAYLOAD_ENTRY = 15,  /* entry point outside the payload */
 	XC_PAYLOAD_FIELD = 16,  /* other header field invalid (hdr_size, flags, name, desc) */
+	XC_SANDBOX       = 17,  /* --sandbox: a thread made a forbidden system call (sandbox.c) */
 };
 
 /* ---- parse.c: strict parsing of option values (pure, unit-tested) ---- */
@@ -440,6 +441,22 @@ extern int log_verbose;
 void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* --verbose only */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- sandbox.c: seccomp-bpf allowlist per thread (run --sandbox, docs/security.md) ---- */
+struct sandbox_rule;
+struct sandbox_thread {
+	const char *name;               /* "vcpu" */
+	const char *what;               /* what the thread does */
+	const struct sandbox_rule *rules;
+	size_t nrules;
+};
+const struct sandbox_thread *sandbox_threads(int *n);
+const char *sandbox_rule_text(const struct sandbox_rule *r, char *buf, size_t n);
+const char *sandbox_rule_why(const struct sandbox_rule *r);
+const struct sandbox_rule *sandbox_rule_at(const struct sandbox_thread *t, size_t i);
+/* Installs the vCPU thread's filter (call after setup, before the first
+ * KVM_RUN).  0, or -1 with err; a later forbidden call exits with XC_SANDBOX. */
+int  sandbox_enter(struct vcpu *v, char *err, size_t errlen);
 
 /* ---- cmd_run.c, cmd_list.c, cmd_info.c ---- */
 int  cmd_run(int argc, char **argv);
