@@ -154,6 +154,9 @@ static void sandbox_violation(int sig, siginfo_t *si, void *uctx)
 	_exit(XC_SANDBOX);
 }
 
+/* SCMP_A0() and friends leave datum_b implicit, which clang -Wextra refuses. */
+#define ARG_CMP(n, op_, a, b) ((struct scmp_arg_cmp){ .arg = (n), .op = (op_), .datum_a = (a), .datum_b = (b) })
+
 static int add_rule(scmp_filter_ctx ctx, const struct sandbox_rule *r, int vcpu_fd)
 {
 	int nr = seccomp_syscall_resolve_name(r->syscall);
@@ -163,14 +166,14 @@ static int add_rule(scmp_filter_ctx ctx, const struct sandbox_rule *r, int vcpu_
 	switch (r->arg) {
 	case ARG_VCPU_IOCTL:
 		return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 2,
-					      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
-					      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)r->req));
+					      ARG_CMP(0, SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd, 0),
+					      ARG_CMP(1, SCMP_CMP_EQ, (scmp_datum_t)r->req, 0));
 	case ARG_IOCTL_REQ:
 		return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
-					      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)r->req));
+					      ARG_CMP(1, SCMP_CMP_EQ, (scmp_datum_t)r->req, 0));
 	case ARG_NO_EXEC:
 		return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
-					      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+					      ARG_CMP(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	case ARG_ANY:
 		break;
 	}
