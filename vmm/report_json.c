@@ -42,7 +42,7 @@ static void json_exit_counter(struct json *j, const struct exit_counter *e, uint
 	for (int b = 0; b < HIST_BUCKETS; b++) {
 		if (!e->hist[b])
 			continue;
-		char k[8];
+		char k[12];             /* any int: -O1 -fsanitize builds check the bound */
 		snprintf(k, sizeof(k), "%d", b);
 		json_key(j, k);
 		json_u64(j, e->hist[b]);
