@@ -56,8 +56,10 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 
 	kvmstats_sample(&r->vm.stats, false);
 	kvmstats_sample(&r->vcpu.stats, false);
-	if (cfg->sandbox && sandbox_enter(&r->vcpu, err, errlen) != 0)
+	if (cfg->sandbox && sandbox_enter(&r->vcpu, err, errlen) != 0) {
+		watchdog_disarm();      /* its timer must not outlive this vcpu */
 		return XC_HOST;
+	}
 	double t0 = now();
 	vcpu_run(&r->vcpu);
 	r->wall_seconds = now() - t0;
