@@ -81,7 +81,7 @@ demo: all
 
 # Coverage: a separate gcov-instrumented build, all tests against it, then lcov.
 coverage:
-	@$(MAKE) --no-print-directory BUILD=build/cov CFLAGS="-O0 -g --coverage" LDFLAGS=--coverage all
+	@$(MAKE) --no-print-directory BUILD=build/cov CFLAGS="-O0 -g --coverage -DKVMLAB_GCOV" LDFLAGS=--coverage all
 	@lcov -q --zerocounters --directory build/cov/obj
 	build/cov/unit-tests
 	KVMLAB_BUILD=build/cov $(PYTEST) -q tests

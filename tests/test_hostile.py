@@ -5,11 +5,20 @@ with the documented outcome and exit code, says what happened in one line,
 and keeps every byte of console output and every report produced before the
 bad act.  No test here accepts "anything but a crash": each names its outcome.
 """
+import os
+import subprocess
+
 import pytest
 
-from conftest import XC, run_kvmlab
+from conftest import KVMLAB, PAYLOADS, XC, run_kvmlab
 
 MB4 = 4 << 20
+
+
+def raw_run(*args):
+    """kvmlab run with stdout as bytes: guest console output need not be UTF-8."""
+    return subprocess.run([KVMLAB, "run", *args], capture_output=True, timeout=60,
+                          env={**os.environ, "KVMLAB_PAYLOADS": PAYLOADS}, stdin=subprocess.DEVNULL)
 
 
 def assert_kept(r, text):
@@ -58,6 +67,8 @@ def test_report_name_bytes_outside_ascii_become_question_marks(run):
     r = run("hostile/report-name-binary")
     assert r.code == XC["OK"]
     assert r.report("ok?????ok")["value"] == 7
+    text = run_kvmlab("run", "hostile/report-name-binary")     # the terminal sees the same
+    assert "report:   value ok?????ok = 7 (0x7)\n" in text.out
 
 
 def test_report_flood_stops_at_reports_max(run):
@@ -97,6 +108,15 @@ def test_console_limit_bounds_what_reaches_stdout(kvm):
     assert r.out == "".join(chr(ord("A") + i % 26) for i in range(100))
 
 
+def test_console_control_bytes_are_escaped_in_json_and_raw_on_stdout(run):
+    r = run("hostile/console-control")
+    assert r.code == XC["OK"]
+    assert r.console == '"\\\r\t\x1b[2J\x00\x7f\xff\n'
+    raw = raw_run("hostile/console-control", "--quiet")
+    assert raw.returncode == XC["OK"]
+    assert raw.stdout == b'"\\\r\t\x1b[2J\x00\x7f\xff\n'
+
+
 def test_rep_outsb_with_ecx_all_ones_is_bounded_by_max_exits(run):
     r = run("hostile/rep-outsb-huge", "--max-exits", "300")
     assert r.code == XC["EXIT_LIMIT"]
@@ -114,6 +134,9 @@ def test_rep_outsb_source_past_end_of_ram_reads_open_bus(run):
     assert r.exits("IO") == 8
     reads = sorted((m["gpa"], m["dir"], m["size"]) for m in r.doc["exits"]["mmio"])
     assert reads == [(MB4 + i, "read", 1) for i in range(4)]
+    text = raw_run("hostile/rep-outsb-past-ram")        # stdout has the 0xFF bytes: not UTF-8
+    assert text.stdout.startswith(b"tail\xff\xff\xff\xff\n")
+    assert b"  mmio 0x400003 read  1-byte: 1 exit (unclaimed)\n" in text.stdout
 
 
 # ---- the port and MMIO buses ----

@@ -79,6 +79,9 @@ TEST(report_read_refuses_bad_fields_before_copying_text)
 	struct report_entry e;
 	char err[200];
 
+	put_rec(&m, 0, REPORT_KIND_VALUE, 1, "x");
+	m.hva[0] ^= 0xFF;
+	CHECK(report_read(&m, 0, &e, err, sizeof(err)) == -1 && strstr(err, "bad magic 0x545045ad"));
 	put_rec(&m, 0, 0, 1, "x");
 	CHECK(report_read(&m, 0, &e, err, sizeof(err)) == -1 && strstr(err, "unknown kind 0"));
 	put_rec(&m, 0, REPORT_KIND_MAX + 1, 1, "x");

@@ -330,6 +330,9 @@ TEST(sandbox_table_describes_every_rule)
 		const struct sandbox_rule *r = sandbox_rule_at(&t[0], i);
 		CHECK(sandbox_rule_text(r, buf, sizeof(buf))[0] != '\0');
 		CHECK(sandbox_rule_why(r)[0] != '\0');
-		CHECK(strstr(buf, "open") == NULL && strstr(buf, "exec") == NULL);
+#ifndef KVMLAB_GCOV    /* make coverage lets gcov open its .gcda files */
+		CHECK(strstr(buf, "open") == NULL);
+#endif
+		CHECK(strstr(buf, "exec") == NULL && strstr(buf, "socket") == NULL);
 	}
 }
