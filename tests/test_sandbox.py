@@ -74,6 +74,7 @@ def test_every_payload_ends_the_same_under_the_sandbox(run, name):
     free = run(name, *opts)
     boxed = run(name, *opts, "--sandbox", env=boxed_env())
     assert "sandbox" not in boxed.err, boxed.err
+    assert (free.doc["config"]["sandbox"], boxed.doc["config"]["sandbox"]) == (False, True)
     assert boxed.code == free.code
     assert boxed.end == free.end
     assert boxed.console == free.console

@@ -149,6 +149,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "mem");       json_u64(j, r->vm.cfg.mem);
 	json_key(j, "timeout");   json_double(j, r->vm.cfg.timeout);
 	json_key(j, "max_exits"); json_u64(j, r->vm.cfg.max_exits);
+	json_key(j, "sandbox");   json_bool(j, r->vm.cfg.sandbox);
 	json_obj_end(j);
 
 	json_key(j, "result");
