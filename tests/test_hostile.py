@@ -229,3 +229,39 @@ def test_exit_storm_stops_at_exactly_max_exits(run):
     assert r.doc["exits"]["total"] == 100
     assert r.port(0x80, "out", 1)[0]["exits"] == 100 - len("storm\n")
     assert_kept(r, "storm\n")
+
+
+# ---- labs/hostile-guests.md: its commands, and every claim it makes about their output ----
+
+def test_lab_hostile_guests_claims(kvm):
+    r = run_kvmlab("run", "hostile/report-outside-ram")
+    assert r.code == 6
+    assert r.out.startswith("before\n")
+    assert ("ended:    protocol_error: guest protocol error: report channel: record at GPA "
+            "0xd0000000 is outside guest RAM (4194304 bytes)") in r.out
+    r = run_kvmlab("run", "hostile/report-straddle-end")
+    assert r.code == 6 and "record at GPA 0x3ffff8 is outside guest RAM" in r.out
+    r = run_kvmlab("run", "hostile/console-flood", "--console-limit", "100", "--quiet")
+    assert r.code == 0
+    assert r.out == ("ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 4)[:100]
+    assert len(r.err.splitlines()) == 1
+    j = run_kvmlab("run", "hostile/console-flood", "--console-limit", "100", "--json", json_out=True)
+    assert (j.doc["console"]["bytes"], j.doc["console"]["dropped"]) == (4096, 3996)
+    r = run_kvmlab("run", "hostile/exit-storm", "--max-exits", "100")
+    assert r.code == 5 and "stopped after 100 exits (--max-exits)" in r.out
+    assert "port 0x0080 out 1-byte: 94 exits (unclaimed)" in r.out
+    r = run_kvmlab("run", "hostile/jump-unmapped")
+    assert r.code == 3
+    assert "internal_error: KVM internal error: emulation failure (suberror 1)" in r.out
+    assert "at RIP 0xd0000000" in r.out
+    r = run_kvmlab("info", "--sandbox")
+    assert r.code == 0
+    # make asan / make coverage builds add their runtimes' rows ("builds only"); the lab's 22 is the plain build.
+    rules = run_kvmlab("info", "--sandbox", "--json", json_out=True).doc["sandbox"][0]["rules"]
+    extra = sum("builds only" in x["why"] for x in rules)
+    assert f"thread vcpu (runs KVM_RUN and every exit handler): {22 + extra} rules" in r.out
+    assert "ioctl(vcpu fd, KVM_RUN)" in r.out and "mmap(without PROT_EXEC)" in r.out
+    for absent in ("socket", "execve") + (() if extra else ("openat",)):
+        assert absent not in r.out
+    r = run_kvmlab("run", "hello-long", "--sandbox")
+    assert r.code == 0 and r.out.startswith("Hello from long mode!\n")
