@@ -6,9 +6,11 @@ go to the extremes: files that are not files, files that never end, values at
 of them needs /dev/kvm: kvmlab refuses before it opens it.
 """
 import os
+import shutil
 import stat
 import struct
 import subprocess
+import tempfile
 
 import pytest
 
@@ -116,29 +118,32 @@ def drop_to_nobody():
     os.setuid(NOBODY)
 
 
-def test_unreadable_file(tmp_path):
-    path = write(tmp_path, "secret.bin", header() + HLT)
-    os.chmod(path, 0)
-    if os.geteuid() == 0:
-        # root reads through mode 000 (CAP_DAC_OVERRIDE): run kvmlab as nobody.
-        os.chmod(tmp_path, 0o755)
-        try:
-            proc = subprocess.run([KVMLAB, "run", path], capture_output=True, text=True,
-                                  timeout=30, preexec_fn=drop_to_nobody,
-                                  env={"KVMLAB_PAYLOADS": PAYLOADS})
-        except (PermissionError, subprocess.SubprocessError) as e:
-            pytest.skip(f"cannot drop privileges to nobody to test mode 000: {e}")
-        if proc.returncode == 126 or "Permission denied" in proc.stderr and "kvmlab:" not in proc.stderr:
-            pytest.skip("nobody cannot execute build/kvmlab here")
-        code, out, err = proc.returncode, proc.stdout, proc.stderr
-    else:
-        r = run_kvmlab("run", path)
-        code, out, err = r.code, r.out, r.err
-    assert code == XC["PAYLOAD_IO"], err
-    assert out == ""
-    # (make coverage: gcov, running as nobody too, cannot write its .gcda files; not ours)
-    lines = [x for x in err.splitlines() if not x.startswith("profiling:")]
-    assert lines == [f"kvmlab: cannot open payload {path}: Permission denied"]
+def test_unreadable_file():
+    # pytest's tmp_path lies under a 0700 directory: use one nobody can traverse,
+    # so that only the file's own mode can refuse the read.
+    d = tempfile.mkdtemp(prefix="kvmlab-mode000-", dir="/tmp")
+    try:
+        os.chmod(d, 0o755)
+        path = os.path.join(d, "secret.bin")
+        with open(path, "wb") as f:
+            f.write(header() + HLT)
+        if os.geteuid() == 0:
+            # root reads through mode 000 (CAP_DAC_OVERRIDE): run kvmlab as nobody.
+            os.chmod(path, 0o644)
+            control = run_as_nobody("run", path)
+            assert "cannot open payload" not in control.stderr   # readable: the mode is what matters
+            os.chmod(path, 0)
+            proc = run_as_nobody("run", path)
+            code, out, err = proc.returncode, proc.stdout, proc.stderr
+        else:
+            os.chmod(path, 0)
+            r = run_kvmlab("run", path)
+            code, out, err = r.code, r.out, r.err
+        assert code == XC["PAYLOAD_IO"], err
+        assert out == ""
+        assert kvmlab_lines(err) == [f"kvmlab: cannot open payload {path}: Permission denied"]
+    finally:
+        shutil.rmtree(d)
 
 
 # ---- headers at the extremes (the core tests hold one defect per field) ----
