@@ -102,6 +102,11 @@ def test_console_flood_past_limit_is_dropped_counted_and_the_run_goes_on(run):
     assert r.err.count("passed --console-limit (1000 bytes)") == 1
 
 
+def test_console_limit_in_the_text_summary(kvm):
+    r = run_kvmlab("run", "hostile/console-flood", "--console-limit", "1000")
+    assert "console:  4096 bytes, 3096 dropped past --console-limit 1000\n" in r.out
+
+
 def test_console_limit_bounds_what_reaches_stdout(kvm):
     r = run_kvmlab("run", "hostile/console-flood", "--console-limit", "100", "--quiet")
     assert r.code == XC["OK"]
