@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from conftest import KVMLAB, PAYLOADS, XC, run_kvmlab
+from test_sandbox import boxed_env
 
 MB4 = 4 << 20
 
@@ -268,5 +269,5 @@ def test_lab_hostile_guests_claims(kvm):
     assert "ioctl(vcpu fd, KVM_RUN)" in r.out and "mmap(without PROT_EXEC)" in r.out
     for absent in ("socket", "execve") + (() if extra else ("openat",)):
         assert absent not in r.out
-    r = run_kvmlab("run", "hello-long", "--sandbox")
+    r = run_kvmlab("run", "hello-long", "--sandbox", env=boxed_env())
     assert r.code == 0 and r.out.startswith("Hello from long mode!\n")
