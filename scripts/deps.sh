@@ -13,10 +13,11 @@
 #   pandoc           make labs: the lab guide as HTML
 #   procps           ps -L: labs/vcpu-threads.md shows the vCPU threads (taskset is in util-linux, always there)
 #   gnuplot-nox      scripts/plot-bench, scripts/plot-iobench: the bench charts (kvmlab itself does not need it)
-#   clang libclang-rt-14-dev  make fuzz: libFuzzer + ASan runtime (tests/fuzz/)
+#   libseccomp-dev   run --sandbox: the vCPU thread's seccomp allowlist
+#   clang libclang-rt-14-dev  make fuzz (libFuzzer) and make asan
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps gnuplot-nox clang libclang-rt-14-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

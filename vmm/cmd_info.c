@@ -8,7 +8,7 @@
 
 static int info_usage(FILE *f, int rc)
 {
-	fprintf(f, "usage: kvmlab info [--json] [--no-calibrate]\n\n"
+	fprintf(f, "usage: kvmlab info [--json] [--no-calibrate] [--sandbox]\n\n"
 		"Describes this host's KVM: API version, backend module (kvm_intel, kvm_amd,\n"
 		"kvm_pvm), whether EPT/NPT or shadow paging is used, whether the host is itself\n"
 		"a VM, the capabilities kvmlab uses, the TSC rate, and - from a short\n"
@@ -16,6 +16,8 @@ static int info_usage(FILE *f, int rc)
 		"instruction emulator.\n\n"
 		"  --json            print one JSON document instead of text\n"
 		"  --no-calibrate    skip the calibration run (\"calibration\": null)\n"
+		"  --sandbox         list, per thread, the system calls `kvmlab run --sandbox`\n"
+		"                    allows (needs no /dev/kvm)\n"
 		"  -h, --help        this text\n");
 	return rc;
 }
@@ -42,15 +44,68 @@ static const char *backend_story(const char *b)
 	return "unknown KVM backend";
 }
 
+/* `info --sandbox`: the allowlist of every thread, from sandbox.c's own table. */
+static int info_sandbox(bool json)
+{
+	int n;
+	const struct sandbox_thread *t = sandbox_threads(&n);
+	struct json jj = { .out = stdout }, *j = &jj;
+	char text[96];
+
+	if (json) {
+		json_obj(j);
+		json_key(j, "schema_version"); json_i64(j, JSON_SCHEMA_VERSION);
+		json_key(j, "command");        json_str(j, "info");
+		json_key(j, "sandbox");
+		json_arr(j);
+	}
+	for (int i = 0; i < n; i++) {
+		if (json) {
+			json_obj(j);
+			json_key(j, "thread"); json_str(j, t[i].name);
+			json_key(j, "what");   json_str(j, t[i].what);
+			json_key(j, "size");   json_u64(j, t[i].nrules);
+			json_key(j, "rules");
+			json_arr(j);
+		} else {
+			printf("thread %s (%s): %zu rules, everything else kills kvmlab (exit %d)\n",
+			       t[i].name, t[i].what, t[i].nrules, XC_SANDBOX);
+		}
+		for (size_t r = 0; r < t[i].nrules; r++) {
+			const struct sandbox_rule *rule = sandbox_rule_at(&t[i], r);
+			sandbox_rule_text(rule, text, sizeof(text));
+			if (json) {
+				json_obj(j);
+				json_key(j, "allow"); json_str(j, text);
+				json_key(j, "why");   json_str(j, sandbox_rule_why(rule));
+				json_obj_end(j);
+			} else {
+				printf("  %-36s %s\n", text, sandbox_rule_why(rule));
+			}
+		}
+		if (json) {
+			json_arr_end(j);
+			json_obj_end(j);
+		}
+	}
+	if (json) {
+		json_arr_end(j);
+		json_obj_end(j);
+		fputc('\n', stdout);
+	}
+	return XC_OK;
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-calibrate", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "sandbox", no_argument, NULL, 's' },
 		{ 0 }
 	};
-	bool json = false, cal = true;
+	bool json = false, cal = true, sandbox = false;
 	int c;
 
 	opterr = 0;
@@ -59,6 +114,7 @@ int cmd_info(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 'n': cal = false; break;
+		case 's': sandbox = true; break;
 		case 'h': return info_usage(stdout, XC_OK);
 		default:
 			fprintf(stderr, "kvmlab info: unknown option '%s' (see kvmlab info --help)\n", argv[optind - 1]);
@@ -69,6 +125,9 @@ int cmd_info(int argc, char **argv)
 		fprintf(stderr, "kvmlab info: unexpected argument '%s'\n", argv[optind]);
 		return XC_USAGE;
 	}
+
+	if (sandbox)
+		return info_sandbox(json);
 
 	struct kvm k;
 	struct host_info h;

@@ -21,6 +21,10 @@ static void run_usage(FILE *f)
 		"                    minimum, whichever is larger; 128K to 3G, a multiple of 4K)\n"
 		"  --timeout SECS    stop the guest after SECS seconds (default %.0f; 0 = never)\n"
 		"  --max-exits N     stop after N exits to kvmlab (default 0 = no limit)\n"
+		"  --console-limit BYTES  accept at most BYTES of guest console output (e.g. 64K;\n"
+		"                    default 1M); the rest is counted as dropped, the run goes on\n"
+		"  --sandbox         confine the vCPU thread with a seccomp allowlist before the\n"
+		"                    first KVM_RUN (docs/security.md; kvmlab info --sandbox)\n"
 		"  --json            print one JSON document (docs/json-schema.md) instead of text;\n"
 		"                    console output then goes only into the document\n"
 		"  --quiet           print the guest's console output only, no summary\n"
@@ -96,6 +100,8 @@ int cmd_run(int argc, char **argv)
 		{ "dirty-log", required_argument, NULL, MEMOPT_DIRTY_LOG },
 		{ "precopy-budget", required_argument, NULL, MEMOPT_PRECOPY_BUDGET },
 		{ "translate", required_argument, NULL, MEMOPT_TRANSLATE },
+		{ "console-limit", required_argument, NULL, 'L' },
+		{ "sandbox", no_argument, NULL, 'S' },
 		{ 0 }
 	};
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
@@ -131,6 +137,11 @@ int cmd_run(int argc, char **argv)
 			cfg.msr_exit[cfg.nmsr_exit++] = (uint32_t)idx;
 			break;
 		}
+		case 'L':
+			if (parse_size(optarg, &cfg.console_limit) != 0 || cfg.console_limit == 0)
+				return usage_error("--console-limit: '%s' is not a positive size (e.g. 64K, 1M)", optarg);
+			break;
+		case 'S': cfg.sandbox = true; break;
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;

@@ -40,6 +40,7 @@ enum kvmlab_exit_code {
 	XC_PAYLOAD_SIZE  = 14,  /* payload does not fit in guest RAM */
 	XC_PAYLOAD_ENTRY = 15,  /* entry point outside the payload */
 	XC_PAYLOAD_FIELD = 16,  /* other header field invalid (hdr_size, flags, name, desc) */
+	XC_SANDBOX       = 17,  /* --sandbox: a thread made a forbidden system call (sandbox.c) */
 };
 
 /* ---- parse.c: strict parsing of option values (pure, unit-tested) ---- */
@@ -261,7 +262,10 @@ struct console {
 	size_t len;                     /* bytes kept */
 	uint64_t total;                 /* bytes written by the guest */
 	bool echo;                      /* copy to stdout as it arrives */
+	uint64_t limit;                 /* --console-limit: bytes accepted; later ones are dropped */
+	uint64_t dropped;               /* bytes beyond limit: neither echoed nor kept */
 };
+#define CONSOLE_LIMIT_DEFAULT (1ULL << 20)      /* docs/security.md, "Console output" */
 
 /* ---- exit.c: the dispatch table ---- */
 enum action {
@@ -645,6 +649,8 @@ struct vm_config {
 	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
 	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
 	void *report_hook_arg;
+	uint64_t console_limit;         /* --console-limit, 0 = CONSOLE_LIMIT_DEFAULT */
+	bool sandbox;                   /* --sandbox: seccomp filter before the first KVM_RUN */
 };
 struct mem_lab;
 struct vm {
@@ -794,6 +800,22 @@ extern int log_verbose;
 void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* --verbose only */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- sandbox.c: seccomp-bpf allowlist per thread (run --sandbox, docs/security.md) ---- */
+struct sandbox_rule;
+struct sandbox_thread {
+	const char *name;               /* "vcpu" */
+	const char *what;               /* what the thread does */
+	const struct sandbox_rule *rules;
+	size_t nrules;
+};
+const struct sandbox_thread *sandbox_threads(int *n);
+const char *sandbox_rule_text(const struct sandbox_rule *r, char *buf, size_t n);
+const char *sandbox_rule_why(const struct sandbox_rule *r);
+const struct sandbox_rule *sandbox_rule_at(const struct sandbox_thread *t, size_t i);
+/* Installs the vCPU thread's filter (call after setup, before the first
+ * KVM_RUN).  0, or -1 with err; a later forbidden call exits with XC_SANDBOX. */
+int  sandbox_enter(struct vcpu *v, char *err, size_t errlen);
 
 /* ---- cmd_run.c, cmd_list.c, cmd_info.c ---- */
 int  cmd_run(int argc, char **argv);
@@ -974,6 +996,8 @@ struct xlate {
 	bool guest_asked;               /* MEMCTL_TRANSLATE, not --translate at the end */
 };
 void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x);
+/* Opens /proc/self/pagemap and /proc/kpageflags once, before any sandbox. */
+void translate_open_host_files(void);
 
 /* ---- traps/memholes.c: ROM writes and unclaimed MMIO, by policy ---- */
 /* Called for an MMIO exit no device claimed.  Returns true and sets *a when

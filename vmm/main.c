@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"  10 payload bad magic            11 payload ABI version unsupported\n"
 		"  12 payload bad CPU mode         13 payload bad load address\n"
 		"  14 payload does not fit in RAM  15 payload bad entry point\n"
-		"  16 payload bad header field\n"
+		"  16 payload bad header field     17 sandbox violation (--sandbox)\n"
 		"\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 

@@ -17,6 +17,7 @@
 #include "kvmlab.h"
 
 #define PAYLOAD_FILE_MAX  MEM_MAX       /* no payload can be larger than the largest RAM */
+#define PATH_SHOWN        256           /* path bytes quoted in an error: the reason must still fit */
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -160,17 +161,17 @@ int payload_load(const char *path, struct payload *p, char *err, size_t errlen)
 	p->path = path;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);    /* O_NONBLOCK: a FIFO must not hang us */
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open payload %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open payload %.*s: %s", PATH_SHOWN, path, strerror(errno));
 		return XC_PAYLOAD_IO;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "payload %s is not a regular file", path);
+		snprintf(err, errlen, "payload %.*s is not a regular file", PATH_SHOWN, path);
 		close(fd);
 		return XC_PAYLOAD_IO;
 	}
 	if ((uint64_t)st.st_size > PAYLOAD_FILE_MAX) {
-		snprintf(err, errlen, "payload header: %s is %lld bytes, larger than any guest RAM",
-			 path, (long long)st.st_size);
+		snprintf(err, errlen, "payload header: %.*s is %lld bytes, larger than any guest RAM",
+			 PATH_SHOWN, path, (long long)st.st_size);
 		close(fd);
 		return XC_PAYLOAD_SIZE;
 	}
@@ -187,7 +188,7 @@ int payload_load(const char *path, struct payload *p, char *err, size_t errlen)
 	}
 	close(fd);
 	if (!buf || got != len) {
-		snprintf(err, errlen, "cannot read payload %s: %s", path,
+		snprintf(err, errlen, "cannot read payload %.*s: %s", PATH_SHOWN, path,
 			 buf ? "short read" : "out of memory");
 		free(buf);
 		return XC_PAYLOAD_IO;

@@ -63,7 +63,7 @@ static void json_exit_counter(struct json *j, const struct exit_counter *e,
 	for (int b = 0; b < HIST_BUCKETS; b++) {
 		if (!e->hist[b])
 			continue;
-		char k[8];
+		char k[12];             /* any int: -O1 -fsanitize builds check the bound */
 		snprintf(k, sizeof(k), "%d", b);
 		json_key(j, k);
 		json_u64(j, e->hist[b]);
@@ -187,6 +187,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "mem");       json_u64(j, r->vm.cfg.mem);
 	json_key(j, "timeout");   json_double(j, r->vm.cfg.timeout);
 	json_key(j, "max_exits"); json_u64(j, r->vm.cfg.max_exits);
+	json_key(j, "sandbox");   json_bool(j, r->vm.cfg.sandbox);
 	json_obj_end(j);
 
 	json_key(j, "result");
@@ -210,6 +211,8 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "text");      json_str_n(j, v->con.buf ? v->con.buf : "", v->con.len);
 	json_key(j, "bytes");     json_u64(j, v->con.total);
 	json_key(j, "truncated"); json_bool(j, v->con.total > v->con.len);
+	json_key(j, "limit");     json_u64(j, v->con.limit);
+	json_key(j, "dropped");   json_u64(j, v->con.dropped);
 	json_obj_end(j);
 
 	json_key(j, "exits");

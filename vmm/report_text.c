@@ -46,7 +46,11 @@ void report_text(const struct report_ctx *c, FILE *out)
 			fprintf(out, ": %s", v->end_insn);
 	}
 	fputc('\n', out);
-	fprintf(out, "console:  %llu byte%s\n", (unsigned long long)v->con.total, v->con.total == 1 ? "" : "s");
+	fprintf(out, "console:  %llu byte%s", (unsigned long long)v->con.total, v->con.total == 1 ? "" : "s");
+	if (v->con.dropped)
+		fprintf(out, ", %llu dropped past --console-limit %llu", (unsigned long long)v->con.dropped,
+			(unsigned long long)v->con.limit);
+	fputc('\n', out);
 	iodev_text(out, &r->vm);        /* I/O devices the guest used: docs/io.md */
 
 	fprintf(out, "exits:    %llu to kvmlab", (unsigned long long)v->ctr.total_exits);

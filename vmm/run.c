@@ -51,6 +51,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 		return XC_HOST;
 	if (cfg->trace && trace_attach(&r->vcpu, cfg->trace, err, errlen) != 0)
 		return XC_HOST;                 /* kvmlab trace: vmm/trace.c */
+	if (cfg->sandbox)
+		translate_open_host_files();    /* no open(2) once the filter is in */
 	if (cfg->vcpus > 0)
 		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/smp.c */
 	if (kvm_has(k, CAP_GET_TSC_KHZ)) {
@@ -62,6 +64,10 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 
 	kvmstats_sample(&r->vm.stats, false);
 	kvmstats_sample(&r->vcpu.stats, false);
+	if (cfg->sandbox && sandbox_enter(&r->vcpu, err, errlen) != 0) {
+		watchdog_disarm();      /* its timer must not outlive this vcpu */
+		return XC_HOST;
+	}
 	double t0 = now();
 	vcpu_run(&r->vcpu);
 	r->wall_seconds = now() - t0;

@@ -99,6 +99,12 @@ static void *smp_thread(void *arg)
 		smp_vcpu_ended(c->smp, c->index);
 		return NULL;
 	}
+	if (v->vm->cfg.sandbox && sandbox_enter(v, err, sizeof(err)) != 0) {
+		vcpu_end(v, END_HOST_ERROR, "sandbox: %s", err);
+		watchdog_disarm();
+		smp_vcpu_ended(c->smp, c->index);
+		return NULL;
+	}
 	kvmstats_sample(&v->stats, false);
 	double t0 = smp_now();
 	if (!v->kicked)

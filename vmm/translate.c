@@ -23,15 +23,24 @@
 #define KPF_THP             22
 #define HOST_PAGE           4096ULL
 
-static int read_u64_at(const char *path, uint64_t index, uint64_t *out)
+/* Opened once before the first KVM_RUN (translate_open_host_files), so that a
+ * guest's MEMCTL_TRANSLATE needs no open(2): the --sandbox filter forbids it. */
+static int pagemap_fd = -1, kpageflags_fd = -1;
+
+void translate_open_host_files(void)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pagemap_fd < 0)
+		pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (kpageflags_fd < 0)
+		kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+}
+
+static int read_u64_at(int fd, uint64_t index, uint64_t *out)
+{
 	ssize_t n = -1;
 
-	if (fd >= 0) {
+	if (fd >= 0)
 		n = pread(fd, out, sizeof(*out), (off_t)(index * sizeof(*out)));
-		close(fd);
-	}
 	return n == sizeof(*out) ? 0 : -1;
 }
 
@@ -40,7 +49,8 @@ static void host_step(struct xlate *x)
 	uint64_t e, flags;
 
 	x->host_page_how = "unknown";
-	if (read_u64_at("/proc/self/pagemap", x->hva / HOST_PAGE, &e) != 0)
+	translate_open_host_files();
+	if (read_u64_at(pagemap_fd, x->hva / HOST_PAGE, &e) != 0)
 		return;
 	x->host_present = e & PAGEMAP_PRESENT;
 	x->pfn = e & PAGEMAP_PFN_MASK;
@@ -55,7 +65,7 @@ static void host_step(struct xlate *x)
 		return;
 	}
 	/* kpageflags says whether the frame is part of a huge page (root only, like the PFN). */
-	if (read_u64_at("/proc/kpageflags", x->pfn, &flags) == 0) {
+	if (read_u64_at(kpageflags_fd, x->pfn, &flags) == 0) {
 		bool huge = flags & ((1ULL << KPF_HUGE) | (1ULL << KPF_THP));
 		x->host_page_size = huge ? PAGE_SIZE_2M : HOST_PAGE;
 		x->host_page_how = "/proc/kpageflags";

@@ -74,6 +74,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		return XC_HOST;
 	}
 	v->con.echo = vm->cfg.echo_console;
+	v->con.limit = vm->cfg.console_limit ? vm->cfg.console_limit : CONSOLE_LIMIT_DEFAULT;
 	kvmstats_open(&v->stats, v->fd);
 	return XC_OK;
 }

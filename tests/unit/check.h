@@ -65,6 +65,8 @@ extern const struct unit_test counters_tests[];
 extern const struct unit_test bus_tests[];
 extern const struct unit_test exit_tests[];
 extern const struct unit_test cpulist_tests[];
+extern const struct unit_test hardening_bounds_tests[];  /* test_hardening_*.c: guest-controlled extremes */
+extern const struct unit_test hardening_exits_tests[];
 extern const struct unit_test memslots_tests[];     /* test_mem_*.c: the memory area */
 extern const struct unit_test pagewalk_tests[];
 extern const struct unit_test dirty_tests[];

@@ -28,6 +28,8 @@ static const struct suite {
 	{ "bus",      bus_tests },        /* traps/pio.c, traps/mmio.c: registration and lookup */
 	{ "exit",     exit_tests },       /* vmm/exit.c, traps/, vmm/end.c: dispatch of a synthetic exit */
 	{ "cpulist",  cpulist_tests },    /* vmm/cpulist.c: --pin lists and sysfs CPU lists */
+	{ "hardening-bounds", hardening_bounds_tests }, /* every guest-controlled number at its extremes */
+	{ "hardening-exits",  hardening_exits_tests },  /* synthetic exits this host never produces */
 	{ "memslots", memslots_tests },   /* vmm/memslots.c, vmm/guestmem.c: slot table, GPA lookup across slots */
 	{ "pagewalk", pagewalk_tests },   /* vmm/pagewalk.c: 4-level walk on synthetic tables */
 	{ "dirty",    dirty_tests },      /* vmm/dirty.c: dirty bitmap decoding */

@@ -1,5 +1,5 @@
 /*
- * fuzz_virtqueue.c - libFuzzer harness: a hostile driver against the
+ * virtqueue.c - libFuzzer harness: a hostile driver against the
  * virtio-mmio register model and the split virtqueue walker.
  *
  * Input: a 64 KiB fake guest RAM image (the first bytes of the input, rest

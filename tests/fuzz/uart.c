@@ -1,5 +1,5 @@
 /*
- * fuzz_uart.c - libFuzzer harness for the 16550 register model.
+ * uart.c - libFuzzer harness for the 16550 register model.
  *
  * Input: the first byte says how many of the following bytes are the UART's
  * receive stream; the rest is a script of (register, write?, value) triples.
