@@ -121,7 +121,7 @@ clean:
 # The objects below do no KVM calls; linking only them proves it.  (The
 # devices' fuzzers are tests/fuzz/virtqueue.c and uart.c: make fuzz.)
 IO_PURE_SRCS := traps/virtqueue.c traps/virtio_mmio.c traps/virtio_console.c traps/virtio_blk.c traps/uart16550.c \
-		traps/console.c vmm/guestmem.c vmm/memslots.c
+		traps/console.c vmm/guestmem.c vmm/memslots.c vmm/log.c
 IO_UNIT_SRCS := $(wildcard tests/unit/io/*.c)
 
 $(BUILD)/unit-io: $(IO_UNIT_SRCS:%.c=$(OBJ)/%.o) $(IO_PURE_SRCS:%.c=$(OBJ)/%.o)

@@ -77,10 +77,11 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define MEM_MAX                 GPA_MMIO_BASE /* RAM ends where the MMIO window starts */
 
 /* ---- Ports (docs/guest-abi.md, "Ports"). ---- */
-/* kvmlab's own ports: the console at 0xE9 and the block 0xEC-0xFF, whose
- * ports are assigned below (bench device, report, exit, memctl) or kept free
- * for kvmlab; devices that model real hardware (a UART, ...) live elsewhere. */
-#define PORT_KVMLAB_FIRST       0xEC
+/* kvmlab's own ports: the block 0xE0-0xFF, whose ports are assigned below
+ * (I/O parameters, console, bench device, report, exit, memctl) or kept free
+ * for kvmlab; devices that model real hardware (the COM1 UART at 0x3F8)
+ * live where that hardware does. */
+#define PORT_KVMLAB_FIRST       0xE0
 #define PORT_KVMLAB_LAST        0xFF
 #define PORT_REPORT             0xF0          /* out dword: GPA of a report record */
 #define PORT_EXIT               0xF4          /* out: end the run with this status (QEMU isa-debug-exit) */

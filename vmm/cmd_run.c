@@ -80,15 +80,15 @@ int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "msr-exit", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "uart-input", required_argument, NULL, 'U' },
-		{ "uart-input-file", required_argument, NULL, 'F' },
-		{ "virtio-notify", required_argument, NULL, 'N' },
-		{ "coalesced-mmio", no_argument, NULL, 'C' },
-		{ "blk", required_argument, NULL, 'D' },
-		{ "blk-size", required_argument, NULL, 'S' },
-		{ "io-total", required_argument, NULL, 'T' },
-		{ "io-chunk", required_argument, NULL, 'K' },
-		{ "io-batch", required_argument, NULL, 'B' },
+		{ "uart-input", required_argument, NULL, IOOPT_UART_INPUT },
+		{ "uart-input-file", required_argument, NULL, IOOPT_UART_INPUT_FILE },
+		{ "virtio-notify", required_argument, NULL, IOOPT_VIRTIO_NOTIFY },
+		{ "coalesced-mmio", no_argument, NULL, IOOPT_COALESCED },
+		{ "blk", required_argument, NULL, IOOPT_BLK },
+		{ "blk-size", required_argument, NULL, IOOPT_BLK_SIZE },
+		{ "io-total", required_argument, NULL, IOOPT_TOTAL },
+		{ "io-chunk", required_argument, NULL, IOOPT_CHUNK },
+		{ "io-batch", required_argument, NULL, IOOPT_BATCH },
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "pin", required_argument, NULL, 'p' },
 		/* memory options: vmm/memopts.c, docs/memory.md */
@@ -146,28 +146,28 @@ int cmd_run(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;
 		case 'h': run_usage(stdout); return XC_OK;
-		case 'U':
+		case IOOPT_UART_INPUT:
 			cfg.io.uart_input = (const uint8_t *)optarg;
 			cfg.io.uart_input_len = strlen(optarg);
 			break;
-		case 'N':
+		case IOOPT_VIRTIO_NOTIFY:
 			if ((cfg.io.notify = io_notify_parse(optarg)) < 0)
 				return usage_error("--virtio-notify: '%s' is not exit, ioeventfd or poll", optarg);
 			break;
-		case 'F':
+		case IOOPT_UART_INPUT_FILE:
 			if (uart_input_load(optarg, &uart_file, &cfg.io.uart_input_len) != 0)
 				return usage_error("--uart-input-file: cannot read '%s' (or it is over 1 MiB)", optarg);
 			cfg.io.uart_input = uart_file;
 			break;
-		case 'C': cfg.io.coalesced = true; break;
-		case 'D': cfg.io.blk_path = optarg; break;
-		case 'S':
+		case IOOPT_COALESCED: cfg.io.coalesced = true; break;
+		case IOOPT_BLK: cfg.io.blk_path = optarg; break;
+		case IOOPT_BLK_SIZE:
 			if (parse_size(optarg, &cfg.io.blk_size) != 0 || cfg.io.blk_size % 512 ||
 			    cfg.io.blk_size > (1ULL << 40))
 				return usage_error("--blk-size: '%s' is not a multiple of 512 up to 1T", optarg);
 			break;
-		case 'T': case 'K': case 'B':
-			if (io_param_parse(c == 'T' ? IOPARAM_TOTAL : c == 'K' ? IOPARAM_CHUNK : IOPARAM_BATCH,
+		case IOOPT_TOTAL: case IOOPT_CHUNK: case IOOPT_BATCH:
+			if (io_param_parse(c == IOOPT_TOTAL ? IOPARAM_TOTAL : c == IOOPT_CHUNK ? IOPARAM_CHUNK : IOPARAM_BATCH,
 					   optarg, cfg.io.param) != 0)
 				return usage_error("--io-total/--io-chunk/--io-batch: '%s' is out of range (docs/io.md)", optarg);
 			break;
