@@ -54,3 +54,13 @@ def test_bad_blk_options(kvm, tmp_path):
     assert r.code == XC["USAGE"]
     r = run_kvmlab("run", "io/blk-sparse", "--blk", str(tmp_path / "no-such-dir" / "x.img"), "--blk-size", "1M")
     assert r.code == XC["HOST"]
+
+
+def test_sparse_disk_under_the_sandbox(kvm, tmp_path):
+    """--sandbox allows the device's pwrite64/pread64/fsync (vmm/sandbox.c): same result."""
+    disk = tmp_path / "disk.img"
+    r = run_kvmlab("run", "io/blk-sparse", "--blk", str(disk), "--blk-size", "1M", "--sandbox",
+                   "--json", json_out=True)
+    assert r.code == XC["OK"], r.err
+    b = r.doc["io"]["blk"]
+    assert (b["reads"], b["writes"], b["ioerr"]) == (1, 2, 1)
