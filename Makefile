@@ -165,7 +165,7 @@ asan:
 # a crash leaves build/fuzz/crashes/NAME-* and fails the target.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/stubs.c,$(wildcard tests/fuzz/*.c)))
-FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end
 FUZZ_BINS     = $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 build/fuzz/fuzz-%: tests/fuzz/%.c tests/fuzz/stubs.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
