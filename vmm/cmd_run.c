@@ -25,6 +25,14 @@ static void run_usage(FILE *f)
 		"                    console output then goes only into the document\n"
 		"  --quiet           print the guest's console output only, no summary\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
+		"  --cpuid LEAF[.SUBLEAF]:REG=VALUE\n"
+		"                    make the guest's CPUID return VALUE in REG (eax, ebx, ecx,\n"
+		"                    edx) for LEAF (subleaf 0 if not given); repeatable;\n"
+		"                    numbers decimal or 0x-hex, e.g. --cpuid 0x40000000:ebx=0\n"
+		"  --hide-hypervisor clear CPUID.1:ECX[31] and drop the leaves 0x40000000-\n"
+		"                    0x4FFFFFFF (applied before any --cpuid)\n"
+		"  --arg N           start the guest with RDI = N, the payload's parameter\n"
+		"                    (e.g. the probe number of cpu/probe; default 0)\n"
 		"  -h, --help        this text\n\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
 		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
@@ -59,8 +67,13 @@ int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "cpuid", required_argument, NULL, 'C' },
+		{ "hide-hypervisor", no_argument, NULL, 'H' },
+		{ "arg", required_argument, NULL, 'A' },
 		{ 0 }
 	};
+	struct cpuid_override ov;
+	char oerr[200];
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
 	bool json = false, quiet = false, mem_given = false;
 	int c;
@@ -88,6 +101,16 @@ int cmd_run(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;
 		case 'h': run_usage(stdout); return XC_OK;
+		case 'C':
+			if (cpuid_parse_override(optarg, &ov, oerr, sizeof(oerr)) != 0 ||
+			    cpuid_config_add(&cfg.cpuid, &ov, oerr, sizeof(oerr)) != 0)
+				return usage_error("%s", oerr);
+			break;
+		case 'H': cfg.cpuid.hide_hypervisor = true; break;
+		case 'A':
+			if (parse_u64(optarg, &cfg.entry_arg) != 0)
+				return usage_error("--arg: '%s' is not a non-negative integer", optarg);
+			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -291,6 +291,35 @@ const char *entry_failure_name(uint64_t hw_reason);
 struct vm;
 int  machine_setup(struct vm *vm, char *err, size_t errlen);
 
+/* ---- cpuid.c: the guest's CPUID table, edited (--cpuid, --hide-hypervisor) ---- */
+#define CPUID_OVERRIDES_MAX     32
+#define CPUID_LEAF_VENDOR       0x0U            /* SDM Vol. 2A, CPUID: max leaf, vendor string */
+#define CPUID_LEAF_FEATURES     0x1U            /* family/model/stepping, feature bits */
+#define CPUID_1_ECX_HYPERVISOR  (1U << 31)      /* "running under a hypervisor" (SDM Vol. 2A Table 3-10) */
+#define CPUID_LEAF_HV_FIRST     0x40000000U     /* hypervisor range, Linux kvm/x86/cpuid.rst */
+#define CPUID_LEAF_HV_LAST      0x4FFFFFFFU
+enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX, CPUID_REG_COUNT };
+struct cpuid_override {                 /* --cpuid LEAF[.SUBLEAF]:REG=VALUE */
+	uint32_t leaf, subleaf;         /* subleaf 0 when not given */
+	bool has_subleaf;
+	int reg;                        /* enum cpuid_reg */
+	uint32_t value;
+};
+struct cpuid_config {
+	struct cpuid_override ov[CPUID_OVERRIDES_MAX];
+	int n;
+	bool hide_hypervisor;           /* clear CPUID.1:ECX[31], drop leaves 0x40000000-0x4FFFFFFF */
+};
+/* Parses one --cpuid value (pure: unit-tested).  0, or -1 with a one-line err. */
+int  cpuid_parse_override(const char *s, struct cpuid_override *o, char *err, size_t errlen);
+/* Appends o; -1 with err if the same leaf.subleaf:reg is already set or the list is full. */
+int  cpuid_config_add(struct cpuid_config *c, const struct cpuid_override *o, char *err, size_t errlen);
+/* Edits a KVM_GET_SUPPORTED_CPUID table in place (room for max entries):
+ * hide first, then the overrides in order; an override of a leaf the table
+ * lacks adds that leaf.  0, or -1 with err when the table is full. */
+int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c, char *err, size_t errlen);
+const char *cpuid_reg_name(int reg);
+
 /* ---- vm.c ---- */
 struct vm_config {
 	uint64_t mem;                   /* guest RAM bytes */
@@ -298,6 +327,8 @@ struct vm_config {
 	uint64_t max_exits;             /* 0 = no limit */
 	bool echo_console;
 	bool verbose;                   /* log every ioctl */
+	struct cpuid_config cpuid;      /* edits to KVM's supported CPUID (cpuid.c) */
+	uint64_t entry_arg;             /* --arg: RDI at entry (docs/guest-abi.md) */
 };
 struct vm {
 	struct kvm *kvm;
