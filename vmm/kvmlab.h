@@ -467,6 +467,31 @@ void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf,
 void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* --verbose only */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- sensitive.c: the sensitive-instruction catalogue as data ---- */
+enum sens_class { SC_REFERENCE, SC_PRIVILEGED, SC_SENSITIVE_UNPRIV, SC_ALWAYS_INTERCEPTED, SC_COUNT };
+enum sens_value { SV_NONE, SV_HEX, SV_ZF, SV_RFLAGS, SV_VENDOR };   /* how to show probe.value */
+struct sens_insn {
+	const char *name;               /* as payloads/cpu/probe.asm reports it */
+	enum sens_class cls;
+	bool robin_irvine;              /* in Robin & Irvine's sensitive-unprivileged list */
+	enum sens_value value;
+	const char *vmx;                /* what makes it exit in VMX non-root (SDM Vol. 3C ch. 26) */
+	const char *svm;                /* the SVM intercept (APM Vol. 2 ch. 15) */
+	const char *expect[2];          /* guest-visible outcome under KVM on VT-x/SVM: CPL 0, CPL 3 */
+	struct sens_value_expect {      /* and the value it sees, where the architecture fixes it */
+		bool set;
+		uint64_t mask, value;   /* (observed & mask) == value */
+	} expect_value[2];
+};
+extern const struct sens_insn sens_table[];
+extern const int sens_count;
+#define SENS_PROBE_ID(row, cpl) (2 * (row) + ((cpl) == 3))   /* probe.asm's row order */
+const char *sens_class_name(enum sens_class c);
+const char *exc_name(uint64_t vector);                  /* "#GP", "#UD", ... */
+/* "#GP(0)", "#PF(0x2)", "#UD": the outcome text of a fault. */
+void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
+int  cmd_sensitive(int argc, char **argv);
+
 /* ---- cmd_run.c, cmd_list.c, cmd_info.c ---- */
 int  cmd_run(int argc, char **argv);
 int  cmd_list(int argc, char **argv);
