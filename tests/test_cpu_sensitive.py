@@ -1,0 +1,221 @@
+"""The sensitive-instruction catalogue: `kvmlab sensitive`.
+
+Each instruction runs at CPL 0 and CPL 3, each probe in a fresh VM.  The
+spec below is written here, independently of vmm/sensitive.c: what KVM on
+VT-x/SVM gives the guest (architectural behaviour), and where the PVM host
+measurably differs.  A probe that kills its VM must not stop the catalogue.
+"""
+import pytest
+
+from conftest import XC, run_kvmlab
+
+GP0 = "#GP(0)"
+# instruction: (outcome at CPL 0, outcome at CPL 3) under KVM on VT-x or SVM.
+VTX_SVM = {
+    "nop": ("ran", "ran"),
+    "hlt": ("exit:HLT", GP0),
+    "in al, dx": ("exit:IO", GP0),
+    "out dx, al": ("exit:IO", GP0),
+    "rdmsr EFER": ("ran", GP0),
+    "wrmsr KERNEL_GS_BASE": ("ran", GP0),
+    "mov rax, cr0": ("ran", GP0), "mov cr0, rax": ("ran", GP0),
+    "mov rax, cr3": ("ran", GP0), "mov cr3, rax": ("ran", GP0),
+    "mov rax, cr4": ("ran", GP0), "mov cr4, rax": ("ran", GP0),
+    "mov rax, cr8": ("ran", GP0),
+    "invlpg": ("ran", GP0), "lgdt": ("ran", GP0), "lidt": ("ran", GP0),
+    "cli": ("ran", GP0), "sti": ("ran", GP0), "wbinvd": ("ran", GP0),
+    "mov rax, dr7": ("ran", GP0), "mov dr7, rax": ("ran", GP0),
+    "cpuid": ("ran", "ran"),
+    "invd": ("ran", GP0),
+    "xsetbv": ("ran", GP0),
+    "vmcall": ("ran", "ran"),
+    "sgdt": ("ran", "ran"), "sidt": ("ran", "ran"), "sldt": ("ran", "ran"),
+    "str": ("ran", "ran"), "smsw": ("ran", "ran"),
+    "pushf": ("ran", "ran"), "popf (set IF)": ("ran", "ran"),
+    "lar": ("ran", "ran"), "lsl": ("ran", "ran"), "verr": ("ran", "ran"), "verw": ("ran", "ran"),
+    "mov eax, cs": ("ran", "ran"), "push fs; pop fs": ("ran", "ran"),
+    "int 0x80": ("#GP(0x402)", "#GP(0x402)"),
+}
+# Where each backend differs from that, measured (HOST.md; docs/cpu.md).
+DIFFERENCES = {
+    "kvm_intel": {},
+    "kvm_amd": {},
+    "kvm_pvm": {
+        ("vmcall", 0): "hang",                  # KVM_RUN never returns (HOST.md)
+        ("lar", 0): "internal-error",           # KVM's emulator has no LAR/LSL/VERR/VERW
+        ("lsl", 0): "internal-error",
+        ("verr", 0): "internal-error",
+        ("verw", 0): "internal-error",
+        ("int 0x80", 0): "internal-error",      # nor INT n
+        ("int 0x80", 3): "#UD",
+    },
+}
+# Values the guest must observe, per (instruction, CPL): (mask, value).
+VALUES = {
+    ("in al, dx", 0): (0xFF, 0xFF),                     # unclaimed port: all ones
+    ("mov rax, cr3", 0): (~0, 0x3000),                  # kvmlab's PML4
+    ("mov rax, dr7", 0): (~0, 0x400),
+    ("sidt", 0): (~0, 0x2000), ("sidt", 3): (~0, 0x2000),   # GPA_IDT, at either CPL
+    ("str", 0): (~0, 0x38), ("str", 3): (~0, 0x38),     # ring3.inc's TSS selector
+    ("smsw", 0): (~0, 0x33), ("smsw", 3): (~0, 0x33),   # CR0[15:0] = NE ET MP PE
+    ("mov eax, cs", 0): (~0, 0x18), ("mov eax, cs", 3): (~0, 0x33),   # CS.RPL = CPL
+    ("lar", 3): (~0, 0), ("lsl", 3): (~0, 0),           # DPL-0 segments refused at CPL 3
+    ("verr", 3): (~0, 0), ("verw", 3): (~0, 0),
+    ("popf (set IF)", 0): (1 << 9, 1 << 9),
+    ("vmcall", 3): (~0, 2**64 - 1),                     # -KVM_EPERM
+}
+# The PVM host runs guest ring 3 natively with the host's IF set: the guest's
+# own IF=0 is not what pushf shows there.
+VALUE_DIFFERENCES = {
+    "kvm_pvm": {("pushf", 3), ("popf (set IF)", 3)},
+}
+NPROBES = 2 * len(VTX_SVM)
+
+
+@pytest.fixture(scope="module")
+def catalogue(kvm):
+    r = run_kvmlab("sensitive", "--json", json_out=True)
+    assert r.code == XC["OK"], r.err
+    assert r.doc["command"] == "sensitive"
+    return r.doc
+
+
+def probes(doc):
+    return {(p["instruction"], p["cpl"]): p for p in doc["probes"]}
+
+
+def expected(backend, name, cpl):
+    diff = DIFFERENCES.get(backend, {})
+    return diff.get((name, cpl), VTX_SVM[name][cpl == 3])
+
+
+def test_every_instruction_at_both_cpls_in_order(catalogue):
+    ps = catalogue["probes"]
+    assert len(ps) == NPROBES
+    assert [p["id"] for p in ps] == list(range(NPROBES))
+    assert {p["instruction"] for p in ps} == set(VTX_SVM)
+    assert [p["cpl"] for p in ps] == [0, 3] * len(VTX_SVM)
+
+
+def test_table_expectation_matches_this_spec(catalogue):
+    """vmm/sensitive.c's VT-x/SVM column says what this spec says."""
+    for (name, cpl), p in probes(catalogue).items():
+        assert p["expected"] == VTX_SVM[name][cpl == 3], (name, cpl)
+
+
+def test_outcome_per_backend(catalogue, backend):
+    for (name, cpl), p in probes(catalogue).items():
+        assert p["outcome"] == expected(backend, name, cpl), (name, cpl, p["detail"])
+        assert p["differs"] == (p["outcome"] != VTX_SVM[name][cpl == 3])
+
+
+def test_classification(catalogue):
+    ps = probes(catalogue)
+    for name in ("hlt", "in al, dx", "mov cr3, rax", "lgdt", "cli", "wbinvd"):
+        assert ps[(name, 0)]["class"] == "privileged"
+    for name in ("cpuid", "invd", "xsetbv", "vmcall"):
+        assert ps[(name, 0)]["class"] == "always-intercepted"
+    for name in ("sgdt", "sidt", "sldt", "str", "smsw", "pushf", "popf (set IF)", "lar", "lsl",
+                 "verr", "verw", "mov eax, cs", "push fs; pop fs", "int 0x80"):
+        assert ps[(name, 3)]["class"] == "sensitive-unprivileged"
+        assert ps[(name, 3)]["robin_irvine"] is True
+    assert "26.1.2" in ps[("cpuid", 0)]["vmx"]
+
+
+def test_privileged_at_cpl3_is_a_guest_gp_not_an_exit(catalogue):
+    for (name, cpl), p in probes(catalogue).items():
+        if cpl == 3 and p["expected"] == GP0 and p["outcome"] == GP0:
+            assert p["fault"] == {"vector": 13, "name": "#GP", "error": 0, "rip": p["fault"]["rip"], "cpl": 3}
+            assert p["exits_to_kvmlab"] == 0, name
+
+
+def test_io_and_hlt_reach_kvmlab(catalogue, backend):
+    ps = probes(catalogue)
+    assert ps[("in al, dx", 0)]["exit_reasons"] == "IO"
+    assert ps[("out dx, al", 0)]["exits_to_kvmlab"] == 1
+    assert ps[("hlt", 0)]["end"] == "hlt"
+
+
+def test_observed_values(catalogue, backend):
+    ps = probes(catalogue)
+    vdiff = VALUE_DIFFERENCES.get(backend, set())
+    for key, (mask, want) in VALUES.items():
+        p = ps[key]
+        if p["outcome"] != "ran" and not p["outcome"].startswith("exit:"):
+            continue        # died here (DIFFERENCES): nothing observed
+        assert p["value"] is not None, key
+        assert p["value"] & (mask & (2**64 - 1)) == want, (key, hex(p["value"]))
+    for key in [("pushf", 3), ("popf (set IF)", 3)]:
+        if_bit = ps[key]["value"] >> 9 & 1
+        assert if_bit == (1 if key in vdiff else 0), key
+        assert ps[key]["value_differs"] == (key in vdiff)
+
+
+def test_red_pill_sgdt_at_cpl3_sees_the_guests_gdt(catalogue):
+    """sgdt at CPL 3 does not trap and tells the guest where its GDT is."""
+    ps = probes(catalogue)
+    assert ps[("sgdt", 3)]["outcome"] == "ran"
+    assert ps[("sgdt", 3)]["value"] == ps[("sgdt", 0)]["value"]
+    assert ps[("sgdt", 3)]["value"] < 0x20000          # inside the payload, at GPA 0x10000+
+
+
+def test_a_probe_that_kills_its_vm_does_not_stop_the_catalogue(catalogue, backend):
+    ps = probes(catalogue)
+    dead = [k for k, p in ps.items() if p["outcome"] in ("internal-error", "hang", "shutdown")]
+    assert sorted(dead) == sorted(k for k, v in DIFFERENCES.get(backend, {}).items()
+                                  if v in ("internal-error", "hang", "shutdown"))
+    for k in dead:
+        assert ps[k]["cost_cycles"] is None and ps[k]["value"] is None
+    # The probe after each dead one ran in its own VM and reported its row.
+    for name, cpl in dead:
+        nxt = catalogue["probes"][ps[(name, cpl)]["id"] + 1] if ps[(name, cpl)]["id"] + 1 < NPROBES else None
+        if nxt:
+            assert nxt["end"] in ("exit_port", "hlt", "internal_error", "timeout")
+            assert nxt["instruction"] in VTX_SVM
+
+
+def test_vmcall_hang_spins_in_the_kernel(catalogue, backend):
+    if backend != "kvm_pvm":
+        pytest.skip("vmcall returns on VT-x/SVM")
+    p = probes(catalogue)[("vmcall", 0)]
+    assert p["end"] == "timeout"
+    assert p["exits_to_kvmlab"] == 0
+    # Each spin re-enters the guest: KVM counts exits that never reach kvmlab.
+    assert p["kvm"]["kernel_exits_vs_nop"] > 10
+
+
+def test_cost_is_reported_where_the_probe_finished(catalogue):
+    for p in catalogue["probes"]:
+        if p["end"] == "exit_port":
+            assert p["cycles"] is not None and p["baseline_cycles"] is not None
+            assert p["cost_cycles"] == p["cycles"] - p["baseline_cycles"]
+
+
+def test_only_filters_rows_and_keeps_the_reference(kvm):
+    r = run_kvmlab("sensitive", "--only", "sgdt", "--json", json_out=True)
+    assert r.code == XC["OK"]
+    assert [(p["instruction"], p["cpl"]) for p in r.doc["probes"]] == \
+        [("nop", 0), ("nop", 3), ("sgdt", 0), ("sgdt", 3)]
+
+
+def test_text_table_and_legend(kvm, backend):
+    r = run_kvmlab("sensitive", "--only", "sgdt")
+    assert r.code == XC["OK"]
+    lines = r.out.splitlines()
+    assert lines[0].startswith("kvmlab sensitive: 4 probes on ")
+    row = [l for l in lines if " sgdt " in l and "sensitive-unprivileged" in l]
+    assert len(row) == 2
+    assert "legend:" in lines
+
+
+@pytest.mark.parametrize("args", [["--only", "no-such-insn"], ["--bogus"], ["--timeout", "0"], ["extra"]])
+def test_bad_arguments_are_usage_errors(args):
+    r = run_kvmlab("sensitive", *args)
+    assert r.code == XC["USAGE"]
+    assert len(r.err.splitlines()) == 1
+
+
+def test_probe_number_out_of_range_is_a_guest_failure(run):
+    r = run("cpu/probe", "--arg", NPROBES)
+    assert r.code == XC["GUEST_FAIL"]
+    assert r.reports("fail")[0]["name"] == "probe.id out of range"
