@@ -8,7 +8,7 @@ actually does, per backend, and the contrast with no IDT (triple fault).
 """
 import pytest
 
-from conftest import XC
+from conftest import XC, run_kvmlab
 
 VEC_DE, VEC_UD, VEC_GP, VEC_PF = 0, 6, 13, 14
 
@@ -73,7 +73,13 @@ def test_an_exception_nobody_expected_fails_the_run(run):
 RING3_HLT = {"kvm_pvm": (VEC_GP, 0), "kvm_intel": (VEC_GP, 0), "kvm_amd": (VEC_GP, 0)}
 INT80_CPL0 = {"kvm_pvm": "internal_error", "kvm_intel": (VEC_GP, 0x402), "kvm_amd": (VEC_GP, 0x402)}
 INT80_CPL3 = {"kvm_pvm": (VEC_UD, 0), "kvm_intel": (VEC_GP, 0x402), "kvm_amd": (VEC_GP, 0x402)}
-PROBE_HLT_CPL3, PROBE_INT_CPL0, PROBE_INT_CPL3 = 3, 76, 77
+
+
+def probe_id(name, cpl):
+    """The catalogue's probe number for (instruction, CPL): `kvmlab sensitive` knows it."""
+    r = run_kvmlab("sensitive", "--only", name, "--json", json_out=True)
+    assert r.code == XC["OK"], r.err
+    return [p["id"] for p in r.doc["probes"] if p["instruction"] == name and p["cpl"] == cpl][0]
 
 
 def probe_fault(r):
@@ -83,16 +89,16 @@ def probe_fault(r):
 
 
 def test_a_fault_from_ring_3_is_delivered_with_cpl_3(run, backend):
-    r = run("cpu/probe", "--arg", PROBE_HLT_CPL3)
+    r = run("cpu/probe", "--arg", probe_id("hlt", 3))
     assert r.reports("msg")[0]["name"] == "hlt"
     assert probe_fault(r) == RING3_HLT.get(backend, RING3_HLT["kvm_intel"])
     assert r.report("exc.cpl")["value"] == 3
     assert r.code == XC["OK"]
 
 
-@pytest.mark.parametrize("arg,table", [(PROBE_INT_CPL0, INT80_CPL0), (PROBE_INT_CPL3, INT80_CPL3)])
-def test_int_n_through_an_empty_gate(run, backend, arg, table):
-    r = run("cpu/probe", "--arg", arg, "--timeout", 2)
+@pytest.mark.parametrize("cpl,table", [(0, INT80_CPL0), (3, INT80_CPL3)])
+def test_int_n_through_an_empty_gate(run, backend, cpl, table):
+    r = run("cpu/probe", "--arg", probe_id("int 0x80", cpl), "--timeout", 2)
     assert r.reports("msg")[0]["name"] == "int 0x80"
     want = table.get(backend, table["kvm_intel"])
     assert probe_fault(r) == want

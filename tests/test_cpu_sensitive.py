@@ -29,7 +29,9 @@ VTX_SVM = {
     "invd": ("ran", GP0),
     "xsetbv": ("ran", GP0),
     "vmcall": ("ran", "ran"),
-    "sgdt": ("ran", "ran"), "sidt": ("ran", "ran"), "sldt": ("ran", "ran"),
+    "sgdt": ("ran", "ran"),
+    "sgdt (CR4.UMIP=1)": ("ran", GP0),             # UMIP: the architecture's own red-pill fix
+    "sidt": ("ran", "ran"), "sldt": ("ran", "ran"),
     "str": ("ran", "ran"), "smsw": ("ran", "ran"),
     "pushf": ("ran", "ran"), "popf (set IF)": ("ran", "ran"),
     "lar": ("ran", "ran"), "lsl": ("ran", "ran"), "verr": ("ran", "ran"), "verw": ("ran", "ran"),
@@ -115,7 +117,7 @@ def test_classification(catalogue):
         assert ps[(name, 0)]["class"] == "privileged"
     for name in ("cpuid", "invd", "xsetbv", "vmcall"):
         assert ps[(name, 0)]["class"] == "always-intercepted"
-    for name in ("sgdt", "sidt", "sldt", "str", "smsw", "pushf", "popf (set IF)", "lar", "lsl",
+    for name in ("sgdt", "sgdt (CR4.UMIP=1)", "sidt", "sldt", "str", "smsw", "pushf", "popf (set IF)", "lar", "lsl",
                  "verr", "verw", "mov eax, cs", "push fs; pop fs", "int 0x80"):
         assert ps[(name, 3)]["class"] == "sensitive-unprivileged"
         assert ps[(name, 3)]["robin_irvine"] is True
@@ -159,6 +161,13 @@ def test_red_pill_sgdt_at_cpl3_sees_the_guests_gdt(catalogue):
     assert ps[("sgdt", 3)]["value"] < 0x20000          # inside the payload, at GPA 0x10000+
 
 
+def test_umip_turns_the_red_pill_into_a_fault(catalogue):
+    ps = probes(catalogue)
+    assert ps[("sgdt (CR4.UMIP=1)", 0)]["value"] == ps[("sgdt", 0)]["value"]
+    assert ps[("sgdt (CR4.UMIP=1)", 3)]["fault"]["name"] == "#GP"
+    assert ps[("sgdt (CR4.UMIP=1)", 3)]["value"] is None
+
+
 def test_a_probe_that_kills_its_vm_does_not_stop_the_catalogue(catalogue, backend):
     ps = probes(catalogue)
     dead = [k for k, p in ps.items() if p["outcome"] in ("internal-error", "hang", "shutdown")]
@@ -195,15 +204,15 @@ def test_only_filters_rows_and_keeps_the_reference(kvm):
     r = run_kvmlab("sensitive", "--only", "sgdt", "--json", json_out=True)
     assert r.code == XC["OK"]
     assert [(p["instruction"], p["cpl"]) for p in r.doc["probes"]] == \
-        [("nop", 0), ("nop", 3), ("sgdt", 0), ("sgdt", 3)]
+        [("nop", 0), ("nop", 3), ("sgdt", 0), ("sgdt", 3), ("sgdt (CR4.UMIP=1)", 0), ("sgdt (CR4.UMIP=1)", 3)]
 
 
 def test_text_table_and_legend(kvm, backend):
-    r = run_kvmlab("sensitive", "--only", "sgdt")
+    r = run_kvmlab("sensitive", "--only", "sidt")
     assert r.code == XC["OK"]
     lines = r.out.splitlines()
     assert lines[0].startswith("kvmlab sensitive: 4 probes on ")
-    row = [l for l in lines if " sgdt " in l and "sensitive-unprivileged" in l]
+    row = [l for l in lines if " sidt " in l and "sensitive-unprivileged" in l]
     assert len(row) == 2
     assert "legend:" in lines
 

@@ -37,6 +37,9 @@ RFLAGS_IF       equ     (1 << 9)
 HC_UNKNOWN      equ     0xFFFF          ; not a KVM hypercall number: KVM answers -KVM_ENOSYS
 VEC_INT_PROBE   equ     0x80            ; int 0x80: a vector whose gate is empty
 PREP_OSXSAVE    equ     1               ; row flag: set CR4.OSXSAVE in ring 0 first
+PREP_UMIP       equ     2               ; row flag: set CR4.UMIP in ring 0 first
+CR4_UMIP        equ     (1 << 11)       ; SDM Vol. 3A 2.5: SGDT/SIDT/SLDT/SMSW/STR #GP at CPL>0
+CPUID_7_ECX_UMIP equ    2
 
 ROW_SIZE        equ     64
 
@@ -106,7 +109,7 @@ start:
 
         ; ---- ring-0 preparation some rows need ----
         test    word [rbx + 10], PREP_OSXSAVE
-        jz      .prepared
+        jz      .prep_umip
         push    rbx
         mov     eax, 1
         cpuid
@@ -117,6 +120,21 @@ start:
 .has_xsave:
         mov     rax, cr4
         or      rax, CR4_OSXSAVE
+        mov     cr4, rax
+.prep_umip:
+        test    word [rbx + 10], PREP_UMIP
+        jz      .prepared
+        push    rbx
+        mov     eax, 7
+        xor     ecx, ecx
+        cpuid
+        pop     rbx
+        bt      ecx, CPUID_7_ECX_UMIP
+        jc      .has_umip
+        REPORT_FAIL "probe needs UMIP (CPUID.7.0:ECX[2])", 0
+.has_umip:
+        mov     rax, cr4
+        or      rax, CR4_UMIP
         mov     cr4, rax
 .prepared:
 
@@ -464,6 +482,8 @@ rows:
         ROW     b_vmcall, 3, 0, "vmcall"
         ROW     b_sgdt,   0, 0, "sgdt"
         ROW     b_sgdt,   3, 0, "sgdt"
+        ROW     b_sgdt,   0, PREP_UMIP, "sgdt (CR4.UMIP=1)"
+        ROW     b_sgdt,   3, PREP_UMIP, "sgdt (CR4.UMIP=1)"
         ROW     b_sidt,   0, 0, "sidt"
         ROW     b_sidt,   3, 0, "sidt"
         ROW     b_sldt,   0, 0, "sldt"
