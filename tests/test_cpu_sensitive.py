@@ -193,6 +193,27 @@ def test_vmcall_hang_spins_in_the_kernel(catalogue, backend):
     assert p["kvm"]["kernel_exits_vs_nop"] > 10
 
 
+# Instructions KVM's emulator ran for a CPL-3 probe, relative to nop at CPL 3
+# (KVM's insn_emulation stat).  PVM runs guest ring 3 natively: an instruction
+# that does not trap costs no emulation, one that traps (UMIP-covered
+# descriptor-table reads, cpuid) is emulated once.  On VT-x/SVM nothing here
+# goes through the emulator.
+TRAPPED_AT_CPL3 = ["sgdt", "sidt", "sldt", "str", "smsw", "cpuid"]
+NATIVE_AT_CPL3 = ["nop", "pushf", "popf (set IF)", "lar", "lsl", "verr", "verw", "mov eax, cs", "push fs; pop fs"]
+EMULATED_AT_CPL3 = {
+    "kvm_pvm": {**{n: 1 for n in TRAPPED_AT_CPL3}, **{n: 0 for n in NATIVE_AT_CPL3}},
+    "kvm_intel": {n: 0 for n in TRAPPED_AT_CPL3 + NATIVE_AT_CPL3},
+    "kvm_amd": {n: 0 for n in TRAPPED_AT_CPL3 + NATIVE_AT_CPL3},
+}
+
+
+def test_which_cpl3_instructions_trap_into_the_emulator(catalogue, backend, require_cap):
+    require_cap("BINARY_STATS_FD")
+    ps = probes(catalogue)
+    for name, n in EMULATED_AT_CPL3.get(backend, EMULATED_AT_CPL3["kvm_intel"]).items():
+        assert ps[(name, 3)]["kvm"]["insn_emulation_vs_nop"] == n, name
+
+
 def test_cost_is_reported_where_the_probe_finished(catalogue):
     for p in catalogue["probes"]:
         if p["end"] == "exit_port":

@@ -202,21 +202,23 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 	int ndiff = 0;
 
 	printf("kvmlab sensitive: %d probes on %s (%s paging), each in a fresh VM\n\n", n, h->backend, h->paging);
-	printf("  %-3s %-21s %-22s %3s  %-15s %-11s %-25s %8s %6s\n", "#", "instruction", "class", "CPL",
-	       "outcome here", ref, "value", "cycles", "kexits");
+	printf("  %-3s %-21s %-22s %3s  %-15s %-11s %-25s %8s %5s %6s\n", "#", "instruction", "class", "CPL",
+	       "outcome here", ref, "value", "cycles", "emul", "kexits");
 	for (int i = 0; i < n; i++) {
 		const struct probe_result *pr = &res[i];
 		const struct sens_insn *s = &sens_table[pr->row];
 		const struct probe_result *nop = nop_of(res, n, pr->cpl);
-		char val[48], cost[24] = "-", kx[16] = "-";
+		char val[48], cost[24] = "-", kx[16] = "-", em[16] = "-";
 		value_text(pr, val, sizeof(val));
 		if (pr->have_cost)
 			snprintf(cost, sizeof(cost), "%lld", (long long)(pr->cycles - pr->baseline));
-		if (pr->have_stats && nop)
+		if (pr->have_stats && nop) {
 			snprintf(kx, sizeof(kx), "%+lld", (long long)(pr->kernel_exits - nop->kernel_exits));
+			snprintf(em, sizeof(em), "%+lld", (long long)pr->insn_emulation - (long long)nop->insn_emulation);
+		}
 		ndiff += pr->differs || pr->value_differs;
-		printf("%c %-3d %-21s %-22s %3d  %-15s %-11s %-25s %8s %6s\n", pr->differs ? '!' : pr->value_differs ? '~' : ' ', pr->id,
-		       s->name, sens_class_name(s->cls), pr->cpl, pr->outcome, s->expect[pr->cpl == 3], val, cost, kx);
+		printf("%c %-3d %-21s %-22s %3d  %-15s %-11s %-25s %8s %5s %6s\n", pr->differs ? '!' : pr->value_differs ? '~' : ' ', pr->id,
+		       s->name, sens_class_name(s->cls), pr->cpl, pr->outcome, s->expect[pr->cpl == 3], val, cost, em, kx);
 	}
 	printf("\n%d of %d probes differ from %s (! outcome, ~ value).\n", ndiff, n, ref);
 	printf("legend:\n"
@@ -229,6 +231,10 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 	       "            ~ marks a value the architecture fixes and this host got wrong\n"
 	       "  cycles    guest TSC over the instruction minus an empty window at the same CPL,\n"
 	       "            single shot (to the handler's first instruction when it faulted)%s\n"
+	       "  emul      KVM's insn_emulation stat relative to nop at the same CPL: instructions\n"
+	       "            KVM's x86 emulator executed for this probe (+1: the instruction trapped\n"
+	       "            and was emulated; a fault adds its handler's instructions where ring 0\n"
+	       "            is emulated)\n"
 	       "  kexits    KVM's per-vCPU exits stat minus the exits kvmlab saw and minus host\n"
 	       "            interrupts (irq_exits), relative to nop at the same CPL: exits KVM\n"
 	       "            handled in the kernel for this instruction\n"
