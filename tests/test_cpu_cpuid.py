@@ -139,3 +139,71 @@ def test_same_register_twice_is_a_usage_error():
     r = run_kvmlab("run", "cpu/whoami", "--cpuid", "1:ecx=0", "--cpuid", "0x1.0:ECX=1")
     assert r.code == XC["USAGE"]
     assert "given twice" in r.err
+
+
+# ---- labs/cpuid.md: its commands, and every claim it makes ----
+VMWARE_ARGS = ["--cpuid", "0x40000000:ebx=0x61774d56", "--cpuid", "0x40000000:ecx=0x4d566572",
+               "--cpuid", "0x40000000:edx=0x65726177"]
+
+
+def lab_run(*args):
+    r = run_kvmlab("run", "cpu/whoami", "--quiet", *args)
+    assert r.code == XC["OK"], r.err
+    return r.out
+
+
+def test_lab_step1_default(kvm, require_cap):
+    require_cap("EXT_CPUID")
+    out = lab_run()
+    cpu = host_cpuinfo()
+    assert out.startswith(f"vendor:     {cpu['vendor_id']}\n")
+    assert f"family:     {int(cpu['cpu family']):#x} model {int(cpu['model']):#x} stepping {int(cpu['stepping']):#x}\n" in out
+    assert "hypervisor: CPUID.1:ECX[31] = 1\n" in out
+    assert 'signature "KVMKVMKVM..."' in out
+    assert "features eax=0x0\n" not in out
+    assert out.endswith("verdict:    virtualized, by KVM\n")
+
+
+def test_lab_step2_hidden(kvm, require_cap):
+    require_cap("EXT_CPUID")
+    out = lab_run("--hide-hypervisor")
+    assert lab_run().splitlines()[:2] == out.splitlines()[:2]      # vendor, family/model unchanged
+    assert "hypervisor: CPUID.1:ECX[31] = 0\n" in out
+    assert '0x40000000: max leaf 0x0, signature "............"\n' in out
+    assert "0x40000001: features eax=0x0\n" in out
+    assert out.endswith("verdict:    no hypervisor visible\n")
+
+
+def test_lab_step3_bit_alone_is_not_enough(kvm, require_cap):
+    require_cap("EXT_CPUID")
+    out = lab_run("--cpuid", "1:ecx=0")
+    assert "hypervisor: CPUID.1:ECX[31] = 0\n" in out
+    assert 'signature "KVMKVMKVM..."' in out
+    assert out.endswith("verdict:    virtualized, by KVM\n")
+
+
+def test_lab_step4_fake_vmware(kvm, require_cap):
+    require_cap("EXT_CPUID")
+    out = lab_run(*VMWARE_ARGS)
+    assert 'signature "VMwareVMware"' in out
+    assert out.endswith("verdict:    virtualized, hypervisor unknown\n")
+
+
+def test_lab_step5_typo_and_json(kvm, require_cap):
+    require_cap("EXT_CPUID")
+    r = run_kvmlab("run", "cpu/whoami", "--cpuid", "1:exx=0")
+    assert r.code == XC["USAGE"] and "register must be eax, ebx, ecx or edx" in r.err
+    r = run_kvmlab("run", "cpu/whoami", "--json", "--hide-hypervisor", json_out=True)
+    assert r.code == XC["OK"]
+    assert r.doc["config"]["hide_hypervisor"] is True
+    assert r.report("hypervisor_bit")["value"] == 0
+    # No CPUID reached kvmlab: console, reports, hlt.
+    assert set(r.doc["exits"]["by_reason"]) == {"IO", "HLT"}
+    assert {p["port"] for p in r.doc["exits"]["ports"]} == {0xE9, 0xF0}
+
+
+def test_lab_step6_host_is_a_vm(host_info):
+    r = run_kvmlab("info", "--no-calibrate")
+    assert r.code == XC["OK"]
+    want = "yes (CPUID hypervisor bit set): nested virtualization" if host_info["host"]["host_is_guest"] else "no"
+    assert f"host is a VM:     {want}\n" in r.out

@@ -249,3 +249,75 @@ def test_probe_number_out_of_range_is_a_guest_failure(run):
     r = run("cpu/probe", "--arg", NPROBES)
     assert r.code == XC["GUEST_FAIL"]
     assert r.reports("fail")[0]["name"] == "probe.id out of range"
+
+
+# ---- labs/trap-and-emulate.md: its commands, and every claim it makes ----
+import re
+
+ROW = re.compile(r"^([!~ ]) (\d+)\s+(.+?)\s+(reference|privileged|sensitive-unprivileged|always-intercepted)"
+                 r"\s+([03])\s+(\S+)\s+(\S+)\s+(.+?)\s+(\S+)\s+(\S+)\s+(\S+)$")
+DIFFER_COUNT = {"kvm_pvm": 9, "kvm_intel": 0, "kvm_amd": 0}
+
+
+@pytest.fixture(scope="module")
+def table_text(kvm):
+    r = run_kvmlab("sensitive")
+    assert r.code == XC["OK"], r.err
+    rows = {}
+    for line in r.out.splitlines():
+        m = ROW.match(line)
+        if m:
+            mark, pid, name, cls, cpl, outcome, expect, value, cycles, emul, kexits = m.groups()
+            rows[(name, int(cpl))] = dict(mark=mark, id=int(pid), outcome=outcome, expect=expect,
+                                          value=value, cycles=cycles, emul=emul)
+    return r.out, rows
+
+
+def test_lab_summary_line(table_text, backend):
+    out, rows = table_text
+    assert len(rows) == NPROBES == 80
+    n = DIFFER_COUNT.get(backend, 0)
+    assert f"{n} of 80 probes differ from " in out
+    assert sum(r["mark"] != " " for r in rows.values()) == n
+
+
+def test_lab_claims_on_the_table(table_text, backend):
+    _, rows = table_text
+    for (name, cpl), r in rows.items():
+        if cpl == 3 and r["expect"] == GP0 and r["outcome"] == GP0:
+            assert r["value"] == "-"
+    assert rows[("sidt", 0)]["value"] == rows[("sidt", 3)]["value"] == "0x2000"
+    assert rows[("sgdt", 0)]["value"] == rows[("sgdt", 3)]["value"]
+    assert 0x10000 < int(rows[("sgdt", 3)]["value"], 16) < 0x20000
+    assert rows[("sgdt (CR4.UMIP=1)", 3)]["outcome"] == GP0
+    assert (rows[("mov eax, cs", 0)]["value"], rows[("mov eax, cs", 3)]["value"]) == ("0x18", "0x33")
+    for name in ("lar", "lsl", "verr", "verw"):
+        assert rows[(name, 3)]["value"] == "ZF=0 (refused)"
+    assert rows[("in al, dx", 0)]["outcome"] == "exit:IO" and rows[("hlt", 0)]["outcome"] == "exit:HLT"
+    if backend == "kvm_pvm":
+        for name in TRAPPED_AT_CPL3:
+            assert rows[(name, 3)]["emul"] == "+1", name
+        for name in NATIVE_AT_CPL3:
+            assert rows[(name, 3)]["emul"] == "+0", name
+        assert {k for k, r in rows.items() if r["mark"] == "!"} == set(DIFFERENCES["kvm_pvm"])
+        assert {k for k, r in rows.items() if r["mark"] == "~"} == VALUE_DIFFERENCES["kvm_pvm"]
+        assert "IF=1" in rows[("pushf", 3)]["value"] and "IF=1" in rows[("popf (set IF)", 3)]["value"]
+        # Orders of magnitude, not thresholds: native ring 3 < emulated ring 0 < a trap from ring 3.
+        assert int(rows[("nop", 3)]["cycles"]) < int(rows[("nop", 0)]["cycles"]) < int(rows[("sgdt", 3)]["cycles"])
+
+
+def test_lab_probe_51_is_sgdt_at_cpl3(kvm):
+    r = run_kvmlab("run", "cpu/probe", "--arg", 51)
+    assert r.code == XC["OK"]
+    assert "report:   msg   sgdt\n" in r.out
+    assert "report:   value probe.cpl = 3 (0x3)\n" in r.out
+
+
+def test_lab_exc_gp_and_ud2_long(kvm):
+    r = run_kvmlab("run", "cpu/exc-gp")
+    assert r.code == XC["OK"]
+    assert "report:   value exc.vector = 13 (0xd)\n" in r.out
+    assert "exits:    7 to kvmlab  IO 6  HLT 1\n" in r.out
+    r = run_kvmlab("run", "ud2-long")
+    assert r.code == XC["GUEST_CRASH"]
+    assert "ended:    shutdown" in r.out
