@@ -196,7 +196,7 @@ static const struct probe_result *nop_of(const struct probe_result *res, int n, 
 	return NULL;
 }
 
-static void print_text(const struct probe_result *res, int n, const struct host_info *h, uint64_t tsc_khz)
+static void print_text(const struct probe_result *res, int n, const struct host_info *h)
 {
 	const char *ref = !strcmp(h->backend, "kvm_amd") ? "SVM" : !strcmp(h->backend, "kvm_intel") ? "VT-x" : "VT-x/SVM";
 	int ndiff = 0;
@@ -230,7 +230,7 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 	       "  value     what the guest observed, e.g. sgdt/sidt at CPL 3: the table base (the \"red pill\");\n"
 	       "            ~ marks a value the architecture fixes and this host got wrong\n"
 	       "  cycles    guest TSC over the instruction minus an empty window at the same CPL,\n"
-	       "            single shot (to the handler's first instruction when it faulted)%s\n"
+	       "            single shot (to the handler's first instruction when it faulted)\n"
 	       "  emul      KVM's insn_emulation stat relative to nop at the same CPL: instructions\n"
 	       "            KVM's x86 emulator executed for this probe (+1: the instruction trapped\n"
 	       "            and was emulated; a fault adds its handler's instructions where ring 0\n"
@@ -241,7 +241,7 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 	       "  class     privileged: #GP at CPL>0 (SDM Vol. 3A 5.9); sensitive-unprivileged:\n"
 	       "            Robin & Irvine 2000; always-intercepted: exits unconditionally on VT-x\n"
 	       "            (SDM Vol. 3C 26.1.2)\n",
-	       ref, ref, tsc_khz ? "" : "");
+	       ref, ref);
 }
 
 static void print_json(const struct probe_result *res, int n, const struct host_info *h,
@@ -377,10 +377,13 @@ int cmd_sensitive(int argc, char **argv)
 		fprintf(stderr, "kvmlab sensitive: unexpected argument '%s'\n", argv[optind]);
 		return XC_USAGE;
 	}
-	int rows = 0;
-	for (int i = 0; i < sens_count; i++)
-		rows += i == 0 || !only || strstr(sens_table[i].name, only);
-	if (only && rows == 1) {
+	int rows = 0, matched = 0;
+	for (int i = 0; i < sens_count; i++) {
+		bool m = !only || strstr(sens_table[i].name, only);
+		matched += m;
+		rows += i == 0 || m;            /* the nop reference always runs */
+	}
+	if (matched == 0) {
 		fprintf(stderr, "kvmlab sensitive: --only '%s' matches no instruction\n", only);
 		return XC_USAGE;
 	}
@@ -443,7 +446,7 @@ int cmd_sensitive(int argc, char **argv)
 		if (json)
 			print_json(res, n, &h, &k, tsc_khz);
 		else
-			print_text(res, n, &h, tsc_khz);
+			print_text(res, n, &h);
 	}
 	fflush(stdout);
 	free(r);
