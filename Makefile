@@ -8,7 +8,7 @@ CC       ?= gcc
 NASM     ?= nasm
 PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
 LDLIBS   += -lcapstone -lrt -lpthread -lm
 
 VMM_SRCS  := $(wildcard vmm/*.c) $(wildcard traps/*.c)
@@ -36,6 +36,7 @@ help:
 	@echo "make demo       build, then run the guided tour (scripts/demo.sh)"
 	@echo "make coverage   instrumented build + all tests + lcov report in build/coverage"
 	@echo "make deps       install missing Debian packages (scripts/deps.sh)"
+	@echo "make labs       render the lab guide (labs/, docs/) to HTML in $(BUILD)/labs"
 	@echo "make clean      remove build/"
 
 # One script installs what is missing; the stamp keeps later builds quiet.
@@ -56,7 +57,7 @@ $(BUILD)/kvmlab: $(VMM_OBJS)
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OBJ)/tests/unit/%.o: CFLAGS += -Itests/unit
+$(OBJ)/tests/unit/%.o: override CFLAGS += -Itests/unit
 
 payloads: $(PAYLOADS)
 
@@ -88,5 +89,11 @@ coverage:
 
 clean:
 	rm -rf build
+
+# The lab guide as HTML (labs/README.md, "Rendering the guide"): pandoc, with
+# the bench/iobench charts embedded when they have been built.
+.PHONY: labs
+labs: | $(DEPS_OK)
+	@scripts/render-labs $(BUILD)
 
 -include $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -4,7 +4,7 @@
 ; cannot be delivered (delivering it raises #GP, which cannot be delivered
 ; either, so the CPU raises #DF), and the #DF cannot be delivered: the CPU
 ; gives up and shuts down (SDM Vol. 3A, 6.15, "Interrupt 8 - Double Fault").
-; kvmlab should observe: 21 IO exits on port 0xE9 printing
+; kvmlab should observe: 22 IO exits on port 0xE9 printing
 ; "about to triple fault\n", then KVM_EXIT_SHUTDOWN: the run ends as a
 ; guest crash, with RIP at the ud2.
 

@@ -9,9 +9,11 @@
 #   python3-pytest   the test driver (Debian's, not PyPI's)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
+#   strace           labs/hello-kvm.md traces the ioctls of a run
+#   pandoc           make labs: the lab guide as HTML
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc"
 
 missing=""
 for p in $PKGS; do

@@ -83,8 +83,11 @@ void calibrate(struct kvm *k, struct calibration *c)
 	c->emulated = have && c->insn_emulation >= c->loop_iters;
 	if (!c->emulated) {
 		/* Native loops are ~1000x faster: time a longer one for a usable figure. */
-		if (cal_run(k, CAL_ITERS_NATIVE, &cyc_big, &em_big, &have, &khz) == 0)
+		if (cal_run(k, CAL_ITERS_NATIVE, &cyc_big, &em_big, &have, &khz) == 0) {
 			c->loop_iters = CAL_ITERS_NATIVE - CAL_ITERS_SMALL;
+			/* Report the stat over the same iterations as loop_iters. */
+			c->insn_emulation = em_big > em_small ? em_big - em_small : 0;
+		}
 	}
 	c->cycles_per_iter = cyc_big > cyc_small ? (double)(cyc_big - cyc_small) / (double)c->loop_iters : 0;
 	if (!have)

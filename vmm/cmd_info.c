@@ -13,7 +13,10 @@ static int info_usage(FILE *f, int rc)
 		"kvm_pvm), whether EPT/NPT or shadow paging is used, whether the host is itself\n"
 		"a VM, the capabilities kvmlab uses, the TSC rate, and - from a short\n"
 		"calibration run - whether guest instructions run natively or through KVM's\n"
-		"instruction emulator.\n");
+		"instruction emulator.\n\n"
+		"  --json            print one JSON document instead of text\n"
+		"  --no-calibrate    skip the calibration run (\"calibration\": null)\n"
+		"  -h, --help        this text\n");
 	return rc;
 }
 
@@ -123,9 +126,12 @@ int cmd_info(int argc, char **argv)
 			printf("guest execution:  unknown (%s)\n", cb.note);
 		}
 		printf("capabilities:\n");
-		for (int i = 0; i < CAP_COUNT; i++)
-			printf("  %-26s %-4s %s\n", cap_table[i].name,
-			       k.cap[i] ? (k.cap[i] > 1 ? "yes+" : "yes") : "no", cap_table[i].why);
+		for (int i = 0; i < CAP_COUNT; i++) {
+			char val[16];
+			/* Some capabilities return a count or a bitmask rather than 1. */
+			snprintf(val, sizeof(val), k.cap[i] > 1 ? "yes (%d)" : k.cap[i] ? "yes" : "no", k.cap[i]);
+			printf("  %-26s %-11s %s\n", cap_table[i].name, val, cap_table[i].why);
+		}
 	}
 	kvm_close(&k);
 	return XC_OK;

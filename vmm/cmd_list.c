@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kvmlab.h"
 
@@ -35,7 +36,14 @@ static int collect(const char *dir, const char *sub, struct names *nm, int depth
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(rel, sizeof(rel), "%s%s", sub, e->d_name);
-		if (e->d_type == DT_DIR) {
+		bool is_dir = e->d_type == DT_DIR;
+		if (e->d_type == DT_UNKNOWN) {         /* some filesystems do not say: ask */
+			char full[4096];
+			struct stat st;
+			snprintf(full, sizeof(full), "%s/%s", dir, rel);
+			is_dir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+		}
+		if (is_dir) {
 			if (depth < 2 && strcmp(e->d_name, "malformed")) {
 				strcat(rel, "/");
 				collect(dir, rel, nm, depth + 1);
@@ -71,7 +79,9 @@ int cmd_list(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h':
 			printf("usage: kvmlab list [--json]\n\nLists the payloads in %s\n"
-			       "(set KVMLAB_PAYLOADS to list another directory).\n", payload_dir());
+			       "(set KVMLAB_PAYLOADS to list another directory).\n\n"
+			       "  --json            print one JSON document instead of text\n"
+			       "  -h, --help        this text\n", payload_dir());
 			return XC_OK;
 		default:
 			fprintf(stderr, "kvmlab list: unknown option '%s'\n", argv[optind - 1]);
@@ -97,6 +107,7 @@ int cmd_list(int argc, char **argv)
 	if (json) {
 		json_obj(j);
 		json_key(j, "schema_version"); json_i64(j, JSON_SCHEMA_VERSION);
+		json_key(j, "kvmlab_version"); json_str(j, KVMLAB_VERSION);
 		json_key(j, "command"); json_str(j, "list");
 		json_key(j, "payloads");
 		json_arr(j);

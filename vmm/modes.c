@@ -123,6 +123,11 @@ int mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen
 		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
+	/* Show the reset state before it is overwritten: labs/hello-kvm.md. */
+	if (log_verbose && ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+		vlog("ioctl(vcpu, KVM_GET_SREGS/KVM_GET_REGS): reset state, %s mode, CR0=0x%llx, CS:RIP=%04x:%04llx (CS.base 0x%llx)",
+		     mode_of_sregs(&sr), (unsigned long long)sr.cr0, sr.cs.selector,
+		     (unsigned long long)regs.rip, (unsigned long long)sr.cs.base);
 	if ((row->gdt && build_gdt(m, &sr) != 0) || (row->page_tables && build_page_tables(m, &sr) != 0)) {
 		snprintf(err, errlen, "guest RAM too small for kvmlab's GDT and page tables");
 		return -1;

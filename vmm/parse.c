@@ -17,8 +17,10 @@ int parse_u64(const char *s, uint64_t *out)
 
 	if (!s || !isdigit((unsigned char)s[0]))
 		return -1;              /* rejects "", "-1", " 1", "+1" */
+	/* Decimal, or hex with 0x; base 0 would read "010" as octal 8. */
+	int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(s, &end, base);
 	if (errno || *end)
 		return -1;
 	*out = v;

@@ -48,6 +48,15 @@ static bool printable(const char *s, size_t n)
 	return true;
 }
 
+/* After the first NUL, only NULs (guest-abi.md: "then only NULs"). */
+static bool nul_padded(const char *s, size_t n)
+{
+	for (size_t i = strnlen(s, n); i < n; i++)
+		if (s[i])
+			return false;
+	return true;
+}
+
 int payload_parse(const uint8_t *buf, size_t len, struct payload *p, char *err, size_t errlen)
 {
 	const struct payload_hdr *h = &p->hdr;
@@ -78,7 +87,7 @@ int payload_parse(const uint8_t *buf, size_t len, struct payload *p, char *err, 
 			    "flags 0x%x / reserved bytes must be zero in ABI version %d",
 			    h->flags, KVMLAB_ABI_VERSION);
 	if (h->name[0] == '\0' || h->name[KVMLAB_NAME_MAX - 1] != '\0' ||
-	    !printable(h->name, KVMLAB_NAME_MAX))
+	    !printable(h->name, KVMLAB_NAME_MAX) || !nul_padded(h->name, KVMLAB_NAME_MAX))
 		return fail(err, errlen, XC_PAYLOAD_FIELD,
 			    "name must be 1-%d printable ASCII characters, NUL padded",
 			    KVMLAB_NAME_MAX - 1);

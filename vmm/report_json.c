@@ -198,6 +198,12 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "kvm_run_calls"); json_u64(j, v->ctr.kvm_run_calls);
 	json_key(j, "eintr");         json_u64(j, v->ctr.eintr);
 	json_key(j, "timing");        json_str(j, "host TSC (rdtsc) around each KVM_RUN ioctl");
+	/* Observed, not assumed: did KVM's emulator run guest code during this run? */
+	const struct kvm_stat *emu = v->stats.fd >= 0 ? kvmstats_find(&v->stats, "insn_emulation") : NULL;
+	json_key(j, "emulated_instructions");
+	if (emu) json_u64(j, kvmstats_delta(emu)); else json_null(j);
+	json_key(j, "round_trips_include_emulation");
+	if (emu) json_bool(j, kvmstats_delta(emu) > 0); else json_null(j);
 	json_key(j, "by_reason");
 	json_obj(j);
 	for (uint32_t i = 0; i < EXIT_REASON_MAX; i++) {

@@ -65,6 +65,11 @@ void report_text(const struct report_ctx *c, FILE *out)
 		print_ns(out, e->tsc_max, r->tsc_khz);
 		fputc('\n', out);
 	}
+	const struct kvm_stat *emu = v->stats.fd >= 0 ? kvmstats_find(&v->stats, "insn_emulation") : NULL;
+	if (emu && kvmstats_delta(emu) && v->ctr.total_exits)
+		fprintf(out, "          note: KVM emulated %llu guest instructions in this run (insn_emulation):\n"
+			"          round trips include that emulation, they are not bare exit costs\n",
+			(unsigned long long)kvmstats_delta(emu));
 	for (int i = 0; i < v->ctr.nports; i++) {
 		const struct access_key *k = &v->ctr.port[i];
 		const struct pio_range *d = pio_find(&r->vm.pio, (uint16_t)k->addr);

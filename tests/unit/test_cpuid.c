@@ -1,11 +1,10 @@
 /*
- * test_cpuid.c - --cpuid parsing and the CPUID table edits (vmm/cpuid.c),
- * on a synthetic table: no KVM needed.
+ * test_cpuid.c - vmm/cpuid.c: --cpuid parsing and the CPUID table edits,
+ * on a synthetic table shaped like KVM_GET_SUPPORTED_CPUID's: no KVM needed.
  */
 #include <stdlib.h>
 
-#include "kvmlab.h"
-#include "unit.h"
+#include "check.h"
 
 static int parse(const char *s, struct cpuid_override *o)
 {
@@ -13,7 +12,7 @@ static int parse(const char *s, struct cpuid_override *o)
 	return cpuid_parse_override(s, o, err, sizeof(err));
 }
 
-UNIT_TEST(cpuid_parse_leaf_reg_value)
+static void t_cpuid_parse_leaf_reg_value(void)
 {
 	struct cpuid_override o;
 
@@ -26,7 +25,7 @@ UNIT_TEST(cpuid_parse_leaf_reg_value)
 	CHECK(parse("0x1:ecx=0", &o) == 0 && o.reg == CPUID_ECX);
 }
 
-UNIT_TEST(cpuid_parse_rejects_malformed)
+static void t_cpuid_parse_rejects_malformed(void)
 {
 	static const char *const bad[] = {
 		"", "1", "1:", "1:eax", "1:eax=", ":eax=1", "1:esi=1", "1:eaxx=1", "1:ea=1",
@@ -37,14 +36,12 @@ UNIT_TEST(cpuid_parse_rejects_malformed)
 	struct cpuid_override o;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = parse(bad[i], &o);
-		if (rc != -1)
-			fprintf(stderr, "accepted bad --cpuid '%s'\n", bad[i]);
-		CHECK(rc == -1);
+		if (parse(bad[i], &o) != -1)
+			check_fail(__FILE__, __LINE__, "accepted bad --cpuid '%s'", bad[i]);
 	}
 }
 
-UNIT_TEST(cpuid_config_refuses_duplicates_and_overflow)
+static void t_cpuid_config_refuses_duplicates_and_overflow(void)
 {
 	struct cpuid_config c = { 0 };
 	struct cpuid_override o;
@@ -88,7 +85,7 @@ static const struct kvm_cpuid_entry2 *find(const struct kvm_cpuid2 *t, uint32_t 
 	return NULL;
 }
 
-UNIT_TEST(cpuid_hide_hypervisor_clears_bit_and_leaves)
+static void t_cpuid_hide_hypervisor_clears_bit_and_leaves(void)
 {
 	struct kvm_cpuid2 *t = table(16);
 	struct cpuid_config c = { .hide_hypervisor = true };
@@ -103,7 +100,7 @@ UNIT_TEST(cpuid_hide_hypervisor_clears_bit_and_leaves)
 	free(t);
 }
 
-UNIT_TEST(cpuid_override_changes_exactly_one_register)
+static void t_cpuid_override_changes_exactly_one_register(void)
 {
 	struct kvm_cpuid2 *t = table(16), *orig = table(16);
 	struct cpuid_config c = { 0 };
@@ -123,7 +120,7 @@ UNIT_TEST(cpuid_override_changes_exactly_one_register)
 	free(orig);
 }
 
-UNIT_TEST(cpuid_override_subleaf_matches_only_that_subleaf)
+static void t_cpuid_override_subleaf_matches_only_that_subleaf(void)
 {
 	struct kvm_cpuid2 *t = table(16);
 	struct cpuid_config c = { 0 };
@@ -138,7 +135,7 @@ UNIT_TEST(cpuid_override_subleaf_matches_only_that_subleaf)
 	free(t);
 }
 
-UNIT_TEST(cpuid_override_after_hide_adds_a_leaf)
+static void t_cpuid_override_after_hide_adds_a_leaf(void)
 {
 	struct kvm_cpuid2 *t = table(16);
 	struct cpuid_config c = { .hide_hypervisor = true };
@@ -152,7 +149,7 @@ UNIT_TEST(cpuid_override_after_hide_adds_a_leaf)
 	free(t);
 }
 
-UNIT_TEST(cpuid_apply_reports_a_full_table)
+static void t_cpuid_apply_reports_a_full_table(void)
 {
 	struct kvm_cpuid2 *t = table(6);                        /* exactly full */
 	struct cpuid_config c = { 0 };
@@ -165,34 +162,14 @@ UNIT_TEST(cpuid_apply_reports_a_full_table)
 	free(t);
 }
 
-UNIT_TEST(sensitive_fault_outcome_text)
-{
-	char s[32];
-
-	sens_fault_outcome(s, sizeof(s), 13, 0);
-	CHECK_STR(s, "#GP(0)");
-	sens_fault_outcome(s, sizeof(s), 13, 0x402);
-	CHECK_STR(s, "#GP(0x402)");
-	sens_fault_outcome(s, sizeof(s), 6, 0);
-	CHECK_STR(s, "#UD");
-	sens_fault_outcome(s, sizeof(s), 14, 2);
-	CHECK_STR(s, "#PF(0x2)");
-}
-
-UNIT_TEST(sensitive_table_is_consistent)
-{
-	CHECK(sens_count > 0 && !strcmp(sens_table[0].name, "nop"));    /* the reference row */
-	for (int i = 0; i < sens_count; i++) {
-		const struct sens_insn *s = &sens_table[i];
-		CHECK(s->name && s->vmx && s->svm && s->expect[0] && s->expect[1]);
-		CHECK(s->cls < SC_COUNT);
-		/* Robin & Irvine's list is exactly the sensitive-unprivileged class. */
-		CHECK(s->robin_irvine == (s->cls == SC_SENSITIVE_UNPRIV));
-		/* Privileged means #GP(0) at CPL 3 (SDM Vol. 3A 5.9). */
-		if (s->cls == SC_PRIVILEGED)
-			CHECK(!strcmp(s->expect[1], "#GP(0)"));
-		for (int j = i + 1; j < sens_count; j++)
-			CHECK(strcmp(s->name, sens_table[j].name) != 0);
-	}
-	CHECK(SENS_PROBE_ID(3, 3) == 7 && SENS_PROBE_ID(3, 0) == 6);
-}
+const struct unit_test cpuid_tests[] = {
+	UNIT(t_cpuid_parse_leaf_reg_value),
+	UNIT(t_cpuid_parse_rejects_malformed),
+	UNIT(t_cpuid_config_refuses_duplicates_and_overflow),
+	UNIT(t_cpuid_hide_hypervisor_clears_bit_and_leaves),
+	UNIT(t_cpuid_override_changes_exactly_one_register),
+	UNIT(t_cpuid_override_subleaf_matches_only_that_subleaf),
+	UNIT(t_cpuid_override_after_hide_adds_a_leaf),
+	UNIT(t_cpuid_apply_reports_a_full_table),
+	{ 0 },
+};

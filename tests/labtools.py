@@ -1,0 +1,130 @@
+"""Reading the lab guide as data: lab files, their headings, their commands.
+
+labs/*.md follow one template (BRIEF, labs/README.md); the commands a student
+types sit in ```console blocks, one per line after `$ `, run from the
+repository root; a trailing `# exit N` gives the expected exit code (default 0).
+tests/test_labs.py runs every such command; tests/test_lab_*.py assert what a
+lab says about the output of the same commands, fetched from here so that the
+test and the text cannot drift apart.
+"""
+import glob
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABS = os.path.join(ROOT, "labs")
+DOCS = os.path.join(ROOT, "docs")
+BUILD_DIR = os.environ.get("KVMLAB_BUILD", "build")   # as conftest.py: make coverage uses build/cov
+
+# The template every lab follows, in this order (BRIEF.md, "Labs").
+TEMPLATE = ["Goal", "Concepts", "Background", "Steps", "Predict, then observe",
+            "What you should see", "Questions", "Instructor notes"]
+
+# One bound per lab command; a lab's own --timeout is far below it.
+COMMAND_TIMEOUT = 60
+
+_EXIT_COMMENT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
+_FENCE = re.compile(r"^(```|~~~)\s*([\w+-]*)")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# `build/` at the start of a path (not inside another path or word).
+_BUILD_PREFIX = re.compile(r"(?<![\w./-])build/")
+
+
+def lab_files():
+    """Every lab, README.md (the course map) excluded, sorted by file name."""
+    return sorted(p for p in glob.glob(os.path.join(LABS, "*.md"))
+                  if os.path.basename(p) != "README.md")
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def strip_comments(text):
+    """Markdown without HTML comments: what a reader of the rendered page sees."""
+    return _HTML_COMMENT.sub("", text)
+
+
+def outside_fences(text):
+    """(line number, line) for every line not inside a fenced code block."""
+    fence = None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _FENCE.match(line)
+        if m:
+            if fence is None:
+                fence = m.group(1)
+            elif line.strip() == fence:
+                fence = None
+            continue
+        if fence is None:
+            yield n, line
+
+
+def headings(text, level):
+    """Titles of the headings of exactly this level (1 = `#`), code blocks skipped."""
+    mark = "#" * level + " "
+    return [line[len(mark):].strip() for _, line in outside_fences(text)
+            if line.startswith(mark)]
+
+
+def section(text, title):
+    """The body of the `## title` section (up to the next `## `), code blocks included."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("## "):
+            inside = line[3:].strip() == title
+            continue
+        if inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def parse_commands(text):
+    """[(line number, command, expected exit code)] of every ```console block."""
+    cmds, fence, lang = [], None, None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _FENCE.match(line)
+        if m and fence is None:
+            fence, lang = m.group(1), m.group(2)
+            continue
+        if fence is not None and line.strip() == fence:
+            fence = lang = None
+            continue
+        if lang == "console" and line.startswith("$ "):
+            cmd, code = line[2:].rstrip(), 0
+            m = _EXIT_COMMENT.search(cmd)
+            if m:
+                code = int(m.group(1))
+                cmd = cmd[:m.start()].rstrip()
+            cmds.append((n, cmd, code))
+    return cmds
+
+
+def map_build(cmd, build_dir=None):
+    """The command with `build/` pointing at KVMLAB_BUILD (build/cov, an ASan build ...)."""
+    build_dir = (build_dir or BUILD_DIR).rstrip("/")
+    return _BUILD_PREFIX.sub(lambda m: build_dir + "/", cmd)
+
+
+def lab_command(lab, needle):
+    """The one command of labs/<lab>.md containing needle: (command, expected code)."""
+    found = [(c, code) for _, c, code in parse_commands(read(os.path.join(LABS, lab + ".md")))
+             if needle in c]
+    assert len(found) == 1, f"labs/{lab}.md: expected one command containing {needle!r}, got {found}"
+    return found[0]
+
+
+def run_command(cmd, timeout=COMMAND_TIMEOUT):
+    """Runs one lab command as a student would (bash, repository root)."""
+    env = dict(os.environ)
+    env.setdefault("KVMLAB_PAYLOADS", os.path.join(ROOT, BUILD_DIR, "payloads"))
+    return subprocess.run(["bash", "-c", map_build(cmd)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+def links(text, suffix=".md"):
+    """Targets of Markdown links [text](target) ending in suffix (anchors dropped)."""
+    return [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", text)
+            if t.split("#")[0].endswith(suffix)]

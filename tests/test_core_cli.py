@@ -1,0 +1,147 @@
+"""The command line (issue 2, parts 7 and 9): usage errors exit 2 with one
+line on stderr; --help documents every option the code accepts."""
+import os
+import re
+
+import pytest
+
+from conftest import ROOT, XC, payload, run_kvmlab
+
+
+def assert_usage_error(r, prefix="kvmlab"):
+    assert r.code == XC["USAGE"], r.err
+    assert r.out == ""
+    assert r.err.count("\n") == 1 and r.err.endswith("\n"), r.err
+    assert r.err.startswith(prefix), r.err
+
+
+def test_no_command_is_a_one_line_usage_error():
+    r = run_kvmlab()
+    assert r.code == XC["USAGE"]
+    assert r.out == ""
+    assert r.err.startswith("kvmlab: no command given")
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_unknown_command():
+    r = run_kvmlab("frobnicate")
+    assert_usage_error(r, "kvmlab: unknown command 'frobnicate'")
+
+
+def test_run_without_payload():
+    assert_usage_error(run_kvmlab("run"), "kvmlab run: no payload given")
+
+
+def test_run_with_two_payloads():
+    r = run_kvmlab("run", payload("hello-long"), payload("hello-real"))
+    assert_usage_error(r, "kvmlab run: more than one payload given")
+
+
+@pytest.mark.parametrize("opt", ["--bogus", "-x", "--jsonx"])
+def test_run_unknown_option(opt):
+    r = run_kvmlab("run", payload("hello-long"), opt)
+    assert_usage_error(r, "kvmlab run: unknown or incomplete option")
+
+
+@pytest.mark.parametrize("opt", ["--mem", "--timeout", "--max-exits"])
+def test_run_option_missing_its_value(opt):
+    assert_usage_error(run_kvmlab("run", payload("hello-long"), opt), "kvmlab run: ")
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1K", "5G", "4097", "127K", "4T", "3G1", ""])
+def test_run_bad_mem(value):
+    r = run_kvmlab("run", payload("hello-long"), "--mem", value)
+    assert_usage_error(r, "kvmlab run: --mem")
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "1e99", "nan", "inf", "86401", "1s", ""])
+def test_run_bad_timeout(value):
+    r = run_kvmlab("run", payload("hello-long"), "--timeout", value)
+    assert_usage_error(r, "kvmlab run: --timeout")
+
+
+@pytest.mark.parametrize("value", ["-5", "x", "1.5", "18446744073709551616", ""])
+def test_run_bad_max_exits(value):
+    r = run_kvmlab("run", payload("hello-long"), "--max-exits", value)
+    assert_usage_error(r, "kvmlab run: --max-exits")
+
+
+@pytest.mark.parametrize("value,mem", [("128K", 128 << 10), ("4M", 4 << 20), ("3G", 3 << 30),
+                                       ("256KiB", 256 << 10), ("1052672", 1052672)])
+def test_run_good_mem(run, value, mem):
+    r = run("hello-long", "--mem", value)
+    assert r.code == XC["OK"] and r.doc["config"]["mem"] == mem
+
+
+@pytest.mark.parametrize("value,n", [("010", 10), ("0x10", 16)])
+def test_max_exits_is_decimal_or_hex(run, value, n):
+    # "010" is ten, not octal eight.
+    r = run("hello-long", "--max-exits", value)
+    assert r.doc["config"]["max_exits"] == n
+    assert r.doc["exits"]["total"] == n
+
+
+def test_options_may_come_before_the_payload(run):
+    r = run_kvmlab("run", "--json", "--max-exits", "3", payload("hello-long"), json_out=True)
+    assert r.code == XC["EXIT_LIMIT"] and r.doc["exits"]["total"] == 3
+
+
+@pytest.mark.parametrize("cmd", ["info", "list"])
+def test_info_and_list_reject_unknown_options_and_arguments(cmd):
+    assert_usage_error(run_kvmlab(cmd, "--bogus"), f"kvmlab {cmd}: unknown option")
+    assert_usage_error(run_kvmlab(cmd, "extra"), f"kvmlab {cmd}: unexpected argument 'extra'")
+
+
+# ---- --help documents every option in the code's option tables -------------
+
+def options_in(source):
+    """The long option names in `static const struct option opts[]` of a vmm/ file."""
+    text = open(os.path.join(ROOT, "vmm", source)).read()
+    table = re.search(r"struct option opts\[\] = \{(.*?)\n\t\};", text, re.S)
+    assert table, f"no option table in vmm/{source}"
+    names = re.findall(r'\{\s*"([a-z0-9-]+)"', table.group(1))
+    assert names, f"empty option table in vmm/{source}"
+    return names
+
+
+@pytest.mark.parametrize("cmd,source", [("run", "cmd_run.c"), ("info", "cmd_info.c"),
+                                        ("list", "cmd_list.c")])
+def test_command_help_documents_every_option(cmd, source):
+    r = run_kvmlab(cmd, "--help")
+    assert r.code == XC["OK"] and r.err == ""
+    assert r.out.startswith(f"usage: kvmlab {cmd}")
+    for name in options_in(source):
+        assert f"--{name}" in r.out, f"kvmlab {cmd} --help does not mention --{name}"
+
+
+@pytest.mark.parametrize("cmd", ["run", "info", "list"])
+def test_command_short_help(cmd):
+    r = run_kvmlab(cmd, "-h")
+    assert r.code == XC["OK"] and r.out.startswith(f"usage: kvmlab {cmd}")
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "help"])
+def test_top_level_help(flag):
+    r = run_kvmlab(flag)
+    assert r.code == XC["OK"] and r.err == ""
+    assert r.out.startswith("usage: kvmlab COMMAND")
+    for cmd in re.findall(r'\{ "([a-z]+)",\s+cmd_', open(os.path.join(ROOT, "vmm", "main.c")).read()):
+        assert f"\n  {cmd} " in r.out, f"kvmlab --help does not list {cmd}"
+
+
+def test_top_level_help_lists_every_exit_code():
+    r = run_kvmlab("--help")
+    for code in range(17):
+        assert re.search(rf"(^|\s){code} [a-z]", r.out, re.M), f"exit code {code} undocumented"
+
+
+def test_version():
+    r = run_kvmlab("--version")
+    assert r.code == XC["OK"]
+    assert re.fullmatch(r"kvmlab \d+\.\d+\.\d+ \(JSON schema \d+, guest ABI 1\)\n", r.out)
+
+
+def test_help_does_not_run_anything(kvm):
+    # --help wins over a payload: nothing runs, nothing is printed but help.
+    r = run_kvmlab("run", payload("hello-long"), "--help")
+    assert r.code == XC["OK"] and "Hello" not in r.out

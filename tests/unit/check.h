@@ -1,0 +1,70 @@
+/*
+ * check.h - kvmlab's C unit-test harness: no KVM, no framework, one page.
+ *
+ * A test is a void function that makes CHECKs; a failed CHECK prints
+ * file:line and what was expected, and the test goes on so one run shows
+ * every broken expectation.  Each tests/unit/test_*.c ends with a table
+ *     const struct unit_test NAME_tests[] = { UNIT(t_a), UNIT(t_b), { 0 } };
+ * and main.c lists those tables in one visible array (no constructors:
+ * the order tests run in is written down).  The last line printed is
+ * exactly "N passed, N failed" (tests, not checks); the exit status is
+ * non-zero if anything failed.
+ */
+#ifndef KVMLAB_CHECK_H
+#define KVMLAB_CHECK_H
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kvmlab.h"
+
+struct unit_test {
+	const char *name;
+	void (*fn)(void);
+};
+#define UNIT(fn) { #fn, fn }
+
+/* Records one failed check of the running test (main.c). */
+void check_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define CHECK(cond) do { \
+	if (!(cond)) \
+		check_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); \
+} while (0)
+
+/* Integers of any width and signedness, compared as 64-bit patterns. */
+#define CHECK_EQ(a, b) do { \
+	uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b); \
+	if (a_ != b_) \
+		check_fail(__FILE__, __LINE__, "%s == %s: got 0x%" PRIx64 " (%" PRId64 "), want 0x%" PRIx64 " (%" PRId64 ")", \
+			   #a, #b, a_, (int64_t)a_, b_, (int64_t)b_); \
+} while (0)
+
+#define CHECK_STR(a, b) do { \
+	const char *a_ = (a), *b_ = (b); \
+	if (!a_ || !b_ || strcmp(a_, b_)) \
+		check_fail(__FILE__, __LINE__, "%s == %s: got \"%s\", want \"%s\"", #a, #b, \
+			   a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+} while (0)
+
+#define CHECK_CONTAINS(hay, needle) do { \
+	const char *h_ = (hay), *n_ = (needle); \
+	if (!h_ || !strstr(h_, n_)) \
+		check_fail(__FILE__, __LINE__, "%s contains \"%s\": got \"%s\"", #hay, n_, h_ ? h_ : "(null)"); \
+} while (0)
+
+/* The suites, one per tests/unit/test_*.c (main.c runs them in this order). */
+extern const struct unit_test parse_tests[];
+extern const struct unit_test payload_tests[];
+extern const struct unit_test guestmem_tests[];
+extern const struct unit_test report_tests[];
+extern const struct unit_test json_tests[];
+extern const struct unit_test counters_tests[];
+extern const struct unit_test bus_tests[];
+extern const struct unit_test exit_tests[];
+extern const struct unit_test cpuid_tests[];
+extern const struct unit_test sensitive_tests[];
+
+#endif
