@@ -321,3 +321,24 @@ def test_lab_exc_gp_and_ud2_long(kvm):
     r = run_kvmlab("run", "ud2-long")
     assert r.code == XC["GUEST_CRASH"]
     assert "ended:    shutdown" in r.out
+
+
+def test_document_shape(catalogue):
+    """Every key docs/json-schema.md ("kvmlab sensitive --json") promises, with its type."""
+    assert catalogue["schema_version"] == 1 and isinstance(catalogue["kvmlab_version"], str)
+    assert isinstance(catalogue["host"]["backend"], str)
+    assert set(catalogue["method"]) == {"payload", "isolation", "cost", "kernel_exits"}
+    types = {"id": int, "instruction": str, "class": str, "robin_irvine": bool, "cpl": int,
+             "outcome": str, "expected": str, "differs": bool, "value_differs": bool,
+             "expected_value": (dict, type(None)), "vmx": str, "svm": str, "end": str, "detail": str,
+             "exits_to_kvmlab": int, "exit_reasons": str, "fault": (dict, type(None)),
+             "value": (int, type(None)), "value_text": str, "cycles": (int, type(None)),
+             "baseline_cycles": (int, type(None)), "cost_cycles": (int, type(None)),
+             "kvm": (dict, type(None))}
+    for p in catalogue["probes"]:
+        assert set(p) == set(types), p["id"]
+        for k, t in types.items():
+            assert isinstance(p[k], t), (p["id"], k)
+        if p["kvm"] is not None:
+            assert set(p["kvm"]) == {"exits", "kernel_exits", "insn_emulation", "irq_exits",
+                                     "kernel_exits_vs_nop", "insn_emulation_vs_nop"}
