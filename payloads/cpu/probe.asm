@@ -93,6 +93,7 @@ start:
         mov     r15, rdi                ; the probe number, before anything clobbers RDI
         IDT_INSTALL
         RING3_SETUP
+        RING3_CALL_GATE gate_target
         cmp     r15, PROBE_COUNT
         jb      .valid
         REPORT_FAIL "probe.id out of range", r15
@@ -419,6 +420,19 @@ b_pushfs:
         PROBE_END
         mov     r14d, fs
         ret
+b_lcall:
+        PROBE_BEGIN
+        call    far dword [rel gate_ptr]        ; through the gate: CPL 0 at gate_target
+        PROBE_END
+        mov     r14d, ebx                       ; CS as gate_target saw it
+        ret
+; The gate's destination: reads CS (0x18: CPL 0), returns with a 64-bit far return.
+gate_target:
+        mov     ebx, cs
+        o64 retf
+gate_ptr:
+        dd      0                               ; offset: ignored for a gate
+        dw      SEL_CALL_GATE | 3
 b_int:  PROBE_BEGIN
         int     VEC_INT_PROBE
         PROBE_END
@@ -508,6 +522,8 @@ rows:
         ROW     b_movcs,  3, 0, "mov eax, cs"
         ROW     b_pushfs, 0, 0, "push fs; pop fs"
         ROW     b_pushfs, 3, 0, "push fs; pop fs"
+        ROW     b_lcall,  0, 0, "call far via call gate"
+        ROW     b_lcall,  3, 0, "call far via call gate"
         ROW     b_int,    0, 0, "int 0x80"
         ROW     b_int,    3, 0, "int 0x80"
 rows_end:
