@@ -7,7 +7,7 @@ measurably differs.  A probe that kills its VM must not stop the catalogue.
 """
 import pytest
 
-from conftest import XC, run_kvmlab
+from conftest import XC, payload, run_kvmlab
 
 GP0 = "#GP(0)"
 # instruction: (outcome at CPL 0, outcome at CPL 3) under KVM on VT-x or SVM.
@@ -347,3 +347,16 @@ def test_document_shape(catalogue):
         if p["kvm"] is not None:
             assert set(p["kvm"]) == {"exits", "kernel_exits", "insn_emulation", "irq_exits",
                                      "kernel_exits_vs_nop", "insn_emulation_vs_nop"}
+
+
+def test_missing_or_wrong_probe_payload_is_a_host_error(kvm, tmp_path):
+    r = run_kvmlab("sensitive", env={"KVMLAB_PAYLOADS": str(tmp_path)})
+    assert r.code == XC["HOST"]
+    assert len(r.err.splitlines()) == 1 and "cpu/probe.bin" in r.err
+    (tmp_path / "cpu").mkdir()
+    with open(payload("cpu/whoami"), "rb") as src:
+        (tmp_path / "cpu" / "probe.bin").write_bytes(src.read())
+    r = run_kvmlab("sensitive", "--only", "sidt", env={"KVMLAB_PAYLOADS": str(tmp_path)})
+    assert r.code == XC["HOST"]
+    assert "is not the probe payload" in r.err
+    assert r.out == ""

@@ -428,7 +428,16 @@ int cmd_sensitive(int argc, char **argv)
 			}
 			if (r->tsc_khz)
 				tsc_khz = r->tsc_khz;
-			/* The payload names its row first thing: a mismatch means a stale build. */
+			/* The payload names its row first thing: a mismatch means a stale
+			 * build; a run that ended normally without naming it is not the
+			 * probe payload at all. */
+			bool normal = pr->end == END_EXIT_PORT || pr->end == END_HLT || pr->end == END_REPORT_FAIL;
+			if (!pr->name_seen[0] && normal) {
+				fprintf(stderr, "kvmlab sensitive: %s is not the probe payload: probe %d ran without naming its row\n",
+					path, pr->id);
+				rc = XC_HOST;
+				break;
+			}
 			if (pr->name_seen[0] && strcmp(pr->name_seen, sens_table[row].name)) {
 				fprintf(stderr, "kvmlab sensitive: probe %d is \"%s\" in %s but \"%s\" in vmm/sensitive.c (rebuild)\n",
 					pr->id, pr->name_seen, path, sens_table[row].name);
