@@ -14,17 +14,14 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kvmlab.h"
 
 #define PROBE_PAYLOAD      "cpu/probe"
 #define PROBE_TIMEOUT      1.0          /* s: only a hanging probe waits this long */
-#define PROBE_FAULT_NONE   0xFFFF       /* probe.asm: IDT_VEC_NONE */
 
 struct probe_result {
 	int row, cpl, id;
-	bool ran;                       /* run_payload got as far as running the guest */
 	enum end_kind end;
 	char detail[512];
 	char outcome[32];
@@ -134,7 +131,6 @@ static int probe_run(struct run *r, struct kvm *k, const struct payload *p, doub
 	int rc = run_payload(r, k, p, &cfg, err, errlen);
 	if (rc == XC_OK) {
 		const struct vcpu *v = &r->vcpu;
-		pr->ran = true;
 		pr->end = v->end;
 		snprintf(pr->detail, sizeof(pr->detail), "%s", v->end_detail);
 		probe_exits(pr, &v->ctr);
