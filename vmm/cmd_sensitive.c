@@ -24,7 +24,7 @@ struct probe_result {
 	int row, cpl, id;
 	enum end_kind end;
 	char detail[512];
-	char outcome[32];
+	char outcome[64];               /* "exit:" + exits fits */
 	bool differs;                   /* outcome differs from VT-x/SVM */
 	bool value_differs;             /* ran, but observed a value VT-x/SVM would not give */
 	char exits[48];                 /* exits to kvmlab the instruction caused: "IO", "HLT" */
