@@ -57,7 +57,7 @@ DIFFERENCES = {
 }
 # Values the guest must observe, per (instruction, CPL): (mask, value).
 VALUES = {
-    ("in al, dx", 0): (0xFF, 0xFF),                     # unclaimed port: all ones
+    ("in al, dx", 0): (0xFF, 0xE9),                     # the console port answers 0xE9
     ("mov rax, cr3", 0): (~0, 0x3000),                  # kvmlab's PML4
     ("mov rax, dr7", 0): (~0, 0x400),
     ("sidt", 0): (~0, 0x2000), ("sidt", 3): (~0, 0x2000),   # GPA_IDT, at either CPL

@@ -50,7 +50,7 @@ const struct sens_insn sens_table[] = {
 	{ "in al, dx", SC_PRIVILEGED, false, SV_HEX,
 	  "conditional: unconditional I/O exiting or the I/O bitmaps (SDM 26.1.3)", "IOIO intercept, I/O permission map (APM 15.10.1)",
 	  { "exit:IO", GP0 },
-	  { EV(0xFF), EV_NONE } },
+	  { EV(CONSOLE_READBACK), EV_NONE } },
 	{ "out dx, al", SC_PRIVILEGED, false, SV_NONE,
 	  "conditional: unconditional I/O exiting or the I/O bitmaps (SDM 26.1.3)", "IOIO intercept, I/O permission map (APM 15.10.1)",
 	  { "exit:IO", GP0 },

@@ -26,7 +26,7 @@
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "probe", 512, "sensitive-instruction probe: --arg N runs row N of kvmlab sensitive"
 
-PORT_UNCLAIMED  equ     0x80            ; nothing answers here: IN reads 0xFF
+PROBE_PORT      equ     PORT_CONSOLE    ; a port kvmlab answers: IN reads 0xE9, OUT adds a byte to the console
 MSR_EFER_       equ     0xC0000080
 MSR_KERNEL_GS   equ     0xC0000102      ; harmless to write 0
 CR0_AT_ENTRY    equ     0x80010033      ; PG WP NE ET MP PE: kvmlab's long-mode CR0
@@ -208,14 +208,14 @@ b_hlt:  PROBE_BEGIN
         hlt
         PROBE_END
         ret
-b_in:   mov     edx, PORT_UNCLAIMED
+b_in:   mov     edx, PROBE_PORT
         PROBE_BEGIN
         in      al, dx
         PROBE_END
         movzx   r14d, al
         ret
-b_out:  mov     edx, PORT_UNCLAIMED
-        xor     eax, eax
+b_out:  mov     edx, PROBE_PORT
+        mov     eax, ' '                ; one blank on the console
         PROBE_BEGIN
         out     dx, al
         PROBE_END
