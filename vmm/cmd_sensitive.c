@@ -198,7 +198,7 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 	int ndiff = 0;
 
 	printf("kvmlab sensitive: %d probes on %s (%s paging), each in a fresh VM\n\n", n, h->backend, h->paging);
-	printf("  %-3s %-21s %-22s %3s  %-15s %-11s %-25s %8s %5s %6s\n", "#", "instruction", "class", "CPL",
+	printf("  %-3s %-22s %-22s %3s  %-15s %-11s %-25s %8s %5s %6s\n", "#", "instruction", "class", "CPL",
 	       "outcome here", ref, "value", "cycles", "emul", "kexits");
 	for (int i = 0; i < n; i++) {
 		const struct probe_result *pr = &res[i];
@@ -208,12 +208,14 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 		value_text(pr, val, sizeof(val));
 		if (pr->have_cost)
 			snprintf(cost, sizeof(cost), "%lld", (long long)(pr->cycles - pr->baseline));
-		if (pr->have_stats && nop) {
+		/* Counts of a run cut short (hlt, a dead VM) are not comparable with
+		 * nop's; a hang's are: they are what the hang cost. */
+		if (pr->have_stats && nop && (pr->end == END_EXIT_PORT || pr->end == END_TIMEOUT)) {
 			snprintf(kx, sizeof(kx), "%+lld", (long long)(pr->kernel_exits - nop->kernel_exits));
 			snprintf(em, sizeof(em), "%+lld", (long long)pr->insn_emulation - (long long)nop->insn_emulation);
 		}
 		ndiff += pr->differs || pr->value_differs;
-		printf("%c %-3d %-21s %-22s %3d  %-15s %-11s %-25s %8s %5s %6s\n", pr->differs ? '!' : pr->value_differs ? '~' : ' ', pr->id,
+		printf("%c %-3d %-22s %-22s %3d  %-15s %-11s %-25s %8s %5s %6s\n", pr->differs ? '!' : pr->value_differs ? '~' : ' ', pr->id,
 		       s->name, sens_class_name(s->cls), pr->cpl, pr->outcome, s->expect[pr->cpl == 3], val, cost, em, kx);
 	}
 	printf("\n%d of %d probes differ from %s (! outcome, ~ value).\n", ndiff, n, ref);
