@@ -11,9 +11,10 @@
 #   linux-libc-dev   <linux/kvm.h>
 #   strace           labs/hello-kvm.md traces the ioctls of a run
 #   pandoc           make labs: the lab guide as HTML
+#   procps           ps -L: labs/vcpu-threads.md shows the vCPU threads (taskset is in util-linux, always there)
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps"
 
 missing=""
 for p in $PKGS; do

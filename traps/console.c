@@ -3,6 +3,7 @@
  * QEMU's -debugcon).  Every OUT is one exit to kvmlab: printing N bytes costs
  * N round trips, which is exactly what the exit counters show.
  */
+#include <pthread.h>
 #include <unistd.h>
 
 #include "kvmlab.h"
@@ -19,13 +20,20 @@ static void console_put(struct console *con, const uint8_t *p, uint32_t n)
 	}
 }
 
+/* With --vcpus every vCPU thread prints into vCPU 0's console: one at a time. */
+static pthread_mutex_t console_lock = PTHREAD_MUTEX_INITIALIZER;
+
 enum action console_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
+	struct console *con = v->con_shared ? v->con_shared : &v->con;
+
 	(void)opaque;
 	if (io->out) {
+		pthread_mutex_lock(&console_lock);
 		/* Only the low byte of a wider OUT is a character. */
 		for (uint32_t i = 0; i < io->count; i++)
-			console_put(&v->con, io->data + (size_t)i * io->size, 1);
+			console_put(con, io->data + (size_t)i * io->size, 1);
+		pthread_mutex_unlock(&console_lock);
 	} else {
 		for (uint32_t i = 0; i < io->count * io->size; i++)
 			io->data[i] = CONSOLE_READBACK;    /* "a console is present" */

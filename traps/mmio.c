@@ -65,6 +65,9 @@ enum action trap_mmio(struct vcpu *v)
 				    m.gpa, m.len, m.write, r != NULL, 1);
 	if (r)
 		return r->handler(v, &m, r->opaque);
+	enum action a;
+	if (memholes_unclaimed(v, &m, &a))      /* ROM writes, --unmapped policy: traps/memholes.c */
+		return a;
 	if (fresh)
 		warnx_("unclaimed MMIO %s 0x%llx (%u byte%s): %s", m.write ? "write to" : "read from",
 		       (unsigned long long)m.gpa, m.len, m.len > 1 ? "s" : "",

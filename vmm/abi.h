@@ -58,6 +58,14 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define GPA_MMIO_END            0x100000000ULL
 #define GPA_IDMAP_END           0x100000000ULL /* long mode identity map covers [0, 4 GiB) */
 
+/* --vcpus (docs/guest-abi.md, "Several vCPUs"): every vCPU enters at the
+ * same entry point with RDI = its index and RSI = the highest index (N - 1);
+ * vCPU i's stack pointer starts VCPU_STACK_SIZE * i below vCPU 0's. */
+#define VCPUS_MAX               64
+#define VCPU_STACK_SIZE         0x100ULL
+_Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
+	       "protected/long: the stacks of VCPUS_MAX vCPUs fit above kvmlab's tables");
+
 #define MEM_DEFAULT             (4ULL << 20)  /* --mem default */
 #define MEM_MIN                 (128ULL << 10)
 #define MEM_MAX                 GPA_MMIO_BASE /* RAM ends where the MMIO window starts */
@@ -88,5 +96,27 @@ struct report_rec {
 	char     text[];        /* len bytes, not NUL terminated */
 } __attribute__((packed));
 _Static_assert(sizeof(struct report_rec) == 16, "record header is 16 bytes");
+
+/* ---- Memory lab (docs/memory.md): the memctl port and the default layout. ---- */
+#define PORT_MEMCTL             0xF8          /* OUT dword: request; IN dword: status of the last one */
+#define MEMCTL_OP_MASK          0xFFU         /* bits 0-7: the request */
+#define MEMCTL_ARG_SHIFT        8             /* bits 8-31: its argument */
+enum memctl_op {
+	MEMCTL_MARK          = 1,     /* arg = id: kvmlab samples KVM stats and host faults now */
+	MEMCTL_DIRTY_ROUND   = 2,     /* arg = round: kvmlab harvests and clears the dirty log */
+	MEMCTL_HOTPLUG_ADD   = 3,     /* arg = MiB: add RAM at GPA_HOTPLUG (slot 2) */
+	MEMCTL_HOTPLUG_REMOVE = 4,    /* remove it: its addresses become a hole again */
+	MEMCTL_TRANSLATE     = 5,     /* kvmlab translates the GVA in RDI now (--translate, at the guest's time) */
+};
+enum memctl_status {
+	MEMCTL_OK            = 0,
+	MEMCTL_EBADOP        = 1,     /* unknown request */
+	MEMCTL_EREFUSED      = 2,     /* not enabled on the command line, or bad argument */
+	MEMCTL_EHOST         = 3,     /* the ioctl failed */
+};
+#define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
+#define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */
+#define GPA_ROM_DEFAULT         0xFFFF0000ULL /* --rom default: the top 64 KiB, where x86 firmware lives (SDM 9.1.4) */
+#define ROM_SIZE_DEFAULT        0x10000ULL
 
 #endif

@@ -25,17 +25,21 @@ static void run_usage(FILE *f)
 		"                    console output then goes only into the document\n"
 		"  --quiet           print the guest's console output only, no summary\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
+		"  --vcpus N         N vCPUs (1-%d), each a thread with its own KVM_RUN loop;\n"
+		"                    all start at the entry with RDI = index (docs/cpu-threads.md)\n"
+		"  --pin CPU,...     pin vCPU i's thread to host CPU i of the list (sched_setaffinity)\n"
 		"  --cpuid LEAF[.SUBLEAF]:REG=VALUE\n"
 		"                    make the guest's CPUID return VALUE in REG (eax, ebx, ecx,\n"
 		"                    edx) for LEAF (subleaf 0 if not given); repeatable;\n"
 		"                    numbers decimal or 0x-hex, e.g. --cpuid 0x40000000:ebx=0\n"
 		"  --hide-hypervisor clear CPUID.1:ECX[31] and drop the leaves 0x40000000-\n"
 		"                    0x4FFFFFFF (applied before any --cpuid)\n"
-		"  --arg N           start the guest with RDI = N, the payload's parameter\n"
+		"  --arg N           start the guest with RBX = N, the payload's parameter\n"
 		"                    (e.g. the probe number of cpu/probe; default 0)\n"
-		"  -h, --help        this text\n\n"
+		"  -h, --help        this text\n"
+		"%s\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
-		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT);
+		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, VCPUS_MAX, memopts_help);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -67,6 +71,17 @@ int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "vcpus", required_argument, NULL, 'c' },
+		{ "pin", required_argument, NULL, 'p' },
+		/* memory options: vmm/memopts.c, docs/memory.md */
+		{ "backing", required_argument, NULL, MEMOPT_BACKING },
+		{ "backing-fallback", no_argument, NULL, MEMOPT_BACKING_FALLBACK },
+		{ "rom", optional_argument, NULL, MEMOPT_ROM },
+		{ "rom-write", required_argument, NULL, MEMOPT_ROM_WRITE },
+		{ "unmapped", required_argument, NULL, MEMOPT_UNMAPPED },
+		{ "dirty-log", required_argument, NULL, MEMOPT_DIRTY_LOG },
+		{ "precopy-budget", required_argument, NULL, MEMOPT_PRECOPY_BUDGET },
+		{ "translate", required_argument, NULL, MEMOPT_TRANSLATE },
 		{ "cpuid", required_argument, NULL, 'C' },
 		{ "hide-hypervisor", no_argument, NULL, 'H' },
 		{ "arg", required_argument, NULL, 'A' },
@@ -101,6 +116,27 @@ int cmd_run(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;
 		case 'h': run_usage(stdout); return XC_OK;
+		case 'c': {             /* vmm/smp.c */
+			uint64_t n;
+			if (parse_u64(optarg, &n) != 0 || n < 1 || n > VCPUS_MAX) {
+				fprintf(stderr, "kvmlab run: --vcpus %s: must be 1 to %d (see kvmlab run --help)\n",
+					optarg, VCPUS_MAX);
+				return XC_USAGE;
+			}
+			cfg.vcpus = (int)n;
+			break;
+		}
+		case 'p':
+			cfg.npin = cpulist_parse(optarg, cfg.pin, VCPUS_MAX);
+			if (cfg.npin < 0)
+				return usage_error("--pin: '%s' is not a list of CPU numbers like 0,1", optarg);
+			break;
+		case MEMOPT_BACKING ... MEMOPT_TRANSLATE: {
+			char merr[160];
+			if (memopts_parse(c, optarg, &cfg.memcfg, merr, sizeof(merr)) != 0)
+				return usage_error("%s", merr);
+			break;
+		}
 		case 'C':
 			if (cpuid_parse_override(optarg, &ov, oerr, sizeof(oerr)) != 0 ||
 			    cpuid_config_add(&cfg.cpuid, &ov, oerr, sizeof(oerr)) != 0)
@@ -117,6 +153,20 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("%s", optind >= argc ? "no payload given" : "more than one payload given");
+	if (cfg.npin && !cfg.vcpus)
+		cfg.vcpus = cfg.npin;           /* --pin alone: one vCPU per listed CPU */
+	if (cfg.npin && cfg.npin != cfg.vcpus) {
+		fprintf(stderr, "kvmlab run: --pin lists %d CPU%s for %d vCPUs: give one CPU per vCPU\n",
+			cfg.npin, cfg.npin == 1 ? "" : "s", cfg.vcpus);
+		return XC_USAGE;
+	}
+	if (cfg.npin) {
+		char perr[256];
+		if (smp_check_pins(cfg.pin, cfg.npin, perr, sizeof(perr)) != 0) {
+			fprintf(stderr, "kvmlab run: %s\n", perr);
+			return XC_USAGE;
+		}
+	}
 
 	char pathbuf[4096], err[512];
 	struct payload p;
@@ -133,6 +183,8 @@ int cmd_run(int argc, char **argv)
 			cfg.mem = MEM_MAX;
 	}
 	rc = payload_check_fit(&p, cfg.mem, err, sizeof(err));
+	if (rc == XC_OK)
+		rc = smp_check_fit(&p, cfg.vcpus, err, sizeof(err));   /* --vcpus: room for the stacks */
 	if (rc != XC_OK) {
 		fprintf(stderr, "kvmlab: %s\n", err);
 		payload_free(&p);
@@ -159,8 +211,11 @@ int cmd_run(int argc, char **argv)
 		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 		if (json)
 			report_json(&ctx, stdout);
-		else if (!quiet)
+		else if (!quiet) {
 			report_text(&ctx, stdout);
+			if (r->smp)
+				smp_report_text(r, stdout);
+		}
 		else if (r->vcpu.end != END_HLT && r->vcpu.end != END_EXIT_PORT)
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
 		rc = r->exit_code;

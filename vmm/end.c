@@ -16,6 +16,7 @@ static const char *const end_names[END_KIND_COUNT] = {
 	[END_TIMEOUT]        = "timeout",
 	[END_EXIT_LIMIT]     = "exit_limit",
 	[END_HOST_ERROR]     = "host_error",
+	[END_STOPPED]        = "stopped",
 };
 
 const char *end_name(enum end_kind k)
@@ -27,6 +28,7 @@ int end_exit_code(enum end_kind k, uint32_t status)
 {
 	switch (k) {
 	case END_HLT:            return XC_OK;
+	case END_STOPPED:        return XC_OK;  /* not the cause: the vCPU that stopped the VM decides */
 	case END_EXIT_PORT:      return status == 0 ? XC_OK : XC_GUEST_FAIL;
 	case END_REPORT_FAIL:    return XC_GUEST_FAIL;
 	case END_SHUTDOWN:

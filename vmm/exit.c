@@ -32,6 +32,8 @@ static const exit_handler exit_table[EXIT_REASON_MAX] = {
 	[KVM_EXIT_SHUTDOWN]       = trap_shutdown,       /* triple fault */
 	[KVM_EXIT_FAIL_ENTRY]     = trap_fail_entry,     /* VMLAUNCH/VMRUN refused the guest state */
 	[KVM_EXIT_INTERNAL_ERROR] = trap_internal_error, /* KVM could not go on (emulation failure...) */
+	[KVM_EXIT_DEBUG]          = trap_debug,          /* single step / hardware breakpoint: traps/debug.c */
+	[KVM_EXIT_DIRTY_RING_FULL] = trap_dirty_ring_full, /* harvest the dirty ring: traps/dirty_ring_full.c */
 };
 
 const char *exit_reason_name(uint32_t reason)
@@ -52,5 +54,8 @@ enum action exit_dispatch(struct vcpu *v, uint64_t cycles)
 	exit_handler h = exit_lookup(reason);
 
 	counters_exit(&v->ctr, reason, cycles);
-	return h ? h(v) : trap_unhandled(v);
+	enum action a = h ? h(v) : trap_unhandled(v);
+	if (v->vm->cfg.trace)           /* kvmlab trace: finish the instruction as one step */
+		a = trace_after_exit(v, v->vm->cfg.trace, a);
+	return a;
 }

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <sys/types.h>
 
 #include "abi.h"
 
@@ -103,12 +105,28 @@ struct host_info {
 void host_probe(struct host_info *h);
 
 /* ---- guestmem.c: the only way to touch guest memory ---- */
-struct guest_mem {
-	uint8_t *hva;                   /* host mapping of guest RAM, GPA 0 */
-	uint64_t size;                  /* bytes */
+#define MEMSLOTS_MAX 8                   /* kvmlab uses slots 0 (RAM), 1 (ROM), 2 (hotplug) */
+struct mem_slot {                       /* one KVM memory slot (api.rst 4.35); memslots.c */
+	uint32_t id;                    /* KVM slot number */
+	uint32_t flags;                 /* KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES */
+	uint64_t gpa, size;             /* page aligned */
+	uint8_t *hva;                   /* host mapping of [gpa, gpa+size) */
+	uint64_t map_size;              /* bytes mapped at hva (>= size: huge-page rounding) */
+	const char *name;               /* "ram", "rom", "hotplug" */
+	int backing;                    /* enum backing_kind */
+	int memfd;                      /* BACKING_MEMFD: the file; else -1 */
+	bool window;                    /* allowed in the MMIO window (ROM by design) */
 };
-/* Returns a host pointer to [gpa, gpa+len) if the whole range is guest RAM,
- * else NULL.  Overflow-safe for every gpa and len. */
+struct guest_mem {
+	uint8_t *hva;                   /* host mapping of guest RAM, GPA 0 (slot 0) */
+	uint64_t size;                  /* bytes */
+	/* Every slot, RAM included.  With nslots == 0 the table is just the
+	 * range [0, size) at hva above (how unit tests build a guest_mem). */
+	struct mem_slot slot[MEMSLOTS_MAX];
+	int nslots;
+};
+/* Returns a host pointer to [gpa, gpa+len) if the whole range lies inside ONE
+ * memory slot, else NULL.  Overflow-safe for every gpa and len. */
 void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Copies out of / into guest RAM; 0 on success, -1 if out of range. */
 int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
@@ -187,6 +205,7 @@ enum end_kind {
 	END_TIMEOUT,            /* watchdog */
 	END_EXIT_LIMIT,         /* --max-exits */
 	END_HOST_ERROR,         /* KVM_RUN or another ioctl failed */
+	END_STOPPED,            /* --vcpus: another vCPU ended the VM (vmm/smp.c) */
 	END_KIND_COUNT
 };
 const char *end_name(enum end_kind k);
@@ -291,6 +310,55 @@ const char *entry_failure_name(uint64_t hw_reason);
 struct vm;
 int  machine_setup(struct vm *vm, char *err, size_t errlen);
 
+/* ---- memslots.c, backing.c, memregion.c: guest memory as KVM slots (docs/memory.md) ---- */
+enum backing_kind {
+	BACKING_ANON,                   /* anonymous 4 KiB pages, MAP_NORESERVE */
+	BACKING_THP,                    /* anonymous + madvise(MADV_HUGEPAGE): transparent huge pages */
+	BACKING_HUGETLB,                /* MAP_HUGETLB: 2 MiB pages reserved in hugetlbfs */
+	BACKING_MEMFD,                  /* memfd_create + MAP_SHARED: file-like, shareable */
+	BACKING_COUNT
+};
+enum mem_policy { POLICY_IGNORE, POLICY_FAIL };
+enum dirty_mode { DIRTY_OFF, DIRTY_BITMAP, DIRTY_RING };
+#define SLOT_RAM          0             /* default layout, docs/memory.md */
+#define SLOT_ROM          1
+#define SLOT_HOTPLUG      2
+#define TRANSLATE_MAX     16
+enum memopt {                           /* getopt codes of the memory options: memopts.c */
+	MEMOPT_BACKING = 0x100, MEMOPT_BACKING_FALLBACK, MEMOPT_ROM, MEMOPT_ROM_WRITE, MEMOPT_UNMAPPED,
+	MEMOPT_DIRTY_LOG, MEMOPT_PRECOPY_BUDGET, MEMOPT_TRANSLATE,
+};
+struct mem_config;
+extern const char memopts_help[];
+/* One memory option into mc: 0, or -1 with err. */
+int  memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, size_t errlen);
+struct mem_config {
+	int backing;                    /* enum backing_kind */
+	bool backing_fallback;          /* hugetlb unavailable: use anonymous pages instead of failing */
+	uint64_t rom_gpa, rom_size;     /* rom_size 0: no ROM slot */
+	int rom_policy, unmapped_policy;/* enum mem_policy */
+	int dirty;                      /* enum dirty_mode */
+	uint64_t precopy_budget;        /* pages per pre-copy round, 0 = no simulation */
+	uint64_t translate[TRANSLATE_MAX];
+	int ntranslate;
+};
+const char *backing_name(int kind);
+int  backing_parse(const char *s);      /* enum backing_kind, or -1 */
+/* Maps size bytes of the kind into *hva (and *fd for memfd).  XC_OK, or XC_HOST
+ * with err saying what to do (e.g. how to reserve huge pages). */
+int  backing_map(int kind, uint64_t size, struct mem_slot *s, char *err, size_t errlen);
+void backing_unmap(struct mem_slot *s);
+/* Pure table logic (unit-tested): 0, or -1 with err. */
+int  memslots_check(const struct guest_mem *m, const struct mem_slot *s, char *err, size_t errlen);
+int  memslots_add(struct guest_mem *m, const struct mem_slot *s, char *err, size_t errlen);
+int  memslots_remove(struct guest_mem *m, uint32_t id);        /* 0, or -1: no such slot */
+const struct mem_slot *memslots_find(const struct guest_mem *m, uint64_t gpa);   /* NULL: hole */
+const struct mem_slot *memslots_by_id(const struct guest_mem *m, uint32_t id);
+struct vm;
+/* Maps backing for s, registers it with KVM, adds it to vm->mem.  XC_OK or XC_HOST. */
+int  memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen);
+int  memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen);
+void memregion_remove_all(struct vm *vm);
 /* ---- cpuid.c: the guest's CPUID table, edited (--cpuid, --hide-hypervisor) ---- */
 #define CPUID_OVERRIDES_MAX     32
 #define CPUID_LEAF_VENDOR       0x0U            /* SDM Vol. 2A, CPUID: max leaf, vendor string */
@@ -327,9 +395,15 @@ struct vm_config {
 	uint64_t max_exits;             /* 0 = no limit */
 	bool echo_console;
 	bool verbose;                   /* log every ioctl */
+	struct trace *trace;            /* kvmlab trace: single-step vCPU 0 (vmm/trace.c); NULL = off */
+	int vcpus;                      /* --vcpus N: 1..VCPUS_MAX threads (vmm/smp.c); 0 = one vCPU, no thread */
+	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i (the first npin entries) */
+	int npin;                       /* entries in pin, 0 = no --pin */
+	struct mem_config memcfg;       /* slots, backing, dirty logging: memory.c */
 	struct cpuid_config cpuid;      /* edits to KVM's supported CPUID (cpuid.c) */
-	uint64_t entry_arg;             /* --arg: RDI at entry (docs/guest-abi.md) */
+	uint64_t entry_arg;             /* --arg: RBX at entry (docs/guest-abi.md) */
 };
+struct mem_lab;
 struct vm {
 	struct kvm *kvm;
 	int fd;
@@ -338,6 +412,7 @@ struct vm {
 	struct mmio_bus mmio;
 	struct kvm_stats stats;         /* per-VM binary stats */
 	struct vm_config cfg;
+	struct mem_lab *memlab;         /* memory lab state (NULL: none): memlab.c */
 };
 int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen);
 int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
@@ -369,6 +444,9 @@ struct vcpu {
 	bool end_rip_valid;
 	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
 	volatile int timed_out;         /* set by the watchdog signal */
+	struct console *con_shared;     /* --vcpus: all vCPUs print into vCPU 0's console, serialised */
+	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
+	int kicked_by;                  /* which vCPU did */
 };
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
 /* Runs until an action other than ACT_CONTINUE; v->end says why. */
@@ -412,6 +490,7 @@ struct run {
 	double wall_seconds;            /* vcpu_run only, not setup */
 	uint64_t tsc_khz;               /* KVM_GET_TSC_KHZ, 0 = unknown */
 	int exit_code;                  /* enum kvmlab_exit_code */
+	struct smp *smp;                /* --vcpus/--pin: all vCPUs and their threads (vmm/smp.c), else NULL */
 };
 /* Sets up a VM for p and runs it to the end.  Returns XC_OK when the guest
  * ran (r->exit_code says how it ended), else an error code with err set;
@@ -497,5 +576,230 @@ int  cmd_run(int argc, char **argv);
 int  cmd_list(int argc, char **argv);
 int  cmd_info(int argc, char **argv);
 const char *payload_dir(void);          /* build/payloads next to the binary */
+
+/* ---- trace.c, traps/debug.c: single-stepping with KVM_SET_GUEST_DEBUG (api.rst 4.38) ---- */
+enum bp_role {
+	BP_START,                       /* --start: single-stepping begins here */
+	BP_STOP,                        /* --stop: single-stepping ends here, the guest runs on */
+	BP_BREAK,                       /* --break: report the hit, step over, go on */
+};
+struct trace_bp {
+	uint64_t addr;                  /* linear address (DR0-DR3 compare linear addresses) */
+	enum bp_role role;
+	bool armed;                     /* its DR7 enable bit is set */
+	uint64_t hits;
+};
+struct trace_insn {                     /* one instruction, read before it runs */
+	const char *mode;               /* mode_of_sregs */
+	int bits;                       /* decoding width: 16, 32 or 64 */
+	uint16_t cs;
+	uint64_t rip, linear;
+	uint8_t bytes[15];
+	int len;                        /* 0: bytes unreadable */
+	char text[64];                  /* capstone disassembly, "" if undecodable */
+};
+struct trace_hit {                      /* one --break hit */
+	int bp;                         /* index into trace.bp (= DR number) */
+	uint64_t hit;                   /* 1 = first hit of this breakpoint */
+	uint64_t after_step;            /* steps traced before it */
+	struct trace_insn at;
+	struct kvm_regs regs;
+};
+#define DEBUG_BREAKPOINTS_MAX 4         /* DR0-DR3: x86.h DEBUG_BREAKPOINTS */
+#define TRACE_HITS_MAX   1024           /* --break hits kept for the report (more are counted) */
+#define TRACE_MAX_STEPS_DEFAULT 10000
+struct trace {
+	/* options (cmd_trace.c) */
+	uint64_t max_steps;             /* 0 = no limit */
+	bool show_regs;                 /* --regs: changed registers per step */
+	FILE *out;                      /* text lines, or NULL */
+	struct json *json;              /* JSON step objects, or NULL */
+	struct trace_bp bp[DEBUG_BREAKPOINTS_MAX];
+	int nbp;
+	/* state (trace.c) */
+	bool stepping;                  /* KVM_GUESTDBG_SINGLESTEP is on for tracing */
+	int over;                       /* breakpoint being stepped over, -1 none */
+	uint64_t steps;                 /* instructions traced */
+	uint64_t debug_exits;           /* KVM_EXIT_DEBUG seen */
+	bool have_pending;
+	struct trace_insn pending;      /* the instruction about to run */
+	struct kvm_regs prev_regs;
+	struct kvm_sregs prev_sregs;
+	uint64_t prev_reason[EXIT_REASON_MAX];  /* exit counts at the previous step */
+	uint64_t prev_console;          /* console bytes at the previous step */
+	struct trace_hit *hits;
+	int nhits;
+	uint64_t hits_dropped;
+};
+/* Arms single-stepping and breakpoints on v before its first KVM_RUN; 0 or -1 with err. */
+int  trace_attach(struct vcpu *v, struct trace *t, char *err, size_t errlen);
+/* Called by traps/debug.c: the guest finished one instruction (DR6.BS). */
+enum action trace_on_step(struct vcpu *v, struct trace *t);
+/* Called by traps/debug.c: the guest reached breakpoint bp (DR6.B<bp>). */
+enum action trace_on_break(struct vcpu *v, struct trace *t, int bp);
+/* exit.c, after any other exit while stepping: completes the instruction that
+ * caused it (KVM_RUN with immediate_exit) so that it is traced as one step. */
+enum action trace_after_exit(struct vcpu *v, struct trace *t, enum action a);
+/* After the run: emits the instruction that ended it (hlt, the exit-port out, ...). */
+void trace_finish(struct vcpu *v, struct trace *t);
+void trace_free(struct trace *t);
+const char *trace_bp_role(enum bp_role r);     /* "start", "stop", "break" */
+enum action trap_debug(struct vcpu *v);
+int  cmd_trace(int argc, char **argv);
+
+/* ---- smp.c: --vcpus N, each vCPU a POSIX thread with its own KVM_RUN loop ---- */
+struct smp;
+struct smp_vcpu {
+	struct smp *smp;
+	int index;
+	struct vcpu *v;                 /* vCPU 0 is &run.vcpu; others are allocated */
+	pthread_t thread;
+	bool started;
+	pid_t tid;                      /* gettid(): what ps -L and taskset show */
+	int cpu;                        /* pinned host CPU, -1 = not pinned */
+	double wall_seconds;
+};
+struct smp {
+	int n;
+	struct smp_vcpu cpu[VCPUS_MAX];
+	int first_end;                  /* the vCPU whose end decided the run, -1 until one ends */
+	pthread_mutex_t lock;           /* guards first_end and cpu[].started */
+};
+/* Creates vCPUs 1..n-1 next to r->vcpu (already set up), runs all n as threads
+ * until every one has ended, and fills r like run_payload does.  Same contract. */
+int  smp_run(struct run *r, const struct payload *p, char *err, size_t errlen);
+void smp_teardown(struct run *r);
+void smp_report_text(const struct run *r, FILE *out);
+void smp_json(struct json *j, const struct run *r);
+/* Before any VM: does the payload leave room for the stacks of vcpus vCPUs?
+ * XC_OK, or XC_PAYLOAD_SIZE with err. */
+int  smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen);
+/* Parses "0,1,3" into cpus (at most max); number of entries, or -1 if malformed. */
+int  cpulist_parse(const char *s, int *cpus, int max);
+/* Is cpu in a sysfs CPU list such as "0-3,6" (/sys/devices/system/cpu/online)? */
+bool cpulist_contains(const char *ranges, int cpu);
+/* Every --pin CPU must be online (/sys/devices/system/cpu/online); 0, or -1 with err. */
+int  smp_check_pins(const int *pin, int npin, char *err, size_t errlen);
+/* ---- pagewalk.c: the guest's 4-level page tables, walked in software (pure) ---- */
+struct walk_step {
+	int level;                      /* 4 = PML4 ... 1 = PT */
+	uint64_t table_gpa;             /* the table this entry lives in */
+	unsigned index;                 /* 0..511: 9 bits of the GVA */
+	uint64_t entry;                 /* the 64-bit entry as read from guest memory */
+};
+struct walk {
+	struct walk_step step[4];
+	int nsteps;
+	bool ok;                        /* translation found */
+	uint64_t gpa, page_size;
+	char fault[120];                /* why not, when !ok */
+};
+/* Walks cr3 -> PML4E -> PDPTE -> PDE [-> PTE] for gva (SDM 4.5).  Every entry
+ * is read through gmem_read.  Returns 0 if translated, -1 with w->fault. */
+int  pagewalk(const struct guest_mem *m, uint64_t cr3, uint64_t gva, struct walk *w);
+const char *pagewalk_level_name(int level);     /* "PML4E", "PDPTE", "PDE", "PTE" */
+
+/* ---- dirty.c: which pages the guest wrote (KVM_GET_DIRTY_LOG, dirty ring) ---- */
+#define DIRTY_LIST_MAX 4096             /* page GPAs kept per round */
+struct dirty_round {
+	uint32_t round;                 /* the guest's number for it */
+	uint64_t npages;                /* pages dirtied since the previous harvest */
+	uint64_t *gpa;                  /* sorted, first DIRTY_LIST_MAX of them */
+	uint64_t nlisted;
+};
+/* Decodes a KVM dirty bitmap (bit i = page i of the slot) into page GPAs,
+ * ascending.  Returns the number of set bits; writes at most max. (pure) */
+uint64_t dirty_bitmap_pages(const uint64_t *bm, uint64_t npages, uint64_t base_gpa,
+			    uint64_t *out, uint64_t max);
+#define DIRTY_ROUND_RING_FULL 0xFFFFFFFFU  /* a harvest forced by KVM_EXIT_DIRTY_RING_FULL */
+int  dirty_harvest(struct vcpu *v, uint32_t round, char *err, size_t errlen);
+enum action trap_dirty_ring_full(struct vcpu *v);       /* traps/dirty_ring_full.c */
+
+/* ---- precopy.c: pre-copy live migration, simulated on measured dirty rates (pure) ---- */
+#define PRECOPY_ROUNDS_MAX 30
+struct precopy {
+	uint64_t budget;                /* pages sent per round */
+	uint64_t total_pages;           /* RAM pages: all must be sent once */
+	int rounds;                     /* rounds of pre-copy before stop-and-copy */
+	bool converged;                 /* pending fell to <= budget */
+	uint64_t pending[PRECOPY_ROUNDS_MAX + 1];  /* pages to send at the start of each round */
+	uint64_t stop_copy_pages;       /* sent with the guest stopped: downtime */
+	uint64_t sent_pages;            /* total, stop-and-copy included */
+};
+/* dirty[i]: pages the guest dirties during round i (cycled if n < rounds). */
+void precopy_simulate(struct precopy *pc, uint64_t total_pages, uint64_t budget,
+		      const uint64_t *dirty, int n);
+
+/* ---- translate.c: GVA -> GPA -> HVA -> HPA, the four addresses ---- */
+struct xlate {
+	uint64_t gva;
+	bool valid;                     /* KVM_TRANSLATE found a mapping */
+	uint64_t gpa;
+	bool writeable;
+	struct walk walk;               /* kvmlab's own walk of the guest tables */
+	bool paging;                    /* CR0.PG: else GVA = GPA */
+	const struct mem_slot *slot;    /* NULL: GPA is a hole (MMIO) */
+	uint32_t slot_id;
+	const char *slot_name;
+	uint64_t hva;
+	bool host_present;              /* pagemap bit 63 */
+	uint64_t pfn;                   /* 0 when hidden */
+	bool pfn_hidden;
+	uint64_t host_page_size;        /* 0 = unknown */
+	const char *host_page_how;      /* how host_page_size was found */
+	bool guest_asked;               /* MEMCTL_TRANSLATE, not --translate at the end */
+};
+void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x);
+
+/* ---- traps/memholes.c: ROM writes and unclaimed MMIO, by policy ---- */
+/* Called for an MMIO exit no device claimed.  Returns true and sets *a when
+ * the access was a ROM write or the --unmapped policy decides the outcome. */
+bool memholes_unclaimed(struct vcpu *v, const struct mmio_req *m, enum action *a);
+const char *policy_name(int p);
+int  policy_parse(const char *s);       /* enum mem_policy or -1 */
+
+/* ---- memctl.c: port PORT_MEMCTL, the guest's requests about memory ---- */
+enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque);
+
+/* ---- memlab.c (lifecycle), memlab_report.c (JSON and text): the memory features of one run ---- */
+#define MARKS_MAX 64
+#define MARK_STATS_MAX 24
+struct mem_mark {
+	uint32_t id;                    /* the guest's number */
+	uint64_t tsc;                   /* host TSC when kvmlab saw it */
+	uint64_t minflt, majflt;        /* host page faults of this thread so far (getrusage) */
+	uint64_t value[MARK_STATS_MAX]; /* mark_stat_names[i]; UINT64_MAX = not available */
+};
+extern const char *const mark_stat_names[MARK_STATS_MAX];
+struct mem_lab {
+	bool backing_fell_back;         /* hugetlb asked for, anonymous used */
+	bool manual_protect;            /* KVM_CLEAR_DIRTY_LOG in use */
+	uint64_t *bitmap;               /* DIRTY_BITMAP: one bit per RAM page */
+	struct kvm_dirty_gfn *ring;     /* DIRTY_RING: the vCPU's ring, mmap'd */
+	uint32_t ring_entries, ring_next;
+	uint64_t ring_full_exits;
+	struct dirty_round rounds[64];
+	int nrounds;
+	uint64_t rounds_dropped;
+	struct mem_mark marks[MARKS_MAX];
+	int nmarks;
+	uint64_t rom_writes, unmapped_accesses;
+	uint64_t hotplug_adds, hotplug_removes, memctl_requests;
+	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL */
+	struct xlate xl[2 * TRANSLATE_MAX];     /* --translate at the end, then the guest's requests */
+	int nxl, nxl_guest;
+	uint64_t *scratch;              /* DIRTY_LIST_MAX GPAs for a harvest */
+};
+int  memlab_create(struct vm *vm, char *err, size_t errlen);
+int  memlab_add_slots(struct vm *vm, char *err, size_t errlen);
+int  memlab_vcpu_ready(struct vcpu *v, char *err, size_t errlen);  /* after KVM_CREATE_VCPU */
+void memlab_finish(struct vcpu *v);     /* end of run: last harvest, --translate */
+void memlab_destroy(struct vm *vm);
+int  memlab_mark(struct vcpu *v, uint32_t id);          /* 0, or -1 when MARKS_MAX are taken */
+struct report_ctx;
+void memlab_json(struct json *j, const struct report_ctx *c);
+/* The mechanism behind a guest page fault on this host, in words. */
+const char *memlab_fault_mechanism(const struct host_info *h, bool emulated);
+void memlab_text(FILE *out, const struct report_ctx *c);
 
 #endif

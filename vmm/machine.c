@@ -13,6 +13,8 @@ static const struct pio_range machine_ports[] = {
 	{ .first = PORT_REPORT,  .count = 1, .name = "report",  .handler = report_io },
 	/* 0xF4: QEMU isa-debug-exit convention: OUT ends the run with a status. */
 	{ .first = PORT_EXIT,    .count = 1, .name = "exit",    .handler = exitport_io },
+	/* 0xF8: memory lab requests: stat marks, dirty rounds, hotplug (vmm/memctl.c). */
+	{ .first = PORT_MEMCTL,  .count = 1, .name = "memctl",  .handler = memctl_io },
 };
 
 int machine_setup(struct vm *vm, char *err, size_t errlen)

@@ -16,6 +16,7 @@ static const struct command {
 	{ "run",  cmd_run,  "run a payload and report what the guest did" },
 	{ "list", cmd_list, "list the built-in payload catalogue" },
 	{ "info", cmd_info, "describe this host's KVM: backend, paging, capabilities, TSC" },
+	{ "trace", cmd_trace, "single-step a payload, printing each instruction as it runs" },
 	{ "sensitive", cmd_sensitive, "run the sensitive-instruction catalogue, one fresh VM per probe" },
 };
 

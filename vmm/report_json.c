@@ -238,11 +238,15 @@ void report_json(const struct report_ctx *c, FILE *out)
 
 	json_key(j, "registers"); json_regs(j, r);
 
+	json_key(j, "memory"); memlab_json(j, c);     /* slots, ROM/holes, dirty log, translations */
+
 	json_key(j, "kvm_stats");
 	json_obj(j);
 	json_key(j, "vcpu"); json_stats(j, &v->stats);
 	json_key(j, "vm");   json_stats(j, &r->vm.stats);
 	json_obj_end(j);
+
+	json_key(j, "vcpus"); smp_json(j, r);  /* per vCPU: vmm/smp.c */
 
 	json_obj_end(j);
 	fputc('\n', out);

@@ -93,6 +93,7 @@ void report_text(const struct report_ctx *c, FILE *out)
 			fprintf(out, "report:   %-5s %s = %llu (0x%llx)\n", tag[e->kind], e->text,
 				(unsigned long long)e->value, (unsigned long long)e->value);
 	}
+	memlab_text(out, c);                    /* memory slots, dirty rounds, --translate */
 	if (v->stats.fd >= 0) {
 		fprintf(out, "KVM stats (vCPU deltas):");
 		for (size_t i = 0; i < sizeof(stats_shown) / sizeof(stats_shown[0]); i++) {

@@ -45,8 +45,14 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	rc = vcpu_create(&r->vcpu, &r->vm, 0, err, errlen);
 	if (rc != XC_OK)
 		return rc;
+	if (memlab_vcpu_ready(&r->vcpu, err, errlen) != 0)     /* the dirty ring, if asked for */
+		return XC_HOST;
 	if (mode_setup(&r->vcpu, p, err, errlen) != 0)
 		return XC_HOST;
+	if (cfg->trace && trace_attach(&r->vcpu, cfg->trace, err, errlen) != 0)
+		return XC_HOST;                 /* kvmlab trace: vmm/trace.c */
+	if (cfg->vcpus > 0)
+		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/smp.c */
 	if (kvm_has(k, CAP_GET_TSC_KHZ)) {
 		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
@@ -59,9 +65,12 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	double t0 = now();
 	vcpu_run(&r->vcpu);
 	r->wall_seconds = now() - t0;
+	if (cfg->trace)
+		trace_finish(&r->vcpu, cfg->trace);
 	kvmstats_sample(&r->vcpu.stats, true);
 	kvmstats_sample(&r->vm.stats, true);
 	watchdog_disarm();
+	memlab_finish(&r->vcpu);                /* --translate, with the guest's tables in place */
 
 	r->regs_valid = ioctl(r->vcpu.fd, KVM_GET_REGS, &r->regs) == 0 &&
 			ioctl(r->vcpu.fd, KVM_GET_SREGS, &r->sregs) == 0;
@@ -71,6 +80,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 
 void run_teardown(struct run *r)
 {
+	if (r->smp)
+		smp_teardown(r);
 	if (r->vcpu.fd >= 0 || r->vcpu.run)
 		vcpu_destroy(&r->vcpu);
 	vm_destroy(&r->vm);

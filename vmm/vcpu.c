@@ -186,6 +186,10 @@ void vcpu_run(struct vcpu *v)
 						 v->vm->cfg.timeout);
 					return;
 				}
+				if (v->kicked) {        /* --vcpus: vmm/smp.c */
+					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
+					return;
+				}
 				continue;       /* a signal for someone else: re-enter */
 			}
 			vcpu_end(v, END_HOST_ERROR, "KVM_RUN: %s", strerror(e));

@@ -62,4 +62,18 @@ _Static_assert(CR0_PG == 0x80000000ULL, "CR0.PG is bit 31");
 _Static_assert(EFER_LMA == 0x400ULL, "EFER.LMA is bit 10");
 _Static_assert((PT_ENTRIES * PAGE_SIZE_2M) == (1ULL << 30), "one PD maps 1 GiB");
 
+/* Debug registers (SDM vol. 3B 18.2 "Debug Registers").  DR7 enables
+ * breakpoint i with L<i> (bit 2i); R/W<i> = 00 and LEN<i> = 00 make it an
+ * instruction breakpoint (fault-like: reported before the instruction runs).
+ * DR6 says why #DB happened: B0-B3 (breakpoint i matched), BS (single step). */
+#define DEBUG_BREAKPOINTS  4            /* DR0-DR3 hold linear addresses */
+#define DR7_L(i)        (1ULL << (2 * (i)))
+#define DR7_RW_SHIFT(i) (16 + 4 * (i))  /* 2 bits: 00 = instruction execution */
+#define DR7_LEN_SHIFT(i) (18 + 4 * (i)) /* 2 bits: 00 = 1 byte, required for execution */
+#define DR6_B(i)        (1ULL << (i))
+#define DR6_B_MASK      0xFULL
+#define DR6_BS          (1ULL << 14)    /* single step (RFLAGS.TF or KVM_GUESTDBG_SINGLESTEP) */
+#define DB_VECTOR       1               /* #DB */
+_Static_assert(DR7_L(3) == 0x40ULL, "L3 is DR7 bit 6");
+
 #endif

@@ -2,7 +2,7 @@
 ;
 ; Demonstrates: what one privileged, sensitive or always-intercepted
 ; instruction does inside a VM.  `kvmlab sensitive` runs this payload once
-; per probe, each in a fresh VM, with the probe number in RDI (--arg N); one
+; per probe, each in a fresh VM, with the probe number in RBX (--arg N); one
 ; probe by hand: `kvmlab run cpu/probe --arg N`.  The rows below are in the
 ; same order as vmm/sensitive.c; the payload reports the row's name so
 ; kvmlab can check that the two agree.
@@ -90,7 +90,7 @@ ROW_SIZE        equ     64
 ROW_NAME_REC    equ     16              ; offset of the record in a row
 
 start:
-        mov     r15, rdi                ; the probe number, before anything clobbers RDI
+        mov     r15, rbx                ; the probe number (--arg), before anything clobbers RBX
         IDT_INSTALL
         RING3_SETUP
         RING3_CALL_GATE gate_target

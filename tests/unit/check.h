@@ -64,6 +64,11 @@ extern const struct unit_test json_tests[];
 extern const struct unit_test counters_tests[];
 extern const struct unit_test bus_tests[];
 extern const struct unit_test exit_tests[];
+extern const struct unit_test cpulist_tests[];
+extern const struct unit_test memslots_tests[];     /* test_mem_*.c: the memory area */
+extern const struct unit_test pagewalk_tests[];
+extern const struct unit_test dirty_tests[];
+extern const struct unit_test precopy_tests[];
 extern const struct unit_test cpuid_tests[];
 extern const struct unit_test sensitive_tests[];
 

@@ -27,6 +27,11 @@ static const struct suite {
 	{ "counters", counters_tests },   /* vmm/counters.c: exit and access accounting */
 	{ "bus",      bus_tests },        /* traps/pio.c, traps/mmio.c: registration and lookup */
 	{ "exit",     exit_tests },       /* vmm/exit.c, traps/, vmm/end.c: dispatch of a synthetic exit */
+	{ "cpulist",  cpulist_tests },    /* vmm/cpulist.c: --pin lists and sysfs CPU lists */
+	{ "memslots", memslots_tests },   /* vmm/memslots.c, vmm/guestmem.c: slot table, GPA lookup across slots */
+	{ "pagewalk", pagewalk_tests },   /* vmm/pagewalk.c: 4-level walk on synthetic tables */
+	{ "dirty",    dirty_tests },      /* vmm/dirty.c: dirty bitmap decoding */
+	{ "precopy",  precopy_tests },    /* vmm/precopy.c: pre-copy arithmetic */
 	{ "cpuid",    cpuid_tests },      /* vmm/cpuid.c: --cpuid parsing and the table edits */
 	{ "sensitive", sensitive_tests }, /* vmm/sensitive.c: the catalogue's data */
 };

@@ -502,7 +502,7 @@ static void t_internal_error_suberror_names(void)
 
 static void t_unknown_exit_reasons_are_unhandled(void)
 {
-	static const uint32_t reasons[] = { 63, 1000, KVM_EXIT_DEBUG, KVM_EXIT_HYPERCALL, KVM_EXIT_UNKNOWN };
+	static const uint32_t reasons[] = { 63, 1000, KVM_EXIT_NMI, KVM_EXIT_HYPERCALL, KVM_EXIT_UNKNOWN };
 
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
 		struct fake *f = fake_new();
@@ -601,6 +601,7 @@ static void t_end_exit_codes(void)
 		{ END_TIMEOUT,        0, XC_TIMEOUT,     "timeout" },
 		{ END_EXIT_LIMIT,     0, XC_EXIT_LIMIT,  "exit_limit" },
 		{ END_HOST_ERROR,     0, XC_HOST,        "host_error" },
+		{ END_STOPPED,        0, XC_OK,          "stopped" },     /* another vCPU ended the VM; that one sets the code */
 	};
 	bool seen[END_KIND_COUNT] = { false };
 

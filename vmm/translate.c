@@ -1,0 +1,93 @@
+/*
+ * translate.c - the four addresses of one guest byte.
+ *
+ *   GVA --(guest page tables: KVM_TRANSLATE, and kvmlab's own walk)--> GPA
+ *   GPA --(memory slots: kvmlab's table, the same one KVM has)-------> HVA
+ *   HVA --(the host kernel's page tables: /proc/self/pagemap)--------> HPA
+ *
+ * The last step needs CAP_SYS_ADMIN: since Linux 4.0 pagemap shows frame
+ * numbers as 0 to everyone else (Documentation/admin-guide/mm/pagemap.rst),
+ * because physical addresses help Rowhammer-style attacks.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kvmlab.h"
+#include "x86.h"
+
+#define PAGEMAP_PRESENT     (1ULL << 63)        /* pagemap.rst: page present in RAM */
+#define PAGEMAP_PFN_MASK    ((1ULL << 55) - 1)  /* bits 0-54: page frame number */
+#define KPF_HUGE            17                  /* /proc/kpageflags bits (pagemap.rst) */
+#define KPF_THP             22
+#define HOST_PAGE           4096ULL
+
+static int read_u64_at(const char *path, uint64_t index, uint64_t *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = pread(fd, out, sizeof(*out), (off_t)(index * sizeof(*out)));
+		close(fd);
+	}
+	return n == sizeof(*out) ? 0 : -1;
+}
+
+static void host_step(struct xlate *x)
+{
+	uint64_t e, flags;
+
+	x->host_page_how = "unknown";
+	if (read_u64_at("/proc/self/pagemap", x->hva / HOST_PAGE, &e) != 0)
+		return;
+	x->host_present = e & PAGEMAP_PRESENT;
+	x->pfn = e & PAGEMAP_PFN_MASK;
+	x->pfn_hidden = x->host_present && x->pfn == 0;
+	if (!x->host_present) {
+		x->host_page_how = "not present: the host has not faulted this page in";
+		return;
+	}
+	if (x->pfn_hidden) {
+		x->host_page_how = x->slot && x->slot->backing == BACKING_HUGETLB ? "hugetlb backing" : "unknown";
+		x->host_page_size = x->slot && x->slot->backing == BACKING_HUGETLB ? PAGE_SIZE_2M : 0;
+		return;
+	}
+	/* kpageflags says whether the frame is part of a huge page (root only, like the PFN). */
+	if (read_u64_at("/proc/kpageflags", x->pfn, &flags) == 0) {
+		bool huge = flags & ((1ULL << KPF_HUGE) | (1ULL << KPF_THP));
+		x->host_page_size = huge ? PAGE_SIZE_2M : HOST_PAGE;
+		x->host_page_how = "/proc/kpageflags";
+	}
+}
+
+void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x)
+{
+	struct kvm_translation t = { .linear_address = gva };
+	struct kvm_sregs sr;
+
+	memset(x, 0, sizeof(*x));
+	x->gva = gva;
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) == 0) {
+		x->paging = sr.cr0 & CR0_PG;
+		if (x->paging && (sr.efer & EFER_LMA))
+			pagewalk(&v->vm->mem, sr.cr3, gva, &x->walk);
+		else
+			snprintf(x->walk.fault, sizeof(x->walk.fault),
+				 x->paging ? "kvmlab walks 4-level (long mode) tables only" : "paging is off: GVA = GPA");
+	}
+	/* api.rst 4.15: the vCPU's current paging mode decides the translation. */
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) != 0 || !t.valid)
+		return;
+	x->valid = true;
+	x->gpa = t.physical_address;
+	x->writeable = t.writeable;
+	x->slot = memslots_find(&v->vm->mem, x->gpa);
+	if (!x->slot)
+		return;                 /* a hole: there is no HVA, accesses are MMIO exits */
+	x->slot_id = x->slot->id;
+	x->slot_name = x->slot->name;
+	x->hva = (uint64_t)(uintptr_t)x->slot->hva + (x->gpa - x->slot->gpa);
+	host_step(x);
+}
