@@ -252,8 +252,10 @@ def test_bad_arguments_are_usage_errors(args):
 
 def test_probe_number_out_of_range_is_a_guest_failure(run):
     r = run("cpu/probe", "--arg", NPROBES)
+    assert r.doc["config"]["arg"] == NPROBES            # handed over in RBX (guest-abi.md)
     assert r.code == XC["GUEST_FAIL"]
     assert r.reports("fail")[0]["name"] == "probe.id out of range"
+    assert r.reports("fail")[0]["value"] == NPROBES
 
 
 # ---- labs/trap-and-emulate.md: its commands, and every claim it makes ----
