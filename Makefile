@@ -25,7 +25,7 @@ UNIT_OBJS  = $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin)
 DEPS_OK    = $(BUILD)/.deps-ok
 
-.PHONY: all deps payloads unit test demo coverage clean help
+.PHONY: all deps payloads unit test demo coverage clean help bench-overhead bench-plot
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests
@@ -38,6 +38,8 @@ help:
 	@echo "make deps       install missing Debian packages (scripts/deps.sh)"
 	@echo "make labs       render the lab guide (labs/, docs/) to HTML in $(BUILD)/labs"
 	@echo "make clean      remove build/"
+	@echo "make bench-overhead  kvmlab's accounting vs a raw KVM_RUN loop (exits/s)"
+	@echo "make bench-plot      kvmlab bench --json -> build/bench.png (gnuplot)"
 
 # One script installs what is missing; the stamp keeps later builds quiet.
 $(DEPS_OK): scripts/deps.sh
@@ -68,8 +70,9 @@ $(BUILD)/payloads/%.bin: payloads/%.asm $(PAYLOAD_INC) | $(DEPS_OK)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test: all
+test: all $(BUILD)/unit-bench
 	$(BUILD)/unit-tests
+	$(BUILD)/unit-bench
 	KVMLAB_BUILD=$(BUILD) $(PYTEST) -q tests
 
 demo: all
@@ -86,6 +89,22 @@ coverage:
 	@genhtml -q --output-directory build/coverage build/cov/kvmlab.info
 	@lcov --summary build/cov/kvmlab.info 2>&1 | sed -n 's/^ *lines\.*: /coverage: vmm+traps lines /p'
 	@echo "coverage: HTML report in build/coverage/index.html"
+
+# Exit accounting and bench (docs/measurement.md).
+$(BUILD)/rawloop: tools/rawloop.c | $(DEPS_OK)
+	$(CC) $(CFLAGS) -o $@ $<
+
+# Pure logic of accounting and bench (summary, samples, derivation): its own
+# small main until the shared unit harness exists.
+$(BUILD)/unit-bench: tests/unit/bench/test_bench_logic.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-overhead: all $(BUILD)/rawloop
+	@scripts/bench-overhead $(BUILD)
+
+bench-plot: $(BUILD)/kvmlab payloads
+	$(BUILD)/kvmlab bench --json > $(BUILD)/bench.json
+	scripts/plot-bench $(BUILD)/bench.json $(BUILD)/bench.png
 
 clean:
 	rm -rf build

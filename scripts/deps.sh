@@ -12,9 +12,10 @@
 #   strace           labs/hello-kvm.md traces the ioctls of a run
 #   pandoc           make labs: the lab guide as HTML
 #   procps           ps -L: labs/vcpu-threads.md shows the vCPU threads (taskset is in util-linux, always there)
+#   gnuplot-nox      scripts/plot-bench: the bench bar chart (kvmlab itself does not need it)
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps"
+PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

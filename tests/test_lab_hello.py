@@ -45,7 +45,10 @@ def test_verbose_log_shows_the_setup_in_api_order(kvm):
     steps = ["open(/dev/kvm) = 3; KVM_GET_API_VERSION = 12",
              "ioctl(/dev/kvm, KVM_CREATE_VM) = 4",
              "ioctl(vm, KVM_SET_USER_MEMORY_REGION, slot 0: GPA 0x0 + 0x400000 -> HVA 0x",
-             "ioctl(vm, KVM_CREATE_VCPU, 0) = 6",
+             "ioctl(vm, KVM_IOEVENTFD, port 0xef -> eventfd 6)",
+             "ioctl(vm, KVM_REGISTER_COALESCED_MMIO, 0xf0001000",
+             "ioctl(vm, KVM_ENABLE_CAP X86_USER_SPACE_MSR + KVM_X86_SET_MSR_FILTER",
+             "ioctl(vm, KVM_CREATE_VCPU, 0) = 7",
              "mmap(vcpu fd) = 0x",
              "ioctl(vcpu, KVM_GET_SREGS/KVM_GET_REGS): reset state",
              "ioctl(vcpu, KVM_SET_SREGS/KVM_SET_REGS): long mode"]
@@ -89,14 +92,15 @@ def test_strace_shows_the_ioctl_sequence(kvm, strace):
     calls = re.findall(r"^ioctl\((\d+), (KVM_\w+)", out, re.M)
     names = [c[1] for c in calls]
     first = ["KVM_GET_API_VERSION", "KVM_GET_VCPU_MMAP_SIZE", "KVM_CREATE_VM",
-             "KVM_SET_USER_MEMORY_REGION", "KVM_GET_STATS_FD", "KVM_ENABLE_CAP",
-             "KVM_CREATE_VCPU", "KVM_GET_SUPPORTED_CPUID", "KVM_SET_CPUID2",
+             "KVM_SET_USER_MEMORY_REGION", "KVM_GET_STATS_FD", "KVM_IOEVENTFD",
+             "KVM_REGISTER_COALESCED_MMIO", "KVM_ENABLE_CAP", "KVM_X86_SET_MSR_FILTER",
+             "KVM_ENABLE_CAP", "KVM_CREATE_VCPU", "KVM_GET_SUPPORTED_CPUID", "KVM_SET_CPUID2",
              "KVM_GET_STATS_FD", "KVM_GET_SREGS", "KVM_SET_SREGS", "KVM_SET_REGS",
              "KVM_GET_TSC_KHZ"]
     assert names[:len(first)] == first
-    # fd 3 is /dev/kvm, 4 the VM, 6 the vCPU.
+    # fd 3 is /dev/kvm, 4 the VM, 7 the vCPU (6 is the doorbell's eventfd).
     fds = dict(zip(names[:len(first)], (c[0] for c in calls)))
-    assert (fds["KVM_CREATE_VM"], fds["KVM_CREATE_VCPU"], fds["KVM_SET_REGS"]) == ("3", "4", "6")
+    assert (fds["KVM_CREATE_VM"], fds["KVM_CREATE_VCPU"], fds["KVM_SET_REGS"]) == ("3", "4", "7")
     # The reset state, decoded by strace: selector 61440 = 0xF000, base 0xFFFF0000.
     assert re.search(r"KVM_GET_SREGS, \{cs=\{base=0xffff0000, limit=65535, selector=61440,", out)
     assert out.rstrip().endswith("+++ exited with 0 +++")

@@ -69,6 +69,8 @@ enum action report_io(struct vcpu *v, struct io_req *io, void *opaque)
 	e.rip = vcpu_rip(v);
 	if (vcpu_add_report(v, &e) != 0)
 		return vcpu_end(v, END_PROTOCOL, "guest protocol error: too many reports (limit %d)", REPORTS_MAX);
+	if (v->vm->cfg.report_hook)             /* bench: a report marks a phase boundary */
+		v->vm->cfg.report_hook(v, &e, v->vm->cfg.report_hook_arg);
 	if (e.kind == REPORT_KIND_FAIL)
 		return vcpu_end(v, END_REPORT_FAIL, "guest check failed: %s (observed %llu = 0x%llx)",
 				e.text, (unsigned long long)e.value, (unsigned long long)e.value);

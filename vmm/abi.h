@@ -76,6 +76,17 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define PORT_CONSOLE            0xE9          /* out byte: console (Bochs/QEMU debug console) */
 #define CONSOLE_READBACK        0xE9          /* in from 0xE9 returns 0xE9: "console present" */
 
+/* ---- The bench device (docs/guest-abi.md, "Bench device"): what kvmlab bench pokes. ---- */
+#define PORT_BENCH_ITERS        0xEC          /* in dword: iterations per sample (bench --iters) */
+#define PORT_BENCH_REPEAT       0xED          /* in dword: samples (bench --repeat) */
+#define PORT_BENCH_SCRATCH      0xEE          /* out: stored; in: returns it (an exit to kvmlab) */
+#define PORT_BENCH_DOORBELL     0xEF          /* out byte: an ioeventfd, completed inside KVM */
+#define GPA_BENCH_MMIO          0xF0000000ULL /* 4 KiB: a register, exits to kvmlab */
+#define GPA_BENCH_COALESCED     0xF0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
+#define BENCH_MMIO_SIZE         0x1000ULL
+#define BENCH_ITERS_DEFAULT     200
+#define BENCH_REPEAT_DEFAULT    10
+
 /* ---- Report records: the guest's structured channel to kvmlab. ---- */
 enum report_kind {
 	REPORT_KIND_VALUE   = 1,     /* a named measurement: name = value */

@@ -28,6 +28,9 @@ static void run_usage(FILE *f)
 		"  --vcpus N         N vCPUs (1-%d), each a thread with its own KVM_RUN loop;\n"
 		"                    all start at the entry with RDI = index (docs/cpu-threads.md)\n"
 		"  --pin CPU,...     pin vCPU i's thread to host CPU i of the list (sched_setaffinity)\n"
+		"  --msr-exit INDEX  send rdmsr/wrmsr of MSR INDEX (e.g. 0x10) to kvmlab through\n"
+		"                    KVM's MSR filter: counted, then forwarded to KVM (#GP if\n"
+		"                    KVM does not know it); repeatable, up to %d times\n"
 		"  --cpuid LEAF[.SUBLEAF]:REG=VALUE\n"
 		"                    make the guest's CPUID return VALUE in REG (eax, ebx, ecx,\n"
 		"                    edx) for LEAF (subleaf 0 if not given); repeatable;\n"
@@ -39,7 +42,7 @@ static void run_usage(FILE *f)
 		"  -h, --help        this text\n"
 		"%s\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
-		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, VCPUS_MAX, memopts_help);
+		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, VCPUS_MAX, MSR_EXIT_MAX, memopts_help);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -70,6 +73,7 @@ int cmd_run(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "msr-exit", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "pin", required_argument, NULL, 'p' },
@@ -112,6 +116,15 @@ int cmd_run(int argc, char **argv)
 			if (parse_u64(optarg, &cfg.max_exits) != 0)
 				return usage_error("--max-exits: '%s' is not a non-negative integer", optarg);
 			break;
+		case 'M': {
+			uint64_t idx;
+			if (parse_u64(optarg, &idx) != 0 || idx > 0xFFFFFFFFULL)
+				return usage_error("--msr-exit: '%s' is not a 32-bit MSR index (e.g. 0x10)", optarg);
+			if (cfg.nmsr_exit >= MSR_EXIT_MAX)
+				return usage_error("--msr-exit %s: at most 8 MSRs per run", optarg);
+			cfg.msr_exit[cfg.nmsr_exit++] = (uint32_t)idx;
+			break;
+		}
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;

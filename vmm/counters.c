@@ -24,7 +24,15 @@ void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles)
 	e->count++;
 	e->tsc_sum += cycles;
 	e->hist[hist_bucket(cycles)]++;
+	/* A failed allocation loses one sample, never the count. */
+	samples_add(&c->sample[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX], cycles);
 	c->total_exits++;
+}
+
+void counters_free(struct counters *c)
+{
+	for (int i = 0; i <= EXIT_REASON_MAX; i++)
+		samples_free(&c->sample[i]);
 }
 
 int counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,

@@ -132,8 +132,36 @@ void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
 int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
 
+/* ---- samples.c: a bounded store of per-exit round-trip times ---- */
+#define SAMPLES_MAX       65536         /* per exit reason: exact percentiles up to here */
+struct sample_store {
+	uint64_t *v;                    /* cycles; malloc'd, grows to SAMPLES_MAX */
+	uint32_t n, cap;                /* values held, slots allocated */
+	uint64_t seen;                  /* values offered (n == min(seen, SAMPLES_MAX)) */
+	uint64_t rng;                   /* reservoir sampling state (deterministic) */
+};
+/* Keeps every value up to SAMPLES_MAX, then a uniform reservoir of that size
+ * (Vitter's algorithm R).  Returns -1 only when memory runs out. */
+int  samples_add(struct sample_store *s, uint64_t x);
+void samples_free(struct sample_store *s);
+bool samples_exact(const struct sample_store *s);       /* no value was dropped */
+
+/* ---- summary.c: order statistics and spread (pure, unit-tested) ---- */
+struct summary {
+	uint64_t n;
+	double min, median, p99, max, mean;
+	double cv;                      /* sample standard deviation / mean; 0 when n < 2 */
+};
+/* Summarise v; summary_double sorts v in place, summary_u64 leaves it alone.
+ * All fields are 0 when n == 0. */
+void summary_u64(uint64_t *v, size_t n, struct summary *out);
+void summary_double(double *v, size_t n, struct summary *out);
+/* Nearest-rank percentile (p in [0,100]) of sorted v[0..n-1], n >= 1. */
+double percentile_sorted(const double *v, size_t n, double p);
+
 /* ---- counters.c: kvmlab's own accounting, kept in the run loop ---- */
 #define EXIT_REASON_MAX   64            /* > every KVM_EXIT_* in linux/kvm.h */
+#define MSR_KEYS_MAX      64
 #define HIST_BUCKETS      40            /* log2 buckets of TSC cycles */
 #define PORT_KEYS_MAX     256
 #define MMIO_KEYS_MAX     256
@@ -162,8 +190,17 @@ struct counters {
 	uint64_t total_exits;
 	uint64_t kvm_run_calls;         /* includes EINTR returns */
 	uint64_t eintr;
+	/* Exit accounting (docs/measurement.md): exact round trips per reason,
+	 * per-MSR counts, coalesced MMIO writes drained from the ring. */
+	struct sample_store sample[EXIT_REASON_MAX + 1];  /* [EXIT_REASON_MAX]: "other" */
+	struct access_key msr[MSR_KEYS_MAX];
+	int nmsr;
+	uint64_t msr_overflow;
+	uint64_t coalesced;             /* writes KVM queued in the coalesced-MMIO ring */
+	uint64_t vmm_cycles;            /* TSC cycles in kvmlab between one KVM_RUN and the next */
 };
 void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles);
+void counters_free(struct counters *c);     /* the sample stores */
 /* Counts one access; returns 1 if this (addr, size, direction) is new. */
 /* Counts one access; returns 1 if this (addr, size, direction) is new. */
 int  counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
@@ -306,9 +343,42 @@ enum action trap_unhandled(struct vcpu *v);
 const char *internal_suberror_name(uint32_t suberror);
 const char *entry_failure_name(uint64_t hw_reason);
 
+struct vm;
+/* ---- traps/benchdev.c: the targets of kvmlab bench (docs/guest-abi.md, "Bench device") ---- */
+struct benchdev {
+	uint64_t port_scratch;          /* PORT_BENCH_SCRATCH: last OUT, returned by IN */
+	uint64_t mmio_scratch;          /* GPA_BENCH_MMIO: last write, returned by reads */
+	int doorbell_fd;                /* eventfd behind PORT_BENCH_DOORBELL, -1 = none */
+	bool coalesced;                 /* GPA_BENCH_COALESCED is a coalesced zone */
+	uint64_t doorbell_rings;        /* eventfd count read at teardown */
+	uint64_t msr_scratch;           /* MSR_KVMLAB_SCRATCH (traps/msr.c) */
+};
+enum action benchdev_param_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action benchdev_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);
+/* In-kernel paths (ioeventfd, coalesced MMIO): best effort, absent caps leave
+ * the ports/addresses as ordinary exits to kvmlab. */
+void benchdev_setup(struct vm *vm);
+uint64_t benchdev_doorbell_read(struct vm *vm);     /* eventfd count so far (drains it) */
+void benchdev_teardown(struct vm *vm);
+/* Processes every write KVM queued in the coalesced-MMIO ring (api.rst 4.66). */
+void coalesced_drain(struct vcpu *v);
+
+/* ---- traps/msr.c: MSR exits through KVM's MSR filter (api.rst 4.97, 7.21) ---- */
+#define MSR_KVMLAB_SCRATCH   0x400000E0U    /* read/write scratch register, emulated by kvmlab */
+#define MSR_KVMLAB_EXITS     0x400000E1U    /* read-only: MSR exits handled so far */
+/* Enables KVM_CAP_X86_USER_SPACE_MSR and filters kvmlab's MSRs plus
+ * cfg.msr_exit[] to user space.  0, or -1 with err naming the ioctl; a host
+ * without the capabilities is not an error (msr_filtered() then says false). */
+int  msr_setup(struct vm *vm, char *err, size_t errlen);
+enum action trap_rdmsr(struct vcpu *v);
+enum action trap_wrmsr(struct vcpu *v);
+const char *msr_name(uint32_t index);   /* kvmlab's own MSRs, else NULL */
+
 /* ---- machine.c: the devices of the kvmlab machine, in one table ---- */
 struct vm;
 int  machine_setup(struct vm *vm, char *err, size_t errlen);
+void machine_teardown(struct vm *vm);
 
 /* ---- memslots.c, backing.c, memregion.c: guest memory as KVM slots (docs/memory.md) ---- */
 enum backing_kind {
@@ -389,6 +459,7 @@ int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *
 const char *cpuid_reg_name(int reg);
 
 /* ---- vm.c ---- */
+#define MSR_EXIT_MAX 8                  /* --msr-exit indexes per run */
 struct vm_config {
 	uint64_t mem;                   /* guest RAM bytes */
 	double timeout;                 /* seconds, 0 = none */
@@ -400,6 +471,13 @@ struct vm_config {
 	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i (the first npin entries) */
 	int npin;                       /* entries in pin, 0 = no --pin */
 	struct mem_config memcfg;       /* slots, backing, dirty logging: memory.c */
+	/* Exit accounting and bench (docs/measurement.md). */
+	uint32_t msr_exit[MSR_EXIT_MAX];        /* --msr-exit: extra MSRs sent to kvmlab */
+	int nmsr_exit;
+	uint32_t bench_iters, bench_repeat;     /* what the bench ports answer; 0 = default */
+	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
+	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
+	void *report_hook_arg;
 	struct cpuid_config cpuid;      /* edits to KVM's supported CPUID (cpuid.c) */
 	uint64_t entry_arg;             /* --arg: RBX at entry (docs/guest-abi.md) */
 };
@@ -413,6 +491,7 @@ struct vm {
 	struct kvm_stats stats;         /* per-VM binary stats */
 	struct vm_config cfg;
 	struct mem_lab *memlab;         /* memory lab state (NULL: none): memlab.c */
+	struct benchdev bench;          /* traps/benchdev.c */
 };
 int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen);
 int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
@@ -447,6 +526,7 @@ struct vcpu {
 	struct console *con_shared;     /* --vcpus: all vCPUs print into vCPU 0's console, serialised */
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
 	int kicked_by;                  /* which vCPU did */
+	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
 };
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
 /* Runs until an action other than ACT_CONTINUE; v->end says why. */
@@ -500,7 +580,10 @@ int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
 void run_teardown(struct run *r);
 
 /* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
-#define JSON_SCHEMA_VERSION 1
+#define JSON_SCHEMA_VERSION 2         /* 2: exit accounting (percentiles, MSRs), bench */
+#define EXIT_TIMING_METHOD "host TSC: lfence; rdtsc before the KVM_RUN ioctl, rdtsc after it returns"
+#define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
+
 #define KVMLAB_VERSION "0.1.0"
 struct report_ctx {
 	const struct payload *payload;
@@ -801,5 +884,74 @@ void memlab_json(struct json *j, const struct report_ctx *c);
 /* The mechanism behind a guest page fault on this host, in words. */
 const char *memlab_fault_mechanism(const struct host_info *h, bool emulated);
 void memlab_text(FILE *out, const struct report_ctx *c);
+/* ---- bench_derive.c: where an operation was handled, from counters (pure) ---- */
+enum bench_where { WHERE_NONE, WHERE_KERNEL, WHERE_KVMLAB };
+#define BENCH_MOVES_MAX 96
+struct bench_move {                     /* one counter's movement per operation */
+	char name[48];                  /* "kvmlab.exits", "kvmlab.IO", "kvm.exits", ... */
+	double per_op;                  /* (op phase - empty phase) / (N x samples) */
+};
+struct bench_verdict {
+	enum bench_where where;
+	bool emulated;                  /* the op went through KVM's instruction emulator */
+	char evidence[96];              /* the counter that decided, e.g. "kvmlab.exits 1.00/op" */
+};
+/* Decides from the moves: kvmlab if exits to kvmlab >= 0.5 per op; else the
+ * kernel if any kernel work counter (KVM exits, io/mmio/halt exits,
+ * hypercalls, page faults, TLB flushes, invlpg, doorbell signals, coalesced
+ * writes, host page faults) moved >= 0.5 per op; else none.  emulated: insn_emulation >= 0.5. */
+void bench_derive(const struct bench_move *m, int n, struct bench_verdict *out);
+const char *bench_where_name(enum bench_where w);
+/* Net cycles per op of one sample: (op - loop) / iters, may be negative. */
+double bench_net(uint64_t op_cycles, uint64_t loop_cycles, uint64_t iters);
+
+/* ---- bench_cases.c, bench_run.c, bench_report.c, cmd_bench.c: `kvmlab bench` ---- */
+struct bench_case {
+	const char *name;               /* also the payload: bench/<name> */
+	const char *what;               /* one line for the table */
+	uint32_t bytes_per_iter;        /* guest RAM the case needs per iteration and sample */
+	double timeout;                 /* seconds; 0 = the --timeout value */
+};
+extern const struct bench_case bench_cases[];
+extern const int bench_ncases;
+enum bench_status { BENCH_OK, BENCH_HANGS, BENCH_INTERNAL_ERROR, BENCH_FAILED };
+struct bench_result {
+	const struct bench_case *c;
+	enum bench_status status;
+	char detail[512];               /* how the run ended, when not ok */
+	uint64_t iters, samples;        /* N and the number of complete samples */
+	uint64_t disturbed;             /* samples during which the vCPU thread was preempted */
+	uint64_t used;                  /* samples the statistics are over */
+	struct summary net;             /* cycles per op, net of the empty loop */
+	struct summary loop;            /* cycles per iteration of the empty loop */
+	struct bench_move move[BENCH_MOVES_MAX];
+	int nmove;
+	struct bench_verdict verdict;
+	double wall_seconds;
+};
+struct bench_opts {
+	uint32_t iters, repeat;
+	double timeout;
+	const char *filter;             /* comma-separated fnmatch patterns, NULL = all */
+};
+/* Runs one case in a fresh VM; the result says how it went (never fatal). */
+void bench_run_case(struct kvm *k, const struct bench_case *c, const struct bench_opts *o,
+		    struct bench_result *r);
+struct bench_header {
+	const struct host_info *host;
+	const struct kvm *kvm;
+	const struct calibration *cal;
+	const struct bench_opts *opts;
+	uint64_t tsc_khz;
+	double load1;                   /* 1-minute load average when bench started, -1 unknown */
+};
+/* bench_spread.c: NULL when the CV is within BENCH_CV_GOAL, else the likeliest reason (pure). */
+#define BENCH_CV_GOAL 0.03
+const char *bench_spread_reason(const struct bench_result *r);
+void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+const char *bench_status_name(enum bench_status s);
+int  cmd_bench(int argc, char **argv);
 
 #endif

@@ -15,6 +15,19 @@ static const struct pio_range machine_ports[] = {
 	{ .first = PORT_EXIT,    .count = 1, .name = "exit",    .handler = exitport_io },
 	/* 0xF8: memory lab requests: stat marks, dirty rounds, hotplug (vmm/memctl.c). */
 	{ .first = PORT_MEMCTL,  .count = 1, .name = "memctl",  .handler = memctl_io },
+	/* 0xEC-0xED: bench parameters (iterations, samples): IN dword. */
+	{ .first = PORT_BENCH_ITERS, .count = 2, .name = "bench-params", .handler = benchdev_param_io },
+	/* 0xEE: bench scratch register: OUT stores, IN returns it. */
+	{ .first = PORT_BENCH_SCRATCH, .count = 1, .name = "bench-scratch", .handler = benchdev_scratch_io },
+	/* 0xEF: bench doorbell: an ioeventfd in KVM; reaches here only without one. */
+	{ .first = PORT_BENCH_DOORBELL, .count = 1, .name = "bench-doorbell", .handler = benchdev_scratch_io },
+};
+
+static const struct mmio_range machine_mmio[] = {
+	/* 0xF0000000: bench MMIO register: every access exits to kvmlab. */
+	{ .base = GPA_BENCH_MMIO, .size = BENCH_MMIO_SIZE, .name = "bench-mmio", .handler = benchdev_mmio },
+	/* 0xF0001000: bench coalesced zone: writes queue in KVM's ring, no exit. */
+	{ .base = GPA_BENCH_COALESCED, .size = BENCH_MMIO_SIZE, .name = "bench-coalesced", .handler = benchdev_mmio },
 };
 
 int machine_setup(struct vm *vm, char *err, size_t errlen)
@@ -22,5 +35,14 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(machine_ports) / sizeof(machine_ports[0]); i++)
 		if (pio_register(&vm->pio, &machine_ports[i], err, errlen) != 0)
 			return -1;
-	return 0;
+	for (size_t i = 0; i < sizeof(machine_mmio) / sizeof(machine_mmio[0]); i++)
+		if (mmio_register(&vm->mmio, &machine_mmio[i], err, errlen) != 0)
+			return -1;
+	benchdev_setup(vm);
+	return msr_setup(vm, err, errlen);
+}
+
+void machine_teardown(struct vm *vm)
+{
+	benchdev_teardown(vm);
 }

@@ -17,6 +17,7 @@ static const struct command {
 	{ "list", cmd_list, "list the built-in payload catalogue" },
 	{ "info", cmd_info, "describe this host's KVM: backend, paging, capabilities, TSC" },
 	{ "trace", cmd_trace, "single-step a payload, printing each instruction as it runs" },
+	{ "bench", cmd_bench, "measure what each kind of VM exit costs here (docs/measurement.md)" },
 	{ "sensitive", cmd_sensitive, "run the sensitive-instruction catalogue, one fresh VM per probe" },
 };
 

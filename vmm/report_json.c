@@ -40,8 +40,20 @@ static void json_cpuid_overrides(struct json *j, const struct cpuid_config *c)
 	json_arr_end(j);
 }
 
-static void json_exit_counter(struct json *j, const struct exit_counter *e, uint64_t tsc_khz)
+static void json_ns(struct json *j, double cycles, uint64_t tsc_khz)
 {
+	if (tsc_khz)
+		json_double(j, cycles * 1e6 / (double)tsc_khz);
+	else
+		json_null(j);
+}
+
+static void json_exit_counter(struct json *j, const struct exit_counter *e,
+			      const struct sample_store *st, uint64_t tsc_khz)
+{
+	struct summary sum;
+
+	summary_u64(st->v, st->n, &sum);
 	json_obj(j);
 	json_key(j, "count");       json_u64(j, e->count);
 	json_key(j, "cycles_min");  json_u64(j, e->tsc_min);
@@ -52,6 +64,15 @@ static void json_exit_counter(struct json *j, const struct exit_counter *e, uint
 		json_double(j, (double)e->tsc_sum / e->count * 1e6 / (double)tsc_khz);
 	else
 		json_null(j);
+	/* Percentiles from the sample store (samples.c): exact unless a reservoir. */
+	json_key(j, "cycles_median"); json_double(j, sum.median);
+	json_key(j, "cycles_p99");    json_double(j, sum.p99);
+	json_key(j, "ns_min");        json_ns(j, (double)e->tsc_min, tsc_khz);
+	json_key(j, "ns_median");     json_ns(j, sum.median, tsc_khz);
+	json_key(j, "ns_p99");        json_ns(j, sum.p99, tsc_khz);
+	json_key(j, "ns_max");        json_ns(j, (double)e->tsc_max, tsc_khz);
+	json_key(j, "samples");       json_u64(j, st->n);
+	json_key(j, "percentiles_exact"); json_bool(j, samples_exact(st));
 	json_key(j, "histogram_log2");  /* bucket i: round trips of [2^i, 2^(i+1)) cycles */
 	json_obj(j);
 	for (int b = 0; b < HIST_BUCKETS; b++) {
@@ -89,6 +110,23 @@ static void json_accesses(struct json *j, const struct access_key *keys, int n, 
 		json_key(j, "elements"); json_u64(j, k->elems);
 		json_key(j, "claimed");  json_bool(j, k->claimed);
 		json_key(j, "device");   json_str(j, dev);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_msrs(struct json *j, const struct counters *c)
+{
+	json_arr(j);
+	for (int i = 0; i < c->nmsr; i++) {
+		const struct access_key *k = &c->msr[i];
+		json_obj(j);
+		json_key(j, "index");     json_u64(j, k->addr);
+		json_key(j, "index_hex"); json_hex(j, k->addr);
+		json_key(j, "dir");       json_str(j, k->write ? "wrmsr" : "rdmsr");
+		json_key(j, "exits");     json_u64(j, k->count);
+		json_key(j, "handled");   json_bool(j, k->claimed);
+		json_key(j, "name");      json_str(j, msr_name((uint32_t)k->addr));
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -197,7 +235,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "total");         json_u64(j, v->ctr.total_exits);
 	json_key(j, "kvm_run_calls"); json_u64(j, v->ctr.kvm_run_calls);
 	json_key(j, "eintr");         json_u64(j, v->ctr.eintr);
-	json_key(j, "timing");        json_str(j, "host TSC (rdtsc) around each KVM_RUN ioctl");
+	json_key(j, "timing");        json_str(j, EXIT_TIMING_METHOD);
 	/* Observed, not assumed: did KVM's emulator run guest code during this run? */
 	const struct kvm_stat *emu = v->stats.fd >= 0 ? kvmstats_find(&v->stats, "insn_emulation") : NULL;
 	json_key(j, "emulated_instructions");
@@ -210,17 +248,24 @@ void report_json(const struct report_ctx *c, FILE *out)
 		if (!v->ctr.reason[i].count)
 			continue;
 		json_key(j, exit_reason_name(i));
-		json_exit_counter(j, &v->ctr.reason[i], r->tsc_khz);
+		json_exit_counter(j, &v->ctr.reason[i], &v->ctr.sample[i], r->tsc_khz);
 	}
 	if (v->ctr.other.count) {
 		json_key(j, "OTHER");
-		json_exit_counter(j, &v->ctr.other, r->tsc_khz);
+		json_exit_counter(j, &v->ctr.other, &v->ctr.sample[EXIT_REASON_MAX], r->tsc_khz);
 	}
 	json_obj_end(j);
 	json_key(j, "ports"); json_accesses(j, v->ctr.port, v->ctr.nports, true, &r->vm);
 	json_key(j, "ports_overflow"); json_u64(j, v->ctr.port_overflow);
 	json_key(j, "mmio");  json_accesses(j, v->ctr.mmio, v->ctr.nmmio, false, &r->vm);
 	json_key(j, "mmio_overflow"); json_u64(j, v->ctr.mmio_overflow);
+	json_key(j, "msrs");  json_msrs(j, &v->ctr);
+	json_key(j, "msrs_overflow"); json_u64(j, v->ctr.msr_overflow);
+	json_key(j, "coalesced_mmio_writes"); json_u64(j, v->ctr.coalesced);
+	json_key(j, "doorbell_signals"); json_u64(j, r->vm.bench.doorbell_rings);
+	json_key(j, "percentile_method"); json_str(j, PERCENTILE_METHOD);
+	json_key(j, "vmm_cycles");    json_u64(j, v->ctr.vmm_cycles);
+	json_key(j, "samples_max");   json_u64(j, SAMPLES_MAX);
 	json_obj_end(j);
 
 	json_key(j, "reports");

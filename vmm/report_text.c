@@ -57,8 +57,12 @@ void report_text(const struct report_ctx *c, FILE *out)
 		const struct exit_counter *e = &v->ctr.reason[i];
 		if (!e->count)
 			continue;
-		fprintf(out, "          %-15s round trip mean ", exit_reason_name(i));
-		print_ns(out, e->tsc_sum / e->count, r->tsc_khz);
+		struct summary sum;
+		summary_u64(v->ctr.sample[i].v, v->ctr.sample[i].n, &sum);
+		fprintf(out, "          %-15s round trip median ", exit_reason_name(i));
+		print_ns(out, (uint64_t)sum.median, r->tsc_khz);
+		fprintf(out, ", p99 ");
+		print_ns(out, (uint64_t)sum.p99, r->tsc_khz);
 		fprintf(out, ", min ");
 		print_ns(out, e->tsc_min, r->tsc_khz);
 		fprintf(out, ", max ");
@@ -84,6 +88,20 @@ void report_text(const struct report_ctx *c, FILE *out)
 			k->write ? "write" : "read", k->size, (unsigned long long)k->count,
 			k->count == 1 ? "" : "s", d ? d->name : "unclaimed");
 	}
+	for (int i = 0; i < v->ctr.nmsr; i++) {
+		const struct access_key *k = &v->ctr.msr[i];
+		const char *name = msr_name((uint32_t)k->addr);
+		fprintf(out, "  msr  0x%08llx %-5s: %llu exit%s (%s)\n", (unsigned long long)k->addr,
+			k->write ? "wrmsr" : "rdmsr", (unsigned long long)k->count, k->count == 1 ? "" : "s",
+			!k->claimed ? "#GP injected" : name ? name : "forwarded to KVM");
+	}
+	if (v->ctr.coalesced)
+		fprintf(out, "  coalesced MMIO: %llu write%s replayed from KVM's ring (no exit each)\n",
+			(unsigned long long)v->ctr.coalesced, v->ctr.coalesced == 1 ? "" : "s");
+	if (r->vm.bench.doorbell_rings)
+		fprintf(out, "  doorbell port 0x%x: %llu signal%s completed in KVM (ioeventfd, no exit)\n",
+			PORT_BENCH_DOORBELL, (unsigned long long)r->vm.bench.doorbell_rings,
+			r->vm.bench.doorbell_rings == 1 ? "" : "s");
 	for (int i = 0; i < v->nreports; i++) {
 		const struct report_entry *e = &v->reports[i];
 		static const char *const tag[] = { "", "value", "PASS", "FAIL", "msg" };

@@ -67,6 +67,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	r->wall_seconds = now() - t0;
 	if (cfg->trace)
 		trace_finish(&r->vcpu, cfg->trace);
+	coalesced_drain(&r->vcpu);              /* writes queued after the last exit */
+	benchdev_doorbell_read(&r->vm);
 	kvmstats_sample(&r->vcpu.stats, true);
 	kvmstats_sample(&r->vm.stats, true);
 	watchdog_disarm();

@@ -94,6 +94,7 @@ void vcpu_destroy(struct vcpu *v)
 	v->con.buf = NULL;
 	free(v->reports);
 	v->reports = NULL;
+	counters_free(&v->ctr);
 }
 
 int vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char *out, size_t n)
@@ -163,6 +164,7 @@ int vcpu_add_report(struct vcpu *v, const struct report_entry *r)
 void vcpu_run(struct vcpu *v)
 {
 	uint64_t max_exits = v->vm->cfg.max_exits;
+	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
 
 	for (;;) {
 		if (max_exits && v->ctr.total_exits >= max_exits) {
@@ -174,9 +176,13 @@ void vcpu_run(struct vcpu *v)
 		 * lfence keeps earlier work out of the measured window (SDM vol. 2B, RDTSC). */
 		_mm_lfence();
 		uint64_t t0 = __rdtsc();
+		if (last_return)
+			v->ctr.vmm_cycles += t0 - last_return;  /* kvmlab's own time per exit */
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		uint64_t t1 = __rdtsc();
+		last_return = t1;
 		v->ctr.kvm_run_calls++;
+		coalesced_drain(v);     /* queued MMIO writes happened before this exit */
 		if (r < 0) {
 			int e = errno;
 			if (e == EINTR || e == EAGAIN) {

@@ -21,6 +21,7 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	vm->cfg = *cfg;
 	vm->fd = -1;
 	vm->stats.fd = -1;
+	vm->bench.doorbell_fd = -1;
 
 	vm->fd = ioctl(k->fd, KVM_CREATE_VM, 0);
 	vlog("ioctl(/dev/kvm, KVM_CREATE_VM) = %d", vm->fd);
@@ -56,6 +57,7 @@ int vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen)
 
 void vm_destroy(struct vm *vm)
 {
+	machine_teardown(vm);
 	kvmstats_close(&vm->stats);
 	memregion_remove_all(vm);
 	memlab_destroy(vm);
