@@ -157,7 +157,7 @@ ASAN_CFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-
 ASAN_ENV     = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" all
-	$(ASAN_ENV) build/asan/unit-tests
+	UNIT_VERBOSE=1 $(ASAN_ENV) build/asan/unit-tests >/dev/null   # stderr kept: sanitizer reports
 	$(ASAN_ENV) KVMLAB_BUILD=build/asan $(PYTEST) -q tests
 
 # Fuzzing: libFuzzer (clang) harnesses in tests/fuzz/, seeds in tests/fuzz/corpus/NAME/.

@@ -99,7 +99,8 @@ int cmd_list(int argc, char **argv)
 		fprintf(stderr, "kvmlab: cannot open payload directory %s (run make first)\n", dir);
 		return XC_PAYLOAD_IO;
 	}
-	qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
+	if (nm.n)                       /* qsort(NULL, 0, ...) is undefined (C11 7.22.5) */
+		qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
 	char **names = nm.v;
 	size_t n = nm.n;
 

@@ -44,6 +44,14 @@ static void run_usage(FILE *f)
 		"  --msr-exit INDEX  send rdmsr/wrmsr of MSR INDEX (e.g. 0x10) to kvmlab through\n"
 		"                    KVM's MSR filter: counted, then forwarded to KVM (#GP if\n"
 		"                    KVM does not know it); repeatable, up to %d times\n"
+		"  --cpuid LEAF[.SUBLEAF]:REG=VALUE\n"
+		"                    make the guest's CPUID return VALUE in REG (eax, ebx, ecx,\n"
+		"                    edx) for LEAF (subleaf 0 if not given); repeatable;\n"
+		"                    numbers decimal or 0x-hex, e.g. --cpuid 0x40000000:ebx=0\n"
+		"  --hide-hypervisor clear CPUID.1:ECX[31] and drop the leaves 0x40000000-\n"
+		"                    0x4FFFFFFF (applied before any --cpuid)\n"
+		"  --arg N           start the guest with RBX = N, the payload's parameter\n"
+		"                    (e.g. the probe number of cpu/probe; default 0)\n"
 		"  -h, --help        this text\n"
 		"%s\n"
 		"A PAYLOAD that is not a file is looked up in the catalogue (kvmlab list),\n"
@@ -102,8 +110,13 @@ int cmd_run(int argc, char **argv)
 		{ "translate", required_argument, NULL, MEMOPT_TRANSLATE },
 		{ "console-limit", required_argument, NULL, 'L' },
 		{ "sandbox", no_argument, NULL, 'S' },
+		{ "cpuid", required_argument, NULL, 'C' },
+		{ "hide-hypervisor", no_argument, NULL, 'H' },
+		{ "arg", required_argument, NULL, 'A' },
 		{ 0 }
 	};
+	struct cpuid_override ov;
+	char oerr[200];
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
 	bool json = false, quiet = false, mem_given = false;
 	static uint8_t *uart_file;      /* --uart-input-file contents, kept for the run */
@@ -192,6 +205,16 @@ int cmd_run(int argc, char **argv)
 				return usage_error("%s", merr);
 			break;
 		}
+		case 'C':
+			if (cpuid_parse_override(optarg, &ov, oerr, sizeof(oerr)) != 0 ||
+			    cpuid_config_add(&cfg.cpuid, &ov, oerr, sizeof(oerr)) != 0)
+				return usage_error("%s", oerr);
+			break;
+		case 'H': cfg.cpuid.hide_hypervisor = true; break;
+		case 'A':
+			if (parse_u64(optarg, &cfg.entry_arg) != 0)
+				return usage_error("--arg: '%s' is not a non-negative integer", optarg);
+			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

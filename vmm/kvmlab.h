@@ -632,6 +632,34 @@ struct vm;
 int  memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen);
 int  memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen);
 void memregion_remove_all(struct vm *vm);
+/* ---- cpuid.c: the guest's CPUID table, edited (--cpuid, --hide-hypervisor) ---- */
+#define CPUID_OVERRIDES_MAX     32
+#define CPUID_LEAF_VENDOR       0x0U            /* SDM Vol. 2A, CPUID: max leaf, vendor string */
+#define CPUID_LEAF_FEATURES     0x1U            /* family/model/stepping, feature bits */
+#define CPUID_1_ECX_HYPERVISOR  (1U << 31)      /* "running under a hypervisor" (SDM Vol. 2A Table 3-10) */
+#define CPUID_LEAF_HV_FIRST     0x40000000U     /* hypervisor range, Linux kvm/x86/cpuid.rst */
+#define CPUID_LEAF_HV_LAST      0x4FFFFFFFU
+enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX, CPUID_REG_COUNT };
+struct cpuid_override {                 /* --cpuid LEAF[.SUBLEAF]:REG=VALUE */
+	uint32_t leaf, subleaf;         /* subleaf 0 when not given */
+	bool has_subleaf;
+	int reg;                        /* enum cpuid_reg */
+	uint32_t value;
+};
+struct cpuid_config {
+	struct cpuid_override ov[CPUID_OVERRIDES_MAX];
+	int n;
+	bool hide_hypervisor;           /* clear CPUID.1:ECX[31], drop leaves 0x40000000-0x4FFFFFFF */
+};
+/* Parses one --cpuid value (pure: unit-tested).  0, or -1 with a one-line err. */
+int  cpuid_parse_override(const char *s, struct cpuid_override *o, char *err, size_t errlen);
+/* Appends o; -1 with err if the same leaf.subleaf:reg is already set or the list is full. */
+int  cpuid_config_add(struct cpuid_config *c, const struct cpuid_override *o, char *err, size_t errlen);
+/* Edits a KVM_GET_SUPPORTED_CPUID table in place (room for max entries):
+ * hide first, then the overrides in order; an override of a leaf the table
+ * lacks adds that leaf.  0, or -1 with err when the table is full. */
+int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c, char *err, size_t errlen);
+const char *cpuid_reg_name(int reg);
 
 /* ---- vm.c ---- */
 #define MSR_EXIT_MAX 8                  /* --msr-exit indexes per run */
@@ -656,6 +684,8 @@ struct vm_config {
 	void *report_hook_arg;
 	uint64_t console_limit;         /* --console-limit, 0 = CONSOLE_LIMIT_DEFAULT */
 	bool sandbox;                   /* --sandbox: seccomp filter before the first KVM_RUN */
+	struct cpuid_config cpuid;      /* edits to KVM's supported CPUID (cpuid.c) */
+	uint64_t entry_arg;             /* --arg: RBX at entry (docs/guest-abi.md) */
 };
 struct mem_lab;
 struct vm {
@@ -821,6 +851,30 @@ const struct sandbox_rule *sandbox_rule_at(const struct sandbox_thread *t, size_
 /* Installs the vCPU thread's filter (call after setup, before the first
  * KVM_RUN).  0, or -1 with err; a later forbidden call exits with XC_SANDBOX. */
 int  sandbox_enter(struct vcpu *v, char *err, size_t errlen);
+/* ---- sensitive.c: the sensitive-instruction catalogue as data ---- */
+enum sens_class { SC_REFERENCE, SC_PRIVILEGED, SC_SENSITIVE_UNPRIV, SC_ALWAYS_INTERCEPTED, SC_COUNT };
+enum sens_value { SV_NONE, SV_HEX, SV_ZF, SV_RFLAGS, SV_VENDOR };   /* how to show probe.value */
+struct sens_insn {
+	const char *name;               /* as payloads/cpu/probe.asm reports it */
+	enum sens_class cls;
+	bool robin_irvine;              /* in Robin & Irvine's sensitive-unprivileged list */
+	enum sens_value value;
+	const char *vmx;                /* what makes it exit in VMX non-root (SDM Vol. 3C ch. 26) */
+	const char *svm;                /* the SVM intercept (APM Vol. 2 ch. 15) */
+	const char *expect[2];          /* guest-visible outcome under KVM on VT-x/SVM: CPL 0, CPL 3 */
+	struct sens_value_expect {      /* and the value it sees, where the architecture fixes it */
+		bool set;
+		uint64_t mask, value;   /* (observed & mask) == value */
+	} expect_value[2];
+};
+extern const struct sens_insn sens_table[];
+extern const int sens_count;
+#define SENS_PROBE_ID(row, cpl) (2 * (row) + ((cpl) == 3))   /* probe.asm's row order */
+const char *sens_class_name(enum sens_class c);
+const char *exc_name(uint64_t vector);                  /* "#GP", "#UD", ... */
+/* "#GP(0)", "#PF(0x2)", "#UD": the outcome text of a fault. */
+void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
+int  cmd_sensitive(int argc, char **argv);
 
 /* ---- cmd_run.c, cmd_list.c, cmd_info.c ---- */
 int  cmd_run(int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct command {
 	{ "iobench", cmd_iobench, "one I/O workload through UART, virtio, ioeventfd, coalesced MMIO" },
 	{ "trace", cmd_trace, "single-step a payload, printing each instruction as it runs" },
 	{ "bench", cmd_bench, "measure what each kind of VM exit costs here (docs/measurement.md)" },
+	{ "sensitive", cmd_sensitive, "run the sensitive-instruction catalogue, one fresh VM per probe" },
 };
 
 static void usage(FILE *f)
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 		"kvmlab runs tiny guest payloads on /dev/kvm and shows what virtualization costs.\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].what);
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options.\n\n"
 		"exit codes:\n"
 		"   0 ok (guest halted, or wrote 0 to the exit port)\n"

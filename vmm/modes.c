@@ -156,6 +156,7 @@ int mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen
 	regs.rip = rip;
 	regs.rsp = rsp;
 	regs.rflags = RFLAGS_FIXED;
+	regs.rbx = v->vm->cfg.entry_arg;        /* --arg: the payload's parameter (RDI/RSI are --vcpus') */
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
 		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
 		return -1;

@@ -25,6 +25,21 @@ void json_host(struct json *j, const struct host_info *h, const struct kvm *k)
 	json_obj_end(j);
 }
 
+/* The --cpuid overrides as given, in order (docs/json-schema.md, "CPUID"). */
+static void json_cpuid_overrides(struct json *j, const struct cpuid_config *c)
+{
+	json_arr(j);
+	for (int i = 0; i < c->n; i++) {
+		json_obj(j);
+		json_key(j, "leaf");    json_u64(j, c->ov[i].leaf);
+		json_key(j, "subleaf"); json_u64(j, c->ov[i].subleaf);
+		json_key(j, "reg");     json_str(j, cpuid_reg_name(c->ov[i].reg));
+		json_key(j, "value");   json_u64(j, c->ov[i].value);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 static void json_ns(struct json *j, double cycles, uint64_t tsc_khz)
 {
 	if (tsc_khz)
@@ -188,6 +203,9 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "timeout");   json_double(j, r->vm.cfg.timeout);
 	json_key(j, "max_exits"); json_u64(j, r->vm.cfg.max_exits);
 	json_key(j, "sandbox");   json_bool(j, r->vm.cfg.sandbox);
+	json_key(j, "arg");       json_u64(j, r->vm.cfg.entry_arg);
+	json_key(j, "hide_hypervisor"); json_bool(j, r->vm.cfg.cpuid.hide_hypervisor);
+	json_key(j, "cpuid");     json_cpuid_overrides(j, &r->vm.cfg.cpuid);
 	json_obj_end(j);
 
 	json_key(j, "result");

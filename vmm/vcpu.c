@@ -20,8 +20,9 @@
 
 #define CPUID_ENTRIES_MAX 256
 
-/* Give the guest the CPUID KVM supports (api.rst 4.46/4.73); long mode
- * needs CPUID.80000001H:EDX.LM visible before EFER.LME is accepted. */
+/* Give the guest the CPUID KVM supports (api.rst 4.46/4.73), as edited by
+ * --cpuid/--hide-hypervisor (cpuid.c); long mode needs CPUID.80000001H:EDX.LM
+ * visible before EFER.LME is accepted. */
 static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_ENTRIES_MAX * sizeof(c->entries[0]));
@@ -34,6 +35,8 @@ static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
 	c->nent = CPUID_ENTRIES_MAX;
 	if (ioctl(v->vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
 		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	else if (cpuid_apply(c, CPUID_ENTRIES_MAX, &v->vm->cfg.cpuid, err, errlen) != 0)
+		;       /* err says which override did not fit */
 	else if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
 	else

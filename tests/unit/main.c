@@ -34,6 +34,8 @@ static const struct suite {
 	{ "pagewalk", pagewalk_tests },   /* vmm/pagewalk.c: 4-level walk on synthetic tables */
 	{ "dirty",    dirty_tests },      /* vmm/dirty.c: dirty bitmap decoding */
 	{ "precopy",  precopy_tests },    /* vmm/precopy.c: pre-copy arithmetic */
+	{ "cpuid",    cpuid_tests },      /* vmm/cpuid.c: --cpuid parsing and the table edits */
+	{ "sensitive", sensitive_tests }, /* vmm/sensitive.c: the catalogue's data */
 };
 
 static const char *current;

@@ -41,6 +41,7 @@ static void t_counters_exit_min_max_sum(void)
 	CHECK_EQ(c->reason[KVM_EXIT_HLT].tsc_min, 5000);
 	CHECK_EQ(c->total_exits, 4);
 	CHECK_EQ(c->other.count, 0);
+	counters_free(c);
 	free(c);
 }
 
@@ -52,6 +53,7 @@ static void t_counters_exit_zero_cycles_is_a_minimum(void)
 	counters_exit(c, KVM_EXIT_MMIO, 0);
 	CHECK_EQ(c->reason[KVM_EXIT_MMIO].tsc_min, 0);
 	CHECK_EQ(c->reason[KVM_EXIT_MMIO].tsc_max, 50);
+	counters_free(c);
 	free(c);
 }
 
@@ -67,6 +69,7 @@ static void t_counters_exit_unknown_reasons_go_to_other(void)
 	CHECK_EQ(c->total_exits, 3);
 	for (int i = 0; i < EXIT_REASON_MAX; i++)
 		CHECK_EQ(c->reason[i].count, 0);
+	counters_free(c);
 	free(c);
 }
 

@@ -51,6 +51,7 @@ static void fake_free(struct fake *f)
 	free(f->v.run);
 	free(f->v.con.buf);
 	free(f->v.reports);
+	counters_free(&f->v.ctr);           /* exit_dispatch keeps round-trip samples */
 	free(f->vm.mem.hva);
 	free(f);
 }
