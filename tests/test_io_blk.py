@@ -59,8 +59,9 @@ def test_bad_blk_options(kvm, tmp_path):
 def test_sparse_disk_under_the_sandbox(kvm, tmp_path):
     """--sandbox allows the device's pwrite64/pread64/fsync (vmm/sandbox.c): same result."""
     disk = tmp_path / "disk.img"
+    from test_sandbox import boxed_env          # make asan: LSan cannot run under the sandbox
     r = run_kvmlab("run", "io/blk-sparse", "--blk", str(disk), "--blk-size", "1M", "--sandbox",
-                   "--json", json_out=True)
+                   "--json", json_out=True, env=boxed_env())
     assert r.code == XC["OK"], r.err
     b = r.doc["io"]["blk"]
     assert (b["reads"], b["writes"], b["ioerr"]) == (1, 2, 1)

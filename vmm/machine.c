@@ -56,5 +56,6 @@ int machine_setup(struct vm *vm, char *err, size_t errlen)
 
 void machine_teardown(struct vm *vm)
 {
+	iodev_stop(vm);                 /* the I/O thread reads guest RAM: stop it first */
 	benchdev_teardown(vm);
 }

@@ -57,7 +57,6 @@ int vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen)
 
 void vm_destroy(struct vm *vm)
 {
-	iodev_stop(vm);                 /* the I/O thread reads guest RAM: stop it first */
 	machine_teardown(vm);
 	kvmstats_close(&vm->stats);
 	memregion_remove_all(vm);
