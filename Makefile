@@ -26,7 +26,7 @@ UNIT_OBJS  = $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin)
 DEPS_OK    = $(BUILD)/.deps-ok
 
-.PHONY: all deps payloads unit test demo coverage clean help bench-overhead bench-plot
+.PHONY: all deps payloads unit check test demo coverage clean help bench-overhead bench-plot
 .PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge
 .DEFAULT_GOAL := all
 
@@ -34,7 +34,8 @@ all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests
 
 help:
 	@echo "make            build kvmlab, the payloads and the unit tests into $(BUILD)/"
-	@echo "make test       build, then run the C unit tests and the pytest suite"
+	@echo "make check      build, then run the C unit tests and the pytest suite (fast)"
+	@echo "make test       check + asan + coverage gate + a short fuzz pass (what CI runs)"
 	@echo "make demo       build, then run the guided tour (scripts/demo.sh)"
 	@echo "make coverage   instrumented build + all tests + lcov report in build/coverage"
 	@echo "make asan       ASan+UBSan build in build/asan, unit tests + pytest against it (LSan on)"
@@ -76,20 +77,35 @@ $(BUILD)/payloads/%.bin: payloads/%.asm $(PAYLOAD_INC) | $(DEPS_OK)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test: all $(BUILD)/unit-bench $(BUILD)/unit-io
+# `make check`: the fast loop while developing - the C unit tests and the
+# whole pytest suite against the normal build.
+check: all $(BUILD)/unit-bench $(BUILD)/unit-io
 	$(BUILD)/unit-tests
 	$(BUILD)/unit-bench
 	$(BUILD)/unit-io
 	KVMLAB_BUILD=$(BUILD) $(PYTEST) -q tests
+
+# `make test`: the gate CI runs (.ci/run).  `check`, then the same suites under
+# AddressSanitizer/UBSan/LeakSanitizer, the coverage gate, and a short fuzz pass
+# of every libFuzzer harness.  About 6-7 minutes on 2 cores.
+FUZZ_CI_SECONDS ?= 10
+test: check
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory coverage-check
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
+	@echo "make test: unit tests, pytest, asan, coverage gate and fuzzing all passed"
 
 demo: all
 	@sh scripts/demo.sh $(BUILD)
 
 # Coverage: a separate gcov-instrumented build, all tests against it, then lcov.
 coverage:
-	@$(MAKE) --no-print-directory BUILD=build/cov CFLAGS="-O0 -g --coverage -DKVMLAB_GCOV" LDFLAGS=--coverage all
+	@$(MAKE) --no-print-directory BUILD=build/cov CFLAGS="-O0 -g --coverage -DKVMLAB_GCOV" LDFLAGS=--coverage \
+	  all build/cov/unit-bench build/cov/unit-io
 	@lcov -q --zerocounters --directory build/cov/obj
 	build/cov/unit-tests
+	build/cov/unit-bench
+	build/cov/unit-io
 	KVMLAB_BUILD=build/cov $(PYTEST) -q tests
 	@lcov -q $(LCOV_RC) --capture --directory build/cov/obj --output-file build/cov/all.info
 	@lcov -q $(LCOV_RC) --extract build/cov/all.info '*/vmm/*' '*/traps/*' --output-file build/cov/kvmlab.info
@@ -156,8 +172,11 @@ coverage-check: coverage
 ASAN_CFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ASAN_ENV     = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" all
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  all build/asan/unit-bench build/asan/unit-io
 	UNIT_VERBOSE=1 $(ASAN_ENV) build/asan/unit-tests >/dev/null   # stderr kept: sanitizer reports
+	$(ASAN_ENV) build/asan/unit-bench
+	$(ASAN_ENV) build/asan/unit-io
 	$(ASAN_ENV) KVMLAB_BUILD=build/asan $(PYTEST) -q tests
 
 # Fuzzing: libFuzzer (clang) harnesses in tests/fuzz/, seeds in tests/fuzz/corpus/NAME/.
