@@ -36,14 +36,6 @@ static void bench_usage(FILE *f)
 		BENCH_ITERS_DEFAULT, BENCH_REPEAT_DEFAULT, BENCH_TIMEOUT_DEFAULT);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("kvmlab bench: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see kvmlab bench --help)\n", stderr);
-	return XC_USAGE;
-}
-
 /* True if name matches one of the comma-separated fnmatch(3) patterns. */
 static bool filter_match(const char *filter, const char *name)
 {
@@ -93,28 +85,28 @@ int cmd_bench(int argc, char **argv)
 		case 'f': o.filter = optarg; break;
 		case 'i':
 			if (parse_count(optarg, BENCH_ITERS_MAX, &o.iters) != 0)
-				return usage_error("--iters: '%s' is not an integer from 1 to 10000000", optarg);
+				return usage_fail("bench", "--iters: '%s' is not an integer from 1 to 10000000", optarg);
 			break;
 		case 'r':
 			if (parse_count(optarg, BENCH_REPEAT_MAX, &o.repeat) != 0)
-				return usage_error("--repeat: '%s' is not an integer from 1 to 10000", optarg);
+				return usage_fail("bench", "--repeat: '%s' is not an integer from 1 to 10000", optarg);
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o.timeout) != 0 || o.timeout <= 0)
-				return usage_error("--timeout: '%s' is not a positive number of seconds", optarg);
+				return usage_fail("bench", "--timeout: '%s' is not a positive number of seconds", optarg);
 			break;
 		case 'j': json = true; break;
 		case 'c': csv = true; break;
 		case 'l': list = true; break;
 		case 'h': bench_usage(stdout); return XC_OK;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_fail("bench", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return usage_fail("bench", "unexpected argument '%s'", argv[optind]);
 	if (json && csv)
-		return usage_error("%s", "--json and --csv exclude each other");
+		return usage_fail("bench", "%s", "--json and --csv exclude each other");
 
 	int n = 0;
 	for (int i = 0; i < bench_ncases; i++)
@@ -124,7 +116,7 @@ int cmd_bench(int argc, char **argv)
 			n++;
 		}
 	if (n == 0)
-		return usage_error("--filter '%s' matches no case (kvmlab bench --list)", o.filter);
+		return usage_fail("bench", "--filter '%s' matches no case (kvmlab bench --list)", o.filter);
 	if (list)
 		return XC_OK;
 

@@ -58,25 +58,6 @@ static void run_usage(FILE *f)
 		"e.g. hello-long or bench/cpuid.  Exit codes: see kvmlab --help.\n", TIMEOUT_DEFAULT, VCPUS_MAX, MSR_EXIT_MAX, memopts_help);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("kvmlab run: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see kvmlab run --help)\n", stderr);
-	return XC_USAGE;
-}
-
-/* "hello-long" -> build/payloads/hello-long.bin, "cpu/cpuid" -> build/payloads/cpu/cpuid.bin,
- * when no such file exists relative to the current directory. */
-static const char *resolve_payload(const char *arg, char *buf, size_t n)
-{
-	if (access(arg, F_OK) == 0 || arg[0] == '/')
-		return arg;
-	const char *ext = strstr(arg, ".bin") ? "" : ".bin";
-	snprintf(buf, n, "%s/%s%s", payload_dir(), arg, ext);
-	return access(buf, F_OK) == 0 ? buf : arg;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -128,31 +109,31 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &cfg.mem) != 0)
-				return usage_error("--mem: '%s' is not a size (e.g. 4M, 256K)", optarg);
+				return usage_fail("run", "--mem: '%s' is not a size (e.g. 4M, 256K)", optarg);
 			if (cfg.mem < MEM_MIN || cfg.mem > MEM_MAX || cfg.mem % 4096)
-				return usage_error("--mem %s: must be a multiple of 4K from 128K to 3G", optarg);
+				return usage_fail("run", "--mem %s: must be a multiple of 4K from 128K to 3G", optarg);
 			mem_given = true;
 			break;
 		case 't':
 			if (parse_seconds(optarg, &cfg.timeout) != 0)
-				return usage_error("--timeout: '%s' is not a number of seconds (0-86400)", optarg);
+				return usage_fail("run", "--timeout: '%s' is not a number of seconds (0-86400)", optarg);
 			break;
 		case 'x':
 			if (parse_u64(optarg, &cfg.max_exits) != 0)
-				return usage_error("--max-exits: '%s' is not a non-negative integer", optarg);
+				return usage_fail("run", "--max-exits: '%s' is not a non-negative integer", optarg);
 			break;
 		case 'M': {
 			uint64_t idx;
 			if (parse_u64(optarg, &idx) != 0 || idx > 0xFFFFFFFFULL)
-				return usage_error("--msr-exit: '%s' is not a 32-bit MSR index (e.g. 0x10)", optarg);
+				return usage_fail("run", "--msr-exit: '%s' is not a 32-bit MSR index (e.g. 0x10)", optarg);
 			if (cfg.nmsr_exit >= MSR_EXIT_MAX)
-				return usage_error("--msr-exit %s: at most 8 MSRs per run", optarg);
+				return usage_fail("run", "--msr-exit %s: at most 8 MSRs per run", optarg);
 			cfg.msr_exit[cfg.nmsr_exit++] = (uint32_t)idx;
 			break;
 		}
 		case 'L':
 			if (parse_size(optarg, &cfg.console_limit) != 0 || cfg.console_limit == 0)
-				return usage_error("--console-limit: '%s' is not a positive size (e.g. 64K, 1M)", optarg);
+				return usage_fail("run", "--console-limit: '%s' is not a positive size (e.g. 64K, 1M)", optarg);
 			break;
 		case 'S': cfg.sandbox = true; break;
 		case 'j': json = true; break;
@@ -165,11 +146,11 @@ int cmd_run(int argc, char **argv)
 			break;
 		case IOOPT_VIRTIO_NOTIFY:
 			if ((cfg.io.notify = io_notify_parse(optarg)) < 0)
-				return usage_error("--virtio-notify: '%s' is not exit, ioeventfd or poll", optarg);
+				return usage_fail("run", "--virtio-notify: '%s' is not exit, ioeventfd or poll", optarg);
 			break;
 		case IOOPT_UART_INPUT_FILE:
 			if (uart_input_load(optarg, &uart_file, &cfg.io.uart_input_len) != 0)
-				return usage_error("--uart-input-file: cannot read '%s' (or it is over 1 MiB)", optarg);
+				return usage_fail("run", "--uart-input-file: cannot read '%s' (or it is over 1 MiB)", optarg);
 			cfg.io.uart_input = uart_file;
 			break;
 		case IOOPT_COALESCED: cfg.io.coalesced = true; break;
@@ -177,12 +158,12 @@ int cmd_run(int argc, char **argv)
 		case IOOPT_BLK_SIZE:
 			if (parse_size(optarg, &cfg.io.blk_size) != 0 || cfg.io.blk_size % 512 ||
 			    cfg.io.blk_size > (1ULL << 40))
-				return usage_error("--blk-size: '%s' is not a multiple of 512 up to 1T", optarg);
+				return usage_fail("run", "--blk-size: '%s' is not a multiple of 512 up to 1T", optarg);
 			break;
 		case IOOPT_TOTAL: case IOOPT_CHUNK: case IOOPT_BATCH:
 			if (io_param_parse(c == IOOPT_TOTAL ? IOPARAM_TOTAL : c == IOOPT_CHUNK ? IOPARAM_CHUNK : IOPARAM_BATCH,
 					   optarg, cfg.io.param) != 0)
-				return usage_error("--io-total/--io-chunk/--io-batch: '%s' is out of range (docs/io.md)", optarg);
+				return usage_fail("run", "--io-total/--io-chunk/--io-batch: '%s' is out of range (docs/io.md)", optarg);
 			break;
 		case 'c': {             /* vmm/smp.c */
 			uint64_t n;
@@ -197,30 +178,30 @@ int cmd_run(int argc, char **argv)
 		case 'p':
 			cfg.npin = cpulist_parse(optarg, cfg.pin, VCPUS_MAX);
 			if (cfg.npin < 0)
-				return usage_error("--pin: '%s' is not a list of CPU numbers like 0,1", optarg);
+				return usage_fail("run", "--pin: '%s' is not a list of CPU numbers like 0,1", optarg);
 			break;
 		case MEMOPT_BACKING ... MEMOPT_TRANSLATE: {
 			char merr[160];
 			if (memopts_parse(c, optarg, &cfg.memcfg, merr, sizeof(merr)) != 0)
-				return usage_error("%s", merr);
+				return usage_fail("run", "%s", merr);
 			break;
 		}
 		case 'C':
 			if (cpuid_parse_override(optarg, &ov, oerr, sizeof(oerr)) != 0 ||
 			    cpuid_config_add(&cfg.cpuid, &ov, oerr, sizeof(oerr)) != 0)
-				return usage_error("%s", oerr);
+				return usage_fail("run", "%s", oerr);
 			break;
 		case 'H': cfg.cpuid.hide_hypervisor = true; break;
 		case 'A':
 			if (parse_u64(optarg, &cfg.entry_arg) != 0)
-				return usage_error("--arg: '%s' is not a non-negative integer", optarg);
+				return usage_fail("run", "--arg: '%s' is not a non-negative integer", optarg);
 			break;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_fail("run", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("%s", optind >= argc ? "no payload given" : "more than one payload given");
+		return usage_fail("run", "%s", optind >= argc ? "no payload given" : "more than one payload given");
 	if (cfg.npin && !cfg.vcpus)
 		cfg.vcpus = cfg.npin;           /* --pin alone: one vCPU per listed CPU */
 	if (cfg.npin && cfg.npin != cfg.vcpus) {
@@ -238,7 +219,7 @@ int cmd_run(int argc, char **argv)
 
 	char pathbuf[4096], err[512];
 	struct payload p;
-	const char *path = resolve_payload(argv[optind], pathbuf, sizeof(pathbuf));
+	const char *path = payload_resolve(argv[optind], pathbuf, sizeof(pathbuf));
 	int rc = payload_load(path, &p, err, sizeof(err));
 	if (rc != XC_OK) {
 		fprintf(stderr, "kvmlab: %s\n", err);

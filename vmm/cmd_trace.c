@@ -38,36 +38,19 @@ static void trace_usage(FILE *f)
 		TRACE_MAX_STEPS_DEFAULT, TRACE_TIMEOUT_DEFAULT);
 }
 
-static int trace_usage_error(const char *fmt, const char *arg)
-{
-	fputs("kvmlab trace: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs(" (see kvmlab trace --help)\n", stderr);
-	return XC_USAGE;
-}
-
-/* As in cmd_run.c: a name that is not a file is looked up in the catalogue. */
-static const char *trace_resolve(const char *arg, char *buf, size_t n)
-{
-	if (access(arg, F_OK) == 0 || arg[0] == '/')
-		return arg;
-	snprintf(buf, n, "%s/%s%s", payload_dir(), arg, strstr(arg, ".bin") ? "" : ".bin");
-	return access(buf, F_OK) == 0 ? buf : arg;
-}
-
 static int trace_add_bp(struct trace *t, enum bp_role role, const char *arg)
 {
 	uint64_t addr;
 
 	if (parse_u64(arg, &addr) != 0)
-		return trace_usage_error("'%s' is not an address (0x-prefixed hex or decimal)", arg);
+		return usage_fail("trace", "'%s' is not an address (0x-prefixed hex or decimal)", arg);
 	if (addr >= (1ULL << 47))
-		return trace_usage_error("address %s is not a canonical lower-half linear address", arg);
+		return usage_fail("trace", "address %s is not a canonical lower-half linear address", arg);
 	if (t->nbp == DEBUG_BREAKPOINTS_MAX)
-		return trace_usage_error("%s: at most 4 --start/--stop/--break addresses (DR0-DR3)", arg);
+		return usage_fail("trace", "%s: at most 4 --start/--stop/--break addresses (DR0-DR3)", arg);
 	for (int i = 0; i < t->nbp; i++)
 		if (role != BP_BREAK && t->bp[i].role == role)
-			return trace_usage_error("--%s given twice", trace_bp_role(role));
+			return usage_fail("trace", "--%s given twice", trace_bp_role(role));
 	t->bp[t->nbp++] = (struct trace_bp){ .addr = addr, .role = role };
 	return XC_OK;
 }
@@ -183,7 +166,7 @@ int cmd_trace(int argc, char **argv)
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &t.max_steps) != 0)
-				return trace_usage_error("--max-steps: '%s' is not a non-negative integer", optarg);
+				return usage_fail("trace", "--max-steps: '%s' is not a non-negative integer", optarg);
 			break;
 		case 's': case 'e': case 'b':
 			rc = trace_add_bp(&t, c == 's' ? BP_START : c == 'e' ? BP_STOP : BP_BREAK, optarg);
@@ -193,26 +176,26 @@ int cmd_trace(int argc, char **argv)
 		case 'r': t.show_regs = true; break;
 		case 'm':
 			if (parse_size(optarg, &cfg.mem) != 0 || cfg.mem < MEM_MIN || cfg.mem > MEM_MAX || cfg.mem % 4096)
-				return trace_usage_error("--mem %s: must be a multiple of 4K from 128K to 3G", optarg);
+				return usage_fail("trace", "--mem %s: must be a multiple of 4K from 128K to 3G", optarg);
 			mem_given = true;
 			break;
 		case 't':
 			if (parse_seconds(optarg, &cfg.timeout) != 0)
-				return trace_usage_error("--timeout: '%s' is not a number of seconds (0-86400)", optarg);
+				return usage_fail("trace", "--timeout: '%s' is not a number of seconds (0-86400)", optarg);
 			break;
 		case 'j': json = true; break;
 		case 'v': log_verbose = 1; cfg.verbose = true; break;
 		case 'h': trace_usage(stdout); return XC_OK;
 		default:
-			return trace_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_fail("trace", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return trace_usage_error("%s", optind >= argc ? "no payload given" : "more than one payload given");
+		return usage_fail("trace", "%s", optind >= argc ? "no payload given" : "more than one payload given");
 
 	char pathbuf[4096], err[512];
 	struct payload p;
-	rc = payload_load(trace_resolve(argv[optind], pathbuf, sizeof(pathbuf)), &p, err, sizeof(err));
+	rc = payload_load(payload_resolve(argv[optind], pathbuf, sizeof(pathbuf)), &p, err, sizeof(err));
 	if (rc != XC_OK) {
 		fprintf(stderr, "kvmlab: %s\n", err);
 		return rc;

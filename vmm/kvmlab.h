@@ -47,6 +47,8 @@ enum kvmlab_exit_code {
 int  parse_u64(const char *s, uint64_t *out);             /* 0 ok, -1 bad */
 int  parse_size(const char *s, uint64_t *out);            /* "4M", "256K", "1G", bytes */
 int  parse_seconds(const char *s, double *out);           /* "10", "0.5" */
+/* Prints "kvmlab CMD: <message> (see kvmlab CMD --help)" and returns XC_USAGE. */
+int  usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- payload.c: the payload header, validated as untrusted input ---- */
 struct payload {
@@ -65,6 +67,9 @@ int  payload_check_fit(const struct payload *p, uint64_t mem, char *err, size_t 
 /* Reads and parses a file; p->data is malloc'd (payload_free). */
 int  payload_load(const char *path, struct payload *p, char *err, size_t errlen);
 void payload_free(struct payload *p);
+/* A PAYLOAD argument: a file as given, else the catalogue entry payload_dir()/ARG[.bin]
+ * ("hello-long", "bench/cpuid").  Returns arg or buf. */
+const char *payload_resolve(const char *arg, char *buf, size_t n);
 const char *mode_name(int mode);
 
 /* ---- kvm.c: /dev/kvm, API version and capabilities ---- */

@@ -207,3 +207,11 @@ void payload_free(struct payload *p)
 	free(p->data);
 	p->data = NULL;
 }
+
+const char *payload_resolve(const char *arg, char *buf, size_t n)
+{
+	if (access(arg, F_OK) == 0 || arg[0] == '/')
+		return arg;
+	snprintf(buf, n, "%s/%s%s", payload_dir(), arg, strstr(arg, ".bin") ? "" : ".bin");
+	return access(buf, F_OK) == 0 ? buf : arg;
+}

@@ -5,20 +5,9 @@
 ; Check it must trip: desc_offset == 0, or hdr_size <= desc_offset <
 ; file size with a NUL inside the file.
 
-%include "kvmlab.inc"                   ; constants only, not KVMLAB_HEADER
+%include "kvmlab.inc"                   ; constants
+%define RAW_DESC_OFF  end - hdr         ; desc_offset past the end of the file  <-- the defect
+%include "rawhdr.inc"
 
-        bits    64
-        org     0x10000
-hdr:    dd      KVMLAB_MAGIC            ; magic
-        dw      KVMLAB_ABI_VERSION      ; abi_version
-        dw      KVMLAB_HDR_SIZE         ; hdr_size
-        db      MODE_LONG, 0, 0, 0      ; mode, reserved0
-        dd      0                       ; flags
-        dd      0x10000                 ; load_addr
-        dd      start - hdr             ; entry
-        dd      128                     ; min_mem_kib
-        dd      end - hdr               ; desc_offset  <-- the defect
-name:   db      "bad-desc"              ; name, NUL padded
-        times   KVMLAB_NAME_MAX - ($ - name) db 0
-start:  hlt
+        RAW_HEADER "bad-desc", "desc_offset points past the end"
 end:

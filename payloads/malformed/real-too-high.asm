@@ -8,20 +8,12 @@
 ; Check it must trip: real mode: load_addr + REAL_SEG_SIZE <=
 ; GPA_REAL_LIMIT (1 MiB).
 
-%include "kvmlab.inc"                   ; constants only, not KVMLAB_HEADER
+%include "kvmlab.inc"                   ; constants
+%define RAW_LOAD      0xF8000           ; its 64 KiB segment crosses 1 MiB  <-- the defect
+%define RAW_MODE      MODE_REAL
+%define RAW_MIN_KIB   2048
+%define RAW_BITS      16
+%define RAW_ORG       0                 ; real mode: org 0, CS = load_addr >> 4
+%include "rawhdr.inc"
 
-        bits    16
-        org     0
-hdr:    dd      KVMLAB_MAGIC            ; magic
-        dw      KVMLAB_ABI_VERSION      ; abi_version
-        dw      KVMLAB_HDR_SIZE         ; hdr_size
-        db      MODE_REAL, 0, 0, 0      ; mode, reserved0
-        dd      0                       ; flags
-        dd      0xF8000                 ; load_addr  <-- the defect
-        dd      start - hdr             ; entry
-        dd      2048                    ; min_mem_kib
-        dd      desc - hdr              ; desc_offset
-name:   db      "real-too-high"         ; name, NUL padded
-        times   KVMLAB_NAME_MAX - ($ - name) db 0
-desc:   db      "real-mode segment crosses 1 MiB", 0
-start:  hlt
+        RAW_HEADER "real-too-high", "real-mode segment crosses 1 MiB"
