@@ -45,7 +45,14 @@ def boxed_env():
 def test_info_sandbox_lists_the_allowlist():
     r = run_kvmlab("info", "--sandbox", "--json", json_out=True)
     assert r.code == XC["OK"]
-    (vcpu,) = r.doc["sandbox"]
+    vcpu, io = r.doc["sandbox"]
+    assert (vcpu["thread"], io["thread"]) == ("vcpu", "io")
+    assert io["size"] == len(io["rules"])
+    io_allowed = [x["allow"] for x in io["rules"] if "builds only" not in x["why"]]
+    # The I/O thread holds no KVM fd: no ioctl but stdio's TCGETS, no open, no socket.
+    assert [a for a in io_allowed if a.startswith("ioctl")] == ["ioctl(any fd, TCGETS)"]
+    for forbidden in ("openat", "execve", "socket", "clone", "ptrace"):
+        assert forbidden not in io_allowed
     assert vcpu["thread"] == "vcpu"
     assert vcpu["size"] == len(vcpu["rules"])
     # make asan / make coverage builds add their runtimes' calls, marked "builds only".
@@ -64,6 +71,21 @@ def test_a_forbidden_syscall_kills_kvmlab_naming_it(kvm):
     assert r.code == XC_SANDBOX, r.err
     assert "kvmlab: sandbox: forbidden system call socket (nr 41) in the vCPU thread" in r.err
     assert r.out == ""                 # killed before the report
+
+
+@pytest.mark.parametrize("notify", ["ioeventfd", "poll"])
+def test_the_io_thread_is_sandboxed_too(kvm, notify):
+    """The virtio back-end thread installs its own filter before it touches a ring."""
+    r = run_kvmlab("run", "io/virtio-hello", "--virtio-notify", notify, "--sandbox", "--json",
+                   env={"KVMLAB_SANDBOX_SELFTEST": "io", **boxed_env()})
+    assert r.code == XC_SANDBOX, r.err
+    assert "kvmlab: sandbox: forbidden system call socket (nr 41) in the I/O thread" in r.err
+    free = run_kvmlab("run", "io/virtio-hello", "--virtio-notify", notify, "--json", json_out=True)
+    boxed = run_kvmlab("run", "io/virtio-hello", "--virtio-notify", notify, "--sandbox", "--json",
+                       json_out=True, env=boxed_env())
+    text = lambda r: r.doc["io"]["virtio"]["text"]
+    assert (boxed.code, text(boxed)) == (free.code, text(free)) == (XC["OK"], "Hello from virtio!\n")
+    assert boxed.doc["io"]["virtio"]["notify"] == notify
 
 
 def test_selftest_hook_does_nothing_without_sandbox(run):

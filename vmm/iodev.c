@@ -35,6 +35,17 @@ static void *io_thread(void *arg)
 	struct iodev *io = arg;
 	struct pollfd p[2] = { { .fd = io->efd, .events = POLLIN }, { .fd = io->stopfd, .events = POLLIN } };
 
+	/* The guest controls the rings this thread walks: with --sandbox it
+	 * locks itself down before touching any of it (docs/security.md). */
+	int rc = io->sandbox_on ? sandbox_enter_io(io->sandbox_err, sizeof(io->sandbox_err)) : 0;
+	pthread_mutex_lock(&io->lock);
+	io->sandbox_rc = rc;
+	io->ready = true;
+	pthread_cond_signal(&io->ready_cv);
+	pthread_mutex_unlock(&io->lock);
+	if (rc != 0)
+		return NULL;
+
 	while (!__atomic_load_n(&io->stop, __ATOMIC_ACQUIRE)) {
 		if (io->notify == IO_NOTIFY_POLL) {
 			if (virtio_process(&io->virtio) == 0)
@@ -160,12 +171,22 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	}
 	if (c->notify == IO_NOTIFY_IOEVENTFD && bind_ioeventfd(vm, io, err, errlen) != 0)
 		return -1;
+	io->sandbox_on = vm->cfg.sandbox;
+	pthread_cond_init(&io->ready_cv, NULL);
 	int e = pthread_create(&io->thread, NULL, io_thread, io);
 	if (e) {
 		snprintf(err, errlen, "pthread_create (I/O thread): %s", strerror(e));
 		return -1;
 	}
 	io->thread_on = true;
+	pthread_mutex_lock(&io->lock);
+	while (!io->ready)
+		pthread_cond_wait(&io->ready_cv, &io->lock);
+	pthread_mutex_unlock(&io->lock);
+	if (io->sandbox_rc != 0) {
+		snprintf(err, errlen, "I/O thread: %s", io->sandbox_err);
+		return -1;
+	}
 	return 0;
 }
 

@@ -537,6 +537,12 @@ struct iodev {
 	bool thread_on;
 	volatile int stop;
 	uint64_t thread_wakeups;
+	/* --sandbox: the thread installs its own filter first and reports back. */
+	pthread_cond_t ready_cv;        /* with lock */
+	bool ready;
+	bool sandbox_on;                /* vm_config.sandbox */
+	int sandbox_rc;                 /* 0, or -1 with sandbox_err */
+	char sandbox_err[200];
 };
 /* traps/uart16550.c: reads --uart-input-file (at most 1 MiB) into a malloc'd buffer; 0 or -1. */
 int  uart_input_load(const char *path, uint8_t **buf, size_t *len);
@@ -856,6 +862,8 @@ const struct sandbox_rule *sandbox_rule_at(const struct sandbox_thread *t, size_
 /* Installs the vCPU thread's filter (call after setup, before the first
  * KVM_RUN).  0, or -1 with err; a later forbidden call exits with XC_SANDBOX. */
 int  sandbox_enter(struct vcpu *v, char *err, size_t errlen);
+/* The same for the I/O thread (vmm/iodev.c), from its own table; it holds no KVM fd. */
+int  sandbox_enter_io(char *err, size_t errlen);
 /* ---- sensitive.c: the sensitive-instruction catalogue as data ---- */
 enum sens_class { SC_REFERENCE, SC_PRIVILEGED, SC_SENSITIVE_UNPRIV, SC_ALWAYS_INTERCEPTED, SC_COUNT };
 enum sens_value { SV_NONE, SV_HEX, SV_ZF, SV_RFLAGS, SV_VENDOR };   /* how to show probe.value */

@@ -108,9 +108,43 @@ static const struct sandbox_rule vcpu_rules[] = {
 };
 #define VCPU_RULES (sizeof(vcpu_rules) / sizeof(vcpu_rules[0]))
 
+/* The I/O thread's allowlist (vmm/iodev.c): it waits on the virtio doorbell's
+ * eventfd (or polls the ring), walks the virtqueue in guest memory and writes
+ * what the guest sent to the console.  It holds no KVM fd at all. */
+static const struct sandbox_rule io_rules[] = {
+	{ "poll",         ARG_ANY, 0, NULL, "wait for the doorbell eventfd or the stop eventfd" },
+	{ "read",         ARG_ANY, 0, NULL, "the eventfd counters" },
+	{ "sched_yield",  ARG_ANY, 0, NULL, "--virtio-notify poll: give the core back when the ring is empty" },
+	{ "futex",        ARG_ANY, 0, NULL, "the device lock shared with the vCPU threads" },
+	{ "write",        ARG_ANY, 0, NULL, "console output of the virtio console" },
+	IOCTL(ARG_IOCTL_REQ, TCGETS, "stdio asks whether stdout is a terminal"),
+	{ "newfstatat",   ARG_ANY, 0, NULL, "stdio sizes stdout's buffer" },
+	{ "fstat",        ARG_ANY, 0, NULL, "stdio sizes stdout's buffer (older libc)" },
+	{ "brk",          ARG_ANY, 0, NULL, "malloc" },
+	{ "mmap",         ARG_NO_EXEC, 0, NULL, "malloc of large blocks; never executable" },
+	{ "mprotect",     ARG_NO_EXEC, 0, NULL, "malloc arenas; never executable" },
+	{ "munmap",       ARG_ANY, 0, NULL, "free" },
+	{ "madvise",      ARG_ANY, 0, NULL, "the finished thread releases its stack" },
+	{ "rt_sigprocmask", ARG_ANY, 0, NULL, "a finishing thread blocks signals" },
+	{ "exit",         ARG_ANY, 0, NULL, "end of the thread" },
+	{ "exit_group",   ARG_ANY, 0, NULL, "end of kvmlab" },
+#ifdef KVMLAB_GCOV
+	{ "openat",       ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
+	{ "fcntl",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
+	{ "lseek",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
+	{ "close",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
+	{ "getpid",       ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
+#endif
+};
+#define IO_RULES (sizeof(io_rules) / sizeof(io_rules[0]))
+
 static const struct sandbox_thread threads[] = {
 	{ "vcpu", "runs KVM_RUN and every exit handler", vcpu_rules, VCPU_RULES },
+	{ "io", "the virtio back-end woken by the doorbell (--virtio-notify ioeventfd|poll)", io_rules, IO_RULES },
 };
+
+/* The thread the SIGSYS handler names: set before its filter goes in. */
+static __thread const char *sb_thread = "vCPU";
 
 const struct sandbox_thread *sandbox_threads(int *n)
 {
@@ -174,7 +208,9 @@ static void sandbox_violation(int sig, siginfo_t *si, void *uctx)
 			 ? nr_names[si->si_syscall] : "?");
 	at = put(msg, at, sizeof(msg), " (nr ");
 	at = put(msg, at, sizeof(msg), num + i);
-	at = put(msg, at, sizeof(msg), ") in the vCPU thread: killed (docs/security.md)\n");
+	at = put(msg, at, sizeof(msg), ") in the ");
+	at = put(msg, at, sizeof(msg), sb_thread);
+	at = put(msg, at, sizeof(msg), " thread: killed (docs/security.md)\n");
 	(void)!write(STDERR_FILENO, msg, at);
 #ifdef KVMLAB_GCOV
 	__gcov_dump();          /* make coverage: _exit skips gcov's own exit hook */
@@ -219,7 +255,10 @@ static int sandbox_selftest(char *err, size_t errlen)
 	return -1;
 }
 
-int sandbox_enter(struct vcpu *v, char *err, size_t errlen)
+/* Installs the calling thread's filter from one rule table.  vcpu_fd is the
+ * only fd ARG_VCPU_IOCTL rules accept (-1: none).  0, or -1 with err. */
+static int sandbox_install(const struct sandbox_rule *rules, size_t n, int vcpu_fd, const char *who,
+			   char *err, size_t errlen)
 {
 	struct sigaction sa;
 	scmp_filter_ctx ctx;
@@ -245,14 +284,15 @@ int sandbox_enter(struct vcpu *v, char *err, size_t errlen)
 		snprintf(err, errlen, "sandbox: seccomp_init failed");
 		return -1;
 	}
-	for (size_t i = 0; i < VCPU_RULES; i++) {
-		rc = add_rule(ctx, &vcpu_rules[i], v->fd);
+	for (size_t i = 0; i < n; i++) {
+		rc = add_rule(ctx, &rules[i], vcpu_fd);
 		if (rc < 0) {
-			snprintf(err, errlen, "sandbox: rule for %s: %s", vcpu_rules[i].syscall, strerror(-rc));
+			snprintf(err, errlen, "sandbox: rule for %s: %s", rules[i].syscall, strerror(-rc));
 			seccomp_release(ctx);
 			return -1;
 		}
 	}
+	sb_thread = who;
 	/* seccomp_load sets no_new_privs first (SCMP_FLTATR_CTL_NNP defaults to on). */
 	rc = seccomp_load(ctx);
 	seccomp_release(ctx);
@@ -260,9 +300,20 @@ int sandbox_enter(struct vcpu *v, char *err, size_t errlen)
 		snprintf(err, errlen, "sandbox: seccomp_load: %s", strerror(-rc));
 		return -1;
 	}
-	vlog("sandbox: seccomp filter of %zu rules installed on the vCPU thread", VCPU_RULES);
+	vlog("sandbox: seccomp filter of %zu rules installed on the %s thread", n, who);
+	/* KVMLAB_SANDBOX_SELFTEST=1 tests the vCPU thread's filter, =io the I/O thread's. */
 	const char *st = getenv("KVMLAB_SANDBOX_SELFTEST");
-	if (st && !strcmp(st, "1"))
+	if (st && !strcmp(st, vcpu_fd >= 0 ? "1" : "io"))
 		return sandbox_selftest(err, errlen);
 	return 0;
+}
+
+int sandbox_enter(struct vcpu *v, char *err, size_t errlen)
+{
+	return sandbox_install(vcpu_rules, VCPU_RULES, v->fd, "vCPU", err, errlen);
+}
+
+int sandbox_enter_io(char *err, size_t errlen)
+{
+	return sandbox_install(io_rules, IO_RULES, -1, "I/O", err, errlen);
 }
