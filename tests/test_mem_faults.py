@@ -5,6 +5,8 @@ pass on port 0xF8; kvmlab samples KVM's stats and the vCPU thread's host
 page faults at each mark.  Counters, not timings, are asserted: the first
 pass must cost host page faults and the second none.
 """
+import os
+
 import pytest
 
 from conftest import XC
@@ -36,8 +38,11 @@ def test_first_touch_faults_second_does_not(run, payload_name):
     assert r.code == XC["OK"], r.err
     first, second = passes(r)
     # Anonymous 4 KiB backing: one host fault per fresh page, none when touched again.
-    assert first["host_minflt"] == PAGES
-    assert second["host_minflt"] == 0
+    # The count is the vCPU thread's (getrusage); under `make asan` the sanitizer's
+    # own shadow pages, touched by kvmlab between the marks, add a few faults.
+    slack = 8 if "ASAN_OPTIONS" in os.environ else 0
+    assert PAGES <= first["host_minflt"] <= PAGES + slack
+    assert second["host_minflt"] <= slack
     assert first["pages"] == second["pages"] == PAGES
     assert first["cycles_per_page"] == first["guest_cycles"] // PAGES
 

@@ -128,6 +128,15 @@ static const struct sandbox_rule io_rules[] = {
 	{ "rt_sigprocmask", ARG_ANY, 0, NULL, "a finishing thread blocks signals" },
 	{ "exit",         ARG_ANY, 0, NULL, "end of the thread" },
 	{ "exit_group",   ARG_ANY, 0, NULL, "end of kvmlab" },
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	/* The sanitizer runtime, also on the way out of the SIGSYS handler's _exit. */
+	{ "getpid",       ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
+	{ "gettid",       ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
+	{ "readlink",     ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
+	{ "sigaltstack",  ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
+	{ "rt_sigaction", ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
+	{ "prctl",        ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
+#endif
 #ifdef KVMLAB_GCOV
 	{ "openat",       ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
 	{ "fcntl",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
