@@ -152,8 +152,15 @@ unit-io: $(BUILD)/unit-io
 
 # The lab guide as HTML (labs/README.md, "Rendering the guide"): pandoc, with
 # the bench/iobench charts embedded when they have been built.
-.PHONY: labs
-labs: | $(DEPS_OK)
+.PHONY: labs charts
+# The charts the guide embeds, measured on this host (a few seconds each).
+charts: $(BUILD)/kvmlab payloads
+	@mkdir -p $(BUILD)/bench $(BUILD)/iobench
+	$(BUILD)/kvmlab bench --json > $(BUILD)/bench/bench.json
+	scripts/plot-bench $(BUILD)/bench/bench.json $(BUILD)/bench/exit-cost.svg
+	$(BUILD)/kvmlab iobench --json > $(BUILD)/iobench/iobench.json
+	scripts/plot-iobench $(BUILD)/iobench/iobench.json $(BUILD)/iobench/iobench.svg
+labs: charts | $(DEPS_OK)
 	@scripts/render-labs $(BUILD)
 # ---- Hardening (docs/security.md) ----
 
