@@ -180,11 +180,7 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	};
 	/* RAM: the payload's minimum, or what the case touches at these settings. */
 	uint64_t need = RAM_BASE + (uint64_t)c->bytes_per_iter * o->iters * o->repeat + (1ULL << 20);
-	uint64_t min = (uint64_t)p.hdr.min_mem_kib << 10;
-	cfg.mem = (need > min ? need : min);
-	cfg.mem = (cfg.mem + 4095) & ~4095ULL;
-	if (cfg.mem < MEM_DEFAULT)
-		cfg.mem = MEM_DEFAULT;
+	cfg.mem = payload_default_mem(&p, need);
 	if (cfg.mem > MEM_MAX) {
 		bench_fail(r, "--iters x --repeat", "this case would need more than 3 GiB of guest RAM");
 		payload_free(&p);

@@ -108,10 +108,8 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (parse_size(optarg, &cfg.mem) != 0)
-				return usage_fail("run", "--mem: '%s' is not a size (e.g. 4M, 256K)", optarg);
-			if (cfg.mem < MEM_MIN || cfg.mem > MEM_MAX || cfg.mem % 4096)
-				return usage_fail("run", "--mem %s: must be a multiple of 4K from 128K to 3G", optarg);
+			if (parse_mem(optarg, &cfg.mem) != 0)
+				return usage_fail("run", "--mem %s: must be a size (4M, 256K, ...), a multiple of 4K from 128K to 3G", optarg);
 			mem_given = true;
 			break;
 		case 't':
@@ -226,10 +224,9 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	}
 	if (!mem_given) {
-		uint64_t want = (uint64_t)p.hdr.min_mem_kib << 10;
-		cfg.mem = want > MEM_DEFAULT ? (want + 4095) / 4096 * 4096 : MEM_DEFAULT;
+		cfg.mem = payload_default_mem(&p, 0);
 		if (cfg.mem > MEM_MAX)
-			cfg.mem = MEM_MAX;
+			cfg.mem = MEM_MAX;      /* payload_check_fit below names the shortfall */
 	}
 	rc = payload_check_fit(&p, cfg.mem, err, sizeof(err));
 	if (rc == XC_OK)

@@ -123,11 +123,9 @@ static void probe_outcome(struct probe_result *pr)
 static int probe_run(struct run *r, struct kvm *k, const struct payload *p, double timeout,
 		     struct probe_result *pr, char *err, size_t errlen)
 {
-	struct vm_config cfg = { .mem = MEM_DEFAULT, .timeout = timeout, .entry_arg = (uint64_t)pr->id };
-	uint64_t want = (uint64_t)p->hdr.min_mem_kib << 10;
+	struct vm_config cfg = { .mem = payload_default_mem(p, 0), .timeout = timeout,
+				 .entry_arg = (uint64_t)pr->id };
 
-	if (want > cfg.mem)
-		cfg.mem = (want + 4095) / 4096 * 4096;
 	int rc = run_payload(r, k, p, &cfg, err, errlen);
 	if (rc == XC_OK) {
 		const struct vcpu *v = &r->vcpu;

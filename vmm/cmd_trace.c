@@ -175,8 +175,8 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case 'r': t.show_regs = true; break;
 		case 'm':
-			if (parse_size(optarg, &cfg.mem) != 0 || cfg.mem < MEM_MIN || cfg.mem > MEM_MAX || cfg.mem % 4096)
-				return usage_fail("trace", "--mem %s: must be a multiple of 4K from 128K to 3G", optarg);
+			if (parse_mem(optarg, &cfg.mem) != 0)
+				return usage_fail("trace", "--mem %s: must be a size (4M, 256K, ...), a multiple of 4K from 128K to 3G", optarg);
 			mem_given = true;
 			break;
 		case 't':
@@ -201,10 +201,9 @@ int cmd_trace(int argc, char **argv)
 		return rc;
 	}
 	if (!mem_given) {
-		uint64_t want = ((uint64_t)p.hdr.min_mem_kib << 10) + 4095;
-		cfg.mem = want / 4096 * 4096 > MEM_DEFAULT ? want / 4096 * 4096 : MEM_DEFAULT;
+		cfg.mem = payload_default_mem(&p, 0);
 		if (cfg.mem > MEM_MAX)
-			cfg.mem = MEM_MAX;
+			cfg.mem = MEM_MAX;      /* payload_check_fit below names the shortfall */
 	}
 	rc = payload_check_fit(&p, cfg.mem, err, sizeof(err));
 	struct kvm k = { .fd = -1 };

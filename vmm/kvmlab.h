@@ -47,6 +47,7 @@ enum kvmlab_exit_code {
 int  parse_u64(const char *s, uint64_t *out);             /* 0 ok, -1 bad */
 int  parse_size(const char *s, uint64_t *out);            /* "4M", "256K", "1G", bytes */
 int  parse_seconds(const char *s, double *out);           /* "10", "0.5" */
+int  parse_mem(const char *s, uint64_t *out);             /* a size, MEM_MIN..MEM_MAX, 4 KiB multiple */
 /* Prints "kvmlab CMD: <message> (see kvmlab CMD --help)" and returns XC_USAGE. */
 int  usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -70,6 +71,10 @@ void payload_free(struct payload *p);
 /* A PAYLOAD argument: a file as given, else the catalogue entry payload_dir()/ARG[.bin]
  * ("hello-long", "bench/cpuid").  Returns arg or buf. */
 const char *payload_resolve(const char *arg, char *buf, size_t n);
+/* Guest RAM when --mem is not given: MEM_DEFAULT, or more if the header's
+ * min_mem_kib or the caller's own need asks for it, rounded up to a page.
+ * May exceed MEM_MAX: the caller decides whether that is an error. */
+uint64_t payload_default_mem(const struct payload *p, uint64_t need);
 const char *mode_name(int mode);
 
 /* ---- kvm.c: /dev/kvm, API version and capabilities ---- */

@@ -70,6 +70,16 @@ int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+int parse_mem(const char *s, uint64_t *out)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v) != 0 || v < MEM_MIN || v > MEM_MAX || v % 4096)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int usage_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -208,6 +208,16 @@ void payload_free(struct payload *p)
 	p->data = NULL;
 }
 
+uint64_t payload_default_mem(const struct payload *p, uint64_t need)
+{
+	uint64_t want = (uint64_t)p->hdr.min_mem_kib << 10;
+
+	if (need > want)
+		want = need;
+	want = (want + 4095) / 4096 * 4096;
+	return want > MEM_DEFAULT ? want : MEM_DEFAULT;
+}
+
 const char *payload_resolve(const char *arg, char *buf, size_t n)
 {
 	if (access(arg, F_OK) == 0 || arg[0] == '/')

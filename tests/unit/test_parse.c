@@ -101,7 +101,25 @@ static void t_parse_seconds_rejects(void)
 	CHECK_EQ(parse_seconds(NULL, &(double){ 0 }), -1);
 }
 
+static void t_parse_mem_takes_only_guest_ram_sizes(void)
+{
+	uint64_t v = 7;
+
+	CHECK_EQ(parse_mem("128K", &v), 0);
+	CHECK_EQ(v, MEM_MIN);
+	CHECK_EQ(parse_mem("3G", &v), 0);
+	CHECK_EQ(v, MEM_MAX);
+	CHECK_EQ(parse_mem("4M", &v), 0);
+	CHECK_EQ(v, 4u << 20);
+	v = 7;
+	static const char *const bad[] = { "124K", "3145732K", "5G", "4097", "abc", "-1", "", "0" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_EQ(parse_mem(bad[i], &v), -1);
+	CHECK_EQ(v, 7);                 /* untouched on failure */
+}
+
 const struct unit_test parse_tests[] = {
+	UNIT(t_parse_mem_takes_only_guest_ram_sizes),
 	UNIT(t_parse_u64_accepts_decimal_and_limits),
 	UNIT(t_parse_u64_rejects),
 	UNIT(t_parse_size_accepts_suffixes),

@@ -335,7 +335,22 @@ static void t_load_refuses_what_is_not_a_regular_file(void)
 	CHECK_EQ(payload_load("/", &p, err, sizeof(err)), XC_PAYLOAD_IO);
 }
 
+static void t_default_mem_follows_the_header_and_the_caller(void)
+{
+	struct payload p = { 0 };
+
+	CHECK_EQ(payload_default_mem(&p, 0), MEM_DEFAULT);              /* nothing asked */
+	p.hdr.min_mem_kib = 128;
+	CHECK_EQ(payload_default_mem(&p, 0), MEM_DEFAULT);              /* less than the default */
+	p.hdr.min_mem_kib = 8193;                                        /* 8 MiB + 1 KiB */
+	CHECK_EQ(payload_default_mem(&p, 0), (8ULL << 20) + 4096);       /* rounded up to a page */
+	CHECK_EQ(payload_default_mem(&p, 16ULL << 20), 16ULL << 20);     /* the caller needs more */
+	p.hdr.min_mem_kib = UINT32_MAX;                                  /* ~4 TiB: not capped here */
+	CHECK(payload_default_mem(&p, 0) > MEM_MAX);
+}
+
 const struct unit_test payload_tests[] = {
+	UNIT(t_default_mem_follows_the_header_and_the_caller),
 	UNIT(t_valid_header_parses),
 	UNIT(t_no_description_is_fine),
 	UNIT(t_shorter_than_header_is_truncated),
