@@ -48,50 +48,30 @@ struct sandbox_rule {
 
 #define IOCTL(fdkind, r, why) { "ioctl", fdkind, r, #r, why }
 
-/* The vCPU thread's allowlist: one row per (system call, argument condition). */
-static const struct sandbox_rule vcpu_rules[] = {
-	IOCTL(ARG_VCPU_IOCTL, KVM_RUN,       "enter the guest (api.rst 4.10)"),
-	IOCTL(ARG_VCPU_IOCTL, KVM_GET_REGS,  "RIP of reports and of the end state"),
-	IOCTL(ARG_VCPU_IOCTL, KVM_GET_SREGS, "mode and CS base for the end state"),
-	IOCTL(ARG_VCPU_IOCTL, KVM_TRANSLATE, "disassemble the instruction at RIP; --translate"),
-	IOCTL(ARG_VCPU_IOCTL, KVM_SET_REGS,  "trace: step over a breakpoint"),
-	IOCTL(ARG_VCPU_IOCTL, KVM_SET_GUEST_DEBUG, "trace: single-step and breakpoints (api.rst 4.38)"),
-	IOCTL(ARG_VCPU_IOCTL, KVM_GET_MSRS,  "--msr-exit: forward a read to KVM's MSR"),
-	IOCTL(ARG_VCPU_IOCTL, KVM_SET_MSRS,  "--msr-exit: forward a write to KVM's MSR"),
-	IOCTL(ARG_IOCTL_REQ, KVM_SET_USER_MEMORY_REGION, "memory hotplug on the VM fd (port 0xF8)"),
-	IOCTL(ARG_IOCTL_REQ, KVM_GET_DIRTY_LOG, "--dirty-log bitmap: harvest a round"),
-	IOCTL(ARG_IOCTL_REQ, KVM_CLEAR_DIRTY_LOG, "--dirty-log bitmap with manual protect"),
-	IOCTL(ARG_IOCTL_REQ, KVM_RESET_DIRTY_RINGS, "--dirty-log ring: give harvested entries back"),
-	{ "read",         ARG_ANY, 0, NULL, "the bench doorbell's eventfd counter" },
-	{ "getrusage",    ARG_ANY, 0, NULL, "memory marks: this thread's host page faults" },
-	{ "futex",        ARG_ANY, 0, NULL, "--vcpus: the lock around the shared console and the run's end" },
-	{ "getpid",       ARG_ANY, 0, NULL, "--vcpus: pthread_kill of another vCPU thread (tgkill's tgid)" },
-	{ "tgkill",       ARG_ANY, 0, NULL, "--vcpus: kick the other vCPUs out of KVM_RUN" },
-	{ "madvise",      ARG_ANY, 0, NULL, "--vcpus: a finished vCPU thread releases its stack" },
-	{ "rt_sigprocmask", ARG_ANY, 0, NULL, "--vcpus: a finishing thread blocks signals" },
+/* What every kvmlab thread needs, whatever it does: stdio, malloc, locks,
+ * leaving the thread, and the runtimes of instrumented builds.  Each thread's
+ * filter is its own table below plus this one. */
+static const struct sandbox_rule thread_rules[] = {
+	{ "read",         ARG_ANY, 0, NULL, "eventfd counters (the bench doorbell, the virtio doorbell)" },
+	{ "write",        ARG_ANY, 0, NULL, "console output, the report, error messages" },
 	IOCTL(ARG_IOCTL_REQ,  TCGETS,        "stdio asks whether stdout is a terminal"),
-	{ "write",        ARG_ANY, 0, NULL, "console echo, the report, error messages" },
-	{ "pread64",      ARG_ANY, 0, NULL, "KVM binary stats after the run (KVM_GET_STATS_FD); --blk: virtio-blk reads" },
-	{ "pwrite64",     ARG_ANY, 0, NULL, "--blk: virtio-blk writes sectors to its backing file (traps/virtio_blk.c)" },
-	{ "fsync",        ARG_ANY, 0, NULL, "--blk: virtio-blk FLUSH" },
 	{ "newfstatat",   ARG_ANY, 0, NULL, "stdio sizes stdout's buffer" },
 	{ "fstat",        ARG_ANY, 0, NULL, "stdio sizes stdout's buffer (older libc)" },
 	{ "brk",          ARG_ANY, 0, NULL, "malloc: report and JSON buffers" },
 	{ "mmap",         ARG_NO_EXEC, 0, NULL, "malloc of large blocks; never executable" },
 	{ "mprotect",     ARG_NO_EXEC, 0, NULL, "malloc arenas; never executable" },
-	{ "mremap",       ARG_ANY, 0, NULL, "realloc of the report array" },
 	{ "munmap",       ARG_ANY, 0, NULL, "free; guest RAM and kvm_run at teardown" },
-	{ "close",        ARG_ANY, 0, NULL, "VM, vCPU and stats fds at teardown" },
-	{ "rt_sigreturn", ARG_ANY, 0, NULL, "return from the watchdog's signal handler" },
-	{ "timer_settime", ARG_ANY, 0, NULL, "watchdog" },
-	{ "timer_delete", ARG_ANY, 0, NULL, "watchdog disarm" },
-	{ "clock_gettime", ARG_ANY, 0, NULL, "wall time of the run (vDSO fallback)" },
-	{ "sysinfo",      ARG_ANY, 0, NULL, "capstone's qsort asks sysconf(_SC_PHYS_PAGES) when disassembling at a crash" },
-	{ "exit_group",   ARG_ANY, 0, NULL, "end of kvmlab" },
+	{ "close",        ARG_ANY, 0, NULL, "fds at teardown" },
+	{ "futex",        ARG_ANY, 0, NULL, "locks shared between threads (console, devices, the run's end)" },
+	{ "sched_yield",  ARG_ANY, 0, NULL, "--virtio-notify poll gives the core back; sanitizer runtime" },
+	{ "getpid",       ARG_ANY, 0, NULL, "pthread_kill's tgid (--vcpus); sanitizer runtime" },
+	{ "madvise",      ARG_ANY, 0, NULL, "a finished thread releases its stack" },
+	{ "rt_sigprocmask", ARG_ANY, 0, NULL, "a finishing thread blocks signals" },
 	{ "exit",         ARG_ANY, 0, NULL, "end of the thread" },
+	{ "exit_group",   ARG_ANY, 0, NULL, "end of kvmlab" },
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-	/* make asan only: the sanitizer runtimes' own calls (reports, shadow memory). */
-	{ "sched_yield",  ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
+	/* make asan only: the sanitizer runtimes' own calls (reports, shadow
+	 * memory), also on the way out of the SIGSYS handler's _exit. */
 	{ "gettid",       ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
 	{ "readlink",     ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
 	{ "sigaltstack",  ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
@@ -106,50 +86,49 @@ static const struct sandbox_rule vcpu_rules[] = {
 	{ "mkdir",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
 #endif
 };
+#define THREAD_RULES (sizeof(thread_rules) / sizeof(thread_rules[0]))
+
+/* The vCPU thread: KVM_RUN and every exit handler. */
+static const struct sandbox_rule vcpu_rules[] = {
+	IOCTL(ARG_VCPU_IOCTL, KVM_RUN,       "enter the guest (api.rst 4.10)"),
+	IOCTL(ARG_VCPU_IOCTL, KVM_GET_REGS,  "RIP of reports and of the end state"),
+	IOCTL(ARG_VCPU_IOCTL, KVM_GET_SREGS, "mode and CS base for the end state"),
+	IOCTL(ARG_VCPU_IOCTL, KVM_TRANSLATE, "disassemble the instruction at RIP; --translate"),
+	IOCTL(ARG_VCPU_IOCTL, KVM_SET_REGS,  "trace: step over a breakpoint"),
+	IOCTL(ARG_VCPU_IOCTL, KVM_SET_GUEST_DEBUG, "trace: single-step and breakpoints (api.rst 4.38)"),
+	IOCTL(ARG_VCPU_IOCTL, KVM_GET_MSRS,  "--msr-exit: forward a read to KVM's MSR"),
+	IOCTL(ARG_VCPU_IOCTL, KVM_SET_MSRS,  "--msr-exit: forward a write to KVM's MSR"),
+	IOCTL(ARG_IOCTL_REQ, KVM_SET_USER_MEMORY_REGION, "memory hotplug on the VM fd (port 0xF8)"),
+	IOCTL(ARG_IOCTL_REQ, KVM_GET_DIRTY_LOG, "--dirty-log bitmap: harvest a round"),
+	IOCTL(ARG_IOCTL_REQ, KVM_CLEAR_DIRTY_LOG, "--dirty-log bitmap with manual protect"),
+	IOCTL(ARG_IOCTL_REQ, KVM_RESET_DIRTY_RINGS, "--dirty-log ring: give harvested entries back"),
+	{ "getrusage",    ARG_ANY, 0, NULL, "memory marks: this thread's host page faults" },
+	{ "tgkill",       ARG_ANY, 0, NULL, "--vcpus: kick the other vCPUs out of KVM_RUN" },
+	{ "pread64",      ARG_ANY, 0, NULL, "KVM binary stats after the run (KVM_GET_STATS_FD); --blk: virtio-blk reads" },
+	{ "pwrite64",     ARG_ANY, 0, NULL, "--blk: virtio-blk writes sectors to its backing file (traps/virtio_blk.c)" },
+	{ "fsync",        ARG_ANY, 0, NULL, "--blk: virtio-blk FLUSH" },
+	{ "mremap",       ARG_ANY, 0, NULL, "realloc of the report array" },
+	{ "rt_sigreturn", ARG_ANY, 0, NULL, "return from the watchdog's signal handler" },
+	{ "timer_settime", ARG_ANY, 0, NULL, "watchdog" },
+	{ "timer_delete", ARG_ANY, 0, NULL, "watchdog disarm" },
+	{ "clock_gettime", ARG_ANY, 0, NULL, "wall time of the run (vDSO fallback)" },
+	{ "sysinfo",      ARG_ANY, 0, NULL, "capstone's qsort asks sysconf(_SC_PHYS_PAGES) when disassembling at a crash" },
+};
 #define VCPU_RULES (sizeof(vcpu_rules) / sizeof(vcpu_rules[0]))
 
-/* The I/O thread's allowlist (vmm/iodev.c): it waits on the virtio doorbell's
- * eventfd (or polls the ring), walks the virtqueue in guest memory and writes
- * what the guest sent to the console.  It holds no KVM fd at all. */
+/* The I/O thread (vmm/iodev.c): it waits on the virtio doorbell's eventfd (or
+ * polls the ring), walks the virtqueue in guest memory and writes what the
+ * guest sent to the console.  It holds no KVM fd, so it needs no ioctl but
+ * stdio's TCGETS. */
 static const struct sandbox_rule io_rules[] = {
 	{ "poll",         ARG_ANY, 0, NULL, "wait for the doorbell eventfd or the stop eventfd" },
-	{ "read",         ARG_ANY, 0, NULL, "the eventfd counters" },
-	{ "sched_yield",  ARG_ANY, 0, NULL, "--virtio-notify poll: give the core back when the ring is empty" },
-	{ "futex",        ARG_ANY, 0, NULL, "the device lock shared with the vCPU threads" },
-	{ "write",        ARG_ANY, 0, NULL, "console output of the virtio console" },
-	IOCTL(ARG_IOCTL_REQ, TCGETS, "stdio asks whether stdout is a terminal"),
-	{ "newfstatat",   ARG_ANY, 0, NULL, "stdio sizes stdout's buffer" },
-	{ "fstat",        ARG_ANY, 0, NULL, "stdio sizes stdout's buffer (older libc)" },
-	{ "brk",          ARG_ANY, 0, NULL, "malloc" },
-	{ "mmap",         ARG_NO_EXEC, 0, NULL, "malloc of large blocks; never executable" },
-	{ "mprotect",     ARG_NO_EXEC, 0, NULL, "malloc arenas; never executable" },
-	{ "munmap",       ARG_ANY, 0, NULL, "free" },
-	{ "madvise",      ARG_ANY, 0, NULL, "the finished thread releases its stack" },
-	{ "rt_sigprocmask", ARG_ANY, 0, NULL, "a finishing thread blocks signals" },
-	{ "exit",         ARG_ANY, 0, NULL, "end of the thread" },
-	{ "exit_group",   ARG_ANY, 0, NULL, "end of kvmlab" },
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-	/* The sanitizer runtime, also on the way out of the SIGSYS handler's _exit. */
-	{ "getpid",       ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
-	{ "gettid",       ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
-	{ "readlink",     ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
-	{ "sigaltstack",  ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
-	{ "rt_sigaction", ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
-	{ "prctl",        ARG_ANY, 0, NULL, "sanitizer runtime (make asan builds only)" },
-#endif
-#ifdef KVMLAB_GCOV
-	{ "openat",       ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
-	{ "fcntl",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
-	{ "lseek",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
-	{ "close",        ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
-	{ "getpid",       ARG_ANY, 0, NULL, "gcov runtime (make coverage builds only)" },
-#endif
 };
 #define IO_RULES (sizeof(io_rules) / sizeof(io_rules[0]))
 
 static const struct sandbox_thread threads[] = {
-	{ "vcpu", "runs KVM_RUN and every exit handler", vcpu_rules, VCPU_RULES },
-	{ "io", "the virtio back-end woken by the doorbell (--virtio-notify ioeventfd|poll)", io_rules, IO_RULES },
+	{ "vcpu", "runs KVM_RUN and every exit handler", vcpu_rules, VCPU_RULES + THREAD_RULES },
+	{ "io", "the virtio back-end woken by the doorbell (--virtio-notify ioeventfd|poll)", io_rules,
+	  IO_RULES + THREAD_RULES },
 };
 
 /* The thread the SIGSYS handler names: set before its filter goes in. */
@@ -174,7 +153,11 @@ const char *sandbox_rule_text(const struct sandbox_rule *r, char *buf, size_t n)
 
 const struct sandbox_rule *sandbox_rule_at(const struct sandbox_thread *t, size_t i)
 {
-	return i < t->nrules ? &t->rules[i] : NULL;
+	size_t own = t->nrules - THREAD_RULES;     /* the thread's own rows, then the shared ones */
+
+	if (i >= t->nrules)
+		return NULL;
+	return i < own ? &t->rules[i] : &thread_rules[i - own];
 }
 
 const char *sandbox_rule_why(const struct sandbox_rule *r)
@@ -266,7 +249,7 @@ static int sandbox_selftest(char *err, size_t errlen)
 
 /* Installs the calling thread's filter from one rule table.  vcpu_fd is the
  * only fd ARG_VCPU_IOCTL rules accept (-1: none).  0, or -1 with err. */
-static int sandbox_install(const struct sandbox_rule *rules, size_t n, int vcpu_fd, const char *who,
+static int sandbox_install(const struct sandbox_thread *t, int vcpu_fd, const char *who,
 			   char *err, size_t errlen)
 {
 	struct sigaction sa;
@@ -293,10 +276,11 @@ static int sandbox_install(const struct sandbox_rule *rules, size_t n, int vcpu_
 		snprintf(err, errlen, "sandbox: seccomp_init failed");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		rc = add_rule(ctx, &rules[i], vcpu_fd);
+	for (size_t i = 0; i < t->nrules; i++) {
+		const struct sandbox_rule *r = sandbox_rule_at(t, i);
+		rc = add_rule(ctx, r, vcpu_fd);
 		if (rc < 0) {
-			snprintf(err, errlen, "sandbox: rule for %s: %s", rules[i].syscall, strerror(-rc));
+			snprintf(err, errlen, "sandbox: rule for %s: %s", r->syscall, strerror(-rc));
 			seccomp_release(ctx);
 			return -1;
 		}
@@ -309,7 +293,7 @@ static int sandbox_install(const struct sandbox_rule *rules, size_t n, int vcpu_
 		snprintf(err, errlen, "sandbox: seccomp_load: %s", strerror(-rc));
 		return -1;
 	}
-	vlog("sandbox: seccomp filter of %zu rules installed on the %s thread", n, who);
+	vlog("sandbox: seccomp filter of %zu rules installed on the %s thread", t->nrules, who);
 	/* KVMLAB_SANDBOX_SELFTEST=1 tests the vCPU thread's filter, =io the I/O thread's. */
 	const char *st = getenv("KVMLAB_SANDBOX_SELFTEST");
 	if (st && !strcmp(st, vcpu_fd >= 0 ? "1" : "io"))
@@ -319,10 +303,10 @@ static int sandbox_install(const struct sandbox_rule *rules, size_t n, int vcpu_
 
 int sandbox_enter(struct vcpu *v, char *err, size_t errlen)
 {
-	return sandbox_install(vcpu_rules, VCPU_RULES, v->fd, "vCPU", err, errlen);
+	return sandbox_install(&threads[0], v->fd, "vCPU", err, errlen);
 }
 
 int sandbox_enter_io(char *err, size_t errlen)
 {
-	return sandbox_install(io_rules, IO_RULES, -1, "I/O", err, errlen);
+	return sandbox_install(&threads[1], -1, "I/O", err, errlen);
 }
