@@ -30,7 +30,7 @@ CALIBRATION = {
 
 
 def cap_names():
-    text = open(os.path.join(ROOT, "vmm", "kvm.c")).read()
+    text = open(os.path.join(ROOT, "vmm", "core", "kvm.c")).read()
     return re.findall(r'\{ KVM_CAP_\w+, "(\w+)"', text)
 
 
