@@ -9,7 +9,7 @@ NASM     ?= nasm
 PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
 # override: instrumented builds pass CFLAGS on the command line and still need these.
-override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Ivmm -MMD -MP
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -I. -Ivmm -MMD -MP
 LDLIBS   += -lcapstone -lseccomp -lrt -lpthread -lm
 
 # The one list of source folders, one per layer (docs/architecture.md, "Layers").
