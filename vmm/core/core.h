@@ -151,7 +151,7 @@ enum end_kind {
 	END_TIMEOUT,            /* watchdog */
 	END_EXIT_LIMIT,         /* --max-exits */
 	END_HOST_ERROR,         /* KVM_RUN or another ioctl failed */
-	END_STOPPED,            /* --vcpus: another vCPU ended the VM (vmm/smp.c) */
+	END_STOPPED,            /* --vcpus: another vCPU ended the VM (vmm/core/smp.c) */
 	END_KIND_COUNT
 };
 const char *end_name(enum end_kind k);          /* "hlt", "exit_port", ... (docs/json-schema.md) */
