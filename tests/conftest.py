@@ -16,11 +16,41 @@ BUILD = os.path.join(ROOT, os.environ.get("KVMLAB_BUILD", "build"))
 KVMLAB = os.path.join(BUILD, "kvmlab")
 PAYLOADS = os.path.join(BUILD, "payloads")
 
-# kvmlab's exit codes (vmm/core/core.h, `kvmlab --help`, docs/json-schema.md).
-XC = dict(OK=0, GUEST_FAIL=1, USAGE=2, GUEST_CRASH=3, TIMEOUT=4, EXIT_LIMIT=5,
-          PROTOCOL=6, HOST=7, PAYLOAD_IO=8, PAYLOAD_TRUNC=9, PAYLOAD_MAGIC=10,
-          PAYLOAD_VERSION=11, PAYLOAD_MODE=12, PAYLOAD_LOAD=13, PAYLOAD_SIZE=14,
-          PAYLOAD_ENTRY=15, PAYLOAD_FIELD=16)
+
+
+class _ExitCodes(dict):
+    """kvmlab's exit codes by name (XC["OK"] == 0), read from kvmlab itself:
+    `kvmlab --exit-codes --json`, generated from XC_LIST in vmm/core/core.h.
+    Read on first use, so that a missing build fails in the `built` check."""
+
+    def _load(self):
+        if not dict.__len__(self):
+            out = subprocess.run([KVMLAB, "--exit-codes", "--json"], capture_output=True,
+                                 text=True, check=True, timeout=30).stdout
+            self.update({e["name"]: e["code"] for e in json.loads(out)})
+
+    def __getitem__(self, name):
+        self._load()
+        return dict.__getitem__(self, name)
+
+    def __iter__(self):
+        self._load()
+        return dict.__iter__(self)
+
+    def __len__(self):
+        self._load()
+        return dict.__len__(self)
+
+    def values(self):
+        self._load()
+        return dict.values(self)
+
+    def items(self):
+        self._load()
+        return dict.items(self)
+
+
+XC = _ExitCodes()
 
 # Generous bound for one kvmlab process; kvmlab's own --timeout is what a test sets.
 PROCESS_TIMEOUT = 120

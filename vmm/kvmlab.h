@@ -39,7 +39,7 @@
  *     smp.c             smp_check_fit smp_check_pins smp_json smp_report_text
  *                       smp_run smp_teardown
  *     vcpu.c            vcpu_add_report vcpu_create vcpu_destroy vcpu_end
- *                       vcpu_insn_at vcpu_rip vcpu_run
+ *                       vcpu_insn_at vcpu_rip vcpu_run vcpu_step_done
  *     vm.c              vm_create vm_destroy vm_load
  *     watchdog.c        watchdog_arm watchdog_disarm
  *   vmm/report/
@@ -62,8 +62,9 @@
  *     samples.c         samples_add samples_exact samples_free
  *     sensitive.c       exc_name sens_class_name sens_fault_outcome
  *     summary.c         percentile_sorted summary_double summary_u64
- *     trace.c           trace_after_exit trace_attach trace_bp_role trace_finish
+ *     trace.c           trace_action trace_attach trace_bp_role trace_finish
  *                       trace_free trace_on_break trace_on_step
+ *     trace_print.c     trace_emit trace_record_hit
  *   vmm/mem/
  *     backing.c         backing_map backing_name backing_parse backing_unmap
  *     dirty.c           dirty_bitmap_pages dirty_harvest
@@ -79,7 +80,7 @@
  *     translate.c       translate_gva translate_open_host_files
  *   traps/
  *     coalesced.c       coalesced_drain
- *     debug.c           trap_debug
+ *     debug.c           trap_debug trap_step_lost
  *     dirty_ring_full.c trap_dirty_ring_full
  *     entry_fail.c      entry_failure_name trap_fail_entry
  *     hlt.c             trap_hlt

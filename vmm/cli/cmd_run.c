@@ -262,7 +262,7 @@ int cmd_run(int argc, char **argv)
 			if (r->smp)
 				smp_report_text(r, stdout);
 		}
-		else if (r->vcpu.end != END_HLT && r->vcpu.end != END_EXIT_PORT)
+		else if (!end_silent(r->vcpu.end))
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
 		rc = r->exit_code;
 	} else {

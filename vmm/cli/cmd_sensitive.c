@@ -427,8 +427,7 @@ int cmd_sensitive(int argc, char **argv)
 			/* The payload names its row first thing: a mismatch means a stale
 			 * build; a run that ended normally without naming it is not the
 			 * probe payload at all. */
-			bool normal = pr->end == END_EXIT_PORT || pr->end == END_HLT || pr->end == END_REPORT_FAIL;
-			if (!pr->name_seen[0] && normal) {
+			if (!pr->name_seen[0] && end_by_guest(pr->end)) {
 				fprintf(stderr, "kvmlab sensitive: %s is not the probe payload: probe %d ran without naming its row\n",
 					path, pr->id);
 				rc = XC_HOST;

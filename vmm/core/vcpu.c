@@ -5,7 +5,11 @@
  * runs guest code (api.rst 4.10).  When the guest does something KVM must
  * hand to user space, KVM_RUN returns and kvm_run says why.  The loop is
  *     enter -> exit -> look up -> handle -> count -> act
- * and every iteration is timed with the TSC.
+ * and every iteration is timed with the TSC.  It is the only KVM_RUN loop:
+ * every vCPU thread (smp.c) runs it, and single-stepping (kvmlab trace) is
+ * a mode of it: the trace turns an exit into ACT_STEP (exit.c), and the
+ * loop re-enters with immediate_exit so that KVM finishes that instruction
+ * and runs no other (docs/trace.md).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -133,10 +137,10 @@ enum action vcpu_end(struct vcpu *v, enum end_kind k, const char *fmt, ...)
 		v->end_rip = regs.rip;
 		v->end_linear = sr.cs.base + regs.rip;
 		/* Where the guest was stuck or died is the first thing to know. */
-		if (k != END_HLT && k != END_EXIT_PORT && k != END_REPORT_FAIL)
+		if (!end_by_guest(k))
 			vcpu_insn_at(v, regs.rip, &sr, v->end_insn, sizeof(v->end_insn));
 	}
-	return (k == END_HLT || k == END_EXIT_PORT || k == END_REPORT_FAIL) ? ACT_DONE : ACT_FAIL;
+	return end_by_guest(k) ? ACT_DONE : ACT_FAIL;
 }
 
 uint64_t vcpu_rip(struct vcpu *v)
@@ -162,10 +166,18 @@ int vcpu_add_report(struct vcpu *v, const struct report_entry *r)
 	return 0;
 }
 
+void vcpu_step_done(struct vcpu *v)
+{
+	v->completing = false;
+	/* The watchdog and a kick set immediate_exit too: theirs must stay set. */
+	v->run->immediate_exit = v->timed_out || v->kicked;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	uint64_t max_exits = v->vm->cfg.max_exits;
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
+	enum action a;
 
 	for (;;) {
 		if (max_exits && v->ctr.total_exits >= max_exits) {
@@ -186,23 +198,33 @@ void vcpu_run(struct vcpu *v)
 		coalesced_drain(v);     /* queued MMIO writes happened before this exit */
 		if (r < 0) {
 			int e = errno;
-			if (e == EINTR || e == EAGAIN) {
-				v->ctr.eintr++;
-				if (v->timed_out) {
-					vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish",
-						 v->vm->cfg.timeout);
-					return;
-				}
-				if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
-					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
-					return;
-				}
-				continue;       /* a signal for someone else: re-enter */
+			if (e != EINTR && e != EAGAIN) {
+				vcpu_end(v, END_HOST_ERROR, "KVM_RUN: %s", strerror(e));
+				return;
 			}
-			vcpu_end(v, END_HOST_ERROR, "KVM_RUN: %s", strerror(e));
-			return;
+			v->ctr.eintr++;
+			if (v->timed_out) {
+				vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish",
+					 v->vm->cfg.timeout);
+				return;
+			}
+			if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
+				vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
+				return;
+			}
+			if (!v->completing)
+				continue;       /* a signal for someone else: re-enter */
+			/* ACT_STEP, and KVM completed the instruction without a step exit (docs/trace.md). */
+			vcpu_step_done(v);
+			a = trap_step_lost(v);
+		} else {
+			a = exit_dispatch(v, t1 - t0);
 		}
-		if (exit_dispatch(v, t1 - t0) != ACT_CONTINUE)
-			return;
+		if (a != ACT_CONTINUE) {
+			if (a != ACT_STEP)
+				return;         /* ACT_DONE, ACT_FAIL: vcpu_end said why */
+			v->completing = true;
+			v->run->immediate_exit = 1;
+		}
 	}
 }

@@ -130,13 +130,18 @@ struct vcpu {
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
+	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
 };
 /* KVM_CREATE_VCPU, the kvm_run mapping, CPUID, stats.  XC_OK, or XC_HOST with err. */
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
-/* Runs until an action other than ACT_CONTINUE; v->end says why. */
+/* The one KVM_RUN loop (every vCPU thread, kvmlab trace too): runs until an
+ * action other than ACT_CONTINUE or ACT_STEP; v->end says why. */
 void vcpu_run(struct vcpu *v);
+/* An ACT_STEP entry has returned: the next KVM_RUN runs the guest again. */
+void vcpu_step_done(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);      /* unmaps kvm_run, closes the fd, frees what it kept */
-/* Records how the run ended: the one place end/detail/rip are set. */
+/* Records how the run ended: the one place end/detail/rip are set.  Returns
+ * ACT_DONE if the guest ended it (end_by_guest), else ACT_FAIL. */
 enum action vcpu_end(struct vcpu *v, enum end_kind k, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define REPORTS_MAX 65536
