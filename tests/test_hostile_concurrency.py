@@ -6,12 +6,11 @@ Each test is a payload that makes two of them meet on one structure: a slot
 removal against a reader of guest memory, every console path against one
 console, every vCPU against the coalesced ring, the dirty rings, memctl.
 """
-import json
-import re
+import subprocess
 
 import pytest
 
-from conftest import KVMLAB, XC, payload, run_kvmlab
+from conftest import KVMLAB, XC, payload
 
 MIB = 1 << 20
 NOTIFY = ["exit", "ioeventfd", "poll"]
@@ -62,11 +61,13 @@ def test_virtio_console_obeys_the_console_limit_in_json(run):
 
 
 def test_virtio_console_echo_stops_at_the_limit(kvm):
-    r = run_kvmlab("run", payload("io/hostile-console-flood"), "--console-limit", "64K")
-    assert r.code == XC["OK"], r.err[-300:]
-    # text mode: the guest's bytes (at most the limit) and the summary, not 8 MiB
-    assert 65536 <= len(r.out.encode("latin-1", "replace")) < 65536 + 8192
-    assert "console:  8388608 bytes, 8323072 dropped past --console-limit 65536" in r.out
+    # text mode echoes raw bytes (docs/security.md, "Console output"): read stdout as bytes
+    p = subprocess.run([KVMLAB, "run", payload("io/hostile-console-flood"), "--console-limit", "64K"],
+                       capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert p.returncode == XC["OK"], p.stderr[-300:]
+    # the guest's first 64 KiB and the summary, not 8 MiB
+    assert 65536 <= len(p.stdout) < 65536 + 8192
+    assert b"console:  8388608 bytes, 8323072 dropped past --console-limit 65536" in p.stdout
 
 
 # ---- item 4: --vcpus correctness ----
@@ -106,8 +107,8 @@ def test_coalesced_ring_is_drained_once_per_entry(run, require_cap, vcpus):
     r = run("io/sink-smp", "--vcpus", str(vcpus), "--coalesced-mmio")
     assert_complete_run(r)
     s = r.doc["io"]["sink"]
-    assert s["writes"] == 3000 * vcpus, s
-    assert s["bytes"] == 4 * 3000 * vcpus
+    assert s["writes"] == 20000 * vcpus, s
+    assert s["bytes"] == 4 * 20000 * vcpus
     assert s["exits"] + s["drained"] == s["writes"]
 
 
@@ -135,8 +136,8 @@ def test_translations_are_reported_with_vcpus(run, vcpus):
     r = run("mem/four-addresses", *opts)
     assert r.code == XC["OK"], r.err
     xl = r.doc["memory"]["translations"]
+    # --translate at the end (vCPU 0's tables), then one request from each vCPU
     assert [(x["gva_hex"], x["gpa_hex"], x["asked_by"]) for x in xl] == [
         ("0xffff800000200123", "0x150123", "command line"),
         ("0xffff800000412345", "0x212345", "command line"),
-        ("0xffff8000002007f8", "0x1507f8", "guest"),
-    ]
+    ] + [("0xffff8000002007f8", "0x1507f8", "guest")] * (vcpus or 1)

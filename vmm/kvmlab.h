@@ -135,9 +135,21 @@ struct guest_mem {
 	 * range [0, size) at hva above (how unit tests build a guest_mem). */
 	struct mem_slot slot[MEMSLOTS_MAX];
 	int nslots;
+	/* The slot lock: slot[] and every mapping behind it.  Readers that run
+	 * while other threads do (vCPUs, the I/O thread) hold it shared around
+	 * every use of a gmem_ptr pointer; memregion.c holds it exclusive while
+	 * it changes a slot (docs/memory.md, "Who may hold a pointer").  Never
+	 * held across KVM_RUN, never taken twice by one thread. */
+	pthread_rwlock_t lock;
 };
+void gmem_init(struct guest_mem *m);    /* the lock, writer-preferring: an unplug cannot starve */
+void gmem_hold(const struct guest_mem *m);      /* shared: pointers stay valid until gmem_release */
+void gmem_release(const struct guest_mem *m);
+void gmem_change_begin(struct guest_mem *m);    /* exclusive: waits until no reader holds a pointer */
+void gmem_change_end(struct guest_mem *m);
 /* Returns a host pointer to [gpa, gpa+len) if the whole range lies inside ONE
- * memory slot, else NULL.  Overflow-safe for every gpa and len. */
+ * memory slot, else NULL.  Overflow-safe for every gpa and len.  While other
+ * threads run, call it and use the pointer between gmem_hold and gmem_release. */
 void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Copies out of / into guest RAM; 0 on success, -1 if out of range. */
 int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
@@ -267,7 +279,11 @@ struct report_entry {
 };
 
 #define CONSOLE_CAP   (64u << 10)       /* bytes of console output kept for JSON */
+/* The VM's one console (vm.con): port 0xE9, COM1 and the virtio console of
+ * every vCPU and the I/O thread write here.  Every field below is protected
+ * by lock, which console_put takes; the reports read it after the run. */
 struct console {
+	pthread_mutex_t lock;
 	char *buf;
 	size_t len;                     /* bytes kept */
 	uint64_t total;                 /* bytes written by the guest */
@@ -364,7 +380,11 @@ struct vm;
 struct json;
 
 /* traps/console.c: appends n bytes to a console stream (and echoes them). */
+/* Thread-safe (takes con->lock): n bytes in order, counted, kept and echoed up to the limit. */
 void console_put(struct console *con, const uint8_t *p, uint32_t n);
+/* Allocates the buffer; the limit and echo from the configuration.  0, or -1: out of memory. */
+int  console_init(struct console *con, uint64_t limit, bool echo);
+void console_free(struct console *con);
 
 /* ---- traps/uart16550.c: a 16550 UART at COM1 (register model is pure) ---- */
 #define UART_FIFO_SIZE 16               /* 16550 transmit/receive FIFO depth (datasheet) */
@@ -478,7 +498,7 @@ struct virtio_dev {
 	uint32_t fnv;                   /* FNV-1a of every byte received */
 	char out[VIRTIO_OUT_CAP];
 	size_t out_len;
-	bool echo;
+	struct console *con;            /* console type: where the bytes go (vm.con), or NULL */
 	struct virtq_chain chain;       /* scratch for virtq_pop */
 	const struct virtio_type *type;
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
@@ -486,7 +506,7 @@ struct virtio_dev {
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */
-void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, bool echo);
+void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con);
 void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors);
 /* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
  * *notify is set when the write was QueueNotify.  Thread-safe. */
@@ -554,6 +574,8 @@ int  uart_input_load(const char *path, uint8_t **buf, size_t *len);
 /* Parses and range-checks one workload parameter into param[id]; 0 or -1. */
 int  io_param_parse(int id, const char *s, uint32_t *param);
 int  iodev_setup(struct vm *vm, char *err, size_t errlen);   /* 0 or -1 */
+/* Stops and joins the I/O thread once the guest has stopped, so the report reads still state. */
+void iodev_quiesce(struct vm *vm);
 void iodev_stop(struct vm *vm);
 void iodev_json(struct json *j, const struct vm *vm);
 /* One line per I/O device the guest touched, for report_text. */
@@ -715,6 +737,8 @@ struct vm {
 	struct iodev *io;               /* I/O devices (vmm/iodev.c) */
 	struct mem_lab *memlab;         /* memory lab state (NULL: none): memlab.c */
 	struct benchdev bench;          /* traps/benchdev.c */
+	struct console con;             /* the one console of every vCPU and device (its own lock) */
+	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
 };
 int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen);
 int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
@@ -735,7 +759,7 @@ struct vcpu {
 	int run_size;
 	struct kvm_stats stats;         /* per-vCPU binary stats */
 	struct counters ctr;
-	struct console con;
+	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL: this vCPU's last request */
 	struct report_entry *reports;
 	int nreports, reports_cap;
 	enum end_kind end;
@@ -746,7 +770,6 @@ struct vcpu {
 	bool end_rip_valid;
 	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
 	volatile int timed_out;         /* set by the watchdog signal */
-	struct console *con_shared;     /* --vcpus: all vCPUs print into vCPU 0's console, serialised */
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
@@ -1061,9 +1084,8 @@ struct xlate {
 	bool writeable;
 	struct walk walk;               /* kvmlab's own walk of the guest tables */
 	bool paging;                    /* CR0.PG: else GVA = GPA */
-	const struct mem_slot *slot;    /* NULL: GPA is a hole (MMIO) */
-	uint32_t slot_id;
-	const char *slot_name;
+	uint32_t slot_id;               /* copied: a slot may be gone when this is reported */
+	const char *slot_name;          /* NULL: GPA is a hole (MMIO) */
 	uint64_t hva;
 	bool host_present;              /* pagemap bit 63 */
 	uint64_t pfn;                   /* 0 when hidden */
@@ -1096,12 +1118,20 @@ struct mem_mark {
 	uint64_t value[MARK_STATS_MAX]; /* mark_stat_names[i]; UINT64_MAX = not available */
 };
 extern const char *const mark_stat_names[MARK_STATS_MAX];
+/* Reached by every vCPU thread (memctl, dirty-ring-full and hole exits):
+ * lock protects every field below that changes while the guest runs;
+ * rom_writes and unmapped_accesses are atomic counters instead. */
 struct mem_lab {
+	pthread_mutex_t lock;
 	bool backing_fell_back;         /* hugetlb asked for, anonymous used */
 	bool manual_protect;            /* KVM_CLEAR_DIRTY_LOG in use */
 	uint64_t *bitmap;               /* DIRTY_BITMAP: one bit per RAM page */
-	struct kvm_dirty_gfn *ring;     /* DIRTY_RING: the vCPU's ring, mmap'd */
-	uint32_t ring_entries, ring_next;
+	struct {                        /* DIRTY_RING: each vCPU's ring, mmap'd (api.rst 8.29) */
+		struct kvm_dirty_gfn *gfn;
+		uint32_t next;          /* next entry to look at */
+	} ring[VCPUS_MAX];
+	int nrings;                     /* vCPU ids below this may have a ring */
+	uint32_t ring_entries;
 	uint64_t ring_full_exits;
 	struct dirty_round rounds[64];
 	int nrounds;
@@ -1110,7 +1140,6 @@ struct mem_lab {
 	int nmarks;
 	uint64_t rom_writes, unmapped_accesses;
 	uint64_t hotplug_adds, hotplug_removes, memctl_requests;
-	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL */
 	struct xlate xl[2 * TRANSLATE_MAX];     /* --translate at the end, then the guest's requests */
 	int nxl, nxl_guest;
 	uint64_t *scratch;              /* DIRTY_LIST_MAX GPAs for a harvest */

@@ -12,7 +12,7 @@
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "sink-smp", 128, "each vCPU stores to the MMIO sink: one coalesced ring for all"
 
-%define STORES 3000
+%define STORES 20000
 
 start:
         mov     rbx, GPA_SINK
