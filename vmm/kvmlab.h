@@ -388,7 +388,7 @@ void console_free(struct console *con);
 
 /* ---- traps/uart16550.c: a 16550 UART at COM1 (register model is pure) ---- */
 #define UART_FIFO_SIZE 16               /* 16550 transmit/receive FIFO depth (datasheet) */
-struct uart {
+struct uart {                           /* under iodev.lock (uart_io); the model itself is pure */
 	uint8_t ier, lcr, mcr, scr, fcr;
 	uint16_t divisor;               /* DLL/DLM, reached with LCR.DLAB = 1 */
 	const uint8_t *input;           /* bytes the guest reads from RBR (--uart-input) */
@@ -485,8 +485,8 @@ enum io_notify {
 const char *io_notify_name(int n);
 int  io_notify_parse(const char *s);    /* -1 if unknown */
 struct virtio_dev {
-	pthread_mutex_t lock;           /* vCPU thread vs I/O thread */
-	const struct guest_mem *mem;
+	pthread_mutex_t lock;           /* every field below: vCPU threads vs the I/O thread */
+	const struct guest_mem *mem;    /* pointers into it only under gmem_hold (guestmem.c) */
 	uint64_t dev_features, drv_features;
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
 	uint32_t status, isr, generation;
@@ -522,7 +522,7 @@ enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
 enum action virtio_blk_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
 
 /* ---- traps/sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
-struct sink {
+struct sink {                           /* under iodev.lock */
 	uint64_t writes, bytes, exits, drained;
 	uint32_t fnv;
 };
@@ -549,9 +549,9 @@ struct io_config {
 };
 struct iodev {
 	pthread_mutex_t lock;           /* UART, sink, ioparam: vCPU threads (--vcpus) share them */
-	struct uart uart;
-	struct virtio_dev virtio;
-	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
+	struct uart uart;               /* under lock */
+	struct virtio_dev virtio;       /* under its own lock */
+	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk); own lock */
 	struct sink sink;
 	uint32_t param[IOPARAM_COUNT];
 	uint32_t param_sel;
@@ -560,8 +560,8 @@ struct iodev {
 	int efd, stopfd;                /* ioeventfd, and the thread's stop signal */
 	pthread_t thread;
 	bool thread_on;
-	volatile int stop;
-	uint64_t thread_wakeups;
+	volatile int stop;              /* atomic: main thread -> I/O thread */
+	uint64_t thread_wakeups;        /* I/O thread only; read after iodev_quiesce joined it */
 	/* --sandbox: the thread installs its own filter first and reports back. */
 	pthread_cond_t ready_cv;        /* with lock */
 	bool ready;
@@ -586,6 +586,7 @@ int  cmd_iobench(int argc, char **argv);
 
 struct vm;
 /* ---- traps/benchdev.c: the targets of kvmlab bench (docs/guest-abi.md, "Bench device") ---- */
+/* Scratch registers: any vCPU thread, atomic loads and stores; the rest is set up before the run. */
 struct benchdev {
 	uint64_t port_scratch;          /* PORT_BENCH_SCRATCH: last OUT, returned by IN */
 	uint64_t mmio_scratch;          /* GPA_BENCH_MMIO: last write, returned by reads */
@@ -770,7 +771,7 @@ struct vcpu {
 	bool end_rip_valid;
 	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
 	volatile int timed_out;         /* set by the watchdog signal */
-	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
+	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
 };
@@ -1003,7 +1004,7 @@ struct smp_vcpu {
 	bool started;
 	pid_t tid;                      /* gettid(): what ps -L and taskset show */
 	int cpu;                        /* pinned host CPU, -1 = not pinned */
-	double wall_seconds;
+	double wall_seconds;            /* tid and this: written by the thread, read after pthread_join */
 };
 struct smp {
 	int n;
