@@ -74,14 +74,6 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		vcpu_destroy(v);
 		return XC_HOST;
 	}
-	v->con.buf = malloc(CONSOLE_CAP);
-	if (!v->con.buf) {
-		snprintf(err, errlen, "out of memory");
-		vcpu_destroy(v);
-		return XC_HOST;
-	}
-	v->con.echo = vm->cfg.echo_console;
-	v->con.limit = vm->cfg.console_limit ? vm->cfg.console_limit : CONSOLE_LIMIT_DEFAULT;
 	kvmstats_open(&v->stats, v->fd);
 	return XC_OK;
 }
@@ -95,8 +87,6 @@ void vcpu_destroy(struct vcpu *v)
 	if (v->fd >= 0)
 		close(v->fd);
 	v->fd = -1;
-	free(v->con.buf);
-	v->con.buf = NULL;
 	free(v->reports);
 	v->reports = NULL;
 	counters_free(&v->ctr);
@@ -117,7 +107,10 @@ int vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char 
 		return -1;
 	if (len > v->vm->mem.size - t.physical_address)
 		len = v->vm->mem.size - t.physical_address;
-	if (gmem_read(&v->vm->mem, t.physical_address, bytes, len) != 0)
+	gmem_hold(&v->vm->mem);
+	int rc = gmem_read(&v->vm->mem, t.physical_address, bytes, len);
+	gmem_release(&v->vm->mem);
+	if (rc != 0)
 		return -1;
 	return disasm_one(bytes, len, sregs_bits(sr), rip, out, n) > 0 ? 0 : -1;
 }
@@ -198,25 +191,26 @@ void vcpu_run(struct vcpu *v)
 		coalesced_drain(v);     /* queued MMIO writes happened before this exit */
 		if (r < 0) {
 			int e = errno;
-			if (e != EINTR && e != EAGAIN) {
+			if (e == EINTR || e == EAGAIN) {
+				v->ctr.eintr++;
+				if (v->timed_out) {
+					vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish",
+						 v->vm->cfg.timeout);
+					return;
+				}
+				if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
+					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
+					return;
+				}
+				if (!v->completing)
+					continue;       /* a signal for someone else: re-enter */
+				/* ACT_STEP, and KVM completed the instruction without a step exit (docs/trace.md). */
+				vcpu_step_done(v);
+				a = trap_step_lost(v);
+			} else {
 				vcpu_end(v, END_HOST_ERROR, "KVM_RUN: %s", strerror(e));
 				return;
 			}
-			v->ctr.eintr++;
-			if (v->timed_out) {
-				vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish",
-					 v->vm->cfg.timeout);
-				return;
-			}
-			if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
-				vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
-				return;
-			}
-			if (!v->completing)
-				continue;       /* a signal for someone else: re-enter */
-			/* ACT_STEP, and KVM completed the instruction without a step exit (docs/trace.md). */
-			vcpu_step_done(v);
-			a = trap_step_lost(v);
 		} else {
 			a = exit_dispatch(v, t1 - t0);
 		}

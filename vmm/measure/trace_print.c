@@ -79,7 +79,7 @@ void trace_emit(struct vcpu *v, struct trace *t, const struct kvm_regs *r,
 	t->steps++;
 	insn_mnemonic(in->text, mnem, sizeof(mnem));
 	/* Console bytes this instruction printed (an OUT to 0xE9 is one IO exit). */
-	const struct console *con = v->con_shared ? v->con_shared : &v->con;
+	const struct console *con = &v->vm->con;
 	for (uint64_t i = t->prev_console; i < con->total && i < con->len && nc + 4 < sizeof(cons); i++) {
 		char c = con->buf[i];
 		nc += (size_t)snprintf(cons + nc, sizeof(cons) - nc, c == '\n' ? "\\n" : "%c",
