@@ -803,7 +803,7 @@ int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
 void run_teardown(struct run *r);
 
 /* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
-#define JSON_SCHEMA_VERSION 2         /* 2: exit accounting (percentiles, MSRs), bench */
+#define JSON_SCHEMA_VERSION 3         /* 2: exit accounting, bench; 3: sensitive "expected" per vendor (VMX/SVM), facts */
 #define EXIT_TIMING_METHOD "host TSC: lfence; rdtsc before the KVM_RUN ioctl, rdtsc after it returns"
 #define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
 
@@ -893,6 +893,51 @@ const char *exc_name(uint64_t vector);                  /* "#GP", "#UD", ... */
 /* "#GP(0)", "#PF(0x2)", "#UD": the outcome text of a fault. */
 void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
 int  cmd_sensitive(int argc, char **argv);
+
+/* ---- facts.c, facts_guest.c, expect.c: host facts and the expectations table (expect.def) ---- */
+#define FACTS_MAX        200
+#define FACT_NAME_MAX    64
+#define FACT_VALUE_MAX   64
+enum fact_type { FACT_BOOL, FACT_INT, FACT_STR };
+struct fact {                           /* one guest-visible host fact and how it was found */
+	char name[FACT_NAME_MAX];       /* "vendor", "cpuid_fault", "param.kvm.tdp_mmu", ... */
+	enum fact_type type;
+	bool known;                     /* false: could not be probed (JSON null) */
+	int64_t i;                      /* FACT_BOOL / FACT_INT */
+	char s[FACT_VALUE_MAX];         /* FACT_STR */
+	char source[160];               /* cpuid leaf, sysfs path, ioctl, probe VM ... */
+};
+struct host_facts {
+	struct fact f[FACTS_MAX];
+	int n;
+};
+/* Probes every fact (docs/json-schema.md "facts").  cal may be NULL (ring0_emulated
+ * unknown); guest = false skips the probe VMs of facts_guest.c (their facts unknown). */
+void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k,
+		 const struct calibration *cal, bool guest);
+void facts_guest(struct host_facts *hf, struct kvm *k);         /* facts_guest.c */
+void facts_set_bool(struct host_facts *hf, const char *name, bool v, const char *source);
+void facts_set_int(struct host_facts *hf, const char *name, int64_t v, const char *source);
+void facts_set_str(struct host_facts *hf, const char *name, const char *v, const char *source);
+void facts_set_unknown(struct host_facts *hf, const char *name, enum fact_type t, const char *source);
+const struct fact *facts_find(const struct host_facts *hf, const char *name);   /* NULL: no such fact */
+/* "true"/"false", decimal, the string, or "unknown": the form conditions compare against. */
+void facts_value_text(const struct fact *f, char *out, size_t n);
+void facts_json(struct json *j, const struct host_facts *hf);
+struct expect_row {                     /* one EXPECT(...) of expect.def */
+	const char *id, *area, *cases, *expect, *when, *kind, *reason, *cite, *fixed;
+};
+extern const struct expect_row expect_table[];
+extern const int expect_count;
+#define EXPECT_KEYS_MAX 256
+/* Does the condition (expect.def syntax) hold over these facts?  Unknown facts are false. */
+bool expect_when_holds(const struct host_facts *hf, const char *when);
+/* The first row of area that lists case c (or "*") whose condition holds; kind, if not
+ * NULL, restricts to rows of that kind.  NULL when none applies. */
+const struct expect_row *expect_lookup(const struct host_facts *hf, const char *area, const char *c,
+				       const char *kind);
+void expect_json(struct json *j, const struct expect_row *r);           /* NULL -> null */
+void expect_json_resolved(struct json *j, const struct host_facts *hf);
 
 /* ---- cmd_run.c, cmd_list.c, cmd_info.c ---- */
 int  cmd_run(int argc, char **argv);

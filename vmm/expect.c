@@ -1,0 +1,154 @@
+/*
+ * expect.c - the expectations table (vmm/expect.def) and its conditions over host facts.
+ *
+ * kvmlab never compares a backend name to decide what a guest should see: it asks
+ * this table, whose rows each say under which facts they apply, why, and where the
+ * manual or the kernel says so.  tests/expect.py parses the same file on its own
+ * and evaluates the same conditions over `kvmlab info --json` facts, so the two
+ * implementations check each other (tests/test_expect.py).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmlab.h"
+
+const struct expect_row expect_table[] = {
+#define EXPECT(id, area, cases, expect, when, kind, reason, cite, fixed) \
+	{ id, area, cases, expect, when, kind, reason, cite, fixed },
+#include "expect.def"
+#undef EXPECT
+};
+const int expect_count = sizeof(expect_table) / sizeof(expect_table[0]);
+
+/* Is case c one of the comma-separated names in list (or list "*")? */
+static bool case_in(const char *list, const char *c)
+{
+	size_t n = strlen(c);
+
+	if (!strcmp(list, "*"))
+		return true;
+	for (const char *p = list; *p; ) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, c, n))
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+/* One atom (no spaces around it): NAME, !NAME, NAME=V, NAME!=V, NAME>=N (integer facts).
+ * Unknown facts are false. */
+static bool atom_holds(const struct host_facts *hf, const char *a, size_t len)
+{
+	char buf[128], val[FACT_VALUE_MAX];
+	bool neg = false;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, a, len);
+	buf[len] = '\0';
+	char *name = buf, *eq = strchr(buf, '=');
+	bool ne = eq && eq > buf && eq[-1] == '!';
+	bool ge = eq && eq > buf && eq[-1] == '>';
+	if (!eq && name[0] == '!') {
+		neg = true;
+		name++;
+	}
+	if (eq)
+		*(ne || ge ? eq - 1 : eq) = '\0';
+	const struct fact *f = facts_find(hf, name);
+	if (!f || !f->known)
+		return false;
+	if (ge) {
+		char *end;
+		long long n = strtoll(eq + 1, &end, 10);
+		return f->type == FACT_INT && *end == '\0' && f->i >= n;
+	}
+	if (eq) {
+		facts_value_text(f, val, sizeof(val));
+		return (strcmp(val, eq + 1) == 0) != ne;
+	}
+	bool truthy = f->type == FACT_STR ? f->s[0] != '\0' : f->i != 0;
+	return truthy != neg;
+}
+
+bool expect_when_holds(const struct host_facts *hf, const char *when)
+{
+	if (!strcmp(when, "*"))
+		return true;
+	for (const char *p = when; *p; ) {
+		while (*p == ' ')
+			p++;
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (!atom_holds(hf, p, len))
+			return false;
+		if (!amp)
+			break;
+		p = amp + 1;
+	}
+	return true;
+}
+
+const struct expect_row *expect_lookup(const struct host_facts *hf, const char *area, const char *c,
+				       const char *kind)
+{
+	for (int i = 0; i < expect_count; i++) {
+		const struct expect_row *r = &expect_table[i];
+		if (strcmp(r->area, area) || !case_in(r->cases, c))
+			continue;
+		if (kind && strcmp(r->kind, kind))
+			continue;
+		if (expect_when_holds(hf, r->when))
+			return r;
+	}
+	return NULL;
+}
+
+void expect_json(struct json *j, const struct expect_row *r)
+{
+	if (!r) {
+		json_null(j);
+		return;
+	}
+	json_obj(j);
+	json_key(j, "id");     json_str(j, r->id);
+	json_key(j, "expect"); json_str(j, r->expect);
+	json_key(j, "when");   json_str(j, r->when);
+	json_key(j, "kind");   json_str(j, r->kind);
+	json_key(j, "reason"); json_str(j, r->reason);
+	json_key(j, "cite");   json_str(j, r->cite);
+	json_key(j, "fixed");  json_str(j, r->fixed);
+	json_obj_end(j);
+}
+
+/* Every (area, case) named by a row, resolved on this host: {"area/case": row}.  A "*"
+ * case resolves as the case "*" (the area's default on this host). */
+void expect_json_resolved(struct json *j, const struct host_facts *hf)
+{
+	static char keys[EXPECT_KEYS_MAX][128];
+	char one[96];
+	int nkeys = 0;
+
+	json_obj(j);
+	for (int i = 0; i < expect_count; i++) {
+		for (const char *p = expect_table[i].cases; *p; ) {
+			size_t len = strcspn(p, ",");
+			snprintf(one, sizeof(one), "%.*s", (int)len, p);
+			p += len + (p[len] == ',');
+			char key[128];
+			snprintf(key, sizeof(key), "%s/%s", expect_table[i].area, one);
+			bool seen = false;      /* JSON keys are unique: first mention only */
+			for (int k = 0; k < nkeys && !seen; k++)
+				seen = !strcmp(keys[k], key);
+			if (seen || nkeys >= EXPECT_KEYS_MAX)
+				continue;
+			snprintf(keys[nkeys++], sizeof(keys[0]), "%s", key);
+			json_key(j, key);
+			expect_json(j, expect_lookup(hf, expect_table[i].area, one, NULL));
+		}
+	}
+	json_obj_end(j);
+}
