@@ -69,6 +69,21 @@ def test_crash_human_output_names_rip_and_instruction(kvm):
     assert f"at RIP {rip:#x}: ud2" in r.out
 
 
+def test_ud2_in_real_mode_per_host(run, expect):
+    """Real mode has an IVT (all zero here), so #UD is not a triple fault; where ring 0
+    is emulated the host ends the run at the ud2 instead (expect.def "triple-fault")."""
+    row = expect("triple-fault", "ud2-real")
+    r = run("ud2-real", "--timeout", "0.5")
+    assert r.console == "ud2 next\n"
+    ud2 = guest_rip("ud2-real", unique_offset("ud2-real", UD2))
+    if row.value == "internal-error":
+        assert (r.end, r.code) == ("internal_error", XC["GUEST_CRASH"]), row.why
+        assert r.doc["result"]["rip"] == ud2 and r.doc["result"]["instruction"] == "ud2"
+    else:
+        assert row.value == "ivt"
+        assert r.end != "shutdown" and r.doc["result"]["rip"] != ud2, row.why
+
+
 # ---- the watchdog: an endless loop ------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -152,3 +152,14 @@ void expect_json_resolved(struct json *j, const struct host_facts *hf)
 	}
 	json_obj_end(j);
 }
+
+void expect_warn_cpuid_cpl3(const struct host_info *h, struct kvm *k)
+{
+	static struct host_facts hf;    /* ~60 KiB: not on the stack */
+
+	facts_probe(&hf, h, k, NULL, false);
+	const struct expect_row *r = expect_lookup(&hf, "cpuid-table", "cpl3", NULL);
+	if (r && !strcmp(r->expect, "host"))
+		fprintf(stderr, "kvmlab: warning: --cpuid/--hide-hypervisor hold at CPL 0 only on this host: "
+			"guest CPUID at CPL 3 reads the host CPU (%s)\n", r->id);
+}

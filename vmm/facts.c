@@ -321,6 +321,7 @@ void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k
 	facts_os(hf, h);
 	facts_tools(hf);
 	facts_calibration(hf, cal);
+	facts_cpuid_set(hf, k);
 	if (guest)
 		facts_guest(hf, k);
 	else {

@@ -676,6 +676,9 @@ int  cpuid_config_add(struct cpuid_config *c, const struct cpuid_override *o, ch
  * lacks adds that leaf.  0, or -1 with err when the table is full. */
 int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c, char *err, size_t errlen);
 const char *cpuid_reg_name(int reg);
+/* The overrides of c the table KVM reports back (KVM_GET_CPUID2) does not hold:
+ * their indexes into c->ov in idx[], at most max; returns the count (pure). */
+int  cpuid_unheld(const struct kvm_cpuid2 *got, const struct cpuid_config *c, int *idx, int max);
 
 /* ---- vm.c ---- */
 #define MSR_EXIT_MAX 8                  /* --msr-exit indexes per run */
@@ -916,6 +919,7 @@ struct host_facts {
 void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k,
 		 const struct calibration *cal, bool guest);
 void facts_guest(struct host_facts *hf, struct kvm *k);         /* facts_guest.c */
+void facts_cpuid_set(struct host_facts *hf, struct kvm *k);     /* facts_cpuid.c */
 void facts_set_bool(struct host_facts *hf, const char *name, bool v, const char *source);
 void facts_set_int(struct host_facts *hf, const char *name, int64_t v, const char *source);
 void facts_set_str(struct host_facts *hf, const char *name, const char *v, const char *source);
@@ -938,6 +942,11 @@ const struct expect_row *expect_lookup(const struct host_facts *hf, const char *
 				       const char *kind);
 void expect_json(struct json *j, const struct expect_row *r);           /* NULL -> null */
 void expect_json_resolved(struct json *j, const struct host_facts *hf);
+/* One stderr line when the table says guest CPL-3 CPUID bypasses the VMM's table here. */
+void expect_warn_cpuid_cpl3(const struct host_info *h, struct kvm *k);
+/* tss.c: KVM_SET_IDENTITY_MAP_ADDR + KVM_SET_TSS_ADDR where expect.def says the host
+ * needs them (VMX); call before the first vCPU.  0, or -1 with err naming the ioctl. */
+int  tss_setup(struct vm *vm, char *err, size_t errlen);
 
 /* ---- cmd_run.c, cmd_list.c, cmd_info.c ---- */
 int  cmd_run(int argc, char **argv);
