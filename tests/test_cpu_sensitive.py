@@ -323,6 +323,20 @@ def test_lab_claims_on_the_table(table_text, expect):
         assert int(rows[("nop", 3)]["cycles"]) < int(rows[("nop", 0)]["cycles"]) < int(rows[("sgdt", 3)]["cycles"])
 
 
+def test_lab_quoted_count_follows_from_the_facts(table_text, expect):
+    """labs/trap-and-emulate.md quotes N for its PVM machines: it must be what the
+    table predicts where ring 0 is emulated, and what this host printed."""
+    import os
+    from conftest import ROOT
+    lab = open(os.path.join(ROOT, "labs", "trap-and-emulate.md")).read()
+    quoted = int(re.search(r"on the course machines it is (\d+), Intel or AMD", lab).group(1))
+    out, rows = table_text
+    if expect.value("ring0", "execution") == "emulated" and expect.value("sensitive", "vmcall@0") == "hang":
+        assert differ_count(expect, rows) == quoted
+    # The lab's cpuid claim: +1 exactly with CPUID faulting, else +0.
+    assert "`+1` only where the host has CPUID\n  faulting (fact `cpuid_fault`" in lab
+
+
 def test_lab_probe_51_is_sgdt_at_cpl3(kvm):
     r = run_kvmlab("run", "cpu/probe", "--arg", 51)
     assert r.code == XC["OK"]
