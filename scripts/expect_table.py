@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Renders vmm/expect.def as the Markdown table in docs/backends.md.
+"""Renders vmm/core/expect.def as the Markdown table in docs/backends.md.
 
   scripts/expect_table.py            print the table
   scripts/expect_table.py --update   rewrite it between the markers in docs/backends.md

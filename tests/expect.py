@@ -1,6 +1,6 @@
-"""The expectations table (vmm/expect.def), parsed and evaluated here on its own.
+"""The expectations table (vmm/core/expect.def), parsed and evaluated here on its own.
 
-kvmlab compiles the same file into its binary (vmm/expect.c); this module reads
+kvmlab compiles the same file into its binary (vmm/core/expect.c); this module reads
 the text independently and evaluates each row's condition over the facts of
 `kvmlab info --json`, so the C and Python readings check each other
 (tests/test_expect.py compares them row by row).  Tests ask this module what the
@@ -13,7 +13,7 @@ import re
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEF = os.path.join(ROOT, "vmm", "expect.def")
+DEF = os.path.join(ROOT, "vmm", "core", "expect.def")
 FIELDS = ("id", "area", "cases", "expect", "when", "kind", "reason", "cite", "fixed")
 KINDS = {"arch", "pvm", "host-bug", "requirement"}
 
@@ -54,7 +54,7 @@ def parse(path=DEF):
 
 
 def fact_text(v):
-    """A fact's value in the form conditions compare against (vmm/facts.c facts_value_text)."""
+    """A fact's value in the form conditions compare against (vmm/core/facts.c facts_value_text)."""
     if v is None:
         return None
     if v is True or v is False:
@@ -119,7 +119,7 @@ class Expect:
 
     def __call__(self, area, case):
         r = self.lookup(area, case)
-        assert r is not None, f"vmm/expect.def has no row for {area}/{case} (every area needs a '*' row)"
+        assert r is not None, f"vmm/core/expect.def has no row for {area}/{case} (every area needs a '*' row)"
         return r
 
     def value(self, area, case):

@@ -1,7 +1,7 @@
 """Guests that crash or never finish: triple faults, an endless loop and a
 hypercall nobody answers (issue 2, parts 6 and 7).
 
-Where hosts legitimately differ the expectation comes from vmm/expect.def
+Where hosts legitimately differ the expectation comes from vmm/core/expect.def
 (areas "triple-fault" and "hypercall"), decided by the host's facts.
 """
 import pytest

@@ -13,13 +13,13 @@ BACKENDS = {"kvm_intel", "kvm_amd", "kvm_pvm", "unknown"}
 
 # Paging and calibration are predicted by expect.def ("paging", "ring0") from
 # the facts; the calibration run then measures whether ring 0 is emulated.
-# Calibration (vmm/calibrate.c) is the difference of two runs of a
+# Calibration (vmm/measure/calibrate.c) is the difference of two runs of a
 # `nop; dec; jnz` loop: emulated, every instruction is one insn_emulation, so
 # the difference is exactly 3 x N; native, the stat does not move with the loop.
 
 
 def cap_names():
-    text = open(os.path.join(ROOT, "vmm", "kvm.c")).read()
+    text = open(os.path.join(ROOT, "vmm", "core", "kvm.c")).read()
     return re.findall(r'\{ KVM_CAP_\w+, "(\w+)"', text)
 
 
@@ -51,7 +51,7 @@ def test_info_capabilities_are_the_probed_table(host_info):
     assert sorted(caps) == sorted(cap_names())
     for name, value in caps.items():
         assert type(value) is int and value >= 0, (name, value)
-    # kvmlab refuses to start without these (vmm/kvm.c, required = true).
+    # kvmlab refuses to start without these (vmm/core/kvm.c, required = true).
     assert caps["USER_MEMORY"] > 0 and caps["IMMEDIATE_EXIT"] > 0
 
 

@@ -4,7 +4,7 @@ payloads/lib/idt.inc installs a long-mode IDT whose handlers report the
 vector, error code, RIP and CPL (exc.*) and resume at an IDT_TRY label.
 HOST.md warned that on the PVM host an exception raised while an instruction
 is emulated might end the VM instead; these tests pin down what each host
-does, as vmm/expect.def predicts from its facts, and the contrast with no IDT
+does, as vmm/core/expect.def predicts from its facts, and the contrast with no IDT
 (triple fault).
 """
 import re

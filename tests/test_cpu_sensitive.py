@@ -1,7 +1,7 @@
 """The sensitive-instruction catalogue: `kvmlab sensitive`.
 
 Each instruction runs at CPL 0 and CPL 3, each probe in a fresh VM.  The
-spec below is written here, independently of vmm/sensitive.c: what KVM on
+spec below is written here, independently of vmm/measure/sensitive.c: what KVM on
 VT-x/SVM gives the guest (architectural behaviour), and where the PVM host
 measurably differs.  A probe that kills its VM must not stop the catalogue.
 """
@@ -40,7 +40,7 @@ VTX_SVM = {
     "int 0x80": ("#GP(0x402)", "#GP(0x402)"),
 }
 # Where a host differs from that - SVM where the manuals differ from VMX, PVM's
-# design, known host bugs - is not written here: vmm/expect.def says it, with the
+# design, known host bugs - is not written here: vmm/core/expect.def says it, with the
 # facts it depends on, and `expect("sensitive", "NAME@CPL")` reads it.
 DEAD = ("internal-error", "hang", "shutdown")
 # Values the guest must observe, per (instruction, CPL): (mask, value).
@@ -103,7 +103,7 @@ def test_every_instruction_at_both_cpls_in_order(catalogue):
 
 
 def test_table_expectation_matches_this_spec(catalogue, expect):
-    """vmm/sensitive.c's column, with expect.def's arch rows for SVM, says what this spec says."""
+    """vmm/measure/sensitive.c's column, with expect.def's arch rows for SVM, says what this spec says."""
     for (name, cpl), p in probes(catalogue).items():
         assert p["expected"] == reference(expect, name, cpl), (name, cpl)
 

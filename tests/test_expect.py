@@ -1,6 +1,6 @@
-"""The expectations table itself (vmm/expect.def) and the host facts it reads.
+"""The expectations table itself (vmm/core/expect.def) and the host facts it reads.
 
-kvmlab's C reading of the table (vmm/expect.c, `info --json` "expectations")
+kvmlab's C reading of the table (vmm/core/expect.c, `info --json` "expectations")
 and tests/expect.py's must resolve every (area, case) to the same row on this
 host; every row must carry a reason and a citation; docs/backends.md carries the
 table as generated from the file (scripts/expect_table.py).
@@ -41,7 +41,7 @@ def test_every_area_ends_with_a_default_row():
         areas.setdefault(r["area"], []).append(r)
     for area, rs in areas.items():
         if area == "sensitive":
-            continue        # no row: the catalogue's own column (vmm/sensitive.c)
+            continue        # no row: the catalogue's own column (vmm/measure/sensitive.c)
         assert any(r["cases"] == "*" and r["when"] == "*" for r in rs), area
         assert rs[-1]["cases"] == "*" or any(r["cases"] == "*" for r in rs), area
 

@@ -1,6 +1,6 @@
 """Lint: no test decides what to expect from a backend name or a vendor string.
 
-Expectations are data (vmm/expect.def, read through tests/expect.py): a test
+Expectations are data (vmm/core/expect.def, read through tests/expect.py): a test
 asks the table what this host should do, and the table's conditions name the
 facts.  Only the expectations module and the info test that checks the backend
 is one of the known names may spell those names.

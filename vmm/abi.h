@@ -143,7 +143,7 @@ enum memctl_status {
 };
 #define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
 #define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */
-/* VMX real mode (vmm/tss.c, api.rst 4.48/4.49): one identity-map page, then the
+/* VMX real mode (vmm/core/tss.c, api.rst 4.48/4.49): one identity-map page, then the
  * three-page vm86 TSS, in the MMIO window below the default ROM. */
 #define GPA_VMX_IDENTITY_MAP    0xFFFBC000ULL
 #define GPA_VMX_TSS             0xFFFBD000ULL /* 3 pages, to 0xFFFBFFFF */

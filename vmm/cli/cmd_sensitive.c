@@ -49,7 +49,7 @@ static int sens_usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: kvmlab sensitive [--json] [--only TEXT] [--timeout SECS]\n\n"
 		"Runs the sensitive-instruction catalogue: each privileged, sensitive-but-\n"
-		"unprivileged and always-intercepted instruction of vmm/sensitive.c at CPL 0\n"
+		"unprivileged and always-intercepted instruction of vmm/measure/sensitive.c at CPL 0\n"
 		"and CPL 3, each probe in a fresh VM (payload %s, --arg = probe id),\n"
 		"and prints what happened next to what KVM on VT-x/SVM would give the guest.\n\n"
 		"  --json            one JSON document (docs/json-schema.md, \"kvmlab sensitive\")\n"
@@ -220,7 +220,7 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 		       s->name, sens_class_name(s->cls), pr->cpl, pr->outcome, pr->reference, val, cost, em, kx);
 	}
 	printf("\n%d of %d probes differ from %s (! outcome, ~ value).\n", ndiff, n, ref);
-	printf("expected on this host (vmm/expect.def; every other probe: the catalogue's %s column):\n", ref);
+	printf("expected on this host (vmm/core/expect.def; every other probe: the catalogue's %s column):\n", ref);
 	for (int i = 0; i < n; i++) {
 		const struct probe_result *pr = &res[i];
 		nunexp += pr->unexpected;
@@ -243,8 +243,8 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 	       "            as KVM_EXIT_R; #XX(e): guest exception caught by the guest's IDT (error\n"
 	       "            code e); internal-error / shutdown / hang: the probe's VM died (it ran\n"
 	       "            alone, so the catalogue went on)\n"
-	       "  %-9s what KVM on %s gives the guest (vmm/sensitive.c, citing SDM Vol. 3C ch. 26,\n"
-	       "            and the \"arch\" rows of vmm/expect.def where SVM differs)\n"
+	       "  %-9s what KVM on %s gives the guest (vmm/measure/sensitive.c, citing SDM Vol. 3C ch. 26,\n"
+	       "            and the \"arch\" rows of vmm/core/expect.def where SVM differs)\n"
 	       "  value     what the guest observed, e.g. sgdt/sidt at CPL 3: the table base (the \"red pill\");\n"
 	       "            ~ marks a value the architecture fixes and this host got wrong\n"
 	       "  cycles    guest TSC over the instruction minus an empty window at the same CPL,\n"
@@ -429,7 +429,7 @@ int cmd_sensitive(int argc, char **argv)
 	host_probe(&h);
 	/* The rules need host facts only (no calibration, no probe VMs). */
 	static struct host_facts hf;
-	facts_probe(&hf, &h, &k, NULL, false);
+	facts_probe(&hf, &h, &k);
 	const struct fact *vendor = facts_find(&hf, "vendor");
 	const char *ref = vendor && !strcmp(vendor->s, "amd") ? "SVM" : "VMX";
 
@@ -466,7 +466,7 @@ int cmd_sensitive(int argc, char **argv)
 				break;
 			}
 			if (pr->name_seen[0] && strcmp(pr->name_seen, sens_table[row].name)) {
-				fprintf(stderr, "kvmlab sensitive: probe %d is \"%s\" in %s but \"%s\" in vmm/sensitive.c (rebuild)\n",
+				fprintf(stderr, "kvmlab sensitive: probe %d is \"%s\" in %s but \"%s\" in vmm/measure/sensitive.c (rebuild)\n",
 					pr->id, pr->name_seen, path, sens_table[row].name);
 				rc = XC_HOST;
 				break;

@@ -8,7 +8,7 @@
  * hosts") and 4.49 KVM_SET_IDENTITY_MAP_ADDR: without them KVM puts the TSS at
  * a default address that may be guest RAM.  kvmlab reserves 0xFFFBC000-0xFFFBFFFF
  * in the MMIO window, where no RAM and no device of kvmlab's lives
- * (docs/guest-abi.md).  Whether a host needs them is a row of vmm/expect.def
+ * (docs/guest-abi.md).  Whether a host needs them is a row of vmm/core/expect.def
  * ("setup"), decided by the backend fact.
  */
 #include <errno.h>

@@ -7,7 +7,9 @@
  * ring 3 natively (kvm_pvm) can only intercept CPL-3 CPUID with CPUID
  * faulting; without it the guest reads the host CPU's own answer.  The probe
  * overrides leaf 0 EBX and runs the catalogue's cpuid row (cpu/probe) at CPL 0
- * and at CPL 3, each in a fresh VM, and compares what the guest read.
+ * and at CPL 3, each in a fresh VM, and compares what the guest read.  The
+ * calibration run's verdict (calibrate.c) is recorded here too: whether guest
+ * ring 0 runs in KVM's emulator is also something only a guest shows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +44,23 @@ static int64_t probe_cpuid_ebx(struct kvm *k, const struct payload *p, int row, 
 	return seen;
 }
 
-void facts_guest(struct host_facts *hf, struct kvm *k)
+void facts_guest(struct host_facts *hf, struct kvm *k, const struct calibration *cal)
 {
+	const char *csrc = "calibration run: insn_emulation stat over a 3-instruction real-mode loop (calibrate.c)";
 	const char *src = "probe VM: --cpuid 0:ebx=0x4c4d564b, cpu/probe's cpuid row at CPL 0 and CPL 3 (facts_guest.c)";
 	char path[4096], err[256];
 	struct payload p;
 	int row = -1;
+
+	if (cal && cal->ran && cal->have_stat)
+		facts_set_bool(hf, "ring0_emulated", cal->emulated, csrc);
+	else
+		facts_set_unknown(hf, "ring0_emulated", FACT_BOOL, csrc);
+	if (!cal) {                     /* --no-calibrate: no probe VMs either */
+		facts_set_unknown(hf, "cpuid_table.cpl0", FACT_BOOL, "not probed (--no-calibrate)");
+		facts_set_unknown(hf, "cpuid_table.cpl3", FACT_BOOL, "not probed (--no-calibrate)");
+		return;
+	}
 
 	for (int i = 0; i < sens_count; i++)
 		if (!strcmp(sens_table[i].name, "cpuid"))

@@ -105,7 +105,7 @@ static const struct sandbox_rule vcpu_rules[] = {
 	{ "getrusage",    ARG_ANY, 0, NULL, "memory marks: this thread's host page faults" },
 	{ "tgkill",       ARG_ANY, 0, NULL, "--vcpus: kick the other vCPUs out of KVM_RUN" },
 	{ "pread64",      ARG_ANY, 0, NULL, "KVM binary stats after the run (KVM_GET_STATS_FD); --blk: virtio-blk reads" },
-	{ "pwrite64",     ARG_ANY, 0, NULL, "--blk: virtio-blk writes sectors to its backing file (traps/virtio_blk.c)" },
+	{ "pwrite64",     ARG_ANY, 0, NULL, "--blk: virtio-blk writes sectors to its backing file (traps/devices/virtio_blk.c)" },
 	{ "fsync",        ARG_ANY, 0, NULL, "--blk: virtio-blk FLUSH" },
 	{ "mremap",       ARG_ANY, 0, NULL, "realloc of the report array" },
 	{ "rt_sigreturn", ARG_ANY, 0, NULL, "return from the watchdog's signal handler" },
@@ -116,7 +116,7 @@ static const struct sandbox_rule vcpu_rules[] = {
 };
 #define VCPU_RULES (sizeof(vcpu_rules) / sizeof(vcpu_rules[0]))
 
-/* The I/O thread (vmm/iodev.c): it waits on the virtio doorbell's eventfd (or
+/* The I/O thread (traps/devices/iodev.c): it waits on the virtio doorbell's eventfd (or
  * polls the ring), walks the virtqueue in guest memory and writes what the
  * guest sent to the console.  It holds no KVM fd, so it needs no ioctl but
  * stdio's TCGETS. */

@@ -15,7 +15,7 @@ static int info_usage(FILE *f, int rc)
 		"calibration run - whether guest instructions run natively or through KVM's\n"
 		"instruction emulator.  Then every host fact that changes what a guest sees,\n"
 		"each with how it was found (docs/backends.md, \"Host facts\"); with --json also\n"
-		"the expectations table resolved on this host (vmm/expect.def).\n\n"
+		"the expectations table resolved on this host (vmm/core/expect.def).\n\n"
 		"  --json            print one JSON document instead of text\n"
 		"  --no-calibrate    skip the calibration run and the probe VMs (\"calibration\":\n"
 		"                    null; the facts they decide are unknown)\n"
@@ -145,7 +145,8 @@ int cmd_info(int argc, char **argv)
 	if (cal)
 		calibrate(&k, &cb);
 	static struct host_facts hf;    /* ~60 KiB: not on the stack */
-	facts_probe(&hf, &h, &k, cal ? &cb : NULL, cal);
+	facts_probe(&hf, &h, &k);
+	facts_guest(&hf, &k, cal ? &cb : NULL);
 
 	if (json) {
 		struct json jj = { .out = stdout }, *j = &jj;

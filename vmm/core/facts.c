@@ -4,10 +4,11 @@
  * A regression suite that runs on kvm_intel, kvm_amd and kvm_pvm, on Intel and
  * AMD CPUs, must derive each expectation from a probed fact, never from the
  * machine it was written on.  This file gathers those facts into one flat list
- * of (name, value, source); the expectations table (vmm/expect.def) states its
+ * of (name, value, source); the expectations table (vmm/core/expect.def) states its
  * conditions over these names, `kvmlab info` prints them, and the tests read
  * them from `kvmlab info --json` ("facts", docs/json-schema.md).  Probes that
- * need a guest live in facts_guest.c; this file only asks the host.
+ * need a guest run live in vmm/measure/facts_guest.c; this file only asks the
+ * host (and KVM's ioctls, facts_cpuid.c).
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -302,17 +303,7 @@ static void facts_tools(struct host_facts *hf)
 	}
 }
 
-static void facts_calibration(struct host_facts *hf, const struct calibration *cal)
-{
-	const char *src = "calibration run: insn_emulation stat over a 3-instruction real-mode loop (calibrate.c)";
-	if (cal && cal->ran && cal->have_stat)
-		facts_set_bool(hf, "ring0_emulated", cal->emulated, src);
-	else
-		facts_set_unknown(hf, "ring0_emulated", FACT_BOOL, src);
-}
-
-void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k,
-		 const struct calibration *cal, bool guest)
+void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k)
 {
 	memset(hf, 0, sizeof(*hf));
 	facts_cpu(hf);
@@ -320,14 +311,7 @@ void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k
 	facts_kvm(hf, h, k);
 	facts_os(hf, h);
 	facts_tools(hf);
-	facts_calibration(hf, cal);
 	facts_cpuid_set(hf, k);
-	if (guest)
-		facts_guest(hf, k);
-	else {
-		facts_set_unknown(hf, "cpuid_table.cpl0", FACT_BOOL, "not probed (no calibration run)");
-		facts_set_unknown(hf, "cpuid_table.cpl3", FACT_BOOL, "not probed (no calibration run)");
-	}
 }
 
 void facts_value_text(const struct fact *f, char *out, size_t n)
@@ -340,22 +324,4 @@ void facts_value_text(const struct fact *f, char *out, size_t n)
 		snprintf(out, n, "%lld", (long long)f->i);
 	else
 		snprintf(out, n, "%s", f->s);
-}
-
-void facts_json(struct json *j, const struct host_facts *hf)
-{
-	json_obj(j);
-	for (int i = 0; i < hf->n; i++) {
-		const struct fact *f = &hf->f[i];
-		json_key(j, f->name);
-		json_obj(j);
-		json_key(j, "value");
-		if (!f->known)                  json_null(j);
-		else if (f->type == FACT_BOOL)  json_bool(j, f->i);
-		else if (f->type == FACT_INT)   json_i64(j, f->i);
-		else                            json_str(j, f->s);
-		json_key(j, "source"); json_str(j, f->source);
-		json_obj_end(j);
-	}
-	json_obj_end(j);
 }
