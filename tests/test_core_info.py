@@ -101,6 +101,10 @@ def test_info_human_output(kvm, host_info):
     assert re.search(rf"^guest execution:\s+{execution}$", r.out, re.M)
     for name in cap_names():
         assert re.search(rf"^  {name}\s+(yes\+?|no)\s", r.out, re.M), name
+    # The facts list: every fact of the JSON, with its value, then how it was found.
+    assert "\nfacts (what a guest can tell; how each was found):\n" in r.out
+    for name, f in host_info["facts"].items():
+        assert re.search(rf"^  {re.escape(name)}\s+\S+\s+", r.out, re.M), name
 
 
 # ---- kvmlab list ------------------------------------------------------------
