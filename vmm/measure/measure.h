@@ -306,4 +306,8 @@ void bench_report_csv(const struct bench_header *h, const struct bench_result *r
 void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 const char *bench_status_name(enum bench_status s);     /* "ok", "hangs on this host", "internal error", "failed" */
 
+/* ---- facts_guest.c: host facts only a guest shows (ring0_emulated, cpuid_table.*) ---- */
+/* From the calibration run cal, and probe VMs; cal NULL (--no-calibrate): all unknown. */
+void facts_guest(struct host_facts *hf, struct kvm *k, const struct calibration *cal);
+
 #endif
