@@ -29,7 +29,7 @@ struct payload_hdr {
 	uint16_t hdr_size;      /* KVMLAB_HDR_SIZE */
 	uint8_t  mode;          /* enum payload_mode */
 	uint8_t  reserved0[3];  /* must be zero */
-	uint32_t flags;         /* no flags defined in ABI 1: must be zero */
+	uint32_t flags;         /* KVMLAB_FLAG_*; every other bit must be zero */
 	uint32_t load_addr;     /* GPA where the whole file (header included) is loaded */
 	uint32_t entry;         /* entry point, as an offset from load_addr */
 	uint32_t min_mem_kib;   /* smallest guest RAM the payload runs in */
@@ -37,6 +37,11 @@ struct payload_hdr {
 	char     name[KVMLAB_NAME_MAX];
 } __attribute__((packed));
 _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 bytes");
+/* Header flags.  A flag only asks kvmlab for set-up a payload needs, so a
+ * payload without flags runs as before (docs/guest-abi.md, "Header flags"). */
+#define KVMLAB_FLAG_MSRS        (1U << 0)     /* uses kvmlab's MSRs: install the MSR filter */
+#define KVMLAB_FLAG_KERNEL_DEVS (1U << 1)     /* uses the bench doorbell / coalesced zone: register them */
+#define KVMLAB_FLAGS_KNOWN      (KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS)
 
 /* ---- Guest physical memory map (docs/guest-abi.md, "Memory map"). ---- */
 #define GPA_GDT                 0x1000ULL     /* GDT built by kvmlab (protected, long) */

@@ -586,9 +586,10 @@ void coalesced_drain(struct vcpu *v);
 /* ---- traps/msr.c: MSR exits through KVM's MSR filter (api.rst 4.97, 7.21) ---- */
 #define MSR_KVMLAB_SCRATCH   0x400000E0U    /* read/write scratch register, emulated by kvmlab */
 #define MSR_KVMLAB_EXITS     0x400000E1U    /* read-only: MSR exits handled so far */
-/* Enables KVM_CAP_X86_USER_SPACE_MSR and filters kvmlab's MSRs plus
- * cfg.msr_exit[] to user space.  0, or -1 with err naming the ioctl; a host
- * without the capabilities is not an error (msr_filtered() then says false). */
+/* When the payload sets KVMLAB_FLAG_MSRS or --msr-exit is given: enables
+ * KVM_CAP_X86_USER_SPACE_MSR and filters kvmlab's MSRs plus cfg.msr_exit[] to
+ * user space (vm_create calls it first: see vm.c).  0, or -1 with err naming
+ * the ioctl; a host without the capabilities is not an error. */
 int  msr_setup(struct vm *vm, char *err, size_t errlen);
 enum action trap_rdmsr(struct vcpu *v);
 enum action trap_wrmsr(struct vcpu *v);
@@ -677,6 +678,25 @@ int  cpuid_config_add(struct cpuid_config *c, const struct cpuid_override *o, ch
 int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c, char *err, size_t errlen);
 const char *cpuid_reg_name(int reg);
 
+/* ---- setup.c: each set-up step before the first KVM_RUN, timed (`setup` in run --json) ---- */
+#define SETUP_STEPS_MAX 48
+struct setup_step {
+	const char *step;               /* what it is for: "create VM", "MSR filter" */
+	const char *ioctl;              /* the call that does it: "KVM_CREATE_VM" */
+	uint64_t ns;                    /* how long it took (CLOCK_MONOTONIC) */
+};
+struct setup_log {
+	struct setup_step step[SETUP_STEPS_MAX];
+	int n;
+	int dropped;                    /* steps past SETUP_STEPS_MAX, not recorded */
+	bool msr_filter;                /* KVM_X86_SET_MSR_FILTER was installed (traps/msr.c) */
+};
+uint64_t setup_clock(void);             /* CLOCK_MONOTONIC in ns: the t0 of a step */
+/* Records step (done by ioctl_name) as having taken from t0 until now, and
+ * logs it under --verbose; log may be NULL (logged only). */
+void setup_record(struct setup_log *log, const char *step, const char *ioctl_name, uint64_t t0);
+uint64_t setup_total_ns(const struct setup_log *log);  /* sum of the recorded steps */
+
 /* ---- vm.c ---- */
 #define MSR_EXIT_MAX 8                  /* --msr-exit indexes per run */
 struct vm_config {
@@ -694,6 +714,8 @@ struct vm_config {
 	/* Exit accounting and bench (docs/measurement.md). */
 	uint32_t msr_exit[MSR_EXIT_MAX];        /* --msr-exit: extra MSRs sent to kvmlab */
 	int nmsr_exit;
+	bool kvmlab_msrs;                       /* payload flag KVMLAB_FLAG_MSRS: install the MSR filter */
+	bool kernel_devs;                       /* payload flag KVMLAB_FLAG_KERNEL_DEVS: bench ioeventfds, zone */
 	uint32_t bench_iters, bench_repeat;     /* what the bench ports answer; 0 = default */
 	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
 	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
@@ -715,6 +737,7 @@ struct vm {
 	struct iodev *io;               /* I/O devices (vmm/iodev.c) */
 	struct mem_lab *memlab;         /* memory lab state (NULL: none): memlab.c */
 	struct benchdev bench;          /* traps/benchdev.c */
+	struct setup_log setup;         /* set-up steps and their cost (setup.c) */
 };
 int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen);
 int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
@@ -803,7 +826,7 @@ int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
 void run_teardown(struct run *r);
 
 /* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
-#define JSON_SCHEMA_VERSION 2         /* 2: exit accounting (percentiles, MSRs), bench */
+#define JSON_SCHEMA_VERSION 3         /* 2: exit accounting (percentiles, MSRs), bench; 3: setup */
 #define EXIT_TIMING_METHOD "host TSC: lfence; rdtsc before the KVM_RUN ioctl, rdtsc after it returns"
 #define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
 

@@ -33,14 +33,22 @@ static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
 		return -1;
 	}
 	c->nent = CPUID_ENTRIES_MAX;
-	if (ioctl(v->vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
+	uint64_t t0 = setup_clock();
+	int got = ioctl(v->vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c);
+
+	setup_record(&v->vm->setup, "supported CPUID", "KVM_GET_SUPPORTED_CPUID", t0);
+	if (got < 0) {
 		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	else if (cpuid_apply(c, CPUID_ENTRIES_MAX, &v->vm->cfg.cpuid, err, errlen) != 0)
+	} else if (cpuid_apply(c, CPUID_ENTRIES_MAX, &v->vm->cfg.cpuid, err, errlen) != 0) {
 		;       /* err says which override did not fit */
-	else if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
-		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
-	else
-		rc = 0;
+	} else {
+		t0 = setup_clock();
+		if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+			snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+		else
+			rc = 0;
+		setup_record(&v->vm->setup, "vCPU CPUID", "KVM_SET_CPUID2", t0);
+	}
 	free(c);
 	return rc;
 }
@@ -51,14 +59,18 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 	v->vm = vm;
 	v->id = id;
 	v->stats.fd = -1;
+	uint64_t t0 = setup_clock();
 	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	setup_record(&vm->setup, "create vCPU", "KVM_CREATE_VCPU", t0);
 	vlog("ioctl(vm, KVM_CREATE_VCPU, %d) = %d", id, v->fd);
 	if (v->fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
 		return XC_HOST;
 	}
 	v->run_size = vm->kvm->run_size;
+	t0 = setup_clock();
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	setup_record(&vm->setup, "map kvm_run", "mmap(vcpu fd)", t0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
 		snprintf(err, errlen, "mmap of the vCPU's kvm_run: %s", strerror(errno));
@@ -78,7 +90,9 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 	}
 	v->con.echo = vm->cfg.echo_console;
 	v->con.limit = vm->cfg.console_limit ? vm->cfg.console_limit : CONSOLE_LIMIT_DEFAULT;
+	t0 = setup_clock();
 	kvmstats_open(&v->stats, v->fd);
+	setup_record(&vm->setup, "vCPU stats fd", "KVM_GET_STATS_FD", t0);
 	return XC_OK;
 }
 
