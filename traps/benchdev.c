@@ -36,7 +36,7 @@ enum action benchdev_param_io(struct vcpu *v, struct io_req *io, void *opaque)
 	return ACT_CONTINUE;
 }
 
-enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
+KVMLAB_HOT enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
 	uint64_t *reg = &v->vm->bench.port_scratch;
 

@@ -582,6 +582,7 @@ uint64_t benchdev_doorbell_read(struct vm *vm);     /* eventfd count so far (dra
 void benchdev_teardown(struct vm *vm);
 /* Processes every write KVM queued in the coalesced-MMIO ring (api.rst 4.66). */
 void coalesced_drain(struct vcpu *v);
+bool coalesced_active(const struct vm *vm);  /* a coalesced zone exists (fixed before KVM_RUN) */
 
 /* ---- traps/msr.c: MSR exits through KVM's MSR filter (api.rst 4.97, 7.21) ---- */
 #define MSR_KVMLAB_SCRATCH   0x400000E0U    /* read/write scratch register, emulated by kvmlab */
@@ -773,6 +774,7 @@ struct vcpu {
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
+	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL */
 };
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
 /* Runs until an action other than ACT_CONTINUE; v->end says why. */
@@ -868,6 +870,11 @@ void json_hex(struct json *j, uint64_t v);               /* "0x..." string */
 void json_double(struct json *j, double v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+
+/* The run loop's per-exit path: gcc places these together (.text.hot), so the
+ * few code lines an exit needs are adjacent after the kernel evicted them
+ * (docs/measurement.md, "What the accounting costs"). */
+#define KVMLAB_HOT __attribute__((hot))
 
 /* ---- log.c ---- */
 extern int log_verbose;

@@ -176,10 +176,11 @@ int vcpu_add_report(struct vcpu *v, const struct report_entry *r)
 	return 0;
 }
 
-void vcpu_run(struct vcpu *v)
+KVMLAB_HOT void vcpu_run(struct vcpu *v)
 {
 	uint64_t max_exits = v->vm->cfg.max_exits;
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
+	bool drain = coalesced_active(v->vm);   /* zones are registered before the first KVM_RUN */
 
 	for (;;) {
 		if (max_exits && v->ctr.total_exits >= max_exits) {
@@ -197,7 +198,8 @@ void vcpu_run(struct vcpu *v)
 		uint64_t t1 = __rdtsc();
 		last_return = t1;
 		v->ctr.kvm_run_calls++;
-		coalesced_drain(v);     /* queued MMIO writes happened before this exit */
+		if (drain)
+			coalesced_drain(v);     /* queued MMIO writes happened before this exit */
 		if (r < 0) {
 			int e = errno;
 			if (e == EINTR || e == EAGAIN) {

@@ -84,6 +84,29 @@ static void test_summary_u64_leaves_input_alone(void)
 	CHECK(NEAR(s.median, 2) && v[0] == 3 && v[1] == 1);
 }
 
+/* summary_u64 radix-sorts: it must agree with summary_double's qsort on values
+ * that differ in low, middle and top bytes, with duplicates and extremes. */
+static void test_summary_u64_agrees_with_the_comparison_sort(void)
+{
+	enum { N = 1001 };
+	static uint64_t v[N];
+	static double d[N];
+	uint64_t x = 88172645463325252ULL;
+	struct summary a, b;
+
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		v[i] = i % 7 == 0 ? 5000 : i % 11 == 0 ? (x | (1ULL << 63)) : x >> (i % 50);
+	}
+	v[3] = 0;
+	for (int i = 0; i < N; i++)
+		d[i] = (double)v[i];
+	summary_u64(v, N, &a);
+	summary_double(d, N, &b);
+	CHECK(a.n == b.n && a.min == b.min && a.max == b.max && a.median == b.median && a.p99 == b.p99);
+	CHECK(a.min == 0 && d[N - 1] == a.max);
+}
+
 static void test_samples_exact_up_to_cap_then_reservoir(void)
 {
 	struct sample_store st = { 0 };
@@ -192,6 +215,7 @@ int main(void)
 	test_summary_single_value_has_no_spread();
 	test_p99_nearest_rank_on_100_values();
 	test_summary_u64_leaves_input_alone();
+	test_summary_u64_agrees_with_the_comparison_sort();
 	test_samples_exact_up_to_cap_then_reservoir();
 	test_net_subtracts_the_empty_loop();
 	test_derive_exit_to_kvmlab_wins();
