@@ -7,6 +7,7 @@
  *   port 0xEF          out    -> ioeventfd, completed in KVM  (kernel; api.rst 4.59)
  *   GPA 0xF0000000     mov    -> KVM_EXIT_MMIO -> kvmlab      (user space)
  *   GPA 0xF0001000     mov    -> coalesced-MMIO ring, no exit (kernel; api.rst 4.66)
+ *   GPA 0xF0002000     mov    -> ioeventfd, completed in KVM  (kernel; the same eventfd)
  * Ports 0xEC/0xED tell the guest how many iterations and samples to run.
  * Without KVM_CAP_IOEVENTFD or KVM_CAP_COALESCED_MMIO the "kernel" targets
  * stay ordinary exits to kvmlab, and bench reports what really happened.
@@ -93,6 +94,15 @@ void benchdev_setup(struct vm *vm)
 			b->doorbell_fd = io.fd;
 			vlog("ioctl(vm, KVM_IOEVENTFD, port 0x%x -> eventfd %d): the bench doorbell completes inside KVM",
 			     PORT_BENCH_DOORBELL, io.fd);
+			/* The same eventfd behind a dword MMIO write (kvm-unit-tests'
+			 * pci-mem eventfd case): doorbell_signals counts both. */
+			struct kvm_ioeventfd mm = { .addr = GPA_BENCH_DOORBELL, .len = 4, .fd = io.fd };
+			t0 = setup_clock();
+			rc = ioctl(vm->fd, KVM_IOEVENTFD, &mm);
+			setup_record(&vm->setup, "bench MMIO doorbell", "KVM_IOEVENTFD", t0);
+			if (rc != 0)
+				warnx_("KVM_IOEVENTFD at 0x%llx: %s (the MMIO doorbell exits to kvmlab instead)",
+				       (unsigned long long)GPA_BENCH_DOORBELL, strerror(errno));
 		} else {
 			warnx_("KVM_IOEVENTFD on port 0x%x: %s (the doorbell exits to kvmlab instead)",
 			       PORT_BENCH_DOORBELL, strerror(errno));

@@ -691,6 +691,7 @@ struct setup_log {
 	int n;
 	int dropped;                    /* steps past SETUP_STEPS_MAX, not recorded */
 	bool msr_filter;                /* KVM_X86_SET_MSR_FILTER was installed (traps/msr.c) */
+	bool irqchip;                   /* KVM_CREATE_IRQCHIP was made (vm.c) */
 };
 uint64_t setup_clock(void);             /* CLOCK_MONOTONIC in ns: the t0 of a step */
 /* Records step (done by ioctl_name) as having taken from t0 until now, and
@@ -717,6 +718,7 @@ struct vm_config {
 	int nmsr_exit;
 	bool kvmlab_msrs;                       /* payload flag KVMLAB_FLAG_MSRS: install the MSR filter */
 	bool kernel_devs;                       /* payload flag KVMLAB_FLAG_KERNEL_DEVS: bench ioeventfds, zone */
+	bool irqchip;                           /* payload flag KVMLAB_FLAG_IRQCHIP: KVM_CREATE_IRQCHIP */
 	uint32_t bench_iters, bench_repeat;     /* what the bench ports answer; 0 = default */
 	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
 	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
@@ -1220,6 +1222,11 @@ struct bench_header {
 /* bench_spread.c: NULL when the CV is within BENCH_CV_GOAL, else the likeliest reason (pure). */
 #define BENCH_CV_GOAL 0.03
 const char *bench_spread_reason(const struct bench_result *r);
+/* The samples' standard deviation of net cycles per op; and whether the median is
+ * so near zero (below that spread, or below a tenth of an empty-loop iteration)
+ * that a relative spread (CV) means nothing and the report gives cycles instead. */
+double bench_spread_cycles(const struct bench_result *r);
+bool bench_spread_absolute(const struct bench_result *r);
 void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);

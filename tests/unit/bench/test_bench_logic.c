@@ -188,6 +188,27 @@ static void test_derive_ignores_stray_movements_below_half(void)
 	CHECK(v.where == WHERE_NONE);
 }
 
+/* A near-zero median gets its spread in cycles (a nop on VMX/SVM printed 10,132 %). */
+static void test_spread_absolute_near_zero(void)
+{
+	struct bench_result r = { .status = BENCH_OK, .samples = 10, .used = 10 };
+
+	/* VMX-like nop: net 0.02 cycles, loop 2 cycles an iteration, CV 101 (10,100 %). */
+	r.net.median = 0.02; r.net.mean = 0.03; r.net.cv = 101; r.loop.median = 2;
+	CHECK(bench_spread_absolute(&r) && NEAR(bench_spread_cycles(&r), 3.03));
+	/* An exit to user space: 14,000 cycles, CV 2 %: a percentage means something. */
+	r.net.median = 14000; r.net.mean = 14000; r.net.cv = 0.02; r.loop.median = 1700;
+	CHECK(!bench_spread_absolute(&r) && NEAR(bench_spread_cycles(&r), 280));
+	/* Emulated nop: 872 net against a 2,000-cycle loop, CV 18 %: still relative. */
+	r.net.median = 872; r.net.mean = 900; r.net.cv = 0.18; r.loop.median = 2000;
+	CHECK(!bench_spread_absolute(&r));
+	/* The median below its own spread (a sign flip between samples): absolute. */
+	r.net.median = 50; r.net.mean = 60; r.net.cv = 2;
+	CHECK(bench_spread_absolute(&r));
+	r.used = 1;                                               /* one sample: no spread at all */
+	CHECK(!bench_spread_absolute(&r));
+}
+
 static void test_spread_reason(void)
 {
 	struct bench_result r = { .status = BENCH_OK, .samples = 10, .used = 10 };
@@ -209,6 +230,7 @@ static void test_spread_reason(void)
 int main(void)
 {
 	test_spread_reason();
+	test_spread_absolute_near_zero();
 	test_summary_of_nothing_is_zero();
 	test_summary_odd_count();
 	test_summary_even_count_median_is_mid_mean();
