@@ -42,6 +42,7 @@
  *     payload.c         mode_name payload_check_fit payload_default_mem
  *                       payload_free payload_load payload_parse payload_resolve
  *     run.c             run_payload run_teardown
+ *     setup.c           setup_clock setup_record setup_total_ns
  *     smp.c             smp_check_fit smp_check_pins smp_json smp_report_text
  *                       smp_run smp_teardown
  *     tss.c             tss_setup
@@ -62,7 +63,8 @@
  *     bench_report.c    bench_report_csv bench_report_json bench_report_table
  *                       bench_status_name
  *     bench_run.c       bench_run_case
- *     bench_spread.c    bench_spread_reason
+ *     bench_spread.c    bench_spread_absolute bench_spread_cycles
+ *                       bench_spread_reason
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
  *     facts_guest.c     facts_guest
@@ -88,7 +90,7 @@
  *     precopy.c         precopy_simulate
  *     translate.c       translate_gva translate_open_host_files
  *   traps/
- *     coalesced.c       coalesced_drain
+ *     coalesced.c       coalesced_active coalesced_drain
  *     debug.c           trap_debug trap_step_lost
  *     dirty_ring_full.c trap_dirty_ring_full
  *     entry_fail.c      entry_failure_name trap_fail_entry

@@ -78,7 +78,11 @@ static int bind_ioeventfd(struct vm *vm, struct iodev *io, char *err, size_t err
 		snprintf(err, errlen, "--virtio-notify ioeventfd needs KVM_CAP_IOEVENTFD, which this KVM lacks");
 		return -1;
 	}
-	if (ioctl(vm->fd, KVM_IOEVENTFD, &ev) < 0) {
+	uint64_t t0 = setup_clock();
+	int rc = ioctl(vm->fd, KVM_IOEVENTFD, &ev);
+
+	setup_record(&vm->setup, "virtio notify", "KVM_IOEVENTFD", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_IOEVENTFD (QueueNotify at 0x%llx): %s",
 			 (unsigned long long)ev.addr, strerror(errno));
 		return -1;
@@ -95,7 +99,11 @@ static int register_coalesced(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "--coalesced-mmio needs KVM_CAP_COALESCED_MMIO, which this KVM lacks");
 		return -1;
 	}
-	if (ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &z) < 0) {
+	uint64_t t0 = setup_clock();
+	int rc = ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &z);
+
+	setup_record(&vm->setup, "sink zone", "KVM_REGISTER_COALESCED_MMIO", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_REGISTER_COALESCED_MMIO (0x%llx + 0x%llx): %s",
 			 (unsigned long long)z.addr, (unsigned long long)z.size, strerror(errno));
 		return -1;

@@ -262,6 +262,32 @@ exit_handler exit_lookup(uint32_t reason);     /* NULL: unhandled */
 enum action exit_dispatch(struct vcpu *v, uint64_t cycles);
 
 
+/* ---- setup.c: each set-up step before the first KVM_RUN, timed (`setup` in run --json) ---- */
+#define SETUP_STEPS_MAX 48
+struct setup_step {
+	const char *step;               /* what it is for: "create VM", "MSR filter" */
+	const char *ioctl;              /* the call that does it: "KVM_CREATE_VM" */
+	uint64_t ns;                    /* how long it took (CLOCK_MONOTONIC) */
+};
+struct setup_log {                      /* main thread only: set-up runs before any vCPU thread */
+	struct setup_step step[SETUP_STEPS_MAX];
+	int n;
+	int dropped;                    /* steps past SETUP_STEPS_MAX, not recorded */
+	bool msr_filter;                /* KVM_X86_SET_MSR_FILTER was installed (traps/msr.c) */
+	bool irqchip;                   /* KVM_CREATE_IRQCHIP was made (vm.c) */
+};
+uint64_t setup_clock(void);             /* CLOCK_MONOTONIC in ns: the t0 of a step */
+/* Records step (done by ioctl_name) as having taken from t0 until now, and
+ * logs it under --verbose; log may be NULL (logged only). */
+void setup_record(struct setup_log *log, const char *step, const char *ioctl_name, uint64_t t0);
+uint64_t setup_total_ns(const struct setup_log *log);  /* sum of the recorded steps */
+
+/* The run loop's per-exit path: gcc places these together (.text.hot), so the
+ * few code lines an exit needs are adjacent after the kernel evicted them
+ * (docs/measurement.md, "What the accounting costs"). */
+#define KVMLAB_HOT __attribute__((hot))
+
+
 /* ---- log.c: the two error tiers' output (setup dies, library code warns) ---- */
 extern int log_verbose;                 /* --verbose: vlog prints */
 /* Prints "kvmlab: <message>" on stderr and exits with code. */

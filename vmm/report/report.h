@@ -18,7 +18,7 @@ struct run;
 struct json;
 
 /* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
-#define JSON_SCHEMA_VERSION 3         /* 2: exit accounting, bench; 3: sensitive "expected" per vendor (VMX/SVM), facts */
+#define JSON_SCHEMA_VERSION 3         /* 2: exit accounting (percentiles, MSRs), bench; 3: sensitive "expected" per vendor (VMX/SVM), facts, setup */
 #define EXIT_TIMING_METHOD "host TSC: lfence; rdtsc before the KVM_RUN ioctl, rdtsc after it returns"
 #define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
 
