@@ -16,7 +16,12 @@
  *   7    SCR  (scratch)
  *
  * The model transmits instantly, so THRE and TEMT are always set; received
- * bytes come from --uart-input.  No interrupts are raised (no irqchip): IIR
+ * bytes come from --uart-input, or in loopback (MCR bit 4) from THR itself:
+ * the datasheet's "Loopback" connects the transmitter to the receiver and
+ * disconnects the serial input, which the standard probe (set loopback,
+ * write a byte, read it back) relies on.  The receiver holds one byte
+ * without FIFOs and UART_FIFO_SIZE with them; a byte that finds it full
+ * sets LSR.OE (overwriting RBR without FIFOs, dropped with them).  No interrupts are raised (no irqchip): IIR
  * still says which one would be pending.  uart_read/uart_write are pure.
  */
 #include <stdlib.h>
@@ -29,6 +34,7 @@ enum uart_reg { UART_RBR_THR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3,
 
 #define LCR_DLAB        0x80u   /* divisor latch access */
 #define LSR_DR          0x01u   /* data ready */
+#define LSR_OE          0x02u   /* overrun error, cleared by reading LSR */
 #define LSR_THRE        0x20u   /* transmit holding register empty */
 #define LSR_TEMT        0x40u   /* transmitter empty */
 #define IER_ERBFI       0x01u   /* received data available interrupt enable */
@@ -58,9 +64,34 @@ void uart_reset(struct uart *u, const uint8_t *input, size_t input_len)
 	u->fnv = 2166136261u;           /* FNV-1a offset basis */
 }
 
+/* Looped bytes sit in the receiver first; the wire only outside loopback. */
 static bool rx_ready(const struct uart *u)
 {
-	return u->input_pos < u->input_len;
+	return u->loop_len > 0 || (!(u->mcr & MCR_LOOP) && u->input_pos < u->input_len);
+}
+
+static uint8_t rx_take(struct uart *u)
+{
+	u->rx_bytes++;
+	if (u->loop_len) {
+		uint8_t b = u->loop[0];
+		memmove(u->loop, u->loop + 1, --u->loop_len);
+		return b;
+	}
+	return u->input[u->input_pos++];
+}
+
+static void loop_put(struct uart *u, uint8_t val)
+{
+	size_t cap = (u->fcr & FCR_ENABLE) ? UART_FIFO_SIZE : 1;
+
+	if (u->loop_len < cap) {
+		u->loop[u->loop_len++] = val;
+		return;
+	}
+	u->overrun = true;
+	if (cap == 1)
+		u->loop[0] = val;       /* no FIFO: the new byte overwrites RBR */
 }
 
 uint8_t uart_read(struct uart *u, unsigned off)
@@ -74,8 +105,7 @@ uint8_t uart_read(struct uart *u, unsigned off)
 			return (uint8_t)u->divisor;
 		if (!rx_ready(u))
 			return 0;
-		u->rx_bytes++;
-		return u->input[u->input_pos++];
+		return rx_take(u);
 	case UART_IER:
 		return dlab ? (uint8_t)(u->divisor >> 8) : u->ier;
 	case UART_IIR_FCR: {
@@ -90,8 +120,11 @@ uint8_t uart_read(struct uart *u, unsigned off)
 		return u->lcr;
 	case UART_MCR:
 		return u->mcr;
-	case UART_LSR:
-		return LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0);
+	case UART_LSR: {
+		uint8_t lsr = LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0) | (u->overrun ? LSR_OE : 0);
+		u->overrun = false;
+		return lsr;
+	}
 	case UART_MSR:
 		if (u->mcr & MCR_LOOP)  /* loopback: modem outputs appear as inputs */
 			return (uint8_t)(((u->mcr & 0x02) ? MSR_CTS : 0) | ((u->mcr & 0x01) ? MSR_DSR : 0) |
@@ -115,8 +148,10 @@ void uart_write(struct uart *u, unsigned off, uint8_t val)
 		}
 		u->tx_bytes++;
 		u->fnv = (u->fnv ^ val) * 16777619u;   /* FNV-1a: proves order and content */
-		if (u->mcr & MCR_LOOP)
-			return;         /* looped back to nobody: the wire is disconnected */
+		if (u->mcr & MCR_LOOP) {
+			loop_put(u, val);       /* to our own receiver, not the wire */
+			return;
+		}
 		if (u->out_len < sizeof(u->out))
 			u->out[u->out_len++] = val;
 		return;
@@ -127,6 +162,8 @@ void uart_write(struct uart *u, unsigned off, uint8_t val)
 			u->ier = val & IER_MASK;
 		return;
 	case UART_IIR_FCR:
+		if (val & FCR_CLEAR_RX)
+			u->loop_len = 0;
 		u->fcr = val & ~(FCR_CLEAR_RX | 0x04u);  /* clear bits self-reset */
 		return;
 	case UART_LCR:

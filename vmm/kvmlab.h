@@ -373,6 +373,9 @@ struct uart {
 	uint16_t divisor;               /* DLL/DLM, reached with LCR.DLAB = 1 */
 	const uint8_t *input;           /* bytes the guest reads from RBR (--uart-input) */
 	size_t input_len, input_pos;
+	uint8_t loop[UART_FIFO_SIZE];   /* receive FIFO fed by THR in loopback (MCR bit 4) */
+	uint8_t loop_len;
+	bool overrun;                   /* LSR.OE: a looped byte found the receiver full */
 	uint8_t out[UART_FIFO_SIZE * 16]; /* bytes written to THR and not yet taken by uart_take */
 	size_t out_len;
 	uint64_t tx_bytes, rx_bytes, reg_reads, reg_writes;
