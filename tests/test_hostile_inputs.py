@@ -184,10 +184,18 @@ GOOD = os.path.join(PAYLOADS, "hello-long.bin")
     ("--max-exits", v) for v in ["", "-1", "1.5", "abc", "18446744073709551616", " 1", "+1", "10x"]
 ] + [
     ("--console-limit", v) for v in ["", "0", "-5", "1T", "abc", "18446744073709551616"]
+] + [
+    # --rom=GPA,SIZE, whole: no 63-byte cut (the size below would shrink to 6 digits), no
+    # junk, and size 0 is refused, not read as "no ROM".
+    ("--rom", v) for v in ["0,0", "0xFFFF0000,0", "0xFFFF0000", ",64K", "0xFFFF0000,64K,1",
+                           "0xFFFF0000,64Kjunk", "0xFFFF0000,64i", "0x" + "0" * 50 + "FFFF0000,64K",
+                           "0x" + "0" * 46 + "FFFF0000,65536000000000000000000000",
+                           "0xFFFF0000," + "9" * 70]
 ])
 def test_bad_option_values(opt, val):
     name = opt.lstrip("-")
-    one_line_error(run_kvmlab("run", GOOD, opt, val), XC["USAGE"], f"--{name}", "kvmlab run --help")
+    args = [opt + "=" + val] if opt == "--rom" else [opt, val]      # --rom's value is optional
+    one_line_error(run_kvmlab("run", GOOD, *args), XC["USAGE"], f"--{name}", "kvmlab run --help")
 
 
 @pytest.mark.parametrize("args, words", [
