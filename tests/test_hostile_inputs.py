@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from conftest import KVMLAB, PAYLOADS, XC, run_kvmlab
+from conftest import KVMLAB, PAYLOADS, XC, Result, run_kvmlab
 
 NOBODY = 65534
 
@@ -287,3 +287,38 @@ def test_catalogue_found_next_to_the_binary_without_env():
     proc = subprocess.run([KVMLAB, "list"], capture_output=True, text=True, env=env, timeout=30)
     assert proc.returncode == XC["OK"]
     assert "hostile/port-sweep" in proc.stdout
+
+
+# ---- --uart-input-file: only a regular file is input ----
+
+def test_uart_input_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # A blocking open() would wait for a writer before the watchdog exists.
+    one_line_error(run_kvmlab("run", GOOD, "--uart-input-file", str(fifo), timeout=10), XC["USAGE"],
+                   "--uart-input-file", str(fifo), "is not a regular file")
+
+
+def test_uart_input_directory_is_not_empty_input(tmp_path):
+    one_line_error(run_kvmlab("run", GOOD, "--uart-input-file", str(tmp_path)), XC["USAGE"],
+                   "--uart-input-file", "is not a regular file")
+
+
+def test_uart_input_unreadable_file_says_why():
+    d = tempfile.mkdtemp(prefix="kvmlab-uart000-", dir="/tmp")
+    try:
+        os.chmod(d, 0o755)
+        path = os.path.join(d, "input.txt")
+        with open(path, "wb") as f:
+            f.write(b"abc")
+        os.chmod(path, 0)
+        r = Result(run_as_nobody("run", GOOD, "--uart-input-file", path), None)
+        one_line_error(r, XC["USAGE"], "--uart-input-file", path, "Permission denied")
+    finally:
+        shutil.rmtree(d)
+
+
+def test_uart_input_over_1mib_is_refused(tmp_path):
+    big = write(tmp_path, "big.txt", b"x" * ((1 << 20) + 1))
+    one_line_error(run_kvmlab("run", GOOD, "--uart-input-file", big), XC["USAGE"],
+                   "--uart-input-file", "over 1 MiB")

@@ -24,8 +24,12 @@
  * sets LSR.OE (overwriting RBR without FIFOs, dropped with them).  No interrupts are raised (no irqchip): IIR
  * still says which one would be pending.  uart_read/uart_write are pure.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kvmlab.h"
 
@@ -216,18 +220,41 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 	return ACT_CONTINUE;
 }
 
-/* --uart-input-file: what the wire delivers, read once before the run. */
+/* --uart-input-file: what the wire delivers, read once before the run.
+ * O_NONBLOCK so a FIFO with no writer cannot block before the watchdog
+ * exists; fstat before read so only a regular file is input (a directory
+ * or device would otherwise read as empty, or never end). */
 #define UART_INPUT_MAX (1u << 20)
 
-int uart_input_load(const char *path, uint8_t **buf, size_t *len)
+int uart_input_load(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = f ? malloc(UART_INPUT_MAX + 1) : NULL;
-	size_t n = b ? fread(b, 1, UART_INPUT_MAX + 1, f) : 0;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (f)
-		fclose(f);
-	if (!b || n > UART_INPUT_MAX) {
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > UART_INPUT_MAX) {
+		snprintf(err, errlen, "'%s' is over 1 MiB", path);
+		close(fd);
+		return -1;
+	}
+	uint8_t *b = malloc(UART_INPUT_MAX + 1);
+	size_t n = 0;
+	ssize_t k = 1;
+	while (b && n <= UART_INPUT_MAX && (k = read(fd, b + n, UART_INPUT_MAX + 1 - n)) > 0)
+		n += (size_t)k;         /* the file may grow after fstat: read to EOF, capped */
+	int e = errno;
+	close(fd);
+	if (!b || k < 0 || n > UART_INPUT_MAX) {
+		snprintf(err, errlen, !b ? "'%s': out of memory" : k < 0 ? "cannot read '%s': %s" :
+			 "'%s' is over 1 MiB", path, strerror(e));
 		free(b);
 		return -1;
 	}

@@ -552,8 +552,9 @@ struct iodev {
 	int sandbox_rc;                 /* 0, or -1 with sandbox_err */
 	char sandbox_err[200];
 };
-/* traps/uart16550.c: reads --uart-input-file (at most 1 MiB) into a malloc'd buffer; 0 or -1. */
-int  uart_input_load(const char *path, uint8_t **buf, size_t *len);
+/* traps/uart16550.c: reads --uart-input-file (a regular file, at most 1 MiB)
+ * into a malloc'd buffer without blocking on a FIFO; 0, or -1 with err. */
+int  uart_input_load(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
 /* Parses and range-checks one workload parameter into param[id]; 0 or -1. */
 int  io_param_parse(int id, const char *s, uint32_t *param);
 int  iodev_setup(struct vm *vm, char *err, size_t errlen);   /* 0 or -1 */
