@@ -5,6 +5,7 @@ go to the extremes: files that are not files, files that never end, values at
 2^32 - 1 and 2^64, and every option of every command with bad values.  None
 of them needs /dev/kvm: kvmlab refuses before it opens it.
 """
+import json
 import os
 import shutil
 import stat
@@ -322,3 +323,51 @@ def test_uart_input_over_1mib_is_refused(tmp_path):
     big = write(tmp_path, "big.txt", b"x" * ((1 << 20) + 1))
     one_line_error(run_kvmlab("run", GOOD, "--uart-input-file", big), XC["USAGE"],
                    "--uart-input-file", "over 1 MiB")
+
+
+# ---- file names are untrusted text: terminal escapes and non-UTF-8 bytes ----
+
+def run_bytes(*args, env=None):
+    """kvmlab with bytes arguments and bytes output (file names need not be UTF-8)."""
+    full = {**os.environ, "KVMLAB_PAYLOADS": PAYLOADS, **(env or {})}
+    return subprocess.run([os.fsencode(KVMLAB), *args], capture_output=True, timeout=60,
+                          env=full, stdin=subprocess.DEVNULL)
+
+
+def hostile_names_dir(tmp_path):
+    good = open(os.path.join(PAYLOADS, "hello-long.bin"), "rb").read()
+    d = os.fsencode(str(tmp_path))
+    for name in [b"evil\x1b[2J\x07.bin", "caf\u00e9.bin".encode(), b"bad\xff\xc3.bin"]:
+        with open(d + b"/" + name, "wb") as f:
+            f.write(good)
+    with open(d + b"/short\x1b]0;pwned\x07.bin", "wb") as f:
+        f.write(b"KVML")
+    return d
+
+
+def test_list_escapes_control_bytes_in_file_names(tmp_path):
+    d = hostile_names_dir(tmp_path)
+    r = run_bytes(b"list", env={"KVMLAB_PAYLOADS": d})
+    assert r.returncode == XC["OK"], r.stderr
+    assert b"\x1b" not in r.stdout + r.stderr and b"\x07" not in r.stdout + r.stderr
+    names = sorted(line.split()[0] for line in r.stdout.splitlines())
+    # Printable ASCII and valid UTF-8 as they are; every other byte as \xNN.
+    assert names == [b"bad\\xff\\xc3", "caf\u00e9".encode(), b"evil\\x1b[2J\\x07"]
+    assert b"short\\x1b]0;pwned\\x07.bin" in r.stderr
+
+
+def test_json_file_names_are_utf8_with_invalid_bytes_as_replacement(tmp_path):
+    d = hostile_names_dir(tmp_path)
+    r = run_bytes(b"list", b"--json", env={"KVMLAB_PAYLOADS": d})
+    assert r.returncode == XC["OK"], r.stderr
+    files = sorted(p["file"] for p in json.loads(r.stdout.decode("utf-8"))["payloads"])
+    assert files == ["bad\ufffd\ufffd.bin", "caf\u00e9.bin", "evil\x1b[2J\x07.bin"]
+
+
+def test_run_json_payload_path_keeps_utf8(tmp_path, kvm):
+    path = os.fsencode(str(tmp_path)) + "/\u00fcber-\u4e2d.bin".encode()
+    with open(path, "wb") as f:
+        f.write(open(os.path.join(PAYLOADS, "hello-long.bin"), "rb").read())
+    r = run_bytes(b"run", b"--json", path)
+    assert r.returncode == XC["OK"], r.stderr
+    assert json.loads(r.stdout.decode("utf-8"))["payload"]["path"] == os.fsdecode(path)

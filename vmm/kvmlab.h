@@ -843,6 +843,13 @@ void json_arr_end(struct json *j);
 void json_key(struct json *j, const char *k);
 void json_str(struct json *j, const char *s);           /* NULL -> null */
 void json_str_n(struct json *j, const char *s, size_t n);
+void json_text(struct json *j, const char *s);          /* host text (a path): UTF-8, U+FFFD per bad byte */
+
+/* ---- hosttext.c: file names and paths shown safely (terminal, JSON) ---- */
+/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 if s[0] starts none. */
+size_t hosttext_utf8_len(const unsigned char *s, size_t n);
+/* Writes str to f: printable ASCII and UTF-8 as is, controls and bad bytes as \xNN. */
+void   hosttext_fput(const char *str, FILE *f);
 void json_u64(struct json *j, uint64_t v);
 void json_i64(struct json *j, int64_t v);
 void json_hex(struct json *j, uint64_t v);               /* "0x..." string */

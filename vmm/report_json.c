@@ -184,7 +184,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 
 	json_key(j, "payload");
 	json_obj(j);
-	json_key(j, "path");        json_str(j, p->path);
+	json_key(j, "path");        json_text(j, p->path);
 	json_key(j, "name");        json_str(j, p->name);
 	json_key(j, "description"); json_str(j, p->desc);
 	json_key(j, "mode");        json_str(j, mode_name(p->hdr.mode));

@@ -8,7 +8,7 @@
 
 #include "check.h"
 
-/* A writer on a memory stream; json_text() closes it and returns the text. */
+/* A writer on a memory stream; mj_text() closes it and returns the text. */
 struct mem_json {
 	struct json j;
 	char *buf;
@@ -113,6 +113,23 @@ static void t_high_bytes_become_utf8(void)
 	free(t);
 }
 
+static void t_host_text_is_utf8_with_replacement(void)
+{
+	struct mem_json m;
+
+	/* Paths: valid UTF-8 kept (e-acute, CJK, U+1F600); a lone 0xFF, a cut
+	 * sequence, an overlong (C0 AF), a surrogate (ED A0 80) and a code point
+	 * above U+10FFFF (F4 90 80 80) are one U+FFFD per byte. */
+	mj_open(&m);
+	json_text(&m.j, "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80|\xff|\xc3|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\"\x1b");
+	char *t = mj_text(&m);
+	CHECK_STR(t, "\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80|\\ufffd|\\ufffd|\\ufffd\\ufffd|"
+		  "\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\\ufffd|\\\"\\u001b\"");
+	free(t);
+	CHECK_EQ(hosttext_utf8_len((const unsigned char *)"\xf4\x8f\xbf\xbf", 4), 4);  /* U+10FFFF */
+	CHECK_EQ(hosttext_utf8_len((const unsigned char *)"\xe4\xb8", 2), 0);           /* cut short */
+}
+
 static void t_str_n_keeps_nul_bytes(void)
 {
 	struct mem_json m;
@@ -144,6 +161,7 @@ const struct unit_test json_tests[] = {
 	UNIT(t_numbers),
 	UNIT(t_string_escapes),
 	UNIT(t_high_bytes_become_utf8),
+	UNIT(t_host_text_is_utf8_with_replacement),
 	UNIT(t_str_n_keeps_nul_bytes),
 	UNIT(t_keys_are_escaped),
 	{ 0 },
