@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PAYLOADS, XC, run_kvmlab
 
-XC_SANDBOX = 17
+XC_SANDBOX = XC["SANDBOX"]     # 17; 18 (INTERRUPTED) is SIGINT/SIGTERM: test_core_interrupt.py
 
 
 def catalogue():

@@ -241,6 +241,11 @@ int cmd_run(int argc, char **argv)
 
 	struct kvm k;
 	struct host_info host;
+	if (watchdog_catch_stop(err, sizeof(err)) != 0) {      /* before any vCPU exists */
+		fprintf(stderr, "kvmlab: %s\n", err);
+		payload_free(&p);
+		return XC_HOST;
+	}
 	rc = kvm_open(&k, err, sizeof(err));
 	if (rc != XC_OK) {
 		fprintf(stderr, "kvmlab: %s\n", err);

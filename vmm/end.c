@@ -17,6 +17,7 @@ static const char *const end_names[END_KIND_COUNT] = {
 	[END_EXIT_LIMIT]     = "exit_limit",
 	[END_HOST_ERROR]     = "host_error",
 	[END_STOPPED]        = "stopped",
+	[END_INTERRUPTED]    = "interrupted",
 };
 
 const char *end_name(enum end_kind k)
@@ -38,6 +39,7 @@ int end_exit_code(enum end_kind k, uint32_t status)
 	case END_PROTOCOL:       return XC_PROTOCOL;
 	case END_TIMEOUT:        return XC_TIMEOUT;
 	case END_EXIT_LIMIT:     return XC_EXIT_LIMIT;
+	case END_INTERRUPTED:    return XC_INTERRUPTED;
 	case END_HOST_ERROR:
 	case END_NONE:
 	case END_KIND_COUNT:     break;

@@ -41,6 +41,7 @@ enum kvmlab_exit_code {
 	XC_PAYLOAD_ENTRY = 15,  /* entry point outside the payload */
 	XC_PAYLOAD_FIELD = 16,  /* other header field invalid (hdr_size, flags, name, desc) */
 	XC_SANDBOX       = 17,  /* --sandbox: a thread made a forbidden system call (sandbox.c) */
+	XC_INTERRUPTED   = 18,  /* SIGINT or SIGTERM ended the run (watchdog.c) */
 };
 
 /* ---- parse.c: strict parsing of option values (pure, unit-tested) ---- */
@@ -254,6 +255,7 @@ enum end_kind {
 	END_EXIT_LIMIT,         /* --max-exits */
 	END_HOST_ERROR,         /* KVM_RUN or another ioctl failed */
 	END_STOPPED,            /* --vcpus: another vCPU ended the VM (vmm/smp.c) */
+	END_INTERRUPTED,        /* SIGINT/SIGTERM (vmm/watchdog.c) */
 	END_KIND_COUNT
 };
 const char *end_name(enum end_kind k);
@@ -772,6 +774,9 @@ int  vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char
 /* ---- watchdog.c: --timeout through a signal and immediate_exit ---- */
 int  watchdog_arm(struct vcpu *v, double seconds, char *err, size_t errlen);
 void watchdog_disarm(void);
+/* SIGINT/SIGTERM end the run as END_INTERRUPTED (the whole report, exit 18). 0 or -1 with err. */
+int  watchdog_catch_stop(char *err, size_t errlen);
+int  watchdog_stop_signal(void);        /* the stop signal received, 0 if none */
 
 /* ---- calibrate.c: does this host run guest instructions natively? ---- */
 #define CAL_LOOP_INSNS 3                /* nop; dec ecx; jnz */

@@ -1,6 +1,7 @@
 /*
  * main.c - kvmlab's command line: a subcommand and its options.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,14 @@ static void usage(FILE *f)
 		"   4 timed out (--timeout)\n"
 		"   5 exit limit reached (--max-exits)\n"
 		"   6 guest protocol error (bad report record, misuse of a kvmlab port)\n"
-		"   7 host error (no usable /dev/kvm, missing capability, failing ioctl)\n"
+		"   7 host error (no usable /dev/kvm, missing capability, failing ioctl,\n"
+		"     standard output not writable)\n"
 		"   8 payload cannot be read        9 payload truncated\n"
 		"  10 payload bad magic            11 payload ABI version unsupported\n"
 		"  12 payload bad CPU mode         13 payload bad load address\n"
 		"  14 payload does not fit in RAM  15 payload bad entry point\n"
 		"  16 payload bad header field     17 sandbox violation (--sandbox)\n"
+		"  18 interrupted (SIGINT or SIGTERM; the report is complete)\n"
 		"\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 
@@ -65,6 +68,23 @@ const char *payload_dir(void)
 	return dir;
 }
 
+/* A report that never reached its reader is lost data, not success:
+ * stdout on a full disk (/dev/full: ENOSPC) or a closed pipe is a host error. */
+static int stdout_finish(int rc)
+{
+	errno = 0;
+	bool bad = ferror(stdout);
+	int e = errno;
+	if (fclose(stdout) != 0) {
+		bad = true;
+		e = errno;
+	}
+	if (!bad)
+		return rc;
+	fprintf(stderr, "kvmlab: cannot write standard output: %s\n", e ? strerror(e) : "write error");
+	return XC_HOST;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -82,7 +102,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return stdout_finish(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "kvmlab: unknown command '%s' (try kvmlab --help)\n", argv[1]);
 	return XC_USAGE;
 }

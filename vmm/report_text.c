@@ -9,7 +9,7 @@ static const char *const exit_code_meaning[] = {
 	[XC_OK] = "ok", [XC_GUEST_FAIL] = "guest reported failure", [XC_USAGE] = "usage error",
 	[XC_GUEST_CRASH] = "guest crashed", [XC_TIMEOUT] = "timed out",
 	[XC_EXIT_LIMIT] = "exit limit reached", [XC_PROTOCOL] = "guest protocol error",
-	[XC_HOST] = "host error",
+	[XC_HOST] = "host error", [XC_INTERRUPTED] = "interrupted",
 };
 
 /* KVM stats worth a line even when many moved: the ones the labs talk about. */
@@ -132,5 +132,6 @@ void report_text(const struct report_ctx *c, FILE *out)
 	fputc('\n', out);
 	int xc = r->exit_code;
 	fprintf(out, "result:   exit code %d (%s)\n", xc,
-		xc >= 0 && xc <= XC_HOST ? exit_code_meaning[xc] : "?");
+		xc >= 0 && xc < (int)(sizeof(exit_code_meaning) / sizeof(exit_code_meaning[0])) &&
+		exit_code_meaning[xc] ? exit_code_meaning[xc] : "?");
 }

@@ -107,8 +107,8 @@ static void *smp_thread(void *arg)
 	}
 	kvmstats_sample(&v->stats, false);
 	double t0 = smp_now();
-	if (!v->kicked)
-		vcpu_run(v);
+	if (!v->kicked || watchdog_stop_signal())
+		vcpu_run(v);            /* a SIGINT/SIGTERM is the cause, not the kick it led to */
 	else
 		vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 	c->wall_seconds = smp_now() - t0;

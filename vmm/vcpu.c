@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -168,6 +169,11 @@ void vcpu_run(struct vcpu *v)
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
 
 	for (;;) {
+		int stop = watchdog_stop_signal();
+		if (stop) {             /* checked before every entry: a signal in set-up counts too */
+			vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
+			return;
+		}
 		if (max_exits && v->ctr.total_exits >= max_exits) {
 			vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",
 				 (unsigned long long)max_exits);
@@ -193,7 +199,7 @@ void vcpu_run(struct vcpu *v)
 						 v->vm->cfg.timeout);
 					return;
 				}
-				if (v->kicked) {        /* --vcpus: vmm/smp.c */
+				if (v->kicked && !watchdog_stop_signal()) {     /* --vcpus: vmm/smp.c */
 					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 					return;
 				}
