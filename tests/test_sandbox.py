@@ -116,3 +116,33 @@ def test_text_output_works_under_the_sandbox(kvm):
     r = run_kvmlab("run", "triple-fault", "--sandbox", env=boxed_env())
     assert r.code == XC["GUEST_CRASH"]
     assert "ended:    shutdown" in r.out
+
+
+def run_with_fd_limit(limit, *args, env=None):
+    import resource
+    import subprocess
+    from conftest import KVMLAB, Result
+    import json as _json
+
+    def lower():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    proc = subprocess.run([KVMLAB, "run", *args, "--json"], capture_output=True, text=True, timeout=60,
+                          preexec_fn=lower, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "KVMLAB_PAYLOADS": PAYLOADS, **(env or {})})
+    return Result(proc, _json.loads(proc.stdout) if proc.stdout.strip() else None)
+
+
+def test_a_guest_translate_after_an_fd_shortage_opens_nothing_under_the_filter(kvm):
+    """The fewest fds kvmlab runs with leave none for /proc/self/pagemap and
+    /proc/kpageflags (opened last, failure tolerated).  The guest's translate
+    request must then do without them, not open(2) them inside the filter."""
+    for limit in range(4, 64):
+        free = run_with_fd_limit(limit, "mem/four-addresses")
+        if free.code == XC["OK"]:
+            break
+    else:
+        pytest.fail("mem/four-addresses never ran with up to 63 fds")
+    boxed = run_with_fd_limit(limit, "mem/four-addresses", "--sandbox", env=boxed_env())
+    assert boxed.code == XC["OK"], (limit, boxed.err)
+    (t,) = boxed.doc["memory"]["translations"]
+    assert t["asked_by"] == "guest" and t["gpa"] == free.doc["memory"]["translations"][0]["gpa"]

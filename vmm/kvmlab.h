@@ -1089,7 +1089,8 @@ struct xlate {
 	bool guest_asked;               /* MEMCTL_TRANSLATE, not --translate at the end */
 };
 void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x);
-/* Opens /proc/self/pagemap and /proc/kpageflags once, before any sandbox. */
+/* Tries once to open /proc/self/pagemap and /proc/kpageflags (before any
+ * sandbox); a later translation never retries: what failed stays "unknown". */
 void translate_open_host_files(void);
 
 /* ---- traps/memholes.c: ROM writes and unclaimed MMIO, by policy ---- */
