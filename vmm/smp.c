@@ -220,6 +220,8 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 	sigaction(KICK_SIGNAL, &sa, NULL);
 
 	kvmstats_sample(&r->vm.stats, false);
+	if (r->vm.cfg.sandbox)
+		sandbox_gate_arm();     /* no vCPU runs the guest before this thread is filtered */
 	double t0 = smp_now();
 	for (int i = 0; i < s->n; i++) {
 		struct smp_vcpu *c = &s->cpu[i];
@@ -233,6 +235,14 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 			vcpu_end(c->v, END_HOST_ERROR, "pthread_create: %s", strerror(e));
 			smp_vcpu_ended(s, i);
 		}
+	}
+	if (r->vm.cfg.sandbox) {        /* set-up is done: this thread holds every KVM fd */
+		int fds[VCPUS_MAX];
+		char serr[256];
+		for (int i = 0; i < s->n; i++)
+			fds[i] = s->cpu[i].v->fd;
+		if (sandbox_enter_main(&r->vm, fds, s->n, serr, sizeof(serr)) != 0)
+			vlog("sandbox: main thread: %s", serr);  /* the vCPU threads end with it */
 	}
 	for (int i = 0; i < s->n; i++)
 		if (s->cpu[i].started)
