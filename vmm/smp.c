@@ -158,8 +158,10 @@ static int smp_check_host(const struct run *r, char *err, size_t errlen)
 
 int smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen)
 {
-	/* Real mode: the stacks sit at the top of the payload's 64 KiB segment. */
-	if (vcpus > 0 && p->hdr.mode == MODE_REAL && p->size > REAL_SP - (uint64_t)vcpus * VCPU_STACK_SIZE) {
+	/* Real mode: the stacks sit at the top of the payload's 64 KiB segment.
+	 * vCPU 0's is the one every run has; only vCPUs 1..N-1 add one, so
+	 * --vcpus 1 accepts what a run without --vcpus accepts. */
+	if (vcpus > 1 && p->hdr.mode == MODE_REAL && p->size > REAL_SP - (uint64_t)vcpus * VCPU_STACK_SIZE) {
 		snprintf(err, errlen, "payload (%zu bytes) overlaps the stacks of %d real-mode vCPUs "
 			 "(each %llu bytes below SP 0x%llx)", p->size, vcpus,
 			 (unsigned long long)VCPU_STACK_SIZE, (unsigned long long)REAL_SP);
