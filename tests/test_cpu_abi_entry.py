@@ -54,3 +54,16 @@ def test_vcpus_1_runs_what_runs_without_vcpus(tmp_path, kvm):
     assert (one.code, one.end) == (plain.code, plain.end) == (XC["OK"], "hlt"), one.err
     two = run_kvmlab("run", str(path), "--vcpus", "2")
     assert two.code == XC["PAYLOAD_SIZE"] and "overlaps the stacks of 2 real-mode vCPUs" in two.err
+
+
+def test_exit_status_of_a_vcpu_other_than_0_is_in_the_json(run):
+    r = run("cpu/smp-exit-last", "--vcpus", "3", "--timeout", "20")
+    assert r.code == XC["GUEST_FAIL"], r.err
+    assert [v["end"] for v in r.doc["vcpus"]] == ["stopped", "stopped", "exit_port"]
+    assert [v["exit_status"] for v in r.doc["vcpus"]] == [None, None, 0x42]
+
+
+def test_config_timeout_is_a_float(run):
+    """docs/json-schema.md: config.timeout is a float, also when it is whole."""
+    r = run("hello-long", "--timeout", "10")
+    assert isinstance(r.doc["config"]["timeout"], float) and r.doc["config"]["timeout"] == 10.0

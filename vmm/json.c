@@ -126,9 +126,15 @@ void json_null(struct json *j)            { sep(j); fputs("null", j->out); }
 void json_double(struct json *j, double v)
 {
 	sep(j);
-	if (isfinite(v))
-		fprintf(j->out, "%.9g", v);
-	else
+	if (isfinite(v)) {
+		/* A float stays a float in the text: 10 s is "10.0", not the
+		 * integer 10 (docs/json-schema.md marks these fields float). */
+		char b[40];
+		snprintf(b, sizeof(b), "%.9g", v);
+		fputs(b, j->out);
+		if (!strpbrk(b, ".e"))
+			fputs(".0", j->out);
+	} else
 		fputs("null", j->out);          /* JSON has no NaN or infinity */
 }
 

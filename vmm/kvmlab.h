@@ -1036,6 +1036,7 @@ struct walk {
 	struct walk_step step[4];
 	int nsteps;
 	bool ok;                        /* translation found */
+	bool unmapped;                  /* !ok because the guest's own tables map nothing there */
 	uint64_t gpa, page_size;
 	char fault[120];                /* why not, when !ok */
 };

@@ -339,6 +339,8 @@ static void smp_json_vcpu(struct json *j, const struct vcpu *v, int index, pid_t
 	json_key(j, "end");    json_str(j, end_name(v->end));
 	json_key(j, "detail"); json_str(j, v->end_detail);
 	json_key(j, "exit_code"); json_i64(j, end_exit_code(v->end, v->exit_status));
+	json_key(j, "exit_status");     /* the value this vCPU wrote to the exit port */
+	if (v->end == END_EXIT_PORT) json_u64(j, v->exit_status); else json_null(j);
 	json_key(j, "wall_seconds"); json_double(j, wall);
 	json_key(j, "exits");
 	json_obj(j);

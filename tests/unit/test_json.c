@@ -76,11 +76,13 @@ static void t_numbers(void)
 	json_hex(&m.j, 0xE9);
 	json_hex(&m.j, UINT64_MAX);
 	json_double(&m.j, 0.5);
+	json_double(&m.j, 10.0);                                /* a float even when whole */
+	json_double(&m.j, 1e20);
 	json_double(&m.j, 1.0 / 0.0);                           /* JSON has no infinity */
 	json_double(&m.j, 0.0 / 0.0);                           /* nor NaN */
 	json_arr_end(&m.j);
 	char *t = mj_text(&m);
-	CHECK_STR(t, "[0,18446744073709551615,-5,-9223372036854775808,\"0xe9\",\"0xffffffffffffffff\",0.5,null,null]");
+	CHECK_STR(t, "[0,18446744073709551615,-5,-9223372036854775808,\"0xe9\",\"0xffffffffffffffff\",0.5,10.0,1e+20,null,null]");
 	free(t);
 }
 
