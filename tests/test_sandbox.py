@@ -1,4 +1,4 @@
-"""run --sandbox: the vCPU thread runs under a seccomp allowlist (vmm/sandbox.c).
+"""run --sandbox: the vCPU thread runs under a seccomp allowlist (vmm/security/sandbox.c).
 
 Specification: with --sandbox every payload ends exactly as without it; a
 forbidden system call kills kvmlab with exit code 17 and a line naming the
@@ -150,7 +150,7 @@ def test_a_guest_translate_after_an_fd_shortage_opens_nothing_under_the_filter(k
 
 
 # ---- argument pins: each self-test makes one harmless call the pin forbids ----
-# KVMLAB_SANDBOX_SELFTEST=NAME (vmm/sandbox.c sandbox_selftest) runs right after the
+# KVMLAB_SANDBOX_SELFTEST=NAME (vmm/security/sandbox.c sandbox_selftest) runs right after the
 # filter goes in; each call would succeed or fail harmlessly without the filter.
 PINS = [
     # (self-test, extra options, the call named, the thread)

@@ -1,6 +1,6 @@
 /*
  * cpuid_override.c - libFuzzer harness: --cpuid LEAF[.SUBLEAF]:REG=VALUE
- * (vmm/cpuid.c cpuid_parse_override and cpuid_config_add).
+ * (vmm/core/cpuid.c cpuid_parse_override and cpuid_config_add).
  *
  * The input is newline-separated --cpuid values (exact-size copies).
  * Properties: a refusal says why; an accepted value names a real register

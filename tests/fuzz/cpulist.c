@@ -1,6 +1,6 @@
 /*
  * cpulist.c - libFuzzer harness: --pin lists and the kernel's CPU-list
- * format (vmm/cpulist.c cpulist_parse, cpulist_contains).
+ * format (vmm/core/cpulist.c cpulist_parse, cpulist_contains).
  *
  * The first byte is the capacity given to cpulist_parse (0..VCPUS_MAX), the
  * rest one string (exact-size copy).  Properties: an accepted --pin list

@@ -1,6 +1,6 @@
 /*
  * memopts.c - libFuzzer harness: the memory options of `kvmlab run`
- * (vmm/memopts.c), above all --rom=GPA,SIZE.
+ * (vmm/mem/memopts.c), above all --rom=GPA,SIZE.
  *
  * The first byte picks the option, the rest is its value (an exact-size
  * NUL-terminated copy).  Properties: a refusal always says why; an accepted

@@ -1,5 +1,5 @@
 /*
- * numbers.c - libFuzzer harness: the strict value parsers (vmm/parse.c).
+ * numbers.c - libFuzzer harness: the strict value parsers (vmm/cli/parse.c).
  *
  * The input is one command-line value (NUL-terminated copy, exact size, so
  * ASan sees a read past its end).  Properties: parse_u64 accepts only

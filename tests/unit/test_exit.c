@@ -5,7 +5,7 @@
  * handler makes (KVM_GET_REGS to note RIP, KVM_GET_SREGS to disassemble)
  * fail harmlessly.  Each test fills kvm_run as KVM would for one exit,
  * calls exit_dispatch() and checks the action, how the run ended and the
- * counters: the spec of vmm/exit.c, traps/ and vmm/end.c.
+ * counters: the spec of vmm/core/exit.c, traps/ and vmm/core/end.c.
  */
 #include <stdlib.h>
 
@@ -42,7 +42,7 @@ static struct fake *fake_new(void)
 
 static void fake_free(struct fake *f)
 {
-	machine_teardown(&f->vm);           /* what machine_setup allocated (vmm/iodev.c) */
+	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
 	free(f->v.run);
 	free(f->v.con.buf);
 	free(f->v.reports);

@@ -48,7 +48,7 @@ static struct fake *fake_new(void)
 
 static void fake_free(struct fake *f)
 {
-	machine_teardown(&f->vm);           /* what machine_setup allocated (vmm/iodev.c) */
+	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
 	free(f->v.run);
 	free(f->v.con.buf);
 	free(f->v.reports);

@@ -199,7 +199,7 @@ void vcpu_run(struct vcpu *v)
 						 v->vm->cfg.timeout);
 					return;
 				}
-				if (v->kicked && !watchdog_stop_signal()) {     /* --vcpus: vmm/smp.c */
+				if (v->kicked && !watchdog_stop_signal()) {     /* --vcpus: vmm/core/smp.c */
 					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 					return;
 				}

@@ -80,7 +80,7 @@ int cmd_run(int argc, char **argv)
 		{ "io-batch", required_argument, NULL, IOOPT_BATCH },
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "pin", required_argument, NULL, 'p' },
-		/* memory options: vmm/memopts.c, docs/memory.md */
+		/* memory options: vmm/mem/memopts.c, docs/memory.md */
 		{ "backing", required_argument, NULL, MEMOPT_BACKING },
 		{ "backing-fallback", no_argument, NULL, MEMOPT_BACKING_FALLBACK },
 		{ "rom", optional_argument, NULL, MEMOPT_ROM },
@@ -164,7 +164,7 @@ int cmd_run(int argc, char **argv)
 					   optarg, cfg.io.param) != 0)
 				return usage_fail("run", "--io-total/--io-chunk/--io-batch: '%s' is out of range (docs/io.md)", optarg);
 			break;
-		case 'c': {             /* vmm/smp.c */
+		case 'c': {             /* vmm/core/smp.c */
 			uint64_t n;
 			if (parse_u64(optarg, &n) != 0 || n < 1 || n > VCPUS_MAX) {
 				fprintf(stderr, "kvmlab run: --vcpus %s: must be 1 to %d (see kvmlab run --help)\n",

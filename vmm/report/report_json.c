@@ -301,7 +301,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "vm");   json_stats(j, &r->vm.stats);
 	json_obj_end(j);
 
-	json_key(j, "vcpus"); smp_json(j, r);  /* per vCPU: vmm/smp.c */
+	json_key(j, "vcpus"); smp_json(j, r);  /* per vCPU: vmm/core/smp.c */
 
 	json_obj_end(j);
 	fputc('\n', out);

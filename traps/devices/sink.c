@@ -3,7 +3,7 @@
  * the coalesced-MMIO path of `kvmlab iobench`.
  *
  * The sink swallows whatever the guest stores into it.  As plain MMIO every
- * store is an exit to kvmlab.  With --coalesced-mmio vmm/iodev.c registers
+ * store is an exit to kvmlab.  With --coalesced-mmio traps/devices/iodev.c registers
  * it as a coalesced zone (api.rst 4.66): KVM queues the stores in its ring,
  * and traps/coalesced.c replays them here, in order, at the next exit
  * (mmio_req.coalesced tells the two apart).  Reads exit as always and

@@ -37,7 +37,7 @@ static void *io_thread(void *arg)
 	struct pollfd p[2] = { { .fd = io->efd, .events = POLLIN }, { .fd = io->stopfd, .events = POLLIN } };
 	sigset_t stop;
 
-	/* SIGINT/SIGTERM are for the vCPU and main threads (vmm/watchdog.c):
+	/* SIGINT/SIGTERM are for the vCPU and main threads (vmm/core/watchdog.c):
 	 * the kernel must not pick this one, whose filter has no tgkill. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);

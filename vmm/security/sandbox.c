@@ -130,7 +130,7 @@ static const struct sandbox_rule vcpu_rules[] = {
 	{ "getrusage",    ARG_ANY, 0, NULL, "memory marks: this thread's host page faults", false },
 	{ "tgkill",       ARG_OWN_TGID, 0, NULL, "--vcpus: kick the other vCPUs out of KVM_RUN; SIGINT/SIGTERM reach each vCPU", false },
 	{ "pread64",      ARG_ANY, 0, NULL, "KVM binary stats after the run (KVM_GET_STATS_FD), pagemap for translations; --blk: virtio-blk reads", false },
-	{ "pwrite64",     ARG_BLK_FD, 0, NULL, "--blk: virtio-blk writes sectors to its backing file (traps/virtio_blk.c)", false },
+	{ "pwrite64",     ARG_BLK_FD, 0, NULL, "--blk: virtio-blk writes sectors to its backing file (traps/devices/virtio_blk.c)", false },
 	{ "fsync",        ARG_BLK_FD, 0, NULL, "--blk: virtio-blk FLUSH", false },
 	{ "mremap",       ARG_ANY, 0, NULL, "realloc of the report array", false },
 	{ "rt_sigreturn", ARG_ANY, 0, NULL, "return from the watchdog's, the kick's and SIGINT/SIGTERM's handlers", false },
@@ -141,7 +141,7 @@ static const struct sandbox_rule vcpu_rules[] = {
 };
 #define VCPU_RULES (sizeof(vcpu_rules) / sizeof(vcpu_rules[0]))
 
-/* The I/O thread (vmm/iodev.c): it waits on the virtio doorbell's eventfd (or
+/* The I/O thread (traps/devices/iodev.c): it waits on the virtio doorbell's eventfd (or
  * polls the ring), walks the virtqueue in guest memory and writes what the
  * guest sent to the console.  It holds no KVM fd, so it needs no ioctl but
  * stdio's TCGETS. */

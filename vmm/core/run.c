@@ -50,11 +50,11 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	if (mode_setup(&r->vcpu, p, err, errlen) != 0)
 		return XC_HOST;
 	if (cfg->trace && trace_attach(&r->vcpu, cfg->trace, err, errlen) != 0)
-		return XC_HOST;                 /* kvmlab trace: vmm/trace.c */
+		return XC_HOST;                 /* kvmlab trace: vmm/measure/trace.c */
 	if (cfg->sandbox)
 		translate_open_host_files();    /* no open(2) once the filter is in */
 	if (cfg->vcpus > 0)
-		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/smp.c */
+		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/core/smp.c */
 	if (kvm_has(k, CAP_GET_TSC_KHZ)) {
 		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;

@@ -11,7 +11,7 @@
 #define BENCH_TIMING "guest TSC: lfence; rdtsc; lfence around N iterations (payloads/lib/timing.inc)"
 #define BENCH_NET "per sample: (op loop cycles - empty loop cycles) / N, both loops in the same run"
 #define BENCH_DISTURBED "samples with an involuntary context switch of the vCPU thread are left out while at least half remain"
-#define BENCH_WHERE "derived per op from counters in the op loop minus the empty loop (vmm/bench_derive.c)"
+#define BENCH_WHERE "derived per op from counters in the op loop minus the empty loop (vmm/measure/bench_derive.c)"
 
 static const char *const status_names[] = {
 	[BENCH_OK] = "ok", [BENCH_HANGS] = "hangs on this host",

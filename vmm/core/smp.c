@@ -31,6 +31,25 @@
 
 #include "kvmlab.h"
 
+/* The vCPU threads of one run (r->smp); only this file looks inside. */
+struct smp;
+struct smp_vcpu {
+	struct smp *smp;
+	int index;
+	struct vcpu *v;                 /* vCPU 0 is &run.vcpu; others are allocated */
+	pthread_t thread;
+	bool started;
+	pid_t tid;                      /* gettid(): what ps -L and taskset show */
+	int cpu;                        /* pinned host CPU, -1 = not pinned */
+	double wall_seconds;
+};
+struct smp {
+	int n;
+	struct smp_vcpu cpu[VCPUS_MAX];
+	int first_end;                  /* the vCPU whose end decided the run, -1 until one ends */
+	pthread_mutex_t lock;           /* guards first_end and cpu[].started */
+};
+
 #define KICK_SIGNAL (SIGRTMIN + 2)      /* WATCHDOG_SIGNAL is SIGRTMIN + 1 */
 #define CPU_ONLINE_PATH "/sys/devices/system/cpu/online"
 

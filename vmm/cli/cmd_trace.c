@@ -1,6 +1,6 @@
 /*
  * cmd_trace.c - `kvmlab trace PAYLOAD`: run a payload one instruction at a
- * time and print each instruction as it runs (vmm/trace.c does the stepping).
+ * time and print each instruction as it runs (vmm/measure/trace.c does the stepping).
  */
 #include <getopt.h>
 #include <stdlib.h>

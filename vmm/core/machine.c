@@ -13,11 +13,11 @@ static const struct pio_range machine_ports[] = {
 	{ .first = PORT_REPORT,  .count = 1, .name = "report",  .handler = report_io },
 	/* 0xF4: QEMU isa-debug-exit convention: OUT ends the run with a status. */
 	{ .first = PORT_EXIT,    .count = 1, .name = "exit",    .handler = exitport_io },
-	/* 0xE0-0xE7: workload parameters for I/O payloads (traps/ioparam.c). */
+	/* 0xE0-0xE7: workload parameters for I/O payloads (traps/devices/ioparam.c). */
 	{ .first = PORT_IOPARAM, .count = PORT_IOPARAM_COUNT, .name = "ioparam", .handler = ioparam_io },
-	/* 0x3F8-0x3FF: COM1, a 16550 UART (traps/uart16550.c). */
+	/* 0x3F8-0x3FF: COM1, a 16550 UART (traps/devices/uart16550.c). */
 	{ .first = PORT_COM1,    .count = PORT_COM1_COUNT, .name = "uart16550", .handler = uart_io },
-	/* 0xF8: memory lab requests: stat marks, dirty rounds, hotplug (vmm/memctl.c). */
+	/* 0xF8: memory lab requests: stat marks, dirty rounds, hotplug (traps/devices/memctl.c). */
 	{ .first = PORT_MEMCTL,  .count = 1, .name = "memctl",  .handler = memctl_io },
 	/* 0xEC-0xED: bench parameters (iterations, samples): IN dword. */
 	{ .first = PORT_BENCH_ITERS, .count = 2, .name = "bench-params", .handler = benchdev_param_io },
@@ -32,11 +32,11 @@ static const struct mmio_range machine_mmio[] = {
 	{ .base = GPA_BENCH_MMIO, .size = BENCH_MMIO_SIZE, .name = "bench-mmio", .handler = benchdev_mmio },
 	/* 0xF0001000: bench coalesced zone: writes queue in KVM's ring, no exit. */
 	{ .base = GPA_BENCH_COALESCED, .size = BENCH_MMIO_SIZE, .name = "bench-coalesced", .handler = benchdev_mmio },
-	/* 0xC0000000: virtio-mmio v2 console (traps/virtio_mmio.c, virtio_console.c). */
+	/* 0xC0000000: virtio-mmio v2 console (traps/devices/virtio_mmio.c, virtio_console.c). */
 	{ .base = GPA_VIRTIO_MMIO, .size = VIRTIO_MMIO_SIZE, .name = "virtio-mmio", .handler = virtio_mmio_io },
-	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/virtio_blk.c). */
+	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/devices/virtio_blk.c). */
 	{ .base = GPA_VIRTIO_BLK, .size = VIRTIO_MMIO_SIZE, .name = "virtio-blk", .handler = virtio_blk_mmio_io },
-	/* 0xC0001000: write-only sink, coalesced MMIO with --coalesced-mmio (traps/sink.c). */
+	/* 0xC0001000: write-only sink, coalesced MMIO with --coalesced-mmio (traps/devices/sink.c). */
 	{ .base = GPA_SINK, .size = SINK_SIZE, .name = "sink", .handler = sink_mmio },
 };
 

@@ -45,7 +45,7 @@ static int sens_usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: kvmlab sensitive [--json] [--only TEXT] [--timeout SECS]\n\n"
 		"Runs the sensitive-instruction catalogue: each privileged, sensitive-but-\n"
-		"unprivileged and always-intercepted instruction of vmm/sensitive.c at CPL 0\n"
+		"unprivileged and always-intercepted instruction of vmm/measure/sensitive.c at CPL 0\n"
 		"and CPL 3, each probe in a fresh VM (payload %s, --arg = probe id),\n"
 		"and prints what happened next to what KVM on VT-x/SVM would give the guest.\n\n"
 		"  --json            one JSON document (docs/json-schema.md, \"kvmlab sensitive\")\n"
@@ -222,7 +222,7 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 	       "            as KVM_EXIT_R; #XX(e): guest exception caught by the guest's IDT (error\n"
 	       "            code e); internal-error / shutdown / hang: the probe's VM died (it ran\n"
 	       "            alone, so the catalogue went on)\n"
-	       "  %-9s what KVM on %s gives the guest (vmm/sensitive.c, citing SDM Vol. 3C ch. 26)\n"
+	       "  %-9s what KVM on %s gives the guest (vmm/measure/sensitive.c, citing SDM Vol. 3C ch. 26)\n"
 	       "  value     what the guest observed, e.g. sgdt/sidt at CPL 3: the table base (the \"red pill\");\n"
 	       "            ~ marks a value the architecture fixes and this host got wrong\n"
 	       "  cycles    guest TSC over the instruction minus an empty window at the same CPL,\n"
@@ -435,7 +435,7 @@ int cmd_sensitive(int argc, char **argv)
 				break;
 			}
 			if (pr->name_seen[0] && strcmp(pr->name_seen, sens_table[row].name)) {
-				fprintf(stderr, "kvmlab sensitive: probe %d is \"%s\" in %s but \"%s\" in vmm/sensitive.c (rebuild)\n",
+				fprintf(stderr, "kvmlab sensitive: probe %d is \"%s\" in %s but \"%s\" in vmm/measure/sensitive.c (rebuild)\n",
 					pr->id, pr->name_seen, path, sens_table[row].name);
 				rc = XC_HOST;
 				break;
