@@ -15,6 +15,7 @@ import time
 import pytest
 
 from conftest import KVMLAB, PAYLOADS, XC, payload
+from test_sandbox import boxed_env      # make asan: LeakSanitizer's ptrace is what the sandbox forbids
 
 
 def wait_for_vcpu_fd(proc):
@@ -39,7 +40,8 @@ def wait_for_vcpu_fd(proc):
 def test_signal_ends_the_run_as_interrupted_with_the_whole_report(kvm, sig, extra):
     proc = subprocess.Popen([KVMLAB, "run", payload("loop-forever"), "--json", "--timeout", "60", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            text=True, env={**os.environ, "KVMLAB_PAYLOADS": PAYLOADS})
+                            text=True, env={**os.environ, "KVMLAB_PAYLOADS": PAYLOADS,
+                                            **(boxed_env() if "--sandbox" in extra else {})})
     try:
         wait_for_vcpu_fd(proc)
         proc.send_signal(sig)
