@@ -27,7 +27,8 @@
  *     cpulist.c         cpulist_contains cpulist_parse
  *     end.c             end_exit_code end_name
  *     exit.c            exit_dispatch exit_lookup exit_reason_name
- *     guestmem.c        gmem_ptr gmem_read gmem_write
+ *     guestmem.c        gmem_change_begin gmem_change_end gmem_hold gmem_init
+ *                       gmem_ptr gmem_read gmem_release gmem_write
  *     host.c            host_probe
  *     kvm.c             kvm_close kvm_has kvm_open
  *     log.c             die vlog warnx_
@@ -94,9 +95,10 @@
  *   traps/devices/
  *     benchdev.c        benchdev_doorbell_read benchdev_mmio benchdev_param_io
  *                       benchdev_scratch_io benchdev_setup benchdev_teardown
- *     console.c         console_io console_put
+ *     console.c         console_free console_init console_io console_put
  *     exitport.c        exitport_io
- *     iodev.c           iodev_json iodev_setup iodev_stop iodev_text
+ *     iodev.c           iodev_json iodev_quiesce iodev_setup iodev_stop
+ *                       iodev_text
  *     ioparam.c         io_param_parse ioparam_io
  *     memctl.c          memctl_io
  *     report.c          report_io report_read

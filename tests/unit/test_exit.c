@@ -36,7 +36,7 @@ static struct fake *fake_new(void)
 	f->v.stats.fd = -1;
 	f->v.run_size = RUN_SIZE;
 	f->v.run = calloc(1, RUN_SIZE);
-	f->v.con.buf = malloc(CONSOLE_CAP);
+	f->vm.con.buf = malloc(CONSOLE_CAP);
 	return f;
 }
 
@@ -44,7 +44,7 @@ static void fake_free(struct fake *f)
 {
 	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
 	free(f->v.run);
-	free(f->v.con.buf);
+	free(f->vm.con.buf);
 	free(f->v.reports);
 	counters_free(&f->v.ctr);           /* exit_dispatch keeps round-trip samples */
 	free(f);
@@ -99,9 +99,9 @@ static void t_console_out_appends_and_continues(void)
 
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "H"), ACT_CONTINUE);
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "i"), ACT_CONTINUE);
-	CHECK_EQ(f->v.con.len, 2);
-	CHECK_EQ(f->v.con.total, 2);
-	CHECK(memcmp(f->v.con.buf, "Hi", 2) == 0);
+	CHECK_EQ(f->vm.con.len, 2);
+	CHECK_EQ(f->vm.con.total, 2);
+	CHECK(memcmp(f->vm.con.buf, "Hi", 2) == 0);
 	CHECK_EQ(f->v.end, END_NONE);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].count, 2);
 	CHECK_EQ(f->v.ctr.nports, 1);
@@ -118,8 +118,8 @@ static void t_console_string_out_takes_every_element(void)
 
 	/* rep outsb batched by KVM: one exit, count 3. */
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 3, "abc"), ACT_CONTINUE);
-	CHECK_EQ(f->v.con.len, 3);
-	CHECK(memcmp(f->v.con.buf, "abc", 3) == 0);
+	CHECK_EQ(f->vm.con.len, 3);
+	CHECK(memcmp(f->vm.con.buf, "abc", 3) == 0);
 	CHECK_EQ(f->v.ctr.port[0].count, 1);
 	CHECK_EQ(f->v.ctr.port[0].elems, 3);
 	fake_free(f);
@@ -131,8 +131,8 @@ static void t_console_wide_out_prints_the_low_byte(void)
 	uint32_t two[2] = { 0x11223341, 0x55667742 };           /* 'A', 'B' */
 
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 4, true, 2, two), ACT_CONTINUE);
-	CHECK_EQ(f->v.con.len, 2);
-	CHECK(memcmp(f->v.con.buf, "AB", 2) == 0);
+	CHECK_EQ(f->vm.con.len, 2);
+	CHECK(memcmp(f->vm.con.buf, "AB", 2) == 0);
 	fake_free(f);
 }
 
@@ -144,7 +144,7 @@ static void t_console_in_reads_e9(void)
 	CHECK_EQ(pio_data(f)[0], CONSOLE_READBACK);
 	CHECK_EQ(pio_data(f)[1], CONSOLE_READBACK);
 	CHECK_EQ(pio_data(f)[2], 0);                            /* nothing past the access */
-	CHECK_EQ(f->v.con.total, 0);
+	CHECK_EQ(f->vm.con.total, 0);
 	fake_free(f);
 }
 
@@ -184,7 +184,7 @@ static void t_unclaimed_out_is_ignored_and_counted(void)
 
 	CHECK_EQ(io_exit(f, 0x200, 1, true, 1, "\x5a"), ACT_CONTINUE);
 	CHECK_EQ(f->v.end, END_NONE);
-	CHECK_EQ(f->v.con.total, 0);
+	CHECK_EQ(f->vm.con.total, 0);
 	CHECK_EQ(f->v.ctr.nports, 1);
 	CHECK_EQ(f->v.ctr.port[0].addr, 0x200);
 	CHECK_EQ(f->v.ctr.port[0].claimed, 0);
@@ -210,7 +210,7 @@ static void t_impossible_io_exit_is_a_host_error(void)
 	CHECK_EQ(f->v.end, END_HOST_ERROR);
 	run->io.data_offset = UINT64_MAX;
 	CHECK_EQ(exit_dispatch(&f->v, 0), ACT_FAIL);
-	CHECK_EQ(f->v.con.total, 0);
+	CHECK_EQ(f->vm.con.total, 0);
 	fake_free(f);
 }
 

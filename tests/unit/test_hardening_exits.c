@@ -41,8 +41,8 @@ static struct fake *fake_new(void)
 	f->v.stats.fd = -1;
 	f->v.run_size = RUN_SIZE;
 	f->v.run = calloc(1, RUN_SIZE);
-	f->v.con.buf = malloc(CONSOLE_CAP);
-	f->v.con.limit = CONSOLE_LIMIT_DEFAULT;
+	f->vm.con.buf = malloc(CONSOLE_CAP);
+	f->vm.con.limit = CONSOLE_LIMIT_DEFAULT;
 	return f;
 }
 
@@ -50,7 +50,7 @@ static void fake_free(struct fake *f)
 {
 	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
 	free(f->v.run);
-	free(f->v.con.buf);
+	free(f->vm.con.buf);
 	free(f->v.reports);
 	counters_free(&f->v.ctr);           /* exit_dispatch keeps round-trip samples */
 	free(f->vm.mem.hva);
@@ -99,19 +99,19 @@ static void console_string_out_copies_every_element_and_respects_the_limit(void)
 {
 	struct fake *f = fake_new();
 
-	f->v.con.limit = 5;
+	f->vm.con.limit = 5;
 	memcpy(io_data(f), "abcdefgh", 8);
 	CHECK(io(f, PORT_CONSOLE, 1, 1, 8, DATA_OFF) == ACT_CONTINUE);
-	CHECK_EQ(f->v.con.total, 8);
-	CHECK_EQ(f->v.con.len, 5);
-	CHECK_EQ(f->v.con.dropped, 3);
-	CHECK(!memcmp(f->v.con.buf, "abcde", 5));
+	CHECK_EQ(f->vm.con.total, 8);
+	CHECK_EQ(f->vm.con.len, 5);
+	CHECK_EQ(f->vm.con.dropped, 3);
+	CHECK(!memcmp(f->vm.con.buf, "abcde", 5));
 	/* A 4-byte OUT: only the low byte of each element is a character. */
-	f->v.con.limit = 100;
+	f->vm.con.limit = 100;
 	memcpy(io_data(f), "x\1\2\3y\1\2\3", 8);
 	CHECK(io(f, PORT_CONSOLE, 1, 4, 2, DATA_OFF) == ACT_CONTINUE);
-	CHECK_EQ(f->v.con.total, 10);
-	CHECK(!memcmp(f->v.con.buf + 5, "xy", 2));
+	CHECK_EQ(f->vm.con.total, 10);
+	CHECK(!memcmp(f->vm.con.buf + 5, "xy", 2));
 	/* IN from the console reads "present" in every byte. */
 	CHECK(io(f, PORT_CONSOLE, 0, 2, 3, DATA_OFF) == ACT_CONTINUE);
 	for (int i = 0; i < 6; i++)
@@ -126,9 +126,9 @@ static void console_keeps_at_most_console_cap_bytes(void)
 	memset(io_data(f), 'z', 2048);
 	for (unsigned i = 0; i < CONSOLE_CAP / 2048 + 4; i++)
 		io(f, PORT_CONSOLE, 1, 1, 2048, DATA_OFF);
-	CHECK_EQ(f->v.con.len, CONSOLE_CAP);
-	CHECK_EQ(f->v.con.total, (CONSOLE_CAP / 2048 + 4) * 2048);
-	CHECK_EQ(f->v.con.dropped, 0);                  /* under the limit: echoed, not all kept */
+	CHECK_EQ(f->vm.con.len, CONSOLE_CAP);
+	CHECK_EQ(f->vm.con.total, (CONSOLE_CAP / 2048 + 4) * 2048);
+	CHECK_EQ(f->vm.con.dropped, 0);                  /* under the limit: echoed, not all kept */
 	fake_free(f);
 }
 

@@ -43,11 +43,14 @@ enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
 	(void)opaque;
 	for (uint32_t i = 0; i < io->count; i++) {
 		uint8_t *d = io->data + (size_t)i * io->size;
+		uint64_t x = 0;
+		/* --vcpus: any vCPU may reach the register; one atomic word, the last write wins. */
 		if (io->out) {
-			*reg = 0;
-			memcpy(reg, d, io->size);
+			memcpy(&x, d, io->size);
+			__atomic_store_n(reg, x, __ATOMIC_RELAXED);
 		} else {
-			memcpy(d, reg, io->size);
+			x = __atomic_load_n(reg, __ATOMIC_RELAXED);
+			memcpy(d, &x, io->size);
 		}
 	}
 	return ACT_CONTINUE;
@@ -56,13 +59,15 @@ enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
 enum action benchdev_mmio(struct vcpu *v, struct mmio_req *m, void *opaque)
 {
 	uint64_t *reg = &v->vm->bench.mmio_scratch;
+	uint64_t x = 0;
 
 	(void)opaque;
-	if (m->write) {
-		*reg = 0;
-		memcpy(reg, m->data, m->len);
+	if (m->write) {                 /* atomic word, as the port register above */
+		memcpy(&x, m->data, m->len);
+		__atomic_store_n(reg, x, __ATOMIC_RELAXED);
 	} else {
-		memcpy(m->data, reg, m->len);
+		x = __atomic_load_n(reg, __ATOMIC_RELAXED);
+		memcpy(m->data, &x, m->len);
 	}
 	return ACT_CONTINUE;
 }

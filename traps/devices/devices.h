@@ -29,7 +29,11 @@ struct report_entry {                   /* one record of the report channel (tra
 };
 
 #define CONSOLE_CAP   (64u << 10)       /* bytes of console output kept for JSON */
+/* The VM's one console (vm.con): port 0xE9, COM1 and the virtio console of
+ * every vCPU and the I/O thread write here.  Every field below is protected
+ * by lock, which console_put takes; the reports read it after the run. */
 struct console {                        /* the guest's console stream (traps/devices/console.c) */
+	pthread_mutex_t lock;
 	char *buf;
 	size_t len;                     /* bytes kept */
 	uint64_t total;                 /* bytes written by the guest */
@@ -50,15 +54,19 @@ int  report_read(const struct guest_mem *m, uint64_t gpa, struct report_entry *o
 		 char *err, size_t errlen);
 
 
-/* Appends n bytes to a console stream (and echoes them); past con->limit they are dropped and counted. */
+/* Appends n bytes to a console stream (and echoes them); past con->limit they are dropped and counted.
+ * Thread-safe (takes con->lock): one call's bytes stay together and in order. */
 void console_put(struct console *con, const uint8_t *p, uint32_t n);
+/* Allocates the buffer; limit 0 means CONSOLE_LIMIT_DEFAULT.  0, or -1: out of memory. */
+int  console_init(struct console *con, uint64_t limit, bool echo);
+void console_free(struct console *con);
 
 
 /* ==== I/O devices (docs/io.md): UART, virtio-mmio, doorbells, coalesced MMIO ==== */
 
 /* ---- uart16550.c: a 16550 UART at COM1 (register model is pure) ---- */
 #define UART_FIFO_SIZE 16               /* 16550 transmit/receive FIFO depth (datasheet) */
-struct uart {
+struct uart {                           /* under iodev.lock (uart_io); the model itself is pure */
 	uint8_t ier, lcr, mcr, scr, fcr;
 	uint16_t divisor;               /* DLL/DLM, reached with LCR.DLAB = 1 */
 	const uint8_t *input;           /* bytes the guest reads from RBR (--uart-input) */
@@ -161,8 +169,8 @@ enum io_notify {
 const char *io_notify_name(int n);      /* "exit", "ioeventfd", "poll"; "unknown" */
 int  io_notify_parse(const char *s);    /* enum io_notify, or -1 if unknown */
 struct virtio_dev {
-	pthread_mutex_t lock;           /* vCPU thread vs I/O thread */
-	const struct guest_mem *mem;
+	pthread_mutex_t lock;           /* every field below: vCPU threads vs the I/O thread */
+	const struct guest_mem *mem;    /* pointers into it only under gmem_hold (guestmem.c) */
 	uint64_t dev_features, drv_features;
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
 	uint32_t status, isr, generation;
@@ -174,7 +182,7 @@ struct virtio_dev {
 	uint32_t fnv;                   /* FNV-1a of every byte received */
 	char out[VIRTIO_OUT_CAP];
 	size_t out_len;
-	bool echo;
+	struct console *con;            /* console type: where the bytes go (vm.con), or NULL */
 	struct virtq_chain chain;       /* scratch for virtq_pop */
 	const struct virtio_type *type;
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
@@ -182,7 +190,7 @@ struct virtio_dev {
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */
-void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, bool echo);
+void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con);
 void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors);
 /* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
  * *notify is set when the write was QueueNotify.  Thread-safe. */
@@ -200,7 +208,7 @@ enum action virtio_blk_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
 
 
 /* ---- sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
-struct sink {
+struct sink {                           /* under iodev.lock */
 	uint64_t writes, bytes, exits, drained;
 	uint32_t fnv;
 };
@@ -229,9 +237,9 @@ struct io_config {
 };
 struct iodev {
 	pthread_mutex_t lock;           /* UART, sink, ioparam: vCPU threads (--vcpus) share them */
-	struct uart uart;
-	struct virtio_dev virtio;
-	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
+	struct uart uart;               /* under lock */
+	struct virtio_dev virtio;       /* under its own lock */
+	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk); own lock */
 	struct sink sink;
 	uint32_t param[IOPARAM_COUNT];
 	uint32_t param_sel;
@@ -240,8 +248,8 @@ struct iodev {
 	int efd, stopfd;                /* ioeventfd, and the thread's stop signal */
 	pthread_t thread;
 	bool thread_on;
-	volatile int stop;
-	uint64_t thread_wakeups;
+	volatile int stop;              /* atomic: main thread -> I/O thread */
+	uint64_t thread_wakeups;        /* I/O thread only; read after iodev_quiesce joined it */
 	/* --sandbox: the thread installs its own filter first and reports back. */
 	pthread_cond_t ready_cv;        /* with lock */
 	bool ready;
@@ -256,6 +264,8 @@ int  uart_input_load(const char *path, uint8_t **buf, size_t *len, char *err, si
 int  io_param_parse(int id, const char *s, uint32_t *param);
 /* vm->io from vm->cfg.io: the devices, the --blk file, the ioeventfd and the I/O thread.  0 or -1 with err. */
 int  iodev_setup(struct vm *vm, char *err, size_t errlen);
+/* Stops and joins the I/O thread once the guest has stopped, so the report reads still state. */
+void iodev_quiesce(struct vm *vm);
 void iodev_stop(struct vm *vm);         /* stops the I/O thread, frees vm->io; safe when NULL */
 /* The "io" object of the run's JSON (docs/json-schema.md); null without devices. */
 void iodev_json(struct json *j, const struct vm *vm);
@@ -263,6 +273,7 @@ void iodev_json(struct json *j, const struct vm *vm);
 void iodev_text(FILE *out, const struct vm *vm);
 
 /* ---- benchdev.c: the targets of kvmlab bench (docs/guest-abi.md, "Bench device") ---- */
+/* Scratch registers: any vCPU thread, atomic loads and stores; the rest is set up before the run. */
 struct benchdev {
 	uint64_t port_scratch;          /* PORT_BENCH_SCRATCH: last OUT, returned by IN */
 	uint64_t mmio_scratch;          /* GPA_BENCH_MMIO: last write, returned by reads */

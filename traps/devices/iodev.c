@@ -163,7 +163,7 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	for (int i = 0; i < IOPARAM_COUNT; i++)
 		io->param[i] = c->param[i] ? c->param[i] : param_default[i];
 	uart_reset(&io->uart, c->uart_input, c->uart_input_len);
-	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, vm->cfg.echo_console);
+	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, &vm->con);
 	io->sink.fnv = io->virtio.fnv;
 	if (blk_open(vm, io, err, errlen) != 0)
 		return -1;
@@ -198,19 +198,27 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+void iodev_quiesce(struct vm *vm)
+{
+	struct iodev *io = vm->io;
+
+	if (!io || !io->thread_on)
+		return;
+	uint64_t one = 1;
+	__atomic_store_n(&io->stop, 1, __ATOMIC_RELEASE);
+	if (write(io->stopfd, &one, sizeof(one)) < 0)
+		warnx_("I/O thread: cannot signal stop: %s", strerror(errno));
+	pthread_join(io->thread, NULL);
+	io->thread_on = false;
+}
+
 void iodev_stop(struct vm *vm)
 {
 	struct iodev *io = vm->io;
 
 	if (!io)
 		return;
-	if (io->thread_on) {
-		uint64_t one = 1;
-		__atomic_store_n(&io->stop, 1, __ATOMIC_RELEASE);
-		if (write(io->stopfd, &one, sizeof(one)) < 0)
-			warnx_("I/O thread: cannot signal stop: %s", strerror(errno));
-		pthread_join(io->thread, NULL);
-	}
+	iodev_quiesce(vm);
 	if (io->efd >= 0)
 		close(io->efd);
 	if (io->stopfd >= 0)
@@ -235,7 +243,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 		return;
 	}
 	struct virtio_dev *d = (struct virtio_dev *)&io->virtio;
-	pthread_mutex_lock(&d->lock);   /* a polling I/O thread may still be running */
+	pthread_mutex_lock(&d->lock);   /* not needed after iodev_quiesce, but the rule stays simple */
 	json_obj(j);
 	json_key(j, "params");
 	json_obj(j);

@@ -2,11 +2,16 @@
  * memctl.c - port 0xF8 (PORT_MEMCTL): the guest asks kvmlab about memory.
  *
  * OUT dword: bits 0-7 a request (enum memctl_op), bits 8-31 its argument.
- * IN dword:  the status of the last request (enum memctl_status).
+ * IN dword:  the status of this vCPU's last request (enum memctl_status).
  * The guest uses it to mark the boundaries kvmlab should measure at (a
  * fault pass, a dirty-logging round), to ask for memory hotplug, and to
  * have an address translated while its page tables are the current ones.  The
  * argument is guest-controlled and checked before use.
+ *
+ * With --vcpus any vCPU thread may be here: one request at a time, under
+ * mem_lab.lock (marks, rounds, dirty rings, translations, hotplug).  A
+ * hotplug then also takes the slot lock exclusive (memregion.c); the order
+ * is always mem_lab.lock, then the slot lock.
  */
 #include <string.h>
 #include <sys/ioctl.h>
@@ -95,11 +100,13 @@ enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque)
 		return vcpu_end(v, END_PROTOCOL, "guest protocol error: memctl port 0x%x takes one 32-bit IN or OUT "
 				"(got %u byte%s x%u)", PORT_MEMCTL, io->size, io->size > 1 ? "s" : "", io->count);
 	if (!io->out) {
-		memcpy(io->data, &ml->memctl_status, sizeof(ml->memctl_status));
+		memcpy(io->data, &v->memctl_status, sizeof(v->memctl_status));
 		return ACT_CONTINUE;
 	}
 	memcpy(&word, io->data, sizeof(word));
+	pthread_mutex_lock(&ml->lock);
 	ml->memctl_requests++;
-	ml->memctl_status = memctl_do(v, word & MEMCTL_OP_MASK, word >> MEMCTL_ARG_SHIFT);
+	v->memctl_status = memctl_do(v, word & MEMCTL_OP_MASK, word >> MEMCTL_ARG_SHIFT);
+	pthread_mutex_unlock(&ml->lock);
 	return ACT_CONTINUE;
 }

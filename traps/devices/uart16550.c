@@ -213,7 +213,7 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 		}
 		if (u->out_len == sizeof(u->out) || i + 1 == io->count) {
 			size_t k = uart_take(u, buf, sizeof(buf));
-			console_put(&v->con, buf, (uint32_t)k);
+			console_put(&v->vm->con, buf, (uint32_t)k);   /* under io->lock: in order */
 		}
 	}
 	pthread_mutex_unlock(&v->vm->io->lock);

@@ -71,11 +71,11 @@ static void virtio_init_common(struct virtio_dev *d, const struct guest_mem *mem
 	virtio_reset(d);
 }
 
-void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, bool echo)
+void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con)
 {
 	virtio_init_common(d, mem, &virtio_console_type);
 	d->poll = poll;
-	d->echo = echo;
+	d->con = con;
 	memcpy(d->config, console_config, sizeof(console_config));
 }
 
@@ -217,8 +217,11 @@ void virtio_mmio_write(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_
 {
 	*notify = false;
 	pthread_mutex_lock(&d->lock);
-	if (off < VIRTIO_CONFIG_OFF && len == 4 && off % 4 == 0)
+	if (off < VIRTIO_CONFIG_OFF && len == 4 && off % 4 == 0) {
+		gmem_hold(d->mem);      /* QueueReady checks the rings and may write used->flags */
 		reg_write(d, off, val, notify);
+		gmem_release(d->mem);
+	}
 	pthread_mutex_unlock(&d->lock);     /* config space is read-only for the console */
 }
 
@@ -236,20 +239,25 @@ int virtio_process(struct virtio_dev *d)
 		const char *qname = d->type == &virtio_console_type ? "transmitq0" : "requestq";
 		while (q->ready) {
 			uint32_t written = 0;
+			/* One chain under the slot lock: popped, consumed and pushed
+			 * against the same slots, so an unplug (memregion.c) waits
+			 * for at most one chain and no chain is read half. */
+			gmem_hold(d->mem);
 			int r = virtq_pop(d->mem, q, &d->chain);
+			if (r > 0) {
+				r = d->type->chain(d, &d->chain, &written);
+				if (r == 0)
+					r = virtq_push(d->mem, q, d->chain.head, written);
+				if (r == 0)
+					r = 1;
+			}
+			gmem_release(d->mem);
 			if (r < 0) {
 				virtio_fail(d, r, qname);
 				break;
 			}
 			if (r == 0)
 				break;
-			r = d->type->chain(d, &d->chain, &written);
-			if (r == 0)
-				r = virtq_push(d->mem, q, d->chain.head, written);
-			if (r < 0) {
-				virtio_fail(d, r, qname);
-				break;
-			}
 			d->chains++;
 			done++;
 		}

@@ -125,8 +125,8 @@ static void trace_json_tail(struct json *j, const struct trace *t, const struct 
 
 	json_key(j, "console");
 	json_obj(j);
-	json_key(j, "text");  json_str_n(j, v->con.buf ? v->con.buf : "", v->con.len);
-	json_key(j, "bytes"); json_u64(j, v->con.total);
+	json_key(j, "text");  json_str_n(j, v->vm->con.buf ? v->vm->con.buf : "", v->vm->con.len);
+	json_key(j, "bytes"); json_u64(j, v->vm->con.total);
 	json_obj_end(j);
 
 	json_key(j, "exits");
@@ -269,9 +269,9 @@ int cmd_trace(int argc, char **argv)
 				printf("final:    %s mode, CR0=0x%llx CR4=0x%llx EFER=0x%llx\n", mode_of_sregs(&r->sregs),
 				       (unsigned long long)r->sregs.cr0, (unsigned long long)r->sregs.cr4,
 				       (unsigned long long)r->sregs.efer);
-			if (v->con.len)
-				printf("console:\n%.*s%s", (int)v->con.len, v->con.buf,
-				       v->con.buf[v->con.len - 1] == '\n' ? "" : "\n");
+			if (v->vm->con.len)
+				printf("console:\n%.*s%s", (int)v->vm->con.len, v->vm->con.buf,
+				       v->vm->con.buf[v->vm->con.len - 1] == '\n' ? "" : "\n");
 		}
 		rc = r->exit_code;
 	} else {

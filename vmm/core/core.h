@@ -129,9 +129,21 @@ struct guest_mem {
 	 * range [0, size) at hva above (how unit tests build a guest_mem). */
 	struct mem_slot slot[MEMSLOTS_MAX];
 	int nslots;
+	/* The slot lock: slot[] and every mapping behind it.  Readers that run
+	 * while other threads do (vCPUs, the I/O thread) hold it shared around
+	 * every use of a gmem_ptr pointer; memregion.c holds it exclusive while
+	 * it changes a slot (docs/memory.md, "Who may hold a pointer").  Never
+	 * held across KVM_RUN, never taken twice by one thread. */
+	pthread_rwlock_t lock;
 };
+void gmem_init(struct guest_mem *m);    /* the lock, writer-preferring: an unplug cannot starve */
+void gmem_hold(const struct guest_mem *m);      /* shared: pointers stay valid until gmem_release */
+void gmem_release(const struct guest_mem *m);
+void gmem_change_begin(struct guest_mem *m);    /* exclusive: waits until no reader holds a pointer */
+void gmem_change_end(struct guest_mem *m);
 /* Returns a host pointer to [gpa, gpa+len) if the whole range lies inside ONE
- * memory slot, else NULL.  Overflow-safe for every gpa and len. */
+ * memory slot, else NULL.  Overflow-safe for every gpa and len.  While other
+ * threads run, call it and use the pointer between gmem_hold and gmem_release. */
 void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Copies out of / into guest RAM; 0 on success, -1 if out of range. */
 int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);

@@ -74,6 +74,7 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	if (cfg->trace)
 		trace_finish(&r->vcpu, cfg->trace);
 	coalesced_drain(&r->vcpu);              /* writes queued after the last exit */
+	iodev_quiesce(&r->vm);                  /* the report reads devices and console at rest */
 	benchdev_doorbell_read(&r->vm);
 	kvmstats_sample(&r->vcpu.stats, true);
 	kvmstats_sample(&r->vm.stats, true);

@@ -41,7 +41,7 @@ struct smp_vcpu {
 	bool started;
 	pid_t tid;                      /* gettid(): what ps -L and taskset show */
 	int cpu;                        /* pinned host CPU, -1 = not pinned */
-	double wall_seconds;
+	double wall_seconds;            /* tid and this: written by the thread, read after pthread_join */
 };
 struct smp {
 	int n;
@@ -223,8 +223,9 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 			rc = vcpu_create(c->v, &r->vm, i, err, errlen);
 			if (rc != XC_OK)
 				return rc;
+			if (memlab_vcpu_ready(c->v, err, errlen) != 0)     /* its own dirty ring */
+				return XC_HOST;
 		}
-		c->v->con_shared = &r->vcpu.con;
 		rc = smp_setup_vcpu(s, i, p, err, errlen);
 		if (rc != XC_OK)
 			return rc;
@@ -269,7 +270,10 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 		if (s->cpu[i].started)
 			pthread_join(s->cpu[i].thread, NULL);
 	r->wall_seconds = smp_now() - t0;
+	coalesced_drain(&r->vcpu);              /* writes queued after the last exits (one ring per VM) */
+	iodev_quiesce(&r->vm);                  /* the report reads devices and console at rest */
 	kvmstats_sample(&r->vm.stats, true);
+	memlab_finish(&r->vcpu);                /* --translate and the guest's requests, as in run.c */
 
 	r->regs_valid = ioctl(r->vcpu.fd, KVM_GET_REGS, &r->regs) == 0 &&
 			ioctl(r->vcpu.fd, KVM_GET_SREGS, &r->sregs) == 0;

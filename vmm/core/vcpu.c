@@ -71,14 +71,6 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		vcpu_destroy(v);
 		return XC_HOST;
 	}
-	v->con.buf = malloc(CONSOLE_CAP);
-	if (!v->con.buf) {
-		snprintf(err, errlen, "out of memory");
-		vcpu_destroy(v);
-		return XC_HOST;
-	}
-	v->con.echo = vm->cfg.echo_console;
-	v->con.limit = vm->cfg.console_limit ? vm->cfg.console_limit : CONSOLE_LIMIT_DEFAULT;
 	kvmstats_open(&v->stats, v->fd);
 	return XC_OK;
 }
@@ -92,8 +84,6 @@ void vcpu_destroy(struct vcpu *v)
 	if (v->fd >= 0)
 		close(v->fd);
 	v->fd = -1;
-	free(v->con.buf);
-	v->con.buf = NULL;
 	free(v->reports);
 	v->reports = NULL;
 	counters_free(&v->ctr);
@@ -114,7 +104,10 @@ int vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char 
 		return -1;
 	if (len > v->vm->mem.size - t.physical_address)
 		len = v->vm->mem.size - t.physical_address;
-	if (gmem_read(&v->vm->mem, t.physical_address, bytes, len) != 0)
+	gmem_hold(&v->vm->mem);
+	int rc = gmem_read(&v->vm->mem, t.physical_address, bytes, len);
+	gmem_release(&v->vm->mem);
+	if (rc != 0)
 		return -1;
 	return disasm_one(bytes, len, sregs_bits(sr), rip, out, n) > 0 ? 0 : -1;
 }

@@ -22,6 +22,12 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	vm->fd = -1;
 	vm->stats.fd = -1;
 	vm->bench.doorbell_fd = -1;
+	gmem_init(&vm->mem);
+	pthread_mutex_init(&vm->coalesced_lock, NULL);
+	if (console_init(&vm->con, cfg->console_limit, cfg->echo_console) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return XC_HOST;
+	}
 
 	vm->fd = ioctl(k->fd, KVM_CREATE_VM, 0);
 	vlog("ioctl(/dev/kvm, KVM_CREATE_VM) = %d", vm->fd);
@@ -61,6 +67,7 @@ void vm_destroy(struct vm *vm)
 	kvmstats_close(&vm->stats);
 	memregion_remove_all(vm);
 	memlab_destroy(vm);
+	console_free(&vm->con);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;

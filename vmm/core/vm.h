@@ -90,6 +90,8 @@ struct vm {
 	struct iodev *io;               /* I/O devices (traps/devices/iodev.c) */
 	struct mem_lab *memlab;         /* memory lab state (NULL: none): vmm/mem/memlab.c */
 	struct benchdev bench;          /* traps/devices/benchdev.c */
+	struct console con;             /* the one console of every vCPU and device (its own lock) */
+	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
 };
 /* KVM_CREATE_VM, memory slots, stats, the machine's devices.  XC_OK, or an error
  * code with err (the VM is then already destroyed). */
@@ -115,7 +117,7 @@ struct vcpu {
 	int run_size;
 	struct kvm_stats stats;         /* per-vCPU binary stats */
 	struct counters ctr;
-	struct console con;
+	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL: this vCPU's last request */
 	struct report_entry *reports;
 	int nreports, reports_cap;
 	enum end_kind end;
@@ -126,8 +128,7 @@ struct vcpu {
 	bool end_rip_valid;
 	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
 	volatile int timed_out;         /* set by the watchdog signal */
-	struct console *con_shared;     /* --vcpus: all vCPUs print into vCPU 0's console, serialised */
-	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN */
+	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
 };

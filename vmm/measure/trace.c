@@ -75,7 +75,10 @@ static void trace_fetch(struct vcpu *v, const struct kvm_regs *regs, const struc
 	uint64_t len = sizeof(in->bytes);
 	if (len > v->vm->mem.size - tr.physical_address)
 		len = v->vm->mem.size - tr.physical_address;
-	if (gmem_read(&v->vm->mem, tr.physical_address, in->bytes, len) != 0)
+	gmem_hold(&v->vm->mem);
+	int rc = gmem_read(&v->vm->mem, tr.physical_address, in->bytes, len);
+	gmem_release(&v->vm->mem);
+	if (rc != 0)
 		return;
 	int n = disasm_one(in->bytes, len, in->bits, in->rip, in->text, sizeof(in->text));
 	in->len = n > 0 ? n : (int)len;
@@ -152,7 +155,7 @@ static void trace_emit(struct vcpu *v, struct trace *t, const struct kvm_regs *r
 	t->steps++;
 	insn_mnemonic(in->text, mnem, sizeof(mnem));
 	/* Console bytes this instruction printed (an OUT to 0xE9 is one IO exit). */
-	const struct console *con = v->con_shared ? v->con_shared : &v->con;
+	const struct console *con = &v->vm->con;
 	for (uint64_t i = t->prev_console; i < con->total && i < con->len && nc + 4 < sizeof(cons); i++) {
 		char c = con->buf[i];
 		nc += (size_t)snprintf(cons + nc, sizeof(cons) - nc, c == '\n' ? "\\n" : "%c",
@@ -214,7 +217,7 @@ static void trace_mark(struct vcpu *v, struct trace *t, const struct kvm_regs *r
 	t->prev_sregs = *s;
 	for (uint32_t i = 0; i < EXIT_REASON_MAX; i++)
 		t->prev_reason[i] = v->ctr.reason[i].count;
-	t->prev_console = (v->con_shared ? v->con_shared : &v->con)->total;
+	t->prev_console = v->vm->con.total;
 	trace_fetch(v, r, s, &t->pending);
 	t->have_pending = true;
 }

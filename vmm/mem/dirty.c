@@ -72,21 +72,30 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Every vCPU has its own ring (api.rst 8.29): a round is the pages any vCPU
+ * wrote, so all rings are collected, then one KVM_RESET_DIRTY_RINGS
+ * re-protects the collected entries of all of them.  Collecting another
+ * vCPU's ring while it runs is what the API expects: KVM publishes an entry
+ * with its DIRTY flag, user space answers with RESET. */
 static int harvest_ring(struct vm *vm, uint64_t *list, uint64_t *n, char *err, size_t errlen)
 {
 	struct mem_lab *ml = vm->memlab;
 	const struct mem_slot *s = memslots_by_id(&vm->mem, SLOT_RAM);
 	uint64_t got = 0;
 
-	for (;;) {
-		struct kvm_dirty_gfn *e = &ml->ring[ml->ring_next % ml->ring_entries];
-		/* Acquire: the entry's slot/offset are valid once the flag says DIRTY (api.rst 8.29). */
-		if (!(__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) & KVM_DIRTY_GFN_F_DIRTY))
-			break;
-		if (e->slot == SLOT_RAM && e->offset < s->size / PAGE_SIZE && got < DIRTY_LIST_MAX)
-			list[got++] = s->gpa + e->offset * PAGE_SIZE;
-		__atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
-		ml->ring_next++;
+	for (int r = 0; r < ml->nrings; r++) {
+		if (!ml->ring[r].gfn)
+			continue;
+		for (;;) {
+			struct kvm_dirty_gfn *e = &ml->ring[r].gfn[ml->ring[r].next % ml->ring_entries];
+			/* Acquire: the entry's slot/offset are valid once the flag says DIRTY (api.rst 8.29). */
+			if (!(__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) & KVM_DIRTY_GFN_F_DIRTY))
+				break;
+			if (e->slot == SLOT_RAM && e->offset < s->size / PAGE_SIZE && got < DIRTY_LIST_MAX)
+				list[got++] = s->gpa + e->offset * PAGE_SIZE;
+			__atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
+			ml->ring[r].next++;
+		}
 	}
 	if (ioctl(vm->fd, KVM_RESET_DIRTY_RINGS, 0) < 0) {
 		snprintf(err, errlen, "KVM_RESET_DIRTY_RINGS: %s", strerror(errno));
@@ -102,6 +111,7 @@ static int harvest_ring(struct vm *vm, uint64_t *list, uint64_t *n, char *err, s
 	return 0;
 }
 
+/* Caller holds mem_lab.lock (memctl.c, dirty_ring_full.c). */
 int dirty_harvest(struct vcpu *v, uint32_t round, char *err, size_t errlen)
 {
 	struct vm *vm = v->vm;

@@ -135,9 +135,8 @@ struct xlate {
 	bool writeable;
 	struct walk walk;               /* kvmlab's own walk of the guest tables */
 	bool paging;                    /* CR0.PG: else GVA = GPA */
-	const struct mem_slot *slot;    /* NULL: GPA is a hole (MMIO) */
-	uint32_t slot_id;
-	const char *slot_name;
+	uint32_t slot_id;               /* copied: a slot may be gone when this is reported */
+	const char *slot_name;          /* NULL: GPA is a hole (MMIO) */
 	uint64_t hva;
 	bool host_present;              /* pagemap bit 63 */
 	uint64_t pfn;                   /* 0 when hidden */
@@ -163,12 +162,20 @@ struct mem_mark {
 	uint64_t value[MARK_STATS_MAX]; /* mark_stat_names[i]; UINT64_MAX = not available */
 };
 extern const char *const mark_stat_names[MARK_STATS_MAX];
+/* Reached by every vCPU thread (memctl, dirty-ring-full and hole exits):
+ * lock protects every field below that changes while the guest runs;
+ * rom_writes and unmapped_accesses are atomic counters instead. */
 struct mem_lab {
+	pthread_mutex_t lock;
 	bool backing_fell_back;         /* hugetlb asked for, anonymous used */
 	bool manual_protect;            /* KVM_CLEAR_DIRTY_LOG in use */
 	uint64_t *bitmap;               /* DIRTY_BITMAP: one bit per RAM page */
-	struct kvm_dirty_gfn *ring;     /* DIRTY_RING: the vCPU's ring, mmap'd */
-	uint32_t ring_entries, ring_next;
+	struct {                        /* DIRTY_RING: each vCPU's ring, mmap'd (api.rst 8.29) */
+		struct kvm_dirty_gfn *gfn;
+		uint32_t next;          /* next entry to look at */
+	} ring[VCPUS_MAX];
+	int nrings;                     /* vCPU ids below this may have a ring */
+	uint32_t ring_entries;
 	uint64_t ring_full_exits;
 	struct dirty_round rounds[64];
 	int nrounds;
@@ -177,7 +184,6 @@ struct mem_lab {
 	int nmarks;
 	uint64_t rom_writes, unmapped_accesses;
 	uint64_t hotplug_adds, hotplug_removes, memctl_requests;
-	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL */
 	struct xlate xl[2 * TRANSLATE_MAX];     /* --translate at the end, then the guest's requests */
 	int nxl, nxl_guest;
 	uint64_t *scratch;              /* DIRTY_LIST_MAX GPAs for a harvest */

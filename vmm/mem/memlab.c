@@ -53,6 +53,7 @@ int memlab_create(struct vm *vm, char *err, size_t errlen)
 		return XC_HOST;
 	}
 	vm->memlab = ml;
+	pthread_mutex_init(&ml->lock, NULL);
 	if (mc->dirty == DIRTY_BITMAP) {
 		ml->bitmap = calloc((vm->cfg.mem / PAGE_SIZE + 63) / 64, sizeof(uint64_t));
 		if (!ml->bitmap) {
@@ -130,7 +131,12 @@ int memlab_vcpu_ready(struct vcpu *v, char *err, size_t errlen)
 
 	if (!ml || v->vm->cfg.memcfg.dirty != DIRTY_RING)
 		return 0;
-	/* The ring lives in the vCPU fd at page KVM_DIRTY_LOG_PAGE_OFFSET (api.rst 8.29). */
+	if (v->id < 0 || v->id >= VCPUS_MAX) {
+		snprintf(err, errlen, "vCPU %d: no room for its dirty ring (at most %d vCPUs)", v->id, VCPUS_MAX);
+		return -1;
+	}
+	/* Each vCPU's ring lives in its fd at page KVM_DIRTY_LOG_PAGE_OFFSET (api.rst 8.29).
+	 * Mapped before any vCPU thread runs: ring[] and nrings are then read-only. */
 	size_t bytes = ml->ring_entries * sizeof(struct kvm_dirty_gfn);
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd,
 		       (off_t)KVM_DIRTY_LOG_PAGE_OFFSET * getpagesize());
@@ -138,7 +144,10 @@ int memlab_vcpu_ready(struct vcpu *v, char *err, size_t errlen)
 		snprintf(err, errlen, "mmap of the vCPU's dirty ring (%zu bytes): %s", bytes, strerror(errno));
 		return -1;
 	}
-	ml->ring = p;
+	ml->ring[v->id].gfn = p;
+	ml->ring[v->id].next = 0;
+	if (v->id >= ml->nrings)
+		ml->nrings = v->id + 1;
 	return 0;
 }
 
@@ -152,6 +161,7 @@ static uint64_t stat_now(struct kvm_stats *st, const char *name)
 	return v;
 }
 
+/* Caller holds mem_lab.lock (memctl.c). */
 int memlab_mark(struct vcpu *v, uint32_t id)
 {
 	struct mem_lab *ml = v->vm->memlab;
@@ -175,6 +185,7 @@ int memlab_mark(struct vcpu *v, uint32_t id)
 	return 0;
 }
 
+/* After every vCPU thread has returned: nothing else touches ml (the I/O thread never does). */
 void memlab_finish(struct vcpu *v)
 {
 	struct mem_lab *ml = v->vm->memlab;
@@ -197,8 +208,10 @@ void memlab_destroy(struct vm *vm)
 		return;
 	for (int i = 0; i < ml->nrounds; i++)
 		free(ml->rounds[i].gpa);
-	if (ml->ring)
-		munmap(ml->ring, ml->ring_entries * sizeof(struct kvm_dirty_gfn));
+	for (int i = 0; i < ml->nrings; i++)
+		if (ml->ring[i].gfn)
+			munmap(ml->ring[i].gfn, ml->ring_entries * sizeof(struct kvm_dirty_gfn));
+	pthread_mutex_destroy(&ml->lock);
 	free(ml->bitmap);
 	free(ml->scratch);
 	free(ml);

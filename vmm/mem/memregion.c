@@ -4,8 +4,12 @@
  * A region is backing (backing.c) + a slot in kvmlab's table (memslots.c) +
  * the same slot told to KVM (api.rst 4.35).  Removing is the same ioctl with
  * memory_size = 0; from then on the range is a hole and every access to it
- * is an MMIO exit.  Slots may change while the vCPU is stopped in user space,
- * which is where every exit handler runs.
+ * is an MMIO exit.  Slots change on a vCPU thread (memctl hotplug) while the
+ * I/O thread and the other vCPUs may be reading guest memory, so both the
+ * table change and the munmap happen under the slot lock held exclusive
+ * (guestmem.c): no reader holds a pointer into the slot when it goes.
+ * KVM's own readers (vCPUs inside KVM_RUN) are KVM's business: the ioctl
+ * returns only once no vCPU can reach the old slot (api.rst 4.35).
  */
 #include <errno.h>
 #include <string.h>
@@ -51,7 +55,9 @@ int memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen)
 		backing_unmap(s);
 		return XC_HOST;
 	}
+	gmem_change_begin(&vm->mem);                    /* readers walk slot[] */
 	memslots_add(&vm->mem, s, err, errlen);         /* checked above: cannot fail */
+	gmem_change_end(&vm->mem);
 	return XC_OK;
 }
 
@@ -65,15 +71,20 @@ int memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen)
 		return XC_HOST;
 	}
 	s = *found;
+	/* From here until the munmap no reader may hold a pointer into the slot. */
+	gmem_change_begin(&vm->mem);
 	if (vm->fd >= 0 && set_region(vm, &s, 0) < 0) {
+		gmem_change_end(&vm->mem);
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (delete slot %u): %s", id, strerror(errno));
 		return XC_HOST;
 	}
 	memslots_remove(&vm->mem, id);
 	backing_unmap(&s);
+	gmem_change_end(&vm->mem);
 	return XC_OK;
 }
 
+/* Teardown: every other thread has been joined (machine_teardown stops the I/O thread first). */
 void memregion_remove_all(struct vm *vm)
 {
 	while (vm->mem.nslots > 0) {

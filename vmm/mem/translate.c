@@ -49,7 +49,7 @@ static int read_u64_at(int fd, uint64_t index, uint64_t *out)
 	return n == sizeof(*out) ? 0 : -1;
 }
 
-static void host_step(struct xlate *x)
+static void host_step(struct xlate *x, int backing)
 {
 	uint64_t e, flags;
 
@@ -65,8 +65,8 @@ static void host_step(struct xlate *x)
 		return;
 	}
 	if (x->pfn_hidden) {
-		x->host_page_how = x->slot && x->slot->backing == BACKING_HUGETLB ? "hugetlb backing" : "unknown";
-		x->host_page_size = x->slot && x->slot->backing == BACKING_HUGETLB ? PAGE_SIZE_2M : 0;
+		x->host_page_how = backing == BACKING_HUGETLB ? "hugetlb backing" : "unknown";
+		x->host_page_size = backing == BACKING_HUGETLB ? PAGE_SIZE_2M : 0;
 		return;
 	}
 	/* kpageflags says whether the frame is part of a huge page (root only, like the PFN). */
@@ -77,6 +77,8 @@ static void host_step(struct xlate *x)
 	}
 }
 
+/* Runs on a vCPU thread while others may unplug memory: the walk and the
+ * slot lookup happen under the slot lock, and x keeps copies, no pointers. */
 void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x)
 {
 	struct kvm_translation t = { .linear_address = gva };
@@ -84,6 +86,7 @@ void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x)
 
 	memset(x, 0, sizeof(*x));
 	x->gva = gva;
+	gmem_hold(&v->vm->mem);
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr) == 0) {
 		x->paging = sr.cr0 & CR0_PG;
 		if (x->paging && (sr.efer & EFER_LMA))
@@ -93,16 +96,17 @@ void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x)
 				 x->paging ? "kvmlab walks 4-level (long mode) tables only" : "paging is off: GVA = GPA");
 	}
 	/* api.rst 4.15: the vCPU's current paging mode decides the translation. */
-	if (ioctl(v->fd, KVM_TRANSLATE, &t) != 0 || !t.valid)
-		return;
-	x->valid = true;
-	x->gpa = t.physical_address;
-	x->writeable = t.writeable;
-	x->slot = memslots_find(&v->vm->mem, x->gpa);
-	if (!x->slot)
-		return;                 /* a hole: there is no HVA, accesses are MMIO exits */
-	x->slot_id = x->slot->id;
-	x->slot_name = x->slot->name;
-	x->hva = (uint64_t)(uintptr_t)x->slot->hva + (x->gpa - x->slot->gpa);
-	host_step(x);
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) == 0 && t.valid) {
+		x->valid = true;
+		x->gpa = t.physical_address;
+		x->writeable = t.writeable;
+		const struct mem_slot *s = memslots_find(&v->vm->mem, x->gpa);
+		if (s) {                /* else a hole: no HVA, accesses are MMIO exits */
+			x->slot_id = s->id;
+			x->slot_name = s->name;
+			x->hva = (uint64_t)(uintptr_t)s->hva + (x->gpa - s->gpa);
+			host_step(x, s->backing);       /* pagemap of a mapping that still exists */
+		}
+	}
+	gmem_release(&v->vm->mem);
 }

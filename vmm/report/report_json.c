@@ -232,11 +232,11 @@ void report_json(const struct report_ctx *c, FILE *out)
 
 	json_key(j, "console");
 	json_obj(j);
-	json_key(j, "text");      json_str_n(j, v->con.buf ? v->con.buf : "", v->con.len);
-	json_key(j, "bytes");     json_u64(j, v->con.total);
-	json_key(j, "truncated"); json_bool(j, v->con.total > v->con.len);
-	json_key(j, "limit");     json_u64(j, v->con.limit);
-	json_key(j, "dropped");   json_u64(j, v->con.dropped);
+	json_key(j, "text");      json_str_n(j, v->vm->con.buf ? v->vm->con.buf : "", v->vm->con.len);
+	json_key(j, "bytes");     json_u64(j, v->vm->con.total);
+	json_key(j, "truncated"); json_bool(j, v->vm->con.total > v->vm->con.len);
+	json_key(j, "limit");     json_u64(j, v->vm->con.limit);
+	json_key(j, "dropped");   json_u64(j, v->vm->con.dropped);
 	json_obj_end(j);
 
 	json_key(j, "exits");

@@ -32,7 +32,7 @@ void report_text(const struct report_ctx *c, FILE *out)
 	const struct run *r = c->run;
 	const struct vcpu *v = &r->vcpu;
 
-	if (v->con.total && v->con.echo && v->con.len && v->con.buf[v->con.len - 1] != '\n')
+	if (v->vm->con.total && v->vm->con.echo && v->vm->con.len && v->vm->con.buf[v->vm->con.len - 1] != '\n')
 		fputc('\n', out);
 	fprintf(out, "---- kvmlab: %s (%s mode) on %s, %s paging%s\n", c->payload->name,
 		mode_name(c->payload->hdr.mode), c->host->backend, c->host->paging,
@@ -46,10 +46,10 @@ void report_text(const struct report_ctx *c, FILE *out)
 			fprintf(out, ": %s", v->end_insn);
 	}
 	fputc('\n', out);
-	fprintf(out, "console:  %llu byte%s", (unsigned long long)v->con.total, v->con.total == 1 ? "" : "s");
-	if (v->con.dropped)
-		fprintf(out, ", %llu dropped past --console-limit %llu", (unsigned long long)v->con.dropped,
-			(unsigned long long)v->con.limit);
+	fprintf(out, "console:  %llu byte%s", (unsigned long long)v->vm->con.total, v->vm->con.total == 1 ? "" : "s");
+	if (v->vm->con.dropped)
+		fprintf(out, ", %llu dropped past --console-limit %llu", (unsigned long long)v->vm->con.dropped,
+			(unsigned long long)v->vm->con.limit);
 	fputc('\n', out);
 	iodev_text(out, &r->vm);        /* I/O devices the guest used: docs/io.md */
 
