@@ -605,6 +605,7 @@ static void t_end_exit_codes(void)
 		{ END_EXIT_LIMIT,     0, XC_EXIT_LIMIT,  "exit_limit" },
 		{ END_HOST_ERROR,     0, XC_HOST,        "host_error" },
 		{ END_STOPPED,        0, XC_OK,          "stopped" },     /* another vCPU ended the VM; that one sets the code */
+		{ END_INTERRUPTED,    0, XC_INTERRUPTED, "interrupted" }, /* SIGINT/SIGTERM */
 	};
 	bool seen[END_KIND_COUNT] = { false };
 
