@@ -648,6 +648,7 @@ static void t_end_kinds_say_what_kind_of_end(void)
 		{ END_EXIT_LIMIT,     false, false, false, false },
 		{ END_HOST_ERROR,     false, false, false, false },
 		{ END_STOPPED,        false, false, true,  false },   /* the VM already ends: do not kick again */
+		{ END_INTERRUPTED,    false, false, false, false },   /* SIGINT/SIGTERM ends the whole VM */
 	};
 
 	CHECK_EQ(sizeof(rows) / sizeof(rows[0]), END_KIND_COUNT);
