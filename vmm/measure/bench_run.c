@@ -197,6 +197,7 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	} else {
 		bench_status(r, &run->vcpu, o->repeat);
 		r->wall_seconds = run->wall_seconds;
+		r->exits_json = json_exits_capture(&run->vcpu, &run->vm, run->tsc_khz);
 		if (r->samples && r->iters) {
 			double *net = calloc(r->samples, sizeof(double));
 			double *loop = calloc(r->samples, sizeof(double));
@@ -227,4 +228,10 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	free(b.op);
 	free(b.disturbed);
 	payload_free(&p);
+}
+
+void bench_result_free(struct bench_result *r)
+{
+	free(r->exits_json);
+	r->exits_json = NULL;
 }
