@@ -1,6 +1,7 @@
 /*
- * vmm/report/report.h - reporting: the one streaming JSON writer, the run's JSON document
- * and human summary, and instruction bytes as text.
+ * vmm/report/report.h - reporting: the one streaming JSON writer, and every JSON
+ * document and human summary kvmlab prints (only this layer writes JSON), the
+ * exit-code and capability lists, and instruction bytes as text.
  */
 #ifndef KVMLAB_REPORT_H
 #define KVMLAB_REPORT_H
