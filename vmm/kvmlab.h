@@ -71,6 +71,7 @@ void payload_free(struct payload *p);
 /* A PAYLOAD argument: a file as given, else the catalogue entry payload_dir()/ARG[.bin]
  * ("hello-long", "bench/cpuid").  Returns arg or buf. */
 const char *payload_resolve(const char *arg, char *buf, size_t n);
+const char *payload_dir(void);          /* $KVMLAB_PAYLOADS, else payloads/ next to the binary */
 /* Guest RAM when --mem is not given: MEM_DEFAULT, or more if the header's
  * min_mem_kib or the caller's own need asks for it, rounded up to a page.
  * May exceed MEM_MAX: the caller decides whether that is an error. */
@@ -898,7 +899,6 @@ int  cmd_sensitive(int argc, char **argv);
 int  cmd_run(int argc, char **argv);
 int  cmd_list(int argc, char **argv);
 int  cmd_info(int argc, char **argv);
-const char *payload_dir(void);          /* build/payloads next to the binary */
 
 /* ---- trace.c, traps/debug.c: single-stepping with KVM_SET_GUEST_DEBUG (api.rst 4.38) ---- */
 enum bp_role {

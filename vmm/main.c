@@ -47,24 +47,6 @@ static void usage(FILE *f)
 		"\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 
-const char *payload_dir(void)
-{
-	static char dir[PATH_MAX];
-	const char *env = getenv("KVMLAB_PAYLOADS");
-
-	if (env && *env)
-		return env;
-	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 16);
-	if (n <= 0)
-		return "build/payloads";
-	dir[n] = '\0';
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	strcat(dir, "/payloads");
-	return dir;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
