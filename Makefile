@@ -33,7 +33,7 @@ PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin)
 DEPS_OK    = $(BUILD)/.deps-ok
 
 .PHONY: all deps payloads unit check test demo coverage clean help bench-overhead bench-plot
-.PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge pytest inst inst-unit inst-pytest coverage-report
+.PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge pytest inst inst-unit inst-pytest coverage-report regress
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests $(BUILD)/unit-io-pure
@@ -42,6 +42,7 @@ help:
 	@echo "make            build kvmlab, the payloads and the unit tests into $(BUILD)/"
 	@echo "make check      build, then run the C unit tests and the pytest suite (fast)"
 	@echo "make test       check + one ASan/UBSan+gcov run with the coverage gate + a short fuzz pass (CI)"
+	@echo "make regress    save a results folder (info, JUnit, KTAP, sensitive, bench) in build/regress/"
 	@echo "make demo       build, then run the guided tour (scripts/demo.sh)"
 	@echo "make coverage   instrumented build + all tests + lcov report in build/coverage"
 	@echo "make asan       ASan+UBSan build in build/asan, unit tests + pytest against it (LSan on)"
@@ -129,6 +130,16 @@ test:
 	@scripts/stage fuzz     $(TEST_TIMES) $(MAKE) --no-print-directory -j2 fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 	@scripts/stage --summary $(TEST_TIMES)
 	@echo "make test: unit tests, pytest, ASan/UBSan+coverage run, coverage gate and fuzzing all passed"
+
+# `make regress`: one results folder for scripts/compare (README.md,
+# "Regression runs"): info, unit and pytest results (KTAP, JUnit XML), the
+# sensitive catalogue and bench.  RESULTS names the folder; the default is
+# build/regress/KERNEL-TIMESTAMP.  SENSITIVE_ARGS, BENCH_ARGS pass options on.
+RESULTS ?= build/regress/$(shell uname -r)-$(shell date +%Y%m%d-%H%M%S)
+BENCH_ARGS ?= --repeat 10
+regress: all
+	@PYTEST_XDIST="$(PYTEST_XDIST)" SENSITIVE_ARGS="$(SENSITIVE_ARGS)" BENCH_ARGS="$(BENCH_ARGS)" \
+	  scripts/regress $(BUILD) $(RESULTS)
 
 # One instrumented build for make test: ASan/UBSan/LSan and gcov in the same
 # objects (gcc allows -fsanitize=address,undefined with --coverage), so the
