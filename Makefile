@@ -110,30 +110,15 @@ check: all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory pytest
 
-# `make test`: the gate CI runs (.ci/run).  The normal build's unit tests and
-# pytest suite; then the same suites once more against one instrumented build
-# (build/inst: ASan + LSan + UBSan and gcov together), whose coverage is the
-# gate; then a short fuzz pass of every libFuzzer harness, two at a time.
-# The suite mostly waits (guest timeouts, KVM's SRCU grace periods, pandoc):
-# pytest uses about a third of the two cores, so the instrumented and fuzz
-# builds compile meanwhile at nice 19 (the tests keep the CPU they need).
-# Each stage's wall time is printed as it ends and summed up at the end
-# (scripts/stage).
+# `make test`: the gate CI runs (.ci/run).  The unit tests and the pytest
+# suite against the normal build and, side by side, against one instrumented
+# build (build/inst: ASan + LSan + UBSan and gcov together) whose coverage is
+# the gate; then a short fuzz pass of every libFuzzer harness.  The stages,
+# their order and what runs beside what: scripts/test-stages, which prints
+# each stage's wall time and a summary.
 FUZZ_CI_SECONDS ?= 10
-TEST_TIMES = build/test-times.txt
 test:
-	@mkdir -p build && scripts/stage --start $(TEST_TIMES)
-	@scripts/stage build    $(TEST_TIMES) $(MAKE) --no-print-directory -j2 all
-	@scripts/stage unit     $(TEST_TIMES) $(MAKE) --no-print-directory unit
-	@nice -n 19 scripts/stage --background inst+fuzz-build $(TEST_TIMES) \
-	  $(MAKE) --no-print-directory -j2 inst fuzz-bins > build/test-background.log 2>&1 & bg=$$!; \
-	  scripts/stage pytest $(TEST_TIMES) $(MAKE) --no-print-directory pytest; rc=$$?; \
-	  wait $$bg || { tail -40 build/test-background.log; exit 1; }; exit $$rc
-	@scripts/stage inst-unit  $(TEST_TIMES) $(MAKE) --no-print-directory inst-unit
-	@scripts/stage inst-pytest $(TEST_TIMES) $(MAKE) --no-print-directory inst-pytest
-	@scripts/stage coverage-gate $(TEST_TIMES) $(MAKE) --no-print-directory coverage-check COV_BUILD=build/inst
-	@scripts/stage fuzz     $(TEST_TIMES) $(MAKE) --no-print-directory -j2 fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
-	@scripts/stage --summary $(TEST_TIMES)
+	@scripts/test-stages "$(MAKE)" $(FUZZ_CI_SECONDS)
 	@echo "make test: unit tests, pytest, ASan/UBSan+coverage run, coverage gate and fuzzing all passed"
 
 # `make regress`: one results folder for scripts/compare (README.md,
