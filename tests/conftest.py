@@ -16,7 +16,7 @@ BUILD = os.path.join(ROOT, os.environ.get("KVMLAB_BUILD", "build"))
 KVMLAB = os.path.join(BUILD, "kvmlab")
 PAYLOADS = os.path.join(BUILD, "payloads")
 
-# kvmlab's exit codes (vmm/kvmlab.h, `kvmlab --help`, docs/json-schema.md).
+# kvmlab's exit codes (vmm/core/core.h, `kvmlab --help`, docs/json-schema.md).
 XC = dict(OK=0, GUEST_FAIL=1, USAGE=2, GUEST_CRASH=3, TIMEOUT=4, EXIT_LIMIT=5,
           PROTOCOL=6, HOST=7, PAYLOAD_IO=8, PAYLOAD_TRUNC=9, PAYLOAD_MAGIC=10,
           PAYLOAD_VERSION=11, PAYLOAD_MODE=12, PAYLOAD_LOAD=13, PAYLOAD_SIZE=14,

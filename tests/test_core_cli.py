@@ -95,12 +95,12 @@ def test_info_and_list_reject_unknown_options_and_arguments(cmd):
 # ---- --help documents every option in the code's option tables -------------
 
 def options_in(source):
-    """The long option names in `static const struct option opts[]` of a vmm/ file."""
-    text = open(os.path.join(ROOT, "vmm", source)).read()
+    """The long option names in `static const struct option opts[]` of a vmm/cli/ file."""
+    text = open(os.path.join(ROOT, "vmm", "cli", source)).read()
     table = re.search(r"struct option opts\[\] = \{(.*?)\n\t\};", text, re.S)
-    assert table, f"no option table in vmm/{source}"
+    assert table, f"no option table in vmm/cli/{source}"
     names = re.findall(r'\{\s*"([a-z0-9-]+)"', table.group(1))
-    assert names, f"empty option table in vmm/{source}"
+    assert names, f"empty option table in vmm/cli/{source}"
     return names
 
 
@@ -125,7 +125,7 @@ def test_top_level_help(flag):
     r = run_kvmlab(flag)
     assert r.code == XC["OK"] and r.err == ""
     assert r.out.startswith("usage: kvmlab COMMAND")
-    for cmd in re.findall(r'\{ "([a-z]+)",\s+cmd_', open(os.path.join(ROOT, "vmm", "main.c")).read()):
+    for cmd in re.findall(r'\{ "([a-z]+)",\s+cmd_', open(os.path.join(ROOT, "vmm", "cli", "main.c")).read()):
         assert f"\n  {cmd} " in r.out, f"kvmlab --help does not list {cmd}"
 
 

@@ -18,7 +18,7 @@ PAGING = {
     "kvm_pvm": {False: "shadow"},           # PVM has no EPT/NPT: tdp_mmu=N (HOST.md)
 }
 
-# Calibration (vmm/calibrate.c): the difference of two runs of a
+# Calibration (vmm/measure/calibrate.c): the difference of two runs of a
 # `nop; dec; jnz` loop.  Emulated, every instruction is one insn_emulation
 # (HOST.md: 3 x N + 15 per run, so the difference is exactly 3 x N);
 # native, the stat does not move with the loop.
@@ -30,7 +30,7 @@ CALIBRATION = {
 
 
 def cap_names():
-    text = open(os.path.join(ROOT, "vmm", "kvm.c")).read()
+    text = open(os.path.join(ROOT, "vmm", "core", "kvm.c")).read()
     return re.findall(r'\{ KVM_CAP_\w+, "(\w+)"', text)
 
 
@@ -59,7 +59,7 @@ def test_info_capabilities_are_the_probed_table(host_info):
     assert sorted(caps) == sorted(cap_names())
     for name, value in caps.items():
         assert type(value) is int and value >= 0, (name, value)
-    # kvmlab refuses to start without these (vmm/kvm.c, required = true).
+    # kvmlab refuses to start without these (vmm/core/kvm.c, required = true).
     assert caps["USER_MEMORY"] > 0 and caps["IMMEDIATE_EXIT"] > 0
 
 

@@ -1,12 +1,12 @@
-"""kvmlab's own bounds on what it keeps (vmm/kvmlab.h): the console buffer
+"""kvmlab's own bounds on what it keeps (the layer headers, vmm/kvmlab.h): the console buffer
 and the per-port / per-address counters.  A guest can exceed them; kvmlab
 must keep counting correctly and say what it dropped."""
 
 from conftest import XC, run_kvmlab
 from test_core_protocol import guest  # noqa: F401  (the fixture)
 
-CONSOLE_CAP = 64 << 10          # vmm/kvmlab.h CONSOLE_CAP
-PORT_KEYS_MAX = 256             # vmm/kvmlab.h PORT_KEYS_MAX
+CONSOLE_CAP = 64 << 10          # traps/devices/devices.h CONSOLE_CAP
+PORT_KEYS_MAX = 256             # vmm/measure/measure.h PORT_KEYS_MAX
 MMIO_KEYS_MAX = 256
 
 
@@ -27,7 +27,7 @@ def test_console_beyond_the_buffer_is_counted_and_marked_truncated(guest):
 
 def test_ports_beyond_the_key_table_go_to_overflow(guest):
     # 257 distinct unclaimed ports, one IN each (0x500-0x600: no device of
-    # vmm/machine.c lives there; COM1 at 0x3F8 rules out 0x300-0x400).
+    # vmm/core/machine.c lives there; COM1 at 0x3F8 rules out 0x300-0x400).
     r = run_kvmlab("run", guest("port-scan", f"""
         mov     dx, 0x500
 .next:  in      al, dx

@@ -1,6 +1,6 @@
 """Payload files as untrusted input (issue 2, part 4; docs/guest-abi.md "The
 payload header"): every defect is refused before any VM exists, with a
-one-line message on stderr and its own exit code (vmm/kvmlab.h XC_*)."""
+one-line message on stderr and its own exit code (vmm/core/core.h XC_*)."""
 import os
 import struct
 

@@ -1,5 +1,5 @@
-"""The JSON documents have the documented shape (vmm/report_json.c,
-vmm/cmd_info.c, vmm/cmd_list.c): every required key present with its type,
+"""The JSON documents have the documented shape (vmm/report/report_json.c,
+vmm/cli/cmd_info.c, vmm/cli/cmd_list.c): every required key present with its type,
 in every section, for runs that end in each of the ways a run can end.
 
 Extra keys are allowed (later issues add fields; schema_version changes

@@ -1,4 +1,4 @@
-"""The human summary (`kvmlab run` without --json, vmm/report_text.c) and
+"""The human summary (`kvmlab run` without --json, vmm/report/report_text.c) and
 --quiet: what a student reads in the terminal must match the JSON."""
 import os
 import re

@@ -2,7 +2,7 @@
 
 The guest's CPUID is KVM_GET_SUPPORTED_CPUID handed to KVM_SET_CPUID2, then
 edited by --hide-hypervisor and --cpuid LEAF[.SUBLEAF]:REG=VALUE
-(vmm/cpuid.c).  whoami reports what it reads; every override must change
+(vmm/core/cpuid.c).  whoami reports what it reads; every override must change
 exactly what it says and nothing else.
 """
 import pytest

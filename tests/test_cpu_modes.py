@@ -11,7 +11,7 @@ from conftest import XC
 CR0_PE, CR0_PG = 1 << 0, 1 << 31
 CR4_PAE = 1 << 5
 EFER_LME, EFER_LMA = 1 << 8, 1 << 10
-CR0_ET = 1 << 4                 # kvmlab's real-mode CR0 (vmm/modes.c) is ET only
+CR0_ET = 1 << 4                 # kvmlab's real-mode CR0 (vmm/core/modes.c) is ET only
 
 # stage -> (CR0, CR4, EFER) the guest reads back
 STAGES = {
@@ -79,7 +79,7 @@ from cpu_lab import lab_command, lab_commands  # noqa: E402
 LAB = "real-to-long.md"
 
 
-# A trace line: "%6u %-13s %04x:%-8x %#9x  %-24s " then the instruction (vmm/trace.c).
+# A trace line: "%6u %-13s %04x:%-8x %#9x  %-24s " then the instruction (vmm/measure/trace.c).
 INSN_COLUMN = 71
 
 

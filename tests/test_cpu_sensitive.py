@@ -1,7 +1,7 @@
 """The sensitive-instruction catalogue: `kvmlab sensitive`.
 
 Each instruction runs at CPL 0 and CPL 3, each probe in a fresh VM.  The
-spec below is written here, independently of vmm/sensitive.c: what KVM on
+spec below is written here, independently of vmm/measure/sensitive.c: what KVM on
 VT-x/SVM gives the guest (architectural behaviour), and where the PVM host
 measurably differs.  A probe that kills its VM must not stop the catalogue.
 """
@@ -105,7 +105,7 @@ def test_every_instruction_at_both_cpls_in_order(catalogue):
 
 
 def test_table_expectation_matches_this_spec(catalogue):
-    """vmm/sensitive.c's VT-x/SVM column says what this spec says."""
+    """vmm/measure/sensitive.c's VT-x/SVM column says what this spec says."""
     for (name, cpl), p in probes(catalogue).items():
         assert p["expected"] == VTX_SVM[name][cpl == 3], (name, cpl)
 

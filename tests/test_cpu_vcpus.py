@@ -1,4 +1,4 @@
-"""vCPUs are threads: `kvmlab run --vcpus N [--pin CPU,...]` (vmm/smp.c).
+"""vCPUs are threads: `kvmlab run --vcpus N [--pin CPU,...]` (vmm/core/smp.c).
 
 Each vCPU is a POSIX thread in its own KVM_RUN loop; every vCPU enters the
 payload at its entry with RDI = its index and RSI = the highest index

@@ -57,7 +57,7 @@ def test_bad_blk_options(kvm, tmp_path):
 
 
 def test_sparse_disk_under_the_sandbox(kvm, tmp_path):
-    """--sandbox allows the device's pwrite64/pread64/fsync (vmm/sandbox.c): same result."""
+    """--sandbox allows the device's pwrite64/pread64/fsync (vmm/security/sandbox.c): same result."""
     disk = tmp_path / "disk.img"
     from test_sandbox import boxed_env          # make asan: LSan cannot run under the sandbox
     r = run_kvmlab("run", "io/blk-sparse", "--blk", str(disk), "--blk-size", "1M", "--sandbox",

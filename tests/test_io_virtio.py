@@ -39,7 +39,7 @@ def test_virtio_driver_output_exact(run, require_cap, path):
                          "virtio_status": STATUS_LIVE}
     assert mmio_exits(r, QUEUE_NOTIFY) == HELLO_NOTIFY_EXITS[path]
     assert v["thread_wakeups"] == (1 if path == "ioeventfd" else 0)
-    assert r.console == ""              # the virtio console is its own stream
+    assert r.console == "Hello from virtio!\n"   # the virtio console writes to the one console
 
 
 @pytest.mark.parametrize("path", PATHS)

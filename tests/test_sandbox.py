@@ -1,4 +1,4 @@
-"""run --sandbox: the vCPU thread runs under a seccomp allowlist (vmm/sandbox.c).
+"""run --sandbox: the vCPU thread runs under a seccomp allowlist (vmm/security/sandbox.c).
 
 Specification: with --sandbox every payload ends exactly as without it; a
 forbidden system call kills kvmlab with exit code 17 and a line naming the

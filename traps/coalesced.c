@@ -8,6 +8,12 @@
  * exit (a later exit may depend on them).  When the ring is full the write
  * exits as ordinary KVM_EXIT_MMIO.  Indexes come from the kernel, but are
  * checked like any other input before use.
+ *
+ * The ring is one per VM, not per vCPU: KVM appends every vCPU's coalesced
+ * writes to it, and every vCPU fd maps the same page.  With --vcpus each
+ * vCPU thread drains it after its own exits, so draining (reading `first`,
+ * replaying the entry, advancing `first`) is done under vm.coalesced_lock:
+ * each entry is replayed exactly once, in ring order.
  */
 #include <unistd.h>
 
@@ -27,12 +33,17 @@ void coalesced_drain(struct vcpu *v)
 		v->coalesced = (struct kvm_coalesced_mmio_ring *)((uint8_t *)v->run + off);
 	}
 	struct kvm_coalesced_mmio_ring *r = v->coalesced;
+	/* Empty (the common case): no lock.  A racing drainer that empties it
+	 * meanwhile is harmless; entries KVM adds now are seen at the next exit. */
+	if (__atomic_load_n(&r->first, __ATOMIC_ACQUIRE) == __atomic_load_n(&r->last, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&v->vm->coalesced_lock);
 	/* KVM writes `last`, we own `first` (api.rst 4.66). */
 	uint32_t last = __atomic_load_n(&r->last, __ATOMIC_ACQUIRE);
 	while (r->first != last) {
 		uint32_t f = r->first;
 		if (f >= RING_MAX || last >= RING_MAX)
-			return;         /* corrupt index: stop rather than read past the page */
+			break;          /* corrupt index: stop rather than read past the page */
 		struct kvm_coalesced_mmio *e = &r->coalesced_mmio[f];
 		struct mmio_req m = { .gpa = e->phys_addr, .len = e->len, .write = true, .data = e->data,
 				      .coalesced = true };
@@ -43,4 +54,5 @@ void coalesced_drain(struct vcpu *v)
 		v->ctr.coalesced++;
 		__atomic_store_n(&r->first, (f + 1) % RING_MAX, __ATOMIC_RELEASE);
 	}
+	pthread_mutex_unlock(&v->vm->coalesced_lock);
 }

@@ -4,7 +4,7 @@
  *
  * kvm_run.debug.arch carries the #DB vector and DR6, which says why
  * (SDM vol. 3B 18.2.3): BS for a single step, B0-B3 for a breakpoint.
- * Only `kvmlab trace` asks for these exits; vmm/trace.c records them.
+ * Only `kvmlab trace` asks for these exits; vmm/measure/trace.c records them.
  */
 #include "kvmlab.h"
 #include "x86.h"

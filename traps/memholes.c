@@ -32,21 +32,27 @@ bool memholes_unclaimed(struct vcpu *v, const struct mmio_req *m, enum action *a
 {
 	struct mem_lab *ml = v->vm->memlab;
 	const struct mem_config *mc = &v->vm->cfg.memcfg;
-	const struct mem_slot *s = memslots_find(&v->vm->mem, m->gpa);
+	struct mem_slot s = { .name = NULL };
 
+	/* A copy taken under the slot lock: another vCPU may change the table. */
+	gmem_hold(&v->vm->mem);
+	const struct mem_slot *found = memslots_find(&v->vm->mem, m->gpa);
+	if (found)
+		s = *found;
+	gmem_release(&v->vm->mem);
 	if (!ml)
 		return false;
-	if (s && (s->flags & KVM_MEM_READONLY)) {
-		ml->rom_writes++;
+	if (s.name && (s.flags & KVM_MEM_READONLY)) {
+		__atomic_fetch_add(&ml->rom_writes, 1, __ATOMIC_RELAXED);      /* any vCPU: a counter */
 		if (mc->rom_policy == POLICY_FAIL) {
 			*a = vcpu_end(v, END_PROTOCOL, "write of %u byte%s to read-only slot %u %s at GPA 0x%llx (--rom-write fail)",
-				      m->len, m->len > 1 ? "s" : "", s->id, s->name, (unsigned long long)m->gpa);
+				      m->len, m->len > 1 ? "s" : "", s.id, s.name, (unsigned long long)m->gpa);
 			return true;
 		}
 		*a = ACT_CONTINUE;      /* the write is dropped; ROM keeps its contents */
 		return true;
 	}
-	ml->unmapped_accesses++;
+	__atomic_fetch_add(&ml->unmapped_accesses, 1, __ATOMIC_RELAXED);
 	if (mc->unmapped_policy == POLICY_FAIL) {
 		*a = vcpu_end(v, END_PROTOCOL, "%s of %u byte%s at GPA 0x%llx: no memory slot and no device (--unmapped fail)",
 			      m->write ? "write" : "read", m->len, m->len > 1 ? "s" : "", (unsigned long long)m->gpa);

@@ -33,13 +33,13 @@ struct msr_dev {
 
 static int scratch_read(struct vcpu *v, uint64_t *val)
 {
-	*val = v->vm->bench.msr_scratch;
+	*val = __atomic_load_n(&v->vm->bench.msr_scratch, __ATOMIC_RELAXED);     /* any vCPU */
 	return 0;
 }
 
 static int scratch_write(struct vcpu *v, uint64_t val)
 {
-	v->vm->bench.msr_scratch = val;
+	__atomic_store_n(&v->vm->bench.msr_scratch, val, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ftruncate(disk, 16 * 512) != 0)      /* the file never grows past its capacity */
 			abort();
 	} else {
-		virtio_init(d, &mem, data[0] & 1, false);
+		virtio_init(d, &mem, data[0] & 1, NULL);
 	}
 
 	const uint8_t *op = data + size - script;

@@ -27,16 +27,16 @@ struct fake *fake_new(void)
 	f->v.stats.fd = -1;
 	f->v.run_size = FAKE_RUN_SIZE;
 	f->v.run = calloc(1, FAKE_RUN_SIZE);
-	f->v.con.buf = malloc(CONSOLE_CAP);
-	f->v.con.limit = CONSOLE_LIMIT_DEFAULT;
+	f->vm.con.buf = malloc(CONSOLE_CAP);
+	f->vm.con.limit = CONSOLE_LIMIT_DEFAULT;
 	return f;
 }
 
 void fake_free(struct fake *f)
 {
-	machine_teardown(&f->vm);           /* what machine_setup allocated (vmm/iodev.c) */
+	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
 	free(f->v.run);
-	free(f->v.con.buf);
+	free(f->vm.con.buf);
 	free(f->v.reports);
 	counters_free(&f->v.ctr);           /* exit_dispatch keeps round-trip samples */
 	free(f->ram);

@@ -41,28 +41,28 @@ static const struct suite {
 	const char *name;
 	const struct unit_test *tests;
 } suites[] = {
-	{ "parse",    parse_tests },      /* vmm/parse.c: option values */
-	{ "payload",  payload_tests },    /* vmm/payload.c: the header as untrusted input */
-	{ "guestmem", guestmem_tests },   /* vmm/guestmem.c: the one door into guest RAM */
-	{ "report",   report_tests },     /* traps/report.c: report records */
-	{ "json",     json_tests },       /* vmm/json.c: the JSON writer */
-	{ "counters", counters_tests },   /* vmm/counters.c: exit and access accounting */
+	{ "parse",    parse_tests },      /* vmm/cli/parse.c: option values */
+	{ "payload",  payload_tests },    /* vmm/core/payload.c: the header as untrusted input */
+	{ "guestmem", guestmem_tests },   /* vmm/core/guestmem.c: the one door into guest RAM */
+	{ "report",   report_tests },     /* traps/devices/report.c: report records */
+	{ "json",     json_tests },       /* vmm/report/json.c: the JSON writer */
+	{ "counters", counters_tests },   /* vmm/measure/counters.c: exit and access accounting */
 	{ "bus",      bus_tests },        /* traps/pio.c, traps/mmio.c: registration and lookup */
-	{ "exit",     exit_tests },       /* vmm/exit.c, traps/, vmm/end.c: dispatch of a synthetic exit */
-	{ "cpulist",  cpulist_tests },    /* vmm/cpulist.c: --pin lists and sysfs CPU lists */
+	{ "exit",     exit_tests },       /* vmm/core/exit.c, traps/, vmm/core/end.c: dispatch of a synthetic exit */
+	{ "cpulist",  cpulist_tests },    /* vmm/core/cpulist.c: --pin lists and sysfs CPU lists */
 	{ "hardening-bounds", hardening_bounds_tests }, /* every guest-controlled number at its extremes */
 	{ "hardening-exits",  hardening_exits_tests },  /* synthetic exits this host never produces */
-	{ "memslots", memslots_tests },   /* vmm/memslots.c, vmm/guestmem.c: slot table, GPA lookup across slots */
-	{ "pagewalk", pagewalk_tests },   /* vmm/pagewalk.c: 4-level walk on synthetic tables */
-	{ "dirty",    dirty_tests },      /* vmm/dirty.c: dirty bitmap decoding */
-	{ "precopy",  precopy_tests },    /* vmm/precopy.c: pre-copy arithmetic */
-	{ "cpuid",    cpuid_tests },      /* vmm/cpuid.c: --cpuid parsing and the table edits */
-	{ "sensitive", sensitive_tests }, /* vmm/sensitive.c: the catalogue's data */
-	{ "bench",    bench_tests },      /* summary.c, samples.c, bench_derive.c, bench_spread.c */
-	{ "io-virtqueue",   io_virtqueue_tests },   /* traps/virtqueue.c: split ring rules (virtio 1.1 2.7) */
-	{ "io-uart",        io_uart_tests },        /* traps/uart16550.c: the register model */
-	{ "io-virtio-mmio", io_virtio_mmio_tests }, /* traps/virtio_mmio.c, virtio_console.c */
-	{ "io-virtio-blk",  io_virtio_blk_tests },  /* traps/virtio_blk.c: requests on a memfd disk */
+	{ "memslots", memslots_tests },   /* vmm/mem/memslots.c, vmm/core/guestmem.c: slot table, GPA lookup across slots */
+	{ "pagewalk", pagewalk_tests },   /* vmm/mem/pagewalk.c: 4-level walk on synthetic tables */
+	{ "dirty",    dirty_tests },      /* vmm/mem/dirty.c: dirty bitmap decoding */
+	{ "precopy",  precopy_tests },    /* vmm/mem/precopy.c: pre-copy arithmetic */
+	{ "cpuid",    cpuid_tests },      /* vmm/core/cpuid.c: --cpuid parsing and the table edits */
+	{ "sensitive", sensitive_tests }, /* vmm/measure/sensitive.c: the catalogue's data */
+	{ "bench",    bench_tests },      /* vmm/measure/: summary.c, samples.c, bench_derive.c, bench_spread.c */
+	{ "io-virtqueue",   io_virtqueue_tests },   /* traps/devices/virtqueue.c: split ring rules (virtio 1.1 2.7) */
+	{ "io-uart",        io_uart_tests },        /* traps/devices/uart16550.c: the register model */
+	{ "io-virtio-mmio", io_virtio_mmio_tests }, /* traps/devices/virtio_mmio.c, virtio_console.c */
+	{ "io-virtio-blk",  io_virtio_blk_tests },  /* traps/devices/virtio_blk.c: requests on a memfd disk */
 };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 

@@ -122,7 +122,7 @@ static void t_machine_ports_are_the_guest_abi(void)
 	CHECK_EQ(PORT_EXIT, 0xF4);
 	/* Setting the machine up twice would register every port twice: refused. */
 	CHECK_EQ(machine_setup(vm, err, sizeof(err)), -1);
-	machine_teardown(vm);               /* what machine_setup allocated (vmm/iodev.c) */
+	machine_teardown(vm);               /* what machine_setup allocated (traps/devices/iodev.c) */
 	free(vm);
 }
 

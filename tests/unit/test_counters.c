@@ -1,5 +1,5 @@
 /*
- * test_counters.c - vmm/counters.c: the run loop's accounting.
+ * test_counters.c - vmm/measure/counters.c: the run loop's accounting.
  */
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /*
- * test_cpuid.c - vmm/cpuid.c: --cpuid parsing and the CPUID table edits,
+ * test_cpuid.c - vmm/core/cpuid.c: --cpuid parsing and the CPUID table edits,
  * on a synthetic table shaped like KVM_GET_SUPPORTED_CPUID's: no KVM needed.
  */
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * handler makes (KVM_GET_REGS to note RIP, KVM_GET_SREGS to disassemble)
  * fail harmlessly.  Each test fills kvm_run as KVM would for one exit,
  * calls exit_dispatch() and checks the action, how the run ended and the
- * counters: the spec of vmm/exit.c, traps/ and vmm/end.c.
+ * counters: the spec of vmm/core/exit.c, traps/ and vmm/core/end.c.
  */
 #include <stdlib.h>
 
@@ -64,9 +64,9 @@ static void t_console_out_appends_and_continues(void)
 
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "H"), ACT_CONTINUE);
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "i"), ACT_CONTINUE);
-	CHECK_EQ(f->v.con.len, 2);
-	CHECK_EQ(f->v.con.total, 2);
-	CHECK(memcmp(f->v.con.buf, "Hi", 2) == 0);
+	CHECK_EQ(f->vm.con.len, 2);
+	CHECK_EQ(f->vm.con.total, 2);
+	CHECK(memcmp(f->vm.con.buf, "Hi", 2) == 0);
 	CHECK_EQ(f->v.end, END_NONE);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].count, 2);
 	CHECK_EQ(f->v.ctr.nports, 1);
@@ -83,8 +83,8 @@ static void t_console_string_out_takes_every_element(void)
 
 	/* rep outsb batched by KVM: one exit, count 3. */
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 3, "abc"), ACT_CONTINUE);
-	CHECK_EQ(f->v.con.len, 3);
-	CHECK(memcmp(f->v.con.buf, "abc", 3) == 0);
+	CHECK_EQ(f->vm.con.len, 3);
+	CHECK(memcmp(f->vm.con.buf, "abc", 3) == 0);
 	CHECK_EQ(f->v.ctr.port[0].count, 1);
 	CHECK_EQ(f->v.ctr.port[0].elems, 3);
 	fake_free(f);
@@ -96,8 +96,8 @@ static void t_console_wide_out_prints_the_low_byte(void)
 	uint32_t two[2] = { 0x11223341, 0x55667742 };           /* 'A', 'B' */
 
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 4, true, 2, two), ACT_CONTINUE);
-	CHECK_EQ(f->v.con.len, 2);
-	CHECK(memcmp(f->v.con.buf, "AB", 2) == 0);
+	CHECK_EQ(f->vm.con.len, 2);
+	CHECK(memcmp(f->vm.con.buf, "AB", 2) == 0);
 	fake_free(f);
 }
 
@@ -109,7 +109,7 @@ static void t_console_in_reads_e9(void)
 	CHECK_EQ(pio_data(f)[0], CONSOLE_READBACK);
 	CHECK_EQ(pio_data(f)[1], CONSOLE_READBACK);
 	CHECK_EQ(pio_data(f)[2], 0);                            /* nothing past the access */
-	CHECK_EQ(f->v.con.total, 0);
+	CHECK_EQ(f->vm.con.total, 0);
 	fake_free(f);
 }
 
@@ -149,7 +149,7 @@ static void t_unclaimed_out_is_ignored_and_counted(void)
 
 	CHECK_EQ(io_exit(f, 0x200, 1, true, 1, "\x5a"), ACT_CONTINUE);
 	CHECK_EQ(f->v.end, END_NONE);
-	CHECK_EQ(f->v.con.total, 0);
+	CHECK_EQ(f->vm.con.total, 0);
 	CHECK_EQ(f->v.ctr.nports, 1);
 	CHECK_EQ(f->v.ctr.port[0].addr, 0x200);
 	CHECK_EQ(f->v.ctr.port[0].claimed, 0);
@@ -175,7 +175,7 @@ static void t_impossible_io_exit_is_a_host_error(void)
 	CHECK_EQ(f->v.end, END_HOST_ERROR);
 	run->io.data_offset = UINT64_MAX;
 	CHECK_EQ(exit_dispatch(&f->v, 0), ACT_FAIL);
-	CHECK_EQ(f->v.con.total, 0);
+	CHECK_EQ(f->vm.con.total, 0);
 	fake_free(f);
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_guestmem.c - vmm/guestmem.c: gmem_ptr/gmem_read/gmem_write accept a
+ * test_guestmem.c - vmm/core/guestmem.c: gmem_ptr/gmem_read/gmem_write accept a
  * range only if every byte of it is guest RAM, for every gpa and len a
  * guest can hand kvmlab (no wrap-around at UINT64_MAX).
  */

@@ -59,19 +59,19 @@ static void console_string_out_copies_every_element_and_respects_the_limit(void)
 {
 	struct fake *f = fake_new();
 
-	f->v.con.limit = 5;
+	f->vm.con.limit = 5;
 	memcpy(io_data(f), "abcdefgh", 8);
 	CHECK(io(f, PORT_CONSOLE, 1, 1, 8, DATA_OFF) == ACT_CONTINUE);
-	CHECK_EQ(f->v.con.total, 8);
-	CHECK_EQ(f->v.con.len, 5);
-	CHECK_EQ(f->v.con.dropped, 3);
-	CHECK(!memcmp(f->v.con.buf, "abcde", 5));
+	CHECK_EQ(f->vm.con.total, 8);
+	CHECK_EQ(f->vm.con.len, 5);
+	CHECK_EQ(f->vm.con.dropped, 3);
+	CHECK(!memcmp(f->vm.con.buf, "abcde", 5));
 	/* A 4-byte OUT: only the low byte of each element is a character. */
-	f->v.con.limit = 100;
+	f->vm.con.limit = 100;
 	memcpy(io_data(f), "x\1\2\3y\1\2\3", 8);
 	CHECK(io(f, PORT_CONSOLE, 1, 4, 2, DATA_OFF) == ACT_CONTINUE);
-	CHECK_EQ(f->v.con.total, 10);
-	CHECK(!memcmp(f->v.con.buf + 5, "xy", 2));
+	CHECK_EQ(f->vm.con.total, 10);
+	CHECK(!memcmp(f->vm.con.buf + 5, "xy", 2));
 	/* IN from the console reads "present" in every byte. */
 	CHECK(io(f, PORT_CONSOLE, 0, 2, 3, DATA_OFF) == ACT_CONTINUE);
 	for (int i = 0; i < 6; i++)
@@ -86,9 +86,9 @@ static void console_keeps_at_most_console_cap_bytes(void)
 	memset(io_data(f), 'z', 2048);
 	for (unsigned i = 0; i < CONSOLE_CAP / 2048 + 4; i++)
 		io(f, PORT_CONSOLE, 1, 1, 2048, DATA_OFF);
-	CHECK_EQ(f->v.con.len, CONSOLE_CAP);
-	CHECK_EQ(f->v.con.total, (CONSOLE_CAP / 2048 + 4) * 2048);
-	CHECK_EQ(f->v.con.dropped, 0);                  /* under the limit: echoed, not all kept */
+	CHECK_EQ(f->vm.con.len, CONSOLE_CAP);
+	CHECK_EQ(f->vm.con.total, (CONSOLE_CAP / 2048 + 4) * 2048);
+	CHECK_EQ(f->vm.con.dropped, 0);                  /* under the limit: echoed, not all kept */
 	fake_free(f);
 }
 

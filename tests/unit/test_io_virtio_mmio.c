@@ -37,7 +37,7 @@ static void test_virtio_mmio(void)
 	struct virtio_dev *d = malloc(sizeof(*d));
 	bool notify;
 
-	virtio_init(d, &mem, false, false);
+	virtio_init(d, &mem, false, NULL);
 	CHECK_EQ(virtio_mmio_read(d, 0x000, 4), 0x74726976);  /* "virt" */
 	CHECK_EQ(virtio_mmio_read(d, 0x004, 4), 2);
 	CHECK_EQ(virtio_mmio_read(d, 0x008, 4), 3);           /* console */
@@ -71,7 +71,7 @@ static void test_virtio_mmio(void)
 	CHECK_EQ(virtio_mmio_read(d, 0x060, 4), 0);
 
 	/* A bad queue size: NEEDS_RESET, recorded, cleared by a reset. */
-	virtio_init(d, &mem, false, false);
+	virtio_init(d, &mem, false, NULL);
 	start(d, 3);
 	CHECK_EQ(virtio_mmio_read(d, 0x070, 4), 0x4F);
 	CHECK_EQ(d->error, VQ_ERR_NUM);
@@ -81,7 +81,7 @@ static void test_virtio_mmio(void)
 	CHECK_EQ(d->error, VQ_ERR_NUM);                      /* the run keeps the record */
 
 	/* A broken device processes nothing until reset. */
-	virtio_init(d, &mem, false, false);
+	virtio_init(d, &mem, false, NULL);
 	start(d, 8);
 	memset(mem.hva + 0x2000, 0, 0x2000);
 	uint16_t idx = 100;                                   /* 100 pending in a queue of 8 */
@@ -93,7 +93,7 @@ static void test_virtio_mmio(void)
 	CHECK_EQ(virtio_process(d), 0);                       /* still broken */
 
 	/* Poll mode tells the driver not to ring. */
-	virtio_init(d, &mem, true, false);
+	virtio_init(d, &mem, true, NULL);
 	memset(mem.hva, 0, RAM);
 	start(d, 8);
 	uint16_t flags;

@@ -1,5 +1,5 @@
 /*
- * test_json.c - vmm/json.c: the streaming writer produces valid JSON
+ * test_json.c - vmm/report/json.c: the streaming writer produces valid JSON
  * (RFC 8259): commas only between members, strings escaped, and unsigned
  * 64-bit numbers printed exactly.
  */

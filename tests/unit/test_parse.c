@@ -1,5 +1,5 @@
 /*
- * test_parse.c - vmm/parse.c: option values are parsed strictly.
+ * test_parse.c - vmm/cli/parse.c: option values are parsed strictly.
  *
  * strtoull/strtod alone accept "-1", " 1", "1x" and overflow quietly; each
  * parser here must take exactly the documented forms and nothing else.

@@ -1,5 +1,5 @@
 /*
- * test_payload.c - vmm/payload.c: every header defect has its own exit code.
+ * test_payload.c - vmm/core/payload.c: every header defect has its own exit code.
  *
  * Each test starts from one valid header (make_payload) and breaks exactly
  * one field, as payloads/malformed/ does with whole files.

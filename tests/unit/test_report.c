@@ -1,5 +1,5 @@
 /*
- * test_report.c - traps/report.c: report_read takes a record only if it is
+ * test_report.c - traps/devices/report.c: report_read takes a record only if it is
  * whole, inside guest RAM and well formed (docs/guest-abi.md "Report records").
  */
 #include "check.h"

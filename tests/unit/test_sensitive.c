@@ -1,5 +1,5 @@
 /*
- * test_sensitive.c - vmm/sensitive.c: the catalogue's data is consistent
+ * test_sensitive.c - vmm/measure/sensitive.c: the catalogue's data is consistent
  * with its own definitions (classes, Robin & Irvine, privileged => #GP at
  * CPL 3) and the outcome text is what tests and docs expect.
  */

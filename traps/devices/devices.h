@@ -1,0 +1,296 @@
+/*
+ * traps/devices/devices.h - the device models on the port and MMIO buses: the guest protocol
+ * (console, exit port, report channel), the 16550 UART, virtqueues and
+ * virtio-mmio devices, the sink, I/O parameters, the bench targets and the
+ * memory-control port, and iodev.c which owns them and the I/O thread.
+ */
+#ifndef KVMLAB_DEVICES_H
+#define KVMLAB_DEVICES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmm/core/core.h"
+#include "traps/traps.h"
+
+struct vm;
+struct vcpu;
+struct json;
+
+/* ---- the guest protocol (docs/guest-abi.md): console 0xE9, exit port, report channel ---- */
+struct report_entry {                   /* one record of the report channel (traps/devices/report.c) */
+	int kind;                       /* enum report_kind */
+	char text[REPORT_TEXT_MAX + 1];
+	uint64_t value;
+	uint64_t rip;                   /* where the guest sent it */
+};
+
+#define CONSOLE_CAP   (64u << 10)       /* bytes of console output kept for JSON */
+/* The VM's one console (vm.con): port 0xE9, COM1 and the virtio console of
+ * every vCPU and the I/O thread write here.  Every field below is protected
+ * by lock, which console_put takes; the reports read it after the run. */
+struct console {                        /* the guest's console stream (traps/devices/console.c) */
+	pthread_mutex_t lock;
+	char *buf;
+	size_t len;                     /* bytes kept */
+	uint64_t total;                 /* bytes written by the guest */
+	bool echo;                      /* copy to stdout as it arrives */
+	uint64_t limit;                 /* --console-limit: bytes accepted; later ones are dropped */
+	uint64_t dropped;               /* bytes beyond limit: neither echoed nor kept */
+};
+#define CONSOLE_LIMIT_DEFAULT (1ULL << 20)      /* docs/security.md, "Console output" */
+
+
+/* Port handlers (struct pio_range.handler): called by trap_io for a port in
+ * their range with the request; they return the action for the run loop. */
+enum action console_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action exitport_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action report_io(struct vcpu *v, struct io_req *io, void *opaque);
+/* Reads and validates one record at gpa (pure: unit-tested).  0, or -1 with err. */
+int  report_read(const struct guest_mem *m, uint64_t gpa, struct report_entry *out,
+		 char *err, size_t errlen);
+
+
+/* Appends n bytes to a console stream (and echoes them); past con->limit they are dropped and counted.
+ * Thread-safe (takes con->lock): one call's bytes stay together and in order. */
+void console_put(struct console *con, const uint8_t *p, uint32_t n);
+/* Allocates the buffer; limit 0 means CONSOLE_LIMIT_DEFAULT.  0, or -1: out of memory. */
+int  console_init(struct console *con, uint64_t limit, bool echo);
+void console_free(struct console *con);
+
+
+/* ==== I/O devices (docs/io.md): UART, virtio-mmio, doorbells, coalesced MMIO ==== */
+
+/* ---- uart16550.c: a 16550 UART at COM1 (register model is pure) ---- */
+#define UART_FIFO_SIZE 16               /* 16550 transmit/receive FIFO depth (datasheet) */
+struct uart {                           /* under iodev.lock (uart_io); the model itself is pure */
+	uint8_t ier, lcr, mcr, scr, fcr;
+	uint16_t divisor;               /* DLL/DLM, reached with LCR.DLAB = 1 */
+	const uint8_t *input;           /* bytes the guest reads from RBR (--uart-input) */
+	size_t input_len, input_pos;
+	uint8_t out[UART_FIFO_SIZE * 16]; /* bytes written to THR and not yet taken by uart_take */
+	size_t out_len;
+	uint64_t tx_bytes, rx_bytes, reg_reads, reg_writes;
+	uint32_t fnv;                   /* FNV-1a of every byte transmitted */
+};
+/* Power-on state (9600 baud), with input as the bytes the guest will read. */
+void    uart_reset(struct uart *u, const uint8_t *input, size_t input_len);
+/* One register access at offset 0..7 from the base port.  Pure: no I/O. */
+uint8_t uart_read(struct uart *u, unsigned off);
+void    uart_write(struct uart *u, unsigned off, uint8_t val);
+/* Moves transmitted bytes to dst (at most n); returns how many. */
+size_t  uart_take(struct uart *u, uint8_t *dst, size_t n);
+enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque);  /* COM1's 8 ports */
+
+
+/* ---- virtqueue.c: split virtqueues (virtio 1.1 section 2.7), pure ---- */
+#define VIRTQ_NUM_MAX         256       /* QueueNumMax kvmlab offers */
+#define VIRTQ_CHAIN_BYTES_MAX (1u << 20) /* kvmlab's cap on one chain's buffers: bounds the work per doorbell */
+enum virtq_err {
+	VQ_OK = 0,
+	VQ_ERR_NUM,             /* queue size zero, not a power of two, or > QueueNumMax */
+	VQ_ERR_RING_ADDR,       /* a ring is misaligned or not wholly inside guest RAM */
+	VQ_ERR_AVAIL_IDX,       /* avail->idx ran more than a queue size ahead */
+	VQ_ERR_HEAD_INDEX,      /* avail->ring[] names a descriptor >= queue size */
+	VQ_ERR_NEXT_INDEX,      /* desc.next >= queue size */
+	VQ_ERR_CHAIN_LOOP,      /* chain longer than the queue: a loop */
+	VQ_ERR_BUF_ADDR,        /* a buffer not wholly inside guest RAM (incl. wrap) */
+	VQ_ERR_INDIRECT,        /* VIRTQ_DESC_F_INDIRECT without VIRTIO_F_INDIRECT_DESC */
+	VQ_ERR_ORDER,           /* device-readable descriptor after a device-writable one */
+	VQ_ERR_CHAIN_BYTES,     /* chain's buffers exceed VIRTQ_CHAIN_BYTES_MAX */
+	VQ_ERR_REQUEST,         /* a device request without its header or status byte */
+	VQ_ERR_COUNT
+};
+const char *virtq_err_name(int e);      /* VQ_ERR_* or -VQ_ERR_* as a name; "unknown" */
+struct virtq {
+	uint16_t num;                   /* QueueNum */
+	bool ready;                     /* QueueReady */
+	uint64_t desc, avail, used;     /* GPAs of the three parts */
+	uint16_t last_avail;            /* next avail ring slot the device consumes */
+	uint16_t used_idx;              /* device's copy of used->idx */
+};
+struct virtq_seg {
+	uint64_t gpa;
+	uint32_t len;
+	bool write;                     /* device-writable */
+};
+struct virtq_chain {
+	uint16_t head;
+	int nseg;
+	struct virtq_seg seg[VIRTQ_NUM_MAX];
+	uint64_t readable, writable;    /* bytes */
+};
+/* VQ_OK if num and the three rings are valid for guest RAM m. */
+int  virtq_check(const struct guest_mem *m, const struct virtq *q, uint16_t num_max);
+/* Takes the next available chain: 1 = popped into c, 0 = ring empty, <0 = -VQ_ERR_*.
+ * Every descriptor is copied once and then validated (no double fetch). */
+int  virtq_pop(const struct guest_mem *m, struct virtq *q, struct virtq_chain *c);
+/* Returns a chain to the driver: used ring entry, then used->idx (release). 0 or -VQ_ERR_*. */
+int  virtq_push(const struct guest_mem *m, struct virtq *q, uint16_t head, uint32_t len);
+/* Sets used->flags (VIRTQ_USED_F_NO_NOTIFY: "don't kick me, I poll"). */
+int  virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint16_t flags);
+
+
+/* ---- virtio_mmio.c + virtio_console.c + virtio_blk.c: virtio devices over virtio-mmio ---- */
+#define VIRTIO_QUEUES_MAX 2
+#define VIRTIO_CON_QUEUES 2             /* receiveq0, transmitq0 (virtio 1.1 5.3.2) */
+#define VIRTIO_CON_TXQ    1
+#define VIRTIO_CONFIG_MAX 16            /* bytes of device configuration space kvmlab models */
+struct virtio_dev;
+/* What makes a virtio device a console or a block device: the transport is the same. */
+struct virtio_type {
+	const char *name;
+	uint32_t device_id;             /* virtio 1.1 5: 3 console, 2 block, 0 = no device */
+	int nqueues;
+	int work_queue;                 /* the queue whose chains the device consumes */
+	/* One chain, lock held: 0 with *written = bytes the device wrote, or -VQ_ERR_*. */
+	int (*chain)(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *written);
+};
+extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type;
+/* A block device's backing file (virtio_blk.c, virtio 1.1 5.2). */
+struct vblk {
+	int fd;                         /* -1: no disk */
+	uint64_t sectors;               /* capacity in 512-byte sectors */
+	uint64_t reads, writes, flushes, get_ids, ioerr, unsupported;
+	uint64_t bytes_read, bytes_written;
+};
+#define VIRTIO_OUT_CAP    (64u << 10)   /* bytes of device output kept for JSON */
+enum io_notify {
+	IO_NOTIFY_EXIT = 0,             /* QueueNotify is an MMIO exit to kvmlab */
+	IO_NOTIFY_IOEVENTFD,            /* QueueNotify completes in KVM; an I/O thread wakes */
+	IO_NOTIFY_POLL,                 /* VIRTQ_USED_F_NO_NOTIFY; the I/O thread polls */
+};
+const char *io_notify_name(int n);      /* "exit", "ioeventfd", "poll"; "unknown" */
+int  io_notify_parse(const char *s);    /* enum io_notify, or -1 if unknown */
+struct virtio_dev {
+	pthread_mutex_t lock;           /* every field below: vCPU threads vs the I/O thread */
+	const struct guest_mem *mem;    /* pointers into it only under gmem_hold (guestmem.c) */
+	uint64_t dev_features, drv_features;
+	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
+	uint32_t status, isr, generation;
+	struct virtq q[VIRTIO_QUEUES_MAX];
+	bool poll;                      /* device polls: tells the driver not to notify */
+	int error;                      /* first virtq_err of the run (kept across resets), or VQ_OK */
+	char error_detail[160];
+	uint64_t errors, resets, notifies, chains, bytes, polls;
+	uint32_t fnv;                   /* FNV-1a of every byte received */
+	char out[VIRTIO_OUT_CAP];
+	size_t out_len;
+	struct console *con;            /* console type: where the bytes go (vm.con), or NULL */
+	struct virtq_chain chain;       /* scratch for virtq_pop */
+	const struct virtio_type *type;
+	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
+	struct vblk blk;
+};
+/* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
+ * empty slot of virtio-mmio (device id 0) when fd < 0. */
+void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con);
+void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors);
+/* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
+ * *notify is set when the write was QueueNotify.  Thread-safe. */
+uint32_t virtio_mmio_read(struct virtio_dev *d, uint64_t off, uint32_t len);
+void virtio_mmio_write(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_t val, bool *notify);
+/* Processes every available chain of every ready queue; returns chains done.  Thread-safe. */
+int  virtio_process(struct virtio_dev *d);
+/* Called with d->lock held: the device is broken until the driver resets it. */
+void virtio_fail(struct virtio_dev *d, int err, const char *what);
+/* The console's work: one chain of transmitq0.  Lock held.  0 or -VQ_ERR_*. */
+int  virtio_console_tx(struct virtio_dev *d, const struct virtq_chain *c);
+/* MMIO handlers (struct mmio_range.handler) of the console and block windows. */
+enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
+enum action virtio_blk_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
+
+
+/* ---- sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
+struct sink {                           /* under iodev.lock */
+	uint64_t writes, bytes, exits, drained;
+	uint32_t fnv;
+};
+enum action sink_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);  /* counts and hashes writes */
+
+
+/* ---- ioparam.c: workload parameters for I/O payloads (port 0xE0) ---- */
+enum ioparam_id { IOPARAM_TOTAL = 0, IOPARAM_CHUNK, IOPARAM_BATCH, IOPARAM_COUNT };
+enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque);  /* select, then read a parameter */
+
+
+/* ---- iodev.c: the I/O devices of one VM, and the I/O thread ---- */
+/* getopt_long values of `kvmlab run`'s I/O options (0x100 + is memopts'). */
+enum io_opt {
+	IOOPT_UART_INPUT = 0x200, IOOPT_UART_INPUT_FILE, IOOPT_VIRTIO_NOTIFY, IOOPT_COALESCED,
+	IOOPT_BLK, IOOPT_BLK_SIZE, IOOPT_TOTAL, IOOPT_CHUNK, IOOPT_BATCH,
+};
+struct io_config {
+	int notify;                     /* enum io_notify */
+	bool coalesced;                 /* register the sink as coalesced MMIO */
+	const uint8_t *uart_input;
+	size_t uart_input_len;
+	uint32_t param[IOPARAM_COUNT];  /* 0 = default */
+	const char *blk_path;           /* --blk FILE: backing file of the virtio block device */
+	uint64_t blk_size;              /* --blk-size: grow the file (sparse) to this many bytes */
+};
+struct iodev {
+	pthread_mutex_t lock;           /* UART, sink, ioparam: vCPU threads (--vcpus) share them */
+	struct uart uart;               /* under lock */
+	struct virtio_dev virtio;       /* under its own lock */
+	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk); own lock */
+	struct sink sink;
+	uint32_t param[IOPARAM_COUNT];
+	uint32_t param_sel;
+	int notify;
+	bool coalesced;
+	int efd, stopfd;                /* ioeventfd, and the thread's stop signal */
+	pthread_t thread;
+	bool thread_on;
+	volatile int stop;              /* atomic: main thread -> I/O thread */
+	uint64_t thread_wakeups;        /* I/O thread only; read after iodev_quiesce joined it */
+	/* --sandbox: the thread installs its own filter first and reports back. */
+	pthread_cond_t ready_cv;        /* with lock */
+	bool ready;
+	bool sandbox_on;                /* vm_config.sandbox */
+	int sandbox_rc;                 /* 0, or -1 with sandbox_err */
+	char sandbox_err[200];
+};
+/* uart16550.c: reads --uart-input-file (at most 1 MiB) into a malloc'd buffer; 0 or -1. */
+int  uart_input_load(const char *path, uint8_t **buf, size_t *len);
+/* ioparam.c: parses and range-checks one workload parameter into param[id]; 0 or -1. */
+int  io_param_parse(int id, const char *s, uint32_t *param);
+/* vm->io from vm->cfg.io: the devices, the --blk file, the ioeventfd and the I/O thread.  0 or -1 with err. */
+int  iodev_setup(struct vm *vm, char *err, size_t errlen);
+/* Stops and joins the I/O thread once the guest has stopped, so the report reads still state. */
+void iodev_quiesce(struct vm *vm);
+void iodev_stop(struct vm *vm);         /* stops the I/O thread, frees vm->io; safe when NULL */
+/* The "io" object of the run's JSON (docs/json-schema.md); null without devices. */
+void iodev_json(struct json *j, const struct vm *vm);
+/* One line per I/O device the guest touched, for report_text. */
+void iodev_text(FILE *out, const struct vm *vm);
+
+/* ---- benchdev.c: the targets of kvmlab bench (docs/guest-abi.md, "Bench device") ---- */
+/* Scratch registers: any vCPU thread, atomic loads and stores; the rest is set up before the run. */
+struct benchdev {
+	uint64_t port_scratch;          /* PORT_BENCH_SCRATCH: last OUT, returned by IN */
+	uint64_t mmio_scratch;          /* GPA_BENCH_MMIO: last write, returned by reads */
+	int doorbell_fd;                /* eventfd behind PORT_BENCH_DOORBELL, -1 = none */
+	bool coalesced;                 /* GPA_BENCH_COALESCED is a coalesced zone */
+	uint64_t doorbell_rings;        /* eventfd count read at teardown */
+	uint64_t msr_scratch;           /* MSR_KVMLAB_SCRATCH (traps/msr.c) */
+};
+/* The bench ports and the MMIO scratch register: handlers as above. */
+enum action benchdev_param_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque);
+enum action benchdev_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);
+/* In-kernel paths (ioeventfd, coalesced MMIO): best effort, absent caps leave
+ * the ports/addresses as ordinary exits to kvmlab. */
+void benchdev_setup(struct vm *vm);
+uint64_t benchdev_doorbell_read(struct vm *vm);     /* eventfd count so far (drains it) */
+void benchdev_teardown(struct vm *vm);  /* reads the doorbell count, closes the eventfd */
+
+
+/* ---- memctl.c: port PORT_MEMCTL, the guest's requests about memory (docs/memory.md) ---- */
+/* OUT runs a request (hotplug, translate, harvest, mark); IN reads its status. */
+enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque);
+
+#endif

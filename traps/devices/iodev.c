@@ -1,0 +1,333 @@
+/*
+ * iodev.c - the I/O devices of one VM (docs/io.md) and the doorbell plumbing:
+ * the ioeventfd that lets KVM answer QueueNotify itself, the I/O thread that
+ * wakes on it (or polls), and the coalesced MMIO zone.
+ *
+ *   notify=exit       QueueNotify -> KVM_EXIT_MMIO -> kvmlab processes the queue
+ *                     on the vCPU thread, then re-enters the guest
+ *   notify=ioeventfd  QueueNotify -> KVM signals an eventfd (api.rst 4.59
+ *                     KVM_IOEVENTFD) and resumes the guest at once; the
+ *                     I/O thread wakes and processes: vhost's shape
+ *   notify=poll       the device sets VIRTQ_USED_F_NO_NOTIFY, the driver stops
+ *                     ringing, the I/O thread spins on the avail ring
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/virtio_mmio.h>
+
+#include "kvmlab.h"
+
+/* Defaults for `kvmlab run`: small, because every guest instruction may be emulated. */
+static const uint32_t param_default[IOPARAM_COUNT] = {
+	[IOPARAM_TOTAL] = 4096, [IOPARAM_CHUNK] = 256, [IOPARAM_BATCH] = 4,
+};
+
+static void *io_thread(void *arg)
+{
+	struct iodev *io = arg;
+	struct pollfd p[2] = { { .fd = io->efd, .events = POLLIN }, { .fd = io->stopfd, .events = POLLIN } };
+
+	/* The guest controls the rings this thread walks: with --sandbox it
+	 * locks itself down before touching any of it (docs/security.md). */
+	int rc = io->sandbox_on ? sandbox_enter_io(io->sandbox_err, sizeof(io->sandbox_err)) : 0;
+	pthread_mutex_lock(&io->lock);
+	io->sandbox_rc = rc;
+	io->ready = true;
+	pthread_cond_signal(&io->ready_cv);
+	pthread_mutex_unlock(&io->lock);
+	if (rc != 0)
+		return NULL;
+
+	while (!__atomic_load_n(&io->stop, __ATOMIC_ACQUIRE)) {
+		if (io->notify == IO_NOTIFY_POLL) {
+			if (virtio_process(&io->virtio) == 0)
+				sched_yield();          /* nothing new: let the vCPU have the core */
+			continue;
+		}
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		uint64_t n;
+		if ((p[0].revents & POLLIN) && read(io->efd, &n, sizeof(n)) == sizeof(n)) {
+			io->thread_wakeups++;       /* n doorbells may have merged into one wakeup */
+			virtio_process(&io->virtio);
+		}
+	}
+	return NULL;
+}
+
+/* QueueNotify of the virtio window, any value, 4 bytes: KVM signals efd. */
+static int bind_ioeventfd(struct vm *vm, struct iodev *io, char *err, size_t errlen)
+{
+	struct kvm_ioeventfd ev = {
+		.addr = GPA_VIRTIO_MMIO + VIRTIO_MMIO_QUEUE_NOTIFY,
+		.len = 4,
+		.fd = io->efd,
+	};
+
+	if (!kvm_has(vm->kvm, CAP_IOEVENTFD)) {
+		snprintf(err, errlen, "--virtio-notify ioeventfd needs KVM_CAP_IOEVENTFD, which this KVM lacks");
+		return -1;
+	}
+	if (ioctl(vm->fd, KVM_IOEVENTFD, &ev) < 0) {
+		snprintf(err, errlen, "KVM_IOEVENTFD (QueueNotify at 0x%llx): %s",
+			 (unsigned long long)ev.addr, strerror(errno));
+		return -1;
+	}
+	vlog("ioctl(vm, KVM_IOEVENTFD, 0x%llx len 4 -> eventfd %d)", (unsigned long long)ev.addr, io->efd);
+	return 0;
+}
+
+static int register_coalesced(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_coalesced_mmio_zone z = { .addr = GPA_SINK, .size = SINK_SIZE };
+
+	if (!kvm_has(vm->kvm, CAP_COALESCED_MMIO)) {
+		snprintf(err, errlen, "--coalesced-mmio needs KVM_CAP_COALESCED_MMIO, which this KVM lacks");
+		return -1;
+	}
+	if (ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &z) < 0) {
+		snprintf(err, errlen, "KVM_REGISTER_COALESCED_MMIO (0x%llx + 0x%llx): %s",
+			 (unsigned long long)z.addr, (unsigned long long)z.size, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --blk FILE [--blk-size SIZE]: the file, grown (sparse) to SIZE if shorter. */
+static int blk_open(struct vm *vm, struct iodev *io, char *err, size_t errlen)
+{
+	const struct io_config *c = &vm->cfg.io;
+	struct stat st;
+
+	if (!c->blk_path) {
+		virtio_init_blk(&io->blk, &vm->mem, -1, 0);     /* device id 0: empty slot */
+		return 0;
+	}
+	int fd = open(c->blk_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "--blk %s: %s", c->blk_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* ftruncate to a larger size allocates nothing: the file is sparse. */
+	if (c->blk_size > (uint64_t)st.st_size && ftruncate(fd, (off_t)c->blk_size) != 0) {
+		snprintf(err, errlen, "--blk %s: ftruncate to %llu bytes: %s", c->blk_path,
+			 (unsigned long long)c->blk_size, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	uint64_t size = c->blk_size > (uint64_t)st.st_size ? c->blk_size : (uint64_t)st.st_size;
+	if (size < 512) {
+		snprintf(err, errlen, "--blk %s: the disk is empty (give --blk-size)", c->blk_path);
+		close(fd);
+		return -1;
+	}
+	virtio_init_blk(&io->blk, &vm->mem, fd, size / 512);
+	return 0;
+}
+
+int iodev_setup(struct vm *vm, char *err, size_t errlen)
+{
+	const struct io_config *c = &vm->cfg.io;
+	struct iodev *io = calloc(1, sizeof(*io));
+
+	if (!io) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	vm->io = io;
+	pthread_mutex_init(&io->lock, NULL);
+	io->efd = io->stopfd = -1;
+	io->blk.blk.fd = -1;
+	io->notify = c->notify;
+	io->coalesced = c->coalesced;
+	for (int i = 0; i < IOPARAM_COUNT; i++)
+		io->param[i] = c->param[i] ? c->param[i] : param_default[i];
+	uart_reset(&io->uart, c->uart_input, c->uart_input_len);
+	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, &vm->con);
+	io->sink.fnv = io->virtio.fnv;
+	if (blk_open(vm, io, err, errlen) != 0)
+		return -1;
+	if (c->coalesced && register_coalesced(vm, err, errlen) != 0)
+		return -1;
+	if (c->notify == IO_NOTIFY_EXIT)
+		return 0;
+	io->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	io->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (io->efd < 0 || io->stopfd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	if (c->notify == IO_NOTIFY_IOEVENTFD && bind_ioeventfd(vm, io, err, errlen) != 0)
+		return -1;
+	io->sandbox_on = vm->cfg.sandbox;
+	pthread_cond_init(&io->ready_cv, NULL);
+	int e = pthread_create(&io->thread, NULL, io_thread, io);
+	if (e) {
+		snprintf(err, errlen, "pthread_create (I/O thread): %s", strerror(e));
+		return -1;
+	}
+	io->thread_on = true;
+	pthread_mutex_lock(&io->lock);
+	while (!io->ready)
+		pthread_cond_wait(&io->ready_cv, &io->lock);
+	pthread_mutex_unlock(&io->lock);
+	if (io->sandbox_rc != 0) {
+		snprintf(err, errlen, "I/O thread: %s", io->sandbox_err);
+		return -1;
+	}
+	return 0;
+}
+
+void iodev_quiesce(struct vm *vm)
+{
+	struct iodev *io = vm->io;
+
+	if (!io || !io->thread_on)
+		return;
+	uint64_t one = 1;
+	__atomic_store_n(&io->stop, 1, __ATOMIC_RELEASE);
+	if (write(io->stopfd, &one, sizeof(one)) < 0)
+		warnx_("I/O thread: cannot signal stop: %s", strerror(errno));
+	pthread_join(io->thread, NULL);
+	io->thread_on = false;
+}
+
+void iodev_stop(struct vm *vm)
+{
+	struct iodev *io = vm->io;
+
+	if (!io)
+		return;
+	iodev_quiesce(vm);
+	if (io->efd >= 0)
+		close(io->efd);
+	if (io->stopfd >= 0)
+		close(io->stopfd);
+	pthread_mutex_destroy(&io->virtio.lock);
+	pthread_mutex_destroy(&io->lock);
+	if (io->blk.type) {
+		if (io->blk.blk.fd >= 0)
+			close(io->blk.blk.fd);
+		pthread_mutex_destroy(&io->blk.lock);
+	}
+	free(io);
+	vm->io = NULL;
+}
+
+void iodev_json(struct json *j, const struct vm *vm)
+{
+	const struct iodev *io = vm->io;
+
+	if (!io) {
+		json_null(j);
+		return;
+	}
+	struct virtio_dev *d = (struct virtio_dev *)&io->virtio;
+	pthread_mutex_lock(&d->lock);   /* not needed after iodev_quiesce, but the rule stays simple */
+	json_obj(j);
+	json_key(j, "params");
+	json_obj(j);
+	json_key(j, "total"); json_u64(j, io->param[IOPARAM_TOTAL]);
+	json_key(j, "chunk"); json_u64(j, io->param[IOPARAM_CHUNK]);
+	json_key(j, "batch"); json_u64(j, io->param[IOPARAM_BATCH]);
+	json_obj_end(j);
+	json_key(j, "uart");
+	json_obj(j);
+	json_key(j, "tx_bytes");   json_u64(j, io->uart.tx_bytes);
+	json_key(j, "rx_bytes");   json_u64(j, io->uart.rx_bytes);
+	json_key(j, "reg_reads");  json_u64(j, io->uart.reg_reads);
+	json_key(j, "reg_writes"); json_u64(j, io->uart.reg_writes);
+	json_key(j, "divisor");    json_u64(j, io->uart.divisor);
+	json_key(j, "lcr");        json_u64(j, io->uart.lcr);
+	json_key(j, "fnv1a");      json_u64(j, io->uart.fnv);
+	json_obj_end(j);
+	json_key(j, "virtio");
+	json_obj(j);
+	json_key(j, "notify");       json_str(j, io_notify_name(io->notify));
+	json_key(j, "status");       json_u64(j, d->status);
+	json_key(j, "needs_reset");  json_bool(j, d->status & 0x40);
+	json_key(j, "error");        json_str(j, d->error ? virtq_err_name(d->error) : NULL);
+	json_key(j, "error_detail"); json_str(j, d->error ? d->error_detail : NULL);
+	json_key(j, "errors");       json_u64(j, d->errors);
+	json_key(j, "resets");       json_u64(j, d->resets);
+	json_key(j, "driver_features"); json_u64(j, d->drv_features);
+	json_key(j, "notifies_seen"); json_u64(j, d->notifies);
+	json_key(j, "thread_wakeups"); json_u64(j, io->thread_wakeups);
+	json_key(j, "chains");       json_u64(j, d->chains);
+	json_key(j, "bytes");        json_u64(j, d->bytes);
+	json_key(j, "fnv1a");        json_u64(j, d->fnv);
+	json_key(j, "text");         json_str_n(j, d->out, d->out_len);
+	json_key(j, "truncated");    json_bool(j, d->bytes > d->out_len);
+	json_obj_end(j);
+	const struct virtio_dev *b = &io->blk;
+	json_key(j, "blk");
+	json_obj(j);
+	json_key(j, "present");      json_bool(j, b->blk.fd >= 0);
+	json_key(j, "sectors");      json_u64(j, b->blk.sectors);
+	json_key(j, "status");       json_u64(j, b->status);
+	json_key(j, "error");        json_str(j, b->error ? virtq_err_name(b->error) : NULL);
+	json_key(j, "chains");       json_u64(j, b->chains);
+	json_key(j, "reads");        json_u64(j, b->blk.reads);
+	json_key(j, "writes");       json_u64(j, b->blk.writes);
+	json_key(j, "flushes");      json_u64(j, b->blk.flushes);
+	json_key(j, "get_ids");      json_u64(j, b->blk.get_ids);
+	json_key(j, "bytes_read");   json_u64(j, b->blk.bytes_read);
+	json_key(j, "bytes_written"); json_u64(j, b->blk.bytes_written);
+	json_key(j, "ioerr");        json_u64(j, b->blk.ioerr);
+	json_key(j, "unsupported");  json_u64(j, b->blk.unsupported);
+	json_obj_end(j);
+	json_key(j, "sink");
+	json_obj(j);
+	json_key(j, "coalesced");    json_bool(j, io->coalesced);
+	json_key(j, "writes");       json_u64(j, io->sink.writes);
+	json_key(j, "bytes");        json_u64(j, io->sink.bytes);
+	json_key(j, "exits");        json_u64(j, io->sink.exits);
+	json_key(j, "drained");      json_u64(j, io->sink.drained);
+	json_key(j, "fnv1a");        json_u64(j, io->sink.fnv);
+	json_obj_end(j);
+	json_obj_end(j);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void iodev_text(FILE *out, const struct vm *vm)
+{
+	struct iodev *io = vm->io;
+
+	if (!io)
+		return;
+	const struct uart *u = &io->uart;
+	if (u->reg_reads || u->reg_writes)
+		fprintf(out, "uart:     %llu byte%s sent, %llu received, %llu register accesses\n",
+			(unsigned long long)u->tx_bytes, u->tx_bytes == 1 ? "" : "s",
+			(unsigned long long)u->rx_bytes, (unsigned long long)(u->reg_reads + u->reg_writes));
+	struct virtio_dev *d = &io->virtio;
+	pthread_mutex_lock(&d->lock);
+	if (d->resets || d->status || d->errors)
+		fprintf(out, "virtio:   notify=%s, %llu chain%s, %llu bytes, status 0x%02x%s%s\n",
+			io_notify_name(io->notify), (unsigned long long)d->chains, d->chains == 1 ? "" : "s",
+			(unsigned long long)d->bytes, d->status, d->error ? ", error " : "",
+			d->error ? d->error_detail : "");
+	pthread_mutex_unlock(&d->lock);
+	const struct virtio_dev *b = &io->blk;
+	if (b->blk.fd >= 0)
+		fprintf(out, "blk:      %llu sectors, %llu reads, %llu writes, %llu I/O errors, status 0x%02x%s%s\n",
+			(unsigned long long)b->blk.sectors, (unsigned long long)b->blk.reads,
+			(unsigned long long)b->blk.writes, (unsigned long long)b->blk.ioerr, b->status,
+			b->error ? ", error " : "", b->error ? b->error_detail : "");
+	if (io->sink.writes)
+		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
+			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,
+			(unsigned long long)io->sink.exits, (unsigned long long)io->sink.drained);
+}

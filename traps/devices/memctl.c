@@ -1,0 +1,112 @@
+/*
+ * memctl.c - port 0xF8 (PORT_MEMCTL): the guest asks kvmlab about memory.
+ *
+ * OUT dword: bits 0-7 a request (enum memctl_op), bits 8-31 its argument.
+ * IN dword:  the status of this vCPU's last request (enum memctl_status).
+ * The guest uses it to mark the boundaries kvmlab should measure at (a
+ * fault pass, a dirty-logging round), to ask for memory hotplug, and to
+ * have an address translated while its page tables are the current ones.  The
+ * argument is guest-controlled and checked before use.
+ *
+ * With --vcpus any vCPU thread may be here: one request at a time, under
+ * mem_lab.lock (marks, rounds, dirty rings, translations, hotplug).  A
+ * hotplug then also takes the slot lock exclusive (memregion.c); the order
+ * is always mem_lab.lock, then the slot lock.
+ */
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvmlab.h"
+
+static uint32_t hotplug_add(struct vcpu *v, uint32_t mib)
+{
+	struct vm *vm = v->vm;
+	char err[256];
+	struct mem_slot s = {
+		.id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = (uint64_t)mib << 20,
+		.name = "hotplug", .backing = BACKING_ANON, .memfd = -1,
+	};
+
+	if (mib == 0 || mib > HOTPLUG_MAX_MIB || memslots_by_id(&vm->mem, SLOT_HOTPLUG)) {
+		warnx_("memctl: hotplug of %u MiB refused (1..%d MiB, one hotplug slot at a time)", mib, HOTPLUG_MAX_MIB);
+		return MEMCTL_EREFUSED;
+	}
+	if (memregion_add(vm, &s, err, sizeof(err)) != XC_OK) {
+		warnx_("memctl: hotplug: %s", err);
+		return MEMCTL_EHOST;
+	}
+	vm->memlab->hotplug_adds++;
+	return MEMCTL_OK;
+}
+
+static uint32_t hotplug_remove(struct vcpu *v)
+{
+	char err[256];
+
+	if (!memslots_by_id(&v->vm->mem, SLOT_HOTPLUG))
+		return MEMCTL_EREFUSED;
+	if (memregion_remove(v->vm, SLOT_HOTPLUG, err, sizeof(err)) != XC_OK) {
+		warnx_("memctl: unplug: %s", err);
+		return MEMCTL_EHOST;
+	}
+	v->vm->memlab->hotplug_removes++;
+	return MEMCTL_OK;
+}
+
+/* The GVA is in the guest's RDI: a 64-bit address does not fit in the argument. */
+static uint32_t translate_now(struct vcpu *v)
+{
+	struct mem_lab *ml = v->vm->memlab;
+	struct kvm_regs regs;
+
+	if (ml->nxl_guest >= TRANSLATE_MAX || ioctl(v->fd, KVM_GET_REGS, &regs) != 0)
+		return MEMCTL_EREFUSED;
+	struct xlate *x = &ml->xl[TRANSLATE_MAX + ml->nxl_guest++];
+	translate_gva(v, regs.rdi, x);
+	x->guest_asked = true;
+	return x->valid ? MEMCTL_OK : MEMCTL_EREFUSED;
+}
+
+static uint32_t memctl_do(struct vcpu *v, uint32_t op, uint32_t arg)
+{
+	char err[256];
+
+	switch (op) {
+	case MEMCTL_MARK:
+		return memlab_mark(v, arg) == 0 ? MEMCTL_OK : MEMCTL_EREFUSED;
+	case MEMCTL_DIRTY_ROUND:
+		if (dirty_harvest(v, arg, err, sizeof(err)) != 0) {
+			warnx_("memctl: dirty round %u: %s", arg, err);
+			return v->vm->cfg.memcfg.dirty == DIRTY_OFF ? MEMCTL_EREFUSED : MEMCTL_EHOST;
+		}
+		return MEMCTL_OK;
+	case MEMCTL_HOTPLUG_ADD:
+		return hotplug_add(v, arg);
+	case MEMCTL_HOTPLUG_REMOVE:
+		return hotplug_remove(v);
+	case MEMCTL_TRANSLATE:
+		return translate_now(v);
+	}
+	return MEMCTL_EBADOP;
+}
+
+enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque)
+{
+	struct mem_lab *ml = v->vm->memlab;
+	uint32_t word;
+
+	(void)opaque;
+	if (io->size != 4 || io->count != 1 || !ml)
+		return vcpu_end(v, END_PROTOCOL, "guest protocol error: memctl port 0x%x takes one 32-bit IN or OUT "
+				"(got %u byte%s x%u)", PORT_MEMCTL, io->size, io->size > 1 ? "s" : "", io->count);
+	if (!io->out) {
+		memcpy(io->data, &v->memctl_status, sizeof(v->memctl_status));
+		return ACT_CONTINUE;
+	}
+	memcpy(&word, io->data, sizeof(word));
+	pthread_mutex_lock(&ml->lock);
+	ml->memctl_requests++;
+	v->memctl_status = memctl_do(v, word & MEMCTL_OP_MASK, word >> MEMCTL_ARG_SHIFT);
+	pthread_mutex_unlock(&ml->lock);
+	return ACT_CONTINUE;
+}

@@ -1,0 +1,201 @@
+/*
+ * uart16550.c - a 16550 UART at COM1 (ports 0x3F8-0x3FF), the device a
+ * polled serial driver written from the datasheet expects (TI/National
+ * PC16550D datasheet, "Register Summary").  Full emulation: every register
+ * access the guest makes is one port I/O exit, so sending one byte costs at
+ * least one round trip to kvmlab - the lesson of docs/io.md.
+ *
+ *   off  DLAB=0 read / write       DLAB=1
+ *   0    RBR  / THR                DLL (divisor low)
+ *   1    IER                       DLM (divisor high)
+ *   2    IIR  / FCR
+ *   3    LCR  (bit 7 = DLAB)
+ *   4    MCR  (bit 4 = loopback)
+ *   5    LSR  (read only)
+ *   6    MSR  (read only)
+ *   7    SCR  (scratch)
+ *
+ * The model transmits instantly, so THRE and TEMT are always set; received
+ * bytes come from --uart-input.  No interrupts are raised (no irqchip): IIR
+ * still says which one would be pending.  uart_read/uart_write are pure.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmlab.h"
+
+enum uart_reg { UART_RBR_THR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3,
+		UART_MCR = 4, UART_LSR = 5, UART_MSR = 6, UART_SCR = 7 };
+
+#define LCR_DLAB        0x80u   /* divisor latch access */
+#define LSR_DR          0x01u   /* data ready */
+#define LSR_THRE        0x20u   /* transmit holding register empty */
+#define LSR_TEMT        0x40u   /* transmitter empty */
+#define IER_ERBFI       0x01u   /* received data available interrupt enable */
+#define IER_ETBEI       0x02u   /* THR empty interrupt enable */
+#define IER_MASK        0x0Fu   /* bits 4-7 read as zero */
+#define IIR_NO_INT      0x01u
+#define IIR_THRE        0x02u
+#define IIR_RDA         0x04u
+#define IIR_FIFOS_ON    0xC0u   /* FCR bit 0 set */
+#define FCR_ENABLE      0x01u
+#define FCR_CLEAR_RX    0x02u
+#define MCR_LOOP        0x10u
+#define MCR_MASK        0x1Fu
+#define MSR_CTS 0x10u
+#define MSR_DSR 0x20u
+#define MSR_RI  0x40u
+#define MSR_DCD 0x80u
+#define UART_DIVISOR_RESET 12   /* 9600 baud from the 1.8432 MHz clock */
+
+
+void uart_reset(struct uart *u, const uint8_t *input, size_t input_len)
+{
+	memset(u, 0, sizeof(*u));
+	u->divisor = UART_DIVISOR_RESET;
+	u->input = input;
+	u->input_len = input ? input_len : 0;
+	u->fnv = 2166136261u;           /* FNV-1a offset basis */
+}
+
+static bool rx_ready(const struct uart *u)
+{
+	return u->input_pos < u->input_len;
+}
+
+uint8_t uart_read(struct uart *u, unsigned off)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	u->reg_reads++;
+	switch (off & 7) {
+	case UART_RBR_THR:
+		if (dlab)
+			return (uint8_t)u->divisor;
+		if (!rx_ready(u))
+			return 0;
+		u->rx_bytes++;
+		return u->input[u->input_pos++];
+	case UART_IER:
+		return dlab ? (uint8_t)(u->divisor >> 8) : u->ier;
+	case UART_IIR_FCR: {
+		uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFOS_ON : 0;
+		if ((u->ier & IER_ERBFI) && rx_ready(u))
+			return fifo | IIR_RDA;
+		if (u->ier & IER_ETBEI)
+			return fifo | IIR_THRE;     /* THR is always empty here */
+		return fifo | IIR_NO_INT;
+	}
+	case UART_LCR:
+		return u->lcr;
+	case UART_MCR:
+		return u->mcr;
+	case UART_LSR:
+		return LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0);
+	case UART_MSR:
+		if (u->mcr & MCR_LOOP)  /* loopback: modem outputs appear as inputs */
+			return (uint8_t)(((u->mcr & 0x02) ? MSR_CTS : 0) | ((u->mcr & 0x01) ? MSR_DSR : 0) |
+					 ((u->mcr & 0x04) ? MSR_RI : 0) | ((u->mcr & 0x08) ? MSR_DCD : 0));
+		return MSR_CTS | MSR_DSR | MSR_DCD;     /* a cable with someone at the other end */
+	default:
+		return u->scr;
+	}
+}
+
+void uart_write(struct uart *u, unsigned off, uint8_t val)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	u->reg_writes++;
+	switch (off & 7) {
+	case UART_RBR_THR:
+		if (dlab) {
+			u->divisor = (uint16_t)((u->divisor & 0xFF00) | val);
+			return;
+		}
+		u->tx_bytes++;
+		u->fnv = (u->fnv ^ val) * 16777619u;   /* FNV-1a: proves order and content */
+		if (u->mcr & MCR_LOOP)
+			return;         /* looped back to nobody: the wire is disconnected */
+		if (u->out_len < sizeof(u->out))
+			u->out[u->out_len++] = val;
+		return;
+	case UART_IER:
+		if (dlab)
+			u->divisor = (uint16_t)((u->divisor & 0x00FF) | (val << 8));
+		else
+			u->ier = val & IER_MASK;
+		return;
+	case UART_IIR_FCR:
+		u->fcr = val & ~(FCR_CLEAR_RX | 0x04u);  /* clear bits self-reset */
+		return;
+	case UART_LCR:
+		u->lcr = val;
+		return;
+	case UART_MCR:
+		u->mcr = val & MCR_MASK;
+		return;
+	case UART_LSR:
+	case UART_MSR:
+		return;                 /* read-only: writes ignored (factory test only) */
+	default:
+		u->scr = val;
+	}
+}
+
+size_t uart_take(struct uart *u, uint8_t *dst, size_t n)
+{
+	size_t k = u->out_len < n ? u->out_len : n;
+
+	memcpy(dst, u->out, k);
+	memmove(u->out, u->out + k, u->out_len - k);
+	u->out_len -= k;
+	return k;
+}
+
+/* Every element of a string I/O exit (count > 1) is one register access. */
+enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
+{
+	struct uart *u = &v->vm->io->uart;
+	unsigned off = io->port - PORT_COM1;
+	uint8_t buf[sizeof(u->out)];
+
+	(void)opaque;
+	pthread_mutex_lock(&v->vm->io->lock);
+	for (uint32_t i = 0; i < io->count; i++) {
+		uint8_t *el = io->data + (size_t)i * io->size;
+		if (io->out) {
+			uart_write(u, off, el[0]);     /* an 8-bit device: the low byte */
+		} else {
+			memset(el, 0xFF, io->size);     /* upper lanes float high */
+			el[0] = uart_read(u, off);
+		}
+		if (u->out_len == sizeof(u->out) || i + 1 == io->count) {
+			size_t k = uart_take(u, buf, sizeof(buf));
+			console_put(&v->vm->con, buf, (uint32_t)k);   /* under io->lock: in order */
+		}
+	}
+	pthread_mutex_unlock(&v->vm->io->lock);
+	return ACT_CONTINUE;
+}
+
+/* --uart-input-file: what the wire delivers, read once before the run. */
+#define UART_INPUT_MAX (1u << 20)
+
+int uart_input_load(const char *path, uint8_t **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = f ? malloc(UART_INPUT_MAX + 1) : NULL;
+	size_t n = b ? fread(b, 1, UART_INPUT_MAX + 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	if (!b || n > UART_INPUT_MAX) {
+		free(b);
+		return -1;
+	}
+	free(*buf);
+	*buf = b;
+	*len = n;
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * run.c - one run of a payload, start to finish, in the order api.rst
+ * describes: VM, memory, vCPU, registers, KVM_RUN until done.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "kvmlab.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Ask KVM to report failed emulation with the instruction bytes (api.rst 7.29). */
+static void enable_emulation_failure_exit(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE, .args = { 1 } };
+
+	if (kvm_has(vm->kvm, CAP_EXIT_ON_EMULATION_FAILURE) && ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0)
+		warnx_("KVM_ENABLE_CAP(EXIT_ON_EMULATION_FAILURE): %s (going on without instruction bytes)",
+		       strerror(errno));
+}
+
+int run_payload(struct run *r, struct kvm *k, const struct payload *p,
+		const struct vm_config *cfg, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->vm.fd = -1;
+	r->vcpu.fd = -1;
+	rc = vm_create(&r->vm, k, cfg, err, errlen);
+	if (rc != XC_OK)
+		return rc;
+	rc = vm_load(&r->vm, p, err, errlen);
+	if (rc != XC_OK)
+		return rc;
+	enable_emulation_failure_exit(&r->vm);
+	rc = vcpu_create(&r->vcpu, &r->vm, 0, err, errlen);
+	if (rc != XC_OK)
+		return rc;
+	if (memlab_vcpu_ready(&r->vcpu, err, errlen) != 0)     /* the dirty ring, if asked for */
+		return XC_HOST;
+	if (mode_setup(&r->vcpu, p, err, errlen) != 0)
+		return XC_HOST;
+	if (cfg->trace && trace_attach(&r->vcpu, cfg->trace, err, errlen) != 0)
+		return XC_HOST;                 /* kvmlab trace: vmm/measure/trace.c */
+	if (cfg->sandbox)
+		translate_open_host_files();    /* no open(2) once the filter is in */
+	if (cfg->vcpus > 0)
+		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/core/smp.c */
+	if (kvm_has(k, CAP_GET_TSC_KHZ)) {
+		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);
+		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+	}
+	if (watchdog_arm(&r->vcpu, cfg->timeout, err, errlen) != 0)
+		return XC_HOST;
+
+	kvmstats_sample(&r->vm.stats, false);
+	kvmstats_sample(&r->vcpu.stats, false);
+	if (cfg->sandbox && sandbox_enter(&r->vcpu, err, errlen) != 0) {
+		watchdog_disarm();      /* its timer must not outlive this vcpu */
+		return XC_HOST;
+	}
+	double t0 = now();
+	vcpu_run(&r->vcpu);
+	r->wall_seconds = now() - t0;
+	if (cfg->trace)
+		trace_finish(&r->vcpu, cfg->trace);
+	coalesced_drain(&r->vcpu);              /* writes queued after the last exit */
+	iodev_quiesce(&r->vm);                  /* the report reads devices and console at rest */
+	benchdev_doorbell_read(&r->vm);
+	kvmstats_sample(&r->vcpu.stats, true);
+	kvmstats_sample(&r->vm.stats, true);
+	watchdog_disarm();
+	memlab_finish(&r->vcpu);                /* --translate, with the guest's tables in place */
+
+	r->regs_valid = ioctl(r->vcpu.fd, KVM_GET_REGS, &r->regs) == 0 &&
+			ioctl(r->vcpu.fd, KVM_GET_SREGS, &r->sregs) == 0;
+	r->exit_code = end_exit_code(r->vcpu.end, r->vcpu.exit_status);
+	return XC_OK;
+}
+
+void run_teardown(struct run *r)
+{
+	if (r->smp)
+		smp_teardown(r);
+	if (r->vcpu.fd >= 0 || r->vcpu.run)
+		vcpu_destroy(&r->vcpu);
+	vm_destroy(&r->vm);
+}

@@ -1,0 +1,201 @@
+/*
+ * vcpu.c - one vCPU: its fd, its kvm_run page and the run loop.
+ *
+ * KVM_RUN is a blocking ioctl: the calling thread *is* the vCPU while it
+ * runs guest code (api.rst 4.10).  When the guest does something KVM must
+ * hand to user space, KVM_RUN returns and kvm_run says why.  The loop is
+ *     enter -> exit -> look up -> handle -> count -> act
+ * and every iteration is timed with the TSC.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "kvmlab.h"
+
+#define CPUID_ENTRIES_MAX 256
+
+/* Give the guest the CPUID KVM supports (api.rst 4.46/4.73), as edited by
+ * --cpuid/--hide-hypervisor (cpuid.c); long mode needs CPUID.80000001H:EDX.LM
+ * visible before EFER.LME is accepted. */
+static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_ENTRIES_MAX * sizeof(c->entries[0]));
+	int rc = -1;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->nent = CPUID_ENTRIES_MAX;
+	if (ioctl(v->vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
+		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	else if (cpuid_apply(c, CPUID_ENTRIES_MAX, &v->vm->cfg.cpuid, err, errlen) != 0)
+		;       /* err says which override did not fit */
+	else if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+	else
+		rc = 0;
+	free(c);
+	return rc;
+}
+
+int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
+{
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->stats.fd = -1;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	vlog("ioctl(vm, KVM_CREATE_VCPU, %d) = %d", id, v->fd);
+	if (v->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+		return XC_HOST;
+	}
+	v->run_size = vm->kvm->run_size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		snprintf(err, errlen, "mmap of the vCPU's kvm_run: %s", strerror(errno));
+		vcpu_destroy(v);
+		return XC_HOST;
+	}
+	vlog("mmap(vcpu fd) = %p: the kvm_run page shared with KVM (%d bytes)", (void *)v->run, v->run_size);
+	if (vcpu_set_cpuid(v, err, errlen) != 0) {
+		vcpu_destroy(v);
+		return XC_HOST;
+	}
+	kvmstats_open(&v->stats, v->fd);
+	return XC_OK;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	kvmstats_close(&v->stats);
+	if (v->run)
+		munmap(v->run, v->run_size);
+	v->run = NULL;
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+	free(v->reports);
+	v->reports = NULL;
+	counters_free(&v->ctr);
+}
+
+int vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char *out, size_t n)
+{
+	struct kvm_translation t = { .linear_address = sr->cs.base + rip };
+	uint8_t bytes[15];
+	uint64_t len = sizeof(bytes);
+
+	if (n)
+		out[0] = '\0';
+	/* The vCPU's own page tables decide where its RIP is (api.rst 4.15). */
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+		return -1;
+	if (t.physical_address >= v->vm->mem.size)
+		return -1;
+	if (len > v->vm->mem.size - t.physical_address)
+		len = v->vm->mem.size - t.physical_address;
+	gmem_hold(&v->vm->mem);
+	int rc = gmem_read(&v->vm->mem, t.physical_address, bytes, len);
+	gmem_release(&v->vm->mem);
+	if (rc != 0)
+		return -1;
+	return disasm_one(bytes, len, sregs_bits(sr), rip, out, n) > 0 ? 0 : -1;
+}
+
+enum action vcpu_end(struct vcpu *v, enum end_kind k, const char *fmt, ...)
+{
+	va_list ap;
+	struct kvm_regs regs;
+	struct kvm_sregs sr;
+
+	v->end = k;
+	va_start(ap, fmt);
+	vsnprintf(v->end_detail, sizeof(v->end_detail), fmt, ap);
+	va_end(ap);
+	v->end_rip_valid = ioctl(v->fd, KVM_GET_REGS, &regs) == 0 && ioctl(v->fd, KVM_GET_SREGS, &sr) == 0;
+	if (v->end_rip_valid) {
+		v->end_rip = regs.rip;
+		v->end_linear = sr.cs.base + regs.rip;
+		/* Where the guest was stuck or died is the first thing to know. */
+		if (k != END_HLT && k != END_EXIT_PORT && k != END_REPORT_FAIL)
+			vcpu_insn_at(v, regs.rip, &sr, v->end_insn, sizeof(v->end_insn));
+	}
+	return (k == END_HLT || k == END_EXIT_PORT || k == END_REPORT_FAIL) ? ACT_DONE : ACT_FAIL;
+}
+
+uint64_t vcpu_rip(struct vcpu *v)
+{
+	struct kvm_regs regs;
+
+	return ioctl(v->fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : 0;
+}
+
+int vcpu_add_report(struct vcpu *v, const struct report_entry *r)
+{
+	if (v->nreports == v->reports_cap) {
+		if (v->reports_cap >= REPORTS_MAX)
+			return -1;
+		int cap = v->reports_cap ? v->reports_cap * 2 : 16;
+		struct report_entry *n = realloc(v->reports, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		v->reports = n;
+		v->reports_cap = cap;
+	}
+	v->reports[v->nreports++] = *r;
+	return 0;
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	uint64_t max_exits = v->vm->cfg.max_exits;
+	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
+
+	for (;;) {
+		if (max_exits && v->ctr.total_exits >= max_exits) {
+			vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",
+				 (unsigned long long)max_exits);
+			return;
+		}
+		/* rdtsc is not ordered with the ioctl's first instructions; the
+		 * lfence keeps earlier work out of the measured window (SDM vol. 2B, RDTSC). */
+		_mm_lfence();
+		uint64_t t0 = __rdtsc();
+		if (last_return)
+			v->ctr.vmm_cycles += t0 - last_return;  /* kvmlab's own time per exit */
+		int r = ioctl(v->fd, KVM_RUN, 0);
+		uint64_t t1 = __rdtsc();
+		last_return = t1;
+		v->ctr.kvm_run_calls++;
+		coalesced_drain(v);     /* queued MMIO writes happened before this exit */
+		if (r < 0) {
+			int e = errno;
+			if (e == EINTR || e == EAGAIN) {
+				v->ctr.eintr++;
+				if (v->timed_out) {
+					vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish",
+						 v->vm->cfg.timeout);
+					return;
+				}
+				if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
+					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
+					return;
+				}
+				continue;       /* a signal for someone else: re-enter */
+			}
+			vcpu_end(v, END_HOST_ERROR, "KVM_RUN: %s", strerror(e));
+			return;
+		}
+		if (exit_dispatch(v, t1 - t0) != ACT_CONTINUE)
+			return;
+	}
+}

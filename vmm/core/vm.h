@@ -1,0 +1,204 @@
+/*
+ * vmm/core/vm.h - the machine: the guest's CPUID, struct vm, struct vcpu and its run
+ * loop, CPU modes, the watchdog, one run of a payload, the device table and
+ * the vCPU threads.  These structs embed the state of every other layer, so
+ * this header comes after all of them (vmm/kvmlab.h).
+ */
+#ifndef KVMLAB_VM_H
+#define KVMLAB_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/kvm.h>
+
+#include "vmm/core/core.h"
+#include "vmm/measure/measure.h"
+#include "vmm/mem/mem.h"
+#include "traps/traps.h"
+#include "traps/devices/devices.h"
+
+/* ---- cpuid.c: the guest's CPUID table, edited (--cpuid, --hide-hypervisor) ---- */
+#define CPUID_OVERRIDES_MAX     32
+#define CPUID_LEAF_VENDOR       0x0U            /* SDM Vol. 2A, CPUID: max leaf, vendor string */
+#define CPUID_LEAF_FEATURES     0x1U            /* family/model/stepping, feature bits */
+#define CPUID_1_ECX_HYPERVISOR  (1U << 31)      /* "running under a hypervisor" (SDM Vol. 2A Table 3-10) */
+#define CPUID_LEAF_HV_FIRST     0x40000000U     /* hypervisor range, Linux kvm/x86/cpuid.rst */
+#define CPUID_LEAF_HV_LAST      0x4FFFFFFFU
+enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX, CPUID_REG_COUNT };
+struct cpuid_override {                 /* --cpuid LEAF[.SUBLEAF]:REG=VALUE */
+	uint32_t leaf, subleaf;         /* subleaf 0 when not given */
+	bool has_subleaf;
+	int reg;                        /* enum cpuid_reg */
+	uint32_t value;
+};
+struct cpuid_config {
+	struct cpuid_override ov[CPUID_OVERRIDES_MAX];
+	int n;
+	bool hide_hypervisor;           /* clear CPUID.1:ECX[31], drop leaves 0x40000000-0x4FFFFFFF */
+};
+/* Parses one --cpuid value (pure: unit-tested).  0, or -1 with a one-line err. */
+int  cpuid_parse_override(const char *s, struct cpuid_override *o, char *err, size_t errlen);
+/* Appends o; -1 with err if the same leaf.subleaf:reg is already set or the list is full. */
+int  cpuid_config_add(struct cpuid_config *c, const struct cpuid_override *o, char *err, size_t errlen);
+/* Edits a KVM_GET_SUPPORTED_CPUID table in place (room for max entries):
+ * hide first, then the overrides in order; an override of a leaf the table
+ * lacks adds that leaf.  0, or -1 with err when the table is full. */
+int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c, char *err, size_t errlen);
+const char *cpuid_reg_name(int reg);    /* "eax" .. "edx" (enum cpuid_reg) */
+
+
+/* ---- vm.c: the VM: its fd, memory, buses, devices and configuration ---- */
+#define MSR_EXIT_MAX 8                  /* --msr-exit indexes per run */
+struct vm_config {
+	uint64_t mem;                   /* guest RAM bytes */
+	double timeout;                 /* seconds, 0 = none */
+	uint64_t max_exits;             /* 0 = no limit */
+	bool echo_console;
+	bool verbose;                   /* log every ioctl */
+	struct io_config io;            /* I/O devices (docs/io.md) */
+	struct trace *trace;            /* kvmlab trace: single-step vCPU 0 (vmm/measure/trace.c); NULL = off */
+	int vcpus;                      /* --vcpus N: 1..VCPUS_MAX threads (vmm/core/smp.c); 0 = one vCPU, no thread */
+	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i (the first npin entries) */
+	int npin;                       /* entries in pin, 0 = no --pin */
+	struct mem_config memcfg;       /* slots, backing, dirty logging: vmm/mem/ */
+	/* Exit accounting and bench (docs/measurement.md). */
+	uint32_t msr_exit[MSR_EXIT_MAX];        /* --msr-exit: extra MSRs sent to kvmlab */
+	int nmsr_exit;
+	uint32_t bench_iters, bench_repeat;     /* what the bench ports answer; 0 = default */
+	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
+	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
+	void *report_hook_arg;
+	uint64_t console_limit;         /* --console-limit, 0 = CONSOLE_LIMIT_DEFAULT */
+	bool sandbox;                   /* --sandbox: seccomp filter before the first KVM_RUN */
+	struct cpuid_config cpuid;      /* edits to KVM's supported CPUID (cpuid.c) */
+	uint64_t entry_arg;             /* --arg: RBX at entry (docs/guest-abi.md) */
+};
+struct mem_lab;
+struct iodev;
+struct trace;
+struct vm {
+	struct kvm *kvm;
+	int fd;
+	struct guest_mem mem;
+	struct pio_bus pio;
+	struct mmio_bus mmio;
+	struct kvm_stats stats;         /* per-VM binary stats */
+	struct vm_config cfg;
+	struct iodev *io;               /* I/O devices (traps/devices/iodev.c) */
+	struct mem_lab *memlab;         /* memory lab state (NULL: none): vmm/mem/memlab.c */
+	struct benchdev bench;          /* traps/devices/benchdev.c */
+	struct console con;             /* the one console of every vCPU and device (its own lock) */
+	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
+};
+/* KVM_CREATE_VM, memory slots, stats, the machine's devices.  XC_OK, or an error
+ * code with err (the VM is then already destroyed). */
+int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen);
+/* Copies the payload to its load address.  XC_OK or XC_PAYLOAD_SIZE. */
+int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);         /* devices, stats, slots, fd; safe after a failed create */
+
+
+/* ---- modes.c: CPU modes as data ---- */
+/* Builds the GDT / page tables the mode needs in guest memory and sets the
+ * vCPU's registers for the payload's entry.  0, or -1 with err naming the ioctl. */
+int  mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen);
+const char *mode_of_sregs(const struct kvm_sregs *s);   /* "real", "protected", "long" */
+
+
+/* ---- vcpu.c: one vCPU and its run loop ---- */
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	int run_size;
+	struct kvm_stats stats;         /* per-vCPU binary stats */
+	struct counters ctr;
+	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL: this vCPU's last request */
+	struct report_entry *reports;
+	int nreports, reports_cap;
+	enum end_kind end;
+	uint32_t exit_status;           /* END_EXIT_PORT: the guest's status */
+	char end_detail[512];           /* one line: what happened */
+	uint64_t end_rip;
+	uint64_t end_linear;            /* CS.base + RIP: differs from RIP in real mode */
+	bool end_rip_valid;
+	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
+	volatile int timed_out;         /* set by the watchdog signal */
+	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
+	int kicked_by;                  /* which vCPU did */
+	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
+};
+/* KVM_CREATE_VCPU, the kvm_run mapping, CPUID, stats.  XC_OK, or XC_HOST with err. */
+int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
+/* Runs until an action other than ACT_CONTINUE; v->end says why. */
+void vcpu_run(struct vcpu *v);
+void vcpu_destroy(struct vcpu *v);      /* unmaps kvm_run, closes the fd, frees what it kept */
+/* Records how the run ended: the one place end/detail/rip are set. */
+enum action vcpu_end(struct vcpu *v, enum end_kind k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define REPORTS_MAX 65536
+/* Appends a report; -1 when REPORTS_MAX are already stored. */
+int  vcpu_add_report(struct vcpu *v, const struct report_entry *r);
+uint64_t vcpu_rip(struct vcpu *v);      /* current RIP, 0 if KVM_GET_REGS fails */
+/* Disassembles the instruction at CS:rip through the guest's page tables; 0 or -1. */
+int  vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char *out, size_t n);
+
+
+/* ---- watchdog.c: --timeout through a signal and immediate_exit ---- */
+/* On the calling (vCPU) thread: after seconds (0 = never) the vCPU leaves KVM_RUN
+ * with v->timed_out set.  0, or -1 with err naming the call. */
+int  watchdog_arm(struct vcpu *v, double seconds, char *err, size_t errlen);
+void watchdog_disarm(void);             /* this thread's timer, if armed */
+
+
+/* ---- run.c: one complete run of a payload (create, load, run, tear down) ---- */
+struct run {
+	struct vm vm;
+	struct vcpu vcpu;
+	struct kvm_regs regs;           /* at the end of the run */
+	struct kvm_sregs sregs;
+	bool regs_valid;
+	double wall_seconds;            /* vcpu_run only, not setup */
+	uint64_t tsc_khz;               /* KVM_GET_TSC_KHZ, 0 = unknown */
+	int exit_code;                  /* enum kvmlab_exit_code */
+	struct smp *smp;                /* --vcpus/--pin: all vCPUs and their threads (vmm/core/smp.c), else NULL */
+};
+/* Sets up a VM for p and runs it to the end.  Returns XC_OK when the guest
+ * ran (r->exit_code says how it ended), else an error code with err set;
+ * either way call run_teardown. */
+int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
+		 const struct vm_config *cfg, char *err, size_t errlen);
+void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after any failure */
+
+
+/* ---- machine.c: the devices of the kvmlab machine, in one table ---- */
+/* Registers every port and MMIO device, then the I/O devices, bench targets and
+ * MSR filter.  0, or -1 with err. */
+int  machine_setup(struct vm *vm, char *err, size_t errlen);
+void machine_teardown(struct vm *vm);   /* the I/O thread first: it reads guest RAM */
+
+
+/* ---- smp.c: --vcpus N, each vCPU a POSIX thread with its own KVM_RUN loop ---- */
+struct smp;                             /* the vCPU threads: private to smp.c */
+/* Creates vCPUs 1..n-1 next to r->vcpu (already set up), runs all n as threads
+ * until every one has ended, and fills r like run_payload does.  Same contract. */
+int  smp_run(struct run *r, const struct payload *p, char *err, size_t errlen);
+void smp_teardown(struct run *r);       /* vCPUs 1..n-1 and r->smp */
+/* The per-vCPU lines of report_text, and the "vcpus" array of the run's JSON. */
+void smp_report_text(const struct run *r, FILE *out);
+void smp_json(struct json *j, const struct run *r);
+/* Before any VM: does the payload leave room for the stacks of vcpus vCPUs?
+ * XC_OK, or XC_PAYLOAD_SIZE with err. */
+int  smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen);
+/* cpulist.c: parses "0,1,3" into cpus (at most max); number of entries, or -1 if malformed. */
+int  cpulist_parse(const char *s, int *cpus, int max);
+/* Is cpu in a sysfs CPU list such as "0-3,6" (/sys/devices/system/cpu/online)? */
+bool cpulist_contains(const char *ranges, int cpu);
+/* Every --pin CPU must be online (/sys/devices/system/cpu/online); 0, or -1 with err. */
+int  smp_check_pins(const int *pin, int npin, char *err, size_t errlen);
+
+#endif

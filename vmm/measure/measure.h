@@ -1,0 +1,304 @@
+/*
+ * vmm/measure/measure.h - measurement: kvmlab's counters in the run loop, KVM's binary stats,
+ * sample stores and statistics, calibration, `kvmlab bench`, the
+ * sensitive-instruction catalogue and the single-step tracer.
+ */
+#ifndef KVMLAB_MEASURE_H
+#define KVMLAB_MEASURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/kvm.h>
+
+#include "vmm/core/core.h"
+
+/* ---- samples.c: a bounded store of per-exit round-trip times ---- */
+#define SAMPLES_MAX       65536         /* per exit reason: exact percentiles up to here */
+struct sample_store {
+	uint64_t *v;                    /* cycles; malloc'd, grows to SAMPLES_MAX */
+	uint32_t n, cap;                /* values held, slots allocated */
+	uint64_t seen;                  /* values offered (n == min(seen, SAMPLES_MAX)) */
+	uint64_t rng;                   /* reservoir sampling state (deterministic) */
+};
+/* Keeps every value up to SAMPLES_MAX, then a uniform reservoir of that size
+ * (Vitter's algorithm R).  Returns -1 only when memory runs out. */
+int  samples_add(struct sample_store *s, uint64_t x);
+void samples_free(struct sample_store *s);              /* frees v; s is empty again */
+bool samples_exact(const struct sample_store *s);       /* no value was dropped */
+
+
+/* ---- summary.c: order statistics and spread (pure, unit-tested) ---- */
+struct summary {
+	uint64_t n;
+	double min, median, p99, max, mean;
+	double cv;                      /* sample standard deviation / mean; 0 when n < 2 */
+};
+/* Summarise v; summary_double sorts v in place, summary_u64 leaves it alone.
+ * All fields are 0 when n == 0. */
+void summary_u64(uint64_t *v, size_t n, struct summary *out);
+void summary_double(double *v, size_t n, struct summary *out);
+/* Nearest-rank percentile (p in [0,100]) of sorted v[0..n-1], n >= 1. */
+double percentile_sorted(const double *v, size_t n, double p);
+
+
+/* ---- counters.c: kvmlab's own accounting, kept in the run loop ---- */
+#define EXIT_REASON_MAX   64            /* > every KVM_EXIT_* in linux/kvm.h */
+#define MSR_KEYS_MAX      64
+#define HIST_BUCKETS      40            /* log2 buckets of TSC cycles */
+#define PORT_KEYS_MAX     256
+#define MMIO_KEYS_MAX     256
+struct exit_counter {
+	uint64_t count;
+	uint64_t tsc_sum, tsc_min, tsc_max;  /* KVM_RUN round trip that ended in this exit */
+	uint64_t hist[HIST_BUCKETS];         /* hist[i]: round trips in [2^i, 2^(i+1)) cycles */
+};
+struct access_key {
+	uint64_t addr;                  /* port or GPA */
+	uint32_t size;                  /* bytes per element */
+	uint8_t  write;                 /* 1 = out / write */
+	uint8_t  claimed;               /* a device answered */
+	uint64_t count;                 /* exits */
+	uint64_t elems;                 /* elements transferred (string I/O moves several per exit) */
+};
+struct counters {
+	struct exit_counter reason[EXIT_REASON_MAX];
+	struct exit_counter other;      /* reasons >= EXIT_REASON_MAX */
+	struct access_key port[PORT_KEYS_MAX];
+	int nports;
+	uint64_t port_overflow;         /* distinct keys beyond PORT_KEYS_MAX */
+	struct access_key mmio[MMIO_KEYS_MAX];
+	int nmmio;
+	uint64_t mmio_overflow;
+	uint64_t total_exits;
+	uint64_t kvm_run_calls;         /* includes EINTR returns */
+	uint64_t eintr;
+	/* Exit accounting (docs/measurement.md): exact round trips per reason,
+	 * per-MSR counts, coalesced MMIO writes drained from the ring. */
+	struct sample_store sample[EXIT_REASON_MAX + 1];  /* [EXIT_REASON_MAX]: "other" */
+	struct access_key msr[MSR_KEYS_MAX];
+	int nmsr;
+	uint64_t msr_overflow;
+	uint64_t coalesced;             /* writes KVM queued in the coalesced-MMIO ring */
+	uint64_t vmm_cycles;            /* TSC cycles in kvmlab between one KVM_RUN and the next */
+};
+/* Counts one exit of reason and its KVM_RUN round trip (count, min/max/sum, histogram, sample). */
+void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles);
+void counters_free(struct counters *c);     /* the sample stores */
+/* Counts one access; returns 1 if this (addr, size, direction) is new. */
+int  counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
+		     uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems);
+unsigned hist_bucket(uint64_t cycles);  /* floor(log2(cycles)), capped at HIST_BUCKETS - 1 */
+
+
+/* ---- kvmstats.c: KVM's binary statistics (KVM_GET_STATS_FD, api.rst 4.133) ---- */
+struct kvm_stat {
+	char name[48];
+	uint32_t flags;                 /* KVM_STATS_TYPE_* | UNIT | BASE */
+	uint64_t before, after;
+};
+struct kvm_stats {
+	int fd;                         /* -1: not available */
+	struct kvm_stat *stat;
+	int n;
+	uint32_t data_offset;
+	uint32_t *offset;               /* per stat: offset of its value in the data block */
+};
+/* Opens the stats fd of a VM or vCPU fd; on failure st->fd = -1 and the run goes on. */
+void kvmstats_open(struct kvm_stats *st, int owner_fd);
+int  kvmstats_sample(struct kvm_stats *st, bool after);   /* 0 ok */
+void kvmstats_close(struct kvm_stats *st);                /* closes the fd, frees the table */
+const struct kvm_stat *kvmstats_find(const struct kvm_stats *st, const char *name);   /* NULL: absent */
+/* after - before for cumulative stats; after for instant/peak. */
+uint64_t kvmstats_delta(const struct kvm_stat *s);
+
+
+/* ---- calibrate.c: does this host run guest instructions natively? ---- */
+#define CAL_LOOP_INSNS 3                /* nop; dec ecx; jnz */
+struct calibration {
+	bool ran;
+	uint64_t loop_iters;
+	uint64_t insn_emulation;        /* delta of the vCPU stat, or 0 */
+	bool emulated;                  /* insn_emulation grew with the loop */
+	bool have_stat;                 /* the insn_emulation stat exists */
+	double cycles_per_iter;         /* host TSC cycles / iteration of a 3-instruction loop */
+	uint64_t tsc_khz;
+	char note[160];
+};
+/* Runs the calibration loop in throw-away VMs; c->ran false (with c->note) if it could not. */
+void calibrate(struct kvm *k, struct calibration *c);
+
+
+/* ---- sensitive.c: the sensitive-instruction catalogue as data ---- */
+enum sens_class { SC_REFERENCE, SC_PRIVILEGED, SC_SENSITIVE_UNPRIV, SC_ALWAYS_INTERCEPTED, SC_COUNT };
+enum sens_value { SV_NONE, SV_HEX, SV_ZF, SV_RFLAGS, SV_VENDOR };   /* how to show probe.value */
+struct sens_insn {
+	const char *name;               /* as payloads/cpu/probe.asm reports it */
+	enum sens_class cls;
+	bool robin_irvine;              /* in Robin & Irvine's sensitive-unprivileged list */
+	enum sens_value value;
+	const char *vmx;                /* what makes it exit in VMX non-root (SDM Vol. 3C ch. 26) */
+	const char *svm;                /* the SVM intercept (APM Vol. 2 ch. 15) */
+	const char *expect[2];          /* guest-visible outcome under KVM on VT-x/SVM: CPL 0, CPL 3 */
+	struct sens_value_expect {      /* and the value it sees, where the architecture fixes it */
+		bool set;
+		uint64_t mask, value;   /* (observed & mask) == value */
+	} expect_value[2];
+};
+extern const struct sens_insn sens_table[];
+extern const int sens_count;
+#define SENS_PROBE_ID(row, cpl) (2 * (row) + ((cpl) == 3))   /* probe.asm's row order */
+const char *sens_class_name(enum sens_class c);         /* "?" out of range */
+const char *exc_name(uint64_t vector);                  /* "#GP", "#UD", ... */
+/* "#GP(0)", "#PF(0x2)", "#UD": the outcome text of a fault. */
+void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
+
+
+/* ---- trace.c: single-stepping with KVM_SET_GUEST_DEBUG (api.rst 4.38) ---- */
+enum bp_role {
+	BP_START,                       /* --start: single-stepping begins here */
+	BP_STOP,                        /* --stop: single-stepping ends here, the guest runs on */
+	BP_BREAK,                       /* --break: report the hit, step over, go on */
+};
+struct trace_bp {
+	uint64_t addr;                  /* linear address (DR0-DR3 compare linear addresses) */
+	enum bp_role role;
+	bool armed;                     /* its DR7 enable bit is set */
+	uint64_t hits;
+};
+struct trace_insn {                     /* one instruction, read before it runs */
+	const char *mode;               /* mode_of_sregs */
+	int bits;                       /* decoding width: 16, 32 or 64 */
+	uint16_t cs;
+	uint64_t rip, linear;
+	uint8_t bytes[15];
+	int len;                        /* 0: bytes unreadable */
+	char text[64];                  /* capstone disassembly, "" if undecodable */
+};
+struct trace_hit {                      /* one --break hit */
+	int bp;                         /* index into trace.bp (= DR number) */
+	uint64_t hit;                   /* 1 = first hit of this breakpoint */
+	uint64_t after_step;            /* steps traced before it */
+	struct trace_insn at;
+	struct kvm_regs regs;
+};
+#define DEBUG_BREAKPOINTS_MAX 4         /* DR0-DR3: x86.h DEBUG_BREAKPOINTS */
+#define TRACE_HITS_MAX   1024           /* --break hits kept for the report (more are counted) */
+#define TRACE_MAX_STEPS_DEFAULT 10000
+struct json;
+struct trace {
+	/* options (cmd_trace.c) */
+	uint64_t max_steps;             /* 0 = no limit */
+	bool show_regs;                 /* --regs: changed registers per step */
+	FILE *out;                      /* text lines, or NULL */
+	struct json *json;              /* JSON step objects, or NULL */
+	struct trace_bp bp[DEBUG_BREAKPOINTS_MAX];
+	int nbp;
+	/* state (trace.c) */
+	bool stepping;                  /* KVM_GUESTDBG_SINGLESTEP is on for tracing */
+	int over;                       /* breakpoint being stepped over, -1 none */
+	uint64_t steps;                 /* instructions traced */
+	uint64_t debug_exits;           /* KVM_EXIT_DEBUG seen */
+	bool have_pending;
+	struct trace_insn pending;      /* the instruction about to run */
+	struct kvm_regs prev_regs;
+	struct kvm_sregs prev_sregs;
+	uint64_t prev_reason[EXIT_REASON_MAX];  /* exit counts at the previous step */
+	uint64_t prev_console;          /* console bytes at the previous step */
+	struct trace_hit *hits;
+	int nhits;
+	uint64_t hits_dropped;
+};
+/* Arms single-stepping and breakpoints on v before its first KVM_RUN; 0 or -1 with err. */
+int  trace_attach(struct vcpu *v, struct trace *t, char *err, size_t errlen);
+/* Called by traps/debug.c: the guest finished one instruction (DR6.BS). */
+enum action trace_on_step(struct vcpu *v, struct trace *t);
+/* Called by traps/debug.c: the guest reached breakpoint bp (DR6.B<bp>). */
+enum action trace_on_break(struct vcpu *v, struct trace *t, int bp);
+/* exit.c, after any other exit while stepping: completes the instruction that
+ * caused it (KVM_RUN with immediate_exit) so that it is traced as one step. */
+enum action trace_after_exit(struct vcpu *v, struct trace *t, enum action a);
+/* After the run: emits the instruction that ended it (hlt, the exit-port out, ...). */
+void trace_finish(struct vcpu *v, struct trace *t);
+void trace_free(struct trace *t);                       /* the hits kept */
+const char *trace_bp_role(enum bp_role r);     /* "start", "stop", "break" */
+
+
+/* ---- bench_derive.c: where an operation was handled, from counters (pure) ---- */
+enum bench_where { WHERE_NONE, WHERE_KERNEL, WHERE_KVMLAB };
+#define BENCH_MOVES_MAX 96
+struct bench_move {                     /* one counter's movement per operation */
+	char name[48];                  /* "kvmlab.exits", "kvmlab.IO", "kvm.exits", ... */
+	double per_op;                  /* (op phase - empty phase) / (N x samples) */
+};
+struct bench_verdict {
+	enum bench_where where;
+	bool emulated;                  /* the op went through KVM's instruction emulator */
+	char evidence[96];              /* the counter that decided, e.g. "kvmlab.exits 1.00/op" */
+};
+/* Decides from the moves: kvmlab if exits to kvmlab >= 0.5 per op; else the
+ * kernel if any kernel work counter (KVM exits, io/mmio/halt exits,
+ * hypercalls, page faults, TLB flushes, invlpg, doorbell signals, coalesced
+ * writes, host page faults) moved >= 0.5 per op; else none.  emulated: insn_emulation >= 0.5. */
+void bench_derive(const struct bench_move *m, int n, struct bench_verdict *out);
+const char *bench_where_name(enum bench_where w);       /* "none", "kernel", "kvmlab" */
+/* Net cycles per op of one sample: (op - loop) / iters, may be negative. */
+double bench_net(uint64_t op_cycles, uint64_t loop_cycles, uint64_t iters);
+
+
+/* ---- bench_cases.c, bench_run.c, bench_report.c: `kvmlab bench` (cmd_bench.c) ---- */
+struct bench_case {
+	const char *name;               /* also the payload: bench/<name> */
+	const char *what;               /* one line for the table */
+	uint32_t bytes_per_iter;        /* guest RAM the case needs per iteration and sample */
+	double timeout;                 /* seconds; 0 = the --timeout value */
+};
+extern const struct bench_case bench_cases[];
+extern const int bench_ncases;
+enum bench_status { BENCH_OK, BENCH_HANGS, BENCH_INTERNAL_ERROR, BENCH_FAILED };
+struct bench_result {
+	const struct bench_case *c;
+	enum bench_status status;
+	char detail[512];               /* how the run ended, when not ok */
+	uint64_t iters, samples;        /* N and the number of complete samples */
+	uint64_t disturbed;             /* samples during which the vCPU thread was preempted */
+	uint64_t used;                  /* samples the statistics are over */
+	struct summary net;             /* cycles per op, net of the empty loop */
+	double *net_samples;            /* the used samples' net cycles per op, in sample order:
+					 * what a rank test compares (scripts/compare); malloc'd, caller frees */
+	struct summary loop;            /* cycles per iteration of the empty loop */
+	struct bench_move move[BENCH_MOVES_MAX];
+	int nmove;
+	struct bench_verdict verdict;
+	double wall_seconds;
+};
+struct bench_opts {
+	uint32_t iters, repeat;
+	double timeout;
+	const char *filter;             /* comma-separated fnmatch patterns, NULL = all */
+};
+/* Runs one case in a fresh VM; the result says how it went (never fatal).
+ * r->net_samples is malloc'd when samples were taken: the caller frees it. */
+void bench_run_case(struct kvm *k, const struct bench_case *c, const struct bench_opts *o,
+		    struct bench_result *r);
+struct host_info;
+struct calibration;
+struct bench_header {
+	const struct host_info *host;
+	const struct kvm *kvm;
+	const struct calibration *cal;
+	const struct bench_opts *opts;
+	uint64_t tsc_khz;
+	double load1;                   /* 1-minute load average when bench started, -1 unknown */
+};
+/* bench_spread.c: NULL when the CV is within BENCH_CV_GOAL, else the likeliest reason (pure). */
+#define BENCH_CV_GOAL 0.03
+const char *bench_spread_reason(const struct bench_result *r);
+/* The results of n cases as a table, CSV or one JSON document (docs/json-schema.md). */
+void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+const char *bench_status_name(enum bench_status s);     /* "ok", "hangs on this host", "internal error", "failed" */
+
+#endif

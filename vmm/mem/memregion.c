@@ -1,0 +1,96 @@
+/*
+ * memregion.c - adding and removing guest memory while KVM watches.
+ *
+ * A region is backing (backing.c) + a slot in kvmlab's table (memslots.c) +
+ * the same slot told to KVM (api.rst 4.35).  Removing is the same ioctl with
+ * memory_size = 0; from then on the range is a hole and every access to it
+ * is an MMIO exit.  Slots change on a vCPU thread (memctl hotplug) while the
+ * I/O thread and the other vCPUs may be reading guest memory, so both the
+ * table change and the munmap happen under the slot lock held exclusive
+ * (guestmem.c): no reader holds a pointer into the slot when it goes.
+ * KVM's own readers (vCPUs inside KVM_RUN) are KVM's business: the ioctl
+ * returns only once no vCPU can reach the old slot (api.rst 4.35).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvmlab.h"
+
+static int set_region(struct vm *vm, const struct mem_slot *s, uint64_t size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = s->id,
+		.flags = s->flags,
+		.guest_phys_addr = s->gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)s->hva,
+	};
+	int rc = ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
+
+	vlog("ioctl(vm, KVM_SET_USER_MEMORY_REGION, slot %u: GPA 0x%llx + 0x%llx -> HVA %p)%s%s = %d",
+	     s->id, (unsigned long long)s->gpa, (unsigned long long)size, (void *)s->hva,
+	     s->flags & KVM_MEM_READONLY ? " read-only" : "", s->flags & KVM_MEM_LOG_DIRTY_PAGES ? " dirty-log" : "", rc);
+	return rc;
+}
+
+int memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen)
+{
+	int rc;
+
+	if (memslots_check(&vm->mem, s, err, errlen) != 0)
+		return XC_HOST;
+	if ((s->flags & KVM_MEM_READONLY) && !kvm_has(vm->kvm, CAP_READONLY_MEM)) {
+		snprintf(err, errlen, "memory slot %s: read-only slots need KVM_CAP_READONLY_MEM, which this KVM lacks",
+			 s->name);
+		return XC_HOST;
+	}
+	rc = backing_map(s->backing, s->size, s, err, errlen);
+	if (rc != XC_OK)
+		return rc;
+	if (set_region(vm, s, s->size) < 0) {
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (slot %u %s, GPA 0x%llx, %llu bytes, flags 0x%x): %s",
+			 s->id, s->name, (unsigned long long)s->gpa, (unsigned long long)s->size, s->flags,
+			 strerror(errno));
+		backing_unmap(s);
+		return XC_HOST;
+	}
+	gmem_change_begin(&vm->mem);                    /* readers walk slot[] */
+	memslots_add(&vm->mem, s, err, errlen);         /* checked above: cannot fail */
+	gmem_change_end(&vm->mem);
+	return XC_OK;
+}
+
+int memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen)
+{
+	const struct mem_slot *found = memslots_by_id(&vm->mem, id);
+	struct mem_slot s;
+
+	if (!found) {
+		snprintf(err, errlen, "no memory slot %u", id);
+		return XC_HOST;
+	}
+	s = *found;
+	/* From here until the munmap no reader may hold a pointer into the slot. */
+	gmem_change_begin(&vm->mem);
+	if (vm->fd >= 0 && set_region(vm, &s, 0) < 0) {
+		gmem_change_end(&vm->mem);
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (delete slot %u): %s", id, strerror(errno));
+		return XC_HOST;
+	}
+	memslots_remove(&vm->mem, id);
+	backing_unmap(&s);
+	gmem_change_end(&vm->mem);
+	return XC_OK;
+}
+
+/* Teardown: every other thread has been joined (machine_teardown stops the I/O thread first). */
+void memregion_remove_all(struct vm *vm)
+{
+	while (vm->mem.nslots > 0) {
+		struct mem_slot s = vm->mem.slot[vm->mem.nslots - 1];
+		/* The VM fd is about to close, which drops every slot; just unmap. */
+		memslots_remove(&vm->mem, s.id);
+		backing_unmap(&s);
+	}
+}

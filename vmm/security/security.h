@@ -1,0 +1,31 @@
+/*
+ * vmm/security/security.h - confinement: the seccomp-bpf allowlist of each kvmlab thread.
+ */
+#ifndef KVMLAB_SECURITY_H
+#define KVMLAB_SECURITY_H
+
+#include <stddef.h>
+
+/* ---- sandbox.c: seccomp-bpf allowlist per thread (run --sandbox, docs/security.md) ---- */
+struct vcpu;
+struct sandbox_rule;
+struct sandbox_thread {
+	const char *name;               /* "vcpu" */
+	const char *what;               /* what the thread does */
+	const struct sandbox_rule *rules;
+	size_t nrules;
+};
+/* The tables, for `kvmlab info` and the unit tests: every thread and its rules. */
+const struct sandbox_thread *sandbox_threads(int *n);          /* *n = how many */
+/* Rule i of thread t (its own rows, then the shared ones); NULL past nrules. */
+const struct sandbox_rule *sandbox_rule_at(const struct sandbox_thread *t, size_t i);
+/* "ioctl(vcpu fd, KVM_RUN)", "mmap(without PROT_EXEC)", ...: written into buf, returned. */
+const char *sandbox_rule_text(const struct sandbox_rule *r, char *buf, size_t n);
+const char *sandbox_rule_why(const struct sandbox_rule *r);    /* why the thread needs it */
+/* Installs the vCPU thread's filter (call after setup, before the first
+ * KVM_RUN).  0, or -1 with err; a later forbidden call exits with XC_SANDBOX. */
+int  sandbox_enter(struct vcpu *v, char *err, size_t errlen);
+/* The same for the I/O thread (traps/devices/iodev.c), from its own table; it holds no KVM fd. */
+int  sandbox_enter_io(char *err, size_t errlen);
+
+#endif
