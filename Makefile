@@ -158,11 +158,12 @@ demo: all
 # then lcov.  COV_BUILD=build/inst reports on make test's instrumented run
 # instead (coverage-report: no build, no test run).
 COV_BUILD ?= build/cov
+COV_MAKE = $(MAKE) --no-print-directory BUILD=build/cov CFLAGS="-O0 -g --coverage -DKVMLAB_GCOV" LDFLAGS=--coverage
 coverage:
-	@$(MAKE) --no-print-directory BUILD=build/cov CFLAGS="-O0 -g --coverage -DKVMLAB_GCOV" LDFLAGS=--coverage -j2 all
+	@$(COV_MAKE) -j2 all
 	@lcov -q --zerocounters --directory build/cov/obj
-	@$(MAKE) --no-print-directory BUILD=build/cov unit
-	@$(MAKE) --no-print-directory BUILD=build/cov pytest
+	@$(COV_MAKE) unit
+	@$(COV_MAKE) pytest
 	@$(MAKE) --no-print-directory coverage-report COV_BUILD=build/cov
 coverage-report:
 	@lcov -q $(LCOV_RC) --capture --directory $(COV_BUILD)/obj --output-file $(COV_BUILD)/all.info
