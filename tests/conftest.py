@@ -16,11 +16,19 @@ BUILD = os.path.join(ROOT, os.environ.get("KVMLAB_BUILD", "build"))
 KVMLAB = os.path.join(BUILD, "kvmlab")
 PAYLOADS = os.path.join(BUILD, "payloads")
 
-# kvmlab's exit codes (vmm/core/core.h, `kvmlab --help`, docs/json-schema.md).
-XC = dict(OK=0, GUEST_FAIL=1, USAGE=2, GUEST_CRASH=3, TIMEOUT=4, EXIT_LIMIT=5,
-          PROTOCOL=6, HOST=7, PAYLOAD_IO=8, PAYLOAD_TRUNC=9, PAYLOAD_MAGIC=10,
-          PAYLOAD_VERSION=11, PAYLOAD_MODE=12, PAYLOAD_LOAD=13, PAYLOAD_SIZE=14,
-          PAYLOAD_ENTRY=15, PAYLOAD_FIELD=16)
+
+
+def exit_codes():
+    """kvmlab's exit codes by name (XC["OK"] == 0), read from kvmlab itself:
+    `kvmlab --exit-codes --json`, generated from XC_LIST in vmm/core/core.h."""
+    if not os.path.exists(KVMLAB):      # tests use XC while they are collected
+        pytest.exit(f"{KVMLAB} missing: run `make` (or `make test`) first", returncode=4)
+    out = subprocess.run([KVMLAB, "--exit-codes", "--json"], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    return {e["name"]: e["code"] for e in json.loads(out)}
+
+
+XC = exit_codes()
 
 # Generous bound for one kvmlab process; kvmlab's own --timeout is what a test sets.
 PROCESS_TIMEOUT = 120
@@ -137,10 +145,32 @@ def require_cap(host_info):
     return _req
 
 
+@pytest.fixture(scope="session")
+def facts(host_info):
+    """{name: value} of every host fact `kvmlab info --json` probed (None = unknown)."""
+    return {k: v["value"] for k, v in host_info["facts"].items()}
+
+
+@pytest.fixture(scope="session")
+def expect(facts):
+    """expect(area, case) -> the vmm/core/expect.def row that decides on this host (tests/expect.py)."""
+    from expect import Expect
+    return Expect(facts)
+
+
 @pytest.fixture
-def backend(host_info):
-    """'kvm_intel', 'kvm_amd', 'kvm_pvm' or 'unknown': where backends legitimately differ."""
-    return host_info["host"]["backend"]
+def require(facts):
+    """require(cpus=2, feature='umip', tool='strace', root=True): skip naming what is missing."""
+    def _req(cpus=None, feature=None, tool=None, root=False):
+        if cpus is not None and (facts.get("cpus.usable") or 0) < cpus:
+            pytest.skip(f"requires {cpus} usable host CPUs, this host has {facts.get('cpus.usable')}")
+        if feature is not None and not facts.get(feature):
+            pytest.skip(f"requires host CPU feature {feature}, absent here")
+        if tool is not None and not facts.get(f"tool.{tool}"):
+            pytest.skip(f"requires the tool {tool} on $PATH")
+        if root and not facts.get("root"):
+            pytest.skip("requires root")
+    return _req
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The command line (issue 2, parts 7 and 9): usage errors exit 2 with one
 line on stderr; --help documents every option the code accepts."""
+import json
 import os
 import re
 
@@ -131,8 +132,50 @@ def test_top_level_help(flag):
 
 def test_top_level_help_lists_every_exit_code():
     r = run_kvmlab("--help")
-    for code in range(17):
+    for code in set(range(17)) | set(XC.values()):
         assert re.search(rf"(^|\s){code} [a-z]", r.out, re.M), f"exit code {code} undocumented"
+
+
+# ---- kvmlab --exit-codes: the one list (XC_LIST, vmm/core/core.h) ----------
+
+def exit_code_list():
+    r = run_kvmlab("--exit-codes", "--json")
+    assert r.code == XC["OK"] and r.err == ""
+    return json.loads(r.out)
+
+
+def test_exit_codes_json_lists_each_code_once_with_name_and_meaning():
+    codes = exit_code_list()
+    assert [e["code"] for e in codes] == sorted({e["code"] for e in codes})
+    assert len({e["name"] for e in codes}) == len(codes)
+    for e in codes:
+        assert set(e) == {"code", "name", "summary", "meaning"}
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", e["name"]) and e["summary"] and e["meaning"]
+    # The codes every document and test relies on (docs/json-schema.md).
+    assert {e["name"]: e["code"] for e in codes}["OK"] == 0
+    assert {e["name"]: e["code"] for e in codes}["USAGE"] == 2
+
+
+def test_exit_codes_text_is_the_list_in_help():
+    text = run_kvmlab("--exit-codes")
+    assert text.code == XC["OK"]
+    lines = [f"  {e['code']:2d} {e['summary']}: {e['meaning']}" for e in exit_code_list()]
+    assert text.out.splitlines() == lines
+    assert text.out in run_kvmlab("--help").out
+
+
+def test_exit_codes_rejects_other_arguments():
+    assert_usage_error(run_kvmlab("--exit-codes", "--yaml"))
+    assert_usage_error(run_kvmlab("--exit-codes", "--json", "--json"))
+
+
+def test_json_schema_doc_lists_exactly_kvmlabs_exit_codes():
+    """docs/json-schema.md "Exit codes": one row per code, in kvmlab's words."""
+    doc = open(os.path.join(ROOT, "docs", "json-schema.md")).read()
+    section = doc.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| (.+) \|$", section, re.M)
+    assert [(int(c), m.replace("`", "")) for c, m in rows] == \
+        [(e["code"], f"{e['summary']}: {e['meaning']}") for e in exit_code_list()]
 
 
 def test_version():

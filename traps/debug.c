@@ -5,6 +5,7 @@
  * kvm_run.debug.arch carries the #DB vector and DR6, which says why
  * (SDM vol. 3B 18.2.3): BS for a single step, B0-B3 for a breakpoint.
  * Only `kvmlab trace` asks for these exits; vmm/measure/trace.c records them.
+ * There is no second loop: vcpu_run dispatches these exits like any other.
  */
 #include "kvmlab.h"
 #include "x86.h"
@@ -33,4 +34,15 @@ enum action trap_debug(struct vcpu *v)
 		return vcpu_end(v, END_UNHANDLED, "KVM_EXIT_DEBUG with DR6 0x%llx: neither a step nor a breakpoint",
 				(unsigned long long)d->dr6);
 	return a;
+}
+
+enum action trap_step_lost(struct vcpu *v)
+{
+	struct trace *t = v->vm->cfg.trace;
+
+	/* Only an ACT_STEP entry gets here, and only kvmlab trace returns ACT_STEP;
+	 * KVM finished the instruction, so it is one step as DR6.BS would say. */
+	if (!t)
+		return vcpu_end(v, END_HOST_ERROR, "KVM_RUN returned EINTR for a step, but no trace is active");
+	return trace_on_step(v, t);
 }

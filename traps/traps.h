@@ -81,6 +81,9 @@ enum action trap_fail_entry(struct vcpu *v);
 enum action trap_internal_error(struct vcpu *v);
 enum action trap_unhandled(struct vcpu *v);     /* any reason without a handler: fatal */
 enum action trap_debug(struct vcpu *v);         /* KVM_EXIT_DEBUG: step or breakpoint (vmm/measure/trace.c) */
+/* vcpu_run: an ACT_STEP entry returned EINTR, i.e. KVM completed the instruction
+ * but lost its step exit; records the step as trap_debug would.  Returns the action. */
+enum action trap_step_lost(struct vcpu *v);
 enum action trap_dirty_ring_full(struct vcpu *v);  /* harvest the ring, then re-enter */
 /* Names of KVM_INTERNAL_ERROR_* and of hardware entry-failure reasons; "unknown ..." otherwise. */
 const char *internal_suberror_name(uint32_t suberror);

@@ -143,6 +143,10 @@ enum memctl_status {
 };
 #define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
 #define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */
+/* VMX real mode (vmm/core/tss.c, api.rst 4.48/4.49): one identity-map page, then the
+ * three-page vm86 TSS, in the MMIO window below the default ROM. */
+#define GPA_VMX_IDENTITY_MAP    0xFFFBC000ULL
+#define GPA_VMX_TSS             0xFFFBD000ULL /* 3 pages, to 0xFFFBFFFF */
 #define GPA_ROM_DEFAULT         0xFFFF0000ULL /* --rom default: the top 64 KiB, where x86 firmware lives (SDM 9.1.4) */
 #define ROM_SIZE_DEFAULT        0x10000ULL
 

@@ -23,10 +23,15 @@
  *
  *   vmm/core/
  *     cpuid.c           cpuid_apply cpuid_config_add cpuid_parse_override
- *                       cpuid_reg_name
+ *                       cpuid_reg_name cpuid_unheld
  *     cpulist.c         cpulist_contains cpulist_parse
  *     end.c             end_exit_code end_name
  *     exit.c            exit_dispatch exit_lookup exit_reason_name
+ *     expect.c          expect_lookup expect_warn_cpuid_cpl3 expect_when_holds
+ *                       (the rows: expect.def)
+ *     facts.c           facts_find facts_probe facts_set_bool facts_set_int
+ *                       facts_set_str facts_set_unknown facts_value_text
+ *     facts_cpuid.c     facts_cpuid_set
  *     guestmem.c        gmem_change_begin gmem_change_end gmem_hold gmem_init
  *                       gmem_ptr gmem_read gmem_release gmem_write
  *     host.c            host_probe
@@ -39,12 +44,14 @@
  *     run.c             run_payload run_teardown
  *     smp.c             smp_check_fit smp_check_pins smp_json smp_report_text
  *                       smp_run smp_teardown
+ *     tss.c             tss_setup
  *     vcpu.c            vcpu_add_report vcpu_create vcpu_destroy vcpu_end
- *                       vcpu_insn_at vcpu_rip vcpu_run
+ *                       vcpu_insn_at vcpu_rip vcpu_run vcpu_step_done
  *     vm.c              vm_create vm_destroy vm_load
  *     watchdog.c        watchdog_arm watchdog_disarm
  *   vmm/report/
  *     disasm.c          disasm_one sregs_bits
+ *     facts_json.c      expect_json expect_json_resolved facts_json
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
  *                       json_i64 json_key json_null json_obj json_obj_end json_str
  *                       json_str_n json_u64
@@ -58,13 +65,15 @@
  *     bench_spread.c    bench_spread_reason
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
+ *     facts_guest.c     facts_guest
  *     kvmstats.c        kvmstats_close kvmstats_delta kvmstats_find kvmstats_open
  *                       kvmstats_sample
  *     samples.c         samples_add samples_exact samples_free
  *     sensitive.c       exc_name sens_class_name sens_fault_outcome
  *     summary.c         percentile_sorted summary_double summary_u64
- *     trace.c           trace_after_exit trace_attach trace_bp_role trace_finish
+ *     trace.c           trace_action trace_attach trace_bp_role trace_finish
  *                       trace_free trace_on_break trace_on_step
+ *     trace_print.c     trace_emit trace_record_hit
  *   vmm/mem/
  *     backing.c         backing_map backing_name backing_parse backing_unmap
  *     dirty.c           dirty_bitmap_pages dirty_harvest
@@ -80,7 +89,7 @@
  *     translate.c       translate_gva translate_open_host_files
  *   traps/
  *     coalesced.c       coalesced_drain
- *     debug.c           trap_debug
+ *     debug.c           trap_debug trap_step_lost
  *     dirty_ring_full.c trap_dirty_ring_full
  *     entry_fail.c      entry_failure_name trap_fail_entry
  *     hlt.c             trap_hlt

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "x86.h"
 
 #define RUN_SIZE   FAKE_RUN_SIZE     /* the shared fake's kvm_run area (check.h) */
 #define PIO_OFFSET FAKE_PIO_OFFSET
@@ -592,6 +593,182 @@ static void t_end_exit_codes(void)
 	fake_free(f);
 }
 
+/* What each end kind is, from END_LIST (vmm/core/core.h): the one "did it
+ * end normally" test that vcpu_end, smp.c, trace_finish, cmd_run,
+ * cmd_sensitive and bench_run ask. */
+static void t_end_kinds_say_what_kind_of_end(void)
+{
+	static const struct { enum end_kind k; bool by_guest, at_insn, vcpu_only, silent; } rows[] = {
+		{ END_NONE,           false, false, false, false },
+		{ END_HLT,            true,  true,  true,  true  },   /* with --vcpus, hlt stops one vCPU */
+		{ END_EXIT_PORT,      true,  true,  false, true  },
+		{ END_REPORT_FAIL,    true,  true,  false, false },   /* run --quiet names the failed check */
+		{ END_SHUTDOWN,       false, true,  false, false },
+		{ END_INTERNAL_ERROR, false, true,  false, false },
+		{ END_FAIL_ENTRY,     false, false, false, false },   /* no guest instruction ran */
+		{ END_UNHANDLED,      false, true,  false, false },
+		{ END_PROTOCOL,       false, true,  false, false },
+		{ END_TIMEOUT,        false, false, false, false },
+		{ END_EXIT_LIMIT,     false, false, false, false },
+		{ END_HOST_ERROR,     false, false, false, false },
+		{ END_STOPPED,        false, false, true,  false },   /* the VM already ends: do not kick again */
+	};
+
+	CHECK_EQ(sizeof(rows) / sizeof(rows[0]), END_KIND_COUNT);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		CHECK_EQ(end_by_guest(rows[i].k), rows[i].by_guest);
+		CHECK_EQ(end_at_insn(rows[i].k), rows[i].at_insn);
+		CHECK_EQ(end_vcpu_only(rows[i].k), rows[i].vcpu_only);
+		CHECK_EQ(end_silent(rows[i].k), rows[i].silent);
+	}
+	CHECK(end_ok(END_EXIT_PORT, 0));
+	CHECK(!end_ok(END_EXIT_PORT, 3));
+	CHECK(!end_ok(END_REPORT_FAIL, 0));
+	CHECK(!end_by_guest((enum end_kind)END_KIND_COUNT));
+	CHECK_EQ(end_exit_code((enum end_kind)END_KIND_COUNT, 0), XC_HOST);
+}
+
+static void t_exit_code_names(void)
+{
+	CHECK_STR(xc_summary(XC_OK), "ok");
+	CHECK_STR(xc_summary(XC_HOST), "host error");
+	CHECK_STR(xc_summary(XC_PAYLOAD_MAGIC), "payload bad magic");  /* report_text said "?" for 8-17 */
+	CHECK_STR(xc_summary(XC_SANDBOX), "sandbox violation");
+	CHECK_STR(xc_summary(-1), "?");
+	CHECK_STR(xc_summary(1000), "?");
+}
+
+/* ---- kvmlab trace: the same dispatcher, single-stepping (docs/trace.md) ---- */
+
+static struct trace *fake_trace(struct fake *f, bool stepping)
+{
+	static struct trace t;
+
+	memset(&t, 0, sizeof(t));
+	t.stepping = stepping;
+	t.over = -1;
+	f->vm.cfg.trace = &t;
+	return &t;
+}
+
+/* KVM_EXIT_DEBUG as KVM fills it (api.rst 5, "KVM_EXIT_DEBUG"): the #DB vector and DR6. */
+static enum action debug_exit(struct fake *f, uint32_t exception, uint64_t dr6)
+{
+	f->v.run->exit_reason = KVM_EXIT_DEBUG;
+	f->v.run->debug.arch.exception = exception;
+	f->v.run->debug.arch.dr6 = dr6;
+	return exit_dispatch(&f->v, 1000);
+}
+
+static void t_trace_io_exit_while_stepping_asks_for_act_step(void)
+{
+	struct fake *f = fake_new();
+
+	fake_trace(f, true);
+	/* The out has been handled, but completes only on re-entry: one step. */
+	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "*"), ACT_STEP);
+	CHECK_EQ(f->vm.con.total, 1);
+	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].count, 1);
+	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].tsc_sum, 1000);       /* timed like any exit */
+	CHECK_EQ(f->v.end, END_NONE);
+	fake_free(f);
+}
+
+static void t_trace_not_stepping_continues(void)
+{
+	struct fake *f = fake_new();
+
+	fake_trace(f, false);           /* before --start, after --stop */
+	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "*"), ACT_CONTINUE);
+	CHECK_EQ(mmio_exit(f, 0xD0000000, 4, true, 1), ACT_CONTINUE);
+	fake_free(f);
+}
+
+static void t_trace_an_end_wins_over_the_step(void)
+{
+	struct fake *f = fake_new();
+	uint8_t status = 0;
+
+	fake_trace(f, true);
+	CHECK_EQ(io_exit(f, PORT_EXIT, 1, true, 1, &status), ACT_DONE);
+	CHECK_EQ(f->v.end, END_EXIT_PORT);
+	fake_free(f);
+}
+
+static void t_trace_exit_after_act_step_clears_immediate_exit(void)
+{
+	struct fake *f = fake_new();
+	struct trace *t = fake_trace(f, true);
+
+	/* The loop entered with immediate_exit for ACT_STEP; a breakpoint exit
+	 * for a DR no longer armed answers it and changes nothing else. */
+	f->v.completing = true;
+	f->v.run->immediate_exit = 1;
+	CHECK_EQ(debug_exit(f, DB_VECTOR, DR6_B(1)), ACT_CONTINUE);
+	CHECK_EQ(f->v.completing, false);
+	CHECK_EQ(f->v.run->immediate_exit, 0);
+	CHECK_EQ(t->debug_exits, 1);
+	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_DEBUG].count, 1);
+	/* A string instruction exiting again on the completing entry: ACT_STEP
+	 * again, and the loop sets immediate_exit once more. */
+	f->v.completing = true;
+	f->v.run->immediate_exit = 1;
+	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "a"), ACT_STEP);
+	CHECK_EQ(f->v.completing, false);
+	CHECK_EQ(f->v.run->immediate_exit, 0);
+	fake_free(f);
+}
+
+static void t_trace_step_done_keeps_the_watchdogs_immediate_exit(void)
+{
+	struct fake *f = fake_new();
+
+	fake_trace(f, true);
+	f->v.completing = true;
+	f->v.run->immediate_exit = 1;
+	f->v.timed_out = 1;             /* the watchdog fired during this exit */
+	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "a"), ACT_STEP);
+	CHECK_EQ(f->v.run->immediate_exit, 1);
+	f->v.timed_out = 0;
+	f->v.kicked = 1;                /* --vcpus: another vCPU ended the VM */
+	vcpu_step_done(&f->v);
+	CHECK_EQ(f->v.run->immediate_exit, 1);
+	fake_free(f);
+}
+
+static void t_debug_exits_kvmlab_did_not_ask_for_are_unhandled(void)
+{
+	struct fake *f = fake_new();
+
+	CHECK_EQ(debug_exit(f, DB_VECTOR, DR6_BS), ACT_FAIL);      /* no trace active */
+	CHECK_EQ(f->v.end, END_UNHANDLED);
+	fake_trace(f, true);
+	f->v.end = END_NONE;
+	CHECK_EQ(debug_exit(f, 3, 0), ACT_FAIL);                  /* #BP: kvmlab sets no int3 */
+	CHECK_EQ(f->v.end, END_UNHANDLED);
+	f->v.end = END_NONE;
+	CHECK_EQ(debug_exit(f, DB_VECTOR, 0), ACT_FAIL);          /* neither BS nor B0-B3 */
+	CHECK_EQ(f->v.end, END_UNHANDLED);
+	fake_free(f);
+}
+
+static void t_step_lost_is_recorded_as_a_step(void)
+{
+	struct fake *f = fake_new();
+
+	CHECK_EQ(trap_step_lost(&f->v), ACT_FAIL);                /* only a trace asks for ACT_STEP */
+	CHECK_EQ(f->v.end, END_HOST_ERROR);
+	/* With a trace, it is trace_on_step; with no vCPU behind fd -1 its
+	 * KVM_GET_REGS fails, and that ends the run as a host error. */
+	struct trace *t = fake_trace(f, true);
+	f->v.end = END_NONE;
+	CHECK_EQ(trap_step_lost(&f->v), ACT_FAIL);
+	CHECK_EQ(f->v.end, END_HOST_ERROR);
+	CHECK_CONTAINS(f->v.end_detail, "KVM_GET_REGS");
+	CHECK_EQ(t->debug_exits, 0);    /* no KVM_EXIT_DEBUG came: why debug exits < steps */
+	fake_free(f);
+}
+
 const struct unit_test exit_tests[] = {
 	UNIT(t_console_out_appends_and_continues),
 	UNIT(t_console_string_out_takes_every_element),
@@ -623,5 +800,14 @@ const struct unit_test exit_tests[] = {
 	UNIT(t_exit_reason_names),
 	UNIT(t_exit_table_rows),
 	UNIT(t_end_exit_codes),
+	UNIT(t_end_kinds_say_what_kind_of_end),
+	UNIT(t_exit_code_names),
+	UNIT(t_trace_io_exit_while_stepping_asks_for_act_step),
+	UNIT(t_trace_not_stepping_continues),
+	UNIT(t_trace_an_end_wins_over_the_step),
+	UNIT(t_trace_exit_after_act_step_clears_immediate_exit),
+	UNIT(t_trace_step_done_keeps_the_watchdogs_immediate_exit),
+	UNIT(t_debug_exits_kvmlab_did_not_ask_for_are_unhandled),
+	UNIT(t_step_lost_is_recorded_as_a_step),
 	{ 0 },
 };

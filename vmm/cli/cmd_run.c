@@ -248,6 +248,8 @@ int cmd_run(int argc, char **argv)
 	}
 	vlog("open(/dev/kvm) = %d; KVM_GET_API_VERSION = %d", k.fd, k.api_version);
 	host_probe(&host);
+	if (cfg.cpuid.n || cfg.cpuid.hide_hypervisor)
+		expect_warn_cpuid_cpl3(&host, &k);
 
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
@@ -262,7 +264,7 @@ int cmd_run(int argc, char **argv)
 			if (r->smp)
 				smp_report_text(r, stdout);
 		}
-		else if (r->vcpu.end != END_HLT && r->vcpu.end != END_EXIT_PORT)
+		else if (!end_silent(r->vcpu.end))
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
 		rc = r->exit_code;
 	} else {

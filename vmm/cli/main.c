@@ -30,21 +30,22 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options.\n\n"
-		"exit codes:\n"
-		"   0 ok (guest halted, or wrote 0 to the exit port)\n"
-		"   1 guest reported failure (exit status != 0, or a failed check)\n"
-		"   2 usage error\n"
-		"   3 guest crashed (triple fault, internal error, entry failure, unhandled exit)\n"
-		"   4 timed out (--timeout)\n"
-		"   5 exit limit reached (--max-exits)\n"
-		"   6 guest protocol error (bad report record, misuse of a kvmlab port)\n"
-		"   7 host error (no usable /dev/kvm, missing capability, failing ioctl)\n"
-		"   8 payload cannot be read        9 payload truncated\n"
-		"  10 payload bad magic            11 payload ABI version unsupported\n"
-		"  12 payload bad CPU mode         13 payload bad load address\n"
-		"  14 payload does not fit in RAM  15 payload bad entry point\n"
-		"  16 payload bad header field     17 sandbox violation (--sandbox)\n"
-		"\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
+		"exit codes (kvmlab --exit-codes [--json]):\n");
+	xc_print(f, false);
+	fprintf(f, "\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
+}
+
+/* `kvmlab --exit-codes [--json]`: the exit-code list, as text or JSON (end.c). */
+static int exit_codes(int argc, char **argv)
+{
+	bool json = argc == 3 && !strcmp(argv[2], "--json");
+
+	if (argc > 3 || (argc == 3 && !json)) {
+		fprintf(stderr, "kvmlab: --exit-codes: unknown option '%s' (it takes only --json)\n", argv[argc - 1]);
+		return XC_USAGE;
+	}
+	xc_print(stdout, json);
+	return XC_OK;
 }
 
 int main(int argc, char **argv)
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return XC_OK;
 	}
+	if (!strcmp(argv[1], "--exit-codes"))
+		return exit_codes(argc, argv);
 	if (!strcmp(argv[1], "--version")) {
 		printf("kvmlab %s (JSON schema %d, guest ABI %d)\n", KVMLAB_VERSION, JSON_SCHEMA_VERSION,
 		       KVMLAB_ABI_VERSION);

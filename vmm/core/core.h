@@ -17,27 +17,40 @@
 
 #include "vmm/abi.h"
 
-/* kvmlab's own exit codes (docs/json-schema.md, "Exit codes"; kvmlab --help). */
+/* ---- end.c: kvmlab's exit codes, the one list (docs/json-schema.md, "Exit codes") ----
+ * X(NAME, code, summary, meaning): the enum below, `kvmlab --help`, `kvmlab
+ * --exit-codes [--json]` and report_text's "result:" line are all generated
+ * from it; the tests read it from `kvmlab --exit-codes --json`. */
+#define XC_LIST(X) \
+	X(OK,              0, "ok", "the guest halted, or wrote 0 to the exit port") \
+	X(GUEST_FAIL,      1, "guest reported failure", "exit status != 0, or a FAIL report") \
+	X(USAGE,           2, "usage error", "a bad option or option value") \
+	X(GUEST_CRASH,     3, "guest crashed", "triple fault, KVM internal error, entry failure, unhandled exit") \
+	X(TIMEOUT,         4, "timed out", "--timeout elapsed before the guest finished") \
+	X(EXIT_LIMIT,      5, "exit limit reached", "--max-exits (or kvmlab trace --max-steps) reached") \
+	X(PROTOCOL,        6, "guest protocol error", "a bad report record, or misuse of a kvmlab port") \
+	X(HOST,            7, "host error", "no usable /dev/kvm, a missing required capability, a failing ioctl") \
+	X(PAYLOAD_IO,      8, "payload unreadable", "the payload cannot be opened or read, or is not a regular file") \
+	X(PAYLOAD_TRUNC,   9, "payload truncated", "shorter than the 64-byte header or than hdr_size") \
+	X(PAYLOAD_MAGIC,  10, "payload bad magic", "not a kvmlab payload") \
+	X(PAYLOAD_VERSION, 11, "payload ABI version unsupported", "a guest ABI version this kvmlab does not speak") \
+	X(PAYLOAD_MODE,   12, "payload bad CPU mode", "an unknown CPU mode in the header") \
+	X(PAYLOAD_LOAD,   13, "payload bad load address", "unaligned, overlapping kvmlab's structures, or out of range") \
+	X(PAYLOAD_SIZE,   14, "payload does not fit", "the payload does not fit in guest RAM (--mem, min_mem_kib)") \
+	X(PAYLOAD_ENTRY,  15, "payload bad entry point", "the entry point lies outside the payload") \
+	X(PAYLOAD_FIELD,  16, "payload bad header field", "another header field is invalid (hdr_size, flags, name, description)") \
+	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call")
+
 enum kvmlab_exit_code {
-	XC_OK            = 0,   /* guest halted, or wrote status 0 to the exit port */
-	XC_GUEST_FAIL    = 1,   /* guest reported failure: exit status != 0 or a FAIL report */
-	XC_USAGE         = 2,   /* bad command line */
-	XC_GUEST_CRASH   = 3,   /* triple fault, internal error, entry failure, unhandled exit */
-	XC_TIMEOUT       = 4,   /* watchdog fired (--timeout) */
-	XC_EXIT_LIMIT    = 5,   /* --max-exits reached */
-	XC_PROTOCOL      = 6,   /* guest broke the guest ABI (bad report record, ...) */
-	XC_HOST          = 7,   /* no usable /dev/kvm, missing capability, failing ioctl */
-	XC_PAYLOAD_IO    = 8,   /* payload file cannot be opened or read */
-	XC_PAYLOAD_TRUNC = 9,   /* file shorter than the header or than hdr_size */
-	XC_PAYLOAD_MAGIC = 10,  /* not a kvmlab payload */
-	XC_PAYLOAD_VERSION = 11,/* ABI version this kvmlab does not speak */
-	XC_PAYLOAD_MODE  = 12,  /* unknown CPU mode */
-	XC_PAYLOAD_LOAD  = 13,  /* load address unaligned, overlapping kvmlab, or out of range */
-	XC_PAYLOAD_SIZE  = 14,  /* payload does not fit in guest RAM */
-	XC_PAYLOAD_ENTRY = 15,  /* entry point outside the payload */
-	XC_PAYLOAD_FIELD = 16,  /* other header field invalid (hdr_size, flags, name, desc) */
-	XC_SANDBOX       = 17,  /* --sandbox: a thread made a forbidden system call (sandbox.c) */
+#define X(name, code, summary, meaning) XC_##name = code,
+	XC_LIST(X)
+#undef X
 };
+const char *xc_summary(int code);       /* "ok", "host error", ...; "?" if no such code */
+/* Prints the list: "  7 host error: no usable ...", or with json one JSON array
+ * of {code, name, summary, meaning} (docs/json-schema.md). */
+void xc_print(FILE *out, bool json);
+
 
 /* ---- payload.c: the payload header, validated as untrusted input ---- */
 struct payload {
@@ -109,6 +122,50 @@ struct host_info {
 /* Fills h from /sys, /proc and CPUID; fields it cannot learn say "unknown". Never fails. */
 void host_probe(struct host_info *h);
 
+/* ---- facts.c, facts_cpuid.c, expect.c: host facts and the expectations table (expect.def) ---- */
+#define FACTS_MAX        200
+#define FACT_NAME_MAX    64
+#define FACT_VALUE_MAX   64
+enum fact_type { FACT_BOOL, FACT_INT, FACT_STR };
+struct fact {                           /* one guest-visible host fact and how it was found */
+	char name[FACT_NAME_MAX];       /* "vendor", "cpuid_fault", "param.kvm.tdp_mmu", ... */
+	enum fact_type type;
+	bool known;                     /* false: could not be probed (JSON null) */
+	int64_t i;                      /* FACT_BOOL / FACT_INT */
+	char s[FACT_VALUE_MAX];         /* FACT_STR */
+	char source[160];               /* cpuid leaf, sysfs path, ioctl, probe VM ... */
+};
+struct host_facts {
+	struct fact f[FACTS_MAX];
+	int n;
+};
+/* Probes every fact the host itself can tell (docs/backends.md, "Host facts"); the
+ * facts only a guest shows are added by facts_guest (vmm/measure/facts_guest.c). */
+void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k);
+/* Which CPUID registers the host rewrites after KVM_SET_CPUID2 (facts_cpuid.c). */
+void facts_cpuid_set(struct host_facts *hf, struct kvm *k);
+void facts_set_bool(struct host_facts *hf, const char *name, bool v, const char *source);
+void facts_set_int(struct host_facts *hf, const char *name, int64_t v, const char *source);
+void facts_set_str(struct host_facts *hf, const char *name, const char *v, const char *source);
+void facts_set_unknown(struct host_facts *hf, const char *name, enum fact_type t, const char *source);
+const struct fact *facts_find(const struct host_facts *hf, const char *name);   /* NULL: no such fact */
+/* "true"/"false", decimal, the string, or "unknown": the form conditions compare against. */
+void facts_value_text(const struct fact *f, char *out, size_t n);
+struct expect_row {                     /* one EXPECT(...) of expect.def */
+	const char *id, *area, *cases, *expect, *when, *kind, *reason, *cite, *fixed;
+};
+extern const struct expect_row expect_table[];
+extern const int expect_count;
+#define EXPECT_KEYS_MAX 256
+/* Does the condition (expect.def syntax) hold over these facts?  Unknown facts are false. */
+bool expect_when_holds(const struct host_facts *hf, const char *when);
+/* The first row of area that lists case c (or "*") whose condition holds; kind, if not
+ * NULL, restricts to rows of that kind.  NULL when none applies. */
+const struct expect_row *expect_lookup(const struct host_facts *hf, const char *area, const char *c,
+				       const char *kind);
+/* One stderr line when the table says guest CPL-3 CPUID bypasses the VMM's table here. */
+void expect_warn_cpuid_cpl3(const struct host_info *h, struct kvm *k);
+
 
 /* ---- guestmem.c: the only way to touch guest memory ---- */
 #define MEMSLOTS_MAX 8                   /* kvmlab uses slots 0 (RAM), 1 (ROM), 2 (hotplug) */
@@ -151,26 +208,43 @@ int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len)
 int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
 
 
-/* ---- the run: how it ended and everything reported about it ---- */
+/* ---- end.c: how a run ends ----
+ * X(KIND, name, exit code, flags): the one table of end kinds.  The exit code
+ * of END_EXIT_PORT is XC_OK only for status 0 (end_exit_code). */
+#define END_BY_GUEST    (1u << 0)       /* the guest ended the run as it meant to (ACT_DONE) */
+#define END_AT_INSN     (1u << 1)       /* a guest instruction caused it (trace prints it as the last step) */
+#define END_VCPU_ONLY   (1u << 2)       /* --vcpus: ends this vCPU, not the VM (smp.c) */
+#define END_SILENT      (1u << 3)       /* the exit code says it all: `run --quiet` adds no line */
+#define END_LIST(X) \
+	X(NONE,           "none",           XC_HOST,        0) \
+	X(HLT,            "hlt",            XC_OK,          END_BY_GUEST | END_AT_INSN | END_VCPU_ONLY | END_SILENT) \
+	X(EXIT_PORT,      "exit_port",      XC_OK,          END_BY_GUEST | END_AT_INSN | END_SILENT) \
+	X(REPORT_FAIL,    "check_failed",   XC_GUEST_FAIL,  END_BY_GUEST | END_AT_INSN) \
+	X(SHUTDOWN,       "shutdown",       XC_GUEST_CRASH, END_AT_INSN)   /* triple fault */ \
+	X(INTERNAL_ERROR, "internal_error", XC_GUEST_CRASH, END_AT_INSN)   /* emulation failure, ... */ \
+	X(FAIL_ENTRY,     "entry_failure",  XC_GUEST_CRASH, 0)             /* hardware refused VM entry */ \
+	X(UNHANDLED,      "unhandled_exit", XC_GUEST_CRASH, END_AT_INSN)   /* no handler for the exit */ \
+	X(PROTOCOL,       "protocol_error", XC_PROTOCOL,    END_AT_INSN)   /* the guest broke the ABI */ \
+	X(TIMEOUT,        "timeout",        XC_TIMEOUT,     0)             /* the watchdog */ \
+	X(EXIT_LIMIT,     "exit_limit",     XC_EXIT_LIMIT,  0)             /* --max-exits, --max-steps */ \
+	X(HOST_ERROR,     "host_error",     XC_HOST,        0)             /* KVM_RUN or another ioctl failed */ \
+	X(STOPPED,        "stopped",        XC_OK,          END_VCPU_ONLY) /* another vCPU ended the VM: it decides */
+
 enum end_kind {
-	END_NONE = 0,
-	END_HLT,                /* hlt with no interrupt source */
-	END_EXIT_PORT,          /* guest wrote to PORT_EXIT */
-	END_REPORT_FAIL,        /* guest sent a FAIL report */
-	END_SHUTDOWN,           /* triple fault */
-	END_INTERNAL_ERROR,     /* KVM could not go on (emulation failure, ...) */
-	END_FAIL_ENTRY,         /* hardware refused VM entry */
-	END_UNHANDLED,          /* an exit reason kvmlab has no handler for */
-	END_PROTOCOL,           /* guest broke the ABI */
-	END_TIMEOUT,            /* watchdog */
-	END_EXIT_LIMIT,         /* --max-exits */
-	END_HOST_ERROR,         /* KVM_RUN or another ioctl failed */
-	END_STOPPED,            /* --vcpus: another vCPU ended the VM (vmm/core/smp.c) */
+#define X(kind, name, xc, flags) END_##kind,
+	END_LIST(X)
+#undef X
 	END_KIND_COUNT
 };
 const char *end_name(enum end_kind k);          /* "hlt", "exit_port", ... (docs/json-schema.md) */
 /* The kvmlab exit code of a run that ended with k (status: the exit port's value). */
 int  end_exit_code(enum end_kind k, uint32_t status);
+bool end_by_guest(enum end_kind k);     /* the guest ended it itself: hlt, exit port, FAIL report */
+bool end_at_insn(enum end_kind k);      /* a guest instruction ended it (it ran, or died trying) */
+bool end_vcpu_only(enum end_kind k);    /* --vcpus: the other vCPUs run on */
+bool end_silent(enum end_kind k);       /* hlt, exit port: the exit code is the whole story */
+/* The run succeeded: its exit code is XC_OK. */
+bool end_ok(enum end_kind k, uint32_t status);
 
 
 /* ---- exit.c: the dispatch table ---- */
@@ -178,12 +252,15 @@ enum action {
 	ACT_CONTINUE,                   /* re-enter the guest */
 	ACT_DONE,                       /* the run ended as the guest intended (end set) */
 	ACT_FAIL,                       /* the run ended badly (end set) */
+	ACT_STEP,                       /* kvmlab trace: re-enter with immediate_exit, so KVM only
+					 * completes the instruction that exited (api.rst, "immediate_exit") */
 };
 struct vcpu;
 typedef enum action (*exit_handler)(struct vcpu *v);
 const char *exit_reason_name(uint32_t reason); /* "IO", "HLT", ...; "UNKNOWN_REASON" if unnamed */
 exit_handler exit_lookup(uint32_t reason);     /* NULL: unhandled */
-/* One exit: lookup, handler (or the unhandled handler), count.  Returns the action. */
+/* One exit: lookup, handler (or the unhandled handler), count; under kvmlab
+ * trace, the trace decides whether it is one step (ACT_STEP).  Returns the action. */
 enum action exit_dispatch(struct vcpu *v, uint64_t cycles);
 
 

@@ -1,46 +1,104 @@
 /*
  * end.c - how a run ends, and what kvmlab's exit code says about it.
+ *
+ * Two tables in core.h are the one source: END_LIST (each end kind, its
+ * name in JSON, its exit code and what kind of end it is) and XC_LIST (each
+ * exit code, its name and meaning).  Everything that asks "did it end
+ * normally?" asks here, and `kvmlab --help`, `kvmlab --exit-codes` and the
+ * tests' exit-code table are generated from XC_LIST.
  */
 #include "kvmlab.h"
 
-static const char *const end_names[END_KIND_COUNT] = {
-	[END_NONE]           = "none",
-	[END_HLT]            = "hlt",
-	[END_EXIT_PORT]      = "exit_port",
-	[END_REPORT_FAIL]    = "check_failed",
-	[END_SHUTDOWN]       = "shutdown",
-	[END_INTERNAL_ERROR] = "internal_error",
-	[END_FAIL_ENTRY]     = "entry_failure",
-	[END_UNHANDLED]      = "unhandled_exit",
-	[END_PROTOCOL]       = "protocol_error",
-	[END_TIMEOUT]        = "timeout",
-	[END_EXIT_LIMIT]     = "exit_limit",
-	[END_HOST_ERROR]     = "host_error",
-	[END_STOPPED]        = "stopped",
+static const struct end_desc {
+	const char *name;
+	int xc;                         /* the exit code (END_EXIT_PORT: for status 0) */
+	unsigned flags;                 /* END_BY_GUEST, END_AT_INSN, END_VCPU_ONLY, END_SILENT */
+} end_table[END_KIND_COUNT] = {
+#define X(kind, name, xc, flags) [END_##kind] = { name, xc, flags },
+	END_LIST(X)
+#undef X
 };
+
+static const struct xc_desc {
+	int code;
+	const char *name, *summary, *meaning;
+} xc_table[] = {
+#define X(name, code, summary, meaning) { code, #name, summary, meaning },
+	XC_LIST(X)
+#undef X
+};
+#define XC_COUNT (sizeof(xc_table) / sizeof(xc_table[0]))
+
+static unsigned end_flags(enum end_kind k)
+{
+	return (unsigned)k < END_KIND_COUNT ? end_table[k].flags : 0;
+}
 
 const char *end_name(enum end_kind k)
 {
-	return (unsigned)k < END_KIND_COUNT ? end_names[k] : "none";
+	return (unsigned)k < END_KIND_COUNT ? end_table[k].name : "none";
 }
 
 int end_exit_code(enum end_kind k, uint32_t status)
 {
-	switch (k) {
-	case END_HLT:            return XC_OK;
-	case END_STOPPED:        return XC_OK;  /* not the cause: the vCPU that stopped the VM decides */
-	case END_EXIT_PORT:      return status == 0 ? XC_OK : XC_GUEST_FAIL;
-	case END_REPORT_FAIL:    return XC_GUEST_FAIL;
-	case END_SHUTDOWN:
-	case END_INTERNAL_ERROR:
-	case END_FAIL_ENTRY:
-	case END_UNHANDLED:      return XC_GUEST_CRASH;
-	case END_PROTOCOL:       return XC_PROTOCOL;
-	case END_TIMEOUT:        return XC_TIMEOUT;
-	case END_EXIT_LIMIT:     return XC_EXIT_LIMIT;
-	case END_HOST_ERROR:
-	case END_NONE:
-	case END_KIND_COUNT:     break;
+	if ((unsigned)k >= END_KIND_COUNT)
+		return XC_HOST;
+	if (k == END_EXIT_PORT && status != 0)
+		return XC_GUEST_FAIL;   /* the guest's own verdict (docs/guest-abi.md) */
+	return end_table[k].xc;
+}
+
+bool end_by_guest(enum end_kind k)
+{
+	return end_flags(k) & END_BY_GUEST;
+}
+
+bool end_at_insn(enum end_kind k)
+{
+	return end_flags(k) & END_AT_INSN;
+}
+
+bool end_vcpu_only(enum end_kind k)
+{
+	return end_flags(k) & END_VCPU_ONLY;
+}
+
+bool end_silent(enum end_kind k)
+{
+	return end_flags(k) & END_SILENT;
+}
+
+bool end_ok(enum end_kind k, uint32_t status)
+{
+	return end_exit_code(k, status) == XC_OK;
+}
+
+const char *xc_summary(int code)
+{
+	for (size_t i = 0; i < XC_COUNT; i++)
+		if (xc_table[i].code == code)
+			return xc_table[i].summary;
+	return "?";
+}
+
+void xc_print(FILE *out, bool json)
+{
+	struct json j = { .out = out };
+
+	if (!json) {
+		for (size_t i = 0; i < XC_COUNT; i++)
+			fprintf(out, "  %2d %s: %s\n", xc_table[i].code, xc_table[i].summary, xc_table[i].meaning);
+		return;
 	}
-	return XC_HOST;
+	json_arr(&j);
+	for (size_t i = 0; i < XC_COUNT; i++) {
+		json_obj(&j);
+		json_key(&j, "code");    json_i64(&j, xc_table[i].code);
+		json_key(&j, "name");    json_str(&j, xc_table[i].name);
+		json_key(&j, "summary"); json_str(&j, xc_table[i].summary);
+		json_key(&j, "meaning"); json_str(&j, xc_table[i].meaning);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	fputc('\n', out);
 }

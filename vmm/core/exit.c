@@ -57,7 +57,7 @@ enum action exit_dispatch(struct vcpu *v, uint64_t cycles)
 
 	counters_exit(&v->ctr, reason, cycles);
 	enum action a = h ? h(v) : trap_unhandled(v);
-	if (v->vm->cfg.trace)           /* kvmlab trace: finish the instruction as one step */
-		a = trace_after_exit(v, v->vm->cfg.trace, a);
+	if (v->vm->cfg.trace)           /* kvmlab trace: single-stepping is a mode of this loop */
+		a = trace_action(v, v->vm->cfg.trace, reason, a);
 	return a;
 }

@@ -87,7 +87,7 @@ static void smp_vcpu_ended(struct smp *s, int i)
 	enum end_kind k = s->cpu[i].v->end;
 
 	pthread_mutex_lock(&s->lock);
-	if (k != END_HLT && k != END_STOPPED && s->first_end < 0) {
+	if (!end_vcpu_only(k) && s->first_end < 0) {
 		s->first_end = i;
 		smp_kick_others(s, i);
 	}

@@ -5,7 +5,11 @@
  * runs guest code (api.rst 4.10).  When the guest does something KVM must
  * hand to user space, KVM_RUN returns and kvm_run says why.  The loop is
  *     enter -> exit -> look up -> handle -> count -> act
- * and every iteration is timed with the TSC.
+ * and every iteration is timed with the TSC.  It is the only KVM_RUN loop:
+ * every vCPU thread (smp.c) runs it, and single-stepping (kvmlab trace) is
+ * a mode of it: the trace turns an exit into ACT_STEP (exit.c), and the
+ * loop re-enters with immediate_exit so that KVM finishes that instruction
+ * and runs no other (docs/trace.md).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +23,25 @@
 #include "kvmlab.h"
 
 #define CPUID_ENTRIES_MAX 256
+
+/* Some hosts rewrite leaves after KVM_SET_CPUID2: say so once per VM, since the
+ * guest will not see those --cpuid overrides (docs/cpu.md; expect.def "cpuid-set"). */
+static void vcpu_warn_unheld(struct vcpu *v, struct kvm_cpuid2 *c)
+{
+	int idx[CPUID_OVERRIDES_MAX];
+	const struct cpuid_config *cfg = &v->vm->cfg.cpuid;
+
+	c->nent = CPUID_ENTRIES_MAX;
+	if (ioctl(v->fd, KVM_GET_CPUID2, c) < 0)
+		return;                 /* older KVM: nothing to compare against */
+	int n = cpuid_unheld(c, cfg, idx, CPUID_OVERRIDES_MAX);
+	for (int i = 0; i < n; i++) {
+		const struct cpuid_override *o = &cfg->ov[idx[i]];
+		fprintf(stderr, "kvmlab: warning: --cpuid 0x%x.%u:%s=0x%x does not hold: this host's KVM replaced "
+			"that register after KVM_SET_CPUID2 (KVM_GET_CPUID2 disagrees)\n",
+			o->leaf, o->subleaf, cpuid_reg_name(o->reg), o->value);
+	}
+}
 
 /* Give the guest the CPUID KVM supports (api.rst 4.46/4.73), as edited by
  * --cpuid/--hide-hypervisor (cpuid.c); long mode needs CPUID.80000001H:EDX.LM
@@ -41,6 +64,8 @@ static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
 	else
 		rc = 0;
+	if (rc == 0 && v->id == 0 && v->vm->cfg.cpuid.n)
+		vcpu_warn_unheld(v, c);
 	free(c);
 	return rc;
 }
@@ -126,10 +151,10 @@ enum action vcpu_end(struct vcpu *v, enum end_kind k, const char *fmt, ...)
 		v->end_rip = regs.rip;
 		v->end_linear = sr.cs.base + regs.rip;
 		/* Where the guest was stuck or died is the first thing to know. */
-		if (k != END_HLT && k != END_EXIT_PORT && k != END_REPORT_FAIL)
+		if (!end_by_guest(k))
 			vcpu_insn_at(v, regs.rip, &sr, v->end_insn, sizeof(v->end_insn));
 	}
-	return (k == END_HLT || k == END_EXIT_PORT || k == END_REPORT_FAIL) ? ACT_DONE : ACT_FAIL;
+	return end_by_guest(k) ? ACT_DONE : ACT_FAIL;
 }
 
 uint64_t vcpu_rip(struct vcpu *v)
@@ -155,10 +180,18 @@ int vcpu_add_report(struct vcpu *v, const struct report_entry *r)
 	return 0;
 }
 
+void vcpu_step_done(struct vcpu *v)
+{
+	v->completing = false;
+	/* The watchdog and a kick set immediate_exit too: theirs must stay set. */
+	v->run->immediate_exit = v->timed_out || v->kicked;
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	uint64_t max_exits = v->vm->cfg.max_exits;
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
+	enum action a;
 
 	for (;;) {
 		if (max_exits && v->ctr.total_exits >= max_exits) {
@@ -190,12 +223,23 @@ void vcpu_run(struct vcpu *v)
 					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 					return;
 				}
-				continue;       /* a signal for someone else: re-enter */
+				if (!v->completing)
+					continue;       /* a signal for someone else: re-enter */
+				/* ACT_STEP, and KVM completed the instruction without a step exit (docs/trace.md). */
+				vcpu_step_done(v);
+				a = trap_step_lost(v);
+			} else {
+				vcpu_end(v, END_HOST_ERROR, "KVM_RUN: %s", strerror(e));
+				return;
 			}
-			vcpu_end(v, END_HOST_ERROR, "KVM_RUN: %s", strerror(e));
-			return;
+		} else {
+			a = exit_dispatch(v, t1 - t0);
 		}
-		if (exit_dispatch(v, t1 - t0) != ACT_CONTINUE)
-			return;
+		if (a != ACT_CONTINUE) {
+			if (a != ACT_STEP)
+				return;         /* ACT_DONE, ACT_FAIL: vcpu_end said why */
+			v->completing = true;
+			v->run->immediate_exit = 1;
+		}
 	}
 }

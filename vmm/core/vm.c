@@ -35,6 +35,11 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 		return XC_HOST;
 	}
+	/* VMX real mode's pages, before any vCPU (tss.c). */
+	if (tss_setup(vm, err, errlen) != 0) {
+		vm_destroy(vm);
+		return XC_HOST;
+	}
 	/* Dirty logging must be configured before the first slot and vCPU exist. */
 	int rc = memlab_create(vm, err, errlen);
 	if (rc == XC_OK)

@@ -48,6 +48,9 @@ int  cpuid_config_add(struct cpuid_config *c, const struct cpuid_override *o, ch
  * lacks adds that leaf.  0, or -1 with err when the table is full. */
 int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c, char *err, size_t errlen);
 const char *cpuid_reg_name(int reg);    /* "eax" .. "edx" (enum cpuid_reg) */
+/* The overrides of c the table KVM reports back (KVM_GET_CPUID2) does not hold:
+ * their indexes into c->ov in idx[], at most max; returns the count (pure). */
+int  cpuid_unheld(const struct kvm_cpuid2 *got, const struct cpuid_config *c, int *idx, int max);
 
 
 /* ---- vm.c: the VM: its fd, memory, buses, devices and configuration ---- */
@@ -99,6 +102,9 @@ int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *
 /* Copies the payload to its load address.  XC_OK or XC_PAYLOAD_SIZE. */
 int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);         /* devices, stats, slots, fd; safe after a failed create */
+/* tss.c: KVM_SET_IDENTITY_MAP_ADDR + KVM_SET_TSS_ADDR where expect.def says the host
+ * needs them (VMX); call before the first vCPU.  0, or -1 with err naming the ioctl. */
+int  tss_setup(struct vm *vm, char *err, size_t errlen);
 
 
 /* ---- modes.c: CPU modes as data ---- */
@@ -131,13 +137,18 @@ struct vcpu {
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
+	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
 };
 /* KVM_CREATE_VCPU, the kvm_run mapping, CPUID, stats.  XC_OK, or XC_HOST with err. */
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
-/* Runs until an action other than ACT_CONTINUE; v->end says why. */
+/* The one KVM_RUN loop (every vCPU thread, kvmlab trace too): runs until an
+ * action other than ACT_CONTINUE or ACT_STEP; v->end says why. */
 void vcpu_run(struct vcpu *v);
+/* An ACT_STEP entry has returned: the next KVM_RUN runs the guest again. */
+void vcpu_step_done(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);      /* unmaps kvm_run, closes the fd, frees what it kept */
-/* Records how the run ended: the one place end/detail/rip are set. */
+/* Records how the run ended: the one place end/detail/rip are set.  Returns
+ * ACT_DONE if the guest ended it (end_by_guest), else ACT_FAIL. */
 enum action vcpu_end(struct vcpu *v, enum end_kind k, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define REPORTS_MAX 65536

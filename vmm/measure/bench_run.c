@@ -129,7 +129,7 @@ static void bench_moves(struct bench_result *r, struct bench_state *b, const str
 
 static void bench_status(struct bench_result *r, const struct vcpu *v, uint64_t repeat)
 {
-	if (v->end == END_EXIT_PORT && v->exit_status == 0 && r->samples == repeat) {
+	if (end_ok(v->end, v->exit_status) && r->samples == repeat) {
 		r->status = BENCH_OK;
 		return;
 	}

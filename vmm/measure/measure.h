@@ -216,13 +216,21 @@ int  trace_attach(struct vcpu *v, struct trace *t, char *err, size_t errlen);
 enum action trace_on_step(struct vcpu *v, struct trace *t);
 /* Called by traps/debug.c: the guest reached breakpoint bp (DR6.B<bp>). */
 enum action trace_on_break(struct vcpu *v, struct trace *t, int bp);
-/* exit.c, after any other exit while stepping: completes the instruction that
- * caused it (KVM_RUN with immediate_exit) so that it is traced as one step. */
-enum action trace_after_exit(struct vcpu *v, struct trace *t, enum action a);
+/* exit.c, after every exit under kvmlab trace: a's replacement.  ACT_STEP for
+ * an exit other than the step while stepping (its instruction must complete as
+ * one step: vcpu_run re-enters with immediate_exit); otherwise a. */
+enum action trace_action(struct vcpu *v, struct trace *t, uint32_t reason, enum action a);
 /* After the run: emits the instruction that ended it (hlt, the exit-port out, ...). */
 void trace_finish(struct vcpu *v, struct trace *t);
 void trace_free(struct trace *t);                       /* the hits kept */
 const char *trace_bp_role(enum bp_role r);     /* "start", "stop", "break" */
+/* trace_print.c: prints t->pending, which has just run, with the exits and
+ * console bytes since the previous step; r/s (may be NULL) for --regs; ended
+ * names the end it caused, or NULL. */
+void trace_emit(struct vcpu *v, struct trace *t, const struct kvm_regs *r,
+		const struct kvm_sregs *s, const char *ended);
+/* trace_print.c: keeps (up to TRACE_HITS_MAX) and prints a hit of --break bp at t->pending. */
+void trace_record_hit(struct trace *t, int bp);
 
 
 /* ---- bench_derive.c: where an operation was handled, from counters (pure) ---- */
@@ -300,5 +308,9 @@ void bench_report_table(const struct bench_header *h, const struct bench_result 
 void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 const char *bench_status_name(enum bench_status s);     /* "ok", "hangs on this host", "internal error", "failed" */
+
+/* ---- facts_guest.c: host facts only a guest shows (ring0_emulated, cpuid_table.*) ---- */
+/* From the calibration run cal, and probe VMs; cal NULL (--no-calibrate): all unknown. */
+void facts_guest(struct host_facts *hf, struct kvm *k, const struct calibration *cal);
 
 #endif

@@ -5,13 +5,6 @@
 
 #include "kvmlab.h"
 
-static const char *const exit_code_meaning[] = {
-	[XC_OK] = "ok", [XC_GUEST_FAIL] = "guest reported failure", [XC_USAGE] = "usage error",
-	[XC_GUEST_CRASH] = "guest crashed", [XC_TIMEOUT] = "timed out",
-	[XC_EXIT_LIMIT] = "exit limit reached", [XC_PROTOCOL] = "guest protocol error",
-	[XC_HOST] = "host error",
-};
-
 /* KVM stats worth a line even when many moved: the ones the labs talk about. */
 static const char *const stats_shown[] = {
 	"exits", "io_exits", "mmio_exits", "halt_exits", "signal_exits", "irq_exits",
@@ -131,6 +124,5 @@ void report_text(const struct report_ctx *c, FILE *out)
 		fprintf(out, ", TSC %.3f GHz", r->tsc_khz / 1e6);
 	fputc('\n', out);
 	int xc = r->exit_code;
-	fprintf(out, "result:   exit code %d (%s)\n", xc,
-		xc >= 0 && xc <= XC_HOST ? exit_code_meaning[xc] : "?");
+	fprintf(out, "result:   exit code %d (%s)\n", xc, xc_summary(xc));
 }
