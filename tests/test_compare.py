@@ -177,13 +177,27 @@ def test_a_changed_fact_explains_a_changed_outcome(old, tmp_path):
            "facts changed: capabilities.X86_MSR_FILTER" in r.stdout
 
 
+def fact(value, source="probe"):
+    return {"value": value, "source": source}
+
+
 def test_the_facts_object_is_used_when_present(old, tmp_path):
-    a = write(tmp_path / "a", dict(INFO, facts={"cpu": {"vendor": "AMD"}}), UNIT, TESTS, PROBES, CASES)
-    # host differs but facts do not: only facts count once info --json has them.
-    b = write(tmp_path / "b", dict(INFO, host={"backend": "x"}, facts={"cpu": {"vendor": "AMD"}}),
+    facts = {"vendor": fact("AMD"), "kernel": fact("6.18"), "kernel.version": fact("#1 SMP")}
+    a = write(tmp_path / "a", dict(INFO, facts=facts), UNIT, TESTS, PROBES, CASES)
+    # host and the kernel differ, the facts that explain do not: the kernel is what is compared.
+    newer = dict(facts, **{"kernel": fact("6.19"), "kernel.version": fact("#2 SMP"),
+                           "vendor": fact("AMD", source="cpuid")})
+    b = write(tmp_path / "b", dict(INFO, host={"backend": "x"}, facts=newer),
               UNIT, TESTS, [probe("sgdt", 3, "ran", "ran"), PROBES[1]], CASES)
     r = run(a, b)
-    assert r.returncode == 1 and "UNEXPLAINED" in r.stdout and "fact host" not in r.stdout
+    assert r.returncode == 1 and "UNEXPLAINED" in r.stdout
+    assert "  fact " not in r.stdout
+    # A fact that changed its value explains the change.
+    c = write(tmp_path / "c", dict(INFO, facts=dict(newer, umip=fact(False))),
+              UNIT, TESTS, [probe("sgdt", 3, "ran", "ran"), PROBES[1]], CASES)
+    r = run(a, c)
+    assert r.returncode == 0, r.stdout
+    assert "fact facts.umip: (absent) -> false" in r.stdout
 
 
 def test_too_few_samples_are_not_tested(old, tmp_path):
