@@ -83,7 +83,7 @@ def write(folder, info, unit, tests, probes, cases):
     return str(folder)
 
 
-INFO = {"command": "info", "host": {"backend": "kvm_amd", "paging": "npt"},
+INFO = {"command": "info", "host": {"backend": "backend-a", "paging": "paging-a"},
         "capabilities": {"IRQCHIP": True, "X86_MSR_FILTER": True}}
 UNIT = {"parse": [("t_a", "ok"), ("t_b", "ok")]}
 TESTS = [("tests.test_x", "test_a", "pass"), ("tests.test_x", "test_b", "fail"),
@@ -182,11 +182,11 @@ def fact(value, source="probe"):
 
 
 def test_the_facts_object_is_used_when_present(old, tmp_path):
-    facts = {"vendor": fact("AMD"), "kernel": fact("6.18"), "kernel.version": fact("#1 SMP")}
+    facts = {"vendor": fact("vendor-a"), "kernel": fact("6.18"), "kernel.version": fact("#1 SMP")}
     a = write(tmp_path / "a", dict(INFO, facts=facts), UNIT, TESTS, PROBES, CASES)
     # host and the kernel differ, the facts that explain do not: the kernel is what is compared.
     newer = dict(facts, **{"kernel": fact("6.19"), "kernel.version": fact("#2 SMP"),
-                           "vendor": fact("AMD", source="cpuid")})
+                           "vendor": fact("vendor-a", source="cpuid")})
     b = write(tmp_path / "b", dict(INFO, host={"backend": "x"}, facts=newer),
               UNIT, TESTS, [probe("sgdt", 3, "ran", "ran"), PROBES[1]], CASES)
     r = run(a, b)
