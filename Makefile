@@ -36,7 +36,7 @@ IO_PURE_OBJS = $(IO_UNIT_SRCS:%.c=$(OBJ)/%.o) $(IO_PURE_SRCS:%.c=$(OBJ)/%.o)
 PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin)
 DEPS_OK    = $(BUILD)/.deps-ok
 
-.PHONY: all deps payloads unit check test demo coverage clean help bench-overhead bench-plot
+.PHONY: all deps payloads unit check test demo coverage clean help bench-overhead bench-lifecycle bench-plot
 .PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge pytest inst inst-unit inst-pytest coverage-report regress
 .DEFAULT_GOAL := all
 
@@ -57,6 +57,7 @@ help:
 	@echo "make clean      remove build/"
 	@echo "make unit       the C unit tests (KTAP in $(BUILD)/unit-tests.ktap)"
 	@echo "make bench-overhead  kvmlab's accounting vs a raw KVM_RUN loop (exits/s)"
+	@echo "make bench-lifecycle a whole one-exit VM, kvmlab vs a raw KVM_RUN program"
 	@echo "make bench-plot      kvmlab bench --json -> build/bench.png (gnuplot)"
 
 # One script installs what is missing; the stamp keeps later builds quiet.
@@ -71,8 +72,13 @@ $(OBJ)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# kvmlab itself links capstone statically into a position-dependent binary: the
+# shared library's ~78,000 pointer relocations would otherwise be written (and
+# page-faulted in) at every start, ~0.9 ms of a ~2 ms VM lifecycle
+# (docs/measurement.md, "What creating a VM costs").
+KVMLAB_LDLIBS = $(subst -lcapstone,-l:libcapstone.a,$(LDLIBS))
 $(BUILD)/kvmlab: $(VMM_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -no-pie -o $@ $^ $(KVMLAB_LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -179,6 +185,9 @@ $(BUILD)/rawloop: tools/rawloop.c | $(DEPS_OK)
 
 bench-overhead: all $(BUILD)/rawloop
 	@scripts/bench-overhead $(BUILD)
+
+bench-lifecycle: all $(BUILD)/rawloop
+	@scripts/bench-lifecycle $(BUILD)
 
 bench-plot: $(BUILD)/kvmlab payloads
 	$(BUILD)/kvmlab bench --json > $(BUILD)/bench.json

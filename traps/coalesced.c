@@ -22,9 +22,14 @@
 #define RING_PAGE 4096u                 /* the ring fills exactly one page */
 #define RING_MAX ((RING_PAGE - sizeof(struct kvm_coalesced_mmio_ring)) / sizeof(struct kvm_coalesced_mmio))
 
+bool coalesced_active(const struct vm *vm)
+{
+	return vm->bench.coalesced || (vm->io && vm->io->coalesced);   /* bench, --coalesced-mmio */
+}
+
 void coalesced_drain(struct vcpu *v)
 {
-	if (!v->vm->bench.coalesced && !(v->vm->io && v->vm->io->coalesced))   /* bench, --coalesced-mmio */
+	if (!coalesced_active(v->vm))
 		return;
 	if (!v->coalesced) {
 		size_t off = (size_t)KVM_COALESCED_MMIO_PAGE_OFFSET * RING_PAGE;

@@ -91,7 +91,16 @@ int msr_setup(struct vm *vm, char *err, size_t errlen)
 		}
 		return 0;                       /* kvmlab's MSRs then #GP, as on a PC */
 	}
-	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0) {
+	if (!vm->cfg.kvmlab_msrs && !vm->cfg.nmsr_exit) {
+		vlog("no MSR filter: the payload does not set KVMLAB_FLAG_MSRS and no --msr-exit was given "
+		     "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)");
+		return 0;
+	}
+	uint64_t t0 = setup_clock();
+	int rc = ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+
+	setup_record(&vm->setup, "user-space MSRs", "KVM_ENABLE_CAP", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_ENABLE_CAP(X86_USER_SPACE_MSR): %s", strerror(errno));
 		return -1;
 	}
@@ -103,10 +112,14 @@ int msr_setup(struct vm *vm, char *err, size_t errlen)
 		deny_one(&f.ranges[n++], vm->cfg.msr_exit[i], &bitmaps[0]);
 	}
 	_Static_assert(MSR_EXIT_MAX + 2 <= KVM_MSR_FILTER_MAX_RANGES, "one filter range per MSR");
-	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0) {
+	t0 = setup_clock();
+	rc = ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f);
+	setup_record(&vm->setup, "MSR filter", "KVM_X86_SET_MSR_FILTER", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_X86_SET_MSR_FILTER (%d ranges): %s", n, strerror(errno));
 		return -1;
 	}
+	vm->setup.msr_filter = true;
 	vlog("ioctl(vm, KVM_ENABLE_CAP X86_USER_SPACE_MSR + KVM_X86_SET_MSR_FILTER, %d MSRs): "
 	     "their rdmsr/wrmsr exit to kvmlab", n);
 	return 0;

@@ -101,10 +101,11 @@ int  policy_parse(const char *s);       /* enum mem_policy or -1 */
 /* ---- traps/msr.c: MSR exits through KVM's MSR filter (api.rst 4.97, 7.21) ---- */
 #define MSR_KVMLAB_SCRATCH   0x400000E0U    /* read/write scratch register, emulated by kvmlab */
 #define MSR_KVMLAB_EXITS     0x400000E1U    /* read-only: MSR exits handled so far */
-/* Enables KVM_CAP_X86_USER_SPACE_MSR and filters kvmlab's MSRs plus
- * cfg.msr_exit[] to user space.  0, or -1 with err naming the ioctl; a host
- * without the capabilities is not an error (kvmlab's MSRs then #GP, as on a PC)
- * unless --msr-exit asked for them. */
+/* When the payload sets KVMLAB_FLAG_MSRS or --msr-exit is given: enables
+ * KVM_CAP_X86_USER_SPACE_MSR and filters kvmlab's MSRs plus cfg.msr_exit[] to
+ * user space (vm_create calls it first: see vm.c).  0, or -1 with err naming
+ * the ioctl; a host without the capabilities is not an error (kvmlab's MSRs
+ * then #GP, as on a PC) unless --msr-exit asked for them. */
 int  msr_setup(struct vm *vm, char *err, size_t errlen);
 /* KVM_EXIT_X86_RDMSR / WRMSR: kvmlab's MSRs emulated, other --msr-exit MSRs done by KVM; counted; a failure is #GP. */
 enum action trap_rdmsr(struct vcpu *v);
@@ -115,5 +116,6 @@ const char *msr_name(uint32_t index);   /* kvmlab's own MSRs, else NULL */
 /* ---- traps/coalesced.c: the coalesced-MMIO ring, replayed onto the MMIO bus ---- */
 /* Processes every write KVM queued in the coalesced-MMIO ring (api.rst 4.66). */
 void coalesced_drain(struct vcpu *v);
+bool coalesced_active(const struct vm *vm);  /* a coalesced zone exists (fixed before KVM_RUN) */
 
 #endif

@@ -42,19 +42,22 @@
  *     payload.c         mode_name payload_check_fit payload_default_mem payload_dir
  *                       payload_free payload_load payload_parse payload_resolve
  *     run.c             run_payload run_teardown
+ *     setup.c           setup_clock setup_record setup_total_ns
  *     smp.c             smp_check_fit smp_check_pins smp_json smp_report_text
  *                       smp_run smp_teardown
  *     tss.c             tss_setup
  *     vcpu.c            vcpu_add_report vcpu_create vcpu_destroy vcpu_end
  *                       vcpu_insn_at vcpu_rip vcpu_run vcpu_step_done
  *     vm.c              vm_create vm_destroy vm_load
- *     watchdog.c        watchdog_arm watchdog_disarm
+ *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
+ *                       watchdog_stop_signal
  *   vmm/report/
  *     disasm.c          disasm_one sregs_bits
  *     facts_json.c      expect_json expect_json_resolved facts_json
+ *     hosttext.c        hosttext_fput hosttext_utf8_len
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
  *                       json_i64 json_key json_null json_obj json_obj_end json_str
- *                       json_str_n json_u64
+ *                       json_str_n json_text json_u64
  *     report_json.c     json_host report_json
  *     report_text.c     report_text
  *   vmm/measure/
@@ -62,7 +65,8 @@
  *     bench_report.c    bench_report_csv bench_report_json bench_report_table
  *                       bench_status_name
  *     bench_run.c       bench_run_case
- *     bench_spread.c    bench_spread_reason
+ *     bench_spread.c    bench_spread_absolute bench_spread_cycles
+ *                       bench_spread_reason
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
  *     facts_guest.c     facts_guest
@@ -88,7 +92,7 @@
  *     precopy.c         precopy_simulate
  *     translate.c       translate_gva translate_open_host_files
  *   traps/
- *     coalesced.c       coalesced_drain
+ *     coalesced.c       coalesced_active coalesced_drain
  *     debug.c           trap_debug trap_step_lost
  *     dirty_ring_full.c trap_dirty_ring_full
  *     entry_fail.c      entry_failure_name trap_fail_entry
@@ -119,8 +123,9 @@
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
  *                       virtq_set_used_flags
  *   vmm/security/
- *     sandbox.c         sandbox_enter sandbox_enter_io sandbox_rule_at
- *                       sandbox_rule_text sandbox_rule_why sandbox_threads
+ *     sandbox.c         sandbox_enter sandbox_enter_io sandbox_enter_main
+ *                       sandbox_gate_arm sandbox_rule_at sandbox_rule_text
+ *                       sandbox_rule_why sandbox_thread_syscalls sandbox_threads
  *   vmm/cli/
  *     cmd_bench.c       cmd_bench
  *     cmd_info.c        cmd_info

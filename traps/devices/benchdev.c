@@ -7,6 +7,7 @@
  *   port 0xEF          out    -> ioeventfd, completed in KVM  (kernel; api.rst 4.59)
  *   GPA 0xF0000000     mov    -> KVM_EXIT_MMIO -> kvmlab      (user space)
  *   GPA 0xF0001000     mov    -> coalesced-MMIO ring, no exit (kernel; api.rst 4.66)
+ *   GPA 0xF0002000     mov    -> ioeventfd, completed in KVM  (kernel; the same eventfd)
  * Ports 0xEC/0xED tell the guest how many iterations and samples to run.
  * Without KVM_CAP_IOEVENTFD or KVM_CAP_COALESCED_MMIO the "kernel" targets
  * stay ordinary exits to kvmlab, and bench reports what really happened.
@@ -36,7 +37,7 @@ enum action benchdev_param_io(struct vcpu *v, struct io_req *io, void *opaque)
 	return ACT_CONTINUE;
 }
 
-enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
+KVMLAB_HOT enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
 	uint64_t *reg = &v->vm->bench.port_scratch;
 
@@ -79,15 +80,34 @@ void benchdev_setup(struct vm *vm)
 	b->doorbell_fd = -1;
 	if (!vm->kvm)
 		return;                 /* a bus without a VM (unit tests): nothing to ask KVM */
+	if (!vm->cfg.kernel_devs) {
+		/* Unregistering an ioeventfd or a coalesced zone at teardown waits for
+		 * an SRCU grace period (milliseconds): only payloads that ask pay it. */
+		vlog("no bench ioeventfd or coalesced zone: the payload does not set KVMLAB_FLAG_KERNEL_DEVS");
+		return;
+	}
 	if (kvm_has(vm->kvm, CAP_IOEVENTFD)) {
 		/* A 1-byte OUT to the port signals the eventfd inside KVM: no exit. */
 		struct kvm_ioeventfd io = { .addr = PORT_BENCH_DOORBELL, .len = 1,
 					    .flags = KVM_IOEVENTFD_FLAG_PIO };
 		io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (io.fd >= 0 && ioctl(vm->fd, KVM_IOEVENTFD, &io) == 0) {
+		uint64_t t0 = setup_clock();
+		int rc = io.fd >= 0 ? ioctl(vm->fd, KVM_IOEVENTFD, &io) : -1;
+
+		setup_record(&vm->setup, "bench doorbell", "KVM_IOEVENTFD", t0);
+		if (rc == 0) {
 			b->doorbell_fd = io.fd;
 			vlog("ioctl(vm, KVM_IOEVENTFD, port 0x%x -> eventfd %d): the bench doorbell completes inside KVM",
 			     PORT_BENCH_DOORBELL, io.fd);
+			/* The same eventfd behind a dword MMIO write (kvm-unit-tests'
+			 * pci-mem eventfd case): doorbell_signals counts both. */
+			struct kvm_ioeventfd mm = { .addr = GPA_BENCH_DOORBELL, .len = 4, .fd = io.fd };
+			t0 = setup_clock();
+			rc = ioctl(vm->fd, KVM_IOEVENTFD, &mm);
+			setup_record(&vm->setup, "bench MMIO doorbell", "KVM_IOEVENTFD", t0);
+			if (rc != 0)
+				warnx_("KVM_IOEVENTFD at 0x%llx: %s (the MMIO doorbell exits to kvmlab instead)",
+				       (unsigned long long)GPA_BENCH_DOORBELL, strerror(errno));
 		} else {
 			warnx_("KVM_IOEVENTFD on port 0x%x: %s (the doorbell exits to kvmlab instead)",
 			       PORT_BENCH_DOORBELL, strerror(errno));
@@ -97,7 +117,11 @@ void benchdev_setup(struct vm *vm)
 	}
 	if (kvm_has(vm->kvm, CAP_COALESCED_MMIO)) {
 		struct kvm_coalesced_mmio_zone z = { .addr = GPA_BENCH_COALESCED, .size = BENCH_MMIO_SIZE };
-		if (ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &z) == 0) {
+		uint64_t t0 = setup_clock();
+		int rc = ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &z);
+
+		setup_record(&vm->setup, "bench zone", "KVM_REGISTER_COALESCED_MMIO", t0);
+		if (rc == 0) {
 			b->coalesced = true;
 			vlog("ioctl(vm, KVM_REGISTER_COALESCED_MMIO, 0x%llx + 0x%x): writes there queue in a ring, no exit",
 			     (unsigned long long)GPA_BENCH_COALESCED, (unsigned)BENCH_MMIO_SIZE);

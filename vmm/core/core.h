@@ -29,7 +29,7 @@
 	X(TIMEOUT,         4, "timed out", "--timeout elapsed before the guest finished") \
 	X(EXIT_LIMIT,      5, "exit limit reached", "--max-exits (or kvmlab trace --max-steps) reached") \
 	X(PROTOCOL,        6, "guest protocol error", "a bad report record, or misuse of a kvmlab port") \
-	X(HOST,            7, "host error", "no usable /dev/kvm, a missing required capability, a failing ioctl") \
+	X(HOST,            7, "host error", "no usable /dev/kvm, a missing required capability, a failing ioctl, standard output not writable") \
 	X(PAYLOAD_IO,      8, "payload unreadable", "the payload cannot be opened or read, or is not a regular file") \
 	X(PAYLOAD_TRUNC,   9, "payload truncated", "shorter than the 64-byte header or than hdr_size") \
 	X(PAYLOAD_MAGIC,  10, "payload bad magic", "not a kvmlab payload") \
@@ -39,7 +39,8 @@
 	X(PAYLOAD_SIZE,   14, "payload does not fit", "the payload does not fit in guest RAM (--mem, min_mem_kib)") \
 	X(PAYLOAD_ENTRY,  15, "payload bad entry point", "the entry point lies outside the payload") \
 	X(PAYLOAD_FIELD,  16, "payload bad header field", "another header field is invalid (hdr_size, flags, name, description)") \
-	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call")
+	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call") \
+	X(INTERRUPTED,    18, "interrupted", "SIGINT or SIGTERM ended the run; the report is complete")
 
 enum kvmlab_exit_code {
 #define X(name, code, summary, meaning) XC_##name = code,
@@ -228,7 +229,8 @@ int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64
 	X(TIMEOUT,        "timeout",        XC_TIMEOUT,     0)             /* the watchdog */ \
 	X(EXIT_LIMIT,     "exit_limit",     XC_EXIT_LIMIT,  0)             /* --max-exits, --max-steps */ \
 	X(HOST_ERROR,     "host_error",     XC_HOST,        0)             /* KVM_RUN or another ioctl failed */ \
-	X(STOPPED,        "stopped",        XC_OK,          END_VCPU_ONLY) /* another vCPU ended the VM: it decides */
+	X(STOPPED,        "stopped",        XC_OK,          END_VCPU_ONLY) /* another vCPU ended the VM: it decides */ \
+	X(INTERRUPTED,    "interrupted",    XC_INTERRUPTED, 0)             /* SIGINT/SIGTERM (vmm/core/watchdog.c) */
 
 enum end_kind {
 #define X(kind, name, xc, flags) END_##kind,
@@ -262,6 +264,32 @@ exit_handler exit_lookup(uint32_t reason);     /* NULL: unhandled */
 /* One exit: lookup, handler (or the unhandled handler), count; under kvmlab
  * trace, the trace decides whether it is one step (ACT_STEP).  Returns the action. */
 enum action exit_dispatch(struct vcpu *v, uint64_t cycles);
+
+
+/* ---- setup.c: each set-up step before the first KVM_RUN, timed (`setup` in run --json) ---- */
+#define SETUP_STEPS_MAX 48
+struct setup_step {
+	const char *step;               /* what it is for: "create VM", "MSR filter" */
+	const char *ioctl;              /* the call that does it: "KVM_CREATE_VM" */
+	uint64_t ns;                    /* how long it took (CLOCK_MONOTONIC) */
+};
+struct setup_log {                      /* main thread only: set-up runs before any vCPU thread */
+	struct setup_step step[SETUP_STEPS_MAX];
+	int n;
+	int dropped;                    /* steps past SETUP_STEPS_MAX, not recorded */
+	bool msr_filter;                /* KVM_X86_SET_MSR_FILTER was installed (traps/msr.c) */
+	bool irqchip;                   /* KVM_CREATE_IRQCHIP was made (vm.c) */
+};
+uint64_t setup_clock(void);             /* CLOCK_MONOTONIC in ns: the t0 of a step */
+/* Records step (done by ioctl_name) as having taken from t0 until now, and
+ * logs it under --verbose; log may be NULL (logged only). */
+void setup_record(struct setup_log *log, const char *step, const char *ioctl_name, uint64_t t0);
+uint64_t setup_total_ns(const struct setup_log *log);  /* sum of the recorded steps */
+
+/* The run loop's per-exit path: gcc places these together (.text.hot), so the
+ * few code lines an exit needs are adjacent after the kernel evicted them
+ * (docs/measurement.md, "What the accounting costs"). */
+#define KVMLAB_HOT __attribute__((hot))
 
 
 /* ---- log.c: the two error tiers' output (setup dies, library code warns) ---- */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -56,14 +57,22 @@ static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
 		return -1;
 	}
 	c->nent = CPUID_ENTRIES_MAX;
-	if (ioctl(v->vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
+	uint64_t t0 = setup_clock();
+	int got = ioctl(v->vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c);
+
+	setup_record(&v->vm->setup, "supported CPUID", "KVM_GET_SUPPORTED_CPUID", t0);
+	if (got < 0) {
 		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	else if (cpuid_apply(c, CPUID_ENTRIES_MAX, &v->vm->cfg.cpuid, err, errlen) != 0)
+	} else if (cpuid_apply(c, CPUID_ENTRIES_MAX, &v->vm->cfg.cpuid, err, errlen) != 0) {
 		;       /* err says which override did not fit */
-	else if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
-		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
-	else
-		rc = 0;
+	} else {
+		t0 = setup_clock();
+		if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+			snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+		else
+			rc = 0;
+		setup_record(&v->vm->setup, "vCPU CPUID", "KVM_SET_CPUID2", t0);
+	}
 	if (rc == 0 && v->id == 0 && v->vm->cfg.cpuid.n)
 		vcpu_warn_unheld(v, c);
 	free(c);
@@ -76,14 +85,18 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 	v->vm = vm;
 	v->id = id;
 	v->stats.fd = -1;
+	uint64_t t0 = setup_clock();
 	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	setup_record(&vm->setup, "create vCPU", "KVM_CREATE_VCPU", t0);
 	vlog("ioctl(vm, KVM_CREATE_VCPU, %d) = %d", id, v->fd);
 	if (v->fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
 		return XC_HOST;
 	}
 	v->run_size = vm->kvm->run_size;
+	t0 = setup_clock();
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	setup_record(&vm->setup, "map kvm_run", "mmap(vcpu fd)", t0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
 		snprintf(err, errlen, "mmap of the vCPU's kvm_run: %s", strerror(errno));
@@ -95,7 +108,9 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		vcpu_destroy(v);
 		return XC_HOST;
 	}
+	t0 = setup_clock();
 	kvmstats_open(&v->stats, v->fd);
+	setup_record(&vm->setup, "vCPU stats fd", "KVM_GET_STATS_FD", t0);
 	return XC_OK;
 }
 
@@ -187,13 +202,19 @@ void vcpu_step_done(struct vcpu *v)
 	v->run->immediate_exit = v->timed_out || v->kicked;
 }
 
-void vcpu_run(struct vcpu *v)
+KVMLAB_HOT void vcpu_run(struct vcpu *v)
 {
 	uint64_t max_exits = v->vm->cfg.max_exits;
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
+	bool drain = coalesced_active(v->vm);   /* zones are registered before the first KVM_RUN */
 	enum action a;
 
 	for (;;) {
+		int stop = watchdog_stop_signal();
+		if (stop) {             /* checked before every entry: a signal in set-up counts too */
+			vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
+			return;
+		}
 		if (max_exits && v->ctr.total_exits >= max_exits) {
 			vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",
 				 (unsigned long long)max_exits);
@@ -209,7 +230,8 @@ void vcpu_run(struct vcpu *v)
 		uint64_t t1 = __rdtsc();
 		last_return = t1;
 		v->ctr.kvm_run_calls++;
-		coalesced_drain(v);     /* queued MMIO writes happened before this exit */
+		if (drain)
+			coalesced_drain(v);     /* queued MMIO writes happened before this exit */
 		if (r < 0) {
 			int e = errno;
 			if (e == EINTR || e == EAGAIN) {
@@ -219,7 +241,7 @@ void vcpu_run(struct vcpu *v)
 						 v->vm->cfg.timeout);
 					return;
 				}
-				if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
+				if (v->kicked && !watchdog_stop_signal()) {     /* --vcpus: vmm/core/smp.c */
 					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 					return;
 				}

@@ -70,6 +70,9 @@ struct vm_config {
 	/* Exit accounting and bench (docs/measurement.md). */
 	uint32_t msr_exit[MSR_EXIT_MAX];        /* --msr-exit: extra MSRs sent to kvmlab */
 	int nmsr_exit;
+	bool kvmlab_msrs;                       /* payload flag KVMLAB_FLAG_MSRS: install the MSR filter */
+	bool kernel_devs;                       /* payload flag KVMLAB_FLAG_KERNEL_DEVS: bench ioeventfds, zone */
+	bool irqchip;                           /* payload flag KVMLAB_FLAG_IRQCHIP: KVM_CREATE_IRQCHIP */
 	uint32_t bench_iters, bench_repeat;     /* what the bench ports answer; 0 = default */
 	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
 	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
@@ -93,6 +96,7 @@ struct vm {
 	struct iodev *io;               /* I/O devices (traps/devices/iodev.c) */
 	struct mem_lab *memlab;         /* memory lab state (NULL: none): vmm/mem/memlab.c */
 	struct benchdev bench;          /* traps/devices/benchdev.c */
+	struct setup_log setup;         /* set-up steps and their cost (core/setup.c); main thread only */
 	struct console con;             /* the one console of every vCPU and device (its own lock) */
 	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
 };
@@ -138,6 +142,7 @@ struct vcpu {
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
 	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
+	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL; this vCPU's thread only */
 };
 /* KVM_CREATE_VCPU, the kvm_run mapping, CPUID, stats.  XC_OK, or XC_HOST with err. */
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
@@ -164,6 +169,10 @@ int  vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char
  * with v->timed_out set.  0, or -1 with err naming the call. */
 int  watchdog_arm(struct vcpu *v, double seconds, char *err, size_t errlen);
 void watchdog_disarm(void);             /* this thread's timer, if armed */
+/* SIGINT/SIGTERM end the run as END_INTERRUPTED (the whole report, exit 18):
+ * install before any vCPU exists.  0, or -1 with err. */
+int  watchdog_catch_stop(char *err, size_t errlen);
+int  watchdog_stop_signal(void);        /* the stop signal received, 0 if none */
 
 
 /* ---- run.c: one complete run of a payload (create, load, run, tear down) ---- */

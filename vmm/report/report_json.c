@@ -167,6 +167,36 @@ static void json_regs(struct json *j, const struct run *r)
 	R("efer", s->efer)
 	R("cs", s->cs.selector) R("cs_base", s->cs.base) R("ds", s->ds.selector) R("ss", s->ss.selector)
 #undef R
+	json_key(j, "gdtr"); json_obj(j);
+	json_key(j, "base"); json_u64(j, s->gdt.base); json_key(j, "limit"); json_u64(j, s->gdt.limit);
+	json_obj_end(j);
+	json_key(j, "idtr"); json_obj(j);
+	json_key(j, "base"); json_u64(j, s->idt.base); json_key(j, "limit"); json_u64(j, s->idt.limit);
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
+/* What set-up cost, step by step (docs/json-schema.md, "setup"; vmm/core/setup.c). */
+static void json_setup(struct json *j, const struct vm *vm)
+{
+	const struct setup_log *log = &vm->setup;
+
+	json_obj(j);
+	json_key(j, "msr_filter");  json_bool(j, log->msr_filter);
+	json_key(j, "kernel_devs"); json_bool(j, vm->bench.doorbell_fd >= 0 || vm->bench.coalesced);
+	json_key(j, "irqchip");     json_bool(j, log->irqchip);
+	json_key(j, "total_us");    json_double(j, setup_total_ns(log) / 1e3);
+	json_key(j, "dropped");     json_u64(j, (uint64_t)log->dropped);
+	json_key(j, "steps");
+	json_arr(j);
+	for (int i = 0; i < log->n; i++) {
+		json_obj(j);
+		json_key(j, "step");  json_str(j, log->step[i].step);
+		json_key(j, "ioctl"); json_str(j, log->step[i].ioctl);
+		json_key(j, "us");    json_double(j, log->step[i].ns / 1e3);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 	json_obj_end(j);
 }
 
@@ -184,7 +214,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 
 	json_key(j, "payload");
 	json_obj(j);
-	json_key(j, "path");        json_str(j, p->path);
+	json_key(j, "path");        json_text(j, p->path);
 	json_key(j, "name");        json_str(j, p->name);
 	json_key(j, "description"); json_str(j, p->desc);
 	json_key(j, "mode");        json_str(j, mode_name(p->hdr.mode));
@@ -207,6 +237,8 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "hide_hypervisor"); json_bool(j, r->vm.cfg.cpuid.hide_hypervisor);
 	json_key(j, "cpuid");     json_cpuid_overrides(j, &r->vm.cfg.cpuid);
 	json_obj_end(j);
+
+	json_key(j, "setup"); json_setup(j, &r->vm);
 
 	json_key(j, "result");
 	json_obj(j);
