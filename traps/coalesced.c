@@ -24,7 +24,7 @@
 
 void coalesced_drain(struct vcpu *v)
 {
-	if (!v->vm->bench.coalesced && !(v->vm->io && v->vm->io->coalesced))   /* bench, --coalesced-mmio */
+	if (!v->vm->coalesced_zones)    /* no zone registered (vmm/core/machine.c): no ring to drain */
 		return;
 	if (!v->coalesced) {
 		size_t off = (size_t)KVM_COALESCED_MMIO_PAGE_OFFSET * RING_PAGE;
@@ -49,8 +49,10 @@ void coalesced_drain(struct vcpu *v)
 				      .coalesced = true };
 		const struct mmio_range *d = m.len && m.len <= sizeof(e->data) ?
 			mmio_find(&v->vm->mmio, m.gpa, m.len) : NULL;
-		if (d)
+		if (d) {
+			m.off = m.gpa - d->base;
 			d->handler(v, &m, d->opaque);   /* a write: handlers only store */
+		}
 		v->ctr.coalesced++;
 		__atomic_store_n(&r->first, (f + 1) % RING_MAX, __ATOMIC_RELEASE);
 	}

@@ -21,7 +21,6 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	vm->cfg = *cfg;
 	vm->fd = -1;
 	vm->stats.fd = -1;
-	vm->bench.doorbell_fd = -1;
 	gmem_init(&vm->mem);
 	pthread_mutex_init(&vm->coalesced_lock, NULL);
 	if (console_init(&vm->con, cfg->console_limit, cfg->echo_console) != 0) {
