@@ -29,7 +29,7 @@ UNIT_OBJS  = $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 PAYLOADS   = $(PAYLOAD_SRCS:payloads/%.asm=$(BUILD)/payloads/%.bin)
 DEPS_OK    = $(BUILD)/.deps-ok
 
-.PHONY: all deps payloads unit check test demo coverage clean help bench-overhead bench-plot
+.PHONY: all deps payloads unit check test demo coverage clean help bench-overhead bench-lifecycle bench-plot
 .PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge
 .DEFAULT_GOAL := all
 
@@ -49,6 +49,7 @@ help:
 	@echo "make clean      remove build/"
 	@echo "make unit-io    unit tests of the I/O devices (virtqueue, virtio-mmio, UART)"
 	@echo "make bench-overhead  kvmlab's accounting vs a raw KVM_RUN loop (exits/s)"
+	@echo "make bench-lifecycle a whole one-exit VM, kvmlab vs a raw KVM_RUN program"
 	@echo "make bench-plot      kvmlab bench --json -> build/bench.png (gnuplot)"
 
 # One script installs what is missing; the stamp keeps later builds quiet.
@@ -63,8 +64,13 @@ $(OBJ)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# kvmlab itself links capstone statically into a position-dependent binary: the
+# shared library's ~78,000 pointer relocations would otherwise be written (and
+# page-faulted in) at every start, ~0.9 ms of a ~2 ms VM lifecycle
+# (docs/measurement.md, "What creating a VM costs").
+KVMLAB_LDLIBS = $(subst -lcapstone,-l:libcapstone.a,$(LDLIBS))
 $(BUILD)/kvmlab: $(VMM_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -no-pie -o $@ $^ $(KVMLAB_LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -128,6 +134,9 @@ $(BUILD)/unit-bench: tests/unit/bench/test_bench_logic.c $(LIB_OBJS)
 
 bench-overhead: all $(BUILD)/rawloop
 	@scripts/bench-overhead $(BUILD)
+
+bench-lifecycle: all $(BUILD)/rawloop
+	@scripts/bench-lifecycle $(BUILD)
 
 bench-plot: $(BUILD)/kvmlab payloads
 	$(BUILD)/kvmlab bench --json > $(BUILD)/bench.json

@@ -145,10 +145,32 @@ def require_cap(host_info):
     return _req
 
 
+@pytest.fixture(scope="session")
+def facts(host_info):
+    """{name: value} of every host fact `kvmlab info --json` probed (None = unknown)."""
+    return {k: v["value"] for k, v in host_info["facts"].items()}
+
+
+@pytest.fixture(scope="session")
+def expect(facts):
+    """expect(area, case) -> the vmm/core/expect.def row that decides on this host (tests/expect.py)."""
+    from expect import Expect
+    return Expect(facts)
+
+
 @pytest.fixture
-def backend(host_info):
-    """'kvm_intel', 'kvm_amd', 'kvm_pvm' or 'unknown': where backends legitimately differ."""
-    return host_info["host"]["backend"]
+def require(facts):
+    """require(cpus=2, feature='umip', tool='strace', root=True): skip naming what is missing."""
+    def _req(cpus=None, feature=None, tool=None, root=False):
+        if cpus is not None and (facts.get("cpus.usable") or 0) < cpus:
+            pytest.skip(f"requires {cpus} usable host CPUs, this host has {facts.get('cpus.usable')}")
+        if feature is not None and not facts.get(feature):
+            pytest.skip(f"requires host CPU feature {feature}, absent here")
+        if tool is not None and not facts.get(f"tool.{tool}"):
+            pytest.skip(f"requires the tool {tool} on $PATH")
+        if root and not facts.get("root"):
+            pytest.skip("requires root")
+    return _req
 
 
 @pytest.fixture

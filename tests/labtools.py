@@ -102,6 +102,23 @@ def parse_commands(text):
     return cmds
 
 
+# Tools a lab command may call; a host without one skips that command, naming it.
+_TOOLS = {"strace": "strace", "taskset": "taskset", "gnuplot": "gnuplot", "scripts/plot-bench": "gnuplot",
+          "pandoc": "pandoc", "qemu-img": "qemu-img", "qemu-storage-daemon": "qemu-storage-daemon"}
+
+
+def command_requirements(cmd, code=0):
+    """What a lab command needs from the host: {"tools": [...], "cpus": N}.  A
+    --pin list needs its highest CPU online, unless the command is the lab's own
+    error example (a non-zero documented exit code)."""
+    tools = sorted({t for word, t in _TOOLS.items() if re.search(rf"(^|[\s;&|(]){re.escape(word)}\b", cmd)})
+    cpus = 1
+    if code == 0:
+        for m in re.finditer(r"--pin[ =]([\d,]+)", cmd):
+            cpus = max(cpus, max(int(c) for c in m.group(1).split(",") if c) + 1)
+    return {"tools": tools, "cpus": cpus}
+
+
 def map_build(cmd, build_dir=None):
     """The command with `build/` pointing at KVMLAB_BUILD (build/cov, an ASan build ...)."""
     build_dir = (build_dir or BUILD_DIR).rstrip("/")

@@ -1,8 +1,8 @@
 """Guests that crash or never finish: triple faults, an endless loop and a
 hypercall nobody answers (issue 2, parts 6 and 7).
 
-Where KVM backends legitimately differ the expectation is written per
-backend; a backend with no row skips, naming itself.
+Where hosts legitimately differ the expectation comes from vmm/core/expect.def
+(areas "triple-fault" and "hypercall"), decided by the host's facts.
 """
 import pytest
 
@@ -14,20 +14,11 @@ JMP_SELF = b"\xeb\xfe"          # jmp $
 VMCALL = b"\x0f\x01\xc1"
 
 
-def expected(table, backend):
-    if backend not in table:
-        pytest.skip(f"no expectation written for KVM backend {backend!r}")
-    return table[backend]
-
-
 # ---- triple faults ----------------------------------------------------------
 
 # With IDTR.limit = 0 the #UD cannot be delivered, nor the #GP/#DF after it:
-# the CPU shuts down (SDM vol. 3A 6.15).  VMX and SVM report that as
-# KVM_EXIT_SHUTDOWN; so does kvm_pvm here (its emulator raises the same
-# triple fault; HOST.md warns an emulated exception *may* end as an internal
-# error instead, which these payloads do not hit).
-TRIPLE_FAULT_END = {"kvm_pvm": "shutdown", "kvm_intel": "shutdown", "kvm_amd": "shutdown"}
+# the CPU shuts down (SDM vol. 3A 6.15) and KVM reports KVM_EXIT_SHUTDOWN
+# (expect.def "triple-fault"; a host whose emulator ends it otherwise has a row).
 
 CRASHERS = {
     # payload: (console, CPU mode at the crash)
@@ -37,9 +28,10 @@ CRASHERS = {
 
 
 @pytest.mark.parametrize("name", CRASHERS)
-def test_crash_ends_as_shutdown(run, backend, name):
+def test_crash_ends_as_shutdown(run, expect, name):
     r = run(name)
-    assert r.end == expected(TRIPLE_FAULT_END, backend)
+    row = expect("triple-fault", name)
+    assert r.end == row.value, row.why
     assert r.code == XC["GUEST_CRASH"]
     assert "triple fault" in r.doc["result"]["detail"]
 
@@ -52,16 +44,16 @@ def test_crash_console_output_before_the_fault_is_kept(run, name):
 
 
 @pytest.mark.parametrize("name", CRASHERS)
-def test_crash_counts_one_shutdown_exit(run, backend, name):
+def test_crash_counts_one_shutdown_exit(run, expect, name):
+    assert expect.value("triple-fault", name) == "shutdown"
     r = run(name)
-    expected(TRIPLE_FAULT_END, backend)
     assert r.exits("SHUTDOWN") == 1
     assert r.doc["exits"]["total"] == len(CRASHERS[name][0]) + 1
 
 
 @pytest.mark.parametrize("name", CRASHERS)
-def test_crash_points_at_the_ud2(run, backend, name):
-    expected(TRIPLE_FAULT_END, backend)
+def test_crash_points_at_the_ud2(run, expect, name):
+    assert expect.value("triple-fault", name) == "shutdown"
     r = run(name)
     assert r.doc["result"]["rip"] == guest_rip(name, unique_offset(name, UD2))
     assert r.doc["result"]["instruction"] == "ud2"
@@ -75,6 +67,21 @@ def test_crash_human_output_names_rip_and_instruction(kvm):
     assert len(ended) == 1 and "shutdown" in ended[0]
     rip = guest_rip("ud2-long", unique_offset("ud2-long", UD2))
     assert f"at RIP {rip:#x}: ud2" in r.out
+
+
+def test_ud2_in_real_mode_per_host(run, expect):
+    """Real mode has an IVT (all zero here), so #UD is not a triple fault; where ring 0
+    is emulated the host ends the run at the ud2 instead (expect.def "triple-fault")."""
+    row = expect("triple-fault", "ud2-real")
+    r = run("ud2-real", "--timeout", "0.5")
+    assert r.console == "ud2 next\n"
+    ud2 = guest_rip("ud2-real", unique_offset("ud2-real", UD2))
+    if row.value == "internal-error":
+        assert (r.end, r.code) == ("internal_error", XC["GUEST_CRASH"]), row.why
+        assert r.doc["result"]["rip"] == ud2 and r.doc["result"]["instruction"] == "ud2"
+    else:
+        assert row.value == "ivt"
+        assert r.end != "shutdown" and r.doc["result"]["rip"] != ud2, row.why
 
 
 # ---- the watchdog: an endless loop ------------------------------------------
@@ -120,17 +127,19 @@ def test_loop_forever_watchdog_interrupts_kvm_run(loop_forever):
 # RAX = 0 is no KVM hypercall: KVM writes -KVM_ENOSYS (-1000) to RAX and
 # resumes the guest without an exit to kvmlab (Documentation/virt/kvm/x86/
 # hypercalls.rst); on AMD the Intel `vmcall` #UDs and KVM patches it to
-# vmmcall, same result.  On kvm_pvm KVM_RUN never returns (HOST.md): the
-# watchdog ends the run on the vmcall.
+# vmmcall, same result.  Where KVM_RUN never returns (expect.def "hypercall",
+# a host-bug row), the watchdog ends the run on the vmcall.
 ENOSYS_RAX = (1 << 64) - 1000
 VMCALL_EXPECT = {
-    "kvm_pvm": dict(end="timeout", code=XC["TIMEOUT"], console="vmcall next\n",
-                    instruction="vmcall", at_vmcall=True),
-    "kvm_intel": dict(end="hlt", code=XC["OK"], console="vmcall next\nafter vmcall\n",
-                      instruction=None, at_vmcall=False, rax=ENOSYS_RAX),
-    "kvm_amd": dict(end="hlt", code=XC["OK"], console="vmcall next\nafter vmcall\n",
+    "hang": dict(end="timeout", code=XC["TIMEOUT"], console="vmcall next\n",
+                 instruction="vmcall", at_vmcall=True),
+    "returns": dict(end="hlt", code=XC["OK"], console="vmcall next\nafter vmcall\n",
                     instruction=None, at_vmcall=False, rax=ENOSYS_RAX),
 }
+
+
+def vmcall_expected(expect):
+    return VMCALL_EXPECT[expect.value("hypercall", "cpl0")]
 
 
 @pytest.fixture(scope="module")
@@ -138,24 +147,24 @@ def vmcall(kvm):
     return run_kvmlab("run", payload("vmcall"), "--json", "--timeout", "1", json_out=True)
 
 
-def test_vmcall_ends_per_backend(vmcall, backend):
-    want = expected(VMCALL_EXPECT, backend)
+def test_vmcall_ends_per_host(vmcall, expect):
+    want = vmcall_expected(expect)
     assert vmcall.end == want["end"]
     assert vmcall.code == want["code"]
     assert vmcall.console == want["console"]
     assert vmcall.doc["result"]["instruction"] == want["instruction"]
 
 
-def test_vmcall_never_exits_to_kvmlab(vmcall, backend):
-    want = expected(VMCALL_EXPECT, backend)
+def test_vmcall_never_exits_to_kvmlab(vmcall, expect):
+    want = vmcall_expected(expect)
     # Only console bytes (and a final hlt where the guest gets that far).
     reasons = {k: v["count"] for k, v in vmcall.doc["exits"]["by_reason"].items()}
     assert reasons == ({"IO": len(want["console"])} if want["end"] == "timeout"
                        else {"IO": len(want["console"]), "HLT": 1})
 
 
-def test_vmcall_rip_or_result(vmcall, backend):
-    want = expected(VMCALL_EXPECT, backend)
+def test_vmcall_rip_or_result(vmcall, expect):
+    want = vmcall_expected(expect)
     if want["at_vmcall"]:
         # RIP never moves past the vmcall.
         assert vmcall.doc["result"]["rip"] == guest_rip("vmcall", unique_offset("vmcall", VMCALL))

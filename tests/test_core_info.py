@@ -11,22 +11,11 @@ from conftest import PAYLOADS, ROOT, XC, payload, run_kvmlab
 
 BACKENDS = {"kvm_intel", "kvm_amd", "kvm_pvm", "unknown"}
 
-# Which paging each backend can report, keyed by tdp (two-dimensional paging).
-PAGING = {
-    "kvm_intel": {True: "ept", False: "shadow"},
-    "kvm_amd": {True: "npt", False: "shadow"},
-    "kvm_pvm": {False: "shadow"},           # PVM has no EPT/NPT: tdp_mmu=N (HOST.md)
-}
-
-# Calibration (vmm/measure/calibrate.c): the difference of two runs of a
-# `nop; dec; jnz` loop.  Emulated, every instruction is one insn_emulation
-# (HOST.md: 3 x N + 15 per run, so the difference is exactly 3 x N);
-# native, the stat does not move with the loop.
-CALIBRATION = {
-    "kvm_pvm": dict(emulated=True, exact=True),
-    "kvm_intel": dict(emulated=False, exact=False),
-    "kvm_amd": dict(emulated=False, exact=False),
-}
+# Paging and calibration are predicted by expect.def ("paging", "ring0") from
+# the facts; the calibration run then measures whether ring 0 is emulated.
+# Calibration (vmm/measure/calibrate.c) is the difference of two runs of a
+# `nop; dec; jnz` loop: emulated, every instruction is one insn_emulation, so
+# the difference is exactly 3 x N; native, the stat does not move with the loop.
 
 
 def cap_names():
@@ -34,19 +23,22 @@ def cap_names():
     return re.findall(r'\{ KVM_CAP_\w+, "(\w+)"', text)
 
 
+VENDORS = {"intel", "amd", "other"}
+
+
 def test_info_backend_is_known(host_info):
     assert host_info["host"]["backend"] in BACKENDS
+    assert host_info["facts"]["backend"]["value"] in BACKENDS
+    assert host_info["facts"]["vendor"]["value"] in VENDORS
     assert host_info["command"] == "info"
 
 
-def test_info_paging_matches_tdp(host_info):
+def test_info_paging_matches_tdp(host_info, expect):
     host = host_info["host"]
     assert isinstance(host["tdp"], bool)
-    if host["backend"] not in PAGING:
-        pytest.skip(f"no paging expectation for backend {host['backend']!r}")
-    table = PAGING[host["backend"]]
-    assert host["tdp"] in table, f"{host['backend']} cannot have tdp={host['tdp']}"
-    assert host["paging"] == table[host["tdp"]]
+    row = expect("paging", "mode")
+    assert host["paging"] == row.value, row.why
+    assert (host["paging"] != "shadow") == host["tdp"]
 
 
 def test_info_api_version_is_12(host_info):
@@ -79,15 +71,14 @@ def test_info_calibration_ran(host_info):
     assert isinstance(cal["note"], str) and cal["note"]
 
 
-def test_info_calibration_per_backend(host_info, backend):
-    if backend not in CALIBRATION:
-        pytest.skip(f"no calibration expectation for backend {backend!r}")
-    want = CALIBRATION[backend]
+def test_info_calibration_per_host(host_info, expect, facts):
+    row = expect("ring0", "execution")
     cal = host_info["calibration"]
-    assert cal["emulated"] is want["emulated"]
+    assert cal["emulated"] is (row.value == "emulated"), row.why
+    assert facts["ring0_emulated"] is cal["emulated"]
     if cal["insn_emulation"] is None:
         pytest.skip("no insn_emulation stat (KVM_CAP_BINARY_STATS_FD absent)")
-    if want["exact"]:
+    if row.value == "emulated":
         assert cal["insn_emulation"] == 3 * cal["loop_iterations"]
     else:
         assert cal["insn_emulation"] < cal["loop_iterations"]
@@ -110,6 +101,10 @@ def test_info_human_output(kvm, host_info):
     assert re.search(rf"^guest execution:\s+{execution}$", r.out, re.M)
     for name in cap_names():
         assert re.search(rf"^  {name}\s+(yes\+?|no)\s", r.out, re.M), name
+    # The facts list: every fact of the JSON, with its value, then how it was found.
+    assert "\nfacts (what a guest can tell; how each was found):\n" in r.out
+    for name, f in host_info["facts"].items():
+        assert re.search(rf"^  {re.escape(name)}\s+\S+\s+", r.out, re.M), name
 
 
 # ---- kvmlab list ------------------------------------------------------------

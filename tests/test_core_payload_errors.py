@@ -20,7 +20,7 @@ MALFORMED = {
     "bad-name": "PAYLOAD_FIELD",          # BEL in the name
     "bad-version": "PAYLOAD_VERSION",     # ABI 99
     "load-overlap": "PAYLOAD_LOAD",       # load_addr 0x8000
-    "nonzero-flags": "PAYLOAD_FIELD",     # flags 1
+    "nonzero-flags": "PAYLOAD_FIELD",     # an unknown flag bit (31)
     "real-too-high": "PAYLOAD_LOAD",      # real-mode segment past 1 MiB
     "too-big": "PAYLOAD_SIZE",            # 300 KiB file, run with --mem 256K
     "truncated": "PAYLOAD_TRUNC",         # 20 bytes

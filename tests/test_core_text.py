@@ -16,9 +16,9 @@ def line(r, prefix):
     return found[0]
 
 
-def test_text_header_names_payload_mode_and_backend(kvm, backend):
+def test_text_header_names_payload_mode_and_backend(kvm, facts):
     r = summary("hello-prot")
-    assert re.match(rf"---- kvmlab: hello-prot \(protected mode\) on {backend}, ",
+    assert re.match(rf"---- kvmlab: hello-prot \(protected mode\) on {facts['backend']}, ",
                     line(r, "---- kvmlab:"))
 
 

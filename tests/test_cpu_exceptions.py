@@ -3,9 +3,12 @@
 payloads/lib/idt.inc installs a long-mode IDT whose handlers report the
 vector, error code, RIP and CPL (exc.*) and resume at an IDT_TRY label.
 HOST.md warned that on the PVM host an exception raised while an instruction
-is emulated might end the VM instead; these tests pin down what each backend
-actually does, per backend, and the contrast with no IDT (triple fault).
+is emulated might end the VM instead; these tests pin down what each host
+does, as vmm/core/expect.def predicts from its facts, and the contrast with no IDT
+(triple fault).
 """
+import re
+
 import pytest
 
 from conftest import XC, run_kvmlab
@@ -20,17 +23,17 @@ DELIVERED = {
     "cpu/exc-de": (VEC_DE, 0, None),
 }
 
-# What each backend does with these four at CPL 0.  Measured on kvm_pvm: all
-# are delivered to the guest IDT (the emulator injects them); VT-x and SVM
-# deliver them architecturally (KVM reflects any it intercepts).
-OUTCOME = {"kvm_pvm": "delivered", "kvm_intel": "delivered", "kvm_amd": "delivered"}
+# What the host does with these four at CPL 0: expect.def "exception" (VT-x and
+# SVM deliver them architecturally; KVM's emulator injects them where ring 0 is
+# emulated).
 
 
 @pytest.mark.parametrize("name", sorted(DELIVERED))
-def test_exception_is_delivered_to_the_guest_handler(run, backend, name):
+def test_exception_is_delivered_to_the_guest_handler(run, expect, name):
     vector, error, cr2 = DELIVERED[name]
+    row = expect("exception", name)
+    assert row.value == "delivered", row.why         # the only prediction written so far
     r = run(name)
-    assert OUTCOME.get(backend, "delivered") == "delivered"
     assert r.code == XC["OK"], r.doc["result"]
     assert r.end == "hlt"
     # Not one exit told kvmlab about the exception: only reports and the final hlt.
@@ -68,11 +71,21 @@ def test_an_exception_nobody_expected_fails_the_run(run):
 
 
 # Faults from ring 3 (through the TSS's RSP0) and int n, from the catalogue's
-# probe payload: outcome per backend.  int 0x80 hits an empty gate: #GP(0x402)
-# architecturally (IDT entry 0x80, IDT bit set: error = 0x80 * 8 + 2).
-RING3_HLT = {"kvm_pvm": (VEC_GP, 0), "kvm_intel": (VEC_GP, 0), "kvm_amd": (VEC_GP, 0)}
-INT80_CPL0 = {"kvm_pvm": "internal_error", "kvm_intel": (VEC_GP, 0x402), "kvm_amd": (VEC_GP, 0x402)}
-INT80_CPL3 = {"kvm_pvm": (VEC_UD, 0), "kvm_intel": (VEC_GP, 0x402), "kvm_amd": (VEC_GP, 0x402)}
+# probe payload: the outcome the catalogue's expectations give (test_cpu_sensitive,
+# expect.def).  int 0x80 hits an empty gate: #GP(0x402) architecturally (IDT
+# entry 0x80, IDT bit set: error = 0x80 * 8 + 2).
+VECTORS = {"#GP": VEC_GP, "#UD": VEC_UD}
+ENDS = {"internal-error": "internal_error", "shutdown": "shutdown", "hang": "timeout"}
+
+
+def predicted_fault(expect, name, cpl):
+    """(vector, error) or the run's end, from the catalogue outcome "#GP(0x402)", "#UD", ..."""
+    from test_cpu_sensitive import expected
+    outcome, _ = expected(expect, name, cpl)
+    if outcome in ENDS:
+        return ENDS[outcome]
+    m = re.fullmatch(r"(#\w+)(?:\((0x[0-9a-f]+|\d+)\))?", outcome)
+    return (VECTORS[m.group(1)], int(m.group(2) or "0", 0))
 
 
 def probe_id(name, cpl):
@@ -88,19 +101,19 @@ def probe_fault(r):
     return (r.report("exc.vector")["value"], r.report("exc.error")["value"])
 
 
-def test_a_fault_from_ring_3_is_delivered_with_cpl_3(run, backend):
+def test_a_fault_from_ring_3_is_delivered_with_cpl_3(run, expect):
     r = run("cpu/probe", "--arg", probe_id("hlt", 3))
     assert r.reports("msg")[0]["name"] == "hlt"
-    assert probe_fault(r) == RING3_HLT.get(backend, RING3_HLT["kvm_intel"])
+    assert probe_fault(r) == predicted_fault(expect, "hlt", 3) == (VEC_GP, 0)
     assert r.report("exc.cpl")["value"] == 3
     assert r.code == XC["OK"]
 
 
-@pytest.mark.parametrize("cpl,table", [(0, INT80_CPL0), (3, INT80_CPL3)])
-def test_int_n_through_an_empty_gate(run, backend, cpl, table):
+@pytest.mark.parametrize("cpl", [0, 3])
+def test_int_n_through_an_empty_gate(run, expect, cpl):
     r = run("cpu/probe", "--arg", probe_id("int 0x80", cpl), "--timeout", 2)
     assert r.reports("msg")[0]["name"] == "int 0x80"
-    want = table.get(backend, table["kvm_intel"])
+    want = predicted_fault(expect, "int 0x80", cpl)
     assert probe_fault(r) == want
     if want == "internal_error":
         assert r.code == XC["GUEST_CRASH"]

@@ -39,22 +39,10 @@ VTX_SVM = {
     "call far via call gate": ("ran", "ran"),
     "int 0x80": ("#GP(0x402)", "#GP(0x402)"),
 }
-# Where each backend differs from that, measured (HOST.md; docs/cpu.md).
-DIFFERENCES = {
-    "kvm_intel": {},
-    "kvm_amd": {},
-    "kvm_pvm": {
-        ("vmcall", 0): "hang",                  # KVM_RUN never returns (HOST.md)
-        ("lar", 0): "internal-error",           # KVM's emulator has no LAR/LSL/VERR/VERW
-        ("lsl", 0): "internal-error",
-        ("verr", 0): "internal-error",
-        ("verw", 0): "internal-error",
-        ("call far via call gate", 0): "internal-error",  # nor far calls through gates
-        ("call far via call gate", 3): "#UD",   # ring 3 runs natively: the host's GDT, not the guest's
-        ("int 0x80", 0): "internal-error",      # nor INT n
-        ("int 0x80", 3): "#UD",
-    },
-}
+# Where a host differs from that - SVM where the manuals differ from VMX, PVM's
+# design, known host bugs - is not written here: vmm/core/expect.def says it, with the
+# facts it depends on, and `expect("sensitive", "NAME@CPL")` reads it.
+DEAD = ("internal-error", "hang", "shutdown")
 # Values the guest must observe, per (instruction, CPL): (mask, value).
 VALUES = {
     ("in al, dx", 0): (0xFF, 0xE9),                     # the console port answers 0xE9
@@ -71,11 +59,6 @@ VALUES = {
     ("call far via call gate", 0): (~0, 0x18),          # the gate's target runs in ring 0
     ("call far via call gate", 3): (~0, 0x18),
 }
-# The PVM host runs guest ring 3 natively with the host's IF set: the guest's
-# own IF=0 is not what pushf shows there.
-VALUE_DIFFERENCES = {
-    "kvm_pvm": {("pushf", 3), ("popf (set IF)", 3)},
-}
 NPROBES = 2 * len(VTX_SVM)
 
 
@@ -91,9 +74,24 @@ def probes(doc):
     return {(p["instruction"], p["cpl"]): p for p in doc["probes"]}
 
 
-def expected(backend, name, cpl):
-    diff = DIFFERENCES.get(backend, {})
-    return diff.get((name, cpl), VTX_SVM[name][cpl == 3])
+def case(name, cpl):
+    return f"{name}@{cpl}"
+
+
+def reference(expect, name, cpl):
+    """What hardware virtualization on this vendor gives: the VMX spec above, or an arch row."""
+    r = expect.lookup("sensitive", case(name, cpl), kind="arch")
+    return r.value if r else VTX_SVM[name][cpl == 3]
+
+
+def expected(expect, name, cpl):
+    """(outcome, rule id) this host's facts predict."""
+    r = expect.lookup("sensitive", case(name, cpl))
+    return (r.value, r["id"]) if r else (VTX_SVM[name][cpl == 3], "catalogue")
+
+
+def value_differs(expect, name, cpl):
+    return expect("sensitive-value", case(name, cpl)).value == "differs"
 
 
 def test_every_instruction_at_both_cpls_in_order(catalogue):
@@ -104,16 +102,20 @@ def test_every_instruction_at_both_cpls_in_order(catalogue):
     assert [p["cpl"] for p in ps] == [0, 3] * len(VTX_SVM)
 
 
-def test_table_expectation_matches_this_spec(catalogue):
-    """vmm/measure/sensitive.c's VT-x/SVM column says what this spec says."""
+def test_table_expectation_matches_this_spec(catalogue, expect):
+    """vmm/measure/sensitive.c's column, with expect.def's arch rows for SVM, says what this spec says."""
     for (name, cpl), p in probes(catalogue).items():
-        assert p["expected"] == VTX_SVM[name][cpl == 3], (name, cpl)
+        assert p["expected"] == reference(expect, name, cpl), (name, cpl)
 
 
-def test_outcome_per_backend(catalogue, backend):
+def test_outcome_per_host(catalogue, expect):
+    """Every outcome is what this host's facts predict, and kvmlab names the same rule."""
     for (name, cpl), p in probes(catalogue).items():
-        assert p["outcome"] == expected(backend, name, cpl), (name, cpl, p["detail"])
-        assert p["differs"] == (p["outcome"] != VTX_SVM[name][cpl == 3])
+        want, rule = expected(expect, name, cpl)
+        assert p["outcome"] == want, (name, cpl, rule, p["detail"])
+        assert (p["expected_here"], p["rule"]) == (want, rule), (name, cpl)
+        assert p["unexpected"] is False
+        assert p["differs"] == (p["outcome"] != reference(expect, name, cpl))
 
 
 def test_classification(catalogue):
@@ -136,20 +138,20 @@ def test_privileged_at_cpl3_is_a_guest_gp_not_an_exit(catalogue):
             assert p["exits_to_kvmlab"] == 0, name
 
 
-def test_io_and_hlt_reach_kvmlab(catalogue, backend):
+def test_io_and_hlt_reach_kvmlab(catalogue):
     ps = probes(catalogue)
     assert ps[("in al, dx", 0)]["exit_reasons"] == "IO"
     assert ps[("out dx, al", 0)]["exits_to_kvmlab"] == 1
     assert ps[("hlt", 0)]["end"] == "hlt"
 
 
-def test_observed_values(catalogue, backend):
+def test_observed_values(catalogue, expect):
     ps = probes(catalogue)
-    vdiff = VALUE_DIFFERENCES.get(backend, set())
+    vdiff = {k for k in ps if value_differs(expect, *k)}
     for key, (mask, want) in VALUES.items():
         p = ps[key]
         if p["outcome"] != "ran" and not p["outcome"].startswith("exit:"):
-            continue        # died here (DIFFERENCES): nothing observed
+            continue        # died here (expect.def): nothing observed
         assert p["value"] is not None, key
         assert p["value"] & (mask & (2**64 - 1)) == want, (key, hex(p["value"]))
     for key in [("pushf", 3), ("popf (set IF)", 3)]:
@@ -173,11 +175,10 @@ def test_umip_turns_the_red_pill_into_a_fault(catalogue):
     assert ps[("sgdt (CR4.UMIP=1)", 3)]["value"] is None
 
 
-def test_a_probe_that_kills_its_vm_does_not_stop_the_catalogue(catalogue, backend):
+def test_a_probe_that_kills_its_vm_does_not_stop_the_catalogue(catalogue, expect):
     ps = probes(catalogue)
-    dead = [k for k, p in ps.items() if p["outcome"] in ("internal-error", "hang", "shutdown")]
-    assert sorted(dead) == sorted(k for k, v in DIFFERENCES.get(backend, {}).items()
-                                  if v in ("internal-error", "hang", "shutdown"))
+    dead = [k for k, p in ps.items() if p["outcome"] in DEAD]
+    assert sorted(dead) == sorted(k for k in ps if expected(expect, *k)[0] in DEAD)
     for k in dead:
         assert ps[k]["cost_cycles"] is None and ps[k]["value"] is None
     # The probe after each dead one ran in its own VM and reported its row.
@@ -188,9 +189,10 @@ def test_a_probe_that_kills_its_vm_does_not_stop_the_catalogue(catalogue, backen
             assert nxt["instruction"] in VTX_SVM
 
 
-def test_vmcall_hang_spins_in_the_kernel(catalogue, backend):
-    if backend != "kvm_pvm":
-        pytest.skip("vmcall returns on VT-x/SVM")
+def test_vmcall_hang_spins_in_the_kernel(catalogue, expect):
+    want, rule = expected(expect, "vmcall", 0)
+    if want != "hang":
+        pytest.skip(f"vmcall at CPL 0 returns on this host ({rule})")
     p = probes(catalogue)[("vmcall", 0)]
     assert p["end"] == "timeout"
     assert p["exits_to_kvmlab"] == 0
@@ -199,24 +201,23 @@ def test_vmcall_hang_spins_in_the_kernel(catalogue, backend):
 
 
 # Instructions KVM's emulator ran for a CPL-3 probe, relative to nop at CPL 3
-# (KVM's insn_emulation stat).  PVM runs guest ring 3 natively: an instruction
-# that does not trap costs no emulation, one that traps (UMIP-covered
-# descriptor-table reads, cpuid) is emulated once.  On VT-x/SVM nothing here
-# goes through the emulator.
+# (KVM's insn_emulation stat): expect.def's "sensitive-emul" rows say which
+# trap into the emulator on this host (PVM with UMIP, with CPUID faulting) and
+# that on VT-x/SVM none goes through the emulator.
 TRAPPED_AT_CPL3 = ["sgdt", "sidt", "sldt", "str", "smsw", "cpuid"]
 NATIVE_AT_CPL3 = ["nop", "pushf", "popf (set IF)", "lar", "lsl", "verr", "verw", "mov eax, cs", "push fs; pop fs"]
-EMULATED_AT_CPL3 = {
-    "kvm_pvm": {**{n: 1 for n in TRAPPED_AT_CPL3}, **{n: 0 for n in NATIVE_AT_CPL3}},
-    "kvm_intel": {n: 0 for n in TRAPPED_AT_CPL3 + NATIVE_AT_CPL3},
-    "kvm_amd": {n: 0 for n in TRAPPED_AT_CPL3 + NATIVE_AT_CPL3},
-}
 
 
-def test_which_cpl3_instructions_trap_into_the_emulator(catalogue, backend, require_cap):
+def emul_at_cpl3(expect, name):
+    return int(expect.value("sensitive-emul", case(name, 3)))
+
+
+def test_which_cpl3_instructions_trap_into_the_emulator(catalogue, expect, require_cap):
     require_cap("BINARY_STATS_FD")
     ps = probes(catalogue)
-    for name, n in EMULATED_AT_CPL3.get(backend, EMULATED_AT_CPL3["kvm_intel"]).items():
-        assert ps[(name, 3)]["kvm"]["insn_emulation_vs_nop"] == n, name
+    for name in TRAPPED_AT_CPL3 + NATIVE_AT_CPL3:
+        row = expect("sensitive-emul", case(name, 3))
+        assert ps[(name, 3)]["kvm"]["insn_emulation_vs_nop"] == int(row.value), (name, row["id"])
 
 
 def test_cost_is_reported_where_the_probe_finished(catalogue):
@@ -233,7 +234,7 @@ def test_only_filters_rows_and_keeps_the_reference(kvm):
         [("nop", 0), ("nop", 3), ("sgdt", 0), ("sgdt", 3), ("sgdt (CR4.UMIP=1)", 0), ("sgdt (CR4.UMIP=1)", 3)]
 
 
-def test_text_table_and_legend(kvm, backend):
+def test_text_table_and_legend(kvm):
     r = run_kvmlab("sensitive", "--only", "sidt")
     assert r.code == XC["OK"]
     lines = r.out.splitlines()
@@ -263,7 +264,11 @@ import re
 
 ROW = re.compile(r"^([!~ ]) (\d+)\s+(.+?)\s+(reference|privileged|sensitive-unprivileged|always-intercepted)"
                  r"\s+([03])\s+(\S+)\s+(\S+)\s+(.+?)\s+(\S+)\s+(\S+)\s+(\S+)$")
-DIFFER_COUNT = {"kvm_pvm": 11, "kvm_intel": 0, "kvm_amd": 0}
+
+
+def differ_count(expect, ps):
+    """Probes whose predicted outcome or value differs from the VMX/SVM reference: computed."""
+    return sum(expected(expect, *k)[0] != reference(expect, *k) or value_differs(expect, *k) for k in ps)
 
 
 @pytest.fixture(scope="module")
@@ -280,15 +285,16 @@ def table_text(kvm):
     return r.out, rows
 
 
-def test_lab_summary_line(table_text, backend):
+def test_lab_summary_line(table_text, expect):
     out, rows = table_text
     assert len(rows) == NPROBES == 82
-    n = DIFFER_COUNT.get(backend, 0)
+    n = differ_count(expect, rows)
     assert f"{n} of 82 probes differ from " in out
+    assert "0 of 82 outcomes are not what this host's facts predict." in out
     assert sum(r["mark"] != " " for r in rows.values()) == n
 
 
-def test_lab_claims_on_the_table(table_text, backend):
+def test_lab_claims_on_the_table(table_text, expect):
     _, rows = table_text
     for (name, cpl), r in rows.items():
         if cpl == 3 and r["expect"] == GP0 and r["outcome"] == GP0:
@@ -304,16 +310,31 @@ def test_lab_claims_on_the_table(table_text, backend):
     # Only these reach kvmlab; everything else stays in the guest or in KVM.
     assert {k for k, r in rows.items() if r["outcome"].startswith("exit:")} == \
         {("hlt", 0), ("in al, dx", 0), ("out dx, al", 0)}
-    if backend == "kvm_pvm":
-        for name in TRAPPED_AT_CPL3:
-            assert rows[(name, 3)]["emul"] == "+1", name
-        for name in NATIVE_AT_CPL3:
-            assert rows[(name, 3)]["emul"] == "+0", name
-        assert {k for k, r in rows.items() if r["mark"] == "!"} == set(DIFFERENCES["kvm_pvm"])
-        assert {k for k, r in rows.items() if r["mark"] == "~"} == VALUE_DIFFERENCES["kvm_pvm"]
-        assert "IF=1" in rows[("pushf", 3)]["value"] and "IF=1" in rows[("popf (set IF)", 3)]["value"]
-        # Orders of magnitude, not thresholds: native ring 3 < emulated ring 0 < a trap from ring 3.
+    for name in TRAPPED_AT_CPL3 + NATIVE_AT_CPL3:
+        assert rows[(name, 3)]["emul"] == f"+{emul_at_cpl3(expect, name)}", name
+    assert {k for k, r in rows.items() if r["mark"] == "!"} == \
+        {k for k in rows if expected(expect, *k)[0] != reference(expect, *k)}
+    assert {k for k, r in rows.items() if r["mark"] == "~"} == {k for k in rows if value_differs(expect, *k)}
+    for key in [("pushf", 3), ("popf (set IF)", 3)]:
+        assert ("IF=1" in rows[key]["value"]) == value_differs(expect, *key)
+    # Where ring 0 is emulated and sgdt traps from ring 3 - orders of magnitude, not
+    # thresholds: native ring 3 < emulated ring 0 < a trap from ring 3.
+    if expect.value("ring0", "execution") == "emulated" and emul_at_cpl3(expect, "sgdt") == 1:
         assert int(rows[("nop", 3)]["cycles"]) < int(rows[("nop", 0)]["cycles"]) < int(rows[("sgdt", 3)]["cycles"])
+
+
+def test_lab_quoted_count_follows_from_the_facts(table_text, expect):
+    """labs/trap-and-emulate.md quotes N for its PVM machines: it must be what the
+    table predicts where ring 0 is emulated, and what this host printed."""
+    import os
+    from conftest import ROOT
+    lab = open(os.path.join(ROOT, "labs", "trap-and-emulate.md")).read()
+    quoted = int(re.search(r"on the course machines it is (\d+), Intel or AMD", lab).group(1))
+    out, rows = table_text
+    if expect.value("ring0", "execution") == "emulated" and expect.value("sensitive", "vmcall@0") == "hang":
+        assert differ_count(expect, rows) == quoted
+    # The lab's cpuid claim: +1 exactly with CPUID faulting, else +0.
+    assert "`+1` only where the host has CPUID\n  faulting (fact `cpuid_fault`" in lab
 
 
 def test_lab_probe_51_is_sgdt_at_cpl3(kvm):
@@ -338,9 +359,11 @@ def test_document_shape(catalogue, host_info):
     assert catalogue["schema_version"] == host_info["schema_version"]      # one JSON_SCHEMA_VERSION
     assert isinstance(catalogue["kvmlab_version"], str)
     assert isinstance(catalogue["host"]["backend"], str)
+    assert catalogue["reference"] in ("VMX", "SVM")
     assert set(catalogue["method"]) == {"payload", "isolation", "cost", "kernel_exits"}
     types = {"id": int, "instruction": str, "class": str, "robin_irvine": bool, "cpl": int,
              "outcome": str, "expected": str, "differs": bool, "value_differs": bool,
+             "expected_here": str, "rule": str, "unexpected": bool,
              "expected_value": (dict, type(None)), "vmx": str, "svm": str, "end": str, "detail": str,
              "exits_to_kvmlab": int, "exit_reasons": str, "fault": (dict, type(None)),
              "value": (int, type(None)), "value_text": str, "cycles": (int, type(None)),

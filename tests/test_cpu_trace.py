@@ -110,15 +110,13 @@ def test_real_to_long_control_register_writes_in_order(trace):
     assert all(s["exits"] == {} for s in steps)
 
 
-REP_STOSD_STEPS = {"kvm_pvm": 4}
-
-
-def test_rep_string_steps_per_backend(trace, backend):
+def test_rep_string_steps_per_host(trace, expect):
     """3072 `rep stosd` iterations: KVM's emulator reports them in chunks."""
-    if backend not in REP_STOSD_STEPS:
-        pytest.skip(f"rep stosd step count not yet measured on {backend}")
+    row = expect("single-step", "rep-stosd-steps")
+    if row.value == "unknown":
+        pytest.skip(f"rep stosd step count not predicted on this host ({row['id']})")
     doc = trace("cpu/real-to-long").doc
-    assert mnemonics(doc).count("rep stosd") == REP_STOSD_STEPS[backend]
+    assert mnemonics(doc).count("rep stosd") == int(row.value), row.why
 
 
 def test_max_steps_stops_the_guest(trace):
@@ -204,15 +202,11 @@ def test_trace_of_a_missing_payload():
 # vmcall with RAX = 0 (no such hypercall): VMX/SVM KVM returns -KVM_ENOSYS in RAX
 # and the guest goes on; PVM re-executes it for ever (shared/HOST.md).  Under
 # single-step that livelock becomes visible: the same vmcall, step after step.
-VMCALL_REPEATS = {"kvm_pvm": True, "kvm_intel": False, "kvm_amd": False}
-
-
-def test_vmcall_under_single_step_per_backend(trace, backend):
-    if backend not in VMCALL_REPEATS:
-        pytest.skip(f"no expectation written for backend {backend}")
+def test_vmcall_under_single_step_per_host(trace, expect):
+    row = expect("single-step", "vmcall")
     r = trace("vmcall", "--max-steps", "200", "--timeout", "5")
     vmcalls = [s for s in r.doc["steps"] if s["mnemonic"] in ("vmcall", "vmmcall")]
-    if VMCALL_REPEATS[backend]:
+    if row.value == "repeats":
         assert r.code == XC["EXIT_LIMIT"]
         assert len(vmcalls) > 100 and len({s["rip"] for s in vmcalls}) == 1
         assert r.doc["steps"][-1]["mnemonic"] == "vmcall"

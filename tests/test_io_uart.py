@@ -39,24 +39,19 @@ def test_polled_driver_without_input(run):
 
 # String I/O through KVM's emulator: `rep outsb` leaves one element per exit,
 # `rep insb` is read ahead and batched (x86 emulator, em_out / pio_in_emulated:
-# generic KVM code, the same behind VMX, SVM and PVM).
-STRING_IO = {
-    "out": {"kvm_pvm": (19, 19), "kvm_intel": (19, 19), "kvm_amd": (19, 19)},
-    "in":  {"kvm_pvm": (1, 8),   "kvm_intel": (1, 8),   "kvm_amd": (1, 8)},
-}
+# generic KVM code, the same behind VMX, SVM and PVM; expect.def "string-io").
+# (exits, elements) for 19 bytes out and 8 bytes in.
+STRING_IO = {("outs", "per-element"): (19, 19), ("ins", "batched"): (1, 8)}
 
 
-def test_string_io_every_element_handled(run, backend):
+def test_string_io_every_element_handled(run, expect):
     r = run("io/uart-string", "--uart-input", "ABCDEFGH")
     assert r.code == XC["OK"], r.err
     assert r.console == "string out\nABCDEFGH"
     assert values(r)["rx_qword"] == int.from_bytes(b"ABCDEFGH", "little")
-    if backend in STRING_IO["out"]:
-        assert port_exits(r, COM1, "out") == STRING_IO["out"][backend]
-        assert port_exits(r, COM1, "in") == STRING_IO["in"][backend]
-    else:                                       # unknown backend: element counts still exact
-        assert port_exits(r, COM1, "out")[1] == 19
-        assert port_exits(r, COM1, "in")[1] == 8
+    for insn, direction in (("outs", "out"), ("ins", "in")):
+        row = expect("string-io", insn)
+        assert port_exits(r, COM1, direction) == STRING_IO[(insn, row.value)], row.why
     assert r.doc["io"]["uart"]["rx_bytes"] == 8
 
 

@@ -60,11 +60,22 @@ def test_build_prefix_follows_kvmlab_build():
 
 @pytest.mark.parametrize("lab,line,cmd,code", COMMANDS,
                          ids=[f"{c[0]}:{c[1]}" for c in COMMANDS])
-def test_lab_command_exits_as_documented(kvm, lab, line, cmd, code):
+def test_lab_command_exits_as_documented(kvm, require, lab, line, cmd, code):
+    need = L.command_requirements(cmd, code)
+    for tool in need["tools"]:
+        require(tool=tool)
+    require(cpus=need["cpus"])
     r = L.run_command(cmd)
     assert r.returncode == code, (
         f"labs/{lab}:{line}: `{cmd}` exited {r.returncode}, the lab says {code}\n"
         f"stdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}")
+
+
+def test_lab_requirements_are_read_from_the_command():
+    assert L.command_requirements("strace -f build/kvmlab run x") == {"tools": ["strace"], "cpus": 1}
+    assert L.command_requirements("build/kvmlab run x --vcpus 2 --pin 1,0 & sleep 1") == {"tools": [], "cpus": 2}
+    assert L.command_requirements("build/kvmlab run x --pin 0,4000", 2)["cpus"] == 1
+    assert L.command_requirements("scripts/plot-bench a b")["tools"] == ["gnuplot"]
 
 
 # ---- the template ----

@@ -99,14 +99,15 @@ def test_precopy_that_cannot_converge(run):
     assert pc["stop_copy_pages"] > 8
 
 
-def test_full_dirty_ring_is_harvested_and_nothing_is_lost(run, require_cap, emulated):
+def test_full_dirty_ring_is_harvested_and_nothing_is_lost(run, require_cap, expect):
     require_cap("DIRTY_LOG_RING")
-    if emulated:
-        # Seen on this host (kvm_pvm, kernel 6.18): KVM's emulator keeps pushing past
-        # the ring's hard limit inside one emulated loop (kernel WARN in
-        # kvm_dirty_ring_push) and entries are lost, so the flood would both fail and
-        # put a kernel warning in the host's log.  docs/memory.md, "Known host behaviour".
-        pytest.skip("dirty ring overflows under KVM's instruction emulator on this host")
+    # Where ring 0 is emulated KVM's emulator sometimes pushes past the ring's hard
+    # limit inside one emulated loop (kernel WARNING in kvm_dirty_ring_push) and the
+    # writes after it are lost: expect.def's host-bug row (docs/memory.md, "Known host
+    # behaviour").  It is intermittent, so it cannot be a strict xfail: there the test
+    # tolerates exactly that bug's signature - nothing is reported after the forced
+    # harvest - and fails on any other loss; everywhere else each page exactly once.
+    row = expect("dirty-ring", "flood")
     r = run("mem/dirty-flood", "--dirty-log", "ring")
     assert r.code == XC["OK"], r.err
     assert r.report("round-status")["value"] == 0
@@ -116,4 +117,10 @@ def test_full_dirty_ring_is_harvested_and_nothing_is_lost(run, require_cap, emul
     forced = [x for x in d["rounds"] if x["round"] == 0xFFFFFFFF]
     assert len(forced) == d["ring_full_exits"]
     region = [g for x in d["rounds"] for g in x["gpas"] if REGION <= g < REGION + 6000 * PAGE]
-    assert sorted(region) == [REGION + i * PAGE for i in range(6000)]   # each page once
+    every = [REGION + i * PAGE for i in range(6000)]
+    assert len(region) == len(set(region)), "a page reported twice"
+    assert set(region) <= set(every)
+    if sorted(region) != every:
+        assert row.value == "loses-entries", f"pages lost where no host bug is known ({row['id']})"
+        after = [x for x in d["rounds"] if x["round"] != 0xFFFFFFFF and d["rounds"].index(x) > d["rounds"].index(forced[-1])]
+        assert all(not [g for g in x["gpas"] if REGION <= g] for x in after), row.why

@@ -22,9 +22,14 @@
 #define RING_PAGE 4096u                 /* the ring fills exactly one page */
 #define RING_MAX ((RING_PAGE - sizeof(struct kvm_coalesced_mmio_ring)) / sizeof(struct kvm_coalesced_mmio))
 
+bool coalesced_active(const struct vm *vm)
+{
+	return vm->coalesced_zones > 0;         /* registered by machine_setup (vmm/core/machine.c) */
+}
+
 void coalesced_drain(struct vcpu *v)
 {
-	if (!v->vm->coalesced_zones)    /* no zone registered (vmm/core/machine.c): no ring to drain */
+	if (!coalesced_active(v->vm))
 		return;
 	if (!v->coalesced) {
 		size_t off = (size_t)KVM_COALESCED_MMIO_PAGE_OFFSET * RING_PAGE;

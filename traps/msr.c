@@ -84,16 +84,24 @@ int msr_filter_install(struct vm *vm, const uint32_t *index, int n, char *err, s
 		snprintf(err, errlen, "KVM_X86_SET_MSR_FILTER: %d MSRs, at most %d ranges", n, KVM_MSR_FILTER_MAX_RANGES);
 		return -1;
 	}
-	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0) {
+	uint64_t t0 = setup_clock();
+	int rc = ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+
+	setup_record(&vm->setup, "user-space MSRs", "KVM_ENABLE_CAP", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_ENABLE_CAP(X86_USER_SPACE_MSR): %s", strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
 		deny_one(&f.ranges[i], index[i], &bitmaps[0]);
-	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0) {
+	t0 = setup_clock();
+	rc = ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f);
+	setup_record(&vm->setup, "MSR filter", "KVM_X86_SET_MSR_FILTER", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_X86_SET_MSR_FILTER (%d ranges): %s", n, strerror(errno));
 		return -1;
 	}
+	vm->setup.msr_filter = true;
 	vlog("ioctl(vm, KVM_ENABLE_CAP X86_USER_SPACE_MSR + KVM_X86_SET_MSR_FILTER, %d MSRs): "
 	     "their rdmsr/wrmsr exit to kvmlab", n);
 	return 0;

@@ -122,8 +122,8 @@ int  policy_parse(const char *s);       /* enum mem_policy or -1 */
 #define MSR_KVMLAB_SCRATCH   0x400000E0U    /* read/write scratch register, emulated by kvmlab */
 #define MSR_KVMLAB_EXITS     0x400000E1U    /* read-only: MSR exits handled so far */
 /* Enables KVM_CAP_X86_USER_SPACE_MSR and filters the n MSRs in index to user
- * space (one range each).  The caller (machine.c, from the machine table and
- * --msr-exit) has checked the capabilities.  0, or -1 with err naming the ioctl. */
+ * space (one range each).  The caller (machine_msr_filter: the table's MSR rows plus
+ * --msr-exit) has checked the capabilities and that this run wants it.  0, or -1 with err naming the ioctl. */
 int  msr_filter_install(struct vm *vm, const uint32_t *index, int n, char *err, size_t errlen);
 /* KVM_EXIT_X86_RDMSR / WRMSR: kvmlab's MSRs emulated, other --msr-exit MSRs done by KVM; counted; a failure is #GP. */
 enum action trap_rdmsr(struct vcpu *v);
@@ -134,5 +134,6 @@ const char *msr_name(uint32_t index);   /* kvmlab's own MSRs, else NULL */
 /* ---- traps/coalesced.c: the coalesced-MMIO ring, replayed onto the MMIO bus ---- */
 /* Processes every write KVM queued in the coalesced-MMIO ring (api.rst 4.66). */
 void coalesced_drain(struct vcpu *v);
+bool coalesced_active(const struct vm *vm);  /* a coalesced zone exists (fixed before KVM_RUN) */
 
 #endif

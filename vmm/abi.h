@@ -29,7 +29,7 @@ struct payload_hdr {
 	uint16_t hdr_size;      /* KVMLAB_HDR_SIZE */
 	uint8_t  mode;          /* enum payload_mode */
 	uint8_t  reserved0[3];  /* must be zero */
-	uint32_t flags;         /* no flags defined in ABI 1: must be zero */
+	uint32_t flags;         /* KVMLAB_FLAG_*; every other bit must be zero */
 	uint32_t load_addr;     /* GPA where the whole file (header included) is loaded */
 	uint32_t entry;         /* entry point, as an offset from load_addr */
 	uint32_t min_mem_kib;   /* smallest guest RAM the payload runs in */
@@ -37,6 +37,12 @@ struct payload_hdr {
 	char     name[KVMLAB_NAME_MAX];
 } __attribute__((packed));
 _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 bytes");
+/* Header flags.  A flag only asks kvmlab for set-up a payload needs, so a
+ * payload without flags runs as before (docs/guest-abi.md, "Header flags"). */
+#define KVMLAB_FLAG_MSRS        (1U << 0)     /* uses kvmlab's MSRs: install the MSR filter */
+#define KVMLAB_FLAG_KERNEL_DEVS (1U << 1)     /* uses the bench doorbells / coalesced zone: register them */
+#define KVMLAB_FLAG_IRQCHIP     (1U << 2)     /* KVM's in-kernel PIC, IOAPIC and LAPIC (no hlt exits then) */
+#define KVMLAB_FLAGS_KNOWN      (KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS | KVMLAB_FLAG_IRQCHIP)
 
 /* ---- Guest physical memory map (docs/guest-abi.md, "Memory map"). ---- */
 #define GPA_GDT                 0x1000ULL     /* GDT built by kvmlab (protected, long) */
@@ -99,6 +105,8 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define PORT_BENCH_DOORBELL     0xEF          /* out byte: an ioeventfd, completed inside KVM */
 #define GPA_BENCH_MMIO          0xF0000000ULL /* 4 KiB: a register, exits to kvmlab */
 #define GPA_BENCH_COALESCED     0xF0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
+#define GPA_BENCH_DOORBELL      0xF0002000ULL /* dword write: an ioeventfd, completed inside KVM */
+#define PORT_PIC_ELCR1          0x4D0         /* the in-kernel PIC's edge/level register (with KVMLAB_FLAG_IRQCHIP) */
 #define BENCH_MMIO_SIZE         0x1000ULL
 #define BENCH_ITERS_DEFAULT     200
 #define BENCH_REPEAT_DEFAULT    10
@@ -143,6 +151,10 @@ enum memctl_status {
 };
 #define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
 #define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */
+/* VMX real mode (vmm/core/tss.c, api.rst 4.48/4.49): one identity-map page, then the
+ * three-page vm86 TSS, in the MMIO window below the default ROM. */
+#define GPA_VMX_IDENTITY_MAP    0xFFFBC000ULL
+#define GPA_VMX_TSS             0xFFFBD000ULL /* 3 pages, to 0xFFFBFFFF */
 #define GPA_ROM_DEFAULT         0xFFFF0000ULL /* --rom default: the top 64 KiB, where x86 firmware lives (SDM 9.1.4) */
 #define ROM_SIZE_DEFAULT        0x10000ULL
 

@@ -23,29 +23,38 @@
  *
  *   vmm/core/
  *     cpuid.c           cpuid_apply cpuid_config_add cpuid_parse_override
- *                       cpuid_reg_name
+ *                       cpuid_reg_name cpuid_unheld
  *     cpulist.c         cpulist_contains cpulist_parse
  *     end.c             end_exit_code end_name
  *     exit.c            exit_dispatch exit_lookup exit_reason_name
+ *     expect.c          expect_lookup expect_warn_cpuid_cpl3 expect_when_holds
+ *                       (the rows: expect.def)
+ *     facts.c           facts_find facts_probe facts_set_bool facts_set_int
+ *                       facts_set_str facts_set_unknown facts_value_text
+ *     facts_cpuid.c     facts_cpuid_set
  *     guestmem.c        gmem_change_begin gmem_change_end gmem_hold gmem_init
  *                       gmem_ptr gmem_read gmem_release gmem_write
  *     host.c            host_probe
  *     kvm.c             kvm_close kvm_has kvm_open
  *     log.c             die vlog warnx_
- *     machine.c         machine_path_name machine_print machine_rows
- *                       machine_setup machine_teardown machine_when_name
+ *     machine.c         machine_msr_filter machine_path_name machine_print
+ *                       machine_rows machine_setup machine_teardown
+ *                       machine_when_name
  *     modes.c           mode_of_sregs mode_setup
  *     payload.c         mode_name payload_check_fit payload_default_mem
  *                       payload_free payload_load payload_parse payload_resolve
  *     run.c             run_payload run_teardown
+ *     setup.c           setup_clock setup_record setup_total_ns
  *     smp.c             smp_check_fit smp_check_pins smp_json smp_report_text
  *                       smp_run smp_teardown
+ *     tss.c             tss_setup
  *     vcpu.c            vcpu_add_report vcpu_create vcpu_destroy vcpu_end
  *                       vcpu_insn_at vcpu_rip vcpu_run vcpu_step_done
  *     vm.c              vm_create vm_destroy vm_load
  *     watchdog.c        watchdog_arm watchdog_disarm
  *   vmm/report/
  *     disasm.c          disasm_one sregs_bits
+ *     facts_json.c      expect_json expect_json_resolved facts_json
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
  *                       json_i64 json_key json_null json_obj json_obj_end json_str
  *                       json_str_n json_u64
@@ -56,9 +65,11 @@
  *     bench_report.c    bench_report_csv bench_report_json bench_report_table
  *                       bench_status_name
  *     bench_run.c       bench_run_case
- *     bench_spread.c    bench_spread_reason
+ *     bench_spread.c    bench_spread_absolute bench_spread_cycles
+ *                       bench_spread_reason
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
+ *     facts_guest.c     facts_guest
  *     kvmstats.c        kvmstats_close kvmstats_delta kvmstats_find kvmstats_open
  *                       kvmstats_sample
  *     samples.c         samples_add samples_exact samples_free
@@ -82,7 +93,7 @@
  *     translate.c       translate_gva translate_open_host_files
  *   traps/
  *     bus.c             bus_check
- *     coalesced.c       coalesced_drain
+ *     coalesced.c       coalesced_active coalesced_drain
  *     debug.c           trap_debug trap_step_lost
  *     dirty_ring_full.c trap_dirty_ring_full
  *     entry_fail.c      entry_failure_name trap_fail_entry

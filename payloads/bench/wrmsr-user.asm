@@ -4,6 +4,7 @@
 ; The op runs N times per sample (bench --iters) between serialised TSC
 ; reads, after an empty loop timed the same way (payloads/lib/timing.inc).
 
+%define KVMLAB_FLAGS KVMLAB_FLAG_MSRS       ; uses kvmlab's MSRs: kvmlab installs its MSR filter
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "bench-wrmsr-user", 1024, "bench: wrmsr to kvmlab's scratch MSR 0x400000E0, through the MSR filter"
 

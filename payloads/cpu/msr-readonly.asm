@@ -4,6 +4,7 @@
 ; refuses (msr.error = 1): KVM injects #GP(0), and with no IDT that becomes
 ; a triple fault: the run ends with KVM_EXIT_SHUTDOWN (exit code 3).
 
+%define KVMLAB_FLAGS KVMLAB_FLAG_MSRS       ; uses kvmlab's MSRs: kvmlab installs its MSR filter
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "msr-readonly", 1024, "wrmsr to a read-only kvmlab MSR: #GP, then a triple fault"
 

@@ -6,6 +6,7 @@
 ; then a VALUE report "msr.exits" = 2 read from the read-only MSR 0x400000E1
 ; (two MSR exits were handled before that read), then exit status 0.
 
+%define KVMLAB_FLAGS KVMLAB_FLAG_MSRS       ; uses kvmlab's MSRs: kvmlab installs its MSR filter
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "msr-scratch", 1024, "write and read back kvmlab's scratch MSR through the MSR filter"
 

@@ -4,7 +4,7 @@
 ; instruction does inside a VM.  `kvmlab sensitive` runs this payload once
 ; per probe, each in a fresh VM, with the probe number in RBX (--arg N); one
 ; probe by hand: `kvmlab run cpu/probe --arg N`.  The rows below are in the
-; same order as vmm/sensitive.c; the payload reports the row's name so
+; same order as vmm/measure/sensitive.c; the payload reports the row's name so
 ; kvmlab can check that the two agree.
 ;
 ; Per run the payload: installs an IDT (idt.inc) and ring-3 support
@@ -441,7 +441,7 @@ b_int:  PROBE_BEGIN
         align   16
 scratch:        times 16 db 0
 
-; ---- the rows: same order as vmm/sensitive.c ----
+; ---- the rows: same order as vmm/measure/sensitive.c ----
         align   ROW_SIZE
 rows:
         ROW     b_nop,    0, 0, "nop"

@@ -1,16 +1,19 @@
 ; whoami.asm - what CPUID tells a guest about the machine it runs on.
 ;
-; Demonstrates: how a guest can tell it is virtualized, and that every
-; answer comes from the VMM's CPUID table (KVM_SET_CPUID2), not from the
-; silicon: CPUID always exits to the hypervisor on VT-x (SDM Vol. 3C
-; 26.1.2).  Reads leaf 0 (vendor), leaf 1 (family/model/stepping and the
+; Demonstrates: how a guest can tell it is virtualized, and that the
+; answers come from the VMM's CPUID table (KVM_SET_CPUID2) where CPUID
+; exits to the hypervisor - always on VT-x (SDM Vol. 3C 26.1.2) and SVM -
+; except registers the host rewrites after KVM_SET_CPUID2 (kvmlab warns;
+; fact cpuid_set.replaced).  This payload runs at CPL 0; at CPL 3 a host
+; without CPUID faulting may answer from the silicon (fact cpuid_table.cpl3).  Reads leaf 0 (vendor), leaf 1 (family/model/stepping and the
 ; hypervisor-present bit ECX[31]), leaf 0x40000000 (hypervisor signature:
 ; "KVMKVMKVM\0\0\0" on KVM) and 0x40000001 (KVM's paravirtual features).
 ; kvmlab should observe: the lines below on the console, and reports
 ; vendor.ebx/edx/ecx, leaf1.eax, leaf1.ecx, family, model, stepping,
 ; hypervisor_bit, hv.max_leaf, hv.sig.ebx/ecx/edx, hv.features, then hlt.
 ; With --hide-hypervisor: hypervisor_bit = 0 and the 0x4000000x leaves all
-; zero; with --cpuid LEAF:REG=VALUE, exactly that register changes.
+; zero; with --cpuid LEAF:REG=VALUE, exactly that register changes, unless
+; the host replaced it (then kvmlab's stderr says so).
 
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "whoami", 128, "CPUID: vendor, family/model, hypervisor bit and the KVM signature leaves"

@@ -257,7 +257,7 @@ static void t_machine_rows_declare_their_paths(void)
 		if (!strcmp(r->name, "sink"))
 			CHECK_EQ(r->when, WHEN_COALESCED_MMIO);
 	}
-	CHECK_EQ(doorbells, 2);                 /* the bench doorbell, the virtio console's QueueNotify */
+	CHECK_EQ(doorbells, 3);                 /* the bench doorbells (port, MMIO), the virtio console's QueueNotify */
 	CHECK_EQ(zones, 2);                     /* the bench zone, the sink */
 	CHECK_EQ(msrs, 2);                      /* MSR_KVMLAB_SCRATCH, MSR_KVMLAB_EXITS */
 	CHECK_STR(machine_path_name(KPATH_COALESCED), "coalesced");

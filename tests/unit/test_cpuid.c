@@ -162,6 +162,30 @@ static void t_cpuid_apply_reports_a_full_table(void)
 	free(t);
 }
 
+/* A host that rewrote leaf 7.0 after KVM_SET_CPUID2: only that override is reported. */
+static void t_cpuid_unheld_names_only_replaced_overrides(void)
+{
+	struct kvm_cpuid2 *t = table(16);
+	struct cpuid_config c = { 0 };
+	struct cpuid_override o;
+	char err[200];
+	int idx[4];
+
+	CHECK(parse("7:ecx=0", &o) == 0 && cpuid_config_add(&c, &o, err, sizeof(err)) == 0);
+	CHECK(parse("0x40000000:ebx=0x61774d56", &o) == 0 && cpuid_config_add(&c, &o, err, sizeof(err)) == 0);
+	CHECK(parse("0x99:eax=5", &o) == 0 && cpuid_config_add(&c, &o, err, sizeof(err)) == 0);  /* no such leaf */
+	CHECK(cpuid_apply(t, 16, &c, err, sizeof(err)) == 0);
+	CHECK(cpuid_unheld(t, &c, idx, 4) == 0);                /* KVM kept the table */
+	for (uint32_t i = 0; i < t->nent; i++)
+		if (t->entries[i].function == 7 && t->entries[i].index == 0)
+			t->entries[i].ecx = 0x604;              /* the host's value came back */
+	CHECK(cpuid_unheld(t, &c, idx, 4) == 1 && idx[0] == 0);
+	t->nent--;                                      /* the added leaf 0x99 vanished */
+	CHECK(cpuid_unheld(t, &c, idx, 4) == 2 && idx[1] == 2);
+	CHECK(cpuid_unheld(t, &c, idx, 1) == 1);        /* never more than max */
+	free(t);
+}
+
 const struct unit_test cpuid_tests[] = {
 	UNIT(t_cpuid_parse_leaf_reg_value),
 	UNIT(t_cpuid_parse_rejects_malformed),
@@ -171,5 +195,6 @@ const struct unit_test cpuid_tests[] = {
 	UNIT(t_cpuid_override_subleaf_matches_only_that_subleaf),
 	UNIT(t_cpuid_override_after_hide_adds_a_leaf),
 	UNIT(t_cpuid_apply_reports_a_full_table),
+	UNIT(t_cpuid_unheld_names_only_replaced_overrides),
 	{ 0 },
 };

@@ -139,11 +139,16 @@ static void t_unknown_mode(void)
 	}
 }
 
-static void t_flags_and_reserved_must_be_zero(void)
+/* Only the defined flags are accepted (abi.h KVMLAB_FLAG_*); every other bit is an error. */
+static void t_unknown_flags_and_reserved_must_be_zero(void)
 {
 	size_t len = make_payload(MODE_LONG);
 
-	hdr()->flags = 1;
+	hdr()->flags = KVMLAB_FLAG_MSRS;
+	CHECK_EQ(parse(len), XC_OK);
+	hdr()->flags = KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS;
+	CHECK_EQ(parse(len), XC_OK);
+	hdr()->flags = KVMLAB_FLAGS_KNOWN + 1;          /* the lowest undefined bit */
 	CHECK_EQ(parse(len), XC_PAYLOAD_FIELD);
 	hdr()->flags = 0x80000000u;
 	CHECK_EQ(parse(len), XC_PAYLOAD_FIELD);
@@ -358,7 +363,7 @@ const struct unit_test payload_tests[] = {
 	UNIT(t_unknown_abi_version),
 	UNIT(t_wrong_hdr_size),
 	UNIT(t_unknown_mode),
-	UNIT(t_flags_and_reserved_must_be_zero),
+	UNIT(t_unknown_flags_and_reserved_must_be_zero),
 	UNIT(t_name_rules),
 	UNIT(t_description_rules),
 	UNIT(t_load_address_rules),

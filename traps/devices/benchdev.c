@@ -7,6 +7,7 @@
  *   port 0xEF          out    -> ioeventfd, completed in KVM  (kernel; api.rst 4.59)
  *   GPA 0xF0000000     mov    -> KVM_EXIT_MMIO -> kvmlab      (user space)
  *   GPA 0xF0001000     mov    -> coalesced-MMIO ring, no exit (kernel; api.rst 4.66)
+ *   GPA 0xF0002000     mov    -> ioeventfd, completed in KVM  (kernel; the same eventfd)
  * Ports 0xEC/0xED tell the guest how many iterations and samples to run.
  * The two in-kernel paths are declared in the device's rows of the machine
  * table (vmm/core/machine.c), which sets them up best effort: without
@@ -32,7 +33,7 @@ enum action benchdev_param_io(struct vcpu *v, struct io_req *io, void *opaque)
 	return ACT_CONTINUE;
 }
 
-enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
+KVMLAB_HOT enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
 	uint64_t *reg = &((struct benchdev *)opaque)->port_scratch;
 

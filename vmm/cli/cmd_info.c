@@ -13,9 +13,12 @@ static int info_usage(FILE *f, int rc)
 		"kvm_pvm), whether EPT/NPT or shadow paging is used, whether the host is itself\n"
 		"a VM, the capabilities kvmlab uses, the TSC rate, and - from a short\n"
 		"calibration run - whether guest instructions run natively or through KVM's\n"
-		"instruction emulator.\n\n"
+		"instruction emulator.  Then every host fact that changes what a guest sees,\n"
+		"each with how it was found (docs/backends.md, \"Host facts\"); with --json also\n"
+		"the expectations table resolved on this host (vmm/core/expect.def).\n\n"
 		"  --json            print one JSON document instead of text\n"
-		"  --no-calibrate    skip the calibration run (\"calibration\": null)\n"
+		"  --no-calibrate    skip the calibration run and the probe VMs (\"calibration\":\n"
+		"                    null; the facts they decide are unknown)\n"
 		"  --sandbox         list, per thread, the system calls `kvmlab run --sandbox`\n"
 		"                    allows (needs no /dev/kvm)\n"
 		"  -h, --help        this text\n");
@@ -141,6 +144,9 @@ int cmd_info(int argc, char **argv)
 	host_probe(&h);
 	if (cal)
 		calibrate(&k, &cb);
+	static struct host_facts hf;    /* ~60 KiB: not on the stack */
+	facts_probe(&hf, &h, &k);
+	facts_guest(&hf, &k, cal ? &cb : NULL);
 
 	if (json) {
 		struct json jj = { .out = stdout }, *j = &jj;
@@ -160,6 +166,8 @@ int cmd_info(int argc, char **argv)
 		json_obj_end(j);
 		json_key(j, "calibration");
 		if (cal) json_calibration(j, &cb); else json_null(j);
+		json_key(j, "facts");          facts_json(j, &hf);
+		json_key(j, "expectations");   expect_json_resolved(j, &hf);
 		json_obj_end(j);
 		fputc('\n', stdout);
 	} else {
@@ -190,6 +198,12 @@ int cmd_info(int argc, char **argv)
 			/* Some capabilities return a count or a bitmask rather than 1. */
 			snprintf(val, sizeof(val), k.cap[i] > 1 ? "yes (%d)" : k.cap[i] ? "yes" : "no", k.cap[i]);
 			printf("  %-26s %-11s %s\n", cap_table[i].name, val, cap_table[i].why);
+		}
+		printf("facts (what a guest can tell; how each was found):\n");
+		for (int i = 0; i < hf.n; i++) {
+			char val[FACT_VALUE_MAX];
+			facts_value_text(&hf.f[i], val, sizeof(val));
+			printf("  %-36s %-14s %s\n", hf.f[i].name, val, hf.f[i].source);
 		}
 	}
 	kvm_close(&k);

@@ -248,6 +248,8 @@ int cmd_run(int argc, char **argv)
 	}
 	vlog("open(/dev/kvm) = %d; KVM_GET_API_VERSION = %d", k.fd, k.api_version);
 	host_probe(&host);
+	if (cfg.cpuid.n || cfg.cpuid.hide_hypervisor)
+		expect_warn_cpuid_cpl3(&host, &k);
 
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)

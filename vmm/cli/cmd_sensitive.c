@@ -25,7 +25,11 @@ struct probe_result {
 	enum end_kind end;
 	char detail[512];
 	char outcome[64];               /* "exit:" + exits fits */
-	bool differs;                   /* outcome differs from VT-x/SVM */
+	bool differs;                   /* outcome differs from the VMX/SVM reference */
+	const char *reference;          /* that reference: the catalogue, or an "arch" row */
+	const char *expected_here;      /* what the expectations table predicts on this host */
+	const struct expect_row *rule;  /* the row that predicted it; NULL = the catalogue */
+	bool unexpected;                /* outcome != expected_here */
 	bool value_differs;             /* ran, but observed a value VT-x/SVM would not give */
 	char exits[48];                 /* exits to kvmlab the instruction caused: "IO", "HLT" */
 	uint64_t nexits;
@@ -190,10 +194,9 @@ static const struct probe_result *nop_of(const struct probe_result *res, int n, 
 	return NULL;
 }
 
-static void print_text(const struct probe_result *res, int n, const struct host_info *h)
+static void print_text(const struct probe_result *res, int n, const struct host_info *h, const char *ref)
 {
-	const char *ref = !strcmp(h->backend, "kvm_amd") ? "SVM" : !strcmp(h->backend, "kvm_intel") ? "VT-x" : "VT-x/SVM";
-	int ndiff = 0;
+	int ndiff = 0, nunexp = 0, nrule = 0;
 
 	printf("kvmlab sensitive: %d probes on %s (%s paging), each in a fresh VM\n\n", n, h->backend, h->paging);
 	printf("  %-3s %-22s %-22s %3s  %-15s %-11s %-25s %8s %5s %6s\n", "#", "instruction", "class", "CPL",
@@ -214,15 +217,34 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 		}
 		ndiff += pr->differs || pr->value_differs;
 		printf("%c %-3d %-22s %-22s %3d  %-15s %-11s %-25s %8s %5s %6s\n", pr->differs ? '!' : pr->value_differs ? '~' : ' ', pr->id,
-		       s->name, sens_class_name(s->cls), pr->cpl, pr->outcome, s->expect[pr->cpl == 3], val, cost, em, kx);
+		       s->name, sens_class_name(s->cls), pr->cpl, pr->outcome, pr->reference, val, cost, em, kx);
 	}
 	printf("\n%d of %d probes differ from %s (! outcome, ~ value).\n", ndiff, n, ref);
+	printf("expected on this host (vmm/core/expect.def; every other probe: the catalogue's %s column):\n", ref);
+	for (int i = 0; i < n; i++) {
+		const struct probe_result *pr = &res[i];
+		nunexp += pr->unexpected;
+		if (!pr->rule)
+			continue;
+		nrule++;
+		printf("  %3d %-26s %-15s %s (%s): %s\n", pr->id, sens_table[pr->row].name, pr->expected_here,
+		       pr->rule->id, pr->rule->kind, pr->rule->reason);
+	}
+	if (!nrule)
+		printf("  (no row applies: this host should give the %s column everywhere)\n", ref);
+	printf("%d of %d outcomes are not what this host's facts predict%s\n", nunexp, n,
+	       nunexp ? " (UNEXPECTED: a changed host, or a new bug)." : ".");
+	for (int i = 0; i < n; i++)
+		if (res[i].unexpected)
+			printf("  UNEXPECTED %d %s at CPL %d: %s, expected %s\n", res[i].id, sens_table[res[i].row].name,
+			       res[i].cpl, res[i].outcome, res[i].expected_here);
 	printf("legend:\n"
 	       "  outcome   ran: completed in the guest with no exit to kvmlab; exit:R: reached kvmlab\n"
 	       "            as KVM_EXIT_R; #XX(e): guest exception caught by the guest's IDT (error\n"
 	       "            code e); internal-error / shutdown / hang: the probe's VM died (it ran\n"
 	       "            alone, so the catalogue went on)\n"
-	       "  %-9s what KVM on %s gives the guest (vmm/measure/sensitive.c, citing SDM Vol. 3C ch. 26)\n"
+	       "  %-9s what KVM on %s gives the guest (vmm/measure/sensitive.c, citing SDM Vol. 3C ch. 26,\n"
+	       "            and the \"arch\" rows of vmm/core/expect.def where SVM differs)\n"
 	       "  value     what the guest observed, e.g. sgdt/sidt at CPL 3: the table base (the \"red pill\");\n"
 	       "            ~ marks a value the architecture fixes and this host got wrong\n"
 	       "  cycles    guest TSC over the instruction minus an empty window at the same CPL,\n"
@@ -241,7 +263,7 @@ static void print_text(const struct probe_result *res, int n, const struct host_
 }
 
 static void print_json(const struct probe_result *res, int n, const struct host_info *h,
-		       const struct kvm *k, uint64_t tsc_khz)
+		       const struct kvm *k, uint64_t tsc_khz, const char *ref)
 {
 	struct json jj = { .out = stdout }, *j = &jj;
 
@@ -252,6 +274,7 @@ static void print_json(const struct probe_result *res, int n, const struct host_
 	json_key(j, "host");           json_host(j, h, k);
 	json_key(j, "tsc_khz");
 	if (tsc_khz) json_u64(j, tsc_khz); else json_null(j);
+	json_key(j, "reference");      json_str(j, ref);
 	json_key(j, "method");
 	json_obj(j);
 	json_key(j, "payload");   json_str(j, PROBE_PAYLOAD);
@@ -274,8 +297,11 @@ static void print_json(const struct probe_result *res, int n, const struct host_
 		json_key(j, "robin_irvine"); json_bool(j, s->robin_irvine);
 		json_key(j, "cpl");          json_i64(j, pr->cpl);
 		json_key(j, "outcome");      json_str(j, pr->outcome);
-		json_key(j, "expected");     json_str(j, s->expect[pr->cpl == 3]);
+		json_key(j, "expected");     json_str(j, pr->reference);
 		json_key(j, "differs");      json_bool(j, pr->differs);
+		json_key(j, "expected_here"); json_str(j, pr->expected_here);
+		json_key(j, "rule");         json_str(j, pr->rule ? pr->rule->id : "catalogue");
+		json_key(j, "unexpected");   json_bool(j, pr->unexpected);
 		json_key(j, "value_differs"); json_bool(j, pr->value_differs);
 		json_key(j, "expected_value");
 		const struct sens_value_expect *ev = &s->expect_value[pr->cpl == 3];
@@ -401,6 +427,11 @@ int cmd_sensitive(int argc, char **argv)
 		return rc;
 	}
 	host_probe(&h);
+	/* The rules need host facts only (no calibration, no probe VMs). */
+	static struct host_facts hf;
+	facts_probe(&hf, &h, &k);
+	const struct fact *vendor = facts_find(&hf, "vendor");
+	const char *ref = vendor && !strcmp(vendor->s, "amd") ? "SVM" : "VMX";
 
 	struct probe_result *res = calloc(2 * (size_t)rows, sizeof(*res));
 	struct run *r = calloc(1, sizeof(*r));
@@ -441,16 +472,23 @@ int cmd_sensitive(int argc, char **argv)
 			}
 			const struct sens_insn *si = &sens_table[row];
 			const struct sens_value_expect *ev = &si->expect_value[cpl == 3];
-			pr->differs = strcmp(pr->outcome, si->expect[cpl == 3]) != 0;
+			char c[96];
+			snprintf(c, sizeof(c), "%s@%d", si->name, cpl);
+			const struct expect_row *arch = expect_lookup(&hf, "sensitive", c, "arch");
+			pr->reference = arch ? arch->expect : si->expect[cpl == 3];
+			pr->rule = expect_lookup(&hf, "sensitive", c, NULL);
+			pr->expected_here = pr->rule ? pr->rule->expect : si->expect[cpl == 3];
+			pr->unexpected = strcmp(pr->outcome, pr->expected_here) != 0;
+			pr->differs = strcmp(pr->outcome, pr->reference) != 0;
 			pr->value_differs = !pr->differs && ev->set && pr->have_value && !pr->have_fault &&
 					    (pr->value & ev->mask) != ev->value;
 		}
 	}
 	if (rc == XC_OK) {
 		if (json)
-			print_json(res, n, &h, &k, tsc_khz);
+			print_json(res, n, &h, &k, tsc_khz, ref);
 		else
-			print_text(res, n, &h);
+			print_text(res, n, &h, ref);
 	}
 	fflush(stdout);
 	free(r);

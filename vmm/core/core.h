@@ -120,6 +120,50 @@ struct host_info {
 /* Fills h from /sys, /proc and CPUID; fields it cannot learn say "unknown". Never fails. */
 void host_probe(struct host_info *h);
 
+/* ---- facts.c, facts_cpuid.c, expect.c: host facts and the expectations table (expect.def) ---- */
+#define FACTS_MAX        200
+#define FACT_NAME_MAX    64
+#define FACT_VALUE_MAX   64
+enum fact_type { FACT_BOOL, FACT_INT, FACT_STR };
+struct fact {                           /* one guest-visible host fact and how it was found */
+	char name[FACT_NAME_MAX];       /* "vendor", "cpuid_fault", "param.kvm.tdp_mmu", ... */
+	enum fact_type type;
+	bool known;                     /* false: could not be probed (JSON null) */
+	int64_t i;                      /* FACT_BOOL / FACT_INT */
+	char s[FACT_VALUE_MAX];         /* FACT_STR */
+	char source[160];               /* cpuid leaf, sysfs path, ioctl, probe VM ... */
+};
+struct host_facts {
+	struct fact f[FACTS_MAX];
+	int n;
+};
+/* Probes every fact the host itself can tell (docs/backends.md, "Host facts"); the
+ * facts only a guest shows are added by facts_guest (vmm/measure/facts_guest.c). */
+void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k);
+/* Which CPUID registers the host rewrites after KVM_SET_CPUID2 (facts_cpuid.c). */
+void facts_cpuid_set(struct host_facts *hf, struct kvm *k);
+void facts_set_bool(struct host_facts *hf, const char *name, bool v, const char *source);
+void facts_set_int(struct host_facts *hf, const char *name, int64_t v, const char *source);
+void facts_set_str(struct host_facts *hf, const char *name, const char *v, const char *source);
+void facts_set_unknown(struct host_facts *hf, const char *name, enum fact_type t, const char *source);
+const struct fact *facts_find(const struct host_facts *hf, const char *name);   /* NULL: no such fact */
+/* "true"/"false", decimal, the string, or "unknown": the form conditions compare against. */
+void facts_value_text(const struct fact *f, char *out, size_t n);
+struct expect_row {                     /* one EXPECT(...) of expect.def */
+	const char *id, *area, *cases, *expect, *when, *kind, *reason, *cite, *fixed;
+};
+extern const struct expect_row expect_table[];
+extern const int expect_count;
+#define EXPECT_KEYS_MAX 256
+/* Does the condition (expect.def syntax) hold over these facts?  Unknown facts are false. */
+bool expect_when_holds(const struct host_facts *hf, const char *when);
+/* The first row of area that lists case c (or "*") whose condition holds; kind, if not
+ * NULL, restricts to rows of that kind.  NULL when none applies. */
+const struct expect_row *expect_lookup(const struct host_facts *hf, const char *area, const char *c,
+				       const char *kind);
+/* One stderr line when the table says guest CPL-3 CPUID bypasses the VMM's table here. */
+void expect_warn_cpuid_cpl3(const struct host_info *h, struct kvm *k);
+
 
 /* ---- guestmem.c: the only way to touch guest memory ---- */
 #define MEMSLOTS_MAX 8                   /* kvmlab uses slots 0 (RAM), 1 (ROM), 2 (hotplug) */
@@ -216,6 +260,32 @@ exit_handler exit_lookup(uint32_t reason);     /* NULL: unhandled */
 /* One exit: lookup, handler (or the unhandled handler), count; under kvmlab
  * trace, the trace decides whether it is one step (ACT_STEP).  Returns the action. */
 enum action exit_dispatch(struct vcpu *v, uint64_t cycles);
+
+
+/* ---- setup.c: each set-up step before the first KVM_RUN, timed (`setup` in run --json) ---- */
+#define SETUP_STEPS_MAX 48
+struct setup_step {
+	const char *step;               /* what it is for: "create VM", "MSR filter" */
+	const char *ioctl;              /* the call that does it: "KVM_CREATE_VM" */
+	uint64_t ns;                    /* how long it took (CLOCK_MONOTONIC) */
+};
+struct setup_log {                      /* main thread only: set-up runs before any vCPU thread */
+	struct setup_step step[SETUP_STEPS_MAX];
+	int n;
+	int dropped;                    /* steps past SETUP_STEPS_MAX, not recorded */
+	bool msr_filter;                /* KVM_X86_SET_MSR_FILTER was installed (traps/msr.c) */
+	bool irqchip;                   /* KVM_CREATE_IRQCHIP was made (vm.c) */
+};
+uint64_t setup_clock(void);             /* CLOCK_MONOTONIC in ns: the t0 of a step */
+/* Records step (done by ioctl_name) as having taken from t0 until now, and
+ * logs it under --verbose; log may be NULL (logged only). */
+void setup_record(struct setup_log *log, const char *step, const char *ioctl_name, uint64_t t0);
+uint64_t setup_total_ns(const struct setup_log *log);  /* sum of the recorded steps */
+
+/* The run loop's per-exit path: gcc places these together (.text.hot), so the
+ * few code lines an exit needs are adjacent after the kernel evicted them
+ * (docs/measurement.md, "What the accounting costs"). */
+#define KVMLAB_HOT __attribute__((hot))
 
 
 /* ---- log.c: the two error tiers' output (setup dies, library code warns) ---- */

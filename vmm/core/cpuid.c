@@ -151,3 +151,26 @@ int cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c
 	}
 	return 0;
 }
+
+/* Which overrides did KVM not keep?  KVM_GET_CPUID2 after KVM_SET_CPUID2 shows
+ * the table the vCPU really uses (api.rst 4.101); some hosts rewrite leaves
+ * after the VMM set them (kvm_pvm replaces leaf 7.0 with the host's, seen on
+ * an AMD EPYC).  Writes the index of each override whose register differs in
+ * got (or whose leaf is gone) to idx[]; returns how many. */
+int cpuid_unheld(const struct kvm_cpuid2 *got, const struct cpuid_config *c, int *idx, int max)
+{
+	int n = 0;
+
+	for (int k = 0; k < c->n && n < max; k++) {
+		const struct cpuid_override *o = &c->ov[k];
+		bool held = false;
+		for (uint32_t i = 0; i < got->nent; i++) {
+			struct kvm_cpuid_entry2 e = got->entries[i];
+			if (entry_matches(&e, o->leaf, o->subleaf))
+				held = *entry_reg(&e, o->reg) == o->value;
+		}
+		if (!held)
+			idx[n++] = k;
+	}
+	return n;
+}

@@ -50,7 +50,7 @@ exit_handler exit_lookup(uint32_t reason)
 	return reason < EXIT_REASON_MAX ? exit_table[reason] : NULL;
 }
 
-enum action exit_dispatch(struct vcpu *v, uint64_t cycles)
+KVMLAB_HOT enum action exit_dispatch(struct vcpu *v, uint64_t cycles)
 {
 	uint32_t reason = v->run->exit_reason;
 	exit_handler h = exit_lookup(reason);

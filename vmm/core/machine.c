@@ -14,9 +14,12 @@
  *                  exit (api.rst 4.66; traps/coalesced.c)
  *   msr-filter     rdmsr/wrmsr of the MSRs exit to kvmlab instead of being
  *                  handled by KVM (api.rst 4.97, 7.21; traps/msr.c)
- * A row says when its path is set up (`when`): always but best effort (an
- * absent capability leaves ordinary exits), or only when an option asks
- * for it (then an absent capability is an error naming the option).
+ * A row says when its path is set up (`when`): when the payload's header
+ * asks for it, best effort (an absent capability leaves ordinary exits), or
+ * when an option asks for it (then an absent capability is an error naming
+ * the option).  Only then: registering a path (and KVM removing it at
+ * teardown) waits for an SRCU grace period, milliseconds on a nested host.
+ * `step` names the path in the run's set-up timing (docs/json-schema.md).
  */
 #include <errno.h>
 #include <string.h>
@@ -54,27 +57,33 @@ static const struct machine_row machine[] = {
 	{ "bench-scratch", BUS_PIO, PORT_BENCH_SCRATCH, 1, .pio = benchdev_scratch_io, IN_VM(bench) },
 	/* 0xEF: bench doorbell: a 1-byte OUT completes in KVM as an ioeventfd; exits here only without one. */
 	{ "bench-doorbell", BUS_PIO, PORT_BENCH_DOORBELL, 1, .pio = benchdev_scratch_io, IN_VM(bench),
-	  .path = KPATH_IOEVENTFD, .path_len = 1, PATH_AT(struct benchdev, doorbell), .when = WHEN_ALWAYS },
+	  .path = KPATH_IOEVENTFD, .path_len = 1, PATH_AT(struct benchdev, doorbell), .when = WHEN_KERNEL_DEVS,
+	  .step = "bench doorbell" },
 
 	/* ---- MMIO (the window above RAM, docs/guest-abi.md "Memory map") ---- */
 	/* 0xF0000000: bench MMIO register: every access exits to kvmlab. */
 	{ "bench-mmio", BUS_MMIO, GPA_BENCH_MMIO, BENCH_MMIO_SIZE, .mmio = benchdev_mmio, IN_VM(bench) },
 	/* 0xF0001000: bench coalesced zone: writes queue in KVM's ring, no exit. */
 	{ "bench-coalesced", BUS_MMIO, GPA_BENCH_COALESCED, BENCH_MMIO_SIZE, .mmio = benchdev_mmio, IN_VM(bench),
-	  .path = KPATH_COALESCED, PATH_AT(struct benchdev, zone), .when = WHEN_ALWAYS },
+	  .path = KPATH_COALESCED, PATH_AT(struct benchdev, zone), .when = WHEN_KERNEL_DEVS, .step = "bench zone" },
+	/* 0xF0002000: bench MMIO doorbell: a dword write signals the port doorbell's eventfd
+	 * (kvm-unit-tests' pci-mem eventfd case); exits here only without one. */
+	{ "bench-mmio-doorbell", BUS_MMIO, GPA_BENCH_DOORBELL, BENCH_MMIO_SIZE, .mmio = benchdev_mmio, IN_VM(bench),
+	  .path = KPATH_IOEVENTFD, .path_len = 4, PATH_AT(struct benchdev, doorbell), .when = WHEN_KERNEL_DEVS,
+	  .step = "bench MMIO doorbell" },
 	/* 0xC0000000: virtio-mmio v2 console; QueueNotify is an ioeventfd with --virtio-notify ioeventfd. */
 	{ "virtio-mmio", BUS_MMIO, GPA_VIRTIO_MMIO, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(virtio),
 	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
-	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NOTIFY_IOEVENTFD },
+	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NOTIFY_IOEVENTFD, .step = "virtio notify" },
 	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/devices/virtio_blk.c). */
 	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk) },
 	/* 0xC0001000: write-only sink; a coalesced zone with --coalesced-mmio (traps/devices/sink.c). */
 	{ "sink", BUS_MMIO, GPA_SINK, SINK_SIZE, .mmio = sink_mmio, IN_IODEV(sink),
-	  .path = KPATH_COALESCED, PATH_AT(struct sink, zone), .when = WHEN_COALESCED_MMIO },
+	  .path = KPATH_COALESCED, PATH_AT(struct sink, zone), .when = WHEN_COALESCED_MMIO, .step = "sink zone" },
 
 	/* ---- MSRs (traps/msr.c answers them) ---- */
-	/* 0x400000E0-0x400000E1: kvmlab's scratch and exit-count MSRs, filtered to user space;
-	 * --msr-exit adds its MSRs to the same filter. */
+	/* 0x400000E0-0x400000E1: kvmlab's scratch and exit-count MSRs, filtered to user space
+	 * for payloads that set KVMLAB_FLAG_MSRS; --msr-exit adds its MSRs to the same filter. */
 	{ "kvmlab-msrs", BUS_MSR, MSR_KVMLAB_SCRATCH, 2, .path = KPATH_MSR_FILTER, .when = WHEN_MSR },
 };
 #define MACHINE_ROWS (sizeof(machine) / sizeof(machine[0]))
@@ -85,19 +94,26 @@ const struct machine_row *machine_rows(size_t *n)
 	return machine;
 }
 
-/* When a row's path is set up: what the listing says, and the option whose
- * absence of a capability is an error (NULL: best effort only). */
+/* When a row's path is set up: what the listing says, the option whose
+ * absence of a capability is an error, and what --verbose says when a run
+ * does not want the path (NULL: say nothing). */
 static const struct {
 	const char *name;
 	const char *option;
+	const char *skipped;
 } when_info[] = {
-	[WHEN_NEVER]            = { "never", NULL },
-	[WHEN_ALWAYS]           = { "always, best effort", NULL },
-	[WHEN_NOTIFY_IOEVENTFD] = { "with --virtio-notify ioeventfd", "--virtio-notify ioeventfd" },
-	[WHEN_COALESCED_MMIO]   = { "with --coalesced-mmio", "--coalesced-mmio" },
-	[WHEN_MSR]              = { "always, best effort; required by --msr-exit", "--msr-exit" },
+	[WHEN_NEVER]            = { "never", NULL, NULL },
+	[WHEN_KERNEL_DEVS]      = { "with payload flag KVMLAB_FLAG_KERNEL_DEVS, best effort", NULL,
+				    "no bench ioeventfd or coalesced zone: the payload does not set KVMLAB_FLAG_KERNEL_DEVS" },
+	[WHEN_NOTIFY_IOEVENTFD] = { "with --virtio-notify ioeventfd", "--virtio-notify ioeventfd", NULL },
+	[WHEN_COALESCED_MMIO]   = { "with --coalesced-mmio", "--coalesced-mmio", NULL },
+	[WHEN_MSR]              = { "with payload flag KVMLAB_FLAG_MSRS (best effort) or --msr-exit", "--msr-exit",
+				    "no MSR filter: the payload does not set KVMLAB_FLAG_MSRS and no --msr-exit was given "
+				    "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)" },
 };
 #define WHEN_COUNT (int)(sizeof(when_info) / sizeof(when_info[0]))
+#define WHEN_COUNT_MAX (WHEN_MSR + 1)
+_Static_assert(WHEN_COUNT == WHEN_COUNT_MAX, "one when_info row per enum machine_when");
 
 const char *machine_when_name(int when)
 {
@@ -116,10 +132,10 @@ enum want { WANT_NO, WANT_TRY, WANT_MUST };
 static enum want path_wanted(const struct vm *vm, int when)
 {
 	switch (when) {
-	case WHEN_ALWAYS:           return WANT_TRY;
+	case WHEN_KERNEL_DEVS:      return vm->cfg.kernel_devs ? WANT_TRY : WANT_NO;
 	case WHEN_NOTIFY_IOEVENTFD: return vm->cfg.io.notify == IO_NOTIFY_IOEVENTFD ? WANT_MUST : WANT_NO;
 	case WHEN_COALESCED_MMIO:   return vm->cfg.io.coalesced ? WANT_MUST : WANT_NO;
-	case WHEN_MSR:              return vm->cfg.nmsr_exit ? WANT_MUST : WANT_TRY;
+	case WHEN_MSR:              return vm->cfg.nmsr_exit ? WANT_MUST : vm->cfg.kvmlab_msrs ? WANT_TRY : WANT_NO;
 	}
 	return WANT_NO;
 }
@@ -191,14 +207,17 @@ static int path_kernel(struct vm *vm, const struct machine_row *r, enum want wan
 
 	if (!kp)
 		return 0;               /* the instance's owner is absent */
+	uint64_t t0 = setup_clock();
 	if (r->path == KPATH_IOEVENTFD) {
+		/* Two rows naming one kpath share its eventfd: one count for both doorbells. */
+		bool shared = kp->on;
 		struct kvm_ioeventfd ev = { .addr = addr, .len = (uint32_t)r->path_len,
 					    .flags = r->bus == BUS_PIO ? KVM_IOEVENTFD_FLAG_PIO : 0 };
-		ev.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ev.fd = shared ? kp->efd : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		rc = ev.fd < 0 ? -1 : ioctl(vm->fd, KVM_IOEVENTFD, &ev);
 		if (rc == 0)
 			*kp = (struct kpath){ .on = true, .efd = ev.fd };
-		else if (ev.fd >= 0)
+		else if (ev.fd >= 0 && !shared)
 			close(ev.fd);
 	} else {
 		struct kvm_coalesced_mmio_zone z = { .addr = r->base, .size = (uint32_t)r->size };
@@ -208,6 +227,7 @@ static int path_kernel(struct vm *vm, const struct machine_row *r, enum want wan
 			vm->coalesced_zones++;
 		}
 	}
+	setup_record(&vm->setup, r->step, what, t0);
 	if (rc == 0) {
 		vlog("ioctl(vm, %s, %s 0x%llx len %llu): %s is answered inside KVM", what,
 		     r->bus == BUS_PIO ? "port" : "GPA", (unsigned long long)addr,
@@ -223,12 +243,50 @@ static int path_kernel(struct vm *vm, const struct machine_row *r, enum want wan
 	return 0;
 }
 
-/* The MSR filter: every MSR row, then the --msr-exit MSRs no row covers. */
-static int path_msr_filter(struct vm *vm, char *err, size_t errlen)
+/* Whether this run wants a path of `when`, and, if not, --verbose says so once. */
+static enum want path_wanted_say(const struct vm *vm, int when, bool *said)
+{
+	enum want want = path_wanted(vm, when);
+
+	if (want == WANT_NO && when_info[when].skipped && !*said) {
+		vlog("%s", when_info[when].skipped);
+		*said = true;
+	}
+	return want;
+}
+
+/* The capabilities a path needs; false with err if the run must have them. */
+static bool path_possible(struct vm *vm, const struct machine_row *r, enum want want, char *err, size_t errlen,
+			  bool *fail)
+{
+	const char *need = "";
+
+	*fail = false;
+	if (path_caps(vm, r->path, &need))
+		return true;
+	if (want == WANT_MUST) {
+		snprintf(err, errlen, "%s needs %s, which this KVM lacks", when_info[r->when].option, need);
+		*fail = true;
+	}
+	return false;                   /* best effort: the accesses stay exits to kvmlab */
+}
+
+int machine_msr_filter(struct vm *vm, char *err, size_t errlen)
 {
 	uint32_t index[KVM_MSR_FILTER_MAX_RANGES];
 	int n = 0;
+	bool said = false, fail = false;
 
+	if (!vm->kvm)
+		return 0;               /* a bus without a VM (unit tests): nothing to ask KVM */
+	for (size_t i = 0; i < MACHINE_ROWS; i++) {
+		const struct machine_row *r = &machine[i];
+		if (r->path != KPATH_MSR_FILTER)
+			continue;
+		enum want want = path_wanted_say(vm, r->when, &said);
+		if (want == WANT_NO || !path_possible(vm, r, want, err, errlen, &fail))
+			return fail ? -1 : 0;   /* one filter: every MSR row has the same `when` */
+	}
 	_Static_assert(MSR_EXIT_MAX + 2 <= KVM_MSR_FILTER_MAX_RANGES, "one filter range per MSR");
 	for (size_t i = 0; i < MACHINE_ROWS; i++)
 		for (uint64_t k = 0; machine[i].path == KPATH_MSR_FILTER && k < machine[i].size; k++)
@@ -244,31 +302,30 @@ static int path_msr_filter(struct vm *vm, char *err, size_t errlen)
 	return msr_filter_install(vm, index, n, err, errlen);
 }
 
-/* Every row's in-kernel path this run wants: 0, or -1 with err. */
+/* Every row's ioeventfd and coalesced zone this run wants (the MSR filter
+ * came first: machine_msr_filter).  0, or -1 with err. */
 static int machine_paths(struct vm *vm, char *err, size_t errlen)
 {
-	bool msr_filter = false;
+	bool said[WHEN_COUNT_MAX] = { false }, fail;
 
 	if (!vm->kvm)
 		return 0;               /* a bus without a VM (unit tests): nothing to ask KVM */
 	for (size_t i = 0; i < MACHINE_ROWS; i++) {
 		const struct machine_row *r = &machine[i];
-		enum want want = path_wanted(vm, r->when);
-		const char *need = "";
-		if (r->path == KPATH_NONE || want == WANT_NO)
+		if (r->path != KPATH_IOEVENTFD && r->path != KPATH_COALESCED)
 			continue;
-		if (!path_caps(vm, r->path, &need)) {
-			if (want == WANT_TRY)
-				continue;       /* best effort: the accesses stay exits to kvmlab */
-			snprintf(err, errlen, "%s needs %s, which this KVM lacks", when_info[r->when].option, need);
-			return -1;
+		enum want want = path_wanted_say(vm, r->when, &said[r->when]);
+		if (want == WANT_NO)
+			continue;
+		if (!path_possible(vm, r, want, err, errlen, &fail)) {
+			if (fail)
+				return -1;
+			continue;
 		}
-		if (r->path == KPATH_MSR_FILTER)
-			msr_filter = true;      /* one filter for every MSR row: installed below */
-		else if (path_kernel(vm, r, want, err, errlen) != 0)
+		if (path_kernel(vm, r, want, err, errlen) != 0)
 			return -1;
 	}
-	return msr_filter ? path_msr_filter(vm, err, errlen) : 0;
+	return 0;
 }
 
 int machine_setup(struct vm *vm, char *err, size_t errlen)
@@ -315,9 +372,12 @@ void machine_print(FILE *out, bool json)
 		const struct machine_row *r = &machine[i];
 		const char *path = machine_path_name(r->path);
 		if (!json) {
-			fprintf(out, "  %-4s 0x%08llx-0x%08llx %-16s%s%s%s%s\n", bus_name[r->bus],
-				(unsigned long long)r->base, (unsigned long long)(r->base + r->size - 1), r->name,
-				path ? path : "", path ? " (" : "", path ? machine_when_name(r->when) : "", path ? ")" : "");
+			fprintf(out, "  %-4s 0x%08llx-0x%08llx ", bus_name[r->bus],
+				(unsigned long long)r->base, (unsigned long long)(r->base + r->size - 1));
+			if (path)
+				fprintf(out, "%-20s %s (%s)\n", r->name, path, machine_when_name(r->when));
+			else
+				fprintf(out, "%s\n", r->name);
 			continue;
 		}
 		json_obj(&j);

@@ -119,7 +119,12 @@ int mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen
 	struct kvm_regs regs;
 	uint64_t load = p->hdr.load_addr;
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0) {
+	struct setup_log *log = &v->vm->setup;
+	uint64_t t0 = setup_clock();
+	int rc = ioctl(v->fd, KVM_GET_SREGS, &sr);
+
+	setup_record(log, "read reset state", "KVM_GET_SREGS", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
@@ -147,7 +152,10 @@ int mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen
 	sr.cr0 = row->cr0;
 	sr.cr4 = row->cr4;
 	sr.efer = row->efer;
-	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0) {
+	t0 = setup_clock();
+	rc = ioctl(v->fd, KVM_SET_SREGS, &sr);
+	setup_record(log, "enter the mode", "KVM_SET_SREGS", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_SET_SREGS (%s mode): %s", row->name, strerror(errno));
 		return -1;
 	}
@@ -157,7 +165,10 @@ int mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen
 	regs.rsp = rsp;
 	regs.rflags = RFLAGS_FIXED;
 	regs.rbx = v->vm->cfg.entry_arg;        /* --arg: the payload's parameter (RDI/RSI are --vcpus') */
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
+	t0 = setup_clock();
+	rc = ioctl(v->fd, KVM_SET_REGS, &regs);
+	setup_record(log, "entry registers", "KVM_SET_REGS", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
 		return -1;
 	}

@@ -83,10 +83,10 @@ int payload_parse(const uint8_t *buf, size_t len, struct payload *p, char *err, 
 	if (h->mode != MODE_REAL && h->mode != MODE_PROT && h->mode != MODE_LONG)
 		return fail(err, errlen, XC_PAYLOAD_MODE,
 			    "unknown CPU mode %u (1 real, 2 protected, 3 long)", h->mode);
-	if (h->flags || h->reserved0[0] || h->reserved0[1] || h->reserved0[2])
+	if ((h->flags & ~KVMLAB_FLAGS_KNOWN) || h->reserved0[0] || h->reserved0[1] || h->reserved0[2])
 		return fail(err, errlen, XC_PAYLOAD_FIELD,
-			    "flags 0x%x / reserved bytes must be zero in ABI version %d",
-			    h->flags, KVMLAB_ABI_VERSION);
+			    "flags 0x%x: unknown flag bits (known 0x%x) / reserved bytes must be zero in ABI version %d",
+			    h->flags, KVMLAB_FLAGS_KNOWN, KVMLAB_ABI_VERSION);
 	if (h->name[0] == '\0' || h->name[KVMLAB_NAME_MAX - 1] != '\0' ||
 	    !printable(h->name, KVMLAB_NAME_MAX) || !nul_padded(h->name, KVMLAB_NAME_MAX))
 		return fail(err, errlen, XC_PAYLOAD_FIELD,

@@ -22,7 +22,13 @@ static void enable_emulation_failure_exit(struct vm *vm)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE, .args = { 1 } };
 
-	if (kvm_has(vm->kvm, CAP_EXIT_ON_EMULATION_FAILURE) && ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0)
+	if (!kvm_has(vm->kvm, CAP_EXIT_ON_EMULATION_FAILURE))
+		return;
+	uint64_t t0 = setup_clock();
+	int rc = ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+
+	setup_record(&vm->setup, "emulation failure", "KVM_ENABLE_CAP", t0);
+	if (rc < 0)
 		warnx_("KVM_ENABLE_CAP(EXIT_ON_EMULATION_FAILURE): %s (going on without instruction bytes)",
 		       strerror(errno));
 }
@@ -35,7 +41,13 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	memset(r, 0, sizeof(*r));
 	r->vm.fd = -1;
 	r->vcpu.fd = -1;
-	rc = vm_create(&r->vm, k, cfg, err, errlen);
+	struct vm_config c = *cfg;
+
+	/* Both cost milliseconds (an SRCU grace period at set-up or teardown): only when asked. */
+	c.kvmlab_msrs = (p->hdr.flags & KVMLAB_FLAG_MSRS) != 0;
+	c.kernel_devs = (p->hdr.flags & KVMLAB_FLAG_KERNEL_DEVS) != 0;
+	c.irqchip = (p->hdr.flags & KVMLAB_FLAG_IRQCHIP) != 0;
+	rc = vm_create(&r->vm, k, &c, err, errlen);
 	if (rc != XC_OK)
 		return rc;
 	rc = vm_load(&r->vm, p, err, errlen);
@@ -56,7 +68,10 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	if (cfg->vcpus > 0)
 		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/core/smp.c */
 	if (kvm_has(k, CAP_GET_TSC_KHZ)) {
+		uint64_t t0 = setup_clock();
 		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);
+
+		setup_record(&r->vm.setup, "TSC rate", "KVM_GET_TSC_KHZ", t0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	}
 	if (watchdog_arm(&r->vcpu, cfg->timeout, err, errlen) != 0)
@@ -64,13 +79,16 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 
 	kvmstats_sample(&r->vm.stats, false);
 	kvmstats_sample(&r->vcpu.stats, false);
+	uint64_t t0 = setup_clock();
 	if (cfg->sandbox && sandbox_enter(&r->vcpu, err, errlen) != 0) {
 		watchdog_disarm();      /* its timer must not outlive this vcpu */
 		return XC_HOST;
 	}
-	double t0 = now();
+	if (cfg->sandbox)
+		setup_record(&r->vm.setup, "sandbox", "seccomp(SET_MODE_FILTER)", t0);
+	double start = now();
 	vcpu_run(&r->vcpu);
-	r->wall_seconds = now() - t0;
+	r->wall_seconds = now() - start;
 	if (cfg->trace)
 		trace_finish(&r->vcpu, cfg->trace);
 	coalesced_drain(&r->vcpu);              /* writes queued after the last exit */

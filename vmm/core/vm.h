@@ -48,6 +48,9 @@ int  cpuid_config_add(struct cpuid_config *c, const struct cpuid_override *o, ch
  * lacks adds that leaf.  0, or -1 with err when the table is full. */
 int  cpuid_apply(struct kvm_cpuid2 *t, uint32_t max, const struct cpuid_config *c, char *err, size_t errlen);
 const char *cpuid_reg_name(int reg);    /* "eax" .. "edx" (enum cpuid_reg) */
+/* The overrides of c the table KVM reports back (KVM_GET_CPUID2) does not hold:
+ * their indexes into c->ov in idx[], at most max; returns the count (pure). */
+int  cpuid_unheld(const struct kvm_cpuid2 *got, const struct cpuid_config *c, int *idx, int max);
 
 
 /* ---- vm.c: the VM: its fd, memory, buses, devices and configuration ---- */
@@ -67,6 +70,9 @@ struct vm_config {
 	/* Exit accounting and bench (docs/measurement.md). */
 	uint32_t msr_exit[MSR_EXIT_MAX];        /* --msr-exit: extra MSRs sent to kvmlab */
 	int nmsr_exit;
+	bool kvmlab_msrs;                       /* payload flag KVMLAB_FLAG_MSRS: install the MSR filter */
+	bool kernel_devs;                       /* payload flag KVMLAB_FLAG_KERNEL_DEVS: bench ioeventfds, zone */
+	bool irqchip;                           /* payload flag KVMLAB_FLAG_IRQCHIP: KVM_CREATE_IRQCHIP */
 	uint32_t bench_iters, bench_repeat;     /* what the bench ports answer; 0 = default */
 	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
 	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
@@ -90,6 +96,7 @@ struct vm {
 	struct iodev *io;               /* I/O devices (traps/devices/iodev.c) */
 	struct mem_lab *memlab;         /* memory lab state (NULL: none): vmm/mem/memlab.c */
 	struct benchdev bench;          /* traps/devices/benchdev.c */
+	struct setup_log setup;         /* set-up steps and their cost (core/setup.c); main thread only */
 	struct console con;             /* the one console of every vCPU and device (its own lock) */
 	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
 	int coalesced_zones;            /* zones registered by machine_setup (set before the run): 0 = no ring to drain */
@@ -100,6 +107,9 @@ int  vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *
 /* Copies the payload to its load address.  XC_OK or XC_PAYLOAD_SIZE. */
 int  vm_load(struct vm *vm, const struct payload *p, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);         /* devices, stats, slots, fd; safe after a failed create */
+/* tss.c: KVM_SET_IDENTITY_MAP_ADDR + KVM_SET_TSS_ADDR where expect.def says the host
+ * needs them (VMX); call before the first vCPU.  0, or -1 with err naming the ioctl. */
+int  tss_setup(struct vm *vm, char *err, size_t errlen);
 
 
 /* ---- modes.c: CPU modes as data ---- */
@@ -133,6 +143,7 @@ struct vcpu {
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
 	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
+	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL; this vCPU's thread only */
 };
 /* KVM_CREATE_VCPU, the kvm_run mapping, CPUID, stats.  XC_OK, or XC_HOST with err. */
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
@@ -185,7 +196,7 @@ void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after a
 enum machine_bus { BUS_PIO, BUS_MMIO, BUS_MSR };
 enum machine_owner { OWN_NONE, OWN_VM, OWN_IODEV, OWN_MEMLAB };        /* where a row's instance lives */
 enum kpath_kind { KPATH_NONE, KPATH_IOEVENTFD, KPATH_COALESCED, KPATH_MSR_FILTER };
-enum machine_when { WHEN_NEVER, WHEN_ALWAYS, WHEN_NOTIFY_IOEVENTFD, WHEN_COALESCED_MMIO, WHEN_MSR };
+enum machine_when { WHEN_NEVER, WHEN_KERNEL_DEVS, WHEN_NOTIFY_IOEVENTFD, WHEN_COALESCED_MMIO, WHEN_MSR };
 struct machine_row {
 	const char *name;
 	enum machine_bus bus;
@@ -198,6 +209,7 @@ struct machine_row {
 	uint64_t path_off, path_len;    /* ioeventfd: the doorbell register inside the range */
 	size_t path_at;                 /* the struct kpath inside the instance (ioeventfd, coalesced) */
 	enum machine_when when;         /* when the path is set up */
+	const char *step;               /* the path's set-up step (setup_record, docs/json-schema.md) */
 };
 /* The table itself (for the listing, `kvmlab --machine`): n rows. */
 const struct machine_row *machine_rows(size_t *n);
@@ -209,6 +221,10 @@ void machine_print(FILE *out, bool json);
  * instance, the in-kernel paths this run wants, then the I/O thread.  0, or -1
  * with err (also when the machine is already set up). */
 int  machine_setup(struct vm *vm, char *err, size_t errlen);
+/* The MSR filter of the table's MSR rows plus --msr-exit, when the run wants it
+ * (vm_create calls it first: KVM_X86_SET_MSR_FILTER is cheapest on a fresh VM).
+ * 0 (also when not wanted, or best effort without the capabilities), or -1 with err. */
+int  machine_msr_filter(struct vm *vm, char *err, size_t errlen);
 /* The I/O thread first (it reads guest RAM), then every path's eventfd, then the devices. */
 void machine_teardown(struct vm *vm);
 

@@ -65,13 +65,24 @@ void bench_report_table(const struct bench_header *h, const struct bench_result 
 			fprintf(out, "%-15s %-7s %s: %s\n", x->c->name, "-", bench_status_name(x->status), x->detail);
 			continue;
 		}
-		fprintf(out, "%-15s %-7s %10.0f %9.1f %10.0f %10.0f %6.1f %2llu/%-2llu %-4s %s\n", x->c->name,
+		char spread[32];
+		if (bench_spread_absolute(x))
+			snprintf(spread, sizeof(spread), "±%.0fc", bench_spread_cycles(x));
+		else
+			snprintf(spread, sizeof(spread), "%.1f", 100 * x->net.cv);
+		fprintf(out, "%-15s %-7s %10.0f %9.1f %10.0f %10.0f %6s %2llu/%-2llu %-4s %s\n", x->c->name,
 			bench_where_name(x->verdict.where), x->net.median, to_ns(x->net.median, h->tsc_khz),
-			x->net.min, x->net.p99, 100 * x->net.cv, (unsigned long long)x->used,
+			x->net.min, x->net.p99, spread, (unsigned long long)x->used,
 			(unsigned long long)x->samples, dominated(h, x) ? "EMUL" : "", x->verdict.evidence);
 	}
 	fprintf(out, "cycles/op: median over samples of (op loop - empty loop) / N; used: samples without a\n"
 		"preemption of the vCPU thread / samples; where: derived from counters (docs/measurement.md)\n");
+	for (int i = 0; i < n; i++)
+		if (bench_spread_absolute(&r[i])) {
+			fprintf(out, "CV%% ±Nc: the median is near zero (below its own spread or a tenth of an empty-loop\n"
+				"iteration), so the spread is the samples' standard deviation in cycles, not a percentage\n");
+			break;
+		}
 	for (int i = 0; i < n; i++) {
 		const char *why = bench_spread_reason(&r[i]);
 		if (why)
@@ -179,6 +190,8 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 		json_obj_end(j);
 		json_key(j, "cv_above_goal"); json_bool(j, bench_spread_reason(x) != NULL);
 		json_key(j, "spread_reason"); json_str(j, bench_spread_reason(x));
+		json_key(j, "spread_kind");   json_str(j, ok ? (bench_spread_absolute(x) ? "absolute" : "relative") : NULL);
+		json_key(j, "spread_cycles"); if (ok) json_double(j, bench_spread_cycles(x)); else json_null(j);
 		json_key(j, "wall_seconds"); json_double(j, x->wall_seconds);
 		json_obj_end(j);
 	}

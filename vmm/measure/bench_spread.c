@@ -10,8 +10,28 @@
  *      is busy (those samples are left out, the others still feel it);
  *   3. otherwise the machine's load: time taken from the vCPU thread that the
  *      guest kernel does not see (another VM on the hypervisor below, IRQs).
+ * When the median itself is near zero the spread is reported in cycles
+ * (bench_spread_absolute): a percentage of almost nothing is no figure.
  */
+#include <math.h>
+
 #include "kvmlab.h"
+
+double bench_spread_cycles(const struct bench_result *r)
+{
+	return r->net.cv * fabs(r->net.mean);   /* cv = sd / |mean| (summary.c) */
+}
+
+/* A CV divides by the mean: for an op that costs ~0 net (a nop on VMX/SVM) it
+ * grows without bound (10,000 % and more) while the spread in cycles stays
+ * what the loop's noise is.  Then the spread is quoted in cycles. */
+bool bench_spread_absolute(const struct bench_result *r)
+{
+	if (r->status != BENCH_OK || r->used < 2)
+		return false;
+	double med = fabs(r->net.median);
+	return med < bench_spread_cycles(r) || med < r->loop.median / 10;
+}
 
 const char *bench_spread_reason(const struct bench_result *r)
 {

@@ -6,14 +6,14 @@
  */
 #include "kvmlab.h"
 
-unsigned hist_bucket(uint64_t cycles)
+KVMLAB_HOT unsigned hist_bucket(uint64_t cycles)
 {
 	unsigned b = cycles ? 63 - __builtin_clzll(cycles) : 0;
 
 	return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
 }
 
-void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles)
+KVMLAB_HOT void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles)
 {
 	struct exit_counter *e = reason < EXIT_REASON_MAX ? &c->reason[reason] : &c->other;
 
@@ -35,7 +35,7 @@ void counters_free(struct counters *c)
 		samples_free(&c->sample[i]);
 }
 
-int counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
+KVMLAB_HOT int counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
 		     uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems)
 {
 	/* Linear search: a payload touches a handful of ports, and the most

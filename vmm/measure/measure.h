@@ -300,10 +300,19 @@ struct bench_header {
 /* bench_spread.c: NULL when the CV is within BENCH_CV_GOAL, else the likeliest reason (pure). */
 #define BENCH_CV_GOAL 0.03
 const char *bench_spread_reason(const struct bench_result *r);
+/* The samples' standard deviation of net cycles per op; and whether the median is
+ * so near zero (below that spread, or below a tenth of an empty-loop iteration)
+ * that a relative spread (CV) means nothing and the report gives cycles instead. */
+double bench_spread_cycles(const struct bench_result *r);
+bool bench_spread_absolute(const struct bench_result *r);
 /* The results of n cases as a table, CSV or one JSON document (docs/json-schema.md). */
 void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
 const char *bench_status_name(enum bench_status s);     /* "ok", "hangs on this host", "internal error", "failed" */
+
+/* ---- facts_guest.c: host facts only a guest shows (ring0_emulated, cpuid_table.*) ---- */
+/* From the calibration run cal, and probe VMs; cal NULL (--no-calibrate): all unknown. */
+void facts_guest(struct host_facts *hf, struct kvm *k, const struct calibration *cal);
 
 #endif

@@ -23,7 +23,7 @@ static uint64_t rng_next(uint64_t *s)
 	return x;
 }
 
-int samples_add(struct sample_store *s, uint64_t x)
+KVMLAB_HOT int samples_add(struct sample_store *s, uint64_t x)
 {
 	s->seen++;
 	if (s->n < SAMPLES_MAX) {
@@ -41,8 +41,10 @@ int samples_add(struct sample_store *s, uint64_t x)
 		s->v[s->n++] = x;
 		return 0;
 	}
-	/* Algorithm R: the seen-th value replaces a random slot with probability n/seen. */
-	uint64_t j = rng_next(&s->rng) % s->seen;
+	/* Algorithm R: the seen-th value replaces a random slot with probability n/seen.
+	 * j = floor(r * seen / 2^64) is uniform in [0, seen) up to seen / 2^64 (Lemire,
+	 * ACM TOMS 2019), without the 64-bit division of r % seen: ~40 cycles an exit. */
+	uint64_t j = (uint64_t)(((unsigned __int128)rng_next(&s->rng) * s->seen) >> 64);
 	if (j < SAMPLES_MAX)
 		s->v[j] = x;
 	return 0;

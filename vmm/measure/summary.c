@@ -32,12 +32,9 @@ double percentile_sorted(const double *v, size_t n, double p)
 	return v[rank - 1];
 }
 
-void summary_double(double *v, size_t n, struct summary *o)
+/* The statistics of v, already in ascending order. */
+static void summary_sorted(const double *v, size_t n, struct summary *o)
 {
-	memset(o, 0, sizeof(*o));
-	if (n == 0)
-		return;
-	qsort(v, n, sizeof(*v), cmp_double);
 	double sum = 0;
 	for (size_t i = 0; i < n; i++)
 		sum += v[i];
@@ -56,16 +53,61 @@ void summary_double(double *v, size_t n, struct summary *o)
 	}
 }
 
+void summary_double(double *v, size_t n, struct summary *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_double);
+	summary_sorted(v, n, o);
+}
+
+/* LSD radix sort, one byte per pass, skipping bytes every value shares: a run's
+ * 65,536 round trips sort in linear time (qsort's n log n comparisons through
+ * a function pointer cost ~4 ms, i.e. ~200 ns per exit of a 20,000-exit run).
+ * A first pass finds the bytes in which the values differ (round trips are
+ * far below 2^32: two or three of eight), and only those are sorted on. */
+static void radix_sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	uint64_t *src = v, *dst = tmp, any = 0, all = ~0ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		any |= v[i];
+		all &= v[i];
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		if (!(((any ^ all) >> shift) & 0xFF))
+			continue;               /* every value has this byte: nothing to reorder */
+		size_t c[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			c[((src[i] >> shift) & 0xFF) + 1]++;
+		for (int k = 0; k < 256; k++)
+			c[k + 1] += c[k];
+		for (size_t i = 0; i < n; i++)
+			dst[c[(src[i] >> shift) & 0xFF]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+}
+
 void summary_u64(uint64_t *v, size_t n, struct summary *o)
 {
-	double *d = n ? malloc(n * sizeof(*d)) : NULL;
-
-	if (n && !d) {
-		memset(o, 0, sizeof(*o));
+	memset(o, 0, sizeof(*o));
+	if (n == 0)
 		return;
-	}
+	/* One buffer: the sorted copy, then the radix sort's scratch half. */
+	uint64_t *u = malloc(2 * n * sizeof(*u));
+	if (!u)
+		return;
+	memcpy(u, v, n * sizeof(*u));
+	radix_sort_u64(u, u + n, n);
+	double *d = (double *)(u + n);  /* the scratch half, reused: same size per element */
+	_Static_assert(sizeof(double) == sizeof(uint64_t), "a double per u64 slot");
 	for (size_t i = 0; i < n; i++)
-		d[i] = (double)v[i];
-	summary_double(d, n, o);
-	free(d);
+		d[i] = (double)u[i];    /* order is kept: the conversion is monotonic */
+	summary_sorted(d, n, o);
+	free(u);
 }

@@ -34,7 +34,11 @@ static int enable_cap(struct vm *vm, uint32_t cap, uint64_t arg, const char *nam
 {
 	struct kvm_enable_cap c = { .cap = cap, .args = { arg } };
 
-	if (ioctl(vm->fd, KVM_ENABLE_CAP, &c) < 0) {
+	uint64_t t0 = setup_clock();
+	int rc = ioctl(vm->fd, KVM_ENABLE_CAP, &c);
+
+	setup_record(&vm->setup, "dirty logging", "KVM_ENABLE_CAP", t0);
+	if (rc < 0) {
 		snprintf(err, errlen, "KVM_ENABLE_CAP(%s): %s", name, strerror(errno));
 		return -1;
 	}

@@ -26,7 +26,10 @@ static int set_region(struct vm *vm, const struct mem_slot *s, uint64_t size)
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)s->hva,
 	};
+	uint64_t t0 = setup_clock();
 	int rc = ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
+
+	setup_record(&vm->setup, "memory slot", "KVM_SET_USER_MEMORY_REGION", t0);
 
 	vlog("ioctl(vm, KVM_SET_USER_MEMORY_REGION, slot %u: GPA 0x%llx + 0x%llx -> HVA %p)%s%s = %d",
 	     s->id, (unsigned long long)s->gpa, (unsigned long long)size, (void *)s->hva,

@@ -18,7 +18,7 @@ struct run;
 struct json;
 
 /* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
-#define JSON_SCHEMA_VERSION 2         /* 2: exit accounting (percentiles, MSRs), bench */
+#define JSON_SCHEMA_VERSION 3         /* 2: exit accounting (percentiles, MSRs), bench; 3: sensitive "expected" per vendor (VMX/SVM), facts, setup */
 #define EXIT_TIMING_METHOD "host TSC: lfence; rdtsc before the KVM_RUN ioctl, rdtsc after it returns"
 #define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
 
@@ -66,5 +66,11 @@ void json_hex(struct json *j, uint64_t v);               /* "0x..." string */
 void json_double(struct json *j, double v);             /* null if not finite */
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+
+/* ---- facts_json.c: `kvmlab info --json` "facts" and "expectations" ---- */
+void facts_json(struct json *j, const struct host_facts *hf);
+void expect_json(struct json *j, const struct expect_row *r);           /* NULL -> null */
+/* Every (area, case) expect.def names, resolved on this host: {"area/case": row}. */
+void expect_json_resolved(struct json *j, const struct host_facts *hf);
 
 #endif

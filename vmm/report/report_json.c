@@ -170,6 +170,30 @@ static void json_regs(struct json *j, const struct run *r)
 	json_obj_end(j);
 }
 
+/* What set-up cost, step by step (docs/json-schema.md, "setup"; vmm/core/setup.c). */
+static void json_setup(struct json *j, const struct vm *vm)
+{
+	const struct setup_log *log = &vm->setup;
+
+	json_obj(j);
+	json_key(j, "msr_filter");  json_bool(j, log->msr_filter);
+	json_key(j, "kernel_devs"); json_bool(j, vm->bench.doorbell.on || vm->bench.zone.on);
+	json_key(j, "irqchip");     json_bool(j, log->irqchip);
+	json_key(j, "total_us");    json_double(j, setup_total_ns(log) / 1e3);
+	json_key(j, "dropped");     json_u64(j, (uint64_t)log->dropped);
+	json_key(j, "steps");
+	json_arr(j);
+	for (int i = 0; i < log->n; i++) {
+		json_obj(j);
+		json_key(j, "step");  json_str(j, log->step[i].step);
+		json_key(j, "ioctl"); json_str(j, log->step[i].ioctl);
+		json_key(j, "us");    json_double(j, log->step[i].ns / 1e3);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 void report_json(const struct report_ctx *c, FILE *out)
 {
 	const struct run *r = c->run;
@@ -207,6 +231,8 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "hide_hypervisor"); json_bool(j, r->vm.cfg.cpuid.hide_hypervisor);
 	json_key(j, "cpuid");     json_cpuid_overrides(j, &r->vm.cfg.cpuid);
 	json_obj_end(j);
+
+	json_key(j, "setup"); json_setup(j, &r->vm);
 
 	json_key(j, "result");
 	json_obj(j);

@@ -97,8 +97,8 @@ void report_text(const struct report_ctx *c, FILE *out)
 		fprintf(out, "  coalesced MMIO: %llu write%s replayed from KVM's ring (no exit each)\n",
 			(unsigned long long)v->ctr.coalesced, v->ctr.coalesced == 1 ? "" : "s");
 	if (r->vm.bench.doorbell_rings)
-		fprintf(out, "  doorbell port 0x%x: %llu signal%s completed in KVM (ioeventfd, no exit)\n",
-			PORT_BENCH_DOORBELL, (unsigned long long)r->vm.bench.doorbell_rings,
+		fprintf(out, "  bench doorbells (port 0x%x, MMIO 0x%llx): %llu signal%s completed in KVM (ioeventfd, no exit)\n",
+			PORT_BENCH_DOORBELL, (unsigned long long)GPA_BENCH_DOORBELL, (unsigned long long)r->vm.bench.doorbell_rings,
 			r->vm.bench.doorbell_rings == 1 ? "" : "s");
 	for (int i = 0; i < v->nreports; i++) {
 		const struct report_entry *e = &v->reports[i];

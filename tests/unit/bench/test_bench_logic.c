@@ -84,6 +84,29 @@ static void test_summary_u64_leaves_input_alone(void)
 	CHECK(NEAR(s.median, 2) && v[0] == 3 && v[1] == 1);
 }
 
+/* summary_u64 radix-sorts: it must agree with summary_double's qsort on values
+ * that differ in low, middle and top bytes, with duplicates and extremes. */
+static void test_summary_u64_agrees_with_the_comparison_sort(void)
+{
+	enum { N = 1001 };
+	static uint64_t v[N];
+	static double d[N];
+	uint64_t x = 88172645463325252ULL;
+	struct summary a, b;
+
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		v[i] = i % 7 == 0 ? 5000 : i % 11 == 0 ? (x | (1ULL << 63)) : x >> (i % 50);
+	}
+	v[3] = 0;
+	for (int i = 0; i < N; i++)
+		d[i] = (double)v[i];
+	summary_u64(v, N, &a);
+	summary_double(d, N, &b);
+	CHECK(a.n == b.n && a.min == b.min && a.max == b.max && a.median == b.median && a.p99 == b.p99);
+	CHECK(a.min == 0 && d[N - 1] == a.max);
+}
+
 static void test_samples_exact_up_to_cap_then_reservoir(void)
 {
 	struct sample_store st = { 0 };
@@ -165,6 +188,27 @@ static void test_derive_ignores_stray_movements_below_half(void)
 	CHECK(v.where == WHERE_NONE);
 }
 
+/* A near-zero median gets its spread in cycles (a nop on VMX/SVM printed 10,132 %). */
+static void test_spread_absolute_near_zero(void)
+{
+	struct bench_result r = { .status = BENCH_OK, .samples = 10, .used = 10 };
+
+	/* VMX-like nop: net 0.02 cycles, loop 2 cycles an iteration, CV 101 (10,100 %). */
+	r.net.median = 0.02; r.net.mean = 0.03; r.net.cv = 101; r.loop.median = 2;
+	CHECK(bench_spread_absolute(&r) && NEAR(bench_spread_cycles(&r), 3.03));
+	/* An exit to user space: 14,000 cycles, CV 2 %: a percentage means something. */
+	r.net.median = 14000; r.net.mean = 14000; r.net.cv = 0.02; r.loop.median = 1700;
+	CHECK(!bench_spread_absolute(&r) && NEAR(bench_spread_cycles(&r), 280));
+	/* Emulated nop: 872 net against a 2,000-cycle loop, CV 18 %: still relative. */
+	r.net.median = 872; r.net.mean = 900; r.net.cv = 0.18; r.loop.median = 2000;
+	CHECK(!bench_spread_absolute(&r));
+	/* The median below its own spread (a sign flip between samples): absolute. */
+	r.net.median = 50; r.net.mean = 60; r.net.cv = 2;
+	CHECK(bench_spread_absolute(&r));
+	r.used = 1;                                               /* one sample: no spread at all */
+	CHECK(!bench_spread_absolute(&r));
+}
+
 static void test_spread_reason(void)
 {
 	struct bench_result r = { .status = BENCH_OK, .samples = 10, .used = 10 };
@@ -186,12 +230,14 @@ static void test_spread_reason(void)
 int main(void)
 {
 	test_spread_reason();
+	test_spread_absolute_near_zero();
 	test_summary_of_nothing_is_zero();
 	test_summary_odd_count();
 	test_summary_even_count_median_is_mid_mean();
 	test_summary_single_value_has_no_spread();
 	test_p99_nearest_rank_on_100_values();
 	test_summary_u64_leaves_input_alone();
+	test_summary_u64_agrees_with_the_comparison_sort();
 	test_samples_exact_up_to_cap_then_reservoir();
 	test_net_subtracts_the_empty_loop();
 	test_derive_exit_to_kvmlab_wins();
