@@ -5,6 +5,7 @@ go to the extremes: files that are not files, files that never end, values at
 2^32 - 1 and 2^64, and every option of every command with bad values.  None
 of them needs /dev/kvm: kvmlab refuses before it opens it.
 """
+import json
 import os
 import shutil
 import stat
@@ -14,7 +15,7 @@ import tempfile
 
 import pytest
 
-from conftest import KVMLAB, PAYLOADS, XC, run_kvmlab
+from conftest import KVMLAB, PAYLOADS, XC, Result, run_kvmlab
 
 NOBODY = 65534
 
@@ -184,10 +185,18 @@ GOOD = os.path.join(PAYLOADS, "hello-long.bin")
     ("--max-exits", v) for v in ["", "-1", "1.5", "abc", "18446744073709551616", " 1", "+1", "10x"]
 ] + [
     ("--console-limit", v) for v in ["", "0", "-5", "1T", "abc", "18446744073709551616"]
+] + [
+    # --rom=GPA,SIZE, whole: no 63-byte cut (the size below would shrink to 6 digits), no
+    # junk, and size 0 is refused, not read as "no ROM".
+    ("--rom", v) for v in ["0,0", "0xFFFF0000,0", "0xFFFF0000", ",64K", "0xFFFF0000,64K,1",
+                           "0xFFFF0000,64Kjunk", "0xFFFF0000,64i", "0x" + "0" * 50 + "FFFF0000,64K",
+                           "0x" + "0" * 46 + "FFFF0000,65536000000000000000000000",
+                           "0xFFFF0000," + "9" * 70]
 ])
 def test_bad_option_values(opt, val):
     name = opt.lstrip("-")
-    one_line_error(run_kvmlab("run", GOOD, opt, val), XC["USAGE"], f"--{name}", "kvmlab run --help")
+    args = [opt + "=" + val] if opt == "--rom" else [opt, val]      # --rom's value is optional
+    one_line_error(run_kvmlab("run", GOOD, *args), XC["USAGE"], f"--{name}", "kvmlab run --help")
 
 
 @pytest.mark.parametrize("args, words", [
@@ -279,3 +288,86 @@ def test_catalogue_found_next_to_the_binary_without_env():
     proc = subprocess.run([KVMLAB, "list"], capture_output=True, text=True, env=env, timeout=30)
     assert proc.returncode == XC["OK"]
     assert "hostile/port-sweep" in proc.stdout
+
+
+# ---- --uart-input-file: only a regular file is input ----
+
+def test_uart_input_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # A blocking open() would wait for a writer before the watchdog exists.
+    one_line_error(run_kvmlab("run", GOOD, "--uart-input-file", str(fifo), timeout=10), XC["USAGE"],
+                   "--uart-input-file", str(fifo), "is not a regular file")
+
+
+def test_uart_input_directory_is_not_empty_input(tmp_path):
+    one_line_error(run_kvmlab("run", GOOD, "--uart-input-file", str(tmp_path)), XC["USAGE"],
+                   "--uart-input-file", "is not a regular file")
+
+
+def test_uart_input_unreadable_file_says_why():
+    d = tempfile.mkdtemp(prefix="kvmlab-uart000-", dir="/tmp")
+    try:
+        os.chmod(d, 0o755)
+        path = os.path.join(d, "input.txt")
+        with open(path, "wb") as f:
+            f.write(b"abc")
+        os.chmod(path, 0)
+        r = Result(run_as_nobody("run", GOOD, "--uart-input-file", path), None)
+        one_line_error(r, XC["USAGE"], "--uart-input-file", path, "Permission denied")
+    finally:
+        shutil.rmtree(d)
+
+
+def test_uart_input_over_1mib_is_refused(tmp_path):
+    big = write(tmp_path, "big.txt", b"x" * ((1 << 20) + 1))
+    one_line_error(run_kvmlab("run", GOOD, "--uart-input-file", big), XC["USAGE"],
+                   "--uart-input-file", "over 1 MiB")
+
+
+# ---- file names are untrusted text: terminal escapes and non-UTF-8 bytes ----
+
+def run_bytes(*args, env=None):
+    """kvmlab with bytes arguments and bytes output (file names need not be UTF-8)."""
+    full = {**os.environ, "KVMLAB_PAYLOADS": PAYLOADS, **(env or {})}
+    return subprocess.run([os.fsencode(KVMLAB), *args], capture_output=True, timeout=60,
+                          env=full, stdin=subprocess.DEVNULL)
+
+
+def hostile_names_dir(tmp_path):
+    good = open(os.path.join(PAYLOADS, "hello-long.bin"), "rb").read()
+    d = os.fsencode(str(tmp_path))
+    for name in [b"evil\x1b[2J\x07.bin", "caf\u00e9.bin".encode(), b"bad\xff\xc3.bin"]:
+        with open(d + b"/" + name, "wb") as f:
+            f.write(good)
+    with open(d + b"/short\x1b]0;pwned\x07.bin", "wb") as f:
+        f.write(b"KVML")
+    return d
+
+
+def test_list_escapes_control_bytes_in_file_names(tmp_path):
+    d = hostile_names_dir(tmp_path)
+    r = run_bytes(b"list", env={"KVMLAB_PAYLOADS": d})
+    assert r.returncode == XC["OK"], r.stderr
+    assert b"\x1b" not in r.stdout + r.stderr and b"\x07" not in r.stdout + r.stderr
+    names = sorted(line.split()[0] for line in r.stdout.splitlines())
+    # Printable ASCII and valid UTF-8 as they are; every other byte as \xNN.
+    assert names == [b"bad\\xff\\xc3", "caf\u00e9".encode(), b"evil\\x1b[2J\\x07"]
+    assert b"short\\x1b]0;pwned\\x07.bin" in r.stderr
+
+
+def test_json_file_names_are_utf8_with_invalid_bytes_as_replacement(tmp_path):
+    d = hostile_names_dir(tmp_path)
+    r = run_bytes(b"list", b"--json", env={"KVMLAB_PAYLOADS": d})
+    assert r.returncode == XC["OK"], r.stderr
+    files = sorted(p["file"] for p in json.loads(r.stdout.decode("utf-8"))["payloads"])
+    assert files == ["bad\ufffd\ufffd.bin", "caf\u00e9.bin", "evil\x1b[2J\x07.bin"]
+
+
+def test_run_json_payload_path_keeps_utf8(tmp_path, kvm):
+    path = os.fsencode(str(tmp_path)) + "/\u00fcber-\u4e2d.bin".encode()
+    with open(path, "wb") as f:
+        f.write(open(os.path.join(PAYLOADS, "hello-long.bin"), "rb").read())
+    r = run_bytes(b"run", b"--json", path)
+    assert r.returncode == XC["OK"], r.stderr
+    assert json.loads(r.stdout.decode("utf-8"))["payload"]["path"] == os.fsdecode(path)

@@ -89,3 +89,12 @@ def test_uart_input_from_a_file(run, tmp_path):
     for bad in (str(big), str(tmp_path / "missing")):
         r = run_kvmlab("run", "io/uart-hello", "--uart-input-file", bad)
         assert r.code == XC["USAGE"] and r.err.count("\n") == 1
+
+
+def test_loopback_probe_reads_back_what_it_sent(run):
+    """PC16550D "Loopback": THR feeds RBR, the wire's input waits outside."""
+    r = run("io/uart-loopback", "--uart-input", "z")
+    assert r.code == XC["OK"], r.err
+    assert values(r) == {"loop_lsr": 0x61, "loop_rbr": 0xAE, "after_lsr": 0x60, "wire_rbr": ord("z")}
+    assert r.console == ""
+    assert r.doc["io"]["uart"]["tx_bytes"] == 1

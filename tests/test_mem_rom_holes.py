@@ -73,3 +73,12 @@ def test_bad_policy_is_a_usage_error(kvm):
     r = run_kvmlab("run", "mem/hole", "--unmapped", "maybe")
     assert r.code == XC["USAGE"]
     assert r.err == "kvmlab run: --unmapped: 'maybe' is not ignore or fail (see kvmlab run --help)\n"
+
+
+def test_a_long_rom_value_is_read_whole(run, require_cap):
+    """--rom's value is parsed as given: 60 leading zeros do not cut the size to 0 (no ROM)."""
+    require_cap("READONLY_MEM")
+    r = run("mem/rom", "--rom=0xFFFF0000," + "0" * 60 + "64K")
+    assert r.code == XC["OK"], r.err
+    rom = [s for s in r.doc["memory"]["slots"] if s["name"] == "rom"]
+    assert [(s["gpa"], s["size"]) for s in rom] == [(0xFFFF0000, 0x10000)]

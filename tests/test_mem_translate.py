@@ -71,6 +71,7 @@ def test_unmapped_gva_is_invalid_and_names_the_missing_entry(run):
     t = translations(r)[gva]
     assert t["valid"] is False and t["gpa"] is None
     assert t["walk_fault"] == "PDE[3] not present: the guest would take #PF"
+    assert t["walk_agrees"]             # both walks say "not mapped"
 
 
 def test_gpa_in_a_hole_has_no_slot(run):

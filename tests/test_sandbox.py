@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PAYLOADS, XC, run_kvmlab
 
-XC_SANDBOX = "SANDBOX"          # XC[XC_SANDBOX]: kvmlab --exit-codes --json
+XC_SANDBOX = "SANDBOX"          # XC[XC_SANDBOX]: kvmlab --exit-codes --json; 18 (INTERRUPTED): test_core_interrupt.py
 
 
 def catalogue():
@@ -45,12 +45,13 @@ def boxed_env():
 def test_info_sandbox_lists_the_allowlist():
     r = run_kvmlab("info", "--sandbox", "--json", json_out=True)
     assert r.code == XC["OK"]
-    vcpu, io = r.doc["sandbox"]
-    assert (vcpu["thread"], io["thread"]) == ("vcpu", "io")
+    vcpu, io, main = r.doc["sandbox"]
+    assert (vcpu["thread"], io["thread"], main["thread"]) == ("vcpu", "io", "main")
+    assert main["rules"] == vcpu["rules"]       # --vcpus: main reports and tears down, as vCPU 0 alone does
     assert io["size"] == len(io["rules"])
     io_allowed = [x["allow"] for x in io["rules"] if "builds only" not in x["why"]]
     # The I/O thread holds no KVM fd: no ioctl but stdio's TCGETS, no open, no socket.
-    assert [a for a in io_allowed if a.startswith("ioctl")] == ["ioctl(any fd, TCGETS)"]
+    assert [a for a in io_allowed if a.startswith("ioctl")] == ["ioctl(stdio fd, TCGETS)"]
     for forbidden in ("openat", "execve", "socket", "clone", "ptrace"):
         assert forbidden not in io_allowed
     assert vcpu["thread"] == "vcpu"
@@ -62,7 +63,7 @@ def test_info_sandbox_lists_the_allowlist():
     for forbidden in ("openat", "execve", "socket", "clone", "ptrace", "ioctl"):
         assert forbidden not in allowed
     text = run_kvmlab("info", "--sandbox")
-    assert f"thread vcpu (runs KVM_RUN and every exit handler): {vcpu['size']} rules" in text.out
+    assert f"thread vcpu (runs KVM_RUN and every exit handler): {vcpu['size']} rules, " in text.out
 
 
 def test_a_forbidden_syscall_kills_kvmlab_naming_it(kvm):
@@ -116,3 +117,87 @@ def test_text_output_works_under_the_sandbox(kvm):
     r = run_kvmlab("run", "triple-fault", "--sandbox", env=boxed_env())
     assert r.code == XC["GUEST_CRASH"]
     assert "ended:    shutdown" in r.out
+
+
+def run_with_fd_limit(limit, *args, env=None):
+    import resource
+    import subprocess
+    from conftest import KVMLAB, Result
+    import json as _json
+
+    def lower():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    proc = subprocess.run([KVMLAB, "run", *args, "--json"], capture_output=True, text=True, timeout=60,
+                          preexec_fn=lower, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "KVMLAB_PAYLOADS": PAYLOADS, **(env or {})})
+    return Result(proc, _json.loads(proc.stdout) if proc.stdout.strip() else None)
+
+
+def test_a_guest_translate_after_an_fd_shortage_opens_nothing_under_the_filter(kvm):
+    """The fewest fds kvmlab runs with leave none for /proc/self/pagemap and
+    /proc/kpageflags (opened last, failure tolerated).  The guest's translate
+    request must then do without them, not open(2) them inside the filter."""
+    for limit in range(4, 64):
+        free = run_with_fd_limit(limit, "mem/four-addresses")
+        if free.code == XC["OK"]:
+            break
+    else:
+        pytest.fail("mem/four-addresses never ran with up to 63 fds")
+    boxed = run_with_fd_limit(limit, "mem/four-addresses", "--sandbox", env=boxed_env())
+    assert boxed.code == XC["OK"], (limit, boxed.err)
+    (t,) = boxed.doc["memory"]["translations"]
+    assert t["asked_by"] == "guest" and t["gpa"] == free.doc["memory"]["translations"][0]["gpa"]
+
+
+# ---- argument pins: each self-test makes one harmless call the pin forbids ----
+# KVMLAB_SANDBOX_SELFTEST=NAME (vmm/security/sandbox.c sandbox_selftest) runs right after the
+# filter goes in; each call would succeed or fail harmlessly without the filter.
+PINS = [
+    # (self-test, extra options, the call named, the thread)
+    ("tgkill", [], "tgkill", "vCPU"),             # tgkill(1, 1, 0): another process (init)
+    ("pwrite", [], "pwrite64", "vCPU"),           # no --blk: no pwrite64 at all
+    ("pwrite", ["BLK"], "pwrite64", "vCPU"),      # --blk: pwrite64 to stderr, not the disk
+    ("fsync", ["BLK"], "fsync", "vCPU"),          # fsync(stdout), not the disk
+    ("ioctl-fd", [], "ioctl", "vCPU"),            # KVM_GET_REGS on stdin: not a kvmlab vCPU fd
+    ("ioctl-vm", [], "ioctl", "vCPU"),            # KVM_GET_DIRTY_LOG on the vCPU fd: VM fd only
+    ("ioctl-tty", [], "ioctl", "vCPU"),           # TCGETS on the VM fd: stdio only
+    ("open", [], "openat", "vCPU"),               # nothing is opened after the filter
+    ("1", ["--vcpus", "2"], "socket", "vCPU"),
+    ("main", ["--vcpus", "2"], "socket", "main"), # --vcpus: the main thread is filtered too
+    ("main-ioctl", ["--vcpus", "2"], "ioctl", "main"),  # ... and holds no unpinned ioctl
+]
+
+
+@pytest.mark.parametrize("selftest, extra, call, thread", PINS,
+                         ids=[f"{p[0]}{'-' + '-'.join(p[1]) if p[1] else ''}" for p in PINS])
+def test_each_pin_holds(kvm, tmp_path, selftest, extra, call, thread):
+    extra = [x for e in extra for x in (["--blk", str(tmp_path / "d.img"), "--blk-size", "1M"]
+                                        if e == "BLK" else [e])]
+    r = run_kvmlab("run", "hello-long", "--sandbox", "--json", *extra,
+                   env={"KVMLAB_SANDBOX_SELFTEST": selftest, **boxed_env()})
+    assert r.code == XC[XC_SANDBOX], (r.code, r.err)
+    assert f"kvmlab: sandbox: forbidden system call {call} " in r.err and f"in the {thread} thread" in r.err, r.err
+
+
+@pytest.mark.parametrize("extra", [[], ["--vcpus", "2"]])
+def test_selftests_are_harmless_without_the_sandbox(run, extra):
+    for selftest in sorted({p[0] for p in PINS}):
+        r = run("hello-long", *extra, env={"KVMLAB_SANDBOX_SELFTEST": selftest})
+        assert r.code == XC["OK"], (selftest, r.err)
+
+
+def test_guest_facing_threads_allow_at_most_30_system_calls():
+    r = run_kvmlab("info", "--sandbox", "--json", json_out=True)
+    threads = {t["thread"]: t for t in r.doc["sandbox"]}
+    assert set(threads) == {"vcpu", "io", "main"}
+    for t in threads.values():
+        calls = {x["allow"].split("(")[0] for x in t["rules"] if "builds only" not in x["why"]}
+        assert t["syscalls"] == len(calls) <= 30, (t["thread"], sorted(calls))
+        assert all(x["why"] for x in t["rules"])
+        for x in t["rules"]:
+            if x["allow"].startswith("ioctl"):      # every ioctl names its fd and request
+                assert not x["allow"].startswith("ioctl(any fd"), x["allow"]
+    allowed = {x["allow"] for x in threads["vcpu"]["rules"]}
+    assert {"tgkill(own tgid)", "pwrite64(--blk fd)", "fsync(--blk fd)"} <= allowed
+    text = run_kvmlab("info", "--sandbox").out
+    assert f"{threads['vcpu']['syscalls']} system calls" in text

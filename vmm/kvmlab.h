@@ -51,13 +51,15 @@
  *     vcpu.c            vcpu_add_report vcpu_create vcpu_destroy vcpu_end
  *                       vcpu_insn_at vcpu_rip vcpu_run vcpu_step_done
  *     vm.c              vm_create vm_destroy vm_load
- *     watchdog.c        watchdog_arm watchdog_disarm
+ *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
+ *                       watchdog_stop_signal
  *   vmm/report/
  *     disasm.c          disasm_one sregs_bits
  *     facts_json.c      expect_json expect_json_resolved facts_json
+ *     hosttext.c        hosttext_fput hosttext_utf8_len
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
  *                       json_i64 json_key json_null json_obj json_obj_end json_str
- *                       json_str_n json_u64
+ *                       json_str_n json_text json_u64
  *     report_json.c     json_host report_json
  *     report_text.c     report_text
  *   vmm/measure/
@@ -124,8 +126,9 @@
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
  *                       virtq_set_used_flags
  *   vmm/security/
- *     sandbox.c         sandbox_enter sandbox_enter_io sandbox_rule_at
- *                       sandbox_rule_text sandbox_rule_why sandbox_threads
+ *     sandbox.c         sandbox_enter sandbox_enter_io sandbox_enter_main
+ *                       sandbox_gate_arm sandbox_rule_at sandbox_rule_text
+ *                       sandbox_rule_why sandbox_thread_syscalls sandbox_threads
  *   vmm/cli/
  *     cmd_bench.c       cmd_bench
  *     cmd_info.c        cmd_info

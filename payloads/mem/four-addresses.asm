@@ -13,6 +13,9 @@
 ; itself (MEMCTL_TRANSLATE with GVA 0xFFFF8000002007F8 in RDI).  kvmlab should
 ; observe: VALUE reports gva-4k, gpa-4k, gva-2m, gpa-2m, cr3; PASS sig-4k,
 ; sig-2m; VALUE translate-status = 0; one memctl OUT, one IN; one HLT.
+; With --vcpus N only vCPU 0 (RDI = 0 at entry, guest-abi.md "Several vCPUs")
+; builds the tables; the others wait for tables_ready and then load the same
+; CR3, so no vCPU zeroes tables another is walking or having translated.
 
 %include "kvmlab.inc"
 KVMLAB_HEADER MODE_LONG, "four-addresses", 4096, "own page tables: an upper-half GVA mapped by a 4 KiB PTE and one by a 2 MiB PDE"
@@ -33,6 +36,8 @@ SIG_2M          equ 0x4D325F4B4C4D564B
 OFF_2M          equ 0x12340             ; a byte deep inside the 2 MiB page
 
 start:
+        test    edi, edi
+        jnz     .wait_tables            ; vCPU 1..N-1: vCPU 0 builds them
         ; Zero the four table pages.
         mov     edi, PML4
         xor     eax, eax
@@ -47,6 +52,12 @@ start:
         mov     qword [PD_HI + 1 * 8], PT_HI | P_RW
         mov     qword [PT_HI], GPA_4K | P_RW
         mov     qword [PD_HI + 2 * 8], GPA_2M | P_RW | PS
+        mov     dword [rel tables_ready], 1     ; x86 stores are seen in order (TSO)
+        jmp     .load_cr3
+.wait_tables:
+        cmp     dword [rel tables_ready], 0
+        je      .wait_tables
+.load_cr3:
         mov     eax, PML4
         mov     cr3, rax                ; flushes the TLB: the new map is live
 
@@ -85,3 +96,5 @@ start:
         hlt
 .bad4k: REPORT_FAIL "sig-4k", rax
 .bad2m: REPORT_FAIL "sig-2m", rax
+
+tables_ready:   dd 0                    ; set by vCPU 0 once the tables are complete

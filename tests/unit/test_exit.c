@@ -610,6 +610,7 @@ static void t_end_exit_codes(void)
 		{ END_EXIT_LIMIT,     0, XC_EXIT_LIMIT,  "exit_limit" },
 		{ END_HOST_ERROR,     0, XC_HOST,        "host_error" },
 		{ END_STOPPED,        0, XC_OK,          "stopped" },     /* another vCPU ended the VM; that one sets the code */
+		{ END_INTERRUPTED,    0, XC_INTERRUPTED, "interrupted" }, /* SIGINT/SIGTERM */
 	};
 	bool seen[END_KIND_COUNT] = { false };
 
@@ -652,6 +653,7 @@ static void t_end_kinds_say_what_kind_of_end(void)
 		{ END_EXIT_LIMIT,     false, false, false, false },
 		{ END_HOST_ERROR,     false, false, false, false },
 		{ END_STOPPED,        false, false, true,  false },   /* the VM already ends: do not kick again */
+		{ END_INTERRUPTED,    false, false, false, false },   /* SIGINT/SIGTERM ends the whole VM */
 	};
 
 	CHECK_EQ(sizeof(rows) / sizeof(rows[0]), END_KIND_COUNT);

@@ -8,7 +8,7 @@
 
 #include "check.h"
 
-/* A writer on a memory stream; json_text() closes it and returns the text. */
+/* A writer on a memory stream; mj_text() closes it and returns the text. */
 struct mem_json {
 	struct json j;
 	char *buf;
@@ -76,11 +76,13 @@ static void t_numbers(void)
 	json_hex(&m.j, 0xE9);
 	json_hex(&m.j, UINT64_MAX);
 	json_double(&m.j, 0.5);
+	json_double(&m.j, 10.0);                                /* a float even when whole */
+	json_double(&m.j, 1e20);
 	json_double(&m.j, 1.0 / 0.0);                           /* JSON has no infinity */
 	json_double(&m.j, 0.0 / 0.0);                           /* nor NaN */
 	json_arr_end(&m.j);
 	char *t = mj_text(&m);
-	CHECK_STR(t, "[0,18446744073709551615,-5,-9223372036854775808,\"0xe9\",\"0xffffffffffffffff\",0.5,null,null]");
+	CHECK_STR(t, "[0,18446744073709551615,-5,-9223372036854775808,\"0xe9\",\"0xffffffffffffffff\",0.5,10.0,1e+20,null,null]");
 	free(t);
 }
 
@@ -111,6 +113,23 @@ static void t_high_bytes_become_utf8(void)
 	char *t = mj_text(&m);
 	CHECK_STR(t, "\"\xc3\xa9\xc2\x80\xc3\xbf\"");
 	free(t);
+}
+
+static void t_host_text_is_utf8_with_replacement(void)
+{
+	struct mem_json m;
+
+	/* Paths: valid UTF-8 kept (e-acute, CJK, U+1F600); a lone 0xFF, a cut
+	 * sequence, an overlong (C0 AF), a surrogate (ED A0 80) and a code point
+	 * above U+10FFFF (F4 90 80 80) are one U+FFFD per byte. */
+	mj_open(&m);
+	json_text(&m.j, "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80|\xff|\xc3|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\"\x1b");
+	char *t = mj_text(&m);
+	CHECK_STR(t, "\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80|\\ufffd|\\ufffd|\\ufffd\\ufffd|"
+		  "\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\\ufffd|\\\"\\u001b\"");
+	free(t);
+	CHECK_EQ(hosttext_utf8_len((const unsigned char *)"\xf4\x8f\xbf\xbf", 4), 4);  /* U+10FFFF */
+	CHECK_EQ(hosttext_utf8_len((const unsigned char *)"\xe4\xb8", 2), 0);           /* cut short */
 }
 
 static void t_str_n_keeps_nul_bytes(void)
@@ -144,6 +163,7 @@ const struct unit_test json_tests[] = {
 	UNIT(t_numbers),
 	UNIT(t_string_escapes),
 	UNIT(t_high_bytes_become_utf8),
+	UNIT(t_host_text_is_utf8_with_replacement),
 	UNIT(t_str_n_keeps_nul_bytes),
 	UNIT(t_keys_are_escaped),
 	{ 0 },

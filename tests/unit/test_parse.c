@@ -61,6 +61,7 @@ static void t_parse_size_rejects(void)
 	static const char *const bad[] = {
 		"", "abc", "-1", "+4M", " 4M", "4M ", "4T", "4X", "4MBB", "4MiBx", "K", "0x10",
 		"1.5M",
+		"4096i", "4096iB", "4Ki",                       /* "i" only inside KiB/MiB/GiB */
 		"99999999999G",                                 /* overflows 64 bits after the shift */
 		"17179869184G",                                 /* 2^34 GiB = 2^64 bytes */
 		"18446744073709551616",                         /* overflows before any shift */

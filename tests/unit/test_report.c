@@ -169,6 +169,31 @@ static void t_empty_text(void)
 	CHECK_EQ(e.value, 7);
 }
 
+/* A well-formed record in a slot inside the MMIO window (--rom's, whose
+ * contents a device's DMA may have written) is still a protocol error:
+ * docs/guest-abi.md "Report records". */
+static void t_record_in_the_mmio_window_is_refused(void)
+{
+	static uint8_t rom[4096];
+	struct guest_mem two = {
+		.hva = ram, .size = RAM, .nslots = 2,
+		.slot = {
+			{ .id = 0, .gpa = 0, .size = RAM, .hva = ram, .name = "ram" },
+			{ .id = 1, .gpa = 0xFFFFF000, .size = sizeof(rom), .hva = rom, .name = "rom", .window = true },
+		},
+	};
+	struct report_rec r = { .magic = REPORT_MAGIC, .kind = REPORT_KIND_PASS, .len = 2, .value = 7 };
+	struct report_entry e;
+	char err[200] = "";
+
+	memcpy(rom + 0x100, &r, sizeof(r));
+	memcpy(rom + 0x100 + sizeof(r), "ok", 2);
+	CHECK_EQ(report_read(&two, 0xFFFFF100, &e, err, sizeof(err)), -1);
+	CHECK(strstr(err, "MMIO window") != NULL);
+	memcpy(ram + 0x100, rom + 0x100, sizeof(r) + 2);        /* the same record in RAM is fine */
+	CHECK_EQ(report_read(&two, 0x100, &e, err, sizeof(err)), 0);
+}
+
 const struct unit_test report_tests[] = {
 	UNIT(t_good_record),
 	UNIT(t_every_kind_is_accepted),
@@ -181,5 +206,6 @@ const struct unit_test report_tests[] = {
 	UNIT(t_gpa_near_uint64_max),
 	UNIT(t_unprintable_text_is_sanitized),
 	UNIT(t_empty_text),
+	UNIT(t_record_in_the_mmio_window_is_refused),
 	{ 0 },
 };

@@ -80,6 +80,9 @@ struct uart {                           /* under uart_dev.lock (uart_io); the mo
 	uint16_t divisor;               /* DLL/DLM, reached with LCR.DLAB = 1 */
 	const uint8_t *input;           /* bytes the guest reads from RBR (--uart-input) */
 	size_t input_len, input_pos;
+	uint8_t loop[UART_FIFO_SIZE];   /* receive FIFO fed by THR in loopback (MCR bit 4) */
+	uint8_t loop_len;
+	bool overrun;                   /* LSR.OE: a looped byte found the receiver full */
 	uint8_t out[UART_FIFO_SIZE * 16]; /* bytes written to THR and not yet taken by uart_take */
 	size_t out_len;
 	uint64_t tx_bytes, rx_bytes, reg_reads, reg_writes;
@@ -276,8 +279,9 @@ struct iodev {
 	int sandbox_rc;                 /* 0, or -1 with sandbox_err */
 	char sandbox_err[200];
 };
-/* uart16550.c: reads --uart-input-file (at most 1 MiB) into a malloc'd buffer; 0 or -1. */
-int  uart_input_load(const char *path, uint8_t **buf, size_t *len);
+/* uart16550.c: reads --uart-input-file (a regular file, at most 1 MiB) into a
+ * malloc'd buffer without blocking on a FIFO; 0, or -1 with err. */
+int  uart_input_load(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
 /* ioparam.c: parses and range-checks one workload parameter into param[id]; 0 or -1. */
 int  io_param_parse(int id, const char *s, uint32_t *param);
 /* vm->io from vm->cfg.io: the devices and the --blk file.  0 or -1 with err. */

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
@@ -34,7 +35,14 @@ static void *io_thread(void *arg)
 	struct iodev *io = arg;
 	int efd = io->virtio.kick.on ? io->virtio.kick.efd : -1;        /* poll(2) skips fd -1 */
 	struct pollfd p[2] = { { .fd = efd, .events = POLLIN }, { .fd = io->stopfd, .events = POLLIN } };
+	sigset_t stop;
 
+	/* SIGINT/SIGTERM are for the vCPU and main threads (vmm/core/watchdog.c):
+	 * the kernel must not pick this one, whose filter has no tgkill. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	/* The guest controls the rings this thread walks: with --sandbox it
 	 * locks itself down before touching any of it (docs/security.md). */
 	int rc = io->sandbox_on ? sandbox_enter_io(io->sandbox_err, sizeof(io->sandbox_err)) : 0;

@@ -21,6 +21,16 @@ int report_read(const struct guest_mem *m, uint64_t gpa, struct report_entry *ou
 			 (unsigned long long)gpa, (unsigned long long)m->size);
 		return -1;
 	}
+	/* The ABI keeps records in RAM: a slot in the MMIO window (the --rom
+	 * slot, whose bytes a device's DMA may have written) is no place for
+	 * one, though gmem_read could reach it (a GPA in no slot at all
+	 * was refused above as outside RAM).  RAM ends at GPA_MMIO_BASE and a
+	 * record must lie in one slot, so its start decides (guest-abi.md). */
+	if (gpa >= GPA_MMIO_BASE && gpa < GPA_MMIO_END) {
+		snprintf(err, errlen, "record at GPA 0x%llx lies in the MMIO window [0x%llx, 0x%llx): records live in RAM",
+			 (unsigned long long)gpa, GPA_MMIO_BASE, GPA_MMIO_END);
+		return -1;
+	}
 	if (rec.magic != REPORT_MAGIC) {
 		snprintf(err, errlen, "record at GPA 0x%llx has bad magic 0x%08x (want 0x%08x \"REPT\")",
 			 (unsigned long long)gpa, rec.magic, REPORT_MAGIC);

@@ -16,11 +16,20 @@
  *   7    SCR  (scratch)
  *
  * The model transmits instantly, so THRE and TEMT are always set; received
- * bytes come from --uart-input.  No interrupts are raised (no irqchip): IIR
+ * bytes come from --uart-input, or in loopback (MCR bit 4) from THR itself:
+ * the datasheet's "Loopback" connects the transmitter to the receiver and
+ * disconnects the serial input, which the standard probe (set loopback,
+ * write a byte, read it back) relies on.  The receiver holds one byte
+ * without FIFOs and UART_FIFO_SIZE with them; a byte that finds it full
+ * sets LSR.OE (overwriting RBR without FIFOs, dropped with them).  No interrupts are raised (no irqchip): IIR
  * still says which one would be pending.  uart_read/uart_write are pure.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kvmlab.h"
 
@@ -29,6 +38,7 @@ enum uart_reg { UART_RBR_THR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3,
 
 #define LCR_DLAB        0x80u   /* divisor latch access */
 #define LSR_DR          0x01u   /* data ready */
+#define LSR_OE          0x02u   /* overrun error, cleared by reading LSR */
 #define LSR_THRE        0x20u   /* transmit holding register empty */
 #define LSR_TEMT        0x40u   /* transmitter empty */
 #define IER_ERBFI       0x01u   /* received data available interrupt enable */
@@ -58,9 +68,34 @@ void uart_reset(struct uart *u, const uint8_t *input, size_t input_len)
 	u->fnv = 2166136261u;           /* FNV-1a offset basis */
 }
 
+/* Looped bytes sit in the receiver first; the wire only outside loopback. */
 static bool rx_ready(const struct uart *u)
 {
-	return u->input_pos < u->input_len;
+	return u->loop_len > 0 || (!(u->mcr & MCR_LOOP) && u->input_pos < u->input_len);
+}
+
+static uint8_t rx_take(struct uart *u)
+{
+	u->rx_bytes++;
+	if (u->loop_len) {
+		uint8_t b = u->loop[0];
+		memmove(u->loop, u->loop + 1, --u->loop_len);
+		return b;
+	}
+	return u->input[u->input_pos++];
+}
+
+static void loop_put(struct uart *u, uint8_t val)
+{
+	size_t cap = (u->fcr & FCR_ENABLE) ? UART_FIFO_SIZE : 1;
+
+	if (u->loop_len < cap) {
+		u->loop[u->loop_len++] = val;
+		return;
+	}
+	u->overrun = true;
+	if (cap == 1)
+		u->loop[0] = val;       /* no FIFO: the new byte overwrites RBR */
 }
 
 uint8_t uart_read(struct uart *u, unsigned off)
@@ -74,8 +109,7 @@ uint8_t uart_read(struct uart *u, unsigned off)
 			return (uint8_t)u->divisor;
 		if (!rx_ready(u))
 			return 0;
-		u->rx_bytes++;
-		return u->input[u->input_pos++];
+		return rx_take(u);
 	case UART_IER:
 		return dlab ? (uint8_t)(u->divisor >> 8) : u->ier;
 	case UART_IIR_FCR: {
@@ -90,8 +124,11 @@ uint8_t uart_read(struct uart *u, unsigned off)
 		return u->lcr;
 	case UART_MCR:
 		return u->mcr;
-	case UART_LSR:
-		return LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0);
+	case UART_LSR: {
+		uint8_t lsr = LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0) | (u->overrun ? LSR_OE : 0);
+		u->overrun = false;
+		return lsr;
+	}
 	case UART_MSR:
 		if (u->mcr & MCR_LOOP)  /* loopback: modem outputs appear as inputs */
 			return (uint8_t)(((u->mcr & 0x02) ? MSR_CTS : 0) | ((u->mcr & 0x01) ? MSR_DSR : 0) |
@@ -115,8 +152,10 @@ void uart_write(struct uart *u, unsigned off, uint8_t val)
 		}
 		u->tx_bytes++;
 		u->fnv = (u->fnv ^ val) * 16777619u;   /* FNV-1a: proves order and content */
-		if (u->mcr & MCR_LOOP)
-			return;         /* looped back to nobody: the wire is disconnected */
+		if (u->mcr & MCR_LOOP) {
+			loop_put(u, val);       /* to our own receiver, not the wire */
+			return;
+		}
 		if (u->out_len < sizeof(u->out))
 			u->out[u->out_len++] = val;
 		return;
@@ -127,6 +166,8 @@ void uart_write(struct uart *u, unsigned off, uint8_t val)
 			u->ier = val & IER_MASK;
 		return;
 	case UART_IIR_FCR:
+		if (val & FCR_CLEAR_RX)
+			u->loop_len = 0;
 		u->fcr = val & ~(FCR_CLEAR_RX | 0x04u);  /* clear bits self-reset */
 		return;
 	case UART_LCR:
@@ -180,18 +221,41 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 	return ACT_CONTINUE;
 }
 
-/* --uart-input-file: what the wire delivers, read once before the run. */
+/* --uart-input-file: what the wire delivers, read once before the run.
+ * O_NONBLOCK so a FIFO with no writer cannot block before the watchdog
+ * exists; fstat before read so only a regular file is input (a directory
+ * or device would otherwise read as empty, or never end). */
 #define UART_INPUT_MAX (1u << 20)
 
-int uart_input_load(const char *path, uint8_t **buf, size_t *len)
+int uart_input_load(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = f ? malloc(UART_INPUT_MAX + 1) : NULL;
-	size_t n = b ? fread(b, 1, UART_INPUT_MAX + 1, f) : 0;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (f)
-		fclose(f);
-	if (!b || n > UART_INPUT_MAX) {
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > UART_INPUT_MAX) {
+		snprintf(err, errlen, "'%s' is over 1 MiB", path);
+		close(fd);
+		return -1;
+	}
+	uint8_t *b = malloc(UART_INPUT_MAX + 1);
+	size_t n = 0;
+	ssize_t k = 1;
+	while (b && n <= UART_INPUT_MAX && (k = read(fd, b + n, UART_INPUT_MAX + 1 - n)) > 0)
+		n += (size_t)k;         /* the file may grow after fstat: read to EOF, capped */
+	int e = errno;
+	close(fd);
+	if (!b || k < 0 || n > UART_INPUT_MAX) {
+		snprintf(err, errlen, !b ? "'%s': out of memory" : k < 0 ? "cannot read '%s': %s" :
+			 "'%s' is over 1 MiB", path, strerror(e));
 		free(b);
 		return -1;
 	}

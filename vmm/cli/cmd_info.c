@@ -68,11 +68,12 @@ static int info_sandbox(bool json)
 			json_key(j, "thread"); json_str(j, t[i].name);
 			json_key(j, "what");   json_str(j, t[i].what);
 			json_key(j, "size");   json_u64(j, t[i].nrules);
+			json_key(j, "syscalls"); json_u64(j, sandbox_thread_syscalls(&t[i]));
 			json_key(j, "rules");
 			json_arr(j);
 		} else {
-			printf("thread %s (%s): %zu rules, everything else kills kvmlab (exit %d)\n",
-			       t[i].name, t[i].what, t[i].nrules, XC_SANDBOX);
+			printf("thread %s (%s): %zu rules, %zu system calls, everything else kills kvmlab (exit %d)\n",
+			       t[i].name, t[i].what, t[i].nrules, sandbox_thread_syscalls(&t[i]), XC_SANDBOX);
 		}
 		for (size_t r = 0; r < t[i].nrules; r++) {
 			const struct sandbox_rule *rule = sandbox_rule_at(&t[i], r);

@@ -121,19 +121,29 @@ int cmd_list(int argc, char **argv)
 			if (json) {
 				json_obj(j);
 				json_key(j, "name"); json_str(j, p.name);
-				json_key(j, "file"); json_str(j, names[i]);
-				json_key(j, "path"); json_str(j, path);
+				json_key(j, "file"); json_text(j, names[i]);
+				json_key(j, "path"); json_text(j, path);
 				json_key(j, "mode"); json_str(j, mode_name(p.hdr.mode));
 				json_key(j, "description"); json_str(j, p.desc);
 				json_obj_end(j);
 			} else {
-				char shown[1024];
-				snprintf(shown, sizeof(shown), "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+				/* A file name may hold terminal escapes: shown escaped. */
+				char shown[4096 * 4 + 1] = "";
+				names[i][strlen(names[i]) - 4] = '\0';        /* drop ".bin" */
+				FILE *m = fmemopen(shown, sizeof(shown), "w");
+				if (m) {
+					hosttext_fput(names[i], m);
+					fclose(m);
+				}
 				printf("%-24s %-9s %s\n", shown, mode_name(p.hdr.mode), p.desc);
 			}
 			payload_free(&p);
 		} else if (!json) {
-			fprintf(stderr, "kvmlab: skipping %s: %s\n", names[i], err);
+			fputs("kvmlab: skipping ", stderr);
+			hosttext_fput(names[i], stderr);
+			fputs(": ", stderr);
+			hosttext_fput(err, stderr);     /* err may quote the path */
+			fputc('\n', stderr);
 		}
 		free(names[i]);
 	}

@@ -98,6 +98,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct cpuid_override ov;
 	char oerr[200];
+	char ferr[4096 + 128];           /* --uart-input-file errors name the path (PATH_MAX) */
 	struct vm_config cfg = { .timeout = TIMEOUT_DEFAULT };
 	bool json = false, quiet = false, mem_given = false;
 	static uint8_t *uart_file;      /* --uart-input-file contents, kept for the run */
@@ -147,8 +148,8 @@ int cmd_run(int argc, char **argv)
 				return usage_fail("run", "--virtio-notify: '%s' is not exit, ioeventfd or poll", optarg);
 			break;
 		case IOOPT_UART_INPUT_FILE:
-			if (uart_input_load(optarg, &uart_file, &cfg.io.uart_input_len) != 0)
-				return usage_fail("run", "--uart-input-file: cannot read '%s' (or it is over 1 MiB)", optarg);
+			if (uart_input_load(optarg, &uart_file, &cfg.io.uart_input_len, ferr, sizeof(ferr)) != 0)
+				return usage_fail("run", "--uart-input-file: %s", ferr);
 			cfg.io.uart_input = uart_file;
 			break;
 		case IOOPT_COALESCED: cfg.io.coalesced = true; break;
@@ -240,6 +241,11 @@ int cmd_run(int argc, char **argv)
 
 	struct kvm k;
 	struct host_info host;
+	if (watchdog_catch_stop(err, sizeof(err)) != 0) {      /* before any vCPU exists */
+		fprintf(stderr, "kvmlab: %s\n", err);
+		payload_free(&p);
+		return XC_HOST;
+	}
 	rc = kvm_open(&k, err, sizeof(err));
 	if (rc != XC_OK) {
 		fprintf(stderr, "kvmlab: %s\n", err);

@@ -229,7 +229,7 @@ int cmd_trace(int argc, char **argv)
 		json_key(&jj, "command");        json_str(&jj, "trace");
 		json_key(&jj, "payload");
 		json_obj(&jj);
-		json_key(&jj, "path"); json_str(&jj, p.path);
+		json_key(&jj, "path"); json_text(&jj, p.path);
 		json_key(&jj, "name"); json_str(&jj, p.name);
 		json_key(&jj, "mode"); json_str(&jj, mode_name(p.hdr.mode));
 		json_key(&jj, "entry"); json_u64(&jj, p.hdr.load_addr + p.hdr.entry);

@@ -1,6 +1,7 @@
 /*
  * main.c - kvmlab's command line: a subcommand and its options.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,23 @@ const char *payload_dir(void)
 	return dir;
 }
 
+/* A report that never reached its reader is lost data, not success:
+ * stdout on a full disk (/dev/full: ENOSPC) or a closed pipe is a host error. */
+static int stdout_finish(int rc)
+{
+	errno = 0;
+	bool bad = ferror(stdout);
+	int e = errno;
+	if (fclose(stdout) != 0) {
+		bad = true;
+		e = errno;
+	}
+	if (!bad)
+		return rc;
+	fprintf(stderr, "kvmlab: cannot write standard output: %s\n", e ? strerror(e) : "write error");
+	return XC_HOST;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -89,7 +107,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return stdout_finish(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "kvmlab: unknown command '%s' (try kvmlab --help)\n", argv[1]);
 	return XC_USAGE;
 }

@@ -46,8 +46,10 @@ int parse_size(const char *s, uint64_t *out)
 	case 'g': case 'G': shift = 30; end++; break;
 	default: return -1;
 	}
-	if (*end == 'i' || *end == 'B')         /* accept KiB, MiB, KB, MB */
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (shift && end[0] == 'i' && end[1] == 'B')    /* KiB, MiB, GiB */
+		end += 2;
+	else if (*end == 'B')                           /* KB, MB, GB, or bytes: 4096B */
+		end++;
 	if (*end)
 		return -1;
 	if (shift && v > (UINT64_MAX >> shift))

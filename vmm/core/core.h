@@ -29,7 +29,7 @@
 	X(TIMEOUT,         4, "timed out", "--timeout elapsed before the guest finished") \
 	X(EXIT_LIMIT,      5, "exit limit reached", "--max-exits (or kvmlab trace --max-steps) reached") \
 	X(PROTOCOL,        6, "guest protocol error", "a bad report record, or misuse of a kvmlab port") \
-	X(HOST,            7, "host error", "no usable /dev/kvm, a missing required capability, a failing ioctl") \
+	X(HOST,            7, "host error", "no usable /dev/kvm, a missing required capability, a failing ioctl, standard output not writable") \
 	X(PAYLOAD_IO,      8, "payload unreadable", "the payload cannot be opened or read, or is not a regular file") \
 	X(PAYLOAD_TRUNC,   9, "payload truncated", "shorter than the 64-byte header or than hdr_size") \
 	X(PAYLOAD_MAGIC,  10, "payload bad magic", "not a kvmlab payload") \
@@ -39,7 +39,8 @@
 	X(PAYLOAD_SIZE,   14, "payload does not fit", "the payload does not fit in guest RAM (--mem, min_mem_kib)") \
 	X(PAYLOAD_ENTRY,  15, "payload bad entry point", "the entry point lies outside the payload") \
 	X(PAYLOAD_FIELD,  16, "payload bad header field", "another header field is invalid (hdr_size, flags, name, description)") \
-	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call")
+	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call") \
+	X(INTERRUPTED,    18, "interrupted", "SIGINT or SIGTERM ended the run; the report is complete")
 
 enum kvmlab_exit_code {
 #define X(name, code, summary, meaning) XC_##name = code,
@@ -226,7 +227,8 @@ int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64
 	X(TIMEOUT,        "timeout",        XC_TIMEOUT,     0)             /* the watchdog */ \
 	X(EXIT_LIMIT,     "exit_limit",     XC_EXIT_LIMIT,  0)             /* --max-exits, --max-steps */ \
 	X(HOST_ERROR,     "host_error",     XC_HOST,        0)             /* KVM_RUN or another ioctl failed */ \
-	X(STOPPED,        "stopped",        XC_OK,          END_VCPU_ONLY) /* another vCPU ended the VM: it decides */
+	X(STOPPED,        "stopped",        XC_OK,          END_VCPU_ONLY) /* another vCPU ended the VM: it decides */ \
+	X(INTERRUPTED,    "interrupted",    XC_INTERRUPTED, 0)             /* SIGINT/SIGTERM (vmm/core/watchdog.c) */
 
 enum end_kind {
 #define X(kind, name, xc, flags) END_##kind,

@@ -152,6 +152,14 @@ int mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen
 	sr.cr0 = row->cr0;
 	sr.cr4 = row->cr4;
 	sr.efer = row->efer;
+	if (row->gdt) {
+		/* guest-abi.md: no IDT in protected and long mode.  The reset IDTR
+		 * (base 0, limit 0xFFFF: SDM Vol. 3A 9.1.1, Table 9-1) would make
+		 * page 0 the live IDT; limit 0 covers no gate, so an exception
+		 * cannot be delivered and ends as the promised triple fault. */
+		sr.idt.base = 0;
+		sr.idt.limit = 0;
+	}
 	t0 = setup_clock();
 	rc = ioctl(v->fd, KVM_SET_SREGS, &sr);
 	setup_record(log, "enter the mode", "KVM_SET_SREGS", t0);

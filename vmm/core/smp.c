@@ -126,8 +126,8 @@ static void *smp_thread(void *arg)
 	}
 	kvmstats_sample(&v->stats, false);
 	double t0 = smp_now();
-	if (!v->kicked)
-		vcpu_run(v);
+	if (!v->kicked || watchdog_stop_signal())
+		vcpu_run(v);            /* a SIGINT/SIGTERM is the cause, not the kick it led to */
 	else
 		vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 	c->wall_seconds = smp_now() - t0;
@@ -177,8 +177,10 @@ static int smp_check_host(const struct run *r, char *err, size_t errlen)
 
 int smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen)
 {
-	/* Real mode: the stacks sit at the top of the payload's 64 KiB segment. */
-	if (vcpus > 0 && p->hdr.mode == MODE_REAL && p->size > REAL_SP - (uint64_t)vcpus * VCPU_STACK_SIZE) {
+	/* Real mode: the stacks sit at the top of the payload's 64 KiB segment.
+	 * vCPU 0's is the one every run has; only vCPUs 1..N-1 add one, so
+	 * --vcpus 1 accepts what a run without --vcpus accepts. */
+	if (vcpus > 1 && p->hdr.mode == MODE_REAL && p->size > REAL_SP - (uint64_t)vcpus * VCPU_STACK_SIZE) {
 		snprintf(err, errlen, "payload (%zu bytes) overlaps the stacks of %d real-mode vCPUs "
 			 "(each %llu bytes below SP 0x%llx)", p->size, vcpus,
 			 (unsigned long long)VCPU_STACK_SIZE, (unsigned long long)REAL_SP);
@@ -240,6 +242,8 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 	sigaction(KICK_SIGNAL, &sa, NULL);
 
 	kvmstats_sample(&r->vm.stats, false);
+	if (r->vm.cfg.sandbox)
+		sandbox_gate_arm();     /* no vCPU runs the guest before this thread is filtered */
 	double t0 = smp_now();
 	for (int i = 0; i < s->n; i++) {
 		struct smp_vcpu *c = &s->cpu[i];
@@ -253,6 +257,14 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 			vcpu_end(c->v, END_HOST_ERROR, "pthread_create: %s", strerror(e));
 			smp_vcpu_ended(s, i);
 		}
+	}
+	if (r->vm.cfg.sandbox) {        /* set-up is done: this thread holds every KVM fd */
+		int fds[VCPUS_MAX];
+		char serr[256];
+		for (int i = 0; i < s->n; i++)
+			fds[i] = s->cpu[i].v->fd;
+		if (sandbox_enter_main(&r->vm, fds, s->n, serr, sizeof(serr)) != 0)
+			vlog("sandbox: main thread: %s", serr);  /* the vCPU threads end with it */
 	}
 	for (int i = 0; i < s->n; i++)
 		if (s->cpu[i].started)
@@ -350,6 +362,8 @@ static void smp_json_vcpu(struct json *j, const struct vcpu *v, int index, pid_t
 	json_key(j, "end");    json_str(j, end_name(v->end));
 	json_key(j, "detail"); json_str(j, v->end_detail);
 	json_key(j, "exit_code"); json_i64(j, end_exit_code(v->end, v->exit_status));
+	json_key(j, "exit_status");     /* the value this vCPU wrote to the exit port */
+	if (v->end == END_EXIT_PORT) json_u64(j, v->exit_status); else json_null(j);
 	json_key(j, "wall_seconds"); json_double(j, wall);
 	json_key(j, "exits");
 	json_obj(j);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -209,6 +210,11 @@ KVMLAB_HOT void vcpu_run(struct vcpu *v)
 	enum action a;
 
 	for (;;) {
+		int stop = watchdog_stop_signal();
+		if (stop) {             /* checked before every entry: a signal in set-up counts too */
+			vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
+			return;
+		}
 		if (max_exits && v->ctr.total_exits >= max_exits) {
 			vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",
 				 (unsigned long long)max_exits);
@@ -235,7 +241,7 @@ KVMLAB_HOT void vcpu_run(struct vcpu *v)
 						 v->vm->cfg.timeout);
 					return;
 				}
-				if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
+				if (v->kicked && !watchdog_stop_signal()) {     /* --vcpus: vmm/core/smp.c */
 					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 					return;
 				}

@@ -170,6 +170,10 @@ int  vcpu_insn_at(struct vcpu *v, uint64_t rip, const struct kvm_sregs *sr, char
  * with v->timed_out set.  0, or -1 with err naming the call. */
 int  watchdog_arm(struct vcpu *v, double seconds, char *err, size_t errlen);
 void watchdog_disarm(void);             /* this thread's timer, if armed */
+/* SIGINT/SIGTERM end the run as END_INTERRUPTED (the whole report, exit 18):
+ * install before any vCPU exists.  0, or -1 with err. */
+int  watchdog_catch_stop(char *err, size_t errlen);
+int  watchdog_stop_signal(void);        /* the stop signal received, 0 if none */
 
 
 /* ---- run.c: one complete run of a payload (create, load, run, tear down) ---- */

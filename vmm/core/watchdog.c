@@ -6,6 +6,13 @@
  * to the vCPU thread; the handler sets kvm_run.immediate_exit, so KVM_RUN
  * returns -EINTR now if it is running, or at once if it was about to start
  * (api.rst, "immediate_exit": this closes the race a bare signal leaves).
+ *
+ * SIGINT and SIGTERM end a run the same way, from outside: the handler
+ * (on whichever thread the kernel picked) records the signal, sets
+ * immediate_exit on every armed vCPU and re-sends the signal to each vCPU
+ * thread (tgkill, own tgid) so a thread inside KVM_RUN leaves it; the run
+ * loop sees watchdog_stop_signal() and ends the run as "interrupted" with
+ * the whole report, as a timeout does.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +28,49 @@
 static __thread struct vcpu *wd_vcpu;      /* the vCPU this thread runs */
 static __thread timer_t wd_timer;
 static __thread bool wd_armed;
+
+/* Armed vCPUs, for the stop handler: written by their own threads only. */
+static struct vcpu *volatile wd_all[VCPUS_MAX];
+static volatile pid_t wd_tids[VCPUS_MAX];
+static volatile sig_atomic_t wd_stop;      /* SIGINT/SIGTERM received, or 0 */
+
+static void watchdog_stop(int sig)
+{
+	if (wd_stop) {                          /* the re-sent copy: just leave KVM_RUN */
+		if (wd_vcpu)
+			wd_vcpu->run->immediate_exit = 1;
+		return;
+	}
+	wd_stop = sig;
+	for (int i = 0; i < VCPUS_MAX; i++) {
+		struct vcpu *v = wd_all[i];
+		if (!v)
+			continue;
+		v->run->immediate_exit = 1;     /* a vCPU about to enter KVM_RUN returns at once */
+		if (wd_tids[i])
+			syscall(SYS_tgkill, getpid(), wd_tids[i], sig);
+	}
+}
+
+int watchdog_catch_stop(char *err, size_t errlen)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;                        /* no SA_RESTART: KVM_RUN must see EINTR */
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+		snprintf(err, errlen, "sigaction(SIGINT/SIGTERM): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int watchdog_stop_signal(void)
+{
+	return wd_stop;
+}
 
 static void watchdog_fire(int sig)
 {
@@ -40,6 +90,10 @@ int watchdog_arm(struct vcpu *v, double seconds, char *err, size_t errlen)
 	struct itimerspec its;
 
 	wd_vcpu = v;
+	if (v->id >= 0 && v->id < VCPUS_MAX) {
+		wd_tids[v->id] = (pid_t)syscall(SYS_gettid);
+		wd_all[v->id] = v;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = watchdog_fire;
 	sigemptyset(&sa.sa_mask);
@@ -79,5 +133,9 @@ void watchdog_disarm(void)
 	if (wd_armed)
 		timer_delete(wd_timer);
 	wd_armed = false;
+	if (wd_vcpu && wd_vcpu->id >= 0 && wd_vcpu->id < VCPUS_MAX) {
+		wd_all[wd_vcpu->id] = NULL;     /* the stop handler must not touch a freed vCPU */
+		wd_tids[wd_vcpu->id] = 0;
+	}
 	wd_vcpu = NULL;
 }

@@ -83,6 +83,7 @@ struct walk {
 	struct walk_step step[4];
 	int nsteps;
 	bool ok;                        /* translation found */
+	bool unmapped;                  /* !ok because the guest's own tables map nothing there */
 	uint64_t gpa, page_size;
 	char fault[120];                /* why not, when !ok */
 };
@@ -146,7 +147,8 @@ struct xlate {
 };
 /* Fills x for gva: KVM_TRANSLATE, kvmlab's own walk, the slot, the host page. Never fails. */
 void translate_gva(struct vcpu *v, uint64_t gva, struct xlate *x);
-/* Opens /proc/self/pagemap and /proc/kpageflags once, before any sandbox. */
+/* Tries once to open /proc/self/pagemap and /proc/kpageflags (before any
+ * sandbox); a later translation never retries: what failed stays "unknown". */
 void translate_open_host_files(void);
 
 

@@ -234,7 +234,10 @@ static void json_xlate(struct json *j, const struct xlate *x)
 	json_arr_end(j);
 	json_key(j, "walk_gpa");    if (x->walk.ok) json_u64(j, x->walk.gpa); else json_null(j);
 	json_key(j, "walk_fault");  if (x->walk.ok) json_null(j); else json_str(j, x->walk.fault);
-	json_key(j, "walk_agrees"); json_bool(j, x->valid && x->walk.ok && x->walk.gpa == x->gpa);
+	/* Both say the same GPA, or both say "not mapped" (KVM_TRANSLATE's
+	 * valid = 0 and a not-present or non-canonical walk). */
+	json_key(j, "walk_agrees"); json_bool(j, x->valid ? x->walk.ok && x->walk.gpa == x->gpa
+					      : !x->walk.ok && x->walk.unmapped);
 	json_key(j, "slot");
 	if (x->slot_name) {
 		json_obj(j);

@@ -42,14 +42,21 @@ int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, si
 		want = "--rom=%s: want GPA,SIZE, e.g. --rom=0xFFFF0000,64K";
 		if (!arg)
 			return 0;
-		char buf[64];
-		snprintf(buf, sizeof(buf), "%s", arg);
-		char *comma = strchr(buf, ',');
-		if (!comma)
+		/* Parse the argument in place, whatever its length: a fixed
+		 * buffer would cut "0x1000,4096000" to a shorter size silently. */
+		const char *comma = strchr(arg, ',');
+		char gpa[32];
+		size_t n = comma ? (size_t)(comma - arg) : 0;
+		if (!comma || n == 0 || n >= sizeof(gpa))
+			goto bad;       /* no u64 needs 32 characters */
+		memcpy(gpa, arg, n);
+		gpa[n] = '\0';
+		if (parse_u64(gpa, &mc->rom_gpa) != 0 || parse_size(comma + 1, &mc->rom_size) != 0)
 			goto bad;
-		*comma = '\0';
-		if (parse_u64(buf, &mc->rom_gpa) != 0 || parse_size(comma + 1, &mc->rom_size) != 0)
-			goto bad;
+		if (mc->rom_size == 0) {        /* 0 means "no ROM" inside; never from the user */
+			snprintf(err, errlen, "--rom=%s: SIZE must be at least 4K", arg);
+			return -1;
+		}
 		return 0;
 	}
 	case MEMOPT_ROM_WRITE:

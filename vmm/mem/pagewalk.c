@@ -36,6 +36,7 @@ int pagewalk(const struct guest_mem *m, uint64_t cr3, uint64_t gva, struct walk 
 	if (!canonical(gva)) {
 		snprintf(w->fault, sizeof(w->fault), "GVA 0x%llx is not canonical (bits 63:47 differ)",
 			 (unsigned long long)gva);
+		w->unmapped = true;     /* the CPU would fault (#GP) before any walk */
 		return -1;
 	}
 	for (int level = 4; level >= 1; level--) {
@@ -56,6 +57,7 @@ int pagewalk(const struct guest_mem *m, uint64_t cr3, uint64_t gva, struct walk 
 		if (!(e & PTE_P)) {
 			snprintf(w->fault, sizeof(w->fault), "%s[%u] not present: the guest would take #PF",
 				 level_names[level], index);
+			w->unmapped = true;
 			return -1;
 		}
 		/* PS in a PDPTE maps 1 GiB, in a PDE 2 MiB; in a PML4E it is reserved. */

@@ -26,13 +26,18 @@
 /* Opened once before the first KVM_RUN (translate_open_host_files), so that a
  * guest's MEMCTL_TRANSLATE needs no open(2): the --sandbox filter forbids it. */
 static int pagemap_fd = -1, kpageflags_fd = -1;
+static bool host_files_tried;
 
+/* One attempt only: a file that could not be opened then (no fds left,
+ * not root) stays unavailable, and the translation says "unknown", rather
+ * than a retry that would be an open(2) inside the sandbox (exit 17). */
 void translate_open_host_files(void)
 {
-	if (pagemap_fd < 0)
-		pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (kpageflags_fd < 0)
-		kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (host_files_tried)
+		return;
+	host_files_tried = true;
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 }
 
 static int read_u64_at(int fd, uint64_t index, uint64_t *out)

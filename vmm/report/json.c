@@ -4,8 +4,9 @@
  * Written rather than taken from a library because kvmlab's numbers are
  * unsigned 64-bit (guest values, TSC counts) and the common C libraries
  * (jansson, json-c) store integers as signed 64-bit: 0xFFFFFFFFFFFFFFFF
- * would come out as -1.  Strings are escaped per RFC 8259; bytes >= 0x80
- * are taken as Latin-1 so that any guest output is valid UTF-8 JSON.
+ * would come out as -1.  Strings are escaped per RFC 8259; in guest text
+ * bytes >= 0x80 are taken as Latin-1 so that any guest output is valid
+ * UTF-8 JSON; host text (paths) is UTF-8 with U+FFFD per invalid byte.
  */
 #include <math.h>
 #include <string.h>
@@ -60,6 +61,36 @@ void json_str(struct json *j, const char *s)
 	json_str_n(j, s, strlen(s));
 }
 
+/* Host text is meant as UTF-8 (file names on Linux almost always are):
+ * valid sequences pass through, each other byte is U+FFFD (hosttext.c). */
+void json_text(struct json *j, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s) {
+		json_null(j);
+		return;
+	}
+	sep(j);
+	fputc('"', j->out);
+	for (size_t i = 0; i < n;) {
+		size_t k = hosttext_utf8_len(u + i, n - i);
+		if (k > 1)
+			fwrite(u + i, 1, k, j->out);
+		else if (k == 0)
+			fputs("\\ufffd", j->out);
+		else if (u[i] == '"' || u[i] == '\\')
+			fprintf(j->out, "\\%c", u[i]);
+		else if (u[i] < 0x20 || u[i] == 0x7f)
+			fprintf(j->out, "\\u%04x", u[i]);
+		else
+			fputc(u[i], j->out);
+		i += k ? k : 1;
+	}
+	fputc('"', j->out);
+}
+
 void json_key(struct json *j, const char *k)
 {
 	sep(j);
@@ -95,9 +126,15 @@ void json_null(struct json *j)            { sep(j); fputs("null", j->out); }
 void json_double(struct json *j, double v)
 {
 	sep(j);
-	if (isfinite(v))
-		fprintf(j->out, "%.9g", v);
-	else
+	if (isfinite(v)) {
+		/* A float stays a float in the text: 10 s is "10.0", not the
+		 * integer 10 (docs/json-schema.md marks these fields float). */
+		char b[40];
+		snprintf(b, sizeof(b), "%.9g", v);
+		fputs(b, j->out);
+		if (!strpbrk(b, ".e"))
+			fputs(".0", j->out);
+	} else
 		fputs("null", j->out);          /* JSON has no NaN or infinity */
 }
 

@@ -60,6 +60,7 @@ void json_arr_end(struct json *j);                      /* ] */
 void json_key(struct json *j, const char *k);           /* "k": the next call writes its value */
 void json_str(struct json *j, const char *s);           /* NULL -> null */
 void json_str_n(struct json *j, const char *s, size_t n); /* n bytes, escaped */
+void json_text(struct json *j, const char *s);          /* host text (a path): UTF-8, U+FFFD per bad byte */
 void json_u64(struct json *j, uint64_t v);               /* exact, all 64 bits */
 void json_i64(struct json *j, int64_t v);
 void json_hex(struct json *j, uint64_t v);               /* "0x..." string */
@@ -72,5 +73,10 @@ void facts_json(struct json *j, const struct host_facts *hf);
 void expect_json(struct json *j, const struct expect_row *r);           /* NULL -> null */
 /* Every (area, case) expect.def names, resolved on this host: {"area/case": row}. */
 void expect_json_resolved(struct json *j, const struct host_facts *hf);
+/* ---- hosttext.c: file names and paths shown safely (terminal, JSON) ---- */
+/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 if s[0] starts none. */
+size_t hosttext_utf8_len(const unsigned char *s, size_t n);
+/* Writes str to f: printable ASCII and UTF-8 as is, controls and bad bytes as \xNN. */
+void   hosttext_fput(const char *str, FILE *f);
 
 #endif

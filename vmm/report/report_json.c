@@ -167,6 +167,12 @@ static void json_regs(struct json *j, const struct run *r)
 	R("efer", s->efer)
 	R("cs", s->cs.selector) R("cs_base", s->cs.base) R("ds", s->ds.selector) R("ss", s->ss.selector)
 #undef R
+	json_key(j, "gdtr"); json_obj(j);
+	json_key(j, "base"); json_u64(j, s->gdt.base); json_key(j, "limit"); json_u64(j, s->gdt.limit);
+	json_obj_end(j);
+	json_key(j, "idtr"); json_obj(j);
+	json_key(j, "base"); json_u64(j, s->idt.base); json_key(j, "limit"); json_u64(j, s->idt.limit);
+	json_obj_end(j);
 	json_obj_end(j);
 }
 
@@ -208,7 +214,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 
 	json_key(j, "payload");
 	json_obj(j);
-	json_key(j, "path");        json_str(j, p->path);
+	json_key(j, "path");        json_text(j, p->path);
 	json_key(j, "name");        json_str(j, p->name);
 	json_key(j, "description"); json_str(j, p->desc);
 	json_key(j, "mode");        json_str(j, mode_name(p->hdr.mode));

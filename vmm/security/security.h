@@ -22,10 +22,17 @@ const struct sandbox_rule *sandbox_rule_at(const struct sandbox_thread *t, size_
 /* "ioctl(vcpu fd, KVM_RUN)", "mmap(without PROT_EXEC)", ...: written into buf, returned. */
 const char *sandbox_rule_text(const struct sandbox_rule *r, char *buf, size_t n);
 const char *sandbox_rule_why(const struct sandbox_rule *r);    /* why the thread needs it */
+size_t sandbox_thread_syscalls(const struct sandbox_thread *t); /* distinct calls, runtimes' not counted */
 /* Installs the vCPU thread's filter (call after setup, before the first
  * KVM_RUN).  0, or -1 with err; a later forbidden call exits with XC_SANDBOX. */
 int  sandbox_enter(struct vcpu *v, char *err, size_t errlen);
 /* The same for the I/O thread (traps/devices/iodev.c), from its own table; it holds no KVM fd. */
 int  sandbox_enter_io(char *err, size_t errlen);
+/* --vcpus: arm before starting the vCPU threads (their sandbox_enter then waits),
+ * then filter the main thread (the vCPU table, pinned to all n vCPU fds), which
+ * lets them run.  0, or -1 with err; the vCPU threads then fail too. */
+struct vm;
+void sandbox_gate_arm(void);
+int  sandbox_enter_main(struct vm *vm, const int *vcpu_fds, int n, char *err, size_t errlen);
 
 #endif

@@ -43,6 +43,33 @@ void test_uart(void)
 	CHECK_EQ(uart_read(&u, 6), 0xF0);
 	uart_write(&u, 0, 'X');                         /* looped: not on the wire */
 	CHECK_EQ(uart_take(&u, out, sizeof(out)), 0);
+	/* ... but on the receiver: PC16550D "Loopback" - the transmitter
+	 * shift register is connected to the receiver shift register. */
+	CHECK_EQ(uart_read(&u, 5), 0x61);               /* THRE, TEMT, DR */
+	CHECK_EQ(uart_read(&u, 0), 'X');
+	CHECK_EQ(uart_read(&u, 5), 0x60);
+	CHECK_EQ(u.rx_bytes, 3);
+	uart_write(&u, 2, 0x00);                        /* FIFOs off: one holding register */
+	uart_write(&u, 0, 'Y');
+	uart_write(&u, 0, 'Z');                         /* overwrites Y: overrun */
+	CHECK_EQ(uart_read(&u, 5), 0x63);               /* DR + OE */
+	CHECK_EQ(uart_read(&u, 5), 0x61);               /* OE clears when LSR is read */
+	CHECK_EQ(uart_read(&u, 0), 'Z');
+	uart_write(&u, 2, 0x01);                        /* FIFO on: 16 bytes held */
+	for (int i = 0; i < UART_FIFO_SIZE + 1; i++)
+		uart_write(&u, 0, (uint8_t)('a' + i));
+	CHECK_EQ(uart_read(&u, 5), 0x63);               /* the 17th overran */
+	for (int i = 0; i < UART_FIFO_SIZE; i++)
+		CHECK_EQ(uart_read(&u, 0), 'a' + i);
+	CHECK_EQ(uart_read(&u, 5), 0x60);
+	uart_write(&u, 0, 'W');
+	uart_write(&u, 4, 0x0F);                        /* loopback off: the held byte stays */
+	CHECK_EQ(uart_read(&u, 5), 0x61);
+	CHECK_EQ(uart_read(&u, 0), 'W');
+	uart_write(&u, 4, 0x10);
+	uart_write(&u, 0, 'V');
+	uart_write(&u, 2, 0x03);                        /* FCR: clear the receive FIFO */
+	CHECK_EQ(uart_read(&u, 5), 0x60);
 	uart_write(&u, 5, 0x00);                        /* LSR is read-only */
 	CHECK_EQ(uart_read(&u, 5), 0x60);
 	/* The transmit buffer never overflows, however much is written untaken. */
