@@ -33,19 +33,21 @@ static void usage(FILE *f)
 	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options.\n\n"
 		"exit codes (kvmlab --exit-codes [--json]):\n");
 	xc_print(f, false);
-	fprintf(f, "\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
+	fprintf(f, "\nthe machine's ports, MMIO and MSRs: kvmlab --machine [--json]\n"
+		"docs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 
-/* `kvmlab --exit-codes [--json]`: the exit-code list, as text or JSON (end.c). */
-static int exit_codes(int argc, char **argv)
+/* `kvmlab --exit-codes [--json]` (end.c) and `kvmlab --machine [--json]`
+ * (machine.c): one of kvmlab's lists, as text or JSON. */
+static int print_list(int argc, char **argv, void (*print)(FILE *out, bool json))
 {
 	bool json = argc == 3 && !strcmp(argv[2], "--json");
 
 	if (argc > 3 || (argc == 3 && !json)) {
-		fprintf(stderr, "kvmlab: --exit-codes: unknown option '%s' (it takes only --json)\n", argv[argc - 1]);
+		fprintf(stderr, "kvmlab: %s: unknown option '%s' (it takes only --json)\n", argv[1], argv[argc - 1]);
 		return XC_USAGE;
 	}
-	xc_print(stdout, json);
+	print(stdout, json);
 	return XC_OK;
 }
 
@@ -77,7 +79,9 @@ int main(int argc, char **argv)
 		return XC_OK;
 	}
 	if (!strcmp(argv[1], "--exit-codes"))
-		return exit_codes(argc, argv);
+		return print_list(argc, argv, xc_print);
+	if (!strcmp(argv[1], "--machine"))
+		return print_list(argc, argv, machine_print);
 	if (!strcmp(argv[1], "--version")) {
 		printf("kvmlab %s (JSON schema %d, guest ABI %d)\n", KVMLAB_VERSION, JSON_SCHEMA_VERSION,
 		       KVMLAB_ABI_VERSION);
