@@ -54,7 +54,7 @@
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
  *                       watchdog_stop_signal
  *   vmm/report/
- *     disasm.c          disasm_one sregs_bits
+ *     disasm.c          disasm_load disasm_one sregs_bits
  *     facts_json.c      expect_json expect_json_resolved facts_json
  *     hosttext.c        hosttext_fput hosttext_utf8_len
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
