@@ -141,7 +141,9 @@ def test_top_level_help_lists_every_exit_code():
 def exit_code_list():
     r = run_kvmlab("--exit-codes", "--json")
     assert r.code == XC["OK"] and r.err == ""
-    return json.loads(r.out)
+    doc = json.loads(r.out)
+    assert type(doc["schema_version"]) is int and doc["command"] == "exit-codes"
+    return doc["exit_codes"]
 
 
 def test_exit_codes_json_lists_each_code_once_with_name_and_meaning():

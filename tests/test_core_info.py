@@ -20,7 +20,7 @@ BACKENDS = {"kvm_intel", "kvm_amd", "kvm_pvm", "unknown"}
 
 def cap_names():
     """The capability list as kvmlab prints it (CAP_LIST, vmm/core/core.h)."""
-    return [c["name"] for c in json.loads(run_kvmlab("--capabilities", "--json").out)]
+    return [c["name"] for c in json.loads(run_kvmlab("--capabilities", "--json").out)["capabilities"]]
 
 
 VENDORS = {"intel", "amd", "other"}
@@ -197,7 +197,9 @@ def test_list_missing_directory(tmp_path):
 def test_capability_list_names_each_capability_once_with_its_use():
     r = run_kvmlab("--capabilities", "--json")
     assert r.code == XC["OK"] and r.err == ""
-    caps = json.loads(r.out)
+    doc = json.loads(r.out)
+    assert doc["command"] == "capabilities" and type(doc["schema_version"]) is int
+    caps = doc["capabilities"]
     assert len({c["name"] for c in caps}) == len(caps)
     for c in caps:
         assert set(c) == {"name", "required", "why"}
@@ -219,5 +221,5 @@ def test_docs_backends_lists_exactly_kvmlabs_capabilities():
     doc = open(os.path.join(ROOT, "docs", "backends.md")).read()
     section = doc.split("## Capabilities", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \| (required|optional) \| (.+) \|$", section, re.M)
-    caps = json.loads(run_kvmlab("--capabilities", "--json").out)
+    caps = json.loads(run_kvmlab("--capabilities", "--json").out)["capabilities"]
     assert rows == [(c["name"], "required" if c["required"] else "optional", c["why"]) for c in caps]

@@ -38,9 +38,10 @@
  *     host.c            host_probe
  *     kvm.c             kvm_close kvm_has kvm_open
  *     log.c             die vlog warnx_
- *     machine.c         machine_setup machine_teardown
+ *     machine.c         machine_msr_filter machine_path_name machine_rows
+ *                       machine_setup machine_teardown machine_when_name
  *     modes.c           mode_of_sregs mode_setup
- *     payload.c         mode_name payload_check_fit payload_default_mem
+ *     payload.c         mode_name payload_check_fit payload_default_mem payload_dir
  *                       payload_free payload_load payload_parse payload_resolve
  *     run.c             run_payload run_teardown
  *     setup.c           setup_clock setup_record setup_total_ns
@@ -53,7 +54,7 @@
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
  *                       watchdog_stop_signal
  *   vmm/report/
- *     disasm.c          disasm_one sregs_bits
+ *     disasm.c          disasm_load disasm_one sregs_bits
  *     envelope.c        json_envelope
  *     exits_json.c      json_exits json_exits_capture
  *     facts_json.c      expect_json expect_json_resolved facts_json
@@ -67,7 +68,7 @@
  *                       json_obj_end json_raw json_str json_str_n json_str_or_null
  *                       json_text json_u64 json_u64_or_null
  *     list_json.c       list_json_begin list_json_end list_json_entry
- *     lists.c           cap_print xc_print
+ *     lists.c           cap_print machine_print xc_print
  *     report_json.c     json_host report_json
  *     report_text.c     report_text
  *     sensitive_report.c sens_report_json sens_report_text
@@ -108,6 +109,7 @@
  *     precopy.c         precopy_simulate
  *     translate.c       translate_gva translate_open_host_files
  *   traps/
+ *     bus.c             bus_check
  *     coalesced.c       coalesced_active coalesced_drain
  *     debug.c           trap_debug trap_step_lost
  *     dirty_ring_full.c trap_dirty_ring_full
@@ -116,7 +118,7 @@
  *     internal_error.c  internal_suberror_name trap_internal_error trap_unhandled
  *     memholes.c        memholes_unclaimed policy_name policy_parse
  *     mmio.c            mmio_find mmio_register trap_mmio
- *     msr.c             msr_name msr_setup trap_rdmsr trap_wrmsr
+ *     msr.c             msr_filter_install msr_name trap_rdmsr trap_wrmsr
  *     pio.c             pio_find pio_register trap_io
  *     shutdown.c        trap_shutdown
  *   traps/devices/
@@ -124,7 +126,7 @@
  *                       benchdev_scratch_io benchdev_setup benchdev_teardown
  *     console.c         console_free console_init console_io console_put
  *     exitport.c        exitport_io
- *     iodev.c           iodev_quiesce iodev_setup iodev_stop
+ *     iodev.c           iodev_quiesce iodev_setup iodev_start iodev_stop
  *     ioparam.c         io_param_parse ioparam_io
  *     memctl.c          memctl_io
  *     report.c          report_io report_read
@@ -132,7 +134,7 @@
  *     uart16550.c       uart_input_load uart_io uart_read uart_reset uart_take
  *                       uart_write
  *     virtio_console.c  virtio_console_tx
- *     virtio_mmio.c     io_notify_name io_notify_parse virtio_blk_mmio_io
+ *     virtio_mmio.c     io_notify_name io_notify_parse
  *                       virtio_fail virtio_init virtio_init_blk virtio_mmio_io
  *                       virtio_mmio_read virtio_mmio_write virtio_process
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
@@ -149,7 +151,6 @@
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
- *     main.c            payload_dir
  *     parse.c           parse_mem parse_seconds parse_size parse_u64 usage_fail
  */
 #ifndef KVMLAB_H

@@ -33,12 +33,14 @@ static void usage(FILE *f)
 	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options.\n\n"
 		"exit codes (kvmlab --exit-codes [--json]):\n");
 	xc_print(f, false);
-	fprintf(f, "\nthe KVM capabilities kvmlab probes: kvmlab --capabilities [--json]\n");
-	fprintf(f, "\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
+	fprintf(f, "\nthe machine's ports, MMIO and MSRs: kvmlab --machine [--json]\n"
+		"the KVM capabilities kvmlab probes: kvmlab --capabilities [--json]\n"
+		"docs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 
-/* `kvmlab --exit-codes|--capabilities [--json]`: a list, as text or JSON (vmm/report/lists.c). */
-static int print_list(int argc, char **argv, void (*print)(FILE *, bool))
+/* `kvmlab --exit-codes [--json]`, `kvmlab --capabilities [--json]` (vmm/report/lists.c)
+ * and `kvmlab --machine [--json]` (machine.c): one of kvmlab's lists, as text or JSON. */
+static int print_list(int argc, char **argv, void (*print)(FILE *out, bool json))
 {
 	bool json = argc == 3 && !strcmp(argv[2], "--json");
 
@@ -48,24 +50,6 @@ static int print_list(int argc, char **argv, void (*print)(FILE *, bool))
 	}
 	print(stdout, json);
 	return XC_OK;
-}
-
-const char *payload_dir(void)
-{
-	static char dir[PATH_MAX];
-	const char *env = getenv("KVMLAB_PAYLOADS");
-
-	if (env && *env)
-		return env;
-	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 16);
-	if (n <= 0)
-		return "build/payloads";
-	dir[n] = '\0';
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	strcat(dir, "/payloads");
-	return dir;
 }
 
 /* A report that never reached its reader is lost data, not success:
@@ -99,6 +83,8 @@ int main(int argc, char **argv)
 		return print_list(argc, argv, xc_print);
 	if (!strcmp(argv[1], "--capabilities"))
 		return print_list(argc, argv, cap_print);
+	if (!strcmp(argv[1], "--machine"))
+		return print_list(argc, argv, machine_print);
 	if (!strcmp(argv[1], "--version")) {
 		printf("kvmlab %s (JSON schema %d, guest ABI %d)\n", KVMLAB_VERSION, JSON_SCHEMA_VERSION,
 		       KVMLAB_ABI_VERSION);

@@ -407,6 +407,8 @@ struct bench_result {
 	uint64_t disturbed;             /* samples during which the vCPU thread was preempted */
 	uint64_t used;                  /* samples the statistics are over */
 	struct summary net;             /* cycles per op, net of the empty loop */
+	double *net_samples;            /* the used samples' net cycles per op, in sample order:
+					 * what a rank test compares (scripts/compare); malloc'd, caller frees */
 	struct summary loop;            /* cycles per iteration of the empty loop */
 	struct bench_move move[BENCH_MOVES_MAX];
 	int nmove;
@@ -420,10 +422,10 @@ struct bench_opts {
 	const char *filter;             /* comma-separated fnmatch patterns, NULL = all */
 };
 /* Runs one case in a fresh VM; the result says how it went (never fatal).
- * bench_result_free releases what it holds. */
+ * r->net_samples and r->exits_json are malloc'd: bench_result_free releases them. */
 void bench_run_case(struct kvm *k, const struct bench_case *c, const struct bench_opts *o,
 		    struct bench_result *r);
-void bench_result_free(struct bench_result *r);         /* its exits_json; safe twice */
+void bench_result_free(struct bench_result *r);         /* net_samples, exits_json; safe twice */
 struct host_info;
 struct calibration;
 struct bench_header {

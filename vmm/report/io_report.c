@@ -21,19 +21,19 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_obj(j);
 	json_key(j, "params");
 	json_obj(j);
-	json_key(j, "total"); json_u64(j, io->param[IOPARAM_TOTAL]);
-	json_key(j, "chunk"); json_u64(j, io->param[IOPARAM_CHUNK]);
-	json_key(j, "batch"); json_u64(j, io->param[IOPARAM_BATCH]);
+	json_key(j, "total"); json_u64(j, io->ioparam.param[IOPARAM_TOTAL]);
+	json_key(j, "chunk"); json_u64(j, io->ioparam.param[IOPARAM_CHUNK]);
+	json_key(j, "batch"); json_u64(j, io->ioparam.param[IOPARAM_BATCH]);
 	json_obj_end(j);
 	json_key(j, "uart");
 	json_obj(j);
-	json_key(j, "tx_bytes");   json_u64(j, io->uart.tx_bytes);
-	json_key(j, "rx_bytes");   json_u64(j, io->uart.rx_bytes);
-	json_key(j, "reg_reads");  json_u64(j, io->uart.reg_reads);
-	json_key(j, "reg_writes"); json_u64(j, io->uart.reg_writes);
-	json_key(j, "divisor");    json_u64(j, io->uart.divisor);
-	json_key(j, "lcr");        json_u64(j, io->uart.lcr);
-	json_key(j, "fnv1a");      json_u64(j, io->uart.fnv);
+	json_key(j, "tx_bytes");   json_u64(j, io->com1.uart.tx_bytes);
+	json_key(j, "rx_bytes");   json_u64(j, io->com1.uart.rx_bytes);
+	json_key(j, "reg_reads");  json_u64(j, io->com1.uart.reg_reads);
+	json_key(j, "reg_writes"); json_u64(j, io->com1.uart.reg_writes);
+	json_key(j, "divisor");    json_u64(j, io->com1.uart.divisor);
+	json_key(j, "lcr");        json_u64(j, io->com1.uart.lcr);
+	json_key(j, "fnv1a");      json_u64(j, io->com1.uart.fnv);
 	json_obj_end(j);
 	json_key(j, "virtio");
 	json_obj(j);
@@ -72,7 +72,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_obj_end(j);
 	json_key(j, "sink");
 	json_obj(j);
-	json_key(j, "coalesced");    json_bool(j, io->coalesced);
+	json_key(j, "coalesced");    json_bool(j, io->sink.zone.on);
 	json_key(j, "writes");       json_u64(j, io->sink.writes);
 	json_key(j, "bytes");        json_u64(j, io->sink.bytes);
 	json_key(j, "exits");        json_u64(j, io->sink.exits);
@@ -89,7 +89,7 @@ void iodev_text(FILE *out, const struct vm *vm)
 
 	if (!io)
 		return;
-	const struct uart *u = &io->uart;
+	const struct uart *u = &io->com1.uart;
 	if (u->reg_reads || u->reg_writes)
 		fprintf(out, "uart:     %llu byte%s sent, %llu received, %llu register accesses\n",
 			(unsigned long long)u->tx_bytes, u->tx_bytes == 1 ? "" : "s",

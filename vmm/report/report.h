@@ -40,6 +40,8 @@ void json_host(struct json *j, const struct host_info *h, const struct kvm *k);
 
 /* ---- disasm.c: instruction bytes to text (libcapstone) ---- */
 /* Decodes one instruction for a 16/32/64-bit CPU; returns its length or -1. */
+/* Loads libcapstone once (dlopen); false if it cannot be loaded (disasm_one then fails). */
+bool disasm_load(void);
 int  disasm_one(const uint8_t *bytes, size_t n, int bits, uint64_t addr, char *out, size_t outlen);
 int  sregs_bits(const struct kvm_sregs *s);     /* 16, 32 or 64: the current code size */
 
@@ -151,12 +153,15 @@ void list_json_entry(struct json *j, const struct payload *p, const char *file, 
 void list_json_end(struct json *j);             /* closes the array and the document */
 
 /* ---- lists.c: the lists kvmlab prints without a VM ---- */
-/* Prints the exit-code list (XC_LIST): "  7 host error: no usable ...", or with
- * json one array of {code, name, summary, meaning} (docs/json-schema.md). */
+/* Each prints one line per row, or with json one document: the envelope (no host)
+ * and the rows as one array (docs/json-schema.md, "Lists"). */
+/* The exit codes (XC_LIST): "  7 host error: no usable ..."; "exit_codes": [{code, name, summary, meaning}]. */
 void xc_print(FILE *out, bool json);
-/* Prints the capability list (CAP_LIST): "  NAME  required|optional  why", or with
- * json one array of {name, required, why} (docs/backends.md, "Capabilities"). */
+/* The capabilities (CAP_LIST): "  NAME  required|optional  why"; "capabilities": [{name, required, why}]. */
 void cap_print(FILE *out, bool json);
+/* The machine table (vmm/core/machine.c): bus, range, name, in-kernel path;
+ * "rows": [{name, bus, first, last, path, when}]. */
+void machine_print(FILE *out, bool json);
 
 /* ---- facts_json.c: `kvmlab info --json` "facts" and "expectations" ---- */
 void facts_json(struct json *j, const struct host_facts *hf);
