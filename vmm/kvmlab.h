@@ -54,6 +54,7 @@
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
  *                       watchdog_stop_signal
  *   vmm/report/
+ *     bench_report.c    bench_report_csv bench_report_json bench_report_table
  *     disasm.c          disasm_load disasm_one sregs_bits
  *     envelope.c        json_envelope
  *     exits_json.c      json_exits json_exits_capture
@@ -69,6 +70,7 @@
  *                       json_text json_u64 json_u64_or_null
  *     list_json.c       list_json_begin list_json_end list_json_entry
  *     lists.c           cap_print machine_print xc_print
+ *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
  *     report_json.c     json_host report_json
  *     report_text.c     report_text
  *     sensitive_report.c sens_report_json sens_report_text
@@ -76,9 +78,7 @@
  *     trace_json.c      trace_json_begin trace_json_end trace_json_step
  *   vmm/measure/
  *     bench_derive.c    bench_derive bench_net bench_where_name
- *     bench_report.c    bench_report_csv bench_report_json bench_report_table
- *                       bench_status_name
- *     bench_run.c       bench_result_free bench_run_case
+ *     bench_run.c       bench_result_free bench_run_case bench_status_name
  *     bench_spread.c    bench_spread_absolute bench_spread_cycles
  *                       bench_spread_reason
  *     calibrate.c       calibrate
@@ -100,7 +100,6 @@
  *     dirty.c           dirty_bitmap_pages dirty_harvest
  *     memlab.c          memlab_add_slots memlab_create memlab_destroy
  *                       memlab_finish memlab_mark memlab_vcpu_ready
- *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
  *     memopts.c         memopts_parse
  *     memregion.c       memregion_add memregion_remove memregion_remove_all
  *     memslots.c        memslots_add memslots_by_id memslots_check memslots_find

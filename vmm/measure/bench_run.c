@@ -241,3 +241,13 @@ void bench_result_free(struct bench_result *r)
 	free(r->net_samples);
 	r->net_samples = NULL;
 }
+
+static const char *const status_names[] = {
+	[BENCH_OK] = "ok", [BENCH_HANGS] = "hangs on this host",
+	[BENCH_INTERNAL_ERROR] = "internal error", [BENCH_FAILED] = "failed",
+};
+
+const char *bench_status_name(enum bench_status s)
+{
+	return (unsigned)s <= BENCH_FAILED ? status_names[s] : "?";
+}

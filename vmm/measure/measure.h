@@ -444,10 +444,7 @@ const char *bench_spread_reason(const struct bench_result *r);
  * that a relative spread (CV) means nothing and the report gives cycles instead. */
 double bench_spread_cycles(const struct bench_result *r);
 bool bench_spread_absolute(const struct bench_result *r);
-/* The results of n cases as a table, CSV or one JSON document (docs/json-schema.md). */
-void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
-void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
-void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+/* bench_report_table/csv/json (vmm/report/bench_report.c) show the results. */
 const char *bench_status_name(enum bench_status s);     /* "ok", "hangs on this host", "internal error", "failed" */
 
 /* ---- facts_guest.c: host facts only a guest shows (ring0_emulated, cpuid_table.*) ---- */

@@ -152,6 +152,21 @@ void list_json_begin(struct json *j);           /* the envelope and the "payload
 void list_json_entry(struct json *j, const struct payload *p, const char *file, const char *path);
 void list_json_end(struct json *j);             /* closes the array and the document */
 
+/* ---- bench_report.c: `kvmlab bench` as a table, CSV or one JSON document ---- */
+struct bench_header;
+struct bench_result;
+/* The results of n cases as a table, CSV or one JSON document (docs/json-schema.md). */
+void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+
+/* ---- memlab_report.c: the "memory" section of a run (vmm/mem/ keeps the state) ---- */
+/* The "memory" object of the run's JSON (docs/json-schema.md); null without a memlab. */
+void memlab_json(struct json *j, const struct report_ctx *c);
+/* The mechanism behind a guest page fault on this host, in words. */
+const char *memlab_fault_mechanism(const struct host_info *h, bool emulated);
+void memlab_text(FILE *out, const struct report_ctx *c);  /* the same, for report_text */
+
 /* ---- lists.c: the lists kvmlab prints without a VM ---- */
 /* Each prints one line per row, or with json one document: the envelope (no host)
  * and the rows as one array (docs/json-schema.md, "Lists"). */

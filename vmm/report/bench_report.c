@@ -13,16 +13,6 @@
 #define BENCH_DISTURBED "samples with an involuntary context switch of the vCPU thread are left out while at least half remain"
 #define BENCH_WHERE "derived per op from counters in the op loop minus the empty loop (vmm/measure/bench_derive.c)"
 
-static const char *const status_names[] = {
-	[BENCH_OK] = "ok", [BENCH_HANGS] = "hangs on this host",
-	[BENCH_INTERNAL_ERROR] = "internal error", [BENCH_FAILED] = "failed",
-};
-
-const char *bench_status_name(enum bench_status s)
-{
-	return (unsigned)s <= BENCH_FAILED ? status_names[s] : "?";
-}
-
 static double to_ns(double cycles, uint64_t khz)
 {
 	return khz ? cycles * 1e6 / (double)khz : 0;
