@@ -71,7 +71,7 @@
  *     list_json.c       list_json_begin list_json_end list_json_entry
  *     lists.c           cap_print machine_print xc_print
  *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
- *     report_json.c     json_host report_json
+ *     report_json.c     json_host report_json report_kind_name
  *     report_text.c     report_text
  *     sensitive_report.c sens_report_json sens_report_text
  *     smp_json.c        smp_json

@@ -34,6 +34,8 @@ struct report_ctx {
 void report_json(const struct report_ctx *c, FILE *out);
 /* The same run as the human summary. */
 void report_text(const struct report_ctx *c, FILE *out);
+/* "value", "pass", "fail", "msg" for a REPORT_KIND_*; "?" otherwise. */
+const char *report_kind_name(int kind);
 /* The "host" object every command's JSON carries: backend, paging, capabilities. */
 void json_host(struct json *j, const struct host_info *h, const struct kvm *k);
 

@@ -8,9 +8,13 @@
 
 #include "kvmlab.h"
 
-static const char *const report_kinds[] = {
-	[REPORT_KIND_VALUE] = "value", [REPORT_KIND_PASS] = "pass", [REPORT_KIND_FAIL] = "fail", [REPORT_KIND_MSG] = "msg",
-};
+const char *report_kind_name(int kind)
+{
+	static const char *const names[] = {
+		[REPORT_KIND_VALUE] = "value", [REPORT_KIND_PASS] = "pass", [REPORT_KIND_FAIL] = "fail", [REPORT_KIND_MSG] = "msg",
+	};
+	return kind >= 0 && kind < (int)(sizeof(names) / sizeof(names[0])) && names[kind] ? names[kind] : "?";
+}
 
 void json_host(struct json *j, const struct host_info *h, const struct kvm *k)
 {
@@ -176,7 +180,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	for (int i = 0; i < v->nreports; i++) {
 		const struct report_entry *e = &v->reports[i];
 		json_obj(j);
-		json_key(j, "kind");  json_str(j, report_kinds[e->kind]);
+		json_key(j, "kind");  json_str(j, report_kind_name(e->kind));
 		json_key(j, "name");  json_str(j, e->text);
 		json_key(j, "value"); json_u64(j, e->value);
 		json_key(j, "rip");   json_u64(j, e->rip);

@@ -5,10 +5,6 @@
  */
 #include "kvmlab.h"
 
-static const char *const vcpu_report_kinds[] = {
-	[REPORT_KIND_VALUE] = "value", [REPORT_KIND_PASS] = "pass", [REPORT_KIND_FAIL] = "fail", [REPORT_KIND_MSG] = "msg",
-};
-
 static void smp_json_vcpu(struct json *j, const struct run *r, int index, const struct smp_vcpu_info *c)
 {
 	const struct vcpu *v = c->v;
@@ -28,7 +24,7 @@ static void smp_json_vcpu(struct json *j, const struct run *r, int index, const 
 	json_arr(j);
 	for (int k = 0; k < v->nreports; k++) {
 		json_obj(j);
-		json_key(j, "kind");  json_str(j, vcpu_report_kinds[v->reports[k].kind]);
+		json_key(j, "kind");  json_str(j, report_kind_name(v->reports[k].kind));
 		json_key(j, "name");  json_str(j, v->reports[k].text);
 		json_key(j, "value"); json_u64(j, v->reports[k].value);
 		json_obj_end(j);
