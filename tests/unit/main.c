@@ -54,16 +54,6 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 	checks_failed++;
 }
 
-/*
- * payload_dir() lives in vmm/cli/main.c, which is not linked into this binary
- * (it has kvmlab's main()); cmd_run.o and cmd_list.o refer to it.  Weak, so
- * a real definition elsewhere in vmm/ wins if the function ever moves.
- */
-__attribute__((weak)) const char *payload_dir(void)
-{
-	return "build/payloads";
-}
-
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;

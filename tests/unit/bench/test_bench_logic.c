@@ -14,12 +14,6 @@
 
 static int failures, checks;
 
-/* main.c (not linked here) defines where payloads live; nothing here loads one. */
-const char *payload_dir(void)
-{
-	return "build/payloads";
-}
-
 #define CHECK(cond) do { checks++; if (!(cond)) { failures++; \
 	fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, __func__, #cond); } } while (0)
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
