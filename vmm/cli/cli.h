@@ -54,7 +54,7 @@ struct cli {
 	const char *only;               /* sensitive: --only */
 };
 
-/* ---- options.c: the one option table ---- */
+/* ---- opt_table.c: the one option table; options.c: what is built from it ---- */
 enum opt_arg { ARG_NONE, ARG_NUMBER, ARG_SIZE, ARG_SECONDS, ARG_ADDR, ARG_STRING, ARG_FILE,
 	       ARG_LIST, ARG_CHOICE, ARG_OPTIONAL };
 struct opt_def {
@@ -80,10 +80,6 @@ void opt_help(FILE *f, enum cmd_id id);
 void opt_synopsis(const struct opt_def *o, char *buf, size_t n);
 /* `kvmlab --options [--json]`: every row of the table, for tests and docs. */
 void opt_print_table(FILE *f, bool json);
-
-/* ---- opt_set.c: the table's value handlers (each calls parse.c and friends) ---- */
-int  opt_set_flag(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen);
-int  opt_set_value(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen);
 
 /* ---- main.c: the command table ---- */
 struct command {
@@ -116,6 +112,9 @@ int  cli_interrupted(void);
 int  cli_payload(struct cli *c, const char *name, struct payload *p);
 /* Opens /dev/kvm and probes the host; XC_OK, or the error code after printing it. */
 int  cli_open_kvm(struct kvm *k, struct host_info *h);
+/* After run_payload returned rc (the report printed): prints err if rc failed, then
+ * frees r, k and p.  Returns the command's exit code: the run's, or rc. */
+int  cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p);
 
 /* ---- cmd_*.c: one function per subcommand ---- */
 /* Each runs with the options parsed into c and returns kvmlab's exit code. */

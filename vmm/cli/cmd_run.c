@@ -66,14 +66,6 @@ int cmd_run(struct cli *c)
 		}
 		else if (!end_silent(r->vcpu.end))
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
-		rc = r->exit_code;
-	} else {
-		fprintf(stderr, "kvmlab: %s\n", err);
 	}
-	fflush(stdout);
-	run_teardown(r);
-	free(r);
-	kvm_close(&k);
-	payload_free(&p);
-	return rc;
+	return cli_run_finish(rc, r, err, &k, &p);
 }

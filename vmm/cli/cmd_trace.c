@@ -156,29 +156,20 @@ int cmd_trace(struct cli *c)
 		json_obj_end(&jj);
 		fputc('\n', stdout);
 	}
-	if (rc == XC_OK) {
-		if (!json) {
-			const struct vcpu *v = &r->vcpu;
-			printf("---- %llu instruction%s traced, %llu debug exits; ended: %s: %s\n",
-			       (unsigned long long)t->steps, t->steps == 1 ? "" : "s",
-			       (unsigned long long)t->debug_exits, end_name(v->end), v->end_detail);
-			if (r->regs_valid)
-				printf("final:    %s mode, CR0=0x%llx CR4=0x%llx EFER=0x%llx\n", mode_of_sregs(&r->sregs),
-				       (unsigned long long)r->sregs.cr0, (unsigned long long)r->sregs.cr4,
-				       (unsigned long long)r->sregs.efer);
-			if (v->vm->con.len)
-				printf("console:\n%.*s%s", (int)v->vm->con.len, v->vm->con.buf,
-				       v->vm->con.buf[v->vm->con.len - 1] == '\n' ? "" : "\n");
-		}
-		rc = r->exit_code;
-	} else {
-		fprintf(stderr, "kvmlab: %s\n", err);
+	if (rc == XC_OK && !json) {
+		const struct vcpu *v = &r->vcpu;
+		printf("---- %llu instruction%s traced, %llu debug exits; ended: %s: %s\n",
+		       (unsigned long long)t->steps, t->steps == 1 ? "" : "s",
+		       (unsigned long long)t->debug_exits, end_name(v->end), v->end_detail);
+		if (r->regs_valid)
+			printf("final:    %s mode, CR0=0x%llx CR4=0x%llx EFER=0x%llx\n", mode_of_sregs(&r->sregs),
+			       (unsigned long long)r->sregs.cr0, (unsigned long long)r->sregs.cr4,
+			       (unsigned long long)r->sregs.efer);
+		if (v->vm->con.len)
+			printf("console:\n%.*s%s", (int)v->vm->con.len, v->vm->con.buf,
+			       v->vm->con.buf[v->vm->con.len - 1] == '\n' ? "" : "\n");
 	}
-	fflush(stdout);
-	run_teardown(r);
-	free(r);
+	rc = cli_run_finish(rc, r, err, &k, &p);
 	trace_free(t);
-	kvm_close(&k);
-	payload_free(&p);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * handlers, the payload (resolved, loaded, RAM defaulted and checked) and
  * /dev/kvm with the host probed.  Every error is printed here, once.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvmlab.h"
@@ -78,4 +79,18 @@ int cli_open_kvm(struct kvm *k, struct host_info *h)
 	vlog("open(/dev/kvm) = %d; KVM_GET_API_VERSION = %d", k->fd, k->api_version);
 	host_probe(h);
 	return XC_OK;
+}
+
+int cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p)
+{
+	if (rc == XC_OK)
+		rc = r->exit_code;
+	else
+		fprintf(stderr, "kvmlab: %s\n", err);
+	fflush(stdout);
+	run_teardown(r);
+	free(r);
+	kvm_close(k);
+	payload_free(p);
+	return rc;
 }

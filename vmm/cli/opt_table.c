@@ -279,7 +279,7 @@ static int set_only(struct cli *c, const struct opt_def *o, const char *arg, cha
 
 /* name, short, argument, commands, metavar, help, handler, code */
 const struct opt_def opt_table[] = {
-	{ "help", 'h', ARG_NONE, ALL, NULL, "this text", NULL, 0 },
+	{ "help", 'h', ARG_NONE, ALL, NULL, "print this help and exit", NULL, 0 },
 	{ "json", 0, ARG_NONE, ALL, NULL, "print one JSON document instead of text (docs/json-schema.md)", set_flag, F_JSON },
 	/* the VM: run and trace */
 	{ "mem", 0, ARG_SIZE, RUN | TRACE, "SIZE", "guest RAM, 128K to 3G, a multiple of 4K (default: 4M or the payload's minimum)", set_mem, 0 },

@@ -240,8 +240,10 @@ const char *payload_dir(void)
 		*slash = '\0';
 	size_t len = strlen(dir);
 	strcat(dir, PAYLOADS_INSTALLED);
-	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return dir;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		static char shown[PATH_MAX];    /* PREFIX/share/..., not PREFIX/bin/../share/... */
+		return realpath(dir, shown) ? shown : dir;
+	}
 	dir[len] = '\0';
 	strcat(dir, PAYLOADS_BUILD);
 	return dir;
