@@ -24,7 +24,7 @@
 
 bool coalesced_active(const struct vm *vm)
 {
-	return vm->bench.coalesced || (vm->io && vm->io->coalesced);   /* bench, --coalesced-mmio */
+	return vm->coalesced_zones > 0;         /* registered by machine_setup (vmm/core/machine.c) */
 }
 
 void coalesced_drain(struct vcpu *v)
@@ -54,8 +54,10 @@ void coalesced_drain(struct vcpu *v)
 				      .coalesced = true };
 		const struct mmio_range *d = m.len && m.len <= sizeof(e->data) ?
 			mmio_find(&v->vm->mmio, m.gpa, m.len) : NULL;
-		if (d)
+		if (d) {
+			m.off = m.gpa - d->base;
 			d->handler(v, &m, d->opaque);   /* a write: handlers only store */
+		}
 		v->ctr.coalesced++;
 		__atomic_store_n(&r->first, (f + 1) % RING_MAX, __ATOMIC_RELEASE);
 	}

@@ -10,27 +10,20 @@
 
 #include "kvmlab.h"
 
+static struct bus_claim mmio_claim(const struct mmio_range *r)
+{
+	return (struct bus_claim){ .kind = "MMIO", .bus = "mmio", .unit = "GPAs", .base = r->base, .size = r->size,
+				   .limit = UINT64_MAX, .name = r->name, .has_handler = r->handler != NULL };
+}
+
 int mmio_register(struct mmio_bus *b, const struct mmio_range *r, char *err, size_t errlen)
 {
-	if (r->size == 0 || !r->handler || !r->name) {
-		snprintf(err, errlen, "mmio_register: empty range or missing handler");
+	struct bus_claim c = mmio_claim(r), taken[MMIO_RANGES_MAX];
+
+	for (int i = 0; i < b->n; i++)
+		taken[i] = mmio_claim(&b->range[i]);
+	if (bus_check(&c, taken, b->n, MMIO_RANGES_MAX, err, errlen) != 0)
 		return -1;
-	}
-	if (r->base + r->size < r->base) {
-		snprintf(err, errlen, "mmio_register %s: range wraps", r->name);
-		return -1;
-	}
-	for (int i = 0; i < b->n; i++) {
-		const struct mmio_range *o = &b->range[i];
-		if (r->base < o->base + o->size && o->base < r->base + r->size) {
-			snprintf(err, errlen, "mmio_register %s: overlaps %s", r->name, o->name);
-			return -1;
-		}
-	}
-	if (b->n >= MMIO_RANGES_MAX) {
-		snprintf(err, errlen, "mmio_register %s: MMIO bus full", r->name);
-		return -1;
-	}
 	b->range[b->n++] = *r;
 	return 0;
 }
@@ -63,8 +56,10 @@ enum action trap_mmio(struct vcpu *v)
 	struct counters *c = &v->ctr;
 	int fresh = counters_access(c->mmio, &c->nmmio, MMIO_KEYS_MAX, &c->mmio_overflow,
 				    m.gpa, m.len, m.write, r != NULL, 1);
-	if (r)
+	if (r) {
+		m.off = m.gpa - r->base;
 		return r->handler(v, &m, r->opaque);
+	}
 	enum action a;
 	if (memholes_unclaimed(v, &m, &a))      /* ROM writes, --unmapped policy: traps/memholes.c */
 		return a;

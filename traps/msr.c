@@ -73,28 +73,16 @@ static void deny_one(struct kvm_msr_filter_range *r, uint32_t index, uint8_t *bi
 					    .nmsrs = 1, .base = index, .bitmap = bitmap };
 }
 
-int msr_setup(struct vm *vm, char *err, size_t errlen)
+int msr_filter_install(struct vm *vm, const uint32_t *index, int n, char *err, size_t errlen)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
 				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
 	struct kvm_msr_filter f = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
 	static uint8_t bitmaps[KVM_MSR_FILTER_MAX_RANGES];      /* all zero: read-only use */
-	int n = 0;
 
-	if (!vm->kvm)
-		return 0;               /* a bus without a VM (unit tests): nothing to ask KVM */
-	if (!kvm_has(vm->kvm, CAP_X86_USER_SPACE_MSR) || !kvm_has(vm->kvm, CAP_X86_MSR_FILTER)) {
-		if (vm->cfg.nmsr_exit) {
-			snprintf(err, errlen, "--msr-exit needs KVM_CAP_X86_USER_SPACE_MSR and KVM_CAP_X86_MSR_FILTER, "
-				 "which this KVM lacks");
-			return -1;
-		}
-		return 0;                       /* kvmlab's MSRs then #GP, as on a PC */
-	}
-	if (!vm->cfg.kvmlab_msrs && !vm->cfg.nmsr_exit) {
-		vlog("no MSR filter: the payload does not set KVMLAB_FLAG_MSRS and no --msr-exit was given "
-		     "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)");
-		return 0;
+	if (n > KVM_MSR_FILTER_MAX_RANGES) {
+		snprintf(err, errlen, "KVM_X86_SET_MSR_FILTER: %d MSRs, at most %d ranges", n, KVM_MSR_FILTER_MAX_RANGES);
+		return -1;
 	}
 	uint64_t t0 = setup_clock();
 	int rc = ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
@@ -104,14 +92,8 @@ int msr_setup(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_ENABLE_CAP(X86_USER_SPACE_MSR): %s", strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < MSR_DEVS; i++)
-		deny_one(&f.ranges[n++], msr_devs[i].index, &bitmaps[0]);
-	for (int i = 0; i < vm->cfg.nmsr_exit; i++) {
-		if (msr_find(vm->cfg.msr_exit[i]))
-			continue;               /* already filtered */
-		deny_one(&f.ranges[n++], vm->cfg.msr_exit[i], &bitmaps[0]);
-	}
-	_Static_assert(MSR_EXIT_MAX + 2 <= KVM_MSR_FILTER_MAX_RANGES, "one filter range per MSR");
+	for (int i = 0; i < n; i++)
+		deny_one(&f.ranges[i], index[i], &bitmaps[0]);
 	t0 = setup_clock();
 	rc = ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f);
 	setup_record(&vm->setup, "MSR filter", "KVM_X86_SET_MSR_FILTER", t0);

@@ -10,28 +10,20 @@
 
 #include "kvmlab.h"
 
+static struct bus_claim pio_claim(const struct pio_range *r)
+{
+	return (struct bus_claim){ .kind = "port", .bus = "pio", .unit = "ports", .base = r->first, .size = r->count,
+				   .limit = 0x10000, .name = r->name, .has_handler = r->handler != NULL };
+}
+
 int pio_register(struct pio_bus *b, const struct pio_range *r, char *err, size_t errlen)
 {
-	if (r->count == 0 || !r->handler || !r->name) {
-		snprintf(err, errlen, "pio_register: empty range or missing handler");
+	struct bus_claim c = pio_claim(r), taken[PIO_RANGES_MAX];
+
+	for (int i = 0; i < b->n; i++)
+		taken[i] = pio_claim(&b->range[i]);
+	if (bus_check(&c, taken, b->n, PIO_RANGES_MAX, err, errlen) != 0)
 		return -1;
-	}
-	if ((uint32_t)r->first + r->count > 0x10000) {
-		snprintf(err, errlen, "pio_register %s: ports 0x%x+%u wrap past 0xFFFF", r->name, r->first, r->count);
-		return -1;
-	}
-	for (int i = 0; i < b->n; i++) {
-		const struct pio_range *o = &b->range[i];
-		if (r->first < o->first + o->count && o->first < r->first + r->count) {
-			snprintf(err, errlen, "pio_register %s: ports 0x%x-0x%x overlap %s", r->name,
-				 r->first, r->first + r->count - 1, o->name);
-			return -1;
-		}
-	}
-	if (b->n >= PIO_RANGES_MAX) {
-		snprintf(err, errlen, "pio_register %s: port bus full", r->name);
-		return -1;
-	}
 	b->range[b->n++] = *r;
 	return 0;
 }
@@ -71,8 +63,10 @@ KVMLAB_HOT enum action trap_io(struct vcpu *v)
 	struct counters *c = &v->ctr;
 	int fresh = counters_access(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
 				    io.port, io.size, io.out, r != NULL, io.count);
-	if (r)
+	if (r) {
+		io.off = (uint16_t)(io.port - r->first);
 		return r->handler(v, &io, r->opaque);
+	}
 
 	/* Unclaimed port: writes go nowhere, reads float high, as on an ISA bus. */
 	if (fresh)

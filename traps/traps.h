@@ -15,9 +15,28 @@
 struct vm;
 struct vcpu;
 
+/* ---- traps/bus.c: the check every bus registration makes ---- */
+struct bus_claim {                      /* [base, base + size) on one bus */
+	const char *bus;                /* "pio", "mmio": names the caller in errors */
+	const char *kind;               /* "port", "MMIO" */
+	const char *unit;               /* "ports", "GPAs" */
+	uint64_t base, size;
+	uint64_t limit;                 /* base + size may not pass it */
+	const char *name;
+	bool has_handler;
+};
+/* 0 if c is non-empty, named, has a handler, ends at or below its limit, overlaps
+ * none of the n claims in taken and n < max; else -1 with err saying which. */
+int  bus_check(const struct bus_claim *c, const struct bus_claim *taken, int n, int max,
+	       char *err, size_t errlen);
+
+
 /* ---- traps/pio.c: the port bus ---- */
+/* Handlers get the instance they were registered with (opaque) and the port
+ * as an offset into their range, so one handler serves any number of devices. */
 struct io_req {
 	uint16_t port;
+	uint16_t off;                   /* port - the range's first port */
 	uint8_t size;                   /* 1, 2 or 4 */
 	bool out;
 	uint32_t count;                 /* string I/O: elements in data */
@@ -37,7 +56,7 @@ struct pio_bus {
 	int n;
 };
 /* Registers a port range.  Returns 0, or -1 (with err) if empty, wrapping past
- * 0xFFFF, overlapping a registered range, or the bus is full. */
+ * 0xFFFF, overlapping a registered range, or the bus is full (bus_check). */
 int  pio_register(struct pio_bus *b, const struct pio_range *r, char *err, size_t errlen);
 const struct pio_range *pio_find(const struct pio_bus *b, uint16_t port);   /* NULL: no device */
 /* KVM_EXIT_IO: validates kvm_run->io, counts it, calls the port's handler (or ignores the port). */
@@ -47,6 +66,7 @@ enum action trap_io(struct vcpu *v);
 /* ---- traps/mmio.c: the MMIO bus ---- */
 struct mmio_req {
 	uint64_t gpa;
+	uint64_t off;                   /* gpa - the range's base */
 	uint32_t len;                   /* 1..8 */
 	bool write;
 	uint8_t *data;                  /* inside kvm_run */
@@ -101,12 +121,10 @@ int  policy_parse(const char *s);       /* enum mem_policy or -1 */
 /* ---- traps/msr.c: MSR exits through KVM's MSR filter (api.rst 4.97, 7.21) ---- */
 #define MSR_KVMLAB_SCRATCH   0x400000E0U    /* read/write scratch register, emulated by kvmlab */
 #define MSR_KVMLAB_EXITS     0x400000E1U    /* read-only: MSR exits handled so far */
-/* When the payload sets KVMLAB_FLAG_MSRS or --msr-exit is given: enables
- * KVM_CAP_X86_USER_SPACE_MSR and filters kvmlab's MSRs plus cfg.msr_exit[] to
- * user space (vm_create calls it first: see vm.c).  0, or -1 with err naming
- * the ioctl; a host without the capabilities is not an error (kvmlab's MSRs
- * then #GP, as on a PC) unless --msr-exit asked for them. */
-int  msr_setup(struct vm *vm, char *err, size_t errlen);
+/* Enables KVM_CAP_X86_USER_SPACE_MSR and filters the n MSRs in index to user
+ * space (one range each).  The caller (machine_msr_filter: the table's MSR rows plus
+ * --msr-exit) has checked the capabilities and that this run wants it.  0, or -1 with err naming the ioctl. */
+int  msr_filter_install(struct vm *vm, const uint32_t *index, int n, char *err, size_t errlen);
 /* KVM_EXIT_X86_RDMSR / WRMSR: kvmlab's MSRs emulated, other --msr-exit MSRs done by KVM; counted; a failure is #GP. */
 enum action trap_rdmsr(struct vcpu *v);
 enum action trap_wrmsr(struct vcpu *v);

@@ -37,7 +37,9 @@
  *     host.c            host_probe
  *     kvm.c             kvm_close kvm_has kvm_open
  *     log.c             die vlog warnx_
- *     machine.c         machine_setup machine_teardown
+ *     machine.c         machine_msr_filter machine_path_name machine_print
+ *                       machine_rows machine_setup machine_teardown
+ *                       machine_when_name
  *     modes.c           mode_of_sregs mode_setup
  *     payload.c         mode_name payload_check_fit payload_default_mem payload_dir
  *                       payload_free payload_load payload_parse payload_resolve
@@ -52,7 +54,7 @@
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
  *                       watchdog_stop_signal
  *   vmm/report/
- *     disasm.c          disasm_one sregs_bits
+ *     disasm.c          disasm_load disasm_one sregs_bits
  *     facts_json.c      expect_json expect_json_resolved facts_json
  *     hosttext.c        hosttext_fput hosttext_utf8_len
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
@@ -92,6 +94,7 @@
  *     precopy.c         precopy_simulate
  *     translate.c       translate_gva translate_open_host_files
  *   traps/
+ *     bus.c             bus_check
  *     coalesced.c       coalesced_active coalesced_drain
  *     debug.c           trap_debug trap_step_lost
  *     dirty_ring_full.c trap_dirty_ring_full
@@ -100,7 +103,7 @@
  *     internal_error.c  internal_suberror_name trap_internal_error trap_unhandled
  *     memholes.c        memholes_unclaimed policy_name policy_parse
  *     mmio.c            mmio_find mmio_register trap_mmio
- *     msr.c             msr_name msr_setup trap_rdmsr trap_wrmsr
+ *     msr.c             msr_filter_install msr_name trap_rdmsr trap_wrmsr
  *     pio.c             pio_find pio_register trap_io
  *     shutdown.c        trap_shutdown
  *   traps/devices/
@@ -108,8 +111,8 @@
  *                       benchdev_scratch_io benchdev_setup benchdev_teardown
  *     console.c         console_free console_init console_io console_put
  *     exitport.c        exitport_io
- *     iodev.c           iodev_json iodev_quiesce iodev_setup iodev_stop
- *                       iodev_text
+ *     iodev.c           iodev_json iodev_quiesce iodev_setup iodev_start
+ *                       iodev_stop iodev_text
  *     ioparam.c         io_param_parse ioparam_io
  *     memctl.c          memctl_io
  *     report.c          report_io report_read
@@ -117,7 +120,7 @@
  *     uart16550.c       uart_input_load uart_io uart_read uart_reset uart_take
  *                       uart_write
  *     virtio_console.c  virtio_console_tx
- *     virtio_mmio.c     io_notify_name io_notify_parse virtio_blk_mmio_io
+ *     virtio_mmio.c     io_notify_name io_notify_parse
  *                       virtio_fail virtio_init virtio_init_blk virtio_mmio_io
  *                       virtio_mmio_read virtio_mmio_write virtio_process
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
@@ -135,6 +138,7 @@
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
  *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_open_kvm cli_payload
+ *                       cli_run_finish
  *     commands.c        command_help commands command_count
  *     manpage.c         manpage_write
  *     opt_table.c       opt_table opt_count

@@ -4,6 +4,7 @@
  * device that covers an access.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -178,6 +179,92 @@ static void t_mmio_find_whole_access_inside_one_device(void)
 	CHECK(mmio_find(&b, 0, 1) == NULL);
 }
 
+/* Both buses refuse a second claim on a range, wherever it overlaps, with the same words. */
+static void t_buses_share_one_range_check(void)
+{
+	struct pio_bus pb = { 0 };
+	struct mmio_bus mb = { 0 };
+	char err[200];
+
+	CHECK_EQ(preg(&pb, 0x3F8, 8, "com1"), 0);
+	struct pio_range p = { .first = 0x3F8, .count = 8, .name = "com1-again", .handler = pio_dummy };
+	CHECK_EQ(pio_register(&pb, &p, err, sizeof(err)), -1);          /* a duplicate is an overlap */
+	CHECK_CONTAINS(err, "pio_register com1-again: ports 0x3f8-0x3ff overlap com1");
+	CHECK_EQ(mreg(&mb, 0xC0000000, 0x200, "virtio"), 0);
+	struct mmio_range m = { .base = 0xC0000000, .size = 0x200, .name = "virtio-again", .handler = mmio_dummy };
+	CHECK_EQ(mmio_register(&mb, &m, err, sizeof(err)), -1);
+	CHECK_CONTAINS(err, "mmio_register virtio-again: GPAs 0xc0000000-0xc00001ff overlap virtio");
+	struct mmio_range noname = { .base = 0xD0000000, .size = 1, .handler = mmio_dummy };
+	CHECK_EQ(mmio_register(&mb, &noname, err, sizeof(err)), -1);    /* as pio_register refuses */
+	CHECK_CONTAINS(err, "missing handler");
+	CHECK_EQ(pb.n, 1);
+	CHECK_EQ(mb.n, 1);
+}
+
+/* Every row of the machine table is on its bus with its own instance. */
+static void t_machine_rows_carry_their_instances(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	char err[200];
+	size_t n;
+	const struct machine_row *rows = machine_rows(&n);
+
+	CHECK_EQ(machine_setup(vm, err, sizeof(err)), 0);
+	CHECK(pio_find(&vm->pio, PORT_CONSOLE)->opaque == &vm->con);
+	CHECK(pio_find(&vm->pio, PORT_REPORT)->opaque == &vm->mem);
+	CHECK(pio_find(&vm->pio, PORT_COM1 + 7)->opaque == &vm->io->com1);
+	CHECK(pio_find(&vm->pio, PORT_IOPARAM)->opaque == &vm->io->ioparam);
+	CHECK(pio_find(&vm->pio, PORT_BENCH_DOORBELL)->opaque == &vm->bench);
+	CHECK(mmio_find(&vm->mmio, GPA_VIRTIO_MMIO, 4)->opaque == &vm->io->virtio);
+	CHECK(mmio_find(&vm->mmio, GPA_VIRTIO_BLK, 4)->opaque == &vm->io->blk);
+	CHECK(mmio_find(&vm->mmio, GPA_SINK, 8)->opaque == &vm->io->sink);
+	CHECK(mmio_find(&vm->mmio, GPA_VIRTIO_MMIO, 4)->handler == mmio_find(&vm->mmio, GPA_VIRTIO_BLK, 4)->handler);
+	int npio = 0, nmmio = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].bus == BUS_PIO) {
+			npio++;
+			CHECK_STR(pio_find(&vm->pio, (uint16_t)rows[i].base)->name, rows[i].name);
+		} else if (rows[i].bus == BUS_MMIO) {
+			nmmio++;
+			CHECK_STR(mmio_find(&vm->mmio, rows[i].base, 1)->name, rows[i].name);
+		}
+	}
+	CHECK_EQ(vm->pio.n, npio);
+	CHECK_EQ(vm->mmio.n, nmmio);
+	/* Without KVM no in-kernel path is set up: every access is an exit. */
+	CHECK(!vm->io->virtio.kick.on && !vm->io->sink.zone.on && !vm->bench.doorbell.on);
+	CHECK_EQ(vm->coalesced_zones, 0);
+	machine_teardown(vm);
+	free(vm);
+}
+
+/* The in-kernel paths are declared in rows, each naming when it is set up. */
+static void t_machine_rows_declare_their_paths(void)
+{
+	size_t n;
+	const struct machine_row *rows = machine_rows(&n);
+	int doorbells = 0, zones = 0, msrs = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct machine_row *r = &rows[i];
+		CHECK(r->path == KPATH_NONE || r->when != WHEN_NEVER);
+		CHECK(r->path_off + r->path_len <= r->size);
+		doorbells += r->path == KPATH_IOEVENTFD;
+		zones += r->path == KPATH_COALESCED;
+		msrs += r->path == KPATH_MSR_FILTER ? (int)r->size : 0;
+		if (!strcmp(r->name, "virtio-mmio"))
+			CHECK_EQ(r->when, WHEN_NOTIFY_IOEVENTFD);
+		if (!strcmp(r->name, "sink"))
+			CHECK_EQ(r->when, WHEN_COALESCED_MMIO);
+	}
+	CHECK_EQ(doorbells, 3);                 /* the bench doorbells (port, MMIO), the virtio console's QueueNotify */
+	CHECK_EQ(zones, 2);                     /* the bench zone, the sink */
+	CHECK_EQ(msrs, 2);                      /* MSR_KVMLAB_SCRATCH, MSR_KVMLAB_EXITS */
+	CHECK_STR(machine_path_name(KPATH_COALESCED), "coalesced");
+	CHECK_STR(machine_when_name(WHEN_COALESCED_MMIO), "with --coalesced-mmio");
+	CHECK_STR(machine_when_name(99), "unknown");
+}
+
 const struct unit_test bus_tests[] = {
 	UNIT(t_pio_register_rejects_bad_ranges),
 	UNIT(t_pio_register_rejects_overlap),
@@ -188,5 +275,8 @@ const struct unit_test bus_tests[] = {
 	UNIT(t_mmio_register_rejects_overlap),
 	UNIT(t_mmio_register_full_bus),
 	UNIT(t_mmio_find_whole_access_inside_one_device),
+	UNIT(t_buses_share_one_range_check),
+	UNIT(t_machine_rows_carry_their_instances),
+	UNIT(t_machine_rows_declare_their_paths),
 	{ 0 },
 };

@@ -1,7 +1,7 @@
 /*
  * test_exit.c - the exit dispatcher with synthetic exits, no KVM.
  *
- * A fake vCPU gets a calloc'd kvm_run area and fd -1, so the few ioctls a
+ * The shared fake vCPU (check.h) has a heap kvm_run area and fd -1, so the few ioctls a
  * handler makes (KVM_GET_REGS to note RIP, KVM_GET_SREGS to disassemble)
  * fail harmlessly.  Each test fills kvm_run as KVM would for one exit,
  * calls exit_dispatch() and checks the action, how the run ended and the
@@ -9,51 +9,21 @@
  */
 #include <stdlib.h>
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <pthread.h>
+#include <string.h>
+
 #include "check.h"
 #include "x86.h"
 
-#define RUN_SIZE   (3 * 4096)   /* kvm_run + the PIO data page, as KVM_GET_VCPU_MMAP_SIZE gives on x86 */
-#define PIO_OFFSET 4096         /* where KVM puts KVM_EXIT_IO data (KVM_PIO_PAGE_OFFSET) */
-#define RAM        (64 * 1024)
-
-struct fake {
-	struct vm vm;
-	struct vcpu v;
-	uint8_t ram[RAM];
-};
-
-static struct fake *fake_new(void)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-	char err[200];
-
-	f->vm.fd = -1;
-	f->vm.stats.fd = -1;
-	f->vm.mem = (struct guest_mem){ .hva = f->ram, .size = RAM };
-	if (machine_setup(&f->vm, err, sizeof(err)) != 0)
-		check_fail(__FILE__, __LINE__, "machine_setup: %s", err);
-	f->v.vm = &f->vm;
-	f->v.fd = -1;
-	f->v.stats.fd = -1;
-	f->v.run_size = RUN_SIZE;
-	f->v.run = calloc(1, RUN_SIZE);
-	f->vm.con.buf = malloc(CONSOLE_CAP);
-	return f;
-}
-
-static void fake_free(struct fake *f)
-{
-	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
-	free(f->v.run);
-	free(f->vm.con.buf);
-	free(f->v.reports);
-	counters_free(&f->v.ctr);           /* exit_dispatch keeps round-trip samples */
-	free(f);
-}
+#define RUN_SIZE   FAKE_RUN_SIZE     /* the shared fake's kvm_run area (check.h) */
+#define PIO_OFFSET FAKE_PIO_OFFSET
+#define RAM        FAKE_RAM
 
 static uint8_t *pio_data(struct fake *f)
 {
-	return (uint8_t *)f->v.run + PIO_OFFSET;
+	return fake_pio_data(f);
 }
 
 /* KVM_EXIT_IO as KVM fills it (api.rst 5, "KVM_EXIT_IO"); data for OUT is copied in. */
@@ -806,6 +776,76 @@ static void t_step_lost_is_recorded_as_a_step(void)
 	fake_free(f);
 }
 
+/* ---- devices as instances: one handler, two devices ---- */
+
+#define COM2_BASE 0x2F8                 /* the PC's second serial port */
+#define UART_LCR_OFF 3                  /* line control register (16550 datasheet) */
+
+/* A second UART at COM2 beside the machine's COM1: the same handler, each
+ * access reaches the instance its range was registered with. */
+static void t_two_uarts_are_two_devices(void)
+{
+	struct fake *f = fake_new();
+	struct uart_dev com2 = { .con = calloc(1, sizeof(struct console)) };
+	char err[200];
+
+	pthread_mutex_init(&com2.lock, NULL);
+	uart_reset(&com2.uart, NULL, 0);
+	CHECK_EQ(console_init(com2.con, 0, false), 0);
+	struct pio_range r = { .first = COM2_BASE, .count = PORT_COM1_COUNT, .name = "com2",
+			       .handler = uart_io, .opaque = &com2 };
+	CHECK_EQ(pio_register(&f->vm.pio, &r, err, sizeof(err)), 0);
+
+	CHECK_EQ(io_exit(f, PORT_COM1, 1, true, 1, "A"), ACT_CONTINUE);
+	CHECK_EQ(io_exit(f, COM2_BASE, 1, true, 1, "B"), ACT_CONTINUE);
+	CHECK_EQ(io_exit(f, COM2_BASE + UART_LCR_OFF, 1, true, 1, "\x03"), ACT_CONTINUE);   /* 8N1 on COM2 only */
+	CHECK_EQ(f->vm.io->com1.uart.tx_bytes, 1);
+	CHECK_EQ(com2.uart.tx_bytes, 1);
+	CHECK_EQ(f->vm.io->com1.uart.lcr, 0);
+	CHECK_EQ(com2.uart.lcr, 3);
+	CHECK_EQ(f->vm.con.len, 1);             /* COM1's byte on the VM's console, COM2's on its own */
+	CHECK_EQ(f->vm.con.buf[0], 'A');
+	CHECK_EQ(com2.con->len, 1);
+	CHECK_EQ(com2.con->buf[0], 'B');
+	CHECK_EQ(io_exit(f, COM2_BASE + UART_LCR_OFF, 1, false, 1, NULL), ACT_CONTINUE);
+	CHECK_EQ(pio_data(f)[0], 3);            /* IN reads COM2's own register back */
+	console_free(com2.con);
+	free(com2.con);
+	pthread_mutex_destroy(&com2.lock);
+	fake_free(f);
+}
+
+#define SECOND_VIRTIO_GPA 0xD0000000ULL /* any free MMIO address */
+
+/* Two virtio consoles: one handler (virtio_mmio_io), two windows, two states. */
+static void t_two_virtio_consoles_are_two_devices(void)
+{
+	struct fake *f = fake_new();
+	struct virtio_dev *d2 = calloc(1, sizeof(*d2));
+	char err[200];
+
+	virtio_init(d2, &f->vm.mem, false, &f->vm.con);
+	struct mmio_range r = { .base = SECOND_VIRTIO_GPA, .size = VIRTIO_MMIO_SIZE, .name = "virtio-2",
+				.handler = virtio_mmio_io, .opaque = d2 };
+	CHECK_EQ(mmio_register(&f->vm.mmio, &r, err, sizeof(err)), 0);
+
+	CHECK_EQ(mmio_exit(f, SECOND_VIRTIO_GPA + VIRTIO_MMIO_STATUS, 4, true, VIRTIO_CONFIG_S_ACKNOWLEDGE), ACT_CONTINUE);
+	CHECK_EQ(d2->status, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	CHECK_EQ(f->vm.io->virtio.status, 0);   /* the machine's console did not see it */
+	CHECK_EQ(mmio_exit(f, GPA_VIRTIO_MMIO + VIRTIO_MMIO_DEVICE_ID, 4, false, 0), ACT_CONTINUE);
+	CHECK_EQ(f->v.run->mmio.data[0], 3);    /* virtio 1.1 5: 3 = console */
+	CHECK_EQ(mmio_exit(f, SECOND_VIRTIO_GPA + VIRTIO_MMIO_STATUS, 4, false, 0), ACT_CONTINUE);
+	CHECK_EQ(f->v.run->mmio.data[0], VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	CHECK_EQ(mmio_exit(f, GPA_VIRTIO_MMIO + VIRTIO_MMIO_STATUS, 4, false, 0), ACT_CONTINUE);
+	CHECK_EQ(f->v.run->mmio.data[0], 0);
+	/* The block window has the same handler and its own instance: DeviceID 0 without --blk. */
+	CHECK_EQ(mmio_exit(f, GPA_VIRTIO_BLK + VIRTIO_MMIO_DEVICE_ID, 4, false, 0), ACT_CONTINUE);
+	CHECK_EQ(f->v.run->mmio.data[0], 0);
+	pthread_mutex_destroy(&d2->lock);
+	free(d2);
+	fake_free(f);
+}
+
 const struct unit_test exit_tests[] = {
 	UNIT(t_console_out_appends_and_continues),
 	UNIT(t_console_string_out_takes_every_element),
@@ -846,5 +886,7 @@ const struct unit_test exit_tests[] = {
 	UNIT(t_trace_step_done_keeps_the_watchdogs_immediate_exit),
 	UNIT(t_debug_exits_kvmlab_did_not_ask_for_are_unhandled),
 	UNIT(t_step_lost_is_recorded_as_a_step),
+	UNIT(t_two_uarts_are_two_devices),
+	UNIT(t_two_virtio_consoles_are_two_devices),
 	{ 0 },
 };

@@ -59,17 +59,18 @@ void console_put(struct console *con, const uint8_t *p, uint32_t n)
 
 enum action console_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
+	struct console *con = opaque;
 	uint8_t low[4096];              /* count x size fits in the kvm_run page (traps/pio.c) */
 	uint32_t n = 0;
 
-	(void)opaque;
+	(void)v;
 	if (io->out) {
 		/* Only the low byte of a wider OUT is a character; one string OUT
 		 * reaches the console in one piece, never interleaved. */
 		for (uint32_t i = 0; i < io->count; i++) {
 			low[n++] = io->data[(size_t)i * io->size];
 			if (n == sizeof(low) || i + 1 == io->count) {
-				console_put(&v->vm->con, low, n);
+				console_put(con, low, n);
 				n = 0;
 			}
 		}

@@ -20,6 +20,14 @@ struct vm;
 struct vcpu;
 struct json;
 
+/* An in-kernel path of one device instance: KVM answers an access without an
+ * exit (an ioeventfd, a coalesced-MMIO zone).  The machine table's row names
+ * it (vmm/core/machine.c); machine_setup fills it in, machine_teardown closes it. */
+struct kpath {
+	bool on;                        /* in place for this run */
+	int efd;                        /* ioeventfd: the eventfd KVM signals (valid when on) */
+};
+
 /* ---- the guest protocol (docs/guest-abi.md): console 0xE9, exit port, report channel ---- */
 struct report_entry {                   /* one record of the report channel (traps/devices/report.c) */
 	int kind;                       /* enum report_kind */
@@ -45,10 +53,11 @@ struct console {                        /* the guest's console stream (traps/dev
 
 
 /* Port handlers (struct pio_range.handler): called by trap_io for a port in
- * their range with the request; they return the action for the run loop. */
-enum action console_io(struct vcpu *v, struct io_req *io, void *opaque);
-enum action exitport_io(struct vcpu *v, struct io_req *io, void *opaque);
-enum action report_io(struct vcpu *v, struct io_req *io, void *opaque);
+ * their range with the request and the instance they were registered with;
+ * they return the action for the run loop. */
+enum action console_io(struct vcpu *v, struct io_req *io, void *opaque);   /* opaque: struct console */
+enum action exitport_io(struct vcpu *v, struct io_req *io, void *opaque);  /* stateless: the end is the vCPU's */
+enum action report_io(struct vcpu *v, struct io_req *io, void *opaque);    /* opaque: the struct guest_mem records live in */
 /* Reads and validates one record at gpa (pure: unit-tested).  0, or -1 with err. */
 int  report_read(const struct guest_mem *m, uint64_t gpa, struct report_entry *out,
 		 char *err, size_t errlen);
@@ -66,7 +75,7 @@ void console_free(struct console *con);
 
 /* ---- uart16550.c: a 16550 UART at COM1 (register model is pure) ---- */
 #define UART_FIFO_SIZE 16               /* 16550 transmit/receive FIFO depth (datasheet) */
-struct uart {                           /* under iodev.lock (uart_io); the model itself is pure */
+struct uart {                           /* under uart_dev.lock (uart_io); the model itself is pure */
 	uint8_t ier, lcr, mcr, scr, fcr;
 	uint16_t divisor;               /* DLL/DLM, reached with LCR.DLAB = 1 */
 	const uint8_t *input;           /* bytes the guest reads from RBR (--uart-input) */
@@ -86,7 +95,13 @@ uint8_t uart_read(struct uart *u, unsigned off);
 void    uart_write(struct uart *u, unsigned off, uint8_t val);
 /* Moves transmitted bytes to dst (at most n); returns how many. */
 size_t  uart_take(struct uart *u, uint8_t *dst, size_t n);
-enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque);  /* COM1's 8 ports */
+/* One UART on the port bus: the pure model, its lock and where its bytes go. */
+struct uart_dev {
+	pthread_mutex_t lock;           /* uart: vCPU threads (--vcpus); taken before con->lock */
+	struct uart uart;
+	struct console *con;            /* transmitted bytes (vm.con) */
+};
+enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opaque: struct uart_dev; 8 ports */
 
 
 /* ---- virtqueue.c: split virtqueues (virtio 1.1 section 2.7), pure ---- */
@@ -187,6 +202,7 @@ struct virtio_dev {
 	const struct virtio_type *type;
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
 	struct vblk blk;
+	struct kpath kick;              /* QueueNotify as an ioeventfd (--virtio-notify ioeventfd) */
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */
@@ -202,22 +218,28 @@ int  virtio_process(struct virtio_dev *d);
 void virtio_fail(struct virtio_dev *d, int err, const char *what);
 /* The console's work: one chain of transmitq0.  Lock held.  0 or -VQ_ERR_*. */
 int  virtio_console_tx(struct virtio_dev *d, const struct virtq_chain *c);
-/* MMIO handlers (struct mmio_range.handler) of the console and block windows. */
+/* MMIO handler (struct mmio_range.handler) of a virtio-mmio window; opaque: its struct virtio_dev. */
 enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
-enum action virtio_blk_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
 
 
 /* ---- sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
-struct sink {                           /* under iodev.lock */
+struct sink {
+	pthread_mutex_t lock;           /* the counters: vCPU threads, the coalesced drain (after vm.coalesced_lock) */
 	uint64_t writes, bytes, exits, drained;
 	uint32_t fnv;
+	struct kpath zone;              /* a coalesced-MMIO zone (--coalesced-mmio) */
 };
-enum action sink_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);  /* counts and hashes writes */
+enum action sink_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);  /* opaque: struct sink; counts and hashes writes */
 
 
 /* ---- ioparam.c: workload parameters for I/O payloads (port 0xE0) ---- */
 enum ioparam_id { IOPARAM_TOTAL = 0, IOPARAM_CHUNK, IOPARAM_BATCH, IOPARAM_COUNT };
-enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque);  /* select, then read a parameter */
+struct ioparam {
+	pthread_mutex_t lock;           /* sel: vCPU threads (--vcpus) */
+	uint32_t param[IOPARAM_COUNT];  /* set before the run */
+	uint32_t sel;                   /* the parameter selected by the last OUT */
+};
+enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opaque: struct ioparam; select, then read */
 
 
 /* ---- iodev.c: the I/O devices of one VM, and the I/O thread ---- */
@@ -230,17 +252,17 @@ struct io_config {
 	const char *blk_path;           /* --blk FILE: backing file of the virtio block device */
 	uint64_t blk_size;              /* --blk-size: grow the file (sparse) to this many bytes */
 };
+/* The I/O devices of one VM: each is an instance with its own lock, which the
+ * machine table (vmm/core/machine.c) registers on its bus. */
 struct iodev {
-	pthread_mutex_t lock;           /* UART, sink, ioparam: vCPU threads (--vcpus) share them */
-	struct uart uart;               /* under lock */
-	struct virtio_dev virtio;       /* under its own lock */
-	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk); own lock */
+	pthread_mutex_t lock;           /* the I/O thread's start-up handshake (ready, sandbox_rc) */
+	struct uart_dev com1;           /* COM1 */
+	struct virtio_dev virtio;       /* the virtio console */
+	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
 	struct sink sink;
-	uint32_t param[IOPARAM_COUNT];
-	uint32_t param_sel;
+	struct ioparam ioparam;
 	int notify;
-	bool coalesced;
-	int efd, stopfd;                /* ioeventfd, and the thread's stop signal */
+	int stopfd;                     /* the I/O thread's stop signal */
 	pthread_t thread;
 	bool thread_on;
 	volatile int stop;              /* atomic: main thread -> I/O thread */
@@ -257,8 +279,10 @@ struct iodev {
 int  uart_input_load(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
 /* ioparam.c: parses and range-checks one workload parameter into param[id]; 0 or -1. */
 int  io_param_parse(int id, const char *s, uint32_t *param);
-/* vm->io from vm->cfg.io: the devices, the --blk file, the ioeventfd and the I/O thread.  0 or -1 with err. */
+/* vm->io from vm->cfg.io: the devices and the --blk file.  0 or -1 with err. */
 int  iodev_setup(struct vm *vm, char *err, size_t errlen);
+/* The I/O thread, for --virtio-notify ioeventfd|poll, once the doorbell is in place.  0 or -1 with err. */
+int  iodev_start(struct vm *vm, char *err, size_t errlen);
 /* Stops and joins the I/O thread once the guest has stopped, so the report reads still state. */
 void iodev_quiesce(struct vm *vm);
 void iodev_stop(struct vm *vm);         /* stops the I/O thread, frees vm->io; safe when NULL */
@@ -272,24 +296,26 @@ void iodev_text(FILE *out, const struct vm *vm);
 struct benchdev {
 	uint64_t port_scratch;          /* PORT_BENCH_SCRATCH: last OUT, returned by IN */
 	uint64_t mmio_scratch;          /* GPA_BENCH_MMIO: last write, returned by reads */
-	int doorbell_fd;                /* eventfd behind PORT_BENCH_DOORBELL, -1 = none */
-	bool coalesced;                 /* GPA_BENCH_COALESCED is a coalesced zone */
+	uint32_t iters, repeat;         /* what the parameter ports answer (set before the run) */
+	struct kpath doorbell;          /* PORT_BENCH_DOORBELL as an ioeventfd */
+	struct kpath zone;              /* GPA_BENCH_COALESCED as a coalesced zone */
 	uint64_t doorbell_rings;        /* eventfd count read at teardown */
 	uint64_t msr_scratch;           /* MSR_KVMLAB_SCRATCH (traps/msr.c) */
 };
-/* The bench ports and the MMIO scratch register: handlers as above. */
+/* The bench ports and the MMIO scratch register: handlers as above; opaque: struct benchdev. */
 enum action benchdev_param_io(struct vcpu *v, struct io_req *io, void *opaque);
 enum action benchdev_scratch_io(struct vcpu *v, struct io_req *io, void *opaque);
 enum action benchdev_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);
-/* In-kernel paths (ioeventfd, coalesced MMIO): best effort, absent caps leave
- * the ports/addresses as ordinary exits to kvmlab. */
+/* The parameters from vm->cfg.  Its in-kernel paths (ioeventfd, coalesced MMIO) are
+ * rows of the machine table: best effort, absent caps leave ordinary exits. */
 void benchdev_setup(struct vm *vm);
 uint64_t benchdev_doorbell_read(struct vm *vm);     /* eventfd count so far (drains it) */
-void benchdev_teardown(struct vm *vm);  /* reads the doorbell count, closes the eventfd */
+void benchdev_teardown(struct vm *vm);  /* reads the doorbell count before machine_teardown closes it */
 
 
 /* ---- memctl.c: port PORT_MEMCTL, the guest's requests about memory (docs/memory.md) ---- */
-/* OUT runs a request (hotplug, translate, harvest, mark); IN reads its status. */
+/* OUT runs a request (hotplug, translate, harvest, mark); IN reads its status.
+ * opaque: the VM's struct mem_lab (NULL: no memory lab, every access a protocol error). */
 enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque);
 
 #endif

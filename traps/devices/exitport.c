@@ -11,7 +11,7 @@ enum action exitport_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
 	uint32_t status = 0;
 
-	(void)opaque;
+	(void)opaque;                   /* no state: the status and the end belong to the vCPU */
 	if (!io->out) {
 		memset(io->data, 0xFF, (size_t)io->size * io->count);   /* write-only: reads float */
 		return ACT_CONTINUE;

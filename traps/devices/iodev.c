@@ -1,7 +1,8 @@
 /*
- * iodev.c - the I/O devices of one VM (docs/io.md) and the doorbell plumbing:
- * the ioeventfd that lets KVM answer QueueNotify itself, the I/O thread that
- * wakes on it (or polls), and the coalesced MMIO zone.
+ * iodev.c - the I/O devices of one VM (docs/io.md) and the I/O thread that
+ * wakes on the virtio console's doorbell (or polls).  Where each device lives
+ * and which in-kernel path it may use (the QueueNotify ioeventfd, the sink's
+ * coalesced zone) are rows of the machine table, vmm/core/machine.c.
  *
  *   notify=exit       QueueNotify -> KVM_EXIT_MMIO -> kvmlab processes the queue
  *                     on the vCPU thread, then re-enters the guest
@@ -19,10 +20,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <linux/virtio_mmio.h>
 
 #include "kvmlab.h"
 
@@ -34,7 +33,8 @@ static const uint32_t param_default[IOPARAM_COUNT] = {
 static void *io_thread(void *arg)
 {
 	struct iodev *io = arg;
-	struct pollfd p[2] = { { .fd = io->efd, .events = POLLIN }, { .fd = io->stopfd, .events = POLLIN } };
+	int efd = io->virtio.kick.on ? io->virtio.kick.efd : -1;        /* poll(2) skips fd -1 */
+	struct pollfd p[2] = { { .fd = efd, .events = POLLIN }, { .fd = io->stopfd, .events = POLLIN } };
 	sigset_t stop;
 
 	/* SIGINT/SIGTERM are for the vCPU and main threads (vmm/core/watchdog.c):
@@ -65,58 +65,12 @@ static void *io_thread(void *arg)
 		if (p[1].revents)
 			break;
 		uint64_t n;
-		if ((p[0].revents & POLLIN) && read(io->efd, &n, sizeof(n)) == sizeof(n)) {
+		if ((p[0].revents & POLLIN) && read(efd, &n, sizeof(n)) == sizeof(n)) {
 			io->thread_wakeups++;       /* n doorbells may have merged into one wakeup */
 			virtio_process(&io->virtio);
 		}
 	}
 	return NULL;
-}
-
-/* QueueNotify of the virtio window, any value, 4 bytes: KVM signals efd. */
-static int bind_ioeventfd(struct vm *vm, struct iodev *io, char *err, size_t errlen)
-{
-	struct kvm_ioeventfd ev = {
-		.addr = GPA_VIRTIO_MMIO + VIRTIO_MMIO_QUEUE_NOTIFY,
-		.len = 4,
-		.fd = io->efd,
-	};
-
-	if (!kvm_has(vm->kvm, CAP_IOEVENTFD)) {
-		snprintf(err, errlen, "--virtio-notify ioeventfd needs KVM_CAP_IOEVENTFD, which this KVM lacks");
-		return -1;
-	}
-	uint64_t t0 = setup_clock();
-	int rc = ioctl(vm->fd, KVM_IOEVENTFD, &ev);
-
-	setup_record(&vm->setup, "virtio notify", "KVM_IOEVENTFD", t0);
-	if (rc < 0) {
-		snprintf(err, errlen, "KVM_IOEVENTFD (QueueNotify at 0x%llx): %s",
-			 (unsigned long long)ev.addr, strerror(errno));
-		return -1;
-	}
-	vlog("ioctl(vm, KVM_IOEVENTFD, 0x%llx len 4 -> eventfd %d)", (unsigned long long)ev.addr, io->efd);
-	return 0;
-}
-
-static int register_coalesced(struct vm *vm, char *err, size_t errlen)
-{
-	struct kvm_coalesced_mmio_zone z = { .addr = GPA_SINK, .size = SINK_SIZE };
-
-	if (!kvm_has(vm->kvm, CAP_COALESCED_MMIO)) {
-		snprintf(err, errlen, "--coalesced-mmio needs KVM_CAP_COALESCED_MMIO, which this KVM lacks");
-		return -1;
-	}
-	uint64_t t0 = setup_clock();
-	int rc = ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &z);
-
-	setup_record(&vm->setup, "sink zone", "KVM_REGISTER_COALESCED_MMIO", t0);
-	if (rc < 0) {
-		snprintf(err, errlen, "KVM_REGISTER_COALESCED_MMIO (0x%llx + 0x%llx): %s",
-			 (unsigned long long)z.addr, (unsigned long long)z.size, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* --blk FILE [--blk-size SIZE]: the file, grown (sparse) to SIZE if shorter. */
@@ -164,29 +118,32 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	}
 	vm->io = io;
 	pthread_mutex_init(&io->lock, NULL);
-	io->efd = io->stopfd = -1;
+	pthread_mutex_init(&io->com1.lock, NULL);
+	pthread_mutex_init(&io->sink.lock, NULL);
+	pthread_mutex_init(&io->ioparam.lock, NULL);
+	io->stopfd = -1;
 	io->blk.blk.fd = -1;
 	io->notify = c->notify;
-	io->coalesced = c->coalesced;
 	for (int i = 0; i < IOPARAM_COUNT; i++)
-		io->param[i] = c->param[i] ? c->param[i] : param_default[i];
-	uart_reset(&io->uart, c->uart_input, c->uart_input_len);
+		io->ioparam.param[i] = c->param[i] ? c->param[i] : param_default[i];
+	uart_reset(&io->com1.uart, c->uart_input, c->uart_input_len);
+	io->com1.con = &vm->con;
 	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, &vm->con);
 	io->sink.fnv = io->virtio.fnv;
-	if (blk_open(vm, io, err, errlen) != 0)
-		return -1;
-	if (c->coalesced && register_coalesced(vm, err, errlen) != 0)
-		return -1;
-	if (c->notify == IO_NOTIFY_EXIT)
+	return blk_open(vm, io, err, errlen);
+}
+
+int iodev_start(struct vm *vm, char *err, size_t errlen)
+{
+	struct iodev *io = vm->io;
+
+	if (io->notify == IO_NOTIFY_EXIT)
 		return 0;
-	io->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	io->stopfd = eventfd(0, EFD_CLOEXEC);
-	if (io->efd < 0 || io->stopfd < 0) {
+	if (io->stopfd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return -1;
 	}
-	if (c->notify == IO_NOTIFY_IOEVENTFD && bind_ioeventfd(vm, io, err, errlen) != 0)
-		return -1;
 	io->sandbox_on = vm->cfg.sandbox;
 	pthread_cond_init(&io->ready_cv, NULL);
 	int e = pthread_create(&io->thread, NULL, io_thread, io);
@@ -227,11 +184,12 @@ void iodev_stop(struct vm *vm)
 	if (!io)
 		return;
 	iodev_quiesce(vm);
-	if (io->efd >= 0)
-		close(io->efd);
 	if (io->stopfd >= 0)
 		close(io->stopfd);
 	pthread_mutex_destroy(&io->virtio.lock);
+	pthread_mutex_destroy(&io->ioparam.lock);
+	pthread_mutex_destroy(&io->sink.lock);
+	pthread_mutex_destroy(&io->com1.lock);
 	pthread_mutex_destroy(&io->lock);
 	if (io->blk.type) {
 		if (io->blk.blk.fd >= 0)
@@ -255,19 +213,19 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_obj(j);
 	json_key(j, "params");
 	json_obj(j);
-	json_key(j, "total"); json_u64(j, io->param[IOPARAM_TOTAL]);
-	json_key(j, "chunk"); json_u64(j, io->param[IOPARAM_CHUNK]);
-	json_key(j, "batch"); json_u64(j, io->param[IOPARAM_BATCH]);
+	json_key(j, "total"); json_u64(j, io->ioparam.param[IOPARAM_TOTAL]);
+	json_key(j, "chunk"); json_u64(j, io->ioparam.param[IOPARAM_CHUNK]);
+	json_key(j, "batch"); json_u64(j, io->ioparam.param[IOPARAM_BATCH]);
 	json_obj_end(j);
 	json_key(j, "uart");
 	json_obj(j);
-	json_key(j, "tx_bytes");   json_u64(j, io->uart.tx_bytes);
-	json_key(j, "rx_bytes");   json_u64(j, io->uart.rx_bytes);
-	json_key(j, "reg_reads");  json_u64(j, io->uart.reg_reads);
-	json_key(j, "reg_writes"); json_u64(j, io->uart.reg_writes);
-	json_key(j, "divisor");    json_u64(j, io->uart.divisor);
-	json_key(j, "lcr");        json_u64(j, io->uart.lcr);
-	json_key(j, "fnv1a");      json_u64(j, io->uart.fnv);
+	json_key(j, "tx_bytes");   json_u64(j, io->com1.uart.tx_bytes);
+	json_key(j, "rx_bytes");   json_u64(j, io->com1.uart.rx_bytes);
+	json_key(j, "reg_reads");  json_u64(j, io->com1.uart.reg_reads);
+	json_key(j, "reg_writes"); json_u64(j, io->com1.uart.reg_writes);
+	json_key(j, "divisor");    json_u64(j, io->com1.uart.divisor);
+	json_key(j, "lcr");        json_u64(j, io->com1.uart.lcr);
+	json_key(j, "fnv1a");      json_u64(j, io->com1.uart.fnv);
 	json_obj_end(j);
 	json_key(j, "virtio");
 	json_obj(j);
@@ -306,7 +264,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_obj_end(j);
 	json_key(j, "sink");
 	json_obj(j);
-	json_key(j, "coalesced");    json_bool(j, io->coalesced);
+	json_key(j, "coalesced");    json_bool(j, io->sink.zone.on);
 	json_key(j, "writes");       json_u64(j, io->sink.writes);
 	json_key(j, "bytes");        json_u64(j, io->sink.bytes);
 	json_key(j, "exits");        json_u64(j, io->sink.exits);
@@ -323,7 +281,7 @@ void iodev_text(FILE *out, const struct vm *vm)
 
 	if (!io)
 		return;
-	const struct uart *u = &io->uart;
+	const struct uart *u = &io->com1.uart;
 	if (u->reg_reads || u->reg_writes)
 		fprintf(out, "uart:     %llu byte%s sent, %llu received, %llu register accesses\n",
 			(unsigned long long)u->tx_bytes, u->tx_bytes == 1 ? "" : "s",

@@ -14,21 +14,21 @@
 
 enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
-	struct iodev *d = v->vm->io;
-	unsigned off = io->port - PORT_IOPARAM;
+	struct ioparam *d = opaque;
+	unsigned off = io->off;
 
-	(void)opaque;
+	(void)v;
 	pthread_mutex_lock(&d->lock);
 	for (uint32_t i = 0; i < io->count; i++) {
 		uint8_t *el = io->data + (size_t)i * io->size;
 		if (io->out) {
 			if (off == IOPARAM_SELECT)
-				d->param_sel = el[0];
+				d->sel = el[0];
 			continue;
 		}
 		uint32_t val = 0xFFFFFFFFu;     /* other ports: open bus */
 		if (off == IOPARAM_VALUE)
-			val = d->param_sel < IOPARAM_COUNT ? d->param[d->param_sel] : 0;
+			val = d->sel < IOPARAM_COUNT ? d->param[d->sel] : 0;
 		memcpy(el, &val, io->size);
 	}
 	pthread_mutex_unlock(&d->lock);

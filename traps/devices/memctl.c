@@ -18,7 +18,7 @@
 
 #include "kvmlab.h"
 
-static uint32_t hotplug_add(struct vcpu *v, uint32_t mib)
+static uint32_t hotplug_add(struct vcpu *v, struct mem_lab *ml, uint32_t mib)
 {
 	struct vm *vm = v->vm;
 	char err[256];
@@ -35,11 +35,11 @@ static uint32_t hotplug_add(struct vcpu *v, uint32_t mib)
 		warnx_("memctl: hotplug: %s", err);
 		return MEMCTL_EHOST;
 	}
-	vm->memlab->hotplug_adds++;
+	ml->hotplug_adds++;
 	return MEMCTL_OK;
 }
 
-static uint32_t hotplug_remove(struct vcpu *v)
+static uint32_t hotplug_remove(struct vcpu *v, struct mem_lab *ml)
 {
 	char err[256];
 
@@ -49,14 +49,13 @@ static uint32_t hotplug_remove(struct vcpu *v)
 		warnx_("memctl: unplug: %s", err);
 		return MEMCTL_EHOST;
 	}
-	v->vm->memlab->hotplug_removes++;
+	ml->hotplug_removes++;
 	return MEMCTL_OK;
 }
 
 /* The GVA is in the guest's RDI: a 64-bit address does not fit in the argument. */
-static uint32_t translate_now(struct vcpu *v)
+static uint32_t translate_now(struct vcpu *v, struct mem_lab *ml)
 {
-	struct mem_lab *ml = v->vm->memlab;
 	struct kvm_regs regs;
 
 	if (ml->nxl_guest >= TRANSLATE_MAX || ioctl(v->fd, KVM_GET_REGS, &regs) != 0)
@@ -67,7 +66,8 @@ static uint32_t translate_now(struct vcpu *v)
 	return x->valid ? MEMCTL_OK : MEMCTL_EREFUSED;
 }
 
-static uint32_t memctl_do(struct vcpu *v, uint32_t op, uint32_t arg)
+/* The VM-wide requests (hotplug, dirty rounds) act on v->vm; the lab's own state is ml. */
+static uint32_t memctl_do(struct vcpu *v, struct mem_lab *ml, uint32_t op, uint32_t arg)
 {
 	char err[256];
 
@@ -81,21 +81,20 @@ static uint32_t memctl_do(struct vcpu *v, uint32_t op, uint32_t arg)
 		}
 		return MEMCTL_OK;
 	case MEMCTL_HOTPLUG_ADD:
-		return hotplug_add(v, arg);
+		return hotplug_add(v, ml, arg);
 	case MEMCTL_HOTPLUG_REMOVE:
-		return hotplug_remove(v);
+		return hotplug_remove(v, ml);
 	case MEMCTL_TRANSLATE:
-		return translate_now(v);
+		return translate_now(v, ml);
 	}
 	return MEMCTL_EBADOP;
 }
 
 enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
-	struct mem_lab *ml = v->vm->memlab;
+	struct mem_lab *ml = opaque;
 	uint32_t word;
 
-	(void)opaque;
 	if (io->size != 4 || io->count != 1 || !ml)
 		return vcpu_end(v, END_PROTOCOL, "guest protocol error: memctl port 0x%x takes one 32-bit IN or OUT "
 				"(got %u byte%s x%u)", PORT_MEMCTL, io->size, io->size > 1 ? "s" : "", io->count);
@@ -106,7 +105,7 @@ enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque)
 	memcpy(&word, io->data, sizeof(word));
 	pthread_mutex_lock(&ml->lock);
 	ml->memctl_requests++;
-	v->memctl_status = memctl_do(v, word & MEMCTL_OP_MASK, word >> MEMCTL_ARG_SHIFT);
+	v->memctl_status = memctl_do(v, ml, word & MEMCTL_OP_MASK, word >> MEMCTL_ARG_SHIFT);
 	pthread_mutex_unlock(&ml->lock);
 	return ACT_CONTINUE;
 }

@@ -65,17 +65,17 @@ enum action report_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
 	struct report_entry e;
 	char err[200];
+	struct guest_mem *mem = opaque;
 	uint32_t gpa;
 
-	(void)opaque;
 	if (!io->out || io->size != 4 || io->count != 1)
 		return vcpu_end(v, END_PROTOCOL,
 				"guest protocol error: report port 0x%x takes one 32-bit OUT (got %s of %u byte%s x%u)",
 				PORT_REPORT, io->out ? "OUT" : "IN", io->size, io->size > 1 ? "s" : "", io->count);
 	memcpy(&gpa, io->data, sizeof(gpa));
-	gmem_hold(&v->vm->mem);                 /* another vCPU may be unplugging the record's slot */
-	int rc = report_read(&v->vm->mem, gpa, &e, err, sizeof(err));
-	gmem_release(&v->vm->mem);
+	gmem_hold(mem);                         /* another vCPU may be unplugging the record's slot */
+	int rc = report_read(mem, gpa, &e, err, sizeof(err));
+	gmem_release(mem);
 	if (rc != 0)
 		return vcpu_end(v, END_PROTOCOL, "guest protocol error: report channel: %s", err);
 

@@ -17,15 +17,14 @@
 
 enum action sink_mmio(struct vcpu *v, struct mmio_req *m, void *opaque)
 {
-	struct iodev *io = v->vm->io;
-	struct sink *s = &io->sink;
+	struct sink *s = opaque;
 
-	(void)opaque;
+	(void)v;
 	if (!m->write) {
 		memset(m->data, 0, m->len);     /* write-only: reads as zero */
 		return ACT_CONTINUE;
 	}
-	pthread_mutex_lock(&io->lock);
+	pthread_mutex_lock(&s->lock);
 	for (uint32_t i = 0; i < m->len; i++)
 		s->fnv = (s->fnv ^ m->data[i]) * FNV_PRIME;
 	s->writes++;
@@ -34,6 +33,6 @@ enum action sink_mmio(struct vcpu *v, struct mmio_req *m, void *opaque)
 		s->drained++;
 	else
 		s->exits++;
-	pthread_mutex_unlock(&io->lock);
+	pthread_mutex_unlock(&s->lock);
 	return ACT_CONTINUE;
 }

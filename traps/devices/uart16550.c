@@ -197,12 +197,13 @@ size_t uart_take(struct uart *u, uint8_t *dst, size_t n)
 /* Every element of a string I/O exit (count > 1) is one register access. */
 enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
-	struct uart *u = &v->vm->io->uart;
-	unsigned off = io->port - PORT_COM1;
+	struct uart_dev *d = opaque;
+	struct uart *u = &d->uart;
+	unsigned off = io->off;
 	uint8_t buf[sizeof(u->out)];
 
-	(void)opaque;
-	pthread_mutex_lock(&v->vm->io->lock);
+	(void)v;
+	pthread_mutex_lock(&d->lock);
 	for (uint32_t i = 0; i < io->count; i++) {
 		uint8_t *el = io->data + (size_t)i * io->size;
 		if (io->out) {
@@ -213,10 +214,10 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 		}
 		if (u->out_len == sizeof(u->out) || i + 1 == io->count) {
 			size_t k = uart_take(u, buf, sizeof(buf));
-			console_put(&v->vm->con, buf, (uint32_t)k);   /* under io->lock: in order */
+			console_put(d->con, buf, (uint32_t)k);   /* under d->lock: in order */
 		}
 	}
-	pthread_mutex_unlock(&v->vm->io->lock);
+	pthread_mutex_unlock(&d->lock);
 	return ACT_CONTINUE;
 }
 

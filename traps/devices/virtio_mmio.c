@@ -268,11 +268,14 @@ int virtio_process(struct virtio_dev *d)
 	return done;
 }
 
-static enum action virtio_access(struct virtio_dev *d, uint64_t base, struct mmio_req *m)
+enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
 {
-	uint64_t off = m->gpa - base;
+	struct virtio_dev *d = opaque;
+	uint64_t off = m->off;
 	uint32_t val = 0;
 	bool notify;
+
+	(void)v;
 
 	if (!m->write) {
 		val = virtio_mmio_read(d, off, m->len);
@@ -285,16 +288,4 @@ static enum action virtio_access(struct virtio_dev *d, uint64_t base, struct mmi
 	if (notify)
 		virtio_process(d);      /* the doorbell rang in user space: do the work now */
 	return ACT_CONTINUE;
-}
-
-enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
-{
-	(void)opaque;
-	return virtio_access(&v->vm->io->virtio, GPA_VIRTIO_MMIO, m);
-}
-
-enum action virtio_blk_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
-{
-	(void)opaque;
-	return virtio_access(&v->vm->io->blk, GPA_VIRTIO_BLK, m);
 }

@@ -83,6 +83,8 @@ int cmd_bench(struct cli *c)
 	else
 		bench_report_table(&h, res, n, stdout);
 	fflush(stdout);
+	for (int i = 0; i < done; i++)
+		free(res[i].net_samples);
 	free(res);
 	kvm_close(&k);
 	return rc;

@@ -150,9 +150,9 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 			res->guest_notifies = report_value(v, "notifies");
 			res->thread_wakeups = io->thread_wakeups;
 			res->drained = io->sink.drained;
-			res->bytes = p->dev == DEV_UART ? io->uart.tx_bytes :
+			res->bytes = p->dev == DEV_UART ? io->com1.uart.tx_bytes :
 				     p->dev == DEV_VIRTIO ? io->virtio.bytes : io->sink.bytes;
-			res->fnv = p->dev == DEV_UART ? io->uart.fnv :
+			res->fnv = p->dev == DEV_UART ? io->com1.uart.fnv :
 				   p->dev == DEV_VIRTIO ? io->virtio.fnv : io->sink.fnv;
 		}
 		run_teardown(run);

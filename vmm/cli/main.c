@@ -21,11 +21,13 @@ static void usage(FILE *f)
 	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options; man kvmlab, all of them.\n\n"
 		"exit codes (kvmlab --exit-codes [--json]):\n");
 	xc_print(f, false);
-	fprintf(f, "\ndocs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
+	fprintf(f, "\nthe machine's ports, MMIO and MSRs: kvmlab --machine [--json]\n"
+		"docs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 
-/* `kvmlab --exit-codes [--json]` and `kvmlab --options [--json]`: a list, as text or JSON. */
-static int print_list(int argc, char **argv, void (*print)(FILE *f, bool json))
+/* `kvmlab --exit-codes [--json]` (end.c), `kvmlab --machine [--json]` (machine.c) and
+ * `kvmlab --options [--json]` (options.c): one of kvmlab's lists, as text or JSON. */
+static int print_list(int argc, char **argv, void (*print)(FILE *out, bool json))
 {
 	bool json = argc == 3 && !strcmp(argv[2], "--json");
 
@@ -68,6 +70,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--exit-codes"))
 		return print_list(argc, argv, xc_print);
+	if (!strcmp(argv[1], "--machine"))
+		return print_list(argc, argv, machine_print);
 	if (!strcmp(argv[1], "--options"))
 		return print_list(argc, argv, opt_print_table);
 	if (!strcmp(argv[1], "--man") && argc == 2) {   /* make's kvmlab.1 */

@@ -7,8 +7,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <fcntl.h>
 #include <limits.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +223,9 @@ uint64_t payload_default_mem(const struct payload *p, uint64_t need)
 #define PAYLOADS_INSTALLED "/../share/kvmlab/payloads"
 #define PAYLOADS_BUILD     "/payloads"          /* build/kvmlab beside build/payloads */
 
+/* $KVMLAB_PAYLOADS, else the installed catalogue, else "payloads" beside the
+ * running binary (build/kvmlab -> build/payloads), so kvmlab, the unit tests
+ * and the fuzzers agree. */
 const char *payload_dir(void)
 {
 	static char dir[PATH_MAX];

@@ -42,7 +42,6 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	vm->cfg = *cfg;
 	vm->fd = -1;
 	vm->stats.fd = -1;
-	vm->bench.doorbell_fd = -1;
 	gmem_init(&vm->mem);
 	pthread_mutex_init(&vm->coalesced_lock, NULL);
 	if (console_init(&vm->con, cfg->console_limit, cfg->echo_console) != 0) {
@@ -61,7 +60,7 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	/* The MSR filter first: KVM_X86_SET_MSR_FILTER waits for an SRCU grace
 	 * period, quick while the new VM's SRCU is idle but ~15 ms here right
 	 * after a call that synchronized it (a memory slot, an ioeventfd). */
-	if (msr_setup(vm, err, errlen) != 0) {
+	if (machine_msr_filter(vm, err, errlen) != 0) {
 		vm_destroy(vm);
 		return XC_HOST;
 	}

@@ -99,6 +99,7 @@ struct vm {
 	struct setup_log setup;         /* set-up steps and their cost (core/setup.c); main thread only */
 	struct console con;             /* the one console of every vCPU and device (its own lock) */
 	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
+	int coalesced_zones;            /* zones registered by machine_setup (set before the run): 0 = no ring to drain */
 };
 /* KVM_CREATE_VM, memory slots, stats, the machine's devices.  XC_OK, or an error
  * code with err (the VM is then already destroyed). */
@@ -195,11 +196,41 @@ int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
 void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after any failure */
 
 
-/* ---- machine.c: the devices of the kvmlab machine, in one table ---- */
-/* Registers every port and MMIO device, then the I/O devices, bench targets and
- * MSR filter.  0, or -1 with err. */
+/* ---- machine.c: the kvmlab machine, one row per device ---- */
+enum machine_bus { BUS_PIO, BUS_MMIO, BUS_MSR };
+enum machine_owner { OWN_NONE, OWN_VM, OWN_IODEV, OWN_MEMLAB };        /* where a row's instance lives */
+enum kpath_kind { KPATH_NONE, KPATH_IOEVENTFD, KPATH_COALESCED, KPATH_MSR_FILTER };
+enum machine_when { WHEN_NEVER, WHEN_KERNEL_DEVS, WHEN_NOTIFY_IOEVENTFD, WHEN_COALESCED_MMIO, WHEN_MSR };
+struct machine_row {
+	const char *name;
+	enum machine_bus bus;
+	uint64_t base, size;            /* first port, GPA or MSR index, and how many */
+	pio_handler pio;                /* BUS_PIO */
+	mmio_handler mmio;              /* BUS_MMIO */
+	enum machine_owner owner;       /* the handler's opaque: the owner (vm, vm->io, vm->memlab) + off */
+	size_t off;
+	enum kpath_kind path;           /* an in-kernel path the device may use */
+	uint64_t path_off, path_len;    /* ioeventfd: the doorbell register inside the range */
+	size_t path_at;                 /* the struct kpath inside the instance (ioeventfd, coalesced) */
+	enum machine_when when;         /* when the path is set up */
+	const char *step;               /* the path's set-up step (setup_record, docs/json-schema.md) */
+};
+/* The table itself (for the listing, `kvmlab --machine`): n rows. */
+const struct machine_row *machine_rows(size_t *n);
+const char *machine_path_name(int path);    /* "ioeventfd", "coalesced", "msr-filter"; NULL for none */
+const char *machine_when_name(int when);    /* "always, best effort", "with --coalesced-mmio", ... */
+/* `kvmlab --machine [--json]`: one line (or JSON object) per row: bus, range, name, path, when. */
+void machine_print(FILE *out, bool json);
+/* The devices' instances (vm->io, bench), every row on its bus with its
+ * instance, the in-kernel paths this run wants, then the I/O thread.  0, or -1
+ * with err (also when the machine is already set up). */
 int  machine_setup(struct vm *vm, char *err, size_t errlen);
-void machine_teardown(struct vm *vm);   /* the I/O thread first: it reads guest RAM */
+/* The MSR filter of the table's MSR rows plus --msr-exit, when the run wants it
+ * (vm_create calls it first: KVM_X86_SET_MSR_FILTER is cheapest on a fresh VM).
+ * 0 (also when not wanted, or best effort without the capabilities), or -1 with err. */
+int  machine_msr_filter(struct vm *vm, char *err, size_t errlen);
+/* The I/O thread first (it reads guest RAM), then every path's eventfd, then the devices. */
+void machine_teardown(struct vm *vm);
 
 
 /* ---- smp.c: --vcpus N, each vCPU a POSIX thread with its own KVM_RUN loop ---- */

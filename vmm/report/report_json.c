@@ -183,7 +183,7 @@ static void json_setup(struct json *j, const struct vm *vm)
 
 	json_obj(j);
 	json_key(j, "msr_filter");  json_bool(j, log->msr_filter);
-	json_key(j, "kernel_devs"); json_bool(j, vm->bench.doorbell_fd >= 0 || vm->bench.coalesced);
+	json_key(j, "kernel_devs"); json_bool(j, vm->bench.doorbell.on || vm->bench.zone.on);
 	json_key(j, "irqchip");     json_bool(j, log->irqchip);
 	json_key(j, "total_us");    json_double(j, setup_total_ns(log) / 1e3);
 	json_key(j, "dropped");     json_u64(j, (uint64_t)log->dropped);
