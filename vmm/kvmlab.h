@@ -14,7 +14,7 @@
  *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
  *   vmm/core/vm.h             struct vm, vcpu and run (they embed every layer above), modes, watchdog, smp
  *   vmm/security/security.h   the seccomp allowlist per thread
- *   vmm/cli/cli.h             option values, usage errors, one function per subcommand
+ *   vmm/cli/cli.h             the option table, option values, usage errors, shared setup, subcommands
  *
  * vmm/x86.h (architectural constants) is included only by the files that need it.
  *
@@ -69,7 +69,7 @@
  *                       json_obj_end json_raw json_str json_str_n json_str_or_null
  *                       json_text json_u64 json_u64_or_null
  *     list_json.c       list_json_begin list_json_end list_json_entry
- *     lists.c           cap_print machine_print xc_print
+ *     lists.c           cap_print machine_print opt_print_table xc_print
  *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
  *     report_json.c     json_host report_json report_kind_name
  *     report_text.c     report_text
@@ -150,6 +150,12 @@
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
+ *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_open_kvm cli_payload
+ *                       cli_run_finish
+ *     commands.c        command_help commands command_count
+ *     manpage.c         manpage_write
+ *     opt_table.c       opt_table opt_count
+ *     options.c         opt_arg_name opt_for opt_help opt_parse opt_synopsis
  *     parse.c           parse_mem parse_seconds parse_size parse_u64 usage_fail
  */
 #ifndef KVMLAB_H

@@ -167,7 +167,8 @@ int iob_run(struct iobench *b, struct kvm *k)
 	int worst = XC_OK;
 
 	b->expected_fnv = expected_fnv(total, b->param[IOPARAM_CHUNK]);
-	for (int i = 0; i < IOB_NPATHS; i++) {
+	/* SIGINT/SIGTERM (watchdog.c) stops after the path running; what ran is reported. */
+	for (int i = 0; i < IOB_NPATHS && !watchdog_stop_signal(); i++) {
 		struct iob_result *r = &b->res[i];
 		if (!b->want[i])
 			continue;

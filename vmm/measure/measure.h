@@ -156,7 +156,7 @@ void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
 
 
 /* ---- iobench.c: one I/O workload through each path (kvmlab iobench, docs/io.md) ---- */
-#define IOB_REPEAT_MAX 15
+#define IOB_REPEAT_MAX 15              /* --repeat at most (vmm/cli/opt_table.c checks it) */
 enum iob_dev { DEV_UART, DEV_VIRTIO, DEV_SINK };
 struct iob_path {
 	const char *name;
@@ -206,7 +206,6 @@ double iob_bytes_per_s(uint64_t bytes, uint64_t cycles, uint64_t khz);  /* at th
 
 /* ---- sensitive_run.c: the catalogue run, one probe per fresh VM ---- */
 #define SENS_PAYLOAD      "cpu/probe"
-#define SENS_TIMEOUT      1.0           /* s: only a hanging probe waits this long */
 /* One probe's result: how its VM ended, what the guest saw, what KVM counted,
  * and how that compares with the catalogue and the expectations table. */
 struct sens_probe {
@@ -246,7 +245,8 @@ struct payload;
 struct host_facts;
 /* Runs every row whose name contains only (NULL: all; the nop row always runs)
  * at CPL 0 and 3, each in a fresh VM of the probe payload p, and judges each
- * outcome against the catalogue and the expectations of hf.  Returns XC_OK, or
+ * outcome against the catalogue and the expectations of hf.  Returns XC_OK;
+ * XC_INTERRUPTED when SIGINT/SIGTERM stopped it (c holds the probes so far); or
  * XC_HOST with err when a VM could not be set up or p is not the probe payload
  * (a stale build).  Free c with sens_catalogue_free either way. */
 int  sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct payload *p,

@@ -231,6 +231,10 @@ int sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct pay
 				if (r->tsc_khz)
 					c->tsc_khz = r->tsc_khz;
 				probe_judge(pr, hf);
+				/* SIGINT/SIGTERM (watchdog.c): this probe's run ended "interrupted"
+				 * and is kept; the catalogue stops here and is reported. */
+				if (watchdog_stop_signal())
+					rc = XC_INTERRUPTED;
 			}
 		}
 	}

@@ -1,8 +1,9 @@
 /*
  * lists.c - the lists kvmlab prints without creating a VM: its exit codes
  * (XC_LIST) and the KVM capabilities it probes (CAP_LIST), both in
- * vmm/core/core.h, and the machine table (vmm/core/machine.c).  `kvmlab
- * --help`, `--exit-codes`, `--capabilities`, `--machine`, the docs tables and
+ * vmm/core/core.h, the machine table (vmm/core/machine.c) and the option
+ * table (vmm/cli/opt_table.c).  `kvmlab
+ * --help`, `--exit-codes`, `--capabilities`, `--machine`, `--options`, the docs tables and
  * the tests all come from these.  As JSON each is one document with the
  * envelope every command's document has.
  */
@@ -107,4 +108,40 @@ void machine_print(FILE *out, bool json)
 	}
 	if (json)
 		list_end(&j);
+}
+
+void opt_print_table(FILE *out, bool json)
+{
+	struct json jj = { .out = out }, *j = &jj;
+
+	if (json)
+		list_begin(j, "options", "options");
+	for (int i = 0; i < opt_count; i++) {
+		const struct opt_def *o = &opt_table[i];
+		if (!json) {
+			char syn[128];
+			opt_synopsis(o, syn, sizeof(syn));
+			fprintf(out, "%-34s", syn);
+			for (int k = 0; k < command_count; k++)
+				if (opt_for(o, k))
+					fprintf(out, " %s", commands[k].name);
+			fprintf(out, "\n");
+			continue;
+		}
+		json_obj(j);
+		json_key(j, "name");    json_str(j, o->name);
+		json_key(j, "short");   json_str_or_null(j, o->short_name, o->short_name ? (char[]){ o->short_name, 0 } : NULL);
+		json_key(j, "arg");     json_str(j, opt_arg_name(o->arg));
+		json_key(j, "metavar"); json_str(j, o->metavar);
+		json_key(j, "help");    json_str(j, o->help);
+		json_key(j, "commands");
+		json_arr(j);
+		for (int k = 0; k < command_count; k++)
+			if (opt_for(o, k))
+				json_str(j, commands[k].name);
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	if (json)
+		list_end(j);
 }

@@ -179,6 +179,9 @@ void cap_print(FILE *out, bool json);
 /* The machine table (vmm/core/machine.c): bus, range, name, in-kernel path;
  * "rows": [{name, bus, first, last, path, when}]. */
 void machine_print(FILE *out, bool json);
+/* The option table (vmm/cli/opt_table.c): "--name METAVAR  commands..."; "options":
+ * [{name, short, arg, metavar, help, commands}]. */
+void opt_print_table(FILE *out, bool json);
 
 /* ---- facts_json.c: `kvmlab info --json` "facts" and "expectations" ---- */
 void facts_json(struct json *j, const struct host_facts *hf);
