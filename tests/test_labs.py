@@ -242,7 +242,7 @@ def slug(heading):
     return s.replace(" ", "-")
 
 
-GUIDE = ALL_MD + [os.path.join(L.DOCS, "concepts.md"), os.path.join(L.DOCS, "glossary.md")]
+GUIDE = ALL_MD + ALL_ZH + [os.path.join(L.DOCS, "concepts.md"), os.path.join(L.DOCS, "glossary.md")]
 
 
 @pytest.mark.parametrize("path", GUIDE, ids=lambda p: os.path.relpath(p, L.ROOT))
@@ -340,13 +340,14 @@ def test_course_map_claims_only_what_it_covers():
 
 # The misconceptions of typical course notes (issue 18), each refuted where it fits:
 # lab -> words the box must contain.
+# lab -> (words the English box must contain, words the Chinese box must contain).
 MISCONCEPTIONS = {
-    "hello-kvm.md": ["thread", "Type 1", "smx", "vmx", "svm"],
-    "vcpu-threads.md": ["taskset -p", "one thread"],
-    "trap-and-emulate.md": ["Robin and Irvine", "17"],
-    "four-addresses.md": ["GVA → HPA", "GPA → HPA"],
-    "shadow-paging-ept.md": ["NPT"],
-    "pio-mmio-dma.md": ["raw", "sparse"],
+    "hello-kvm.md": (["thread", "Type 1", "smx", "vmx", "svm"], ["线程", "第一类", "smx", "vmx", "svm"]),
+    "vcpu-threads.md": (["taskset -p", "one thread"], ["taskset -p", "一个线程"]),
+    "trap-and-emulate.md": (["Robin and Irvine", "17"], ["Robin 与 Irvine", "17"]),
+    "four-addresses.md": (["GVA → HPA", "GPA → HPA"], ["GVA → HPA", "GPA → HPA"]),
+    "shadow-paging-ept.md": (["NPT"], ["NPT"]),
+    "pio-mmio-dma.md": (["raw", "sparse"], ["raw", "稀疏"]),
 }
 
 
@@ -357,10 +358,81 @@ def _misconceptions(text):
 
 @pytest.mark.parametrize("lab", sorted(MISCONCEPTIONS))
 def test_common_misconceptions_box(lab):
-    for path in [os.path.join(L.LABS, lab), os.path.join(L.ZH, lab)]:
+    for path, words in zip([os.path.join(L.LABS, lab), os.path.join(L.ZH, lab)], MISCONCEPTIONS[lab]):
         if not os.path.exists(path):
             continue
         box = _misconceptions(L.read(path))
         assert box is not None, f"{os.path.relpath(path, L.ROOT)}: no `### Common misconceptions` box"
-        for word in MISCONCEPTIONS[lab]:
+        assert L.parse_commands(box) or "step" in box or "步骤" in box, \
+            f"{os.path.relpath(path, L.ROOT)}: refute the misconception with a command (or point at the step that does)"
+        for word in words:
             assert word in box, f"{os.path.relpath(path, L.ROOT)}: the misconceptions box never says {word!r}"
+
+
+# ---- the Chinese labs (labs/zh/): the same lab, the same commands ----
+
+def zh_of(path):
+    return os.path.join(L.ZH, os.path.basename(path))
+
+
+def test_every_lab_has_a_chinese_version():
+    missing = [lab_name(p) for p in LAB_FILES if not os.path.exists(zh_of(p))]
+    assert not missing, f"labs/zh/ has no translation of {missing}"
+    extra = [lab_name(p) for p in ZH_FILES if not os.path.exists(os.path.join(L.LABS, lab_name(p)))]
+    assert not extra, f"labs/zh/{extra} translate no English lab"
+
+
+def _pairs():
+    return [(p, zh_of(p)) for p in LAB_FILES if os.path.exists(zh_of(p))]
+
+
+@pytest.mark.parametrize("en,zh", _pairs(), ids=lambda p: lab_name(p))
+def test_chinese_lab_follows_the_template(en, zh):
+    zt, et = L.read(zh), L.read(en)
+    assert len(L.headings(zt, 1)) == 1 and zt.lstrip().startswith("# "), f"zh/{lab_name(zh)}: one `# 标题` first"
+    found = [h for h in L.headings(zt, 2) if h in L.TEMPLATE_ZH]
+    assert found == L.TEMPLATE_ZH, f"zh/{lab_name(zh)}: `## ` sections must be {L.TEMPLATE_ZH}, found {found}"
+    for level in (2, 3):
+        assert len(L.headings(zt, level)) == len(L.headings(et, level)), (
+            f"zh/{lab_name(zh)}: {len(L.headings(zt, level))} level-{level} headings, "
+            f"the English lab has {len(L.headings(et, level))}")
+
+
+@pytest.mark.parametrize("en,zh", _pairs(), ids=lambda p: lab_name(p))
+def test_chinese_lab_has_the_same_commands_in_the_same_order(en, zh):
+    """Commands, expected exit codes and their order are the English lab's; the
+    commands themselves run once (test_lab_command_exits_as_documented)."""
+    ec = [(c, code) for _, c, code in L.parse_commands(L.read(en))]
+    zc = [(c, code) for _, c, code in L.parse_commands(L.read(zh))]
+    assert zc == ec, f"zh/{lab_name(zh)}: commands differ from labs/{lab_name(en)}"
+    es = [(c, [s for _, s in shown]) for c, _, shown in L.sample_blocks(L.read(en))]
+    zs = [(c, [s for _, s in shown]) for c, _, shown in L.sample_blocks(L.read(zh))]
+    assert [c for c, _ in zs] == [c for c, _ in es], f"zh/{lab_name(zh)}: sample output under other commands"
+
+
+def _zh_section(text, n):
+    """The body of the n-th template section of a Chinese lab."""
+    return L.section(text, L.TEMPLATE_ZH[n])
+
+
+@pytest.mark.parametrize("en,zh", _pairs(), ids=lambda p: lab_name(p))
+def test_chinese_lab_concepts_and_host_labels(en, zh):
+    zt = L.read(zh)
+    concepts = [b for b in _zh_section(zt, 1).splitlines() if b.lstrip().startswith(("- ", "* "))]
+    en_concepts = [b for b in L.section(L.read(en), "Concepts").splitlines() if b.lstrip().startswith(("- ", "* "))]
+    assert len(concepts) == len(en_concepts), f"zh/{lab_name(zh)}: {len(concepts)} concepts, English {len(en_concepts)}"
+    for b in concepts:
+        assert CJK.search(b), f"zh/{lab_name(zh)}: concept without Chinese: {b!r}"
+    seen = _zh_section(zt, 5)
+    assert "PVM" in seen and ("VMX" in seen or "SVM" in seen), \
+        f"zh/{lab_name(zh)}: 「你应该看到什么」 must say which numbers are from the PVM host and which from VMX/SVM"
+    assert CJK.search(L.strip_comments(zt)), f"zh/{lab_name(zh)} is not in Chinese"
+
+
+def test_chinese_course_map_lists_every_chinese_lab():
+    assert os.path.exists(ZH_README), "labs/zh/README.md (the Chinese course map) is missing"
+    listed = {t for t in L.links(L.strip_comments(L.read(ZH_README))) if "/" not in t}
+    missing = [lab_name(p) for p in ZH_FILES if lab_name(p) not in listed]
+    assert not missing, f"labs/zh/README.md does not list {missing}"
+    assert "zh/README.md" in README, "labs/README.md must link the Chinese course map"
+    assert "../README.md" in L.read(ZH_README), "labs/zh/README.md must link the English course map"
