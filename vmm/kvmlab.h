@@ -8,7 +8,7 @@
  *   vmm/abi.h                 the guest ABI (the C side of docs/guest-abi.md)
  *   vmm/core/core.h           exit codes, payloads, /dev/kvm, the host, guest memory, ends, exit dispatch, log
  *   vmm/report/report.h       the JSON writer, the run's JSON and text reports, disassembly
- *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, trace
+ *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, trace, ktrace
  *   vmm/mem/mem.h             memory slots, backings, hotplug, page walk, dirty logging, pre-copy, translate
  *   traps/traps.h             the port and MMIO buses, one handler per KVM_EXIT_* reason
  *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
@@ -60,6 +60,7 @@
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
  *                       json_i64 json_key json_null json_obj json_obj_end json_str
  *                       json_str_n json_text json_u64
+ *     ktrace_report.c   ktrace_report_json ktrace_report_text
  *     report_json.c     json_host report_json
  *     report_text.c     report_text
  *   vmm/measure/
@@ -72,6 +73,10 @@
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
  *     facts_guest.c     facts_guest
+ *     ktrace.c          ktrace_add_thread ktrace_clean_stale ktrace_finish
+ *                       ktrace_start ktrace_stop
+ *     ktrace_join.c     ktrace_join ktrace_result_free
+ *     ktrace_reasons.c  ktrace_kind_name ktrace_reason_name (the rows: ktrace_reasons.def)
  *     kvmstats.c        kvmstats_close kvmstats_delta kvmstats_find kvmstats_open
  *                       kvmstats_sample
  *     samples.c         samples_add samples_exact samples_free

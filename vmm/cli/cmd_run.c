@@ -50,6 +50,9 @@ static void run_usage(FILE *f)
 		"                    numbers decimal or 0x-hex, e.g. --cpuid 0x40000000:ebx=0\n"
 		"  --hide-hypervisor clear CPUID.1:ECX[31] and drop the leaves 0x40000000-\n"
 		"                    0x4FFFFFFF (applied before any --cpuid)\n"
+		"  --ktrace          record KVM's own events (tracepoints) for this run's vCPU\n"
+		"                    threads and report each KVM_RUN from the kernel's side\n"
+		"                    (root, tracefs; docs/ktrace.md)\n"
 		"  --arg N           start the guest with RBX = N, the payload's parameter\n"
 		"                    (e.g. the probe number of cpu/probe; default 0)\n"
 		"  -h, --help        this text\n"
@@ -94,6 +97,7 @@ int cmd_run(int argc, char **argv)
 		{ "cpuid", required_argument, NULL, 'C' },
 		{ "hide-hypervisor", no_argument, NULL, 'H' },
 		{ "arg", required_argument, NULL, 'A' },
+		{ "ktrace", no_argument, NULL, 'K' },
 		{ 0 }
 	};
 	struct cpuid_override ov;
@@ -191,6 +195,7 @@ int cmd_run(int argc, char **argv)
 				return usage_fail("run", "%s", oerr);
 			break;
 		case 'H': cfg.cpuid.hide_hypervisor = true; break;
+		case 'K': cfg.ktrace = true; break;
 		case 'A':
 			if (parse_u64(optarg, &cfg.entry_arg) != 0)
 				return usage_fail("run", "--arg: '%s' is not a non-negative integer", optarg);
@@ -260,7 +265,19 @@ int cmd_run(int argc, char **argv)
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		die(XC_HOST, "out of memory");
+	if (cfg.ktrace && ktrace_start(err, sizeof(err)) != 0) {
+		fprintf(stderr, "kvmlab: --ktrace: %s; running without it\n", err);
+		cfg.ktrace = false;
+	}
 	rc = run_payload(r, &k, &p, &cfg, err, sizeof(err));
+	static struct ktrace_result kres;
+	if (cfg.ktrace) {               /* read after the run: nothing of it was on the exit path */
+		char kerr[256];
+		if (ktrace_finish(&kres, kerr, sizeof(kerr)) == 0)
+			r->ktrace = &kres;
+		else
+			fprintf(stderr, "kvmlab: --ktrace: %s; the report has no ktrace\n", kerr);
+	}
 	if (rc == XC_OK) {
 		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 		if (json)
@@ -277,6 +294,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "kvmlab: %s\n", err);
 	}
 	fflush(stdout);
+	ktrace_result_free(&kres);
 	run_teardown(r);
 	free(r);
 	kvm_close(&k);

@@ -33,6 +33,10 @@ struct report_ctx {
 void report_json(const struct report_ctx *c, FILE *out);
 /* The same run as the human summary. */
 void report_text(const struct report_ctx *c, FILE *out);
+/* ktrace_report.c: the run's --ktrace result (c->run->ktrace), if any: text lines; the
+ * "ktrace" JSON value (null without --ktrace). */
+void ktrace_report_text(const struct report_ctx *c, FILE *out);
+void ktrace_report_json(struct json *j, const struct report_ctx *c);
 /* The "host" object every command's JSON carries: backend, paging, capabilities. */
 void json_host(struct json *j, const struct host_info *h, const struct kvm *k);
 
