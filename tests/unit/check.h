@@ -73,5 +73,6 @@ extern const struct unit_test dirty_tests[];
 extern const struct unit_test precopy_tests[];
 extern const struct unit_test cpuid_tests[];
 extern const struct unit_test sensitive_tests[];
+extern const struct unit_test ktrace_tests[];
 
 #endif

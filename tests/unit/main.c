@@ -36,6 +36,7 @@ static const struct suite {
 	{ "precopy",  precopy_tests },    /* vmm/mem/precopy.c: pre-copy arithmetic */
 	{ "cpuid",    cpuid_tests },      /* vmm/core/cpuid.c: --cpuid parsing and the table edits */
 	{ "sensitive", sensitive_tests }, /* vmm/measure/sensitive.c: the catalogue's data */
+	{ "ktrace",   ktrace_tests },     /* vmm/measure/ktrace_join.c, ktrace_reasons.def: KVM's events per KVM_RUN */
 };
 
 static const char *current;
