@@ -138,13 +138,15 @@ static void ktrace_atexit(void)
 	ktrace_stop();
 }
 
+/* Each event's own enable file: tracefs_event_enable() would match every name of every
+ * system against a regex, milliseconds per call. */
 static int ktrace_enable_all(char *why, size_t whylen)
 {
 	char **mmu = tracefs_system_events(NULL, "kvmmmu");
 
 	for (size_t i = 0; i < sizeof(kt_events) / sizeof(kt_events[0]); i++) {
 		const struct kt_event_row *e = &kt_events[i];
-		if (tracefs_event_enable(kt.inst, e->sys, e->name) == 0)
+		if (tracefs_event_file_write(kt.inst, e->sys, e->name, "enable", "1") > 0)
 			continue;
 		if (e->required) {
 			snprintf(why, whylen, "tracefs has no %s:%s event%s", e->sys, e->name,
@@ -158,7 +160,7 @@ static int ktrace_enable_all(char *why, size_t whylen)
 		for (size_t s = 0; s < sizeof(kt_mmu_skip) / sizeof(kt_mmu_skip[0]); s++)
 			skip |= strcmp(mmu[i], kt_mmu_skip[s]) == 0;
 		if (!skip)
-			tracefs_event_enable(kt.inst, "kvmmmu", mmu[i]);
+			tracefs_event_file_write(kt.inst, "kvmmmu", mmu[i], "enable", "1");
 	}
 	tracefs_list_free(mmu);
 	return 0;
@@ -264,8 +266,26 @@ struct kt_reader {
 	bool oom;
 	struct ktrace_result *res;
 	int kind_of[2048];              /* event id -> kind + 1; 0 = not ours */
-	struct tep_format_field *f_code[KT_KINDS], *f_isa, *f_err, *f_failed;
+	struct tep_format_field *f_a[KT_KINDS], *f_b[KT_KINDS];        /* the fields read, per kind */
+	bool looked[KT_KINDS];
 };
+
+/* The one or two fields kvmlab reads of each kind, looked up once (tep_find_field is a list walk). */
+static void kt_fields(struct kt_reader *rd, struct tep_event *event, int kind)
+{
+	static const char *const names[KT_KINDS][2] = {
+		[KT_EXIT] = { "exit_reason", "isa" },
+		[KT_USER_EXIT] = { "reason", "errno" },
+		[KT_EMULATE] = { "failed", NULL },
+		[KT_INJ_EXCEPTION] = { "exception", NULL },
+	};
+
+	rd->looked[kind] = true;
+	if (names[kind][0])
+		rd->f_a[kind] = tep_find_field(event, names[kind][0]);
+	if (names[kind][1])
+		rd->f_b[kind] = tep_find_field(event, names[kind][1]);
+}
 
 static uint64_t field_u64(struct tep_format_field *f, struct tep_record *r)
 {
@@ -303,20 +323,24 @@ static int kt_record(struct tep_event *event, struct tep_record *rec, int cpu, v
 	e->ts = rec->ts;
 	e->tid = tep_data_pid(event->tep, rec);
 	e->kind = (uint16_t)kind;
+	if (kind == KT_MMU)
+		return 0;
+	if (!rd->looked[kind])
+		kt_fields(rd, event, kind);
 	switch (kind) {
 	case KT_EXIT:
-		e->code = (uint32_t)field_u64(tep_find_field(event, "exit_reason"), rec);
-		e->isa = (uint32_t)field_u64(tep_find_field(event, "isa"), rec);
+		e->code = (uint32_t)field_u64(rd->f_a[kind], rec);
+		e->isa = (uint32_t)field_u64(rd->f_b[kind], rec);
 		break;
 	case KT_USER_EXIT:
-		e->code = (uint32_t)field_u64(tep_find_field(event, "reason"), rec);
-		e->err = (int32_t)field_u64(tep_find_field(event, "errno"), rec);
+		e->code = (uint32_t)field_u64(rd->f_a[kind], rec);
+		e->err = (int32_t)field_u64(rd->f_b[kind], rec);
 		break;
 	case KT_EMULATE:
-		e->flag = (uint16_t)field_u64(tep_find_field(event, "failed"), rec);
+		e->flag = (uint16_t)field_u64(rd->f_a[kind], rec);
 		break;
 	case KT_INJ_EXCEPTION:
-		e->code = (uint32_t)field_u64(tep_find_field(event, "exception"), rec);
+		e->code = (uint32_t)field_u64(rd->f_a[kind], rec);
 		break;
 	default:
 		break;
@@ -324,17 +348,42 @@ static int kt_record(struct tep_event *event, struct tep_record *rec, int cpu, v
 	return 0;
 }
 
+/* Parses one event's format into tep and maps its id to kind.  Only the events
+ * recorded: all of syscalls' ~700 formats would take a third of a second. */
 static void kt_map(struct kt_reader *rd, struct tep_handle *tep, const char *sys, const char *name, int kind)
 {
-	struct tep_event *e = tep_find_event_by_name(tep, sys, name);
+	int size = 0;
+	char *fmt = tracefs_event_file_read(NULL, sys, name, "format", &size);
+	struct tep_event *e;
 
+	if (!fmt)
+		return;
+	tep_parse_event(tep, fmt, (size_t)size, sys);
+	free(fmt);
+	e = tep_find_event_by_name(tep, sys, name);
 	if (e && e->id >= 0 && e->id < 2048)
 		rd->kind_of[e->id] = kind + 1;
 }
 
+/* A tep_handle that knows the ring buffer's page header (events/header_page). */
+static struct tep_handle *kt_tep(void)
+{
+	struct tep_handle *tep = tep_alloc();
+	int size = 0;
+	char *hdr = tracefs_instance_file_read(NULL, "events/header_page", &size);
+
+	if (!tep || !hdr || tep_parse_header_page(tep, hdr, (unsigned long)size, sizeof(long)) != 0) {
+		free(hdr);
+		if (tep)
+			tep_free(tep);
+		return NULL;
+	}
+	free(hdr);
+	return tep;
+}
+
 int ktrace_finish(struct ktrace_result *res, char *why, size_t whylen)
 {
-	const char *systems[] = { "kvm", "kvmmmu", "syscalls", NULL };
 	struct kt_reader *rd;
 	struct tep_handle *tep;
 	int rc = -1;
@@ -347,7 +396,7 @@ int ktrace_finish(struct ktrace_result *res, char *why, size_t whylen)
 	tracefs_trace_off(kt.inst);
 	snprintf(res->clock, sizeof(res->clock), "%s", kt.clock);
 	rd = calloc(1, sizeof(*rd));
-	tep = tracefs_local_events_system(NULL, systems);
+	tep = kt_tep();
 	if (!rd || !tep) {
 		snprintf(why, whylen, "cannot read the event formats from %s/events", KTRACE_DIR);
 		goto out;
