@@ -186,3 +186,26 @@ def test_without_ktrace_the_report_has_null_and_tracefs_is_untouched(kvm):
     assert r.code == XC["OK"], r.err
     assert r.doc["ktrace"] is None
     assert set(own_instances()) == before
+
+
+def test_bench_where_handled_from_the_trace(ktrace):
+    """bench --ktrace: an `out` kvmlab serves reaches user space on every host; one KVM
+    answers through an ioeventfd (pio-kernel) is handled in the kernel and traced as
+    kvm_pio.  Both derivations must say so, and agree."""
+    before = set(own_instances())
+    r = run_kvmlab("bench", "--filter", "pio-out,pio-kernel", "--repeat", "3", "--iters", "100",
+                   "--ktrace", "--json", json_out=True)
+    assert r.code == XC["OK"], r.err
+    cases = {c["name"]: c for c in r.doc["cases"]}
+    assert cases["pio-out"]["where_trace"] == "kvmlab"
+    assert "trace.to_user_space" in cases["pio-out"]["where_trace_evidence"]
+    assert cases["pio-kernel"]["where_trace"] == "kernel"
+    assert all(c["where_agree"] is True for c in cases.values())
+    assert set(own_instances()) <= before
+
+
+def test_bench_without_ktrace_has_no_trace_verdict(kvm):
+    r = run_kvmlab("bench", "--filter", "pio-out", "--repeat", "2", "--iters", "50", "--json", json_out=True)
+    assert r.code == XC["OK"], r.err
+    c = r.doc["cases"][0]
+    assert c["where_trace"] is None and c["where_agree"] is None

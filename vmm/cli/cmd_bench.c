@@ -30,6 +30,8 @@ static void bench_usage(FILE *f)
 		"  --timeout SECS     per case (default %.0f; vmcall uses 1 s at most)\n"
 		"  --json | --csv     machine-readable output (docs/json-schema.md, \"bench\")\n"
 		"  --list             list the cases and exit\n"
+		"  --ktrace           also decide \"where\" from KVM's tracepoints and say where\n"
+		"                     that disagrees with the counters (root; docs/ktrace.md)\n"
 		"  -h, --help         this text\n\n"
 		"Exit code 0 when every selected case ran or was classified (hangs, internal\n"
 		"error); 2 on bad options or a filter that matches nothing; 7 on host errors.\n",
@@ -70,6 +72,7 @@ int cmd_bench(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "ktrace", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -98,6 +101,7 @@ int cmd_bench(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'c': csv = true; break;
 		case 'l': list = true; break;
+		case 'K': o.ktrace = true; break;
 		case 'h': bench_usage(stdout); return XC_OK;
 		default:
 			return usage_fail("bench", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -107,6 +111,14 @@ int cmd_bench(int argc, char **argv)
 		return usage_fail("bench", "unexpected argument '%s'", argv[optind]);
 	if (json && csv)
 		return usage_fail("bench", "%s", "--json and --csv exclude each other");
+	if (o.ktrace && !list) {        /* each case records on its own; this checks once that it can */
+		char why[256];
+		if (ktrace_start(why, sizeof(why)) != 0) {
+			fprintf(stderr, "kvmlab: --ktrace: %s; running without it\n", why);
+			o.ktrace = false;
+		}
+		ktrace_stop();
+	}
 
 	int n = 0;
 	for (int i = 0; i < bench_ncases; i++)

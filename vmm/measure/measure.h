@@ -250,6 +250,11 @@ struct bench_verdict {
  * hypercalls, page faults, TLB flushes, invlpg, doorbell signals, coalesced
  * writes, host page faults) moved >= 0.5 per op; else none.  emulated: insn_emulation >= 0.5. */
 void bench_derive(const struct bench_move *m, int n, struct bench_verdict *out);
+/* The same from the trace.* moves (--ktrace): kvmlab if KVM_RUNs that returned to user
+ * space >= 0.5 per op; else the kernel if kvm_exit, kvm_page_fault, kvm_pio, kvm_mmio,
+ * kvm_msr, kvm_cpuid, kvm_inj_exception or kvmmmu events >= 0.5 per op; else none.
+ * emulated: kvm_emulate_insn >= 0.5 per op. */
+void bench_derive_trace(const struct bench_move *m, int n, struct bench_verdict *out);
 const char *bench_where_name(enum bench_where w);       /* "none", "kernel", "kvmlab" */
 /* Net cycles per op of one sample: (op - loop) / iters, may be negative. */
 double bench_net(uint64_t op_cycles, uint64_t loop_cycles, uint64_t iters);
@@ -278,11 +283,17 @@ struct bench_result {
 	int nmove;
 	struct bench_verdict verdict;
 	double wall_seconds;
+	/* --ktrace: the same verdict from KVM's own events (trace.* moves), if the trace
+	 * covered the run (every KVM_RUN seen, nothing lost); else trace_why says why not. */
+	bool trace_valid;
+	struct bench_verdict trace_verdict;
+	char trace_why[96];
 };
 struct bench_opts {
 	uint32_t iters, repeat;
 	double timeout;
 	const char *filter;             /* comma-separated fnmatch patterns, NULL = all */
+	bool ktrace;                    /* --ktrace: also derive "where" from KVM's tracepoints */
 };
 /* Runs one case in a fresh VM; the result says how it went (never fatal). */
 void bench_run_case(struct kvm *k, const struct bench_case *c, const struct bench_opts *o,
