@@ -209,3 +209,26 @@ def test_bench_without_ktrace_has_no_trace_verdict(kvm):
     assert r.code == XC["OK"], r.err
     c = r.doc["cases"][0]
     assert c["where_trace"] is None and c["where_agree"] is None
+
+
+def test_plot_ktrace_writes_a_png(ktrace, require, tmp_path):
+    require(tool="gnuplot")
+    r = run_kvmlab("run", payload("hello-long"), "--ktrace", "--json")
+    src = tmp_path / "run.json"
+    src.write_text(r.out)
+    png = tmp_path / "run.png"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    p = subprocess.run([os.path.join(root, "scripts", "plot-ktrace"), str(src), str(png)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_ktrace_refuses_a_run_without_ktrace(kvm, tmp_path):
+    r = run_kvmlab("run", payload("hello-long"), "--json")
+    src = tmp_path / "run.json"
+    src.write_text(r.out)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    p = subprocess.run([os.path.join(root, "scripts", "plot-ktrace"), str(src), str(tmp_path / "x.png")],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "no ktrace section" in p.stderr
