@@ -232,3 +232,15 @@ def test_plot_ktrace_refuses_a_run_without_ktrace(kvm, tmp_path):
     p = subprocess.run([os.path.join(root, "scripts", "plot-ktrace"), str(src), str(tmp_path / "x.png")],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and "no ktrace section" in p.stderr
+
+
+def test_trace_ktrace_sees_every_step_exit_and_the_lost_one(ktrace):
+    """trace --ktrace: each KVM_EXIT_DEBUG kvmlab counted is a KVM_RUN that KVM ended with
+    KVM_EXIT_DEBUG, and each other exit kvmlab saw is one too; a step KVM completes without a
+    step exit (docs/trace.md) is a KVM_RUN that the immediate exit ended with EINTR."""
+    r = run_kvmlab("trace", payload("cpu/trace-short"), "--json", "--ktrace", json_out=True)
+    assert r.code == XC["OK"], r.err
+    k = r.doc["ktrace"]
+    assert k is not None, r.err
+    assert k["to_user_space"] == r.doc["exits"]
+    assert k["kvm_runs"] == sum(r.doc["exits"].values()) + k["interrupted"]

@@ -32,6 +32,7 @@ static void trace_usage(FILE *f)
 		"  --timeout SECS    stop the guest after SECS seconds (default %.0f; 0 = never)\n"
 		"  --json            one JSON document with the step list (docs/json-schema.md)\n"
 		"  --verbose         log each KVM ioctl of the setup to stderr\n"
+		"  --ktrace          also record KVM's own events for the run (root; docs/ktrace.md)\n"
 		"  -h, --help        this text\n\n"
 		"ADDR is a linear address (CS base + RIP), 0x-prefixed hex or decimal, as the\n"
 		"trace prints it.  Exit codes as for kvmlab run.  Needs KVM_CAP_SET_GUEST_DEBUG.\n",
@@ -152,6 +153,7 @@ int cmd_trace(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "ktrace", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -174,6 +176,7 @@ int cmd_trace(int argc, char **argv)
 				return rc;
 			break;
 		case 'r': t.show_regs = true; break;
+		case 'K': cfg.ktrace = true; break;
 		case 'm':
 			if (parse_mem(optarg, &cfg.mem) != 0)
 				return usage_fail("trace", "--mem %s: must be a size (4M, 256K, ...), a multiple of 4K from 128K to 3G", optarg);
@@ -248,11 +251,26 @@ int cmd_trace(int argc, char **argv)
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		die(XC_HOST, "out of memory");
+	if (cfg.ktrace && ktrace_start(err, sizeof(err)) != 0) {
+		fprintf(stderr, "kvmlab: --ktrace: %s; running without it\n", err);
+		cfg.ktrace = false;
+	}
 	rc = run_payload(r, &k, &p, &cfg, err, sizeof(err));
+	static struct ktrace_result kres;
+	if (cfg.ktrace) {               /* read after the run, as `run --ktrace` does */
+		char kerr[256];
+		if (ktrace_finish(&kres, kerr, sizeof(kerr)) == 0)
+			r->ktrace = &kres;
+		else
+			fprintf(stderr, "kvmlab: --ktrace: %s; the report has no ktrace\n", kerr);
+	}
+	struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 	if (json) {
 		json_arr_end(&jj);
-		if (rc == XC_OK)
+		if (rc == XC_OK) {
 			trace_json_tail(&jj, &t, r);
+			json_key(&jj, "ktrace"); ktrace_report_json(&jj, &ctx);    /* null without --ktrace */
+		}
 		else {
 			json_key(&jj, "error"); json_str(&jj, err);
 		}
@@ -272,12 +290,14 @@ int cmd_trace(int argc, char **argv)
 			if (v->vm->con.len)
 				printf("console:\n%.*s%s", (int)v->vm->con.len, v->vm->con.buf,
 				       v->vm->con.buf[v->vm->con.len - 1] == '\n' ? "" : "\n");
+			ktrace_report_text(&ctx, stdout);      /* --ktrace: the kernel's view */
 		}
 		rc = r->exit_code;
 	} else {
 		fprintf(stderr, "kvmlab: %s\n", err);
 	}
 	fflush(stdout);
+	ktrace_result_free(&kres);
 	run_teardown(r);
 	free(r);
 	trace_free(&t);
