@@ -7,6 +7,7 @@
 #   nasm             assembles the guest payloads
 #   libcapstone-dev  disassembly of guest instructions
 #   python3-pytest   the test driver (Debian's, not PyPI's)
+#   python3-pytest-xdist  make check / make test run pytest on both cores (-n 2 --dist loadfile)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
 #   strace           labs/hello-kvm.md traces the ioctls of a run
@@ -18,7 +19,7 @@
 #   libtracefs-dev libtraceevent-dev  run --ktrace: KVM's tracepoints in a private tracefs instance
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev"
 
 missing=""
 for p in $PKGS; do

@@ -14,7 +14,7 @@
  *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
  *   vmm/core/vm.h             struct vm, vcpu and run (they embed every layer above), modes, watchdog, smp
  *   vmm/security/security.h   the seccomp allowlist per thread
- *   vmm/cli/cli.h             option values, usage errors, one function per subcommand
+ *   vmm/cli/cli.h             the option table, option values, usage errors, shared setup, subcommands
  *
  * vmm/x86.h (architectural constants) is included only by the files that need it.
  *
@@ -41,7 +41,7 @@
  *                       machine_rows machine_setup machine_teardown
  *                       machine_when_name
  *     modes.c           mode_of_sregs mode_setup
- *     payload.c         mode_name payload_check_fit payload_default_mem
+ *     payload.c         mode_name payload_check_fit payload_default_mem payload_dir
  *                       payload_free payload_load payload_parse payload_resolve
  *     run.c             run_payload run_teardown
  *     setup.c           setup_clock setup_record setup_total_ns
@@ -54,7 +54,7 @@
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
  *                       watchdog_stop_signal
  *   vmm/report/
- *     disasm.c          disasm_one sregs_bits
+ *     disasm.c          disasm_load disasm_one sregs_bits
  *     facts_json.c      expect_json expect_json_resolved facts_json
  *     hosttext.c        hosttext_fput hosttext_utf8_len
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
@@ -142,7 +142,12 @@
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
- *     main.c            payload_dir
+ *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_ktrace_finish
+ *                       cli_ktrace_start cli_open_kvm cli_payload cli_run_finish
+ *     commands.c        command_help commands command_count
+ *     manpage.c         manpage_write
+ *     opt_table.c       opt_table opt_count
+ *     options.c         opt_help opt_parse opt_print_table opt_synopsis
  *     parse.c           parse_mem parse_seconds parse_size parse_u64 usage_fail
  */
 #ifndef KVMLAB_H

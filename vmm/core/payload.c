@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -216,6 +217,39 @@ uint64_t payload_default_mem(const struct payload *p, uint64_t need)
 		want = need;
 	want = (want + 4095) / 4096 * 4096;
 	return want > MEM_DEFAULT ? want : MEM_DEFAULT;
+}
+
+/* Where an installed kvmlab keeps its payloads, relative to bin/kvmlab (make install). */
+#define PAYLOADS_INSTALLED "/../share/kvmlab/payloads"
+#define PAYLOADS_BUILD     "/payloads"          /* build/kvmlab beside build/payloads */
+
+/* $KVMLAB_PAYLOADS, else the installed catalogue, else "payloads" beside the
+ * running binary (build/kvmlab -> build/payloads), so kvmlab, the unit tests
+ * and the fuzzers agree. */
+const char *payload_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("KVMLAB_PAYLOADS");
+	struct stat st;
+
+	if (env && *env)
+		return env;
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - sizeof(PAYLOADS_INSTALLED));
+	if (n <= 0)
+		return "build/payloads";
+	dir[n] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	size_t len = strlen(dir);
+	strcat(dir, PAYLOADS_INSTALLED);
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		static char shown[PATH_MAX];    /* PREFIX/share/..., not PREFIX/bin/../share/... */
+		return realpath(dir, shown) ? shown : dir;
+	}
+	dir[len] = '\0';
+	strcat(dir, PAYLOADS_BUILD);
+	return dir;
 }
 
 const char *payload_resolve(const char *arg, char *buf, size_t n)
