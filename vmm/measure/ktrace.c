@@ -16,6 +16,8 @@
  * --ktrace run's start (ktrace_clean_stale).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -123,13 +125,20 @@ static int clean_one(const char *name, void *ctx)
 	return 0;
 }
 
+/* Cleaners take flock(2) on the instances directory, so two kvmlabs never remove the same
+ * instance at once, and a test can hold a stale one in place while it looks at it. */
 int ktrace_clean_stale(void)
 {
-	int n = 0;
+	int n = 0, fd;
 
 	if (!tracefs_mounted())
 		return 0;
+	fd = open(KTRACE_DIR "/instances", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
 	tracefs_instances_walk(clean_one, &n);
+	if (fd >= 0)
+		close(fd);              /* releases the lock */
 	return n;
 }
 
