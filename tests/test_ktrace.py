@@ -161,16 +161,18 @@ def test_sigkill_leaves_an_instance_that_the_next_run_removes(ktrace):
     proc = start_long_run()
     # Cleaners lock the instances directory (vmm/measure/ktrace.c): hold it so that no
     # other kvmlab removes the stale instance before this test has seen it.
-    lock = os.open(INSTANCES, os.O_RDONLY | os.O_DIRECTORY)
+    lock = None
     try:
-        path = wait_for_instance(proc)
+        path = wait_for_instance(proc)  # tracefs is mounted by now (kvmlab mounts it if need be)
+        lock = os.open(INSTANCES, os.O_RDONLY | os.O_DIRECTORY)
         fcntl.flock(lock, fcntl.LOCK_EX)
         proc.kill()
         proc.wait(timeout=30)
         assert os.path.isdir(path)      # nothing can clean up after SIGKILL ...
     finally:
         proc.kill()
-        os.close(lock)
+        if lock is not None:
+            os.close(lock)
     r, k = ktrace_run("hello-long")
     assert r.code == XC["OK"], r.err
     assert not os.path.exists(path)     # ... but the next --ktrace run's start does
