@@ -248,3 +248,10 @@ def test_trace_ktrace_sees_every_step_exit_and_the_lost_one(ktrace):
     assert k is not None, r.err
     assert k["to_user_space"] == r.doc["exits"]
     assert k["kvm_runs"] == sum(r.doc["exits"].values()) + k["interrupted"]
+
+
+def test_ktrace_with_sandbox_is_a_usage_error(kvm):
+    # The sandbox forbids open(2), which reading the trace needs (docs/ktrace.md).
+    r = run_kvmlab("run", payload("hello-long"), "--ktrace", "--sandbox")
+    assert r.code == XC["USAGE"]
+    assert "--ktrace and --sandbox exclude each other" in r.err

@@ -32,6 +32,10 @@ int cmd_run(struct cli *c)
 	struct payload p;
 	char err[512];
 
+	/* The allowlist has no open(2) (docs/security.md): reading the trace after the run
+	 * on the sandboxed vCPU thread would kill it. */
+	if (cfg->ktrace && cfg->sandbox)
+		return usage_fail("run", "%s", "--ktrace and --sandbox exclude each other (the trace is read with open(2), which the sandbox forbids)");
 	int rc = run_check_pins(c);
 	if (rc == XC_OK)
 		rc = cli_payload(c, c->payload, &p);
