@@ -16,9 +16,10 @@
 #   gnuplot-nox      scripts/plot-bench, scripts/plot-iobench: the bench charts (kvmlab itself does not need it)
 #   libseccomp-dev   run --sandbox: the vCPU thread's seccomp allowlist
 #   clang libclang-rt-14-dev  make fuzz (libFuzzer) and make asan
+#   libtracefs-dev libtraceevent-dev  run --ktrace: KVM's tracepoints in a private tracefs instance
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev"
 
 missing=""
 for p in $PKGS; do

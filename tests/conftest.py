@@ -160,16 +160,18 @@ def expect(facts):
 
 @pytest.fixture
 def require(facts):
-    """require(cpus=2, feature='umip', tool='strace', root=True): skip naming what is missing."""
-    def _req(cpus=None, feature=None, tool=None, root=False):
+    """require(cpus=2, feature='umip', tool='strace', root=True, ktrace=True): skip naming what is missing."""
+    def _req(cpus=None, feature=None, tool=None, root=False, ktrace=False):
         if cpus is not None and (facts.get("cpus.usable") or 0) < cpus:
             pytest.skip(f"requires {cpus} usable host CPUs, this host has {facts.get('cpus.usable')}")
         if feature is not None and not facts.get(feature):
             pytest.skip(f"requires host CPU feature {feature}, absent here")
         if tool is not None and not facts.get(f"tool.{tool}"):
             pytest.skip(f"requires the tool {tool} on $PATH")
-        if root and not facts.get("root"):
+        if (root or ktrace) and not facts.get("root"):
             pytest.skip("requires root")
+        if ktrace and not facts.get("ktrace"):
+            pytest.skip("requires tracefs with KVM's events (fact ktrace; docs/ktrace.md)")
     return _req
 
 

@@ -116,20 +116,24 @@ def parse_commands(text):
 
 
 # Tools a lab command may call; a host without one skips that command, naming it.
-_TOOLS = {"strace": "strace", "taskset": "taskset", "gnuplot": "gnuplot", "scripts/plot-bench": "gnuplot",
+_TOOLS = {"strace": "strace", "taskset": "taskset", "gnuplot": "gnuplot", "scripts/plot-bench": "gnuplot", "scripts/plot-ktrace": "gnuplot",
           "pandoc": "pandoc", "qemu-img": "qemu-img", "qemu-storage-daemon": "qemu-storage-daemon"}
 
 
 def command_requirements(cmd, code=0):
-    """What a lab command needs from the host: {"tools": [...], "cpus": N}.  A
-    --pin list needs its highest CPU online, unless the command is the lab's own
-    error example (a non-zero documented exit code)."""
+    """What a lab command needs from the host: {"tools": [...], "cpus": N}, and
+    "ktrace": True when it records KVM's tracepoints (root, tracefs).  A --pin list
+    needs its highest CPU online, unless the command is the lab's own error example
+    (a non-zero documented exit code)."""
     tools = sorted({t for word, t in _TOOLS.items() if re.search(rf"(^|[\s;&|(]){re.escape(word)}\b", cmd)})
     cpus = 1
     if code == 0:
         for m in re.finditer(r"--pin[ =]([\d,]+)", cmd):
             cpus = max(cpus, max(int(c) for c in m.group(1).split(",") if c) + 1)
-    return {"tools": tools, "cpus": cpus}
+    need = {"tools": tools, "cpus": cpus}
+    if re.search(r"--ktrace\b", cmd):
+        need["ktrace"] = True
+    return need
 
 
 def map_build(cmd, build_dir=None):

@@ -88,7 +88,7 @@ def test_lab_command_exits_as_documented(kvm, require, lab, line, cmd, code):
     need = L.command_requirements(cmd, code)
     for tool in need["tools"]:
         require(tool=tool)
-    require(cpus=need["cpus"])
+    require(cpus=need["cpus"], ktrace=need.get("ktrace", False))
     r = run_once(cmd)
     assert r.returncode == code, (
         f"labs/{lab}:{line}: `{cmd}` exited {r.returncode}, the lab says {code}\n"
@@ -100,6 +100,7 @@ def test_lab_requirements_are_read_from_the_command():
     assert L.command_requirements("build/kvmlab run x --vcpus 2 --pin 1,0 & sleep 1") == {"tools": [], "cpus": 2}
     assert L.command_requirements("build/kvmlab run x --pin 0,4000", 2)["cpus"] == 1
     assert L.command_requirements("scripts/plot-bench a b")["tools"] == ["gnuplot"]
+    assert L.command_requirements("build/kvmlab run hello-long --ktrace")["ktrace"] is True
 
 
 # ---- the template ----

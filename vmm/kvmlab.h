@@ -8,7 +8,7 @@
  *   vmm/abi.h                 the guest ABI (the C side of docs/guest-abi.md)
  *   vmm/core/core.h           exit codes, payloads, /dev/kvm, the host, guest memory, ends, exit dispatch, log
  *   vmm/report/report.h       the JSON writer, every command's document and text, the lists, disassembly
- *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, iobench, trace
+ *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, iobench, trace, ktrace
  *   vmm/mem/mem.h             memory slots, backings, hotplug, page walk, dirty logging, pre-copy, translate
  *   traps/traps.h             the port and MMIO buses, one handler per KVM_EXIT_* reason
  *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
@@ -71,6 +71,7 @@
  *     list_json.c       list_json_begin list_json_end list_json_entry
  *     lists.c           cap_print machine_print opt_print_table xc_print
  *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
+ *     ktrace_report.c   ktrace_report_json ktrace_report_text
  *     report_json.c     json_host report_json report_kind_name
  *     report_text.c     report_text
  *     sensitive_report.c sens_report_json sens_report_text
@@ -85,6 +86,10 @@
  *     counters.c        counters_access counters_exit counters_free hist_bucket
  *     facts_guest.c     facts_guest
  *     iobench.c         iob_bytes_per_s iob_free iob_path_find iob_per_kib iob_run
+ *     ktrace.c          ktrace_add_thread ktrace_clean_stale ktrace_finish
+ *                       ktrace_start ktrace_stop
+ *     ktrace_join.c     ktrace_join ktrace_result_free
+ *     ktrace_reasons.c  ktrace_kind_name ktrace_reason_name (the rows: ktrace_reasons.def)
  *     kvmstats.c        kvmstats_close kvmstats_delta kvmstats_find kvmstats_open
  *                       kvmstats_sample
  *     samples.c         samples_add samples_exact samples_free
@@ -150,8 +155,8 @@
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
- *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_open_kvm cli_payload
- *                       cli_run_finish
+ *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_ktrace_finish
+ *                       cli_ktrace_start cli_open_kvm cli_payload cli_run_finish
  *     commands.c        command_help commands command_count
  *     manpage.c         manpage_write
  *     opt_table.c       opt_table opt_count

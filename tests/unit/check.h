@@ -105,6 +105,7 @@ extern const struct unit_test dirty_tests[];
 extern const struct unit_test precopy_tests[];
 extern const struct unit_test cpuid_tests[];
 extern const struct unit_test sensitive_tests[];
+extern const struct unit_test ktrace_tests[];
 extern const struct unit_test bench_tests[];        /* test_bench_logic.c: accounting and bench */
 extern const struct unit_test io_virtqueue_tests[]; /* test_io_*.c: the I/O devices' pure logic */
 extern const struct unit_test io_uart_tests[];

@@ -35,7 +35,7 @@ SUITE(json_tests); SUITE(counters_tests); SUITE(bus_tests); SUITE(exit_tests);
 SUITE(cpulist_tests); SUITE(hardening_bounds_tests); SUITE(hardening_exits_tests);
 SUITE(memslots_tests); SUITE(pagewalk_tests); SUITE(dirty_tests); SUITE(precopy_tests);
 SUITE(cpuid_tests); SUITE(sensitive_tests); SUITE(bench_tests); SUITE(io_virtqueue_tests);
-SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests);
+SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests); SUITE(ktrace_tests);
 
 static const struct suite {
 	const char *name;
@@ -58,6 +58,7 @@ static const struct suite {
 	{ "precopy",  precopy_tests },    /* vmm/mem/precopy.c: pre-copy arithmetic */
 	{ "cpuid",    cpuid_tests },      /* vmm/core/cpuid.c: --cpuid parsing and the table edits */
 	{ "sensitive", sensitive_tests }, /* vmm/measure/sensitive.c: the catalogue's data */
+	{ "ktrace",   ktrace_tests },     /* vmm/measure/ktrace_join.c, ktrace_reasons.def: KVM's events per KVM_RUN */
 	{ "bench",    bench_tests },      /* vmm/measure/: summary.c, samples.c, bench_derive.c, bench_spread.c */
 	{ "io-virtqueue",   io_virtqueue_tests },   /* traps/devices/virtqueue.c: split ring rules (virtio 1.1 2.7) */
 	{ "io-uart",        io_uart_tests },        /* traps/devices/uart16550.c: the register model */

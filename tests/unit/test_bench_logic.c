@@ -178,6 +178,23 @@ static void test_derive_ignores_stray_movements_below_half(void)
 	CHECK(v.where == WHERE_NONE);
 }
 
+/* --ktrace: the trace's verdict, from KVM's events only (bench_derive_trace). */
+static void test_derive_trace_from_kvms_events(void)
+{
+	struct bench_move user[] = { mv("trace.to_user_space", 1.0), mv("trace.kvm_pio", 1.0),
+				     mv("trace.kvm_emulate_insn", 3.0) };
+	struct bench_move cpuid[] = { mv("trace.kvm_emulate_insn", 1.0), mv("trace.kvm_cpuid", 1.0) };
+	struct bench_move emul[] = { mv("trace.kvm_emulate_insn", 1.0), mv("kvm.exits", 1.0) };
+	struct bench_verdict v;
+
+	bench_derive_trace(user, 3, &v);
+	CHECK(v.where == WHERE_KVMLAB && v.emulated && strstr(v.evidence, "to_user_space"));
+	bench_derive_trace(cpuid, 2, &v);       /* emulated, and KVM answered the CPUID itself */
+	CHECK(v.where == WHERE_KERNEL && strstr(v.evidence, "kvm_cpuid"));
+	bench_derive_trace(emul, 2, &v);        /* only emulation in the trace; stats moves are ignored */
+	CHECK(v.where == WHERE_NONE && v.emulated);
+}
+
 /* A near-zero median gets its spread in cycles (a nop on VMX/SVM printed 10,132 %). */
 static void test_spread_absolute_near_zero(void)
 {
@@ -233,5 +250,6 @@ const struct unit_test bench_tests[] = {
 	UNIT(test_derive_kernel_from_any_work_counter),
 	UNIT(test_derive_none_when_only_emulation_moved),
 	UNIT(test_derive_ignores_stray_movements_below_half),
+	UNIT(test_derive_trace_from_kvms_events),
 	{ 0 },
 };

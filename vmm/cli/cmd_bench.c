@@ -62,6 +62,14 @@ int cmd_bench(struct cli *c)
 			load1 = -1;
 		fclose(la);
 	}
+	if (o.ktrace) {                 /* each case records on its own; this checks once that it can */
+		char why[256];
+		if (ktrace_start(why, sizeof(why)) != 0) {
+			fprintf(stderr, "kvmlab: --ktrace: %s; running without it\n", why);
+			o.ktrace = false;
+		}
+		ktrace_stop();
+	}
 	calibrate(&k, &cal);
 	struct bench_result *res = calloc(n, sizeof(*res));
 	if (!res)

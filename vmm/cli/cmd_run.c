@@ -32,6 +32,10 @@ int cmd_run(struct cli *c)
 	struct payload p;
 	char err[512];
 
+	/* The allowlist has no open(2) (docs/security.md): reading the trace after the run
+	 * on the sandboxed vCPU thread would kill it. */
+	if (cfg->ktrace && cfg->sandbox)
+		return usage_fail("run", "%s", "--ktrace and --sandbox exclude each other (the trace is read with open(2), which the sandbox forbids)");
 	int rc = run_check_pins(c);
 	if (rc == XC_OK)
 		rc = cli_payload(c, c->payload, &p);
@@ -54,7 +58,10 @@ int cmd_run(struct cli *c)
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		die(XC_HOST, "out of memory");
+	static struct ktrace_result kres;
+	cli_ktrace_start(cfg);
 	rc = run_payload(r, &k, &p, cfg, err, sizeof(err));
+	cli_ktrace_finish(cfg, r, &kres);       /* read after the run: nothing of it was on the exit path */
 	if (rc == XC_OK) {
 		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 		if (json)
@@ -67,5 +74,7 @@ int cmd_run(struct cli *c)
 		else if (!end_silent(r->vcpu.end))
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
 	}
-	return cli_run_finish(rc, r, err, &k, &p);
+	rc = cli_run_finish(rc, r, err, &k, &p);
+	ktrace_result_free(&kres);
+	return rc;
 }

@@ -47,9 +47,13 @@ int cmd_trace(struct cli *c)
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		die(XC_HOST, "out of memory");
+	static struct ktrace_result kres;
+	cli_ktrace_start(cfg);
 	rc = run_payload(r, &k, &p, cfg, err, sizeof(err));
+	cli_ktrace_finish(cfg, r, &kres);
+	struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 	if (json)
-		trace_json_end(&jj, t, rc == XC_OK ? r : NULL, err);
+		trace_json_end(&jj, t, rc == XC_OK ? &ctx : NULL, err);
 	if (rc == XC_OK && !json) {
 		const struct vcpu *v = &r->vcpu;
 		printf("---- %llu instruction%s traced, %llu debug exits; ended: %s: %s\n",
@@ -62,8 +66,10 @@ int cmd_trace(struct cli *c)
 		if (v->vm->con.len)
 			printf("console:\n%.*s%s", (int)v->vm->con.len, v->vm->con.buf,
 			       v->vm->con.buf[v->vm->con.len - 1] == '\n' ? "" : "\n");
+		ktrace_report_text(&ctx, stdout);      /* --ktrace: the kernel's view */
 	}
 	rc = cli_run_finish(rc, r, err, &k, &p);
+	ktrace_result_free(&kres);
 	trace_free(t);
 	return rc;
 }

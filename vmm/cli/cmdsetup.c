@@ -81,6 +81,28 @@ int cli_open_kvm(struct kvm *k, struct host_info *h)
 	return XC_OK;
 }
 
+void cli_ktrace_start(struct vm_config *cfg)
+{
+	char why[256];
+
+	if (cfg->ktrace && ktrace_start(why, sizeof(why)) != 0) {
+		fprintf(stderr, "kvmlab: --ktrace: %s; running without it\n", why);
+		cfg->ktrace = false;
+	}
+}
+
+void cli_ktrace_finish(const struct vm_config *cfg, struct run *r, struct ktrace_result *res)
+{
+	char why[256];
+
+	if (!cfg->ktrace)
+		return;
+	if (ktrace_finish(res, why, sizeof(why)) == 0)
+		r->ktrace = res;
+	else
+		fprintf(stderr, "kvmlab: --ktrace: %s; the report has no ktrace\n", why);
+}
+
 int cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p)
 {
 	if (rc == XC_OK)

@@ -26,7 +26,7 @@
 
 /* A flag: the row's code says which bool of struct cli it sets. */
 enum { F_JSON, F_CSV, F_LIST, F_QUIET, F_VERBOSE, F_SANDBOX, F_SANDBOX_LIST, F_NO_CAL,
-       F_COALESCED, F_HIDE_HV, F_REGS };
+       F_COALESCED, F_HIDE_HV, F_REGS, F_KTRACE };
 
 static int set_flag(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
@@ -43,6 +43,7 @@ static int set_flag(struct cli *c, const struct opt_def *o, const char *arg, cha
 	case F_COALESCED:   c->cfg.io.coalesced = true; break;
 	case F_HIDE_HV:     c->cfg.cpuid.hide_hypervisor = true; break;
 	case F_REGS:        c->trace.show_regs = true; break;
+	case F_KTRACE:      c->cfg.ktrace = c->bench.ktrace = true; break;
 	}
 	return 0;
 }
@@ -295,6 +296,7 @@ const struct opt_def opt_table[] = {
 	{ "msr-exit", 0, ARG_NUMBER, RUN, "INDEX", "send rdmsr/wrmsr of MSR INDEX to kvmlab through KVM's MSR filter (repeatable, up to " STR(MSR_EXIT_MAX) ")", set_msr_exit, 0 },
 	{ "cpuid", 0, ARG_STRING, RUN, "LEAF[.SUBLEAF]:REG=VALUE", "make the guest's CPUID return VALUE in REG (eax..edx) for LEAF (repeatable)", set_cpuid, 0 },
 	{ "hide-hypervisor", 0, ARG_NONE, RUN, NULL, "clear CPUID.1:ECX[31] and drop the leaves 0x40000000-0x4FFFFFFF (before any --cpuid)", set_flag, F_HIDE_HV },
+	{ "ktrace", 0, ARG_NONE, RUN | TRACE | BENCH, NULL, "record KVM's own tracepoints for the vCPU threads and show each KVM_RUN from the kernel's side (root; docs/ktrace.md)", set_flag, F_KTRACE },
 	/* I/O devices: docs/io.md */
 	{ "uart-input", 0, ARG_STRING, RUN, "STR", "bytes the COM1 UART delivers to the guest", set_uart_input, 0 },
 	{ "uart-input-file", 0, ARG_FILE, RUN, "FILE", "the same, read from FILE (at most 1 MiB)", set_uart_file, 0 },

@@ -240,6 +240,38 @@ static void facts_kvm(struct host_facts *hf, const struct host_info *h, const st
 		       "KVM_CAP_DISABLE_QUIRKS2 mask bit 5 (KVM_X86_QUIRK_FIX_HYPERCALL_INSN; on by default)");
 }
 
+/* Can `kvmlab run --ktrace` record here?  Root, tracefs, and the events it needs
+ * (vmm/measure/ktrace.c).  Not mounted: kvmlab mounts it, so tracefs support is
+ * what can be known without mounting. */
+static void facts_ktrace(struct host_facts *hf)
+{
+	static const char *const need[] = {
+		"/sys/kernel/tracing/events/kvm/kvm_userspace_exit",
+		"/sys/kernel/tracing/events/syscalls/sys_enter_ioctl",
+	};
+	FILE *f;
+	char line[128];
+	bool have_fs = false;
+
+	if (geteuid() != 0) {
+		facts_set_bool(hf, "ktrace", false, "not root: tracefs is root-only");
+		return;
+	}
+	if (access("/sys/kernel/tracing/events", F_OK) == 0) {
+		bool ok = true;
+		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+			ok = ok && access(need[i], F_OK) == 0;
+		facts_set_bool(hf, "ktrace", ok, "tracefs: events kvm/kvm_userspace_exit, syscalls/sys_enter_ioctl");
+		return;
+	}
+	if ((f = fopen("/proc/filesystems", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			have_fs |= strstr(line, "\ttracefs") != NULL;
+		fclose(f);
+	}
+	facts_set_bool(hf, "ktrace", have_fs, "tracefs not mounted (--ktrace mounts it): /proc/filesystems");
+}
+
 static void facts_os(struct host_facts *hf, const struct host_info *h)
 {
 	char v[128];
@@ -310,6 +342,7 @@ void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k
 	facts_cpuid_fault(hf);
 	facts_kvm(hf, h, k);
 	facts_os(hf, h);
+	facts_ktrace(hf);
 	facts_tools(hf);
 	facts_cpuid_set(hf, k);
 }

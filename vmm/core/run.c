@@ -81,6 +81,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 
 	kvmstats_sample(&r->vm.stats, false);
 	kvmstats_sample(&r->vcpu.stats, false);
+	if (cfg->ktrace)
+		ktrace_add_thread();            /* vCPU 0 runs on this thread */
 	uint64_t t0 = setup_clock();
 	if (cfg->sandbox && sandbox_enter(&r->vcpu, err, errlen) != 0) {
 		watchdog_disarm();      /* its timer must not outlive this vcpu */

@@ -118,6 +118,8 @@ static void *smp_thread(void *arg)
 		smp_vcpu_ended(c->smp, c->index);
 		return NULL;
 	}
+	if (v->vm->cfg.ktrace)
+		ktrace_add_thread();    /* before the sandbox: it needs open(2) */
 	if (v->vm->cfg.sandbox && sandbox_enter(v, err, sizeof(err)) != 0) {
 		vcpu_end(v, END_HOST_ERROR, "sandbox: %s", err);
 		watchdog_disarm();

@@ -62,6 +62,7 @@ struct vm_config {
 	bool echo_console;
 	bool verbose;                   /* log every ioctl */
 	struct io_config io;            /* I/O devices (docs/io.md) */
+	bool ktrace;                    /* --ktrace: vCPU threads join the recording (vmm/measure/ktrace.c) */
 	struct trace *trace;            /* kvmlab trace: single-step vCPU 0 (vmm/measure/trace.c); NULL = off */
 	int vcpus;                      /* --vcpus N: 1..VCPUS_MAX threads (vmm/core/smp.c); 0 = one vCPU, no thread */
 	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i (the first npin entries) */
@@ -187,6 +188,7 @@ struct run {
 	uint64_t tsc_khz;               /* KVM_GET_TSC_KHZ, 0 = unknown */
 	int exit_code;                  /* enum kvmlab_exit_code */
 	struct smp *smp;                /* --vcpus/--pin: all vCPUs and their threads (vmm/core/smp.c), else NULL */
+	struct ktrace_result *ktrace;   /* --ktrace: KVM's events, per KVM_RUN (set after the run), else NULL */
 };
 /* Sets up a VM for p and runs it to the end.  Returns XC_OK when the guest
  * ran (r->exit_code says how it ended), else an error code with err set;

@@ -68,3 +68,37 @@ double bench_net(uint64_t op_cycles, uint64_t loop_cycles, uint64_t iters)
 		return 0;
 	return ((double)op_cycles - (double)loop_cycles) / (double)iters;
 }
+
+/* What KVM's tracepoints show of kernel work for an op (docs/ktrace.md): an exit from
+ * guest mode, a page fault its MMU handled, an access it completed or an exception it
+ * injected.  Emulated instructions alone are not on it: on an emulating host every
+ * instruction is one, and emulated says so separately. */
+static const char *const trace_kernel_work[] = {
+	"trace.kvm_exit", "trace.kvm_page_fault", "trace.kvm_pio", "trace.kvm_mmio", "trace.kvm_msr",
+	"trace.kvm_cpuid", "trace.kvm_inj_exception", "trace.kvmmmu",
+};
+
+void bench_derive_trace(const struct bench_move *m, int n, struct bench_verdict *out)
+{
+	const struct bench_move *x;
+
+	memset(out, 0, sizeof(*out));
+	x = find(m, n, "trace.kvm_emulate_insn");
+	out->emulated = x && x->per_op >= PER_OP_THRESHOLD;
+	x = find(m, n, "trace.to_user_space");
+	if (x && x->per_op >= PER_OP_THRESHOLD) {
+		out->where = WHERE_KVMLAB;
+		snprintf(out->evidence, sizeof(out->evidence), "%s %.2f/op", x->name, x->per_op);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(trace_kernel_work) / sizeof(trace_kernel_work[0]); i++) {
+		x = find(m, n, trace_kernel_work[i]);
+		if (x && x->per_op >= PER_OP_THRESHOLD) {
+			out->where = WHERE_KERNEL;
+			snprintf(out->evidence, sizeof(out->evidence), "%s %.2f/op", x->name, x->per_op);
+			return;
+		}
+	}
+	out->where = WHERE_NONE;
+	snprintf(out->evidence, sizeof(out->evidence), "no KVM event moved");
+}

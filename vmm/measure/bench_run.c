@@ -27,12 +27,14 @@ struct snap {
 	uint64_t exits, coalesced, doorbell;
 	uint64_t minflt;                /* host page faults of this thread (getrusage(2)) */
 	uint64_t nivcsw;                /* times this thread was descheduled involuntarily */
+	uint64_t runs;                  /* KVM_RUN calls so far: the index of the next one */
 };
 
 struct bench_state {
 	struct bench_result *r;
 	double *loop, *op;              /* raw cycles per sample */
 	bool *disturbed;                /* the vCPU thread was preempted during the sample */
+	uint64_t *bounds;               /* --ktrace: per sample, s0/s1/s2.runs (3 per sample) */
 	uint64_t repeat;
 	struct snap s0, s1, s2;
 	double acc_kvm[KSTATS_MAX], acc_reason[EXIT_REASON_MAX];
@@ -51,6 +53,7 @@ static void snap_take(struct vcpu *v, struct snap *s)
 	for (int i = 0; i < EXIT_REASON_MAX; i++)
 		s->reason[i] = v->ctr.reason[i].count;
 	s->exits = v->ctr.total_exits;
+	s->runs = v->ctr.kvm_run_calls;
 	s->coalesced = v->ctr.coalesced;
 	s->doorbell = benchdev_doorbell_read(v->vm);
 	/* KVM's emulator writes guest RAM through our mapping: a first touch can
@@ -89,6 +92,11 @@ static void bench_hook(struct vcpu *v, const struct report_entry *e, void *arg)
 		b->acc_coalesced += diff2(b->s0.coalesced, b->s1.coalesced, b->s2.coalesced);
 		b->acc_doorbell += diff2(b->s0.doorbell, b->s1.doorbell, b->s2.doorbell);
 		b->acc_minflt += diff2(b->s0.minflt, b->s1.minflt, b->s2.minflt);
+		if (b->bounds) {
+			b->bounds[3 * r->samples] = b->s0.runs;
+			b->bounds[3 * r->samples + 1] = b->s1.runs;
+			b->bounds[3 * r->samples + 2] = b->s2.runs;
+		}
 		b->disturbed[r->samples] = b->s2.nivcsw != b->s0.nivcsw;
 		r->disturbed += b->disturbed[r->samples];
 		b->loop[r->samples] = (double)b->pending_loop;
@@ -125,6 +133,45 @@ static void bench_moves(struct bench_result *r, struct bench_state *b, const str
 	for (int i = 0; i < v->stats.n && i < KSTATS_MAX; i++)
 		if (b->acc_kvm[i] != 0)
 			add_move(r, "kvm.", v->stats.stat[i].name, b->acc_kvm[i], ops);
+}
+
+/* The events of KVM_RUNs [from, to) of kind k ("to user space": a KVM_EXIT_*, not EINTR). */
+static double trace_sum(const struct ktrace_result *k, uint64_t from, uint64_t to, int kind)
+{
+	double n = 0;
+
+	for (uint64_t i = from; i < to && i < k->nruns; i++)
+		n += kind >= 0 ? k->runs[i].counts[kind]
+			       : (k->runs[i].user_reason >= 0 && k->runs[i].user_errno == 0);
+	return n;
+}
+
+/* --ktrace: (op phase - empty phase) of every event kind, per op, as trace.* moves,
+ * and the verdict they give.  The trace's KVM_RUNs are kvmlab's, one to one, only if
+ * it saw every one and lost none: otherwise no trace verdict. */
+static void bench_trace(struct bench_result *r, const struct bench_state *b, const struct vcpu *v,
+			const struct ktrace_result *k)
+{
+	static const int kinds[] = { KT_EXIT, KT_EMULATE, KT_PAGE_FAULT, KT_PIO, KT_MMIO, KT_MSR, KT_CPUID,
+				     KT_INJ_EXCEPTION, KT_MMU };
+	double ops = (double)r->iters * (double)r->samples;
+
+	if (k->nruns != v->ctr.kvm_run_calls || k->lost || k->lost_unknown) {
+		snprintf(r->trace_why, sizeof(r->trace_why), "the trace has %zu of %llu KVM_RUNs%s", k->nruns,
+			 (unsigned long long)v->ctr.kvm_run_calls, k->lost || k->lost_unknown ? ", events lost" : "");
+		return;
+	}
+	for (int x = -1; x < (int)(sizeof(kinds) / sizeof(kinds[0])); x++) {
+		int kind = x < 0 ? -1 : kinds[x];
+		double acc = 0;
+		for (uint64_t s = 0; s < r->samples; s++) {
+			const uint64_t *bd = &b->bounds[3 * s];
+			acc += trace_sum(k, bd[1], bd[2], kind) - trace_sum(k, bd[0], bd[1], kind);
+		}
+		add_move(r, "trace.", kind < 0 ? "to_user_space" : ktrace_kind_name(kind), acc, ops);
+	}
+	bench_derive_trace(r->move, r->nmove, &r->trace_verdict);
+	r->trace_valid = true;
 }
 
 static void bench_status(struct bench_result *r, const struct vcpu *v, uint64_t repeat)
@@ -189,10 +236,25 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	b.loop = calloc(o->repeat, sizeof(double));
 	b.op = calloc(o->repeat, sizeof(double));
 	b.disturbed = calloc(o->repeat, sizeof(bool));
+	struct ktrace_result kres = { 0 };
+	bool traced = false;
+	if (o->ktrace) {
+		if (ktrace_start(err, sizeof(err)) != 0)
+			snprintf(r->trace_why, sizeof(r->trace_why), "%.95s", err);
+		else if (!(b.bounds = calloc(3 * (size_t)o->repeat, sizeof(uint64_t))))
+			die(XC_HOST, "out of memory");
+		else
+			traced = cfg.ktrace = true;
+	}
 	struct run *run = calloc(1, sizeof(*run));
 	if (!b.loop || !b.op || !b.disturbed || !run)
 		die(XC_HOST, "out of memory");
-	if (run_payload(run, k, &p, &cfg, err, sizeof(err)) != XC_OK) {
+	int rc = run_payload(run, k, &p, &cfg, err, sizeof(err));
+	if (traced && ktrace_finish(&kres, err, sizeof(err)) != 0) {
+		snprintf(r->trace_why, sizeof(r->trace_why), "%.95s", err);
+		traced = false;
+	}
+	if (rc != XC_OK) {
 		bench_fail(r, "setup", err);
 	} else {
 		bench_status(r, &run->vcpu, o->repeat);
@@ -224,6 +286,8 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 			free(net);
 			bench_moves(r, &b, &run->vcpu);
 			bench_derive(r->move, r->nmove, &r->verdict);
+			if (traced)
+				bench_trace(r, &b, &run->vcpu, &kres);
 		}
 	}
 	run_teardown(run);
@@ -231,6 +295,8 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	free(b.loop);
 	free(b.op);
 	free(b.disturbed);
+	free(b.bounds);
+	ktrace_result_free(&kres);
 	payload_free(&p);
 }
 

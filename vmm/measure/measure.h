@@ -384,6 +384,11 @@ struct bench_verdict {
  * hypercalls, page faults, TLB flushes, invlpg, doorbell signals, coalesced
  * writes, host page faults) moved >= 0.5 per op; else none.  emulated: insn_emulation >= 0.5. */
 void bench_derive(const struct bench_move *m, int n, struct bench_verdict *out);
+/* The same from the trace.* moves (--ktrace): kvmlab if KVM_RUNs that returned to user
+ * space >= 0.5 per op; else the kernel if kvm_exit, kvm_page_fault, kvm_pio, kvm_mmio,
+ * kvm_msr, kvm_cpuid, kvm_inj_exception or kvmmmu events >= 0.5 per op; else none.
+ * emulated: kvm_emulate_insn >= 0.5 per op. */
+void bench_derive_trace(const struct bench_move *m, int n, struct bench_verdict *out);
 const char *bench_where_name(enum bench_where w);       /* "none", "kernel", "kvmlab" */
 /* Net cycles per op of one sample: (op - loop) / iters, may be negative. */
 double bench_net(uint64_t op_cycles, uint64_t loop_cycles, uint64_t iters);
@@ -415,11 +420,17 @@ struct bench_result {
 	struct bench_verdict verdict;
 	double wall_seconds;
 	char *exits_json;               /* the run's "exits" object (json_exits_capture), or NULL */
+	/* --ktrace: the same verdict from KVM's own events (trace.* moves), if the trace
+	 * covered the run (every KVM_RUN seen, nothing lost); else trace_why says why not. */
+	bool trace_valid;
+	struct bench_verdict trace_verdict;
+	char trace_why[96];
 };
 struct bench_opts {
 	uint32_t iters, repeat;
 	double timeout;
 	const char *filter;             /* comma-separated fnmatch patterns, NULL = all */
+	bool ktrace;                    /* --ktrace: also derive "where" from KVM's tracepoints */
 };
 /* Runs one case in a fresh VM; the result says how it went (never fatal).
  * r->net_samples and r->exits_json are malloc'd: bench_result_free releases them. */
@@ -450,5 +461,87 @@ const char *bench_status_name(enum bench_status s);     /* "ok", "hangs on this 
 /* ---- facts_guest.c: host facts only a guest shows (ring0_emulated, cpuid_table.*) ---- */
 /* From the calibration run cal, and probe VMs; cal NULL (--no-calibrate): all unknown. */
 void facts_guest(struct host_facts *hf, struct kvm *k, const struct calibration *cal);
+
+
+/* ---- ktrace.c, ktrace_join.c, ktrace_reasons.c: KVM's own tracepoints for this run ----
+ * docs/ktrace.md.  ktrace.c records in a private tracefs instance (libtracefs);
+ * ktrace_join.c turns the events into one row per KVM_RUN ioctl (pure, unit-tested). */
+enum ktrace_kind {
+	KT_RUN_ENTER,           /* syscalls:sys_enter_ioctl, cmd KVM_RUN: user -> kernel */
+	KT_RUN_RET,             /* syscalls:sys_exit_ioctl after it: kernel -> user */
+	KT_ENTRY,               /* kvm:kvm_entry: kernel -> guest (VMX/SVM) */
+	KT_EXIT,                /* kvm:kvm_exit: guest -> kernel, code = hardware exit reason */
+	KT_USER_EXIT,           /* kvm:kvm_userspace_exit: code = KVM_EXIT_*, err = errno */
+	KT_EMULATE,             /* kvm:kvm_emulate_insn (flag: failed) */
+	KT_PAGE_FAULT,          /* kvm:kvm_page_fault */
+	KT_PIO, KT_MMIO, KT_MSR, KT_CPUID,
+	KT_INJ_EXCEPTION,       /* kvm:kvm_inj_exception, code = vector */
+	KT_MMU,                 /* any kvmmmu:* event */
+	KT_KINDS
+};
+struct ktrace_event {
+	uint64_t ts;            /* trace clock ticks (ktrace_result.clock) */
+	int32_t tid;            /* common_pid: the thread */
+	uint16_t kind;          /* enum ktrace_kind */
+	uint16_t flag;
+	uint32_t code;
+	uint32_t isa;           /* kvm_exit: KVM_ISA_VMX 1, KVM_ISA_SVM 2 (arch/x86/kvm/trace.h) */
+	int32_t err;
+	uint32_t seq;           /* input position (ktrace_join sets it) */
+};
+#define KTRACE_RUN_REASONS 4            /* distinct kvm_exit reasons kept per KVM_RUN */
+#define KTRACE_REASONS_MAX 128          /* distinct reasons kept for the totals */
+struct ktrace_count { uint32_t code, count; };
+struct ktrace_krun {                    /* one KVM_RUN ioctl, from the kernel's side */
+	int32_t tid;
+	uint64_t t_enter, t_ret;        /* sys_enter_ioctl, sys_exit_ioctl (0: not seen) */
+	uint64_t guest, kernel, user;   /* ticks: kvm_entry..kvm_exit; the rest of the ioctl;
+					 * after it until this thread's next KVM_RUN */
+	bool user_known;                /* a next KVM_RUN followed on this thread */
+	uint32_t nexits;                /* kvm_exit events inside */
+	struct ktrace_count reasons[KTRACE_RUN_REASONS];
+	uint32_t nreasons, reasons_other;
+	uint32_t counts[KT_KINDS];      /* events of each kind inside */
+	int64_t user_reason;            /* KVM_EXIT_* of kvm_userspace_exit, -1 if none */
+	int32_t user_errno;             /* its errno: 0, or -EINTR (-4) when a signal ended it */
+};
+struct ktrace_result {
+	char clock[16];                 /* "x86-tsc" (ticks = TSC cycles) or "mono" (ns) */
+	struct ktrace_krun *runs;
+	size_t nruns;
+	uint64_t counts[KT_KINDS];      /* every event recorded, by kind */
+	uint64_t outside;               /* events on traced threads outside any KVM_RUN */
+	uint64_t guest, kernel, user;   /* ticks, summed over runs */
+	bool guest_seen;                /* any kvm_entry: guest mode is observable */
+	struct ktrace_count reasons[KTRACE_REASONS_MAX];
+	uint32_t nreasons, reasons_other;
+	uint32_t isa;                   /* of the kvm_exit events, 0 if none */
+	uint64_t user_reasons[64];      /* KVM_RUNs by KVM_EXIT_* of their kvm_userspace_exit */
+	uint64_t interrupted;           /* KVM_RUNs ended by a signal (errno -EINTR) */
+	uint64_t lost;                  /* events the ring buffer dropped (tep_record.missed_events) */
+	bool lost_unknown;              /* the buffer dropped some, count unknown */
+};
+/* ktrace.c.  Starts recording (root, tracefs, the kvm events), first removing stale
+ * instances of dead kvmlab processes.  0 on success; -1 with what is missing in why
+ * (one line), and the run goes on without it.  At most one recording per process. */
+int  ktrace_start(char *why, size_t whylen);
+/* Adds the calling thread to the recording (set_event_pid); call on each vCPU thread
+ * before its first KVM_RUN.  No-op when not recording. */
+void ktrace_add_thread(void);
+/* Stops, reads the buffer, joins it into res (heap: ktrace_result_free) and removes the
+ * instance.  0, or -1 with why set (the instance is removed either way). */
+int  ktrace_finish(struct ktrace_result *res, char *why, size_t whylen);
+/* Removes the instance without reading it (error paths, exit): safe to call twice. */
+void ktrace_stop(void);
+/* Removes every kvmlab-PID instance whose process is gone; returns how many. */
+int  ktrace_clean_stale(void);
+/* ktrace_join.c: events (sorted here by ts, stable) -> res; 0, or -1 out of memory. */
+int  ktrace_join(struct ktrace_event *ev, size_t n, struct ktrace_result *res);
+void ktrace_result_free(struct ktrace_result *res);
+/* ktrace_reasons.c: the name of hardware exit reason code for a backend
+ * ("kvm_intel": SDM Vol. 3D App. C; "kvm_amd": APM Vol. 2 App. C); NULL when the
+ * backend has no table or the code is not in it. */
+const char *ktrace_reason_name(const char *backend, uint32_t code, char *buf, size_t n);
+const char *ktrace_kind_name(int kind);         /* "kvm_emulate_insn", ... */
 
 #endif

@@ -44,6 +44,32 @@ static void header_line(const struct bench_header *h, FILE *out)
 		fprintf(out, "guest instructions run natively (%s)\n", h->cal->note);
 }
 
+/* --ktrace: where each case was handled according to KVM's own events, and where that
+ * disagrees with the counters' verdict. */
+static void bench_report_trace(const struct bench_result *r, int n, FILE *out)
+{
+	int differ = 0;
+
+	fprintf(out, "where, from KVM's tracepoints (--ktrace, docs/ktrace.md):\n");
+	for (int i = 0; i < n; i++) {
+		const struct bench_result *x = &r[i];
+		if (x->status != BENCH_OK)
+			continue;
+		if (!x->trace_valid) {
+			fprintf(out, "  %-15s -       no trace verdict: %s\n", x->c->name, x->trace_why);
+			continue;
+		}
+		bool agree = x->trace_verdict.where == x->verdict.where;
+		differ += !agree;
+		fprintf(out, "  %-15s %-7s %s%s%s\n", x->c->name, bench_where_name(x->trace_verdict.where),
+			x->trace_verdict.evidence, agree ? "" : "   DISAGREES with the counters: ",
+			agree ? "" : bench_where_name(x->verdict.where));
+	}
+	if (differ)
+		fprintf(out, "%d case%s where the counters and the trace disagree (docs/measurement.md, section 3)\n",
+			differ, differ == 1 ? "" : "s");
+}
+
 void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out)
 {
 	header_line(h, out);
@@ -78,6 +104,8 @@ void bench_report_table(const struct bench_header *h, const struct bench_result 
 		if (why)
 			fprintf(out, "CV above %.0f%%: %-15s %s\n", 100 * BENCH_CV_GOAL, r[i].c->name, why);
 	}
+	if (h->opts && h->opts->ktrace)
+		bench_report_trace(r, n, out);
 }
 
 void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out)
@@ -171,6 +199,14 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 		json_key(j, "where");          json_str(j, ok ? bench_where_name(x->verdict.where) : NULL);
 		json_key(j, "where_evidence"); json_str(j, ok ? x->verdict.evidence : NULL);
 		json_key(j, "emulated_op");    json_bool(j, x->verdict.emulated);
+		bool tr = ok && x->trace_valid;         /* --ktrace only */
+		json_key(j, "where_trace");    json_str(j, tr ? bench_where_name(x->trace_verdict.where) : NULL);
+		json_key(j, "where_trace_evidence"); json_str(j, tr ? x->trace_verdict.evidence : (x->trace_why[0] ? x->trace_why : NULL));
+		json_key(j, "where_agree");
+		if (tr)
+			json_bool(j, x->trace_verdict.where == x->verdict.where);
+		else
+			json_null(j);
 		json_key(j, "emulation_dominated"); json_bool(j, dominated(h, x));
 		json_key(j, "moved");
 		json_obj(j);

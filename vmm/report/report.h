@@ -36,6 +36,10 @@ void report_json(const struct report_ctx *c, FILE *out);
 void report_text(const struct report_ctx *c, FILE *out);
 /* "value", "pass", "fail", "msg" for a REPORT_KIND_*; "?" otherwise. */
 const char *report_kind_name(int kind);
+/* ktrace_report.c: the run's --ktrace result (c->run->ktrace), if any: text lines; the
+ * "ktrace" JSON value (null without --ktrace). */
+void ktrace_report_text(const struct report_ctx *c, FILE *out);
+void ktrace_report_json(struct json *j, const struct report_ctx *c);
 /* The "host" object every command's JSON carries: backend, paging, capabilities. */
 void json_host(struct json *j, const struct host_info *h, const struct kvm *k);
 
@@ -121,7 +125,8 @@ void trace_json_step(struct json *j, const struct trace *t, const struct vcpu *v
 		     const struct kvm_regs *r, const struct kvm_sregs *s);
 /* Closes it: the breakpoints, result, console, exits and registers of r, or
  * with r NULL (the VM could not be set up) only "error": err. */
-void trace_json_end(struct json *j, const struct trace *t, const struct run *r, const char *err);
+/* Ends the trace document: the tail and "ktrace" of c's run, or "error": err when c is NULL. */
+void trace_json_end(struct json *j, const struct trace *t, const struct report_ctx *c, const char *err);
 
 /* ---- sensitive_report.c: `kvmlab sensitive` as a table or one JSON document ---- */
 struct sens_catalogue;

@@ -119,6 +119,7 @@ void report_text(const struct report_ctx *c, FILE *out)
 		}
 		fputc('\n', out);
 	}
+	ktrace_report_text(c, out);     /* --ktrace: the kernel's view */
 	fprintf(out, "time:     %.3f ms in KVM_RUN loop", r->wall_seconds * 1e3);
 	if (r->tsc_khz)
 		fprintf(out, ", TSC %.3f GHz", r->tsc_khz / 1e6);

@@ -147,12 +147,14 @@ void trace_json_step(struct json *j, const struct trace *t, const struct vcpu *v
 	json_obj_end(j);
 }
 
-void trace_json_end(struct json *j, const struct trace *t, const struct run *r, const char *err)
+void trace_json_end(struct json *j, const struct trace *t, const struct report_ctx *c, const char *err)
 {
 	json_arr_end(j);                /* steps */
-	if (r)
-		trace_json_tail(j, t, r);
-	else {
+	if (c) {
+		trace_json_tail(j, t, c->run);
+		json_key(j, "ktrace");
+		ktrace_report_json(j, c);       /* null without --ktrace */
+	} else {
 		json_key(j, "error");
 		json_str(j, err);
 	}
