@@ -42,7 +42,9 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define KVMLAB_FLAG_MSRS        (1U << 0)     /* uses kvmlab's MSRs: install the MSR filter */
 #define KVMLAB_FLAG_KERNEL_DEVS (1U << 1)     /* uses the bench doorbells / coalesced zone: register them */
 #define KVMLAB_FLAG_IRQCHIP     (1U << 2)     /* KVM's in-kernel PIC, IOAPIC and LAPIC (no hlt exits then) */
-#define KVMLAB_FLAGS_KNOWN      (KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS | KVMLAB_FLAG_IRQCHIP)
+#define KVMLAB_FLAG_SPLIT_IRQCHIP (1U << 3)   /* only the LAPIC in KVM (KVM_CAP_SPLIT_IRQCHIP); excludes IRQCHIP */
+#define KVMLAB_FLAGS_KNOWN      (KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS | KVMLAB_FLAG_IRQCHIP | \
+				 KVMLAB_FLAG_SPLIT_IRQCHIP)
 
 /* ---- Guest physical memory map (docs/guest-abi.md, "Memory map"). ---- */
 #define GPA_GDT                 0x1000ULL     /* GDT built by kvmlab (protected, long) */
@@ -95,6 +97,10 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define CONSOLE_READBACK        0xE9          /* in from 0xE9 returns 0xE9: "console present" */
 #define PORT_IOPARAM            0xE0          /* out: select a workload parameter; in dword at 0xE4: its value */
 #define PORT_IOPARAM_COUNT      8
+/* Selectors of port 0xE0 beyond the I/O workload's (0-2): machine facts a guest
+ * cannot read architecturally, for the timer payloads (payloads/lib/apic.inc). */
+#define IOPARAM_SEL_TSC_KHZ     3             /* the guest TSC rate, kHz (KVM_GET_TSC_KHZ); 0 unknown */
+#define IOPARAM_SEL_APIC_TICK_NS 4            /* ns per LAPIC timer tick at divide 1 (api.rst KVM_CAP_X86_APIC_BUS_CYCLES_NS; KVM: 1) */
 #define PORT_COM1               0x3F8         /* 16550 UART, 8 registers */
 #define PORT_COM1_COUNT         8
 

@@ -50,6 +50,10 @@ static void run_usage(FILE *f)
 		"                    numbers decimal or 0x-hex, e.g. --cpuid 0x40000000:ebx=0\n"
 		"  --hide-hypervisor clear CPUID.1:ECX[31] and drop the leaves 0x40000000-\n"
 		"                    0x4FFFFFFF (applied before any --cpuid)\n"
+		"  --irqchip none|kernel|split\n"
+		"                    the interrupt model, overriding the payload header's: no\n"
+		"                    controller, KVM's PIC+IOAPIC+LAPIC, or only the LAPIC in KVM\n"
+		"                    (docs/guest-abi.md \"Header flags\")\n"
 		"  --arg N           start the guest with RBX = N, the payload's parameter\n"
 		"                    (e.g. the probe number of cpu/probe; default 0)\n"
 		"  -h, --help        this text\n"
@@ -94,6 +98,7 @@ int cmd_run(int argc, char **argv)
 		{ "cpuid", required_argument, NULL, 'C' },
 		{ "hide-hypervisor", no_argument, NULL, 'H' },
 		{ "arg", required_argument, NULL, 'A' },
+		{ "irqchip", required_argument, NULL, 'I' },
 		{ 0 }
 	};
 	struct cpuid_override ov;
@@ -191,6 +196,11 @@ int cmd_run(int argc, char **argv)
 				return usage_fail("run", "%s", oerr);
 			break;
 		case 'H': cfg.cpuid.hide_hypervisor = true; break;
+		case 'I':               /* vmm/core/irqchip.c */
+			if (irqchip_parse(optarg, &cfg.irqchip) != 0)
+				return usage_fail("run", "--irqchip: '%s' is not none, kernel or split", optarg);
+			cfg.irqchip_forced = true;
+			break;
 		case 'A':
 			if (parse_u64(optarg, &cfg.entry_arg) != 0)
 				return usage_fail("run", "--arg: '%s' is not a non-negative integer", optarg);

@@ -34,6 +34,9 @@ const struct cap_desc cap_table[CAP_COUNT] = {
 	[CAP_MAX_VCPUS]     = { KVM_CAP_MAX_VCPUS, "MAX_VCPUS", "largest vCPU count", false },
 	[CAP_X86_DISABLE_EXITS] = { KVM_CAP_X86_DISABLE_EXITS, "X86_DISABLE_EXITS", "let hlt/pause run without exits", false },
 	[CAP_SYNC_MMU]      = { KVM_CAP_SYNC_MMU, "SYNC_MMU", "guest RAM may be remapped under a running VM", false },
+	[CAP_SPLIT_IRQCHIP] = { KVM_CAP_SPLIT_IRQCHIP, "SPLIT_IRQCHIP", "--irqchip split: only the LAPIC in the kernel", false },
+	[CAP_MP_STATE]      = { KVM_CAP_MP_STATE, "MP_STATE", "tell a vCPU halted in the kernel from a running one", false },
+	[CAP_TSC_DEADLINE_TIMER] = { KVM_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER", "the LAPIC timer's TSC-deadline mode", false },
 };
 
 int kvm_open(struct kvm *k, char *err, size_t errlen)

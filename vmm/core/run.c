@@ -46,7 +46,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	/* Both cost milliseconds (an SRCU grace period at set-up or teardown): only when asked. */
 	c.kvmlab_msrs = (p->hdr.flags & KVMLAB_FLAG_MSRS) != 0;
 	c.kernel_devs = (p->hdr.flags & KVMLAB_FLAG_KERNEL_DEVS) != 0;
-	c.irqchip = (p->hdr.flags & KVMLAB_FLAG_IRQCHIP) != 0;
+	if (!cfg->irqchip_forced)               /* --irqchip overrides what the payload states */
+		c.irqchip = irqchip_from_flags(p->hdr.flags);
 	rc = vm_create(&r->vm, k, &c, err, errlen);
 	if (rc != XC_OK)
 		return rc;

@@ -365,6 +365,8 @@ static void smp_json_vcpu(struct json *j, const struct vcpu *v, int index, pid_t
 	json_key(j, "exit_status");     /* the value this vCPU wrote to the exit port */
 	if (v->end == END_EXIT_PORT) json_u64(j, v->exit_status); else json_null(j);
 	json_key(j, "wall_seconds"); json_double(j, wall);
+	json_key(j, "cpu_user_seconds"); json_double(j, v->cpu_user);
+	json_key(j, "cpu_sys_seconds");  json_double(j, v->cpu_sys);
 	json_key(j, "exits");
 	json_obj(j);
 	json_key(j, "total");         json_u64(j, v->ctr.total_exits);

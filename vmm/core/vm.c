@@ -14,27 +14,6 @@
 
 #include "kvmlab.h"
 
-/* KVM's in-kernel PIC, IOAPIC and LAPIC (api.rst 4.24), before any vCPU: only
- * for payloads that set KVMLAB_FLAG_IRQCHIP.  With the LAPIC in the kernel a
- * guest hlt waits there for an interrupt instead of exiting (KVM_EXIT_HLT). */
-static int vm_create_irqchip(struct vm *vm, char *err, size_t errlen)
-{
-	if (!kvm_has(vm->kvm, CAP_IRQCHIP)) {
-		snprintf(err, errlen, "payload flag KVMLAB_FLAG_IRQCHIP needs KVM_CAP_IRQCHIP, which this KVM lacks");
-		return -1;
-	}
-	uint64_t t0 = setup_clock();
-	int rc = ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
-
-	setup_record(&vm->setup, "interrupt controllers", "KVM_CREATE_IRQCHIP", t0);
-	if (rc < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return -1;
-	}
-	vm->setup.irqchip = true;
-	return 0;
-}
-
 int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen)
 {
 	memset(vm, 0, sizeof(*vm));
@@ -80,7 +59,7 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	t0 = setup_clock();
 	kvmstats_open(&vm->stats, vm->fd);
 	setup_record(&vm->setup, "VM stats fd", "KVM_GET_STATS_FD", t0);
-	if (machine_setup(vm, err, errlen) != 0 || (vm->cfg.irqchip && vm_create_irqchip(vm, err, errlen) != 0)) {
+	if (machine_setup(vm, err, errlen) != 0 || irqchip_create(vm, err, errlen) != 0) {
 		vm_destroy(vm);
 		return XC_HOST;
 	}
