@@ -130,3 +130,19 @@ const char *irqchip_mp_state_name(int s)
 	}
 	return NULL;
 }
+
+int irqchip_start_ap(struct vcpu *v, char *err, size_t errlen)
+{
+	/* With a LAPIC in KVM, every vCPU but 0 is created waiting for INIT-SIPI-SIPI
+	 * (KVM_MP_STATE_UNINITIALIZED, api.rst 4.38 KVM_GET_MP_STATE); kvmlab starts
+	 * them itself, as without one (docs/guest-abi.md "Several vCPUs"). */
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	if (v->vm->cfg.irqchip == IRQ_NONE || v->id == 0)
+		return 0;
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
+		snprintf(err, errlen, "KVM_SET_MP_STATE(RUNNABLE) of vCPU %d: %s", v->id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -143,7 +143,7 @@ static int smp_setup_vcpu(struct smp *s, int i, const struct payload *p, char *e
 	struct vcpu *v = s->cpu[i].v;
 	struct kvm_regs regs;
 
-	if (i > 0 && mode_setup(v, p, err, errlen) != 0)
+	if (i > 0 && (mode_setup(v, p, err, errlen) != 0 || irqchip_start_ap(v, err, errlen) != 0))
 		return XC_HOST;
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0) {
 		snprintf(err, errlen, "KVM_GET_REGS (vCPU %d): %s", i, strerror(errno));

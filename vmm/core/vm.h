@@ -66,6 +66,8 @@ int  irqchip_create(struct vm *vm, char *err, size_t errlen);
 /* KVM_GET_MP_STATE of v (KVM_MP_STATE_*), or -1 without a LAPIC in KVM or the capability. */
 int  irqchip_mp_state(struct vcpu *v);
 const char *irqchip_mp_state_name(int s);       /* "halted", "runnable", ...; NULL if unknown */
+/* vCPU v > 0 with a LAPIC in KVM: made runnable (KVM creates it waiting for SIPI).  0, or -1 with err. */
+int  irqchip_start_ap(struct vcpu *v, char *err, size_t errlen);
 
 
 /* ---- vm.c: the VM: its fd, memory, buses, devices and configuration ---- */
