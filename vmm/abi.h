@@ -112,6 +112,15 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define GPA_BENCH_MMIO          0xF0000000ULL /* 4 KiB: a register, exits to kvmlab */
 #define GPA_BENCH_COALESCED     0xF0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
 #define GPA_BENCH_DOORBELL      0xF0002000ULL /* dword write: an ioeventfd, completed inside KVM */
+#define PORT_PIC_MASTER         0x20          /* 8259A master: command, data (interrupt model kernel) */
+#define PORT_PIC_SLAVE          0xA0          /* 8259A slave */
+#define GPA_IOAPIC              0xFEC00000ULL /* IOAPIC IOREGSEL/IOWIN (82093AA datasheet 3.1), model kernel */
+#define IOAPIC_MMIO_SIZE        0x100ULL      /* what KVM decodes (arch/x86/kvm/ioapic.h IOAPIC_MEM_LENGTH) */
+#define GPA_LAPIC               0xFEE00000ULL /* xAPIC page, IA32_APIC_BASE's reset value (SDM Vol. 3A 11.4.4) */
+#define LAPIC_MMIO_SIZE         0x1000ULL
+#define MSR_X2APIC_FIRST        0x800         /* x2APIC registers: 0x800 + (xAPIC offset >> 4) (SDM 11.12.1.2) */
+#define MSR_X2APIC_COUNT        0x100
+#define MSR_IA32_TSC_DEADLINE   0x6E0         /* SDM Vol. 3A 11.5.4.1 */
 #define PORT_PIC_ELCR1          0x4D0         /* the in-kernel PIC's edge/level register (with KVMLAB_FLAG_IRQCHIP) */
 #define BENCH_MMIO_SIZE         0x1000ULL
 #define BENCH_ITERS_DEFAULT     200
