@@ -8,7 +8,7 @@
 ; interrupts off: vCPU 0 records whether it was taken at `sti; nop` (the SDM:
 ; after the instruction following STI, 6.8.3) or only at the `hlt` after it.
 ; kvmlab should observe (vCPU 0's reports): ipi.pongs = 10, ipi.pings_seen = 10,
-; ipi.rtt_min/median/max (cycles), ipi.self_count = 1, ipi.self_at_nop (1 taken
+; ipi.rtt_min/median/max_cycles (cycles), ipi.self_count = 1, ipi.self_at_nop (1 taken
 ; at sti; nop, 0 later), then exit status 0, which also stops vCPU 1.
 
 %define KVMLAB_FLAGS KVMLAB_FLAG_IRQCHIP
@@ -84,11 +84,11 @@ start:
         jmp     .out
 .sorted:
         mov     rax, [rsi]
-        REPORT_VALUE "ipi.rtt_min", rax
+        REPORT_VALUE "ipi.rtt_min_cycles", rax
         mov     rax, [rsi + (N / 2) * 8]
-        REPORT_VALUE "ipi.rtt_median", rax
+        REPORT_VALUE "ipi.rtt_median_cycles", rax
         mov     rax, [rsi + (N - 1) * 8]
-        REPORT_VALUE "ipi.rtt_max", rax
+        REPORT_VALUE "ipi.rtt_max_cycles", rax
         ; ---- self-IPI, sent with IF = 0 so it waits in IRR ----
         APIC_WRITE APIC_ICR_LO, ICR_SELF | ICR_ASSERT | VEC_SELF_IPI
         sti

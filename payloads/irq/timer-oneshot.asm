@@ -5,7 +5,7 @@
 ; deadline is the TSC read just before the write plus count x tick x TSC rate,
 ; with the tick and the rate from kvmlab's machine facts (port 0xE0 selectors
 ; 3 and 4: the APIC bus is KVM's, the guest cannot read its frequency).
-; kvmlab should observe: reports timer.count = 10 and timer.late_min/median/max
+; kvmlab should observe: reports timer.count = 10 and timer.late_min/median/max_cycles
 ; (cycles, never negative), then exit status 0.  Without the facts it reports
 ; timer.skipped = 1 and exits 0.
 

@@ -5,7 +5,7 @@
 ; before the write plus k periods, with the tick and TSC rate from kvmlab's
 ; machine facts (port 0xE0 selectors 3, 4).  After 10 interrupts the guest
 ; stops the timer (initial count 0) and masks it.
-; kvmlab should observe: reports timer.count = 10 and timer.late_min/median/max
+; kvmlab should observe: reports timer.count = 10 and timer.late_min/median/max_cycles
 ; (cycles, never negative), then exit status 0.  Without the facts it reports
 ; timer.skipped = 1 and exits 0.
 

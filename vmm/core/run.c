@@ -74,6 +74,7 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 
 		setup_record(&r->vm.setup, "TSC rate", "KVM_GET_TSC_KHZ", t0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+		r->vm.tsc_khz = (uint32_t)r->tsc_khz;   /* what timer payloads ask port 0xE0 for */
 	}
 	if (watchdog_arm(&r->vcpu, cfg->timeout, err, errlen) != 0)
 		return XC_HOST;

@@ -233,6 +233,7 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 	if (kvm_has(r->vm.kvm, CAP_GET_TSC_KHZ)) {
 		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+		r->vm.tsc_khz = (uint32_t)r->tsc_khz;   /* what timer payloads ask port 0xE0 for */
 	}
 
 	struct sigaction sa;

@@ -111,10 +111,6 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		return XC_HOST;
 	}
 	v->end_mp_state = -1;
-	if (id == 0 && kvm_has(vm->kvm, CAP_GET_TSC_KHZ)) {
-		int khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);     /* what the timer payloads ask port 0xE0 for */
-		vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
-	}
 	t0 = setup_clock();
 	kvmstats_open(&v->stats, v->fd);
 	setup_record(&vm->setup, "vCPU stats fd", "KVM_GET_STATS_FD", t0);

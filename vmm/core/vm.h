@@ -118,7 +118,7 @@ struct vm {
 	struct console con;             /* the one console of every vCPU and device (its own lock) */
 	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
 	int coalesced_zones;            /* zones registered by machine_setup (set before the run): 0 = no ring to drain */
-	uint32_t tsc_khz;               /* guest TSC rate (vCPU 0's KVM_GET_TSC_KHZ), 0 unknown; set before the run */
+	uint32_t tsc_khz;               /* guest TSC rate (KVM_GET_TSC_KHZ in run.c/smp.c), 0 unknown; set before the run */
 	uint32_t apic_tick_ns;          /* LAPIC timer tick (irqchip.c), 0 without a LAPIC in KVM; set before the run */
 };
 /* KVM_CREATE_VM, memory slots, stats, the machine's devices.  XC_OK, or an error
