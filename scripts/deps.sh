@@ -7,6 +7,7 @@
 #   nasm             assembles the guest payloads
 #   libcapstone-dev  disassembly of guest instructions
 #   python3-pytest   the test driver (Debian's, not PyPI's)
+#   python3-pytest-xdist  make check / make test run pytest on both cores (-n 2 --dist loadfile)
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
 #   strace           labs/hello-kvm.md traces the ioctls of a run
@@ -17,7 +18,7 @@
 #   clang libclang-rt-14-dev  make fuzz (libFuzzer) and make asan
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

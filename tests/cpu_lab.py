@@ -6,6 +6,7 @@ import re
 import subprocess
 
 from conftest import BUILD, PAYLOADS, PROCESS_TIMEOUT, ROOT
+from labtools import lab_lock
 
 
 def lab_command(cmd, timeout=PROCESS_TIMEOUT):
@@ -13,8 +14,9 @@ def lab_command(cmd, timeout=PROCESS_TIMEOUT):
     mapped = re.sub(r"(?<![\w./-])build/", build + "/", cmd)
     env = dict(os.environ)
     env.setdefault("KVMLAB_PAYLOADS", PAYLOADS)
-    return subprocess.run(["bash", "-c", mapped], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    with lab_lock():            # scratch files in build/ shared with test_labs.py (labtools.py)
+        return subprocess.run(["bash", "-c", mapped], cwd=ROOT, capture_output=True, text=True,
+                              timeout=timeout, env=env, stdin=subprocess.DEVNULL)
 
 
 def lab_commands(lab):

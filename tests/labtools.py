@@ -7,6 +7,8 @@ tests/test_labs.py runs every such command; tests/test_lab_*.py assert what a
 lab says about the output of the same commands, fetched from here so that the
 test and the text cannot drift apart.
 """
+import contextlib
+import fcntl
 import glob
 import os
 import re
@@ -133,6 +135,22 @@ def lab_command(lab, needle):
     return found[0]
 
 
+@contextlib.contextmanager
+def lab_lock():
+    """Held while one lab command runs.  Labs write scratch files into build/
+    (build/real-to-long.trace, build/capstone-example.bin, ...) that tests in
+    other files write and read too; under pytest-xdist (make check: -n 2) two
+    workers would otherwise see each other's half-written files."""
+    path = os.path.join(ROOT, BUILD_DIR, ".lab-commands.lock")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def run_command(cmd, timeout=COMMAND_TIMEOUT):
     """Runs one lab command as a student would (bash, repository root)."""
     env = dict(os.environ)
@@ -141,8 +159,9 @@ def run_command(cmd, timeout=COMMAND_TIMEOUT):
     # under strace and is forbidden by --sandbox; only those runs skip it.
     if "ASAN_OPTIONS" in env and ("strace" in cmd or "--sandbox" in cmd):
         env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
-    return subprocess.run(["bash", "-c", map_build(cmd)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    with lab_lock():
+        return subprocess.run(["bash", "-c", map_build(cmd)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
 
 
 def links(text, suffix=".md"):

@@ -13,6 +13,8 @@ import pytest
 
 import labtools as L
 
+pytestmark = pytest.mark.build_independent      # pandoc and scripts/render-labs only
+
 SCRIPT = os.path.join(L.ROOT, "scripts", "render-labs")
 _loader = importlib.machinery.SourceFileLoader("render_labs", SCRIPT)
 render = importlib.util.module_from_spec(importlib.util.spec_from_loader("render_labs", _loader))

@@ -41,7 +41,7 @@
  *                       machine_rows machine_setup machine_teardown
  *                       machine_when_name
  *     modes.c           mode_of_sregs mode_setup
- *     payload.c         mode_name payload_check_fit payload_default_mem
+ *     payload.c         mode_name payload_check_fit payload_default_mem payload_dir
  *                       payload_free payload_load payload_parse payload_resolve
  *     run.c             run_payload run_teardown
  *     setup.c           setup_clock setup_record setup_total_ns
@@ -54,7 +54,7 @@
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
  *                       watchdog_stop_signal
  *   vmm/report/
- *     disasm.c          disasm_one sregs_bits
+ *     disasm.c          disasm_load disasm_one sregs_bits
  *     facts_json.c      expect_json expect_json_resolved facts_json
  *     hosttext.c        hosttext_fput hosttext_utf8_len
  *     json.c            json_arr json_arr_end json_bool json_double json_hex
@@ -137,7 +137,6 @@
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
- *     main.c            payload_dir
  *     parse.c           parse_mem parse_seconds parse_size parse_u64 usage_fail
  */
 #ifndef KVMLAB_H

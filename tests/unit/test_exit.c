@@ -1,7 +1,7 @@
 /*
  * test_exit.c - the exit dispatcher with synthetic exits, no KVM.
  *
- * A fake vCPU gets a calloc'd kvm_run area and fd -1, so the few ioctls a
+ * The shared fake vCPU (check.h) has a heap kvm_run area and fd -1, so the few ioctls a
  * handler makes (KVM_GET_REGS to note RIP, KVM_GET_SREGS to disassemble)
  * fail harmlessly.  Each test fills kvm_run as KVM would for one exit,
  * calls exit_dispatch() and checks the action, how the run ended and the
@@ -17,48 +17,13 @@
 #include "check.h"
 #include "x86.h"
 
-#define RUN_SIZE   (3 * 4096)   /* kvm_run + the PIO data page, as KVM_GET_VCPU_MMAP_SIZE gives on x86 */
-#define PIO_OFFSET 4096         /* where KVM puts KVM_EXIT_IO data (KVM_PIO_PAGE_OFFSET) */
-#define RAM        (64 * 1024)
-
-struct fake {
-	struct vm vm;
-	struct vcpu v;
-	uint8_t ram[RAM];
-};
-
-static struct fake *fake_new(void)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-	char err[200];
-
-	f->vm.fd = -1;
-	f->vm.stats.fd = -1;
-	f->vm.mem = (struct guest_mem){ .hva = f->ram, .size = RAM };
-	if (machine_setup(&f->vm, err, sizeof(err)) != 0)
-		check_fail(__FILE__, __LINE__, "machine_setup: %s", err);
-	f->v.vm = &f->vm;
-	f->v.fd = -1;
-	f->v.stats.fd = -1;
-	f->v.run_size = RUN_SIZE;
-	f->v.run = calloc(1, RUN_SIZE);
-	f->vm.con.buf = malloc(CONSOLE_CAP);
-	return f;
-}
-
-static void fake_free(struct fake *f)
-{
-	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
-	free(f->v.run);
-	free(f->vm.con.buf);
-	free(f->v.reports);
-	counters_free(&f->v.ctr);           /* exit_dispatch keeps round-trip samples */
-	free(f);
-}
+#define RUN_SIZE   FAKE_RUN_SIZE     /* the shared fake's kvm_run area (check.h) */
+#define PIO_OFFSET FAKE_PIO_OFFSET
+#define RAM        FAKE_RAM
 
 static uint8_t *pio_data(struct fake *f)
 {
-	return (uint8_t *)f->v.run + PIO_OFFSET;
+	return fake_pio_data(f);
 }
 
 /* KVM_EXIT_IO as KVM fills it (api.rst 5, "KVM_EXIT_IO"); data for OUT is copied in. */

@@ -2,7 +2,7 @@
  * test_hardening_exits.c - synthetic exits a real KVM would never produce,
  * through the real dispatcher.
  *
- * A struct vcpu with a heap "kvm_run page" and fd -1 (so register ioctls
+ * The shared fake vCPU (check.h: a heap kvm_run area and fd -1 so register ioctls
  * fail, as they may) is enough for exit_dispatch and every handler.  These
  * cover what this host cannot: entry failures (VMX/SVM only), exit reasons
  * kvmlab has no handler for, and impossible values in kvm_run that a buggy
@@ -14,48 +14,8 @@
 #include "check.h"
 #include "kvmlab.h"
 
-#define RUN_SIZE  4096
-#define DATA_OFF  1024
-#define RAM       (1 << 20)
-
-struct fake {
-	struct kvm kvm;
-	struct vm vm;
-	struct vcpu v;
-};
-
-static struct fake *fake_new(void)
-{
-	struct fake *f = calloc(1, sizeof(*f));
-	char err[128];
-
-	f->kvm.fd = -1;
-	f->vm.kvm = &f->kvm;
-	f->vm.fd = -1;
-	f->vm.stats.fd = -1;
-	f->vm.mem.hva = calloc(1, RAM);
-	f->vm.mem.size = RAM;
-	CHECK(machine_setup(&f->vm, err, sizeof(err)) == 0);
-	f->v.vm = &f->vm;
-	f->v.fd = -1;
-	f->v.stats.fd = -1;
-	f->v.run_size = RUN_SIZE;
-	f->v.run = calloc(1, RUN_SIZE);
-	f->vm.con.buf = malloc(CONSOLE_CAP);
-	f->vm.con.limit = CONSOLE_LIMIT_DEFAULT;
-	return f;
-}
-
-static void fake_free(struct fake *f)
-{
-	machine_teardown(&f->vm);           /* what machine_setup allocated (traps/devices/iodev.c) */
-	free(f->v.run);
-	free(f->vm.con.buf);
-	free(f->v.reports);
-	counters_free(&f->v.ctr);           /* exit_dispatch keeps round-trip samples */
-	free(f->vm.mem.hva);
-	free(f);
-}
+#define RUN_SIZE  FAKE_RUN_SIZE      /* the shared fake's kvm_run area (check.h) */
+#define DATA_OFF  FAKE_PIO_OFFSET
 
 static enum action io(struct fake *f, uint16_t port, int out, uint8_t size, uint32_t count, uint64_t off)
 {

@@ -27,8 +27,4 @@ int  cmd_bench(int argc, char **argv);
 int  cmd_sensitive(int argc, char **argv);
 int  cmd_trace(int argc, char **argv);
 
-/* ---- main.c ---- */
-/* The payload catalogue: $KVMLAB_PAYLOADS, else payloads/ next to the binary. */
-const char *payload_dir(void);
-
 #endif

@@ -156,6 +156,8 @@ int cmd_bench(int argc, char **argv)
 	else
 		bench_report_table(&h, res, n, stdout);
 	fflush(stdout);
+	for (int i = 0; i < done; i++)
+		free(res[i].net_samples);
 	free(res);
 	kvm_close(&k);
 	return XC_OK;

@@ -51,24 +51,6 @@ static int print_list(int argc, char **argv, void (*print)(FILE *out, bool json)
 	return XC_OK;
 }
 
-const char *payload_dir(void)
-{
-	static char dir[PATH_MAX];
-	const char *env = getenv("KVMLAB_PAYLOADS");
-
-	if (env && *env)
-		return env;
-	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 16);
-	if (n <= 0)
-		return "build/payloads";
-	dir[n] = '\0';
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	strcat(dir, "/payloads");
-	return dir;
-}
-
 /* A report that never reached its reader is lost data, not success:
  * stdout on a full disk (/dev/full: ENOSPC) or a closed pipe is a host error. */
 static int stdout_finish(int rc)

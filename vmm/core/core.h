@@ -73,6 +73,8 @@ void payload_free(struct payload *p);      /* frees p->data; safe on a zeroed pa
 /* A PAYLOAD argument: a file as given, else the catalogue entry payload_dir()/ARG[.bin]
  * ("hello-long", "bench/cpuid").  Returns arg or buf. */
 const char *payload_resolve(const char *arg, char *buf, size_t n);
+/* The payload catalogue: $KVMLAB_PAYLOADS, else payloads/ next to the binary. */
+const char *payload_dir(void);
 /* Guest RAM when --mem is not given: MEM_DEFAULT, or more if the header's
  * min_mem_kib or the caller's own need asks for it, rounded up to a page.
  * May exceed MEM_MAX: the caller decides whether that is an error. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -221,6 +222,26 @@ uint64_t payload_default_mem(const struct payload *p, uint64_t need)
 		want = need;
 	want = (want + 4095) / 4096 * 4096;
 	return want > MEM_DEFAULT ? want : MEM_DEFAULT;
+}
+
+/* $KVMLAB_PAYLOADS, else "payloads" beside the running binary (build/kvmlab
+ * -> build/payloads), so kvmlab, the unit tests and the fuzzers agree. */
+const char *payload_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("KVMLAB_PAYLOADS");
+
+	if (env && *env)
+		return env;
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 16);
+	if (n <= 0)
+		return "build/payloads";
+	dir[n] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	strcat(dir, "/payloads");
+	return dir;
 }
 
 const char *payload_resolve(const char *arg, char *buf, size_t n)

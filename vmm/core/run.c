@@ -64,8 +64,10 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 		return XC_HOST;
 	if (cfg->trace && trace_attach(&r->vcpu, cfg->trace, err, errlen) != 0)
 		return XC_HOST;                 /* kvmlab trace: vmm/measure/trace.c */
-	if (cfg->sandbox)
-		translate_open_host_files();    /* no open(2) once the filter is in */
+	if (cfg->sandbox) {             /* no open(2) or mmap of a library once the filter is in */
+		translate_open_host_files();
+		disasm_load();
+	}
 	if (cfg->vcpus > 0)
 		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/core/smp.c */
 	if (kvm_has(k, CAP_GET_TSC_KHZ)) {

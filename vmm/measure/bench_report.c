@@ -174,6 +174,11 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 		json_key(j, "samples_disturbed"); json_u64(j, x->disturbed);
 		json_key(j, "samples_used");      json_u64(j, x->used);
 		json_key(j, "cycles_per_op"); if (ok) json_summary(j, &x->net, h->tsc_khz, false); else json_null(j);
+		json_key(j, "cycles_per_op_samples");
+		json_arr(j);
+		for (uint64_t s = 0; ok && x->net_samples && s < x->used; s++)
+			json_double(j, x->net_samples[s]);
+		json_arr_end(j);
 		json_key(j, "ns_per_op");
 		if (ok && h->tsc_khz) json_summary(j, &x->net, h->tsc_khz, true); else json_null(j);
 		json_key(j, "loop_cycles_per_iter"); if (ok) json_summary(j, &x->loop, h->tsc_khz, false); else json_null(j);

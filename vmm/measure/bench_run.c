@@ -213,6 +213,10 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 				loop[m++] = b.loop[i] / (double)r->iters;
 			}
 			r->used = m;
+			r->net_samples = malloc((m ? m : 1) * sizeof(double));
+			if (!r->net_samples)
+				die(XC_HOST, "out of memory");
+			memcpy(r->net_samples, net, m * sizeof(double));   /* summary_double sorts net */
 			summary_double(net, m, &r->net);
 			summary_double(loop, m, &r->loop);
 			free(loop);

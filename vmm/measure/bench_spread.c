@@ -3,7 +3,7 @@
  *
  * kvmlab aims at a coefficient of variation of at most 3 % per case.  Where a
  * case misses it, the report says so and gives the likeliest reason from what
- * was measured, in this order (pure function: tests/unit/bench):
+ * was measured, in this order (pure function: tests/unit/test_bench_logic.c):
  *   1. the op costs less than one iteration of the empty loop: its net is a
  *      small difference of two large, noisy loop times;
  *   2. the host preempted the vCPU thread during many samples: the machine

@@ -273,6 +273,8 @@ struct bench_result {
 	uint64_t disturbed;             /* samples during which the vCPU thread was preempted */
 	uint64_t used;                  /* samples the statistics are over */
 	struct summary net;             /* cycles per op, net of the empty loop */
+	double *net_samples;            /* the used samples' net cycles per op, in sample order:
+					 * what a rank test compares (scripts/compare); malloc'd, caller frees */
 	struct summary loop;            /* cycles per iteration of the empty loop */
 	struct bench_move move[BENCH_MOVES_MAX];
 	int nmove;
@@ -284,7 +286,8 @@ struct bench_opts {
 	double timeout;
 	const char *filter;             /* comma-separated fnmatch patterns, NULL = all */
 };
-/* Runs one case in a fresh VM; the result says how it went (never fatal). */
+/* Runs one case in a fresh VM; the result says how it went (never fatal).
+ * r->net_samples is malloc'd when samples were taken: the caller frees it. */
 void bench_run_case(struct kvm *k, const struct bench_case *c, const struct bench_opts *o,
 		    struct bench_result *r);
 struct host_info;

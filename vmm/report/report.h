@@ -39,6 +39,8 @@ void json_host(struct json *j, const struct host_info *h, const struct kvm *k);
 
 /* ---- disasm.c: instruction bytes to text (libcapstone) ---- */
 /* Decodes one instruction for a 16/32/64-bit CPU; returns its length or -1. */
+/* Loads libcapstone once (dlopen); false if it cannot be loaded (disasm_one then fails). */
+bool disasm_load(void);
 int  disasm_one(const uint8_t *bytes, size_t n, int bits, uint64_t addr, char *out, size_t outlen);
 int  sregs_bits(const struct kvm_sregs *s);     /* 16, 32 or 64: the current code size */
 

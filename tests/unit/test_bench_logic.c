@@ -3,25 +3,15 @@
  * and bench: order statistics (summary.c), the sample store (samples.c),
  * net cost per op and the where-handled verdict (bench_derive.c).  No KVM.
  *
- * A small main of its own (build/unit-bench) until the shared unit harness
- * (tests/unit/check.h) lands; each test is a function that reads as a spec.
+ * Each test is a function that reads as a spec (suite "bench" of
+ * build/unit-tests).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvmlab.h"
+#include "check.h"
 
-static int failures, checks;
-
-/* main.c (not linked here) defines where payloads live; nothing here loads one. */
-const char *payload_dir(void)
-{
-	return "build/payloads";
-}
-
-#define CHECK(cond) do { checks++; if (!(cond)) { failures++; \
-	fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, __func__, #cond); } } while (0)
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
 
 static void test_summary_of_nothing_is_zero(void)
@@ -113,7 +103,7 @@ static void test_samples_exact_up_to_cap_then_reservoir(void)
 
 	for (uint64_t i = 0; i < SAMPLES_MAX; i++)
 		if (samples_add(&st, i) != 0)
-			failures++;
+			check_fail(__FILE__, __LINE__, "samples_add(%" PRIu64 ") failed", i);
 	CHECK(st.n == SAMPLES_MAX && samples_exact(&st));
 	CHECK(st.v[0] == 0 && st.v[SAMPLES_MAX - 1] == SAMPLES_MAX - 1);
 	for (uint64_t i = 0; i < SAMPLES_MAX; i++)
@@ -227,23 +217,21 @@ static void test_spread_reason(void)
 	CHECK(bench_spread_reason(&r) == NULL);
 }
 
-int main(void)
-{
-	test_spread_reason();
-	test_spread_absolute_near_zero();
-	test_summary_of_nothing_is_zero();
-	test_summary_odd_count();
-	test_summary_even_count_median_is_mid_mean();
-	test_summary_single_value_has_no_spread();
-	test_p99_nearest_rank_on_100_values();
-	test_summary_u64_leaves_input_alone();
-	test_summary_u64_agrees_with_the_comparison_sort();
-	test_samples_exact_up_to_cap_then_reservoir();
-	test_net_subtracts_the_empty_loop();
-	test_derive_exit_to_kvmlab_wins();
-	test_derive_kernel_from_any_work_counter();
-	test_derive_none_when_only_emulation_moved();
-	test_derive_ignores_stray_movements_below_half();
-	printf("unit-bench: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
-}
+const struct unit_test bench_tests[] = {
+	UNIT(test_spread_reason),
+	UNIT(test_spread_absolute_near_zero),
+	UNIT(test_summary_of_nothing_is_zero),
+	UNIT(test_summary_odd_count),
+	UNIT(test_summary_even_count_median_is_mid_mean),
+	UNIT(test_summary_single_value_has_no_spread),
+	UNIT(test_p99_nearest_rank_on_100_values),
+	UNIT(test_summary_u64_leaves_input_alone),
+	UNIT(test_summary_u64_agrees_with_the_comparison_sort),
+	UNIT(test_samples_exact_up_to_cap_then_reservoir),
+	UNIT(test_net_subtracts_the_empty_loop),
+	UNIT(test_derive_exit_to_kvmlab_wins),
+	UNIT(test_derive_kernel_from_any_work_counter),
+	UNIT(test_derive_none_when_only_emulation_moved),
+	UNIT(test_derive_ignores_stray_movements_below_half),
+	{ 0 },
+};

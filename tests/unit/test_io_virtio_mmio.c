@@ -31,7 +31,7 @@ static void start(struct virtio_dev *d, uint32_t num)
 	w(d, 0x70, 0xF);
 }
 
-void test_virtio_mmio(void)
+static void test_virtio_mmio(void)
 {
 	struct guest_mem mem = { .hva = calloc(1, RAM), .size = RAM };
 	struct virtio_dev *d = malloc(sizeof(*d));
@@ -102,3 +102,8 @@ void test_virtio_mmio(void)
 	free(d);
 	free(mem.hva);
 }
+
+const struct unit_test io_virtio_mmio_tests[] = {
+	UNIT(test_virtio_mmio),
+	{ 0 },
+};

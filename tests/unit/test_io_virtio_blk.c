@@ -36,7 +36,7 @@ static void header(uint32_t type, uint64_t sector)
 	mem.hva[STATUS] = 0xEE;
 }
 
-void test_virtio_blk(void)
+static void test_virtio_blk(void)
 {
 	struct virtio_dev *d = malloc(sizeof(*d));
 	int fd = memfd_create("disk", 0);
@@ -113,3 +113,8 @@ void test_virtio_blk(void)
 	free(d);
 	free(mem.hva);
 }
+
+const struct unit_test io_virtio_blk_tests[] = {
+	UNIT(test_virtio_blk),
+	{ 0 },
+};

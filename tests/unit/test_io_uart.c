@@ -4,7 +4,7 @@
 #include "kvmlab.h"
 #include "check.h"
 
-void test_uart(void)
+static void test_uart(void)
 {
 	struct uart u;
 	uint8_t out[8];
@@ -79,3 +79,8 @@ void test_uart(void)
 	CHECK_EQ(u.out_len, sizeof(u.out));
 	CHECK_EQ(u.tx_bytes, 10000);
 }
+
+const struct unit_test io_uart_tests[] = {
+	UNIT(test_uart),
+	{ 0 },
+};

@@ -133,12 +133,22 @@ static void test_pop_hostile(void)
 	CHECK(!strcmp(virtq_err_name(999), "unknown"));
 }
 
-void test_virtqueue(void)
+/* Each test gets its own zeroed guest RAM (fresh() clears it again per case). */
+static void with_ram(void (*fn)(void))
 {
 	mem.hva = calloc(1, RAM);
 	mem.size = RAM;
-	test_check();
-	test_pop_good();
-	test_pop_hostile();
+	fn();
 	free(mem.hva);
 }
+
+static void t_check(void) { with_ram(test_check); }
+static void t_pop_good(void) { with_ram(test_pop_good); }
+static void t_pop_hostile(void) { with_ram(test_pop_hostile); }
+
+const struct unit_test io_virtqueue_tests[] = {
+	UNIT(t_check),
+	UNIT(t_pop_good),
+	UNIT(t_pop_hostile),
+	{ 0 },
+};
