@@ -114,16 +114,17 @@ def test_without_irqchip_the_same_halt_ends_the_run(run):
 
 def test_idle_guest_costs_the_host_little_cpu(run, need_lapic):
     """An idle vCPU halted in KVM sleeps: its thread's CPU time (getrusage) is reported
-    next to wall time, and KVM's halt stats show the wake-ups."""
+    next to wall time (compared in the lab, not here: no timing thresholds), and KVM's
+    halt and halt-polling stats are in the report."""
     need_lapic("kernel")
     r = run("irq/timer-tsc-deadline")
     res = r.doc["result"]
     assert res["vcpu_cpu_user_seconds"] >= 0 and res["vcpu_cpu_sys_seconds"] >= 0
-    assert res["vcpu_cpu_user_seconds"] + res["vcpu_cpu_sys_seconds"] <= res["wall_seconds"] + 0.01
     if reports(r).get("timer.skipped"):
         pytest.skip("no TSC-deadline timer in the guest's CPUID")
-    assert r.vcpu_stat("halt_wakeup") >= 10
-    for name in ("halt_successful_poll", "halt_attempted_poll", "halt_poll_invalid"):
+    # KVM counts every hlt it handled (halt_exits), whether or not the vCPU then slept.
+    assert r.vcpu_stat("halt_exits") >= 10 and r.exits("HLT") == 0
+    for name in ("halt_wakeup", "halt_successful_poll", "halt_attempted_poll", "halt_poll_invalid"):
         assert r.vcpu_stat(name) is not None, name
 
 
@@ -138,3 +139,18 @@ def test_split_model_payload_flag(run, need_lapic):
     r = run("irq/split-timer")
     assert r.doc["config"]["irqchip"] == "split" and r.code == XC["OK"]
     assert reports(r)["timer.count"] == 10
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_x2apic_registers_are_msrs_answered_by_kvm(run, need_lapic, model):
+    """SDM Vol. 3A 11.12: with EXTD set, the APIC ID, SELF IPI and EOI are MSRs; KVM's
+    LAPIC answers them, so only the reports and the exit port reach kvmlab."""
+    need_lapic(model)
+    r = run("irq/x2apic-self-ipi", "--irqchip", model)
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    v = reports(r)
+    if v.get("x2apic.skipped"):
+        pytest.skip("no x2APIC in the guest's CPUID (CPUID.1:ECX[21])")
+    assert v["x2apic.id"] == 0 and v["x2apic.self_count"] == 10
+    assert r.exits("X86_RDMSR") == r.exits("X86_WRMSR") == 0
+    assert r.doc["exits"]["total"] == r.exits("IO") == 3

@@ -8,9 +8,10 @@
  *
  * How kvmlab simplifies the start: real hardware starts only the bootstrap
  * processor; the others wait for INIT-SIPI-SIPI from its local APIC (SDM
- * vol. 3A 9.4).  kvmlab creates no in-kernel irqchip, so every vCPU is
- * runnable from creation, and it starts them all at the payload's entry
- * with RDI = vCPU index and RSI = highest index (docs/guest-abi.md).
+ * vol. 3A 9.4).  kvmlab starts them all itself at the payload's entry with
+ * RDI = vCPU index and RSI = highest index (docs/guest-abi.md): without an
+ * irqchip every vCPU is runnable from creation; with a LAPIC in KVM the APs
+ * are created waiting for a SIPI, and irqchip_start_ap makes them runnable.
  *
  * How a run ends (docs/cpu-threads.md): a vCPU that executes hlt stops
  * alone; any other end (exit port, a FAIL report, a crash, the watchdog)
