@@ -154,3 +154,29 @@ def test_x2apic_registers_are_msrs_answered_by_kvm(run, need_lapic, model):
     assert v["x2apic.id"] == 0 and v["x2apic.self_count"] == 10
     assert r.exits("X86_RDMSR") == r.exits("X86_WRMSR") == 0
     assert r.doc["exits"]["total"] == r.exits("IO") == 3
+
+
+@pytest.mark.parametrize("notify", ["exit", "ioeventfd"])
+def test_virtio_used_buffer_interrupts_through_irqfd(run, need_lapic, require_cap, notify):
+    """virtio 1.1 4.2.2: the device sets InterruptStatus bit 0 and interrupts; with KVM's
+    IOAPIC kvmlab signals an irqfd (api.rst 4.75), and the guest's handler sees ISR = 1,
+    ACKs it, and is woken from hlt: one interrupt for one used buffer."""
+    need_lapic("kernel")
+    require_cap("IRQFD")
+    r = run("io/virtio-irq", "--virtio-notify", notify)
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    v = reports(r)
+    assert (v["virtio.interrupts"], v["virtio.isr"], v["used_idx"]) == (1, 1, 1)
+    assert r.doc["io"]["virtio"]["interrupts"] == 1
+    assert r.doc["io"]["virtio"]["text"] == "virtio irq\n"
+
+
+def test_virtio_interrupt_needs_the_kernel_ioapic(run, need_lapic):
+    """Without KVM's IOAPIC nobody raises pin 16: with no controller the hlt ends the run
+    at once; with a split irqchip (kvmlab has no IOAPIC) the vCPU stays halted in KVM."""
+    r = run("io/virtio-irq", "--irqchip", "none")
+    assert r.end == "hlt" and r.doc["io"]["virtio"]["interrupts"] == 0 and not r.reports("value")
+    need_lapic("split")
+    r = run("io/virtio-irq", "--irqchip", "split", "--timeout", "0.5")
+    assert r.code == XC["TIMEOUT"] and r.doc["result"]["mp_state"] == "halted"
+    assert r.doc["io"]["virtio"]["interrupts"] == 0

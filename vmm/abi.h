@@ -121,6 +121,8 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define MSR_X2APIC_FIRST        0x800         /* x2APIC registers: 0x800 + (xAPIC offset >> 4) (SDM 11.12.1.2) */
 #define MSR_X2APIC_COUNT        0x100
 #define MSR_IA32_TSC_DEADLINE   0x6E0         /* SDM Vol. 3A 11.5.4.1 */
+#define VIRTIO_CONSOLE_GSI      16            /* model kernel: the virtio console's used-buffer interrupt,
+						 * IOAPIC pin 16 (above the ISA pins, so no PIC sees it) */
 #define PORT_PIC_ELCR1          0x4D0         /* the in-kernel PIC's edge/level register (with KVMLAB_FLAG_IRQCHIP) */
 #define BENCH_MMIO_SIZE         0x1000ULL
 #define BENCH_ITERS_DEFAULT     200

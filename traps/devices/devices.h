@@ -203,6 +203,9 @@ struct virtio_dev {
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
 	struct vblk blk;
 	struct kpath kick;              /* QueueNotify as an ioeventfd (--virtio-notify ioeventfd) */
+	int irqfd;                      /* used-buffer interrupt: an eventfd KVM turns into an IOAPIC edge
+					 * (KVM_IRQFD, vmm/core/irqchip.c); -1 = none (the guest polls) */
+	uint64_t interrupts;            /* used-buffer interrupts signalled through irqfd */
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */

@@ -238,6 +238,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "resets");       json_u64(j, d->resets);
 	json_key(j, "driver_features"); json_u64(j, d->drv_features);
 	json_key(j, "notifies_seen"); json_u64(j, d->notifies);
+	json_key(j, "interrupts");   json_u64(j, d->interrupts);     /* through KVM_IRQFD (interrupt model kernel) */
 	json_key(j, "thread_wakeups"); json_u64(j, io->thread_wakeups);
 	json_key(j, "chains");       json_u64(j, d->chains);
 	json_key(j, "bytes");        json_u64(j, d->bytes);

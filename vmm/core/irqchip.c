@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 
 #include "kvmlab.h"
@@ -144,5 +146,30 @@ int irqchip_start_ap(struct vcpu *v, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_SET_MP_STATE(RUNNABLE) of vCPU %d: %s", v->id, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int irqchip_irqfd(struct vm *vm, char *err, size_t errlen)
+{
+	/* Only KVM's own IOAPIC has the pin; the split model would need kvmlab's. */
+	if (vm->cfg.irqchip != IRQ_KERNEL || !vm->io || !kvm_has(vm->kvm, CAP_IRQFD))
+		return 0;
+	uint64_t t0 = setup_clock();
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct kvm_irqfd irq = { .fd = (uint32_t)fd, .gsi = VIRTIO_CONSOLE_GSI };
+
+	if (fd < 0 || ioctl(vm->fd, KVM_IRQFD, &irq) < 0) {
+		snprintf(err, errlen, "KVM_IRQFD (virtio console, GSI %d): %s", VIRTIO_CONSOLE_GSI, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setup_record(&vm->setup, "virtio interrupt", "KVM_IRQFD", t0);
+	vm->virtio_irqfd = fd;
+	pthread_mutex_lock(&vm->io->virtio.lock);       /* the I/O thread already runs */
+	vm->io->virtio.irqfd = fd;
+	pthread_mutex_unlock(&vm->io->virtio.lock);
+	vlog("ioctl(vm, KVM_IRQFD, gsi %d): a used buffer of the virtio console raises IOAPIC pin %d in KVM",
+	     VIRTIO_CONSOLE_GSI, VIRTIO_CONSOLE_GSI);
 	return 0;
 }

@@ -37,6 +37,7 @@ const struct cap_desc cap_table[CAP_COUNT] = {
 	[CAP_SPLIT_IRQCHIP] = { KVM_CAP_SPLIT_IRQCHIP, "SPLIT_IRQCHIP", "--irqchip split: only the LAPIC in the kernel", false },
 	[CAP_MP_STATE]      = { KVM_CAP_MP_STATE, "MP_STATE", "tell a vCPU halted in the kernel from a running one", false },
 	[CAP_TSC_DEADLINE_TIMER] = { KVM_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER", "the LAPIC timer's TSC-deadline mode", false },
+	[CAP_IRQFD]         = { KVM_CAP_IRQFD, "IRQFD", "the virtio console interrupts through an eventfd, no ioctl", false },
 };
 
 int kvm_open(struct kvm *k, char *err, size_t errlen)

@@ -21,6 +21,7 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	vm->cfg = *cfg;
 	vm->fd = -1;
 	vm->stats.fd = -1;
+	vm->virtio_irqfd = -1;
 	gmem_init(&vm->mem);
 	pthread_mutex_init(&vm->coalesced_lock, NULL);
 	if (console_init(&vm->con, cfg->console_limit, cfg->echo_console) != 0) {
@@ -59,7 +60,8 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	t0 = setup_clock();
 	kvmstats_open(&vm->stats, vm->fd);
 	setup_record(&vm->setup, "VM stats fd", "KVM_GET_STATS_FD", t0);
-	if (machine_setup(vm, err, errlen) != 0 || irqchip_create(vm, err, errlen) != 0) {
+	if (machine_setup(vm, err, errlen) != 0 || irqchip_create(vm, err, errlen) != 0 ||
+	    irqchip_irqfd(vm, err, errlen) != 0) {
 		vm_destroy(vm);
 		return XC_HOST;
 	}
@@ -86,4 +88,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
+	if (vm->virtio_irqfd >= 0)
+		close(vm->virtio_irqfd);        /* KVM dropped its reference with the VM */
+	vm->virtio_irqfd = -1;
 }

@@ -68,6 +68,10 @@ int  irqchip_mp_state(struct vcpu *v);
 const char *irqchip_mp_state_name(int s);       /* "halted", "runnable", ...; NULL if unknown */
 /* vCPU v > 0 with a LAPIC in KVM: made runnable (KVM creates it waiting for SIPI).  0, or -1 with err. */
 int  irqchip_start_ap(struct vcpu *v, char *err, size_t errlen);
+/* Model kernel with KVM_CAP_IRQFD: the virtio console's used-buffer interrupt becomes an
+ * eventfd KVM turns into IOAPIC pin VIRTIO_CONSOLE_GSI.  0 (also when not possible: the
+ * guest then polls), or -1 with err. */
+int  irqchip_irqfd(struct vm *vm, char *err, size_t errlen);
 
 
 /* ---- vm.c: the VM: its fd, memory, buses, devices and configuration ---- */
@@ -120,6 +124,7 @@ struct vm {
 	int coalesced_zones;            /* zones registered by machine_setup (set before the run): 0 = no ring to drain */
 	uint32_t tsc_khz;               /* guest TSC rate (KVM_GET_TSC_KHZ in run.c/smp.c), 0 unknown; set before the run */
 	uint32_t apic_tick_ns;          /* LAPIC timer tick (irqchip.c), 0 without a LAPIC in KVM; set before the run */
+	int virtio_irqfd;               /* the virtio console's KVM_IRQFD eventfd (irqchip.c), -1 = none */
 };
 /* KVM_CREATE_VM, memory slots, stats, the machine's devices.  XC_OK, or an error
  * code with err (the VM is then already destroyed). */
