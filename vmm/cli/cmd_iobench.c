@@ -8,6 +8,8 @@
  *   virtio-exit      virtio console, doorbell = MMIO exit    (virtio)
  *   virtio-ioeventfd doorbell = ioeventfd, I/O thread         (vhost's shape)
  *   virtio-poll      no doorbell: NO_NOTIFY, the thread polls (the limit)
+ *   virtio-irq       as virtio-ioeventfd, but the guest sleeps in hlt until the
+ *                    device's interrupt (irqfd) instead of polling the used ring
  *   mmio             8-byte stores to a sink, one exit each   (baseline for:)
  *   coalesced-mmio   the same stores, batched by KVM's coalesced ring
  * Per path: exits to kvmlab (all, and on the device's data path), KVM's own
@@ -39,6 +41,7 @@ static const struct iob_path {
 	{ "virtio-exit",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_EXIT,      false, "virtio, QueueNotify exits to kvmlab" },
 	{ "virtio-ioeventfd", "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, QueueNotify -> ioeventfd -> I/O thread" },
 	{ "virtio-poll",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_POLL,      false, "virtio, notifications off, I/O thread polls" },
+	{ "virtio-irq",       "io/virtio-bench-irq", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, ioeventfd doorbell, completion by interrupt (irqfd), guest in hlt" },
 	{ "mmio",             "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      false, "8-byte MMIO stores, one exit each" },
 	{ "coalesced-mmio",   "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      true,  "the same stores through KVM's coalesced MMIO ring" },
 };
@@ -54,7 +57,7 @@ struct iob_result {
 	uint64_t bytes;                 /* what the device received */
 	uint32_t fnv;
 	uint64_t exits, data_exits, kvm_exits, kvm_io_exits, kvm_mmio_exits;
-	uint64_t guest_notifies, thread_wakeups, drained;
+	uint64_t guest_notifies, guest_interrupts, thread_wakeups, drained;
 	bool have_kvm;
 };
 
@@ -64,7 +67,8 @@ static int iob_usage(FILE *f, int rc)
 		"usage: kvmlab iobench [--total SIZE] [--chunk SIZE] [--batch N] [--repeat N]\n"
 		"                      [--path NAME]... [--json]\n\n"
 		"Moves the same bytes out of a guest through each I/O path and compares\n"
-		"exits and cost: uart, virtio-exit, virtio-ioeventfd, virtio-poll, mmio,\n"
+		"exits and cost: uart, virtio-exit, virtio-ioeventfd, virtio-poll, virtio-irq,\n"
+		"mmio,\n"
 		"coalesced-mmio (docs/io.md).\n\n"
 		"  --total SIZE   bytes per run (default 16K; up to 64M)\n"
 		"  --chunk SIZE   bytes per buffer / chunk (default 256; 1 to 4K)\n"
@@ -167,6 +171,7 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 			res->kvm_io_exits = stat_delta(&v->stats, "io_exits");
 			res->kvm_mmio_exits = stat_delta(&v->stats, "mmio_exits");
 			res->guest_notifies = report_value(v, "notifies");
+			res->guest_interrupts = report_value(v, "interrupts");     /* virtio-irq only */
 			res->thread_wakeups = io->thread_wakeups;
 			res->drained = io->sink.drained;
 			res->bytes = p->dev == DEV_UART ? io->com1.uart.tx_bytes :
@@ -315,6 +320,7 @@ int cmd_iobench(int argc, char **argv)
 			json_key(j, "kvm_io_exits");   json_u64(j, r->kvm_io_exits);
 			json_key(j, "kvm_mmio_exits"); json_u64(j, r->kvm_mmio_exits);
 			json_key(j, "guest_notifies"); json_u64(j, r->guest_notifies);
+			json_key(j, "guest_interrupts"); json_u64(j, r->guest_interrupts);
 			json_key(j, "thread_wakeups"); json_u64(j, r->thread_wakeups);
 			json_key(j, "coalesced_drained"); json_u64(j, r->drained);
 			json_key(j, "cycles_median"); json_u64(j, r->cyc_med);
