@@ -180,3 +180,22 @@ def test_virtio_interrupt_needs_the_kernel_ioapic(run, need_lapic):
     r = run("io/virtio-irq", "--irqchip", "split", "--timeout", "0.5")
     assert r.code == XC["TIMEOUT"] and r.doc["result"]["mp_state"] == "halted"
     assert r.doc["io"]["virtio"]["interrupts"] == 0
+
+
+def test_uart_interrupts_on_irq4(run, need_lapic):
+    """16550 datasheet Table 4: THR empty once when ETBEI is enabled and once after each
+    byte sent, received data while RBR holds a byte; kvmlab drives ISA IRQ 4 in KVM's
+    IOAPIC with KVM_IRQ_LINE (api.rst 4.25) and the guest takes them in its handler."""
+    need_lapic("kernel")
+    r = run("io/uart-irq", "--uart-input", "ok")
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    assert r.console == "irq\n"
+    v = reports(r)
+    assert v["uart.thre_irqs"] == len("irq\n") + 1
+    assert v["uart.rx_bytes"] == 2
+    assert r.doc["io"]["uart"]["irqs"] >= v["uart.thre_irqs"]
+
+
+def test_uart_raises_nothing_without_a_controller(run):
+    r = run("io/uart-irq", "--uart-input", "ok", "--irqchip", "none")
+    assert r.end == "hlt" and r.doc["io"]["uart"]["irqs"] == 0 and not r.reports("value")

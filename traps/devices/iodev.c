@@ -220,6 +220,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "uart");
 	json_obj(j);
 	json_key(j, "tx_bytes");   json_u64(j, io->com1.uart.tx_bytes);
+	json_key(j, "irqs");       json_u64(j, io->com1.irqs);     /* IRQ 4 edges (interrupt model kernel) */
 	json_key(j, "rx_bytes");   json_u64(j, io->com1.uart.rx_bytes);
 	json_key(j, "reg_reads");  json_u64(j, io->com1.uart.reg_reads);
 	json_key(j, "reg_writes"); json_u64(j, io->com1.uart.reg_writes);

@@ -125,6 +125,7 @@ static const struct sandbox_rule vcpu_rules[] = {
 	IOCTL(ARG_VCPU_IOCTL, KVM_GET_MSRS,  "--msr-exit: forward a read to KVM's MSR"),
 	IOCTL(ARG_VCPU_IOCTL, KVM_SET_MSRS,  "--msr-exit: forward a write to KVM's MSR"),
 	IOCTL(ARG_VM_IOCTL, KVM_SET_USER_MEMORY_REGION, "memory hotplug (port 0xF8)"),
+	IOCTL(ARG_VM_IOCTL, KVM_IRQ_LINE, "the UART raises ISA IRQ 4 in KVM's PIC/IOAPIC (interrupt model kernel)"),
 	IOCTL(ARG_VM_IOCTL, KVM_GET_DIRTY_LOG, "--dirty-log bitmap: harvest a round"),
 	IOCTL(ARG_VM_IOCTL, KVM_CLEAR_DIRTY_LOG, "--dirty-log bitmap with manual protect"),
 	IOCTL(ARG_VM_IOCTL, KVM_RESET_DIRTY_RINGS, "--dirty-log ring: give harvested entries back"),
