@@ -256,3 +256,31 @@ fuzz-merge: fuzz-bins
 	@for f in $(FUZZ_TARGETS); do build/fuzz/fuzz-$$f -merge=1 tests/fuzz/corpus/$$f build/fuzz/corpus/$$f; done
 
 -include $(VMM_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+
+# ---- The man page and installation (docs/install.md) ----
+# kvmlab.1 is written by kvmlab itself from its option and command tables
+# (kvmlab --man, vmm/cli/manpage.c), so it cannot disagree with --help.
+# PREFIX and DESTDIR as packagers expect: `make install DESTDIR=pkg PREFIX=/usr`.
+# An installed kvmlab finds its payloads in ../share/kvmlab/payloads beside
+# bin/ (payload_dir, vmm/core/payload.c); payloads/malformed/ are test inputs.
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+PKGDATA  = $(PREFIX)/share/kvmlab
+MAN1DIR  = $(PREFIX)/share/man/man1
+.PHONY: install uninstall man
+
+all: $(BUILD)/kvmlab.1
+man: $(BUILD)/kvmlab.1
+$(BUILD)/kvmlab.1: $(BUILD)/kvmlab
+	$(BUILD)/kvmlab --man > $@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/kvmlab $(BUILD)/kvmlab.1 payloads
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MAN1DIR)" "$(DESTDIR)$(PKGDATA)/payloads"
+	install -m 755 $(BUILD)/kvmlab "$(DESTDIR)$(BINDIR)/kvmlab"
+	install -m 644 $(BUILD)/kvmlab.1 "$(DESTDIR)$(MAN1DIR)/kvmlab.1"
+	cd $(BUILD)/payloads && find . -name '*.bin' -not -path './malformed/*' | sort | \
+	  while read -r f; do install -D -m 644 "$$f" "$(DESTDIR)$(PKGDATA)/payloads/$$f" || exit 1; done
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/kvmlab" "$(DESTDIR)$(MAN1DIR)/kvmlab.1"
+	rm -rf "$(DESTDIR)$(PKGDATA)"

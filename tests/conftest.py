@@ -177,3 +177,14 @@ def require(facts):
 def emulated(host_info):
     """True when guest instructions run through KVM's emulator (calibration)."""
     return bool(host_info["calibration"] and host_info["calibration"]["emulated"])
+
+
+def host_fault_slack():
+    """Extra host page faults an instrumented build adds to a pass's count.
+
+    A pass's `host_minflt` is the vCPU thread's getrusage count between two
+    marks; under ASan/UBSan (+ gcov, `make test`'s build/inst) kvmlab's own
+    code touches sanitizer shadow pages and counter pages between the marks,
+    a few faults that have nothing to do with the guest.  0 for a normal build.
+    """
+    return 8 if "ASAN_OPTIONS" in os.environ else 0

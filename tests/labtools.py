@@ -39,6 +39,17 @@ def lab_files():
                   if os.path.basename(p) != "README.md")
 
 
+ZH = os.path.join(LABS, "zh")
+# The same template in the Chinese labs (labs/zh/), heading for heading.
+TEMPLATE_ZH = ["目标", "概念", "背景", "步骤", "先预测，再观察", "你应该看到什么", "思考题", "教师备注"]
+
+
+def zh_lab_files():
+    """Every Chinese lab (labs/zh/), README.md excluded, sorted by file name."""
+    return sorted(p for p in glob.glob(os.path.join(ZH, "*.md"))
+                  if os.path.basename(p) != "README.md")
+
+
 def read(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
@@ -129,8 +140,9 @@ def map_build(cmd, build_dir=None):
 
 def lab_command(lab, needle):
     """The one command of labs/<lab>.md containing needle: (command, expected code)."""
-    found = [(c, code) for _, c, code in parse_commands(read(os.path.join(LABS, lab + ".md")))
-             if needle in c]
+    # A command repeated with its sample output ("What you should see") is one command.
+    found = list(dict.fromkeys((c, code) for _, c, code in parse_commands(read(os.path.join(LABS, lab + ".md")))
+                               if needle in c))
     assert len(found) == 1, f"labs/{lab}.md: expected one command containing {needle!r}, got {found}"
     return found[0]
 
@@ -168,3 +180,77 @@ def links(text, suffix=".md"):
     """Targets of Markdown links [text](target) ending in suffix (anchors dropped)."""
     return [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", text)
             if t.split("#")[0].endswith(suffix)]
+
+
+# ---- sample output under a console command (scripts/lab-samples) ----
+#
+# Lines under a `$ ` command in a ```console block are sample output: real lines
+# of that command's output (stdout, then stderr), possibly a selection of them,
+# in their order; a line `...` stands for lines left out.  A line is matched by
+# its key, the words that do not change between runs or hosts: numbers and hex
+# values masked, the first word kept (two for kvmlab's own `kvmlab: x:` log
+# lines, which all start alike).  scripts/lab-samples rewrites each shown line
+# with the current output's line of the same key; tests/test_labs.py checks that
+# every shown line still has one.
+
+_SAMPLE_NUM = re.compile(r"0x[0-9a-fA-F]+|\d[\d.,]*")
+ELLIPSIS = "..."
+
+
+def sample_key(line):
+    words = _SAMPLE_NUM.sub("#", line).split()
+    if not words:
+        return ("",)
+    n = 2 if words[0].endswith(":") and len(words) > 1 and words[1].endswith(":") else 1
+    return tuple(words[:n])
+
+
+def sample_blocks(text):
+    """[(command, expected code, [(line index, shown line)])] for every console
+    command that has sample output under it; line indexes are 0-based."""
+    out, fence, lang, cur = [], None, None, None
+    for i, line in enumerate(text.splitlines()):
+        m = _FENCE.match(line)
+        if m and fence is None:
+            fence, lang, cur = m.group(1), m.group(2), None
+            continue
+        if fence is not None and line.strip() == fence:
+            fence = lang = cur = None
+            continue
+        if lang != "console":
+            continue
+        if line.startswith("$ "):
+            cmd, code = line[2:].rstrip(), 0
+            m = _EXIT_COMMENT.search(cmd)
+            if m:
+                code, cmd = int(m.group(1)), cmd[:m.start()].rstrip()
+            cur = (cmd, code, [])
+            out.append(cur)
+        elif cur is not None:
+            cur[2].append((i, line))
+    return [b for b in out if b[2]]
+
+
+def sample_match(shown, actual):
+    """For each shown line, the line of actual (a list) with the same key, in
+    order; `...` maps to itself.  Returns (matches, the first shown line without
+    a match or None)."""
+    matches, pos = [], 0
+    for line in shown:
+        if line.strip() == ELLIPSIS:
+            matches.append(line)
+            continue
+        key = sample_key(line)
+        for j in range(pos, len(actual)):
+            if sample_key(actual[j]) == key:
+                matches.append(actual[j])
+                pos = j + 1
+                break
+        else:
+            return matches, line
+    return matches, None
+
+
+def command_output_lines(result):
+    """A command's output as sample lines: stdout, then stderr."""
+    return (result.stdout + result.stderr).splitlines()

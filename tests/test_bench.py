@@ -198,7 +198,9 @@ def test_cr0_wp_needs_kvm_under_shadow_paging(bench, host_info):
     if host_info["host"]["tdp"]:
         pytest.skip("requires shadow paging (host fact tdp = false); EPT/NPT may let the guest own CR0.WP")
     c = case(bench, "cr0-wp-toggle")
-    assert c["where"] == "kernel" and c["moved"].get("kvm.exits", 0) == pytest.approx(2.0)
+    # Net of the baseline loop, so the host's own asynchronous exits (interrupts
+    # during either loop) leave a few hundredths either way: the claim is an integer.
+    assert c["where"] == "kernel" and round(c["moved"].get("kvm.exits", 0)) == 2
 
 
 def test_near_zero_medians_quote_spread_in_cycles(bench):

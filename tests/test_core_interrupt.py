@@ -82,3 +82,46 @@ def test_stdout_write_failure_is_a_host_error(kvm, args):
     assert r.returncode == XC["HOST"], r.stderr
     lines = r.stderr.strip().splitlines()
     assert lines[-1].startswith("kvmlab: cannot write standard output"), r.stderr
+
+
+# ---- every command that runs VMs ends the same way (vmm/cli/cmdsetup.c) ----
+# A command that runs many VMs stops after the one running when the signal came
+# and reports those that ran; the one interrupted is in the report as such.
+LONG_RUNS = {
+    "trace": (["trace", "loop-forever", "--max-steps", "0", "--timeout", "0", "--json"], "result"),
+    "bench": (["bench", "--filter", "cpuid,pio-out", "--iters", "10000000", "--repeat", "10000",
+               "--timeout", "600", "--json"], "cases"),
+    "iobench": (["iobench", "--total", "64M", "--repeat", "15", "--json"], "paths"),
+    "sensitive": (["sensitive", "--timeout", "600", "--json"], "probes"),
+}
+
+
+@pytest.mark.parametrize("cmd", sorted(LONG_RUNS))
+def test_sigterm_ends_every_command_as_interrupted_with_a_complete_document(kvm, cmd):
+    args, section = LONG_RUNS[cmd]
+    proc = subprocess.Popen([KVMLAB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "KVMLAB_PAYLOADS": PAYLOADS})
+    try:
+        wait_for_vcpu_fd(proc)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == XC["INTERRUPTED"], err
+    doc = json.loads(out)                       # one whole document, not a cut-off one
+    assert doc["command"] == cmd and section in doc
+    if cmd == "trace":
+        assert doc["result"]["end"] == "interrupted" and "SIGTERM" in doc["result"]["detail"]
+        assert doc["result"]["exit_code"] == XC["INTERRUPTED"]
+    elif cmd == "iobench":
+        # The path running when the signal came ended "interrupted"; none ran after it.
+        assert doc["paths"] and doc["paths"][-1]["exit_code"] == XC["INTERRUPTED"]
+        assert "SIGTERM" in doc["paths"][-1]["detail"]
+    elif cmd == "sensitive":
+        assert doc["probes"] and doc["probes"][-1]["end"] == "interrupted"
+    else:
+        # bench: the signal may land in the calibration run, before any case.
+        assert len(doc["cases"]) <= 2
+        if doc["cases"]:
+            assert "interrupted" in doc["cases"][-1]["detail"]

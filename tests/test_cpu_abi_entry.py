@@ -15,7 +15,7 @@ CR4_PAE, CR4_OSFXSR, CR4_OSXMMEXCPT = 1 << 5, 1 << 9, 1 << 10
 EFER_LME, EFER_LMA = 1 << 8, 1 << 10
 ENTRY = {
     # payload: (cr0, cr4, efer, idtr, gdtr)
-    "hello-real": (CR0_ET, 0, 0, (0, 0xFFFF), (0, 0xFFFF)),    # reset tables (SDM Vol. 3A Table 9-1)
+    "hello-real": (CR0_ET, 0, 0, (0, 0xFFFF), (0, 0xFFFF)),    # reset tables (SDM Vol. 3A Table 10-1)
     "hello-prot": (CR0_PE | CR0_ET, 0, 0, (0, 0), (0x1000, 31)),
     "hello-long": (CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG,
                    CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT, EFER_LME | EFER_LMA, (0, 0), (0x1000, 31)),

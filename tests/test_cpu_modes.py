@@ -1,7 +1,7 @@
 """Mode transitions done by the guest: payloads/cpu/real-to-long.asm.
 
 The payload starts in real mode, as a vCPU does after reset, and climbs to
-64-bit long mode itself (SDM vol. 3A 9.8), reporting CR0, CR4 and EFER at
+64-bit long mode itself (SDM vol. 3A 10.8), reporting CR0, CR4 and EFER at
 each of six stages.  The values are architectural: what the payload wrote.
 """
 import pytest

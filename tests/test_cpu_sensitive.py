@@ -318,9 +318,20 @@ def test_lab_claims_on_the_table(table_text, expect):
     for key in [("pushf", 3), ("popf (set IF)", 3)]:
         assert ("IF=1" in rows[key]["value"]) == value_differs(expect, *key)
     # Where ring 0 is emulated and sgdt traps from ring 3 - orders of magnitude, not
-    # thresholds: native ring 3 < emulated ring 0 < a trap from ring 3.
+    # thresholds: native ring 3 < emulated ring 0 < a trap from ring 3.  Each cost is
+    # a single shot, and a host interrupt inside one only ever inflates it: compare
+    # the minimum of this table and two more `--only sgdt` runs.
     if expect.value("ring0", "execution") == "emulated" and emul_at_cpl3(expect, "sgdt") == 1:
-        assert int(rows[("nop", 3)]["cycles"]) < int(rows[("nop", 0)]["cycles"]) < int(rows[("sgdt", 3)]["cycles"])
+        keys = [("nop", 3), ("nop", 0), ("sgdt", 3)]
+        best = {k: int(rows[k]["cycles"]) for k in keys}
+        for _ in range(2):
+            again = run_kvmlab("sensitive", "--only", "sgdt", "--json", json_out=True)
+            assert again.code == XC["OK"], again.err
+            for p in again.doc["probes"]:
+                k = (p["instruction"], p["cpl"])
+                if k in best and p["cycles"] is not None:
+                    best[k] = min(best[k], p["cycles"])
+        assert best[("nop", 3)] < best[("nop", 0)] < best[("sgdt", 3)], best
 
 
 def test_lab_quoted_count_follows_from_the_facts(table_text, expect):

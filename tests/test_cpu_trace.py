@@ -85,7 +85,7 @@ def test_trace_decodes_in_the_current_mode_across_mode_switches(trace):
         if not modes or modes[-1] != (s["mode"], s["bits"]):
             modes.append((s["mode"], s["bits"]))
     # After CR0.PE=1 the CPU is in protected mode but CS still holds a 16-bit
-    # real-mode segment until the far jump reloads it (SDM vol. 3A 9.9.1).
+    # real-mode segment until the far jump reloads it (SDM vol. 3A 10.9.1).
     assert modes == [("real", 16), ("protected", 16), ("protected", 32),
                      ("compatibility", 32), ("long", 64)]
     assert r.doc["registers"]["mode"] == "long"

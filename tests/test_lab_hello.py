@@ -56,8 +56,19 @@ def test_verbose_log_shows_the_setup_in_api_order(kvm):
     assert at == sorted(at), f"setup out of order:\n{err}"
 
 
+def test_vcpu_mmap_area_is_three_pages(kvm):
+    """The lab says KVM_GET_VCPU_MMAP_SIZE covers three pages on x86: kvm_run, the
+    PIO data page (KVM_PIO_PAGE_OFFSET) and, with KVM_CAP_COALESCED_MMIO, the
+    coalesced-MMIO ring (KVM_COALESCED_MMIO_PAGE_OFFSET); api.rst, KVM_GET_VCPU_MMAP_SIZE."""
+    err = run_lab("hello-long --verbose").stderr
+    m = re.search(r"mmap\(vcpu fd\) = 0x[0-9a-f]+: (\d+) bytes shared with KVM", err)
+    assert m, err
+    assert int(m.group(1)) == 3 * 4096
+    assert "12,288 bytes, three pages" in L.read(L.LABS + "/" + LAB + ".md")
+
+
 def test_fresh_vcpu_is_in_real_mode_at_f000_fff0(kvm):
-    """SDM vol. 3, 9.1.4: not protected mode.  kvmlab then sets the payload's mode."""
+    """SDM vol. 3, 10.1.4: not protected mode.  kvmlab then sets the payload's mode."""
     err = run_lab("hello-long --verbose").stderr
     assert ("reset state, real mode, CR0=0x60000010, CS:RIP=f000:fff0 (CS.base 0xffff0000)"
             in err)

@@ -1,7 +1,12 @@
 """What labs/three-ways-io.md, labs/pio-mmio-dma.md and
 labs/device-attack-surface.md say about kvmlab's output, asserted by running
 their commands (tests/test_labs.py checks their exit codes)."""
+import os
+import re
+
 import pytest
+
+import labtools as L
 
 from conftest import XC, run_kvmlab
 from iohelp import mmio_exits, port_exits, values
@@ -47,6 +52,14 @@ def test_three_ways_iobench_step(kvm, expect):
     by = {p["name"]: p for p in r.doc["paths"]}
     assert by["uart"]["data_exits"] == 4359
     assert by["uart"]["data_exits_per_kib"] == pytest.approx(1089.75)
+    # The lab's arithmetic: bytes + LSR checks (one per 16-byte FIFO load) + setup.
+    lab = L.read(os.path.join(L.LABS, "three-ways-io.md"))
+    m = re.search(r"([\d,]+) data-path exits over 4 KiB,\s+that is ([\d,]+) for the bytes \+ ([\d,]+) LSR checks"
+                  r".*?\+ (\d+)\s+setup accesses", lab, re.S)
+    assert m, "labs/three-ways-io.md: the UART exit arithmetic is missing"
+    total, data, lsr, setup = (int(g.replace(",", "")) for g in m.groups())
+    assert total == by["uart"]["data_exits"] == data + lsr + setup
+    assert (data, lsr) == (4096, 4096 // 16)
     assert by["virtio-exit"]["data_exits"] == 2
     assert by["virtio-exit"]["data_exits_per_kib"] == 0.5
     assert by["virtio-ioeventfd"]["data_exits"] == by["virtio-poll"]["data_exits"] == 0

@@ -15,9 +15,33 @@ import pytest
 import labtools as L
 
 LAB_FILES = L.lab_files()
+ZH_FILES = L.zh_lab_files()
+ZH_README = os.path.join(L.ZH, "README.md")
 ALL_MD = LAB_FILES + [os.path.join(L.LABS, "README.md")]
-COMMANDS = [(os.path.basename(p), n, cmd, code)
-            for p in ALL_MD for n, cmd, code in L.parse_commands(L.read(p))]
+ALL_ZH = ZH_FILES + ([ZH_README] if os.path.exists(ZH_README) else [])
+
+
+def _distinct_commands(paths):
+    """Each distinct (command, code) once, named by its first place: a Chinese
+    lab repeats its English lab's commands, which run only once (the tests below
+    check that both files contain them, in the same order)."""
+    seen = {}
+    for p in paths:
+        rel = os.path.relpath(p, L.LABS)
+        for n, cmd, code in L.parse_commands(L.read(p)):
+            seen.setdefault((cmd, code), (rel, n))
+    return [(rel, n, cmd, code) for (cmd, code), (rel, n) in seen.items()]
+
+
+COMMANDS = _distinct_commands(ALL_MD + ALL_ZH)
+_RUNS = {}
+
+
+def run_once(cmd):
+    """A lab command's result, run at most once per test process."""
+    if cmd not in _RUNS:
+        _RUNS[cmd] = L.run_command(cmd)
+    return _RUNS[cmd]
 
 README = L.read(os.path.join(L.LABS, "README.md"))
 CONCEPTS = L.read(os.path.join(L.DOCS, "concepts.md"))
@@ -65,7 +89,7 @@ def test_lab_command_exits_as_documented(kvm, require, lab, line, cmd, code):
     for tool in need["tools"]:
         require(tool=tool)
     require(cpus=need["cpus"])
-    r = L.run_command(cmd)
+    r = run_once(cmd)
     assert r.returncode == code, (
         f"labs/{lab}:{line}: `{cmd}` exited {r.returncode}, the lab says {code}\n"
         f"stdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}")
@@ -218,7 +242,7 @@ def slug(heading):
     return s.replace(" ", "-")
 
 
-GUIDE = ALL_MD + [os.path.join(L.DOCS, "concepts.md"), os.path.join(L.DOCS, "glossary.md")]
+GUIDE = ALL_MD + ALL_ZH + [os.path.join(L.DOCS, "concepts.md"), os.path.join(L.DOCS, "glossary.md")]
 
 
 @pytest.mark.parametrize("path", GUIDE, ids=lambda p: os.path.relpath(p, L.ROOT))
@@ -237,3 +261,186 @@ def test_guide_links_resolve(path):
             dest_text = L.read(dest)
             anchors = {slug(h) for level in (1, 2, 3, 4) for h in L.headings(dest_text, level)}
             assert anchor in anchors, f"{os.path.relpath(path, L.ROOT)}: no heading #{anchor} in {page}"
+
+
+# ---- sample output (scripts/lab-samples) ----
+
+SAMPLES = [(p, cmd, code, shown) for p in ALL_MD + ALL_ZH for cmd, code, shown in L.sample_blocks(L.read(p))]
+
+
+def test_sample_matcher_reads_keys_not_numbers():
+    assert L.sample_key("exits:    23 to kvmlab  IO 22") == ("exits:",)
+    assert L.sample_key("kvmlab: setup: create VM   KVM_CREATE_VM  101.3 us") == ("kvmlab:", "setup:")
+    shown = ["exits:    23 to kvmlab", "...", "time:     0.4 ms"]
+    actual = ["Hello", "exits:    24 to kvmlab", "console: 1 byte", "time:     0.5 ms"]
+    assert L.sample_match(shown, actual) == (["exits:    24 to kvmlab", "...", "time:     0.5 ms"], None)
+    # Order counts, and a line the command does not print is reported.
+    assert L.sample_match(["time: 1", "exits: 2"], actual)[1] == "exits: 2"
+    assert L.sample_match(["ended: hlt"], actual)[1] == "ended: hlt"
+
+
+@pytest.mark.parametrize("path,cmd,code,shown", SAMPLES,
+                         ids=[f"{os.path.relpath(s[0], L.LABS)}:{s[3][0][0] + 1}" for s in SAMPLES])
+def test_sample_output_is_what_the_command_prints(kvm, require, path, cmd, code, shown):
+    """Every line shown under a console command is a line that command prints now,
+    in the same order (numbers aside): `scripts/lab-samples` regenerates them."""
+    for before_n, before, before_code in L.parse_commands(L.read(path)):
+        if before == cmd:
+            break
+        run_once(before)            # a later command may need an earlier one's files
+    need = L.command_requirements(cmd, code)
+    for tool in need["tools"]:
+        require(tool=tool)
+    require(cpus=need["cpus"])
+    r = run_once(cmd)
+    assert r.returncode == code, r.stderr[-2000:]
+    _, missing = L.sample_match([s for _, s in shown], L.command_output_lines(r))
+    assert missing is None, (
+        f"{os.path.relpath(path, L.ROOT)}: `{cmd}` no longer prints a line like {missing!r}; "
+        "edit the lab or run scripts/lab-samples")
+
+
+# ---- what a student has, and what the guide cites ----
+
+GUIDE_TEXT = [os.path.join(L.ROOT, "README.md")] + ALL_MD + ALL_ZH + sorted(
+    os.path.join(L.DOCS, f) for f in os.listdir(L.DOCS) if f.endswith(".md"))
+
+
+@pytest.mark.parametrize("path", GUIDE_TEXT, ids=lambda p: os.path.relpath(p, L.ROOT))
+def test_guide_points_only_at_files_students_have(path):
+    text = L.read(path)
+    for bad in ("HOST.md", "../shared", "shared/HOST"):
+        assert bad not in text, f"{os.path.relpath(path, L.ROOT)} refers to {bad}, which is not in the repository"
+
+
+# Processor initialization is Vol. 3A chapter 10 in the cited edition (325462-080US);
+# 9.1.x / 9.8 / 9.9 / Table 9-1 are the numbers of editions before the User
+# Interrupts chapter was added.
+OLD_SDM_INIT = re.compile(r"SDM[^\n]{0,40}?(?<![\d.])(9\.1\.\d|9\.8|9\.9|Table 9-1)(?![\d])")
+
+
+@pytest.mark.parametrize("path", GUIDE_TEXT, ids=lambda p: os.path.relpath(p, L.ROOT))
+def test_sdm_sections_are_from_one_edition(path):
+    text = L.read(path)
+    m = OLD_SDM_INIT.search(text)
+    assert not m, (f"{os.path.relpath(path, L.ROOT)}: {m.group(0)!r} is an older SDM edition's number; "
+                   "labs/README.md cites 325462-080US (processor initialization is chapter 10)")
+
+
+def test_course_map_names_the_sdm_edition():
+    assert "325462-080US" in README, "labs/README.md must name the SDM edition its section numbers are from"
+
+
+def test_course_map_claims_only_what_it_covers():
+    text = L.strip_comments(README)
+    assert "every claim a lab makes about output is asserted" not in text
+    assert not re.search(r"Xen,\s+Hyper-V\s+and\s+ESXi;", text), \
+        "labs/README.md lists Xen/Hyper-V/ESXi as covered; no lab runs them"
+
+
+# The misconceptions of typical course notes (issue 18), each refuted where it fits:
+# lab -> words the box must contain.
+# lab -> (words the English box must contain, words the Chinese box must contain).
+MISCONCEPTIONS = {
+    "hello-kvm.md": (["thread", "Type 1", "smx", "vmx", "svm"], ["线程", "第一类", "smx", "vmx", "svm"]),
+    "vcpu-threads.md": (["taskset -p", "one thread"], ["taskset -p", "一个线程"]),
+    "trap-and-emulate.md": (["Robin and Irvine", "17"], ["Robin 与 Irvine", "17"]),
+    "four-addresses.md": (["GVA → HPA", "GPA → HPA"], ["GVA → HPA", "GPA → HPA"]),
+    "shadow-paging-ept.md": (["NPT"], ["NPT"]),
+    "pio-mmio-dma.md": (["raw", "sparse"], ["raw", "稀疏"]),
+}
+
+
+def _misconceptions(text):
+    m = re.search(r"^### (Common misconceptions|常见误区)\n(.*?)(?=^## |^### |\Z)", text, re.M | re.S)
+    return m.group(2) if m else None
+
+
+@pytest.mark.parametrize("lab", sorted(MISCONCEPTIONS))
+def test_common_misconceptions_box(lab):
+    for path, words in zip([os.path.join(L.LABS, lab), os.path.join(L.ZH, lab)], MISCONCEPTIONS[lab]):
+        if not os.path.exists(path):
+            continue
+        box = _misconceptions(L.read(path))
+        assert box is not None, f"{os.path.relpath(path, L.ROOT)}: no `### Common misconceptions` box"
+        assert L.parse_commands(box) or "step" in box or "步骤" in box, \
+            f"{os.path.relpath(path, L.ROOT)}: refute the misconception with a command (or point at the step that does)"
+        for word in words:
+            assert word in box, f"{os.path.relpath(path, L.ROOT)}: the misconceptions box never says {word!r}"
+
+
+# ---- the Chinese labs (labs/zh/): the same lab, the same commands ----
+
+def zh_of(path):
+    return os.path.join(L.ZH, os.path.basename(path))
+
+
+# English labs merged before their translation (the translation is another issue's
+# work); each entry says which.  An entry whose translation exists fails: delete it.
+ZH_PENDING = {"interrupts.md": "issue 15 landed the English lab; its Chinese version is a translation issue's"}
+
+
+def test_every_lab_has_a_chinese_version():
+    done = sorted(n for n in ZH_PENDING if os.path.exists(os.path.join(L.ZH, n)))
+    assert not done, f"labs/zh/{done} exist: remove them from ZH_PENDING"
+    missing = [lab_name(p) for p in LAB_FILES
+               if not os.path.exists(zh_of(p)) and lab_name(p) not in ZH_PENDING]
+    assert not missing, f"labs/zh/ has no translation of {missing}"
+    extra = [lab_name(p) for p in ZH_FILES if not os.path.exists(os.path.join(L.LABS, lab_name(p)))]
+    assert not extra, f"labs/zh/{extra} translate no English lab"
+
+
+def _pairs():
+    return [(p, zh_of(p)) for p in LAB_FILES if os.path.exists(zh_of(p))]
+
+
+@pytest.mark.parametrize("en,zh", _pairs(), ids=lambda p: lab_name(p))
+def test_chinese_lab_follows_the_template(en, zh):
+    zt, et = L.read(zh), L.read(en)
+    assert len(L.headings(zt, 1)) == 1 and zt.lstrip().startswith("# "), f"zh/{lab_name(zh)}: one `# 标题` first"
+    found = [h for h in L.headings(zt, 2) if h in L.TEMPLATE_ZH]
+    assert found == L.TEMPLATE_ZH, f"zh/{lab_name(zh)}: `## ` sections must be {L.TEMPLATE_ZH}, found {found}"
+    for level in (2, 3):
+        assert len(L.headings(zt, level)) == len(L.headings(et, level)), (
+            f"zh/{lab_name(zh)}: {len(L.headings(zt, level))} level-{level} headings, "
+            f"the English lab has {len(L.headings(et, level))}")
+
+
+@pytest.mark.parametrize("en,zh", _pairs(), ids=lambda p: lab_name(p))
+def test_chinese_lab_has_the_same_commands_in_the_same_order(en, zh):
+    """Commands, expected exit codes and their order are the English lab's; the
+    commands themselves run once (test_lab_command_exits_as_documented)."""
+    ec = [(c, code) for _, c, code in L.parse_commands(L.read(en))]
+    zc = [(c, code) for _, c, code in L.parse_commands(L.read(zh))]
+    assert zc == ec, f"zh/{lab_name(zh)}: commands differ from labs/{lab_name(en)}"
+    es = [(c, [s for _, s in shown]) for c, _, shown in L.sample_blocks(L.read(en))]
+    zs = [(c, [s for _, s in shown]) for c, _, shown in L.sample_blocks(L.read(zh))]
+    assert [c for c, _ in zs] == [c for c, _ in es], f"zh/{lab_name(zh)}: sample output under other commands"
+
+
+def _zh_section(text, n):
+    """The body of the n-th template section of a Chinese lab."""
+    return L.section(text, L.TEMPLATE_ZH[n])
+
+
+@pytest.mark.parametrize("en,zh", _pairs(), ids=lambda p: lab_name(p))
+def test_chinese_lab_concepts_and_host_labels(en, zh):
+    zt = L.read(zh)
+    concepts = [b for b in _zh_section(zt, 1).splitlines() if b.lstrip().startswith(("- ", "* "))]
+    en_concepts = [b for b in L.section(L.read(en), "Concepts").splitlines() if b.lstrip().startswith(("- ", "* "))]
+    assert len(concepts) == len(en_concepts), f"zh/{lab_name(zh)}: {len(concepts)} concepts, English {len(en_concepts)}"
+    for b in concepts:
+        assert CJK.search(b), f"zh/{lab_name(zh)}: concept without Chinese: {b!r}"
+    seen = _zh_section(zt, 5)
+    assert "PVM" in seen and ("VMX" in seen or "SVM" in seen), \
+        f"zh/{lab_name(zh)}: 「你应该看到什么」 must say which numbers are from the PVM host and which from VMX/SVM"
+    assert CJK.search(L.strip_comments(zt)), f"zh/{lab_name(zh)} is not in Chinese"
+
+
+def test_chinese_course_map_lists_every_chinese_lab():
+    assert os.path.exists(ZH_README), "labs/zh/README.md (the Chinese course map) is missing"
+    listed = {t for t in L.links(L.strip_comments(L.read(ZH_README))) if "/" not in t}
+    missing = [lab_name(p) for p in ZH_FILES if lab_name(p) not in listed]
+    assert not missing, f"labs/zh/README.md does not list {missing}"
+    assert "zh/README.md" in README, "labs/README.md must link the Chinese course map"
+    assert "../README.md" in L.read(ZH_README), "labs/zh/README.md must link the English course map"

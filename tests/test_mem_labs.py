@@ -5,7 +5,7 @@ labs/dirty-pages.md; exit codes of every lab command are checked by test_labs.py
 """
 import pytest
 
-from conftest import XC, run_kvmlab
+from conftest import XC, run_kvmlab, host_fault_slack
 
 
 def text(*args):
@@ -32,7 +32,8 @@ def test_faults_lab_counters(run, emulated):
     for name in ("mem/faults-4k", "mem/faults-2m"):
         r = run(name)
         first, second = r.doc["memory"]["passes"]
-        assert (first["host_minflt"], second["host_minflt"]) == (64, 0)
+        assert 64 <= first["host_minflt"] <= 64 + host_fault_slack()
+        assert second["host_minflt"] <= host_fault_slack()
         if emulated:
             for p in (first, second):
                 assert p["stats"]["pf_taken"] == 0 and p["stats"]["pf_fixed"] == 0

@@ -173,7 +173,7 @@ enum memctl_status {
  * three-page vm86 TSS, in the MMIO window below the default ROM. */
 #define GPA_VMX_IDENTITY_MAP    0xFFFBC000ULL
 #define GPA_VMX_TSS             0xFFFBD000ULL /* 3 pages, to 0xFFFBFFFF */
-#define GPA_ROM_DEFAULT         0xFFFF0000ULL /* --rom default: the top 64 KiB, where x86 firmware lives (SDM 9.1.4) */
+#define GPA_ROM_DEFAULT         0xFFFF0000ULL /* --rom default: the top 64 KiB, where x86 firmware lives (SDM 10.1.4) */
 #define ROM_SIZE_DEFAULT        0x10000ULL
 
 #endif

@@ -14,7 +14,7 @@
  *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
  *   vmm/core/vm.h             struct vm, vcpu and run (they embed every layer above), modes, watchdog, smp
  *   vmm/security/security.h   the seccomp allowlist per thread
- *   vmm/cli/cli.h             option values, usage errors, one function per subcommand
+ *   vmm/cli/cli.h             the option table, option values, usage errors, shared setup, subcommands
  *
  * vmm/x86.h (architectural constants) is included only by the files that need it.
  *
@@ -137,6 +137,12 @@
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
+ *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_open_kvm cli_payload
+ *                       cli_run_finish
+ *     commands.c        command_help commands command_count
+ *     manpage.c         manpage_write
+ *     opt_table.c       opt_table opt_count
+ *     options.c         opt_help opt_parse opt_print_table opt_synopsis
  *     parse.c           parse_mem parse_seconds parse_size parse_u64 usage_fail
  */
 #ifndef KVMLAB_H

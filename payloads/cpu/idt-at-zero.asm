@@ -2,7 +2,7 @@
 ;
 ; Demonstrates: kvmlab enters long (and protected) mode with IDTR base 0 and
 ; limit 0 (docs/guest-abi.md), not the reset IDTR (base 0, limit 0xFFFF: SDM
-; Vol. 3A 9.1.1, Table 9-1).  A limit of 0 covers no gate (SDM Vol. 3A 6.10:
+; Vol. 3A 10.1.1, Table 10-1).  A limit of 0 covers no gate (SDM Vol. 3A 6.10:
 ; a vector whose gate lies beyond the limit raises #GP), so whatever sits at
 ; GPA 0 is not an IDT: the #UD cannot be delivered, nor the #GP and #DF that
 ; follow, and the vCPU triple-faults.

@@ -1,7 +1,7 @@
 ; real-to-long.asm - the guest climbs from real mode to 64-bit long mode itself.
 ;
 ; Demonstrates: what a boot loader does between reset and a 64-bit kernel
-; (SDM vol. 3A 9.8 "Initializing IA-32e Mode"), one control-register write
+; (SDM vol. 3A 10.8 "Initializing IA-32e Mode"), one control-register write
 ; at a time, with no help from kvmlab (the header asks for MODE_REAL, so
 ; kvmlab builds no GDT and no page tables):
 ;   1. real mode: as after reset (CR0.PE = 0)

@@ -4,7 +4,7 @@
 ; faulting ud2 (2 bytes) and returns, then executes ud2 STORM_N times.
 ; Each #UD is delivered inside KVM (no exit to kvmlab on VMX/SVM; on an
 ; emulating host, delivery of an exception raised while emulating may
-; instead end the run with KVM_EXIT_INTERNAL_ERROR: shared/HOST.md).
+; instead end the run with KVM_EXIT_INTERNAL_ERROR, as the PVM sources allow).
 ; kvmlab should observe: "storm\n" on the console, then either a report
 ; ud-count = 1000 and a HLT exit (exceptions delivered), or an internal
 ; error (guest crash, exit code 3): never a kvmlab crash or hang.

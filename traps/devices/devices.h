@@ -252,11 +252,6 @@ enum action ioparam_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opa
 
 
 /* ---- iodev.c: the I/O devices of one VM, and the I/O thread ---- */
-/* getopt_long values of `kvmlab run`'s I/O options (0x100 + is memopts'). */
-enum io_opt {
-	IOOPT_UART_INPUT = 0x200, IOOPT_UART_INPUT_FILE, IOOPT_VIRTIO_NOTIFY, IOOPT_COALESCED,
-	IOOPT_BLK, IOOPT_BLK_SIZE, IOOPT_TOTAL, IOOPT_CHUNK, IOOPT_BATCH,
-};
 struct io_config {
 	int notify;                     /* enum io_notify */
 	bool coalesced;                 /* register the sink as coalesced MMIO */

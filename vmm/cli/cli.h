@@ -1,30 +1,129 @@
 /*
- * vmm/cli/cli.h - the command line: strict option-value parsing, usage errors and
- * one entry point per subcommand (main.c dispatches to them).
+ * vmm/cli/cli.h - the command line: the one option table (options.c) that
+ * drives getopt_long, every command's --help and the man page; strict
+ * option-value parsing; the one usage-error route; the setup every command
+ * shares (setup.c); one entry point per subcommand (main.c dispatches to them).
  */
 #ifndef KVMLAB_CLI_H
 #define KVMLAB_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
-/* ---- parse.c: strict parsing of option values (pure, unit-tested) ---- */
+/* ---- parse.c: strict parsing of option values (pure, unit-tested, fuzzed) ---- */
 int  parse_u64(const char *s, uint64_t *out);             /* 0 ok, -1 bad */
 int  parse_size(const char *s, uint64_t *out);            /* "4M", "256K", "1G", bytes */
 int  parse_seconds(const char *s, double *out);           /* "10", "0.5" */
 int  parse_mem(const char *s, uint64_t *out);             /* a size, MEM_MIN..MEM_MAX, 4 KiB multiple */
-/* Prints "kvmlab CMD: <message> (see kvmlab CMD --help)" and returns XC_USAGE. */
+/* The one usage-error route: prints "kvmlab CMD: <message> (see kvmlab CMD --help)",
+ * one line on stderr, and returns XC_USAGE.  Messages name the option. */
 int  usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- the commands, as bits of the option table's `cmds` mask ---- */
+enum cmd_id { CMD_RUN, CMD_LIST, CMD_INFO, CMD_IOBENCH, CMD_TRACE, CMD_BENCH, CMD_SENSITIVE, CMD_COUNT };
+#define CMD_BIT(c) (1u << (c))
+
+/* Defaults that the help text quotes (stringified) and the code uses. */
+#define RUN_TIMEOUT_DEFAULT     10
+#define TRACE_TIMEOUT_DEFAULT   30
+#define BENCH_TIMEOUT_DEFAULT   20
+#define SENS_TIMEOUT_DEFAULT    1
+#define IOB_REPEAT_DEFAULT      3
+#define IOB_REPEAT_MAX          15
+#define IOB_PATHS_MAX           16      /* --path given at most this often */
+#define BENCH_ITERS_MAX         10000000u
+#define BENCH_REPEAT_MAX        10000u
+
+/* Everything the options of any command set: one per process (main.c). */
+struct cli {
+	const char *cmd;                /* "run", for messages */
+	enum cmd_id id;
+	const char *payload;            /* run, trace: the one positional argument */
+	char payload_path[4096];        /* where cli_payload found it (struct payload points here) */
+	struct vm_config cfg;           /* run, trace; cfg.timeout for every command */
+	bool mem_given;                 /* --mem: no default from the payload */
+	bool json, csv, quiet, list;
+	bool no_calibrate, sandbox_list;        /* info */
+	uint8_t *uart_file;             /* --uart-input-file contents, kept for the run */
+	struct trace trace;             /* trace: --max-steps, --regs, breakpoints */
+	struct bench_opts bench;        /* bench: --filter, --iters, --repeat */
+	uint32_t ioparam[IOPARAM_COUNT];/* iobench: --total, --chunk, --batch */
+	uint64_t repeat;                /* iobench: --repeat */
+	const char *paths[IOB_PATHS_MAX];       /* iobench: --path, checked by the command */
+	int npaths;
+	const char *only;               /* sensitive: --only */
+};
+
+/* ---- opt_table.c: the one option table; options.c: what is built from it ---- */
+enum opt_arg { ARG_NONE, ARG_NUMBER, ARG_SIZE, ARG_SECONDS, ARG_ADDR, ARG_STRING, ARG_FILE,
+	       ARG_LIST, ARG_CHOICE, ARG_OPTIONAL };
+struct opt_def {
+	const char *name;               /* long name, without "--" */
+	char short_name;                /* 0: none */
+	enum opt_arg arg;
+	unsigned cmds;                  /* CMD_BIT()s of the commands that take it */
+	const char *metavar;            /* "SIZE"; NULL for ARG_NONE */
+	const char *help;               /* one line */
+	/* Stores the value into c: 0, or -1 with a message naming the option in err. */
+	int (*set)(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen);
+	int code;                       /* handler-specific: MEMOPT_*, IOPARAM_*, BP_* */
+};
+extern const struct opt_def opt_table[];
+extern const int opt_count;
+/* Parses argv (argv[0] = the command) into c with the table's rows for c->id and
+ * sets c->payload when the command takes one.  Returns -1 to go on, XC_OK after
+ * printing --help, or XC_USAGE after printing the one-line error. */
+int  opt_parse(struct cli *c, int argc, char **argv);
+/* Prints the option lines of command id (the table's help column) to f. */
+void opt_help(FILE *f, enum cmd_id id);
+/* Prints "--name METAVAR" of row o into buf (for help and the man page). */
+void opt_synopsis(const struct opt_def *o, char *buf, size_t n);
+/* `kvmlab --options [--json]`: every row of the table, for tests and docs. */
+void opt_print_table(FILE *f, bool json);
+
+/* ---- main.c: the command table ---- */
+struct command {
+	const char *name;
+	int (*fn)(struct cli *c);
+	const char *what;               /* one line, for kvmlab --help */
+	const char *synopsis;           /* after "kvmlab NAME " */
+	const char *about;              /* paragraph(s) for NAME --help and the man page */
+	const char *after;              /* text after the option list, or NULL */
+};
+extern const struct command commands[];
+extern const int command_count;
+/* Prints `kvmlab NAME --help` of command id: usage line, about, options, after. */
+void command_help(FILE *f, enum cmd_id id);
+
+/* ---- manpage.c: `kvmlab --man`, the roff source of kvmlab.1 (make builds it) ---- */
+void manpage_write(FILE *f);
+
+/* ---- setup.c: the setup every command shares ---- */
+/* Sets each command's defaults in c before its options are parsed. */
+void cli_defaults(struct cli *c, enum cmd_id id, const char *name);
+/* Installs the SIGINT/SIGTERM handlers that end runs as "interrupted"; XC_OK or
+ * XC_HOST after printing why. */
+int  cli_catch_stop(void);
+/* XC_INTERRUPTED once SIGINT/SIGTERM arrived (a loop of runs stops there), else XC_OK. */
+int  cli_interrupted(void);
+/* Resolves and loads name (a file, or a catalogue name: payload_resolve), applies
+ * --mem's default (the payload's minimum) and checks the fit.  XC_OK, or the
+ * payload error code after printing it. */
+int  cli_payload(struct cli *c, const char *name, struct payload *p);
+/* Opens /dev/kvm and probes the host; XC_OK, or the error code after printing it. */
+int  cli_open_kvm(struct kvm *k, struct host_info *h);
+/* After run_payload returned rc (the report printed): prints err if rc failed, then
+ * frees r, k and p.  Returns the command's exit code: the run's, or rc. */
+int  cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p);
 
 /* ---- cmd_*.c: one function per subcommand ---- */
-/* Each takes the arguments after the command name (argv[0] is the command)
- * and returns kvmlab's exit code (enum kvmlab_exit_code). */
-int  cmd_run(int argc, char **argv);
-int  cmd_list(int argc, char **argv);
-int  cmd_info(int argc, char **argv);
-int  cmd_iobench(int argc, char **argv);
-int  cmd_bench(int argc, char **argv);
-int  cmd_sensitive(int argc, char **argv);
-int  cmd_trace(int argc, char **argv);
+/* Each runs with the options parsed into c and returns kvmlab's exit code. */
+int  cmd_run(struct cli *c);
+int  cmd_list(struct cli *c);
+int  cmd_info(struct cli *c);
+int  cmd_iobench(struct cli *c);
+int  cmd_bench(struct cli *c);
+int  cmd_sensitive(struct cli *c);
+int  cmd_trace(struct cli *c);
 
 #endif

@@ -18,13 +18,11 @@
  * ratio to the UART.  Every guest instruction may be emulated on this kind of
  * host (kvmlab info): compare paths, not absolute speeds.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kvmlab.h"
 
-#define IOB_REPEAT_MAX 15
 #define IOB_TIMEOUT    60.0
 
 enum iob_dev { DEV_UART, DEV_VIRTIO, DEV_SINK };
@@ -60,24 +58,6 @@ struct iob_result {
 	uint64_t guest_notifies, guest_interrupts, thread_wakeups, drained;
 	bool have_kvm;
 };
-
-static int iob_usage(FILE *f, int rc)
-{
-	fprintf(f,
-		"usage: kvmlab iobench [--total SIZE] [--chunk SIZE] [--batch N] [--repeat N]\n"
-		"                      [--path NAME]... [--json]\n\n"
-		"Moves the same bytes out of a guest through each I/O path and compares\n"
-		"exits and cost: uart, virtio-exit, virtio-ioeventfd, virtio-poll, virtio-irq,\n"
-		"mmio,\n"
-		"coalesced-mmio (docs/io.md).\n\n"
-		"  --total SIZE   bytes per run (default 16K; up to 64M)\n"
-		"  --chunk SIZE   bytes per buffer / chunk (default 256; 1 to 4K)\n"
-		"  --batch N      virtio buffers per doorbell (default 8; 1 to 64)\n"
-		"  --repeat N     runs per path; cycles are the median (default 3; 1 to %d)\n"
-		"  --path NAME    run only this path (repeatable)\n"
-		"  --json         one JSON document (docs/json-schema.md, \"iobench\")\n", IOB_REPEAT_MAX);
-	return rc;
-}
 
 static int u64cmp(const void *a, const void *b)
 {
@@ -199,75 +179,34 @@ static double bytes_per_s(uint64_t bytes, uint64_t cyc, uint64_t khz)
 	return cyc && khz ? bytes * (khz * 1000.0) / cyc : 0;
 }
 
-int cmd_iobench(int argc, char **argv)
+int cmd_iobench(struct cli *c)
 {
-	static const struct option opts[] = {
-		{ "total", required_argument, NULL, 'T' }, { "chunk", required_argument, NULL, 'K' },
-		{ "batch", required_argument, NULL, 'B' }, { "repeat", required_argument, NULL, 'r' },
-		{ "path", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { 0 }
-	};
-	uint32_t param[IOPARAM_COUNT] = { [IOPARAM_TOTAL] = 16384, [IOPARAM_CHUNK] = 256, [IOPARAM_BATCH] = 8 };
-	bool want[NPATHS] = { 0 }, some = false, json = false;
-	uint64_t repeat = 3;
-	int c;
+	uint32_t *param = c->ioparam;
+	bool want[NPATHS] = { 0 }, some = c->npaths > 0, json = c->json;
+	uint64_t repeat = c->repeat;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'T': case 'K': case 'B':
-			if (io_param_parse(c == 'T' ? IOPARAM_TOTAL : c == 'K' ? IOPARAM_CHUNK : IOPARAM_BATCH,
-					   optarg, param) != 0) {
-				fprintf(stderr, "kvmlab iobench: '%s' is out of range (see kvmlab iobench --help)\n", optarg);
-				return XC_USAGE;
-			}
-			break;
-		case 'r':
-			if (parse_u64(optarg, &repeat) != 0 || repeat < 1 || repeat > IOB_REPEAT_MAX) {
-				fprintf(stderr, "kvmlab iobench: --repeat '%s': 1 to %d\n", optarg, IOB_REPEAT_MAX);
-				return XC_USAGE;
-			}
-			break;
-		case 'p': {
-			size_t i;
-			for (i = 0; i < NPATHS && strcmp(optarg, paths[i].name); i++)
-				;
-			if (i == NPATHS) {
-				fprintf(stderr, "kvmlab iobench: unknown path '%s' (see kvmlab iobench --help)\n", optarg);
-				return XC_USAGE;
-			}
-			want[i] = some = true;
-			break;
-		}
-		case 'j': json = true; break;
-		case 'h': return iob_usage(stdout, XC_OK);
-		default:
-			fprintf(stderr, "kvmlab iobench: unknown or incomplete option '%s' (see kvmlab iobench --help)\n",
-				argv[optind - 1]);
-			return XC_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "kvmlab iobench: unexpected argument '%s'\n", argv[optind]);
-		return XC_USAGE;
+	for (int n = 0; n < c->npaths; n++) {
+		size_t i;
+		for (i = 0; i < NPATHS && strcmp(c->paths[n], paths[i].name); i++)
+			;
+		if (i == NPATHS)
+			return usage_fail("iobench", "--path: unknown path '%s'", c->paths[n]);
+		want[i] = true;
 	}
 
 	struct kvm k;
 	struct host_info host;
-	char err[512];
-	int rc = kvm_open(&k, err, sizeof(err));
-	if (rc != XC_OK) {
-		fprintf(stderr, "kvmlab: %s\n", err);
+	int rc = cli_catch_stop();      /* SIGINT/SIGTERM: stop after the run going on, report */
+	if (rc == XC_OK)
+		rc = cli_open_kvm(&k, &host);
+	if (rc != XC_OK)
 		return rc;
-	}
-	host_probe(&host);
 
 	static struct iob_result res[NPATHS];
 	uint64_t khz = 0, total = param[IOPARAM_TOTAL];
 	uint32_t want_fnv = expected_fnv(total, param[IOPARAM_CHUNK]);
 	int worst = XC_OK;
-	for (size_t i = 0; i < NPATHS; i++) {
+	for (size_t i = 0; i < NPATHS && cli_interrupted() == XC_OK; i++) {
 		if (some && !want[i])
 			continue;
 		run_path(&k, &paths[i], param, (int)repeat, &res[i], &khz);
@@ -363,5 +302,5 @@ int cmd_iobench(int argc, char **argv)
 			printf("note: guest instructions may run through KVM's emulator here (kvmlab info): compare paths, not absolutes.\n");
 	}
 	kvm_close(&k);
-	return worst;
+	return cli_interrupted() != XC_OK ? XC_INTERRUPTED : worst;
 }

@@ -3,7 +3,6 @@
  * own headers (name, mode, description), so it cannot disagree with them.
  */
 #include <dirent.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,36 +61,9 @@ static int collect(const char *dir, const char *sub, struct names *nm, int depth
 	return 0;
 }
 
-int cmd_list(int argc, char **argv)
+int cmd_list(struct cli *c)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	bool json = false;
-	int c;
-
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h':
-			printf("usage: kvmlab list [--json]\n\nLists the payloads in %s\n"
-			       "(set KVMLAB_PAYLOADS to list another directory).\n\n"
-			       "  --json            print one JSON document instead of text\n"
-			       "  -h, --help        this text\n", payload_dir());
-			return XC_OK;
-		default:
-			fprintf(stderr, "kvmlab list: unknown option '%s'\n", argv[optind - 1]);
-			return XC_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "kvmlab list: unexpected argument '%s'\n", argv[optind]);
-		return XC_USAGE;
-	}
+	bool json = c->json;
 
 	const char *dir = payload_dir();
 	struct names nm = { 0 };

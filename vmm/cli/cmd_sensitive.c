@@ -11,14 +11,12 @@
  * nop row at the same CPL.  The outcome is compared with what KVM on VT-x/SVM
  * gives the guest (sensitive.c); a difference is flagged.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kvmlab.h"
 
 #define PROBE_PAYLOAD      "cpu/probe"
-#define PROBE_TIMEOUT      1.0          /* s: only a hanging probe waits this long */
 
 struct probe_result {
 	int row, cpl, id;
@@ -44,23 +42,6 @@ struct probe_result {
 	uint64_t kvm_exits, insn_emulation, irq_exits;
 	int64_t kernel_exits;           /* KVM's exits stat minus the exits kvmlab saw and host interrupts */
 };
-
-static int sens_usage(FILE *f, int rc)
-{
-	fprintf(f, "usage: kvmlab sensitive [--json] [--only TEXT] [--timeout SECS]\n\n"
-		"Runs the sensitive-instruction catalogue: each privileged, sensitive-but-\n"
-		"unprivileged and always-intercepted instruction of vmm/measure/sensitive.c at CPL 0\n"
-		"and CPL 3, each probe in a fresh VM (payload %s, --arg = probe id),\n"
-		"and prints what happened next to what KVM on VT-x/SVM would give the guest.\n\n"
-		"  --json            one JSON document (docs/json-schema.md, \"kvmlab sensitive\")\n"
-		"  --only TEXT       only instructions whose name contains TEXT (the nop\n"
-		"                    reference rows always run)\n"
-		"  --timeout SECS    per probe (default %.0f): a probe that hangs is stopped\n"
-		"  -h, --help        this text\n\n"
-		"Exit code 0 when every probe ran (whatever its outcome); 7 when the probe\n"
-		"payload is missing or disagrees with the table.\n", PROBE_PAYLOAD, PROBE_TIMEOUT);
-	return rc;
-}
 
 /* Exits to kvmlab that the probe caused: all of them except the payload's own
  * report (0xF0) and exit-port (0xF4) traffic. */
@@ -362,53 +343,20 @@ static void print_json(const struct probe_result *res, int n, const struct host_
 	fputc('\n', stdout);
 }
 
-int cmd_sensitive(int argc, char **argv)
+int cmd_sensitive(struct cli *c)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	bool json = false;
-	const char *only = NULL;
-	double timeout = PROBE_TIMEOUT;
-	int c;
+	bool json = c->json;
+	const char *only = c->only;
+	double timeout = c->cfg.timeout;        /* per probe: only a hanging probe waits this long */
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'o': only = optarg; break;
-		case 't':
-			if (parse_seconds(optarg, &timeout) != 0 || timeout <= 0) {
-				fprintf(stderr, "kvmlab sensitive: --timeout: '%s' is not a positive number of seconds\n", optarg);
-				return XC_USAGE;
-			}
-			break;
-		case 'h': return sens_usage(stdout, XC_OK);
-		default:
-			fprintf(stderr, "kvmlab sensitive: unknown or incomplete option '%s' (see kvmlab sensitive --help)\n",
-				argv[optind - 1]);
-			return XC_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "kvmlab sensitive: unexpected argument '%s'\n", argv[optind]);
-		return XC_USAGE;
-	}
 	int rows = 0, matched = 0;
 	for (int i = 0; i < sens_count; i++) {
 		bool m = !only || strstr(sens_table[i].name, only);
 		matched += m;
 		rows += i == 0 || m;            /* the nop reference always runs */
 	}
-	if (matched == 0) {
-		fprintf(stderr, "kvmlab sensitive: --only '%s' matches no instruction\n", only);
-		return XC_USAGE;
-	}
+	if (matched == 0)
+		return usage_fail("sensitive", "--only '%s' matches no instruction", only);
 
 	char path[4096], err[512];
 	struct payload p;
@@ -420,13 +368,13 @@ int cmd_sensitive(int argc, char **argv)
 	}
 	struct kvm k;
 	struct host_info h;
-	rc = kvm_open(&k, err, sizeof(err));
+	rc = cli_catch_stop();          /* SIGINT/SIGTERM: stop after the probe running, report */
+	if (rc == XC_OK)
+		rc = cli_open_kvm(&k, &h);
 	if (rc != XC_OK) {
-		fprintf(stderr, "kvmlab: %s\n", err);
 		payload_free(&p);
 		return rc;
 	}
-	host_probe(&h);
 	/* The rules need host facts only (no calibration, no probe VMs). */
 	static struct host_facts hf;
 	facts_probe(&hf, &h, &k);
@@ -482,9 +430,11 @@ int cmd_sensitive(int argc, char **argv)
 			pr->differs = strcmp(pr->outcome, pr->reference) != 0;
 			pr->value_differs = !pr->differs && ev->set && pr->have_value && !pr->have_fault &&
 					    (pr->value & ev->mask) != ev->value;
+			if ((rc = cli_interrupted()) != XC_OK)
+				break;  /* this probe's run ended "interrupted": it is reported */
 		}
 	}
-	if (rc == XC_OK) {
+	if (rc == XC_OK || rc == XC_INTERRUPTED) {
 		if (json)
 			print_json(res, n, &h, &k, tsc_khz, ref);
 		else

@@ -1,44 +1,32 @@
 /*
  * main.c - kvmlab's command line: a subcommand and its options.
+ *
+ * The commands are the rows of commands.c, their options the rows of
+ * opt_table.c.  main parses with the one table (opt_parse), so a command
+ * function starts with its options already in struct cli.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kvmlab.h"
-
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *what;
-} commands[] = {
-	{ "run",  cmd_run,  "run a payload and report what the guest did" },
-	{ "list", cmd_list, "list the built-in payload catalogue" },
-	{ "info", cmd_info, "describe this host's KVM: backend, paging, capabilities, TSC" },
-	{ "iobench", cmd_iobench, "one I/O workload through UART, virtio, ioeventfd, coalesced MMIO" },
-	{ "trace", cmd_trace, "single-step a payload, printing each instruction as it runs" },
-	{ "bench", cmd_bench, "measure what each kind of VM exit costs here (docs/measurement.md)" },
-	{ "sensitive", cmd_sensitive, "run the sensitive-instruction catalogue, one fresh VM per probe" },
-};
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: kvmlab COMMAND [options]\n\n"
 		"kvmlab runs tiny guest payloads on /dev/kvm and shows what virtualization costs.\n\n"
 		"commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (int i = 0; i < command_count; i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
-	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options.\n\n"
+	fprintf(f, "\n'kvmlab COMMAND --help' describes a command's options; man kvmlab, all of them.\n\n"
 		"exit codes (kvmlab --exit-codes [--json]):\n");
 	xc_print(f, false);
 	fprintf(f, "\nthe machine's ports, MMIO and MSRs: kvmlab --machine [--json]\n"
 		"docs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 
-/* `kvmlab --exit-codes [--json]` (end.c) and `kvmlab --machine [--json]`
- * (machine.c): one of kvmlab's lists, as text or JSON. */
+/* `kvmlab --exit-codes [--json]` (end.c), `kvmlab --machine [--json]` (machine.c) and
+ * `kvmlab --options [--json]` (options.c): one of kvmlab's lists, as text or JSON. */
 static int print_list(int argc, char **argv, void (*print)(FILE *out, bool json))
 {
 	bool json = argc == 3 && !strcmp(argv[2], "--json");
@@ -70,6 +58,8 @@ static int stdout_finish(int rc)
 
 int main(int argc, char **argv)
 {
+	static struct cli cli;          /* large (struct trace, struct vm_config): not on the stack */
+
 	if (argc < 2) {
 		fprintf(stderr, "kvmlab: no command given: try kvmlab run hello-long, or kvmlab --help\n");
 		return XC_USAGE;
@@ -82,14 +72,25 @@ int main(int argc, char **argv)
 		return print_list(argc, argv, xc_print);
 	if (!strcmp(argv[1], "--machine"))
 		return print_list(argc, argv, machine_print);
+	if (!strcmp(argv[1], "--options"))
+		return print_list(argc, argv, opt_print_table);
+	if (!strcmp(argv[1], "--man") && argc == 2) {   /* make's kvmlab.1 */
+		manpage_write(stdout);
+		return stdout_finish(XC_OK);
+	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("kvmlab %s (JSON schema %d, guest ABI %d)\n", KVMLAB_VERSION, JSON_SCHEMA_VERSION,
 		       KVMLAB_ABI_VERSION);
 		return XC_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return stdout_finish(commands[i].fn(argc - 1, argv + 1));
+	for (int i = 0; i < command_count; i++)
+		if (!strcmp(argv[1], commands[i].name)) {
+			cli_defaults(&cli, i, commands[i].name);
+			int rc = opt_parse(&cli, argc - 1, argv + 1);
+			if (rc < 0)
+				rc = commands[i].fn(&cli);
+			return stdout_finish(rc);
+		}
 	fprintf(stderr, "kvmlab: unknown command '%s' (try kvmlab --help)\n", argv[1]);
 	return XC_USAGE;
 }

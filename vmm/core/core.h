@@ -70,11 +70,12 @@ int  payload_check_fit(const struct payload *p, uint64_t mem, char *err, size_t 
 /* Reads and parses a file; p->data is malloc'd (payload_free). */
 int  payload_load(const char *path, struct payload *p, char *err, size_t errlen);
 void payload_free(struct payload *p);      /* frees p->data; safe on a zeroed payload */
+/* The payload catalogue: $KVMLAB_PAYLOADS, else ../share/kvmlab/payloads beside the
+ * binary (an installed kvmlab), else payloads/ beside it (the build tree). */
+const char *payload_dir(void);
 /* A PAYLOAD argument: a file as given, else the catalogue entry payload_dir()/ARG[.bin]
  * ("hello-long", "bench/cpuid").  Returns arg or buf. */
 const char *payload_resolve(const char *arg, char *buf, size_t n);
-/* The payload catalogue: $KVMLAB_PAYLOADS, else payloads/ next to the binary. */
-const char *payload_dir(void);
 /* Guest RAM when --mem is not given: MEM_DEFAULT, or more if the header's
  * min_mem_kib or the caller's own need asks for it, rounded up to a page.
  * May exceed MEM_MAX: the caller decides whether that is an error. */

@@ -2,7 +2,7 @@
  * modes.c - CPU modes as data.
  *
  * A vCPU comes out of KVM_CREATE_VCPU in the x86 reset state: real mode,
- * CS:IP = F000:FFF0 (SDM 9.1.4).  kvmlab moves it straight to the payload's
+ * CS:IP = F000:FFF0 (SDM 10.1.4).  kvmlab moves it straight to the payload's
  * mode by writing the registers a boot loader would have left behind.  The
  * three modes differ only in the rows of mode_table below: read them side
  * by side.
@@ -154,7 +154,7 @@ int mode_setup(struct vcpu *v, const struct payload *p, char *err, size_t errlen
 	sr.efer = row->efer;
 	if (row->gdt) {
 		/* guest-abi.md: no IDT in protected and long mode.  The reset IDTR
-		 * (base 0, limit 0xFFFF: SDM Vol. 3A 9.1.1, Table 9-1) would make
+		 * (base 0, limit 0xFFFF: SDM Vol. 3A 10.1.1, Table 10-1) would make
 		 * page 0 the live IDT; limit 0 covers no gate, so an exception
 		 * cannot be delivered and ends as the promised triple fault. */
 		sr.idt.base = 0;

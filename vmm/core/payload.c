@@ -224,23 +224,36 @@ uint64_t payload_default_mem(const struct payload *p, uint64_t need)
 	return want > MEM_DEFAULT ? want : MEM_DEFAULT;
 }
 
-/* $KVMLAB_PAYLOADS, else "payloads" beside the running binary (build/kvmlab
- * -> build/payloads), so kvmlab, the unit tests and the fuzzers agree. */
+/* Where an installed kvmlab keeps its payloads, relative to bin/kvmlab (make install). */
+#define PAYLOADS_INSTALLED "/../share/kvmlab/payloads"
+#define PAYLOADS_BUILD     "/payloads"          /* build/kvmlab beside build/payloads */
+
+/* $KVMLAB_PAYLOADS, else the installed catalogue, else "payloads" beside the
+ * running binary (build/kvmlab -> build/payloads), so kvmlab, the unit tests
+ * and the fuzzers agree. */
 const char *payload_dir(void)
 {
 	static char dir[PATH_MAX];
 	const char *env = getenv("KVMLAB_PAYLOADS");
+	struct stat st;
 
 	if (env && *env)
 		return env;
-	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 16);
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - sizeof(PAYLOADS_INSTALLED));
 	if (n <= 0)
 		return "build/payloads";
 	dir[n] = '\0';
 	char *slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	strcat(dir, "/payloads");
+	size_t len = strlen(dir);
+	strcat(dir, PAYLOADS_INSTALLED);
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		static char shown[PATH_MAX];    /* PREFIX/share/..., not PREFIX/bin/../share/... */
+		return realpath(dir, shown) ? shown : dir;
+	}
+	dir[len] = '\0';
+	strcat(dir, PAYLOADS_BUILD);
 	return dir;
 }
 

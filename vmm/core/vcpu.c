@@ -105,7 +105,10 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		vcpu_destroy(v);
 		return XC_HOST;
 	}
-	vlog("mmap(vcpu fd) = %p: the kvm_run page shared with KVM (%d bytes)", (void *)v->run, v->run_size);
+	/* KVM_GET_VCPU_MMAP_SIZE covers more than kvm_run: on x86 also the PIO data page
+	 * (KVM_PIO_PAGE_OFFSET) and the coalesced-MMIO ring (KVM_COALESCED_MMIO_PAGE_OFFSET). */
+	vlog("mmap(vcpu fd) = %p: %d bytes shared with KVM (kvm_run, PIO data, coalesced-MMIO ring)",
+	     (void *)v->run, v->run_size);
 	if (vcpu_set_cpuid(v, err, errlen) != 0) {
 		vcpu_destroy(v);
 		return XC_HOST;

@@ -35,7 +35,7 @@ enum dirty_mode { DIRTY_OFF, DIRTY_BITMAP, DIRTY_RING };
 #define SLOT_ROM          1
 #define SLOT_HOTPLUG      2
 #define TRANSLATE_MAX     16
-enum memopt {                           /* getopt codes of the memory options: memopts.c */
+enum memopt {                           /* which memory option memopts_parse parses (opt_table.c rows) */
 	MEMOPT_BACKING = 0x100, MEMOPT_BACKING_FALLBACK, MEMOPT_ROM, MEMOPT_ROM_WRITE, MEMOPT_UNMAPPED,
 	MEMOPT_DIRTY_LOG, MEMOPT_PRECOPY_BUDGET, MEMOPT_TRANSLATE,
 };
@@ -49,7 +49,6 @@ struct mem_config {
 	uint64_t translate[TRANSLATE_MAX];
 	int ntranslate;
 };
-extern const char memopts_help[];       /* the memory options' lines of `kvmlab run --help` */
 /* One memory option into mc: 0, or -1 with err. */
 int  memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, size_t errlen);
 const char *backing_name(int kind);     /* "anon", "thp", "hugetlb", "memfd"; "unknown" */

@@ -1,24 +1,10 @@
 /*
- * memopts.c - the memory options of `kvmlab run` (docs/memory.md).
+ * memopts.c - the values of the memory options of `kvmlab run` (docs/memory.md);
+ * their names and help are rows of vmm/cli/opt_table.c.
  */
 #include <string.h>
 
 #include "kvmlab.h"
-
-const char memopts_help[] =
-	"  --backing KIND    guest RAM backing: anon (4 KiB pages, default), thp (madvise\n"
-	"                    MADV_HUGEPAGE), hugetlb (reserved 2 MiB pages), memfd (shared)\n"
-	"  --backing-fallback  with --backing hugetlb: use anon if no huge pages are reserved\n"
-	"                    (without it that is a host error, exit 7)\n"
-	"  --rom[=GPA,SIZE]  add a read-only slot (default 0xFFFF0000,64K); each 8-byte word\n"
-	"                    holds its own GPA; guest writes become MMIO exits\n"
-	"  --rom-write POLICY  ignore (default) or fail (end the run, exit 6) on a ROM write\n"
-	"  --unmapped POLICY   ignore (default: writes vanish, reads are all ones) or fail\n"
-	"                    (exit 6) on an access to a GPA with no slot and no device\n"
-	"  --dirty-log MODE  log RAM writes: bitmap (KVM_GET_DIRTY_LOG) or ring (dirty ring);\n"
-	"                    harvested when the guest asks through port 0xF8\n"
-	"  --precopy-budget PAGES  simulate pre-copy migration at PAGES pages per round\n"
-	"  --translate GVA   at the end of the run: GVA -> GPA -> HVA -> HPA (repeatable)\n";
 
 int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, size_t errlen)
 {

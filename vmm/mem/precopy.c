@@ -1,5 +1,5 @@
 /*
- * precopy.c - pre-copy live migration (实时迁移), simulated.
+ * precopy.c - pre-copy live migration (热迁移), simulated.
  *
  * The model migration engineers reason with (Clark et al., "Live Migration
  * of Virtual Machines", NSDI 2005): round 0 sends every page while the guest

@@ -1,0 +1,96 @@
+/*
+ * cmdsetup.c - the setup every command shares: its defaults, the SIGINT/SIGTERM
+ * handlers, the payload (resolved, loaded, RAM defaulted and checked) and
+ * /dev/kvm with the host probed.  Every error is printed here, once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmlab.h"
+
+void cli_defaults(struct cli *c, enum cmd_id id, const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	c->cmd = name;
+	c->id = id;
+	c->cfg.timeout = id == CMD_TRACE ? TRACE_TIMEOUT_DEFAULT :
+			 id == CMD_BENCH ? BENCH_TIMEOUT_DEFAULT :
+			 id == CMD_SENSITIVE ? SENS_TIMEOUT_DEFAULT : RUN_TIMEOUT_DEFAULT;
+	c->trace.max_steps = TRACE_MAX_STEPS_DEFAULT;
+	c->trace.over = -1;
+	c->bench.iters = BENCH_ITERS_DEFAULT;
+	c->bench.repeat = BENCH_REPEAT_DEFAULT;
+	c->ioparam[IOPARAM_TOTAL] = 16384;
+	c->ioparam[IOPARAM_CHUNK] = 256;
+	c->ioparam[IOPARAM_BATCH] = 8;
+	c->repeat = IOB_REPEAT_DEFAULT;
+}
+
+int cli_catch_stop(void)
+{
+	char err[256];
+
+	if (watchdog_catch_stop(err, sizeof(err)) != 0) {      /* before any vCPU exists */
+		fprintf(stderr, "kvmlab: %s\n", err);
+		return XC_HOST;
+	}
+	return XC_OK;
+}
+
+int cli_interrupted(void)
+{
+	return watchdog_stop_signal() ? XC_INTERRUPTED : XC_OK;
+}
+
+int cli_payload(struct cli *c, const char *name, struct payload *p)
+{
+	char err[512];
+	const char *path = payload_resolve(name, c->payload_path, sizeof(c->payload_path));
+	int rc = payload_load(path, p, err, sizeof(err));
+
+	if (rc != XC_OK) {
+		fprintf(stderr, "kvmlab: %s\n", err);
+		return rc;
+	}
+	if (!c->mem_given) {
+		c->cfg.mem = payload_default_mem(p, 0);
+		if (c->cfg.mem > MEM_MAX)
+			c->cfg.mem = MEM_MAX;   /* payload_check_fit below names the shortfall */
+	}
+	rc = payload_check_fit(p, c->cfg.mem, err, sizeof(err));
+	if (rc == XC_OK)
+		rc = smp_check_fit(p, c->cfg.vcpus, err, sizeof(err));   /* --vcpus: room for the stacks */
+	if (rc != XC_OK) {
+		fprintf(stderr, "kvmlab: %s\n", err);
+		payload_free(p);
+	}
+	return rc;
+}
+
+int cli_open_kvm(struct kvm *k, struct host_info *h)
+{
+	char err[512];
+	int rc = kvm_open(k, err, sizeof(err));
+
+	if (rc != XC_OK) {
+		fprintf(stderr, "kvmlab: %s\n", err);
+		return rc;
+	}
+	vlog("open(/dev/kvm) = %d; KVM_GET_API_VERSION = %d", k->fd, k->api_version);
+	host_probe(h);
+	return XC_OK;
+}
+
+int cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p)
+{
+	if (rc == XC_OK)
+		rc = r->exit_code;
+	else
+		fprintf(stderr, "kvmlab: %s\n", err);
+	fflush(stdout);
+	run_teardown(r);
+	free(r);
+	kvm_close(k);
+	payload_free(p);
+	return rc;
+}
