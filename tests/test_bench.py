@@ -10,7 +10,8 @@ import pytest
 from conftest import XC, run_kvmlab
 
 ITERS, REPEAT = 40, 3
-CASES = ["nop", "cpuid", "pio-out", "pio-in", "pio-kernel", "pic-in", "mmio-write", "mmio-read",
+CASES = ["nop", "cpuid", "pio-out", "pio-in", "pio-kernel", "pic-in", "self-ipi-sti-hlt", "self-ipi-sti-nop",
+         "self-ipi-tpr", "x2apic-self-ipi-sti-hlt", "apic-eoi", "tscdeadline-immed", "mmio-write", "mmio-read",
          "mmio-coalesced", "mmio-kernel", "rdmsr-kernel", "wrmsr-kernel", "wrmsr-kgsbase", "rdmsr-user",
          "wrmsr-user", "hlt", "cr0-read", "cr0-write", "cr0-wp-toggle", "cr3-read", "cr3-write", "cr8-read",
          "cr8-write", "cr4-pge-toggle", "dr7-read", "dr7-write", "invlpg", "wbinvd", "invd",
@@ -158,7 +159,8 @@ def test_bad_options(kvm):
 # ---- the cases that make bench comparable with kvm-unit-tests x86/vmexit ----
 # None reaches kvmlab: KVM completes them, or the CPU runs them because the guest owns
 # the state (docs/measurement.md, "kvm-unit-tests' vmexit, case by case").
-IN_KVM = ["pic-in", "mmio-kernel", "wrmsr-kgsbase", "cr0-wp-toggle", "cr4-pge-toggle",
+IN_KVM = ["pic-in", "self-ipi-sti-hlt", "self-ipi-sti-nop", "self-ipi-tpr", "x2apic-self-ipi-sti-hlt",
+          "apic-eoi", "tscdeadline-immed", "mmio-kernel", "wrmsr-kgsbase", "cr0-wp-toggle", "cr4-pge-toggle",
           "dr7-read", "dr7-write", "wbinvd", "invd"]
 
 
@@ -266,3 +268,33 @@ def test_plot_bench_writes_a_png(kvm, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---- the LAPIC cases (KVMLAB_FLAG_IRQCHIP; payloads/lib/apic.inc) ----
+WAKE_BY_IRQ = ["self-ipi-sti-hlt", "x2apic-self-ipi-sti-hlt", "tscdeadline-immed"]
+
+
+def test_lapic_cases_halt_in_kvm_once_per_op(bench, require_cap, emulated):
+    """With the LAPIC in KVM each op's hlt is handled there (KVM counts it in halt_exits)
+    and the pending interrupt wakes it; none of it reaches kvmlab.  Where KVM injects
+    every interrupt itself (no APICv/AVIC: here, guest code is emulated) it counts one
+    injection per op."""
+    require_cap("IRQCHIP")
+    for name in WAKE_BY_IRQ:
+        c = case(bench, name)
+        assert c["status"] == "ok", (name, c["detail"])
+        assert c["moved"].get("kvm.halt_exits") == pytest.approx(1.0), (name, c["moved"])
+        if emulated:
+            assert c["moved"].get("kvm.irq_injections") == pytest.approx(1.0), (name, c["moved"])
+
+
+def test_self_ipi_at_sti_nop_is_taken_as_the_table_says(bench, require_cap, expect):
+    """SDM Vol. 3A 6.8.3: taken after the instruction following STI; where guest ring 0
+    is emulated, KVM only looks at re-entry, so none is injected in the loop."""
+    require_cap("IRQCHIP")
+    row = expect("interrupts", "self-ipi-sti-nop")
+    for name in ("self-ipi-sti-nop", "self-ipi-tpr"):
+        c = case(bench, name)
+        assert c["status"] == "ok", (name, c["detail"])
+        if row.value == "not-taken":
+            assert "kvm.irq_injections" not in c["moved"], (name, row.why)

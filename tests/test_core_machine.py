@@ -44,7 +44,7 @@ def test_machine_json_lists_every_row_once():
         assert set(r) == {"name", "bus", "first", "last", "path", "when"}
         assert r["bus"] in ("pio", "mmio", "msr") and r["first"] <= r["last"]
         assert (r["path"] is None) == (r["when"] is None)
-        assert r["path"] in (None, "ioeventfd", "coalesced", "msr-filter")
+        assert r["path"] in (None, "ioeventfd", "coalesced", "msr-filter", "irqchip")
     # Ranges on one bus never overlap (registration refuses it; traps/bus.c).
     for a in rows:
         for b in rows:

@@ -24,6 +24,7 @@ MALFORMED = {
     "real-too-high": "PAYLOAD_LOAD",      # real-mode segment past 1 MiB
     "too-big": "PAYLOAD_SIZE",            # 300 KiB file, run with --mem 256K
     "truncated": "PAYLOAD_TRUNC",         # 20 bytes
+    "two-irq-models": "PAYLOAD_FIELD",    # KVMLAB_FLAG_IRQCHIP | KVMLAB_FLAG_SPLIT_IRQCHIP
     "unaligned-load": "PAYLOAD_LOAD",     # load_addr 0x10001
 }
 EXTRA_OPTS = {"too-big": ("--mem", "256K")}

@@ -33,9 +33,9 @@ def test_demo_bench_shows_where_each_exit_was_handled(demo, emulated):
 
 
 def test_demo_iobench_lists_every_path(demo):
-    paths = ["uart", "virtio-exit", "virtio-ioeventfd", "virtio-poll", "mmio", "coalesced-mmio"]
+    paths = ["uart", "virtio-exit", "virtio-ioeventfd", "virtio-poll", "virtio-irq", "mmio", "coalesced-mmio"]
     start = demo.index("kvmlab iobench: ")
-    listed = [l.split()[0] for l in demo[start:].splitlines()[2:8]]
+    listed = [l.split()[0] for l in demo[start:].splitlines()[2:9]]
     assert listed == paths
 
 

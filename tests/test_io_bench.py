@@ -16,6 +16,7 @@ DATA_EXITS = {
     "virtio-exit": CHAINS // BATCH,            # one QueueNotify exit per batch
     "virtio-ioeventfd": 0,                     # the doorbell completes inside KVM
     "virtio-poll": 0,                          # no doorbell at all
+    "virtio-irq": 0,                           # ioeventfd doorbell; completion by irqfd interrupt
     "mmio": TOTAL // 8,                        # one exit per 8-byte store
     "coalesced-mmio": (TOTAL // 8) // 170,     # one per full coalesced ring
 }
@@ -44,7 +45,7 @@ def test_every_path_delivers_the_stream(bench):
 def test_data_path_exits_follow_the_design(bench, host_info):
     caps = host_info["capabilities"]
     for p in bench["paths"]:
-        if p["name"] == "virtio-ioeventfd" and not caps.get("IOEVENTFD"):
+        if p["name"] in ("virtio-ioeventfd", "virtio-irq") and not caps.get("IOEVENTFD"):
             continue
         assert (p["name"], p["data_exits"]) == (p["name"], DATA_EXITS[p["name"]])
         assert p["data_exits_per_kib"] == pytest.approx(DATA_EXITS[p["name"]] * 1024 / TOTAL)
@@ -61,6 +62,10 @@ def test_guest_notifications(bench):
     assert by["virtio-exit"]["guest_notifies"] == CHAINS // BATCH
     assert by["virtio-ioeventfd"]["guest_notifies"] == CHAINS // BATCH
     assert by["virtio-poll"]["guest_notifies"] == 0
+    # Interrupt completion: one doorbell per batch, and at least one interrupt woke the
+    # guest (the device may finish several batches per interrupt; edges merge).
+    assert by["virtio-irq"]["guest_notifies"] == CHAINS // BATCH
+    assert 1 <= by["virtio-irq"]["guest_interrupts"] <= CHAINS // BATCH
     assert by["coalesced-mmio"]["coalesced_drained"] == TOTAL // 8 - DATA_EXITS["coalesced-mmio"]
 
 

@@ -96,6 +96,8 @@ enum action trap_mmio(struct vcpu *v);
 /* One handler per KVM_EXIT_* (exit_table in vmm/core/exit.c): each returns the
  * action, and sets v->end through vcpu_end when the run ends. */
 enum action trap_hlt(struct vcpu *v);
+/* ---- ioapic_eoi.c: KVM_EXIT_IOAPIC_EOI (split irqchip): counted, ACT_CONTINUE ---- */
+enum action trap_ioapic_eoi(struct vcpu *v);
 enum action trap_shutdown(struct vcpu *v);
 enum action trap_fail_entry(struct vcpu *v);
 enum action trap_internal_error(struct vcpu *v);

@@ -42,7 +42,9 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define KVMLAB_FLAG_MSRS        (1U << 0)     /* uses kvmlab's MSRs: install the MSR filter */
 #define KVMLAB_FLAG_KERNEL_DEVS (1U << 1)     /* uses the bench doorbells / coalesced zone: register them */
 #define KVMLAB_FLAG_IRQCHIP     (1U << 2)     /* KVM's in-kernel PIC, IOAPIC and LAPIC (no hlt exits then) */
-#define KVMLAB_FLAGS_KNOWN      (KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS | KVMLAB_FLAG_IRQCHIP)
+#define KVMLAB_FLAG_SPLIT_IRQCHIP (1U << 3)   /* only the LAPIC in KVM (KVM_CAP_SPLIT_IRQCHIP); excludes IRQCHIP */
+#define KVMLAB_FLAGS_KNOWN      (KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS | KVMLAB_FLAG_IRQCHIP | \
+				 KVMLAB_FLAG_SPLIT_IRQCHIP)
 
 /* ---- Guest physical memory map (docs/guest-abi.md, "Memory map"). ---- */
 #define GPA_GDT                 0x1000ULL     /* GDT built by kvmlab (protected, long) */
@@ -95,6 +97,10 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define CONSOLE_READBACK        0xE9          /* in from 0xE9 returns 0xE9: "console present" */
 #define PORT_IOPARAM            0xE0          /* out: select a workload parameter; in dword at 0xE4: its value */
 #define PORT_IOPARAM_COUNT      8
+/* Selectors of port 0xE0 beyond the I/O workload's (0-2): machine facts a guest
+ * cannot read architecturally, for the timer payloads (payloads/lib/apic.inc). */
+#define IOPARAM_SEL_TSC_KHZ     3             /* the guest TSC rate, kHz (KVM_GET_TSC_KHZ); 0 unknown */
+#define IOPARAM_SEL_APIC_TICK_NS 4            /* ns per LAPIC timer tick at divide 1 (api.rst KVM_CAP_X86_APIC_BUS_CYCLES_NS; KVM: 1) */
 #define PORT_COM1               0x3F8         /* 16550 UART, 8 registers */
 #define PORT_COM1_COUNT         8
 
@@ -106,6 +112,18 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define GPA_BENCH_MMIO          0xF0000000ULL /* 4 KiB: a register, exits to kvmlab */
 #define GPA_BENCH_COALESCED     0xF0001000ULL /* 4 KiB: writes queued in the coalesced-MMIO ring */
 #define GPA_BENCH_DOORBELL      0xF0002000ULL /* dword write: an ioeventfd, completed inside KVM */
+#define PORT_PIC_MASTER         0x20          /* 8259A master: command, data (interrupt model kernel) */
+#define PORT_PIC_SLAVE          0xA0          /* 8259A slave */
+#define GPA_IOAPIC              0xFEC00000ULL /* IOAPIC IOREGSEL/IOWIN (82093AA datasheet 3.1), model kernel */
+#define IOAPIC_MMIO_SIZE        0x100ULL      /* what KVM decodes (arch/x86/kvm/ioapic.h IOAPIC_MEM_LENGTH) */
+#define GPA_LAPIC               0xFEE00000ULL /* xAPIC page, IA32_APIC_BASE's reset value (SDM Vol. 3A 11.4.4) */
+#define LAPIC_MMIO_SIZE         0x1000ULL
+#define MSR_X2APIC_FIRST        0x800         /* x2APIC registers: 0x800 + (xAPIC offset >> 4) (SDM 11.12.1.2) */
+#define MSR_X2APIC_COUNT        0x100
+#define MSR_IA32_TSC_DEADLINE   0x6E0         /* SDM Vol. 3A 11.5.4.1 */
+#define VIRTIO_CONSOLE_GSI      16            /* model kernel: the virtio console's used-buffer interrupt,
+						 * IOAPIC pin 16 (above the ISA pins, so no PIC sees it) */
+#define UART_COM1_IRQ           4             /* ISA IRQ of COM1: PIC input 4, IOAPIC pin 4 (model kernel) */
 #define PORT_PIC_ELCR1          0x4D0         /* the in-kernel PIC's edge/level register (with KVMLAB_FLAG_IRQCHIP) */
 #define BENCH_MMIO_SIZE         0x1000ULL
 #define BENCH_ITERS_DEFAULT     200

@@ -80,7 +80,33 @@ static void test_uart(void)
 	CHECK_EQ(u.tx_bytes, 10000);
 }
 
+/* The interrupt output (uart_irq): gated by MCR.OUT2 on a PC; THR empty raised by
+ * enabling ETBEI and by every byte sent, cleared by the IIR read that reports it;
+ * received data is a level while RBR holds a byte (16550 datasheet, Table 4). */
+static void test_uart_irq(void)
+{
+	struct uart u;
+	const uint8_t in[] = "x";
+
+	uart_reset(&u, in, 1);
+	uart_write(&u, 1, 0x03);                        /* IER: ERBFI | ETBEI */
+	CHECK(!uart_irq(&u));                           /* OUT2 clear: the line never leaves the chip */
+	uart_write(&u, 4, 0x08);                        /* MCR.OUT2 */
+	CHECK(uart_irq(&u));
+	CHECK_EQ(uart_read(&u, 2), 0x04);               /* IIR: received data first (priority) */
+	CHECK_EQ(uart_read(&u, 0), 'x');
+	CHECK(uart_irq(&u));                            /* THR empty still pending */
+	CHECK_EQ(uart_read(&u, 2), 0x02);               /* IIR: THR empty, and reading clears it */
+	CHECK_EQ(uart_read(&u, 2), 0x01);
+	CHECK(!uart_irq(&u));
+	uart_write(&u, 0, 'A');                         /* sent at once: THR empty again */
+	CHECK(uart_irq(&u) && u.thr_pulse);
+	uart_write(&u, 1, 0x00);                        /* IER off: line low */
+	CHECK(!uart_irq(&u));
+}
+
 const struct unit_test io_uart_tests[] = {
 	UNIT(test_uart),
+	UNIT(test_uart_irq),
 	{ 0 },
 };

@@ -83,6 +83,8 @@ struct uart {                           /* under uart_dev.lock (uart_io); the mo
 	uint8_t loop[UART_FIFO_SIZE];   /* receive FIFO fed by THR in loopback (MCR bit 4) */
 	uint8_t loop_len;
 	bool overrun;                   /* LSR.OE: a looped byte found the receiver full */
+	bool thre_int;                  /* THR empty interrupt pending (IER.ETBEI enabled, or a byte sent) */
+	bool thr_pulse;                 /* a THR write since uart_io last drove the line */
 	uint8_t out[UART_FIFO_SIZE * 16]; /* bytes written to THR and not yet taken by uart_take */
 	size_t out_len;
 	uint64_t tx_bytes, rx_bytes, reg_reads, reg_writes;
@@ -95,11 +97,15 @@ uint8_t uart_read(struct uart *u, unsigned off);
 void    uart_write(struct uart *u, unsigned off, uint8_t val);
 /* Moves transmitted bytes to dst (at most n); returns how many. */
 size_t  uart_take(struct uart *u, uint8_t *dst, size_t n);
+/* The UART's interrupt output as the bus sees it (MCR.OUT2 gating it).  Pure. */
+bool    uart_irq(const struct uart *u);
 /* One UART on the port bus: the pure model, its lock and where its bytes go. */
 struct uart_dev {
 	pthread_mutex_t lock;           /* uart: vCPU threads (--vcpus); taken before con->lock */
 	struct uart uart;
 	struct console *con;            /* transmitted bytes (vm.con) */
+	bool irq_level;                 /* what KVM_IRQ_LINE last set IRQ 4 to (under lock) */
+	uint64_t irqs;                  /* rising edges of IRQ 4 given to KVM */
 };
 enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opaque: struct uart_dev; 8 ports */
 
@@ -203,6 +209,9 @@ struct virtio_dev {
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
 	struct vblk blk;
 	struct kpath kick;              /* QueueNotify as an ioeventfd (--virtio-notify ioeventfd) */
+	int irqfd;                      /* used-buffer interrupt: an eventfd KVM turns into an IOAPIC edge
+					 * (KVM_IRQFD, vmm/core/irqchip.c); -1 = none (the guest polls) */
+	uint64_t interrupts;            /* used-buffer interrupts signalled through irqfd */
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */

@@ -21,13 +21,19 @@
  * disconnects the serial input, which the standard probe (set loopback,
  * write a byte, read it back) relies on.  The receiver holds one byte
  * without FIFOs and UART_FIFO_SIZE with them; a byte that finds it full
- * sets LSR.OE (overwriting RBR without FIFOs, dropped with them).  No interrupts are raised (no irqchip): IIR
- * still says which one would be pending.  uart_read/uart_write are pure.
+ * sets LSR.OE (overwriting RBR without FIFOs, dropped with them).  IIR says which
+ * interrupt is pending (received data before THR empty, datasheet Table 4); the THR
+ * empty one is cleared by reading IIR or writing THR, and set again at once, since
+ * a byte leaves at once.  uart_irq is the output line; on a PC it reaches the
+ * interrupt controller (ISA IRQ 4 for COM1) only with MCR.OUT2 set.  With the
+ * interrupt model kernel uart_io drives IRQ 4 with KVM_IRQ_LINE (api.rst 4.25);
+ * without a controller nothing is raised.  uart_read/uart_write are pure.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +56,7 @@ enum uart_reg { UART_RBR_THR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3,
 #define IIR_FIFOS_ON    0xC0u   /* FCR bit 0 set */
 #define FCR_ENABLE      0x01u
 #define FCR_CLEAR_RX    0x02u
+#define MCR_OUT2        0x08u   /* PC: gates the interrupt output onto the bus */
 #define MCR_LOOP        0x10u
 #define MCR_MASK        0x1Fu
 #define MSR_CTS 0x10u
@@ -116,8 +123,10 @@ uint8_t uart_read(struct uart *u, unsigned off)
 		uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFOS_ON : 0;
 		if ((u->ier & IER_ERBFI) && rx_ready(u))
 			return fifo | IIR_RDA;
-		if (u->ier & IER_ETBEI)
-			return fifo | IIR_THRE;     /* THR is always empty here */
+		if ((u->ier & IER_ETBEI) && u->thre_int) {
+			u->thre_int = false;        /* reading IIR clears a THR empty interrupt */
+			return fifo | IIR_THRE;
+		}
 		return fifo | IIR_NO_INT;
 	}
 	case UART_LCR:
@@ -152,6 +161,8 @@ void uart_write(struct uart *u, unsigned off, uint8_t val)
 		}
 		u->tx_bytes++;
 		u->fnv = (u->fnv ^ val) * 16777619u;   /* FNV-1a: proves order and content */
+		u->thre_int = true;             /* the byte left at once: THR is empty again */
+		u->thr_pulse = true;            /* and the line dropped while it was full (uart_io) */
 		if (u->mcr & MCR_LOOP) {
 			loop_put(u, val);       /* to our own receiver, not the wire */
 			return;
@@ -162,8 +173,11 @@ void uart_write(struct uart *u, unsigned off, uint8_t val)
 	case UART_IER:
 		if (dlab)
 			u->divisor = (uint16_t)((u->divisor & 0x00FF) | (val << 8));
-		else
+		else {
+			if ((val & IER_ETBEI) && !(u->ier & IER_ETBEI))
+				u->thre_int = true;     /* enabling it with THR empty raises it at once */
 			u->ier = val & IER_MASK;
+		}
 		return;
 	case UART_IIR_FCR:
 		if (val & FCR_CLEAR_RX)
@@ -195,6 +209,40 @@ size_t uart_take(struct uart *u, uint8_t *dst, size_t n)
 }
 
 /* Every element of a string I/O exit (count > 1) is one register access. */
+bool uart_irq(const struct uart *u)
+{
+	if (!(u->mcr & MCR_OUT2))
+		return false;           /* PC wiring: OUT2 gates the UART's interrupt to the bus */
+	return ((u->ier & IER_ERBFI) && rx_ready(u)) || ((u->ier & IER_ETBEI) && u->thre_int);
+}
+
+/* ISA IRQ 4 in KVM's PIC and IOAPIC (interrupt model kernel), changed only on an edge
+ * of the model's line; a THR write that re-raised it pulses the line low first, so an
+ * edge-triggered input sees the new interrupt. */
+static void uart_drive_irq(struct vcpu *v, struct uart_dev *d)
+{
+	struct uart *u = &d->uart;
+	bool want = uart_irq(u);
+	struct kvm_irq_level lv = { .irq = UART_COM1_IRQ };
+
+	if (!v || v->vm->cfg.irqchip != IRQ_KERNEL)
+		return;
+	if (want && d->irq_level && u->thr_pulse) {
+		lv.level = 0;
+		ioctl(v->vm->fd, KVM_IRQ_LINE, &lv);
+		d->irq_level = false;
+	}
+	u->thr_pulse = false;
+	if (want == d->irq_level)
+		return;
+	lv.level = want;
+	if (ioctl(v->vm->fd, KVM_IRQ_LINE, &lv) == 0) {
+		d->irq_level = want;
+		if (want)
+			d->irqs++;
+	}
+}
+
 enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
 	struct uart_dev *d = opaque;
@@ -202,7 +250,6 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 	unsigned off = io->off;
 	uint8_t buf[sizeof(u->out)];
 
-	(void)v;
 	pthread_mutex_lock(&d->lock);
 	for (uint32_t i = 0; i < io->count; i++) {
 		uint8_t *el = io->data + (size_t)i * io->size;
@@ -216,6 +263,7 @@ enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque)
 			size_t k = uart_take(u, buf, sizeof(buf));
 			console_put(d->con, buf, (uint32_t)k);   /* under d->lock: in order */
 		}
+		uart_drive_irq(v, d);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return ACT_CONTINUE;

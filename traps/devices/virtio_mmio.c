@@ -18,6 +18,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kvmlab.h"
 
@@ -68,6 +69,7 @@ static void virtio_init_common(struct virtio_dev *d, const struct guest_mem *mem
 	d->dev_features = VIRTIO_F_VERSION_1_BIT;
 	d->fnv = 2166136261u;           /* FNV-1a offset basis */
 	d->blk.fd = -1;
+	d->irqfd = -1;
 	virtio_reset(d);
 }
 
@@ -261,8 +263,14 @@ int virtio_process(struct virtio_dev *d)
 			d->chains++;
 			done++;
 		}
-		if (done)
+		if (done) {
 			d->isr |= VIRTIO_ISR_USED;
+			/* virtio 1.1 4.2.3.4: notify the driver; through an irqfd KVM raises the
+			 * IOAPIC pin itself, no ioctl from here (api.rst 4.75 KVM_IRQFD). */
+			uint64_t one = 1;
+			if (d->irqfd >= 0 && write(d->irqfd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+				d->interrupts++;
+		}
 	}
 	pthread_mutex_unlock(&d->lock);
 	return done;

@@ -27,7 +27,7 @@ const struct command commands[] = {
 	[CMD_IOBENCH] = { "iobench", cmd_iobench, "one I/O workload through UART, virtio, ioeventfd, coalesced MMIO",
 		"[--total SIZE] [--chunk SIZE] [--batch N] [--repeat N] [--path NAME]... [--json]",
 		"Moves the same bytes out of a guest through each I/O path and compares\n"
-		"exits and cost: uart, virtio-exit, virtio-ioeventfd, virtio-poll, mmio,\n"
+		"exits and cost: uart, virtio-exit, virtio-ioeventfd, virtio-poll, virtio-irq, mmio,\n"
 		"coalesced-mmio (docs/io.md).",
 		"SIGINT or SIGTERM stops after the current run: the paths measured so far are\n"
 		"reported, exit code 18." },

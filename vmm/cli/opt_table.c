@@ -136,6 +136,16 @@ static int set_notify(struct cli *c, const struct opt_def *o, const char *arg, c
 	return 0;
 }
 
+/* The interrupt model (vmm/core/irqchip.c), overriding the payload header's. */
+static int set_irqchip(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	(void)o;
+	if (irqchip_parse(arg, &c->cfg.irqchip) != 0)
+		FAIL("--irqchip: '%s' is not none, kernel or split", arg);
+	c->cfg.irqchip_forced = true;
+	return 0;
+}
+
 static int set_blk(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
 	(void)o; (void)err; (void)errlen;
@@ -295,6 +305,7 @@ const struct opt_def opt_table[] = {
 	{ "pin", 0, ARG_LIST, RUN, "CPU,...", "pin vCPU i's thread to host CPU i of the list (sched_setaffinity)", set_pin, 0 },
 	{ "msr-exit", 0, ARG_NUMBER, RUN, "INDEX", "send rdmsr/wrmsr of MSR INDEX to kvmlab through KVM's MSR filter (repeatable, up to " STR(MSR_EXIT_MAX) ")", set_msr_exit, 0 },
 	{ "cpuid", 0, ARG_STRING, RUN, "LEAF[.SUBLEAF]:REG=VALUE", "make the guest's CPUID return VALUE in REG (eax..edx) for LEAF (repeatable)", set_cpuid, 0 },
+	{ "irqchip", 0, ARG_CHOICE, RUN, "none|kernel|split", "the interrupt model, overriding the payload header's: no controller, KVM's PIC+IOAPIC+LAPIC, or only the LAPIC in KVM", set_irqchip, 0 },
 	{ "hide-hypervisor", 0, ARG_NONE, RUN, NULL, "clear CPUID.1:ECX[31] and drop the leaves 0x40000000-0x4FFFFFFF (before any --cpuid)", set_flag, F_HIDE_HV },
 	{ "ktrace", 0, ARG_NONE, RUN | TRACE | BENCH, NULL, "record KVM's own tracepoints for the vCPU threads and show each KVM_RUN from the kernel's side (root; docs/ktrace.md)", set_flag, F_KTRACE },
 	/* I/O devices: docs/io.md */

@@ -107,7 +107,11 @@ const char *mode_name(int mode);
 	X(NR_VCPUS,                  false, "recommended vCPU count") \
 	X(MAX_VCPUS,                 false, "largest vCPU count") \
 	X(X86_DISABLE_EXITS,         false, "let hlt/pause run without exits") \
-	X(SYNC_MMU,                  false, "guest RAM may be remapped under a running VM")
+	X(SYNC_MMU,                  false, "guest RAM may be remapped under a running VM") \
+	X(SPLIT_IRQCHIP,             false, "--irqchip split: only the LAPIC in the kernel") \
+	X(MP_STATE,                  false, "tell a vCPU halted in the kernel from a running one") \
+	X(TSC_DEADLINE_TIMER,        false, "the LAPIC timer's TSC-deadline mode") \
+	X(IRQFD,                     false, "device interrupts through an eventfd, no ioctl (virtio console)")
 
 enum cap_id {
 #define X(name, required, why) CAP_##name,

@@ -14,6 +14,9 @@
  *                  exit (api.rst 4.66; traps/coalesced.c)
  *   msr-filter     rdmsr/wrmsr of the MSRs exit to kvmlab instead of being
  *                  handled by KVM (api.rst 4.97, 7.21; traps/msr.c)
+ *   irqchip        KVM itself is the device: the interrupt controllers of the
+ *                  run's interrupt model (vmm/core/irqchip.c).  Such rows are
+ *                  never on kvmlab's buses; without the model the range is empty.
  * A row says when its path is set up (`when`): when the payload's header
  * asks for it, best effort (an absent capability leaves ordinary exits), or
  * when an option asks for it (then an absent capability is an error naming
@@ -85,6 +88,19 @@ static const struct machine_row machine[] = {
 	/* 0x400000E0-0x400000E1: kvmlab's scratch and exit-count MSRs, filtered to user space
 	 * for payloads that set KVMLAB_FLAG_MSRS; --msr-exit adds its MSRs to the same filter. */
 	{ "kvmlab-msrs", BUS_MSR, MSR_KVMLAB_SCRATCH, 2, .path = KPATH_MSR_FILTER, .when = WHEN_MSR },
+
+	/* ---- interrupt controllers inside KVM (vmm/core/irqchip.c; SDM Vol. 3A ch. 11, 8259A, 82093AA) ---- */
+	/* 0x20-0x21, 0xA0-0xA1: the master and slave 8259A PICs; 0x4D0-0x4D1 their edge/level registers. */
+	{ "pic-master", BUS_PIO, PORT_PIC_MASTER, 2, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
+	{ "pic-slave", BUS_PIO, PORT_PIC_SLAVE, 2, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
+	{ "pic-elcr", BUS_PIO, PORT_PIC_ELCR1, 2, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
+	/* 0xFEC00000: the IOAPIC's index/data window (KVM decodes 0x100 bytes). */
+	{ "ioapic", BUS_MMIO, GPA_IOAPIC, IOAPIC_MMIO_SIZE, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
+	/* 0xFEE00000: each vCPU's own xAPIC page (SDM 11.4.1); x2APIC: the same registers as MSRs. */
+	{ "lapic", BUS_MMIO, GPA_LAPIC, LAPIC_MMIO_SIZE, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_LAPIC },
+	{ "x2apic", BUS_MSR, MSR_X2APIC_FIRST, MSR_X2APIC_COUNT, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_LAPIC },
+	/* 0x6E0: IA32_TSC_DEADLINE, the LAPIC timer's deadline (SDM 11.5.4.1). */
+	{ "tsc-deadline", BUS_MSR, MSR_IA32_TSC_DEADLINE, 1, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_LAPIC },
 };
 #define MACHINE_ROWS (sizeof(machine) / sizeof(machine[0]))
 
@@ -110,9 +126,11 @@ static const struct {
 	[WHEN_MSR]              = { "with payload flag KVMLAB_FLAG_MSRS (best effort) or --msr-exit", "--msr-exit",
 				    "no MSR filter: the payload does not set KVMLAB_FLAG_MSRS and no --msr-exit was given "
 				    "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)" },
+	[WHEN_IRQCHIP_KERNEL]   = { "when the interrupt model is kernel", NULL, NULL },
+	[WHEN_IRQCHIP_LAPIC]    = { "when the interrupt model is kernel or split", NULL, NULL },
 };
 #define WHEN_COUNT (int)(sizeof(when_info) / sizeof(when_info[0]))
-#define WHEN_COUNT_MAX (WHEN_MSR + 1)
+#define WHEN_COUNT_MAX (WHEN_IRQCHIP_LAPIC + 1)
 _Static_assert(WHEN_COUNT == WHEN_COUNT_MAX, "one when_info row per enum machine_when");
 
 const char *machine_when_name(int when)
@@ -123,7 +141,8 @@ const char *machine_when_name(int when)
 const char *machine_path_name(int path)
 {
 	static const char *const names[] = { [KPATH_NONE] = NULL, [KPATH_IOEVENTFD] = "ioeventfd",
-					     [KPATH_COALESCED] = "coalesced", [KPATH_MSR_FILTER] = "msr-filter" };
+					     [KPATH_COALESCED] = "coalesced", [KPATH_MSR_FILTER] = "msr-filter",
+					     [KPATH_IRQCHIP] = "irqchip" };
 	return path >= 0 && path < (int)(sizeof(names) / sizeof(names[0])) ? names[path] : NULL;
 }
 
@@ -136,6 +155,8 @@ static enum want path_wanted(const struct vm *vm, int when)
 	case WHEN_NOTIFY_IOEVENTFD: return vm->cfg.io.notify == IO_NOTIFY_IOEVENTFD ? WANT_MUST : WANT_NO;
 	case WHEN_COALESCED_MMIO:   return vm->cfg.io.coalesced ? WANT_MUST : WANT_NO;
 	case WHEN_MSR:              return vm->cfg.nmsr_exit ? WANT_MUST : vm->cfg.kvmlab_msrs ? WANT_TRY : WANT_NO;
+	case WHEN_IRQCHIP_KERNEL:   return vm->cfg.irqchip == IRQ_KERNEL ? WANT_MUST : WANT_NO;
+	case WHEN_IRQCHIP_LAPIC:    return vm->cfg.irqchip != IRQ_NONE ? WANT_MUST : WANT_NO;
 	}
 	return WANT_NO;
 }
@@ -162,6 +183,8 @@ static int row_register(struct vm *vm, const struct machine_row *r, char *err, s
 {
 	void *inst = row_instance(vm, r);
 
+	if (r->path == KPATH_IRQCHIP)
+		return 0;               /* KVM is the device (irqchip.c); nothing of kvmlab's answers there */
 	if (r->bus == BUS_PIO) {
 		struct pio_range p = { .first = (uint16_t)r->base, .count = (uint16_t)r->size, .name = r->name,
 				       .handler = r->pio, .opaque = inst };

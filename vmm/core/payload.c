@@ -88,6 +88,11 @@ int payload_parse(const uint8_t *buf, size_t len, struct payload *p, char *err, 
 		return fail(err, errlen, XC_PAYLOAD_FIELD,
 			    "flags 0x%x: unknown flag bits (known 0x%x) / reserved bytes must be zero in ABI version %d",
 			    h->flags, KVMLAB_FLAGS_KNOWN, KVMLAB_ABI_VERSION);
+	/* A payload states one interrupt model (vmm/core/irqchip.c). */
+	if ((h->flags & KVMLAB_FLAG_IRQCHIP) && (h->flags & KVMLAB_FLAG_SPLIT_IRQCHIP))
+		return fail(err, errlen, XC_PAYLOAD_FIELD,
+			    "flags 0x%x: KVMLAB_FLAG_IRQCHIP and KVMLAB_FLAG_SPLIT_IRQCHIP exclude each other "
+			    "(one interrupt model)", h->flags);
 	if (h->name[0] == '\0' || h->name[KVMLAB_NAME_MAX - 1] != '\0' ||
 	    !printable(h->name, KVMLAB_NAME_MAX) || !nul_padded(h->name, KVMLAB_NAME_MAX))
 		return fail(err, errlen, XC_PAYLOAD_FIELD,

@@ -46,7 +46,8 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	/* Both cost milliseconds (an SRCU grace period at set-up or teardown): only when asked. */
 	c.kvmlab_msrs = (p->hdr.flags & KVMLAB_FLAG_MSRS) != 0;
 	c.kernel_devs = (p->hdr.flags & KVMLAB_FLAG_KERNEL_DEVS) != 0;
-	c.irqchip = (p->hdr.flags & KVMLAB_FLAG_IRQCHIP) != 0;
+	if (!cfg->irqchip_forced)               /* --irqchip overrides what the payload states */
+		c.irqchip = irqchip_from_flags(p->hdr.flags);
 	rc = vm_create(&r->vm, k, &c, err, errlen);
 	if (rc != XC_OK)
 		return rc;
@@ -75,6 +76,7 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 
 		setup_record(&r->vm.setup, "TSC rate", "KVM_GET_TSC_KHZ", t0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+		r->vm.tsc_khz = (uint32_t)r->tsc_khz;   /* what timer payloads ask port 0xE0 for */
 	}
 	if (watchdog_arm(&r->vcpu, cfg->timeout, err, errlen) != 0)
 		return XC_HOST;

@@ -8,9 +8,10 @@
  *
  * How kvmlab simplifies the start: real hardware starts only the bootstrap
  * processor; the others wait for INIT-SIPI-SIPI from its local APIC (SDM
- * vol. 3A 9.4).  kvmlab creates no in-kernel irqchip, so every vCPU is
- * runnable from creation, and it starts them all at the payload's entry
- * with RDI = vCPU index and RSI = highest index (docs/guest-abi.md).
+ * vol. 3A 9.4).  kvmlab starts them all itself at the payload's entry with
+ * RDI = vCPU index and RSI = highest index (docs/guest-abi.md): without an
+ * irqchip every vCPU is runnable from creation; with a LAPIC in KVM the APs
+ * are created waiting for a SIPI, and irqchip_start_ap makes them runnable.
  *
  * How a run ends (docs/cpu-threads.md): a vCPU that executes hlt stops
  * alone; any other end (exit port, a FAIL report, a crash, the watchdog)
@@ -145,7 +146,7 @@ static int smp_setup_vcpu(struct smp *s, int i, const struct payload *p, char *e
 	struct vcpu *v = s->cpu[i].v;
 	struct kvm_regs regs;
 
-	if (i > 0 && mode_setup(v, p, err, errlen) != 0)
+	if (i > 0 && (mode_setup(v, p, err, errlen) != 0 || irqchip_start_ap(v, err, errlen) != 0))
 		return XC_HOST;
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0) {
 		snprintf(err, errlen, "KVM_GET_REGS (vCPU %d): %s", i, strerror(errno));
@@ -235,6 +236,7 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 	if (kvm_has(r->vm.kvm, CAP_GET_TSC_KHZ)) {
 		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);
 		r->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+		r->vm.tsc_khz = (uint32_t)r->tsc_khz;   /* what timer payloads ask port 0xE0 for */
 	}
 
 	struct sigaction sa;

@@ -11,6 +11,7 @@
  * loop re-enters with immediate_exit so that KVM finishes that instruction
  * and runs no other (docs/trace.md).
  */
+#define _GNU_SOURCE             /* RUSAGE_THREAD */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -111,6 +113,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		vcpu_destroy(v);
 		return XC_HOST;
 	}
+	v->end_mp_state = -1;
 	t0 = setup_clock();
 	kvmstats_open(&v->stats, v->fd);
 	setup_record(&vm->setup, "vCPU stats fd", "KVM_GET_STATS_FD", t0);
@@ -205,7 +208,50 @@ void vcpu_step_done(struct vcpu *v)
 	v->run->immediate_exit = v->timed_out || v->kicked;
 }
 
-KVMLAB_HOT void vcpu_run(struct vcpu *v)
+/* A timeout with a LAPIC in KVM: a vCPU halted there (hlt with nothing that can
+ * wake it: IF=0, everything masked, no timer) is told apart from one still running. */
+static void vcpu_end_timeout(struct vcpu *v)
+{
+	int mp = irqchip_mp_state(v);
+	const char *name = irqchip_mp_state_name(mp);
+
+	if (mp == KVM_MP_STATE_HALTED)
+		vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout) while halted in KVM (mp_state halted): "
+			 "hlt with no interrupt that can wake it", v->vm->cfg.timeout);
+	else
+		vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish%s%s%s",
+			 v->vm->cfg.timeout, name ? " (mp_state " : "", name ? name : "", name ? ")" : "");
+	v->end_mp_state = mp;
+}
+
+/* Host CPU time of the calling thread, user and system (getrusage RUSAGE_THREAD). */
+static void vcpu_cpu_time(double *user, double *sys)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0) {
+		*user = *sys = 0;
+		return;
+	}
+	*user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	*sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void vcpu_run_loop(struct vcpu *v);
+
+void vcpu_run(struct vcpu *v)
+{
+	double u0, s0, u1, s1;
+
+	/* What an idle guest costs the host: a vCPU halted in KVM sleeps (after halt polling). */
+	vcpu_cpu_time(&u0, &s0);
+	vcpu_run_loop(v);
+	vcpu_cpu_time(&u1, &s1);
+	v->cpu_user = u1 - u0;
+	v->cpu_sys = s1 - s0;
+}
+
+KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)
 {
 	uint64_t max_exits = v->vm->cfg.max_exits;
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
@@ -240,8 +286,7 @@ KVMLAB_HOT void vcpu_run(struct vcpu *v)
 			if (e == EINTR || e == EAGAIN) {
 				v->ctr.eintr++;
 				if (v->timed_out) {
-					vcpu_end(v, END_TIMEOUT, "timed out after %.3g s (--timeout): the guest did not finish",
-						 v->vm->cfg.timeout);
+					vcpu_end_timeout(v);
 					return;
 				}
 				if (v->kicked && !watchdog_stop_signal()) {     /* --vcpus: vmm/core/smp.c */

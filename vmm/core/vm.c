@@ -14,27 +14,6 @@
 
 #include "kvmlab.h"
 
-/* KVM's in-kernel PIC, IOAPIC and LAPIC (api.rst 4.24), before any vCPU: only
- * for payloads that set KVMLAB_FLAG_IRQCHIP.  With the LAPIC in the kernel a
- * guest hlt waits there for an interrupt instead of exiting (KVM_EXIT_HLT). */
-static int vm_create_irqchip(struct vm *vm, char *err, size_t errlen)
-{
-	if (!kvm_has(vm->kvm, CAP_IRQCHIP)) {
-		snprintf(err, errlen, "payload flag KVMLAB_FLAG_IRQCHIP needs KVM_CAP_IRQCHIP, which this KVM lacks");
-		return -1;
-	}
-	uint64_t t0 = setup_clock();
-	int rc = ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
-
-	setup_record(&vm->setup, "interrupt controllers", "KVM_CREATE_IRQCHIP", t0);
-	if (rc < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return -1;
-	}
-	vm->setup.irqchip = true;
-	return 0;
-}
-
 int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *err, size_t errlen)
 {
 	memset(vm, 0, sizeof(*vm));
@@ -42,6 +21,7 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	vm->cfg = *cfg;
 	vm->fd = -1;
 	vm->stats.fd = -1;
+	vm->virtio_irqfd = -1;
 	gmem_init(&vm->mem);
 	pthread_mutex_init(&vm->coalesced_lock, NULL);
 	if (console_init(&vm->con, cfg->console_limit, cfg->echo_console) != 0) {
@@ -80,7 +60,8 @@ int vm_create(struct vm *vm, struct kvm *k, const struct vm_config *cfg, char *e
 	t0 = setup_clock();
 	kvmstats_open(&vm->stats, vm->fd);
 	setup_record(&vm->setup, "VM stats fd", "KVM_GET_STATS_FD", t0);
-	if (machine_setup(vm, err, errlen) != 0 || (vm->cfg.irqchip && vm_create_irqchip(vm, err, errlen) != 0)) {
+	if (machine_setup(vm, err, errlen) != 0 || irqchip_create(vm, err, errlen) != 0 ||
+	    irqchip_irqfd(vm, err, errlen) != 0) {
 		vm_destroy(vm);
 		return XC_HOST;
 	}
@@ -107,4 +88,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
+	if (vm->virtio_irqfd >= 0)
+		close(vm->virtio_irqfd);        /* KVM dropped its reference with the VM */
+	vm->virtio_irqfd = -1;
 }

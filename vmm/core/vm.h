@@ -53,6 +53,27 @@ const char *cpuid_reg_name(int reg);    /* "eax" .. "edx" (enum cpuid_reg) */
 int  cpuid_unheld(const struct kvm_cpuid2 *got, const struct cpuid_config *c, int *idx, int max);
 
 
+/* ---- irqchip.c: the interrupt model of a run (none, kernel, split) ---- */
+enum irq_model { IRQ_NONE, IRQ_KERNEL, IRQ_SPLIT, IRQ_MODEL_COUNT };
+const char *irqchip_name(enum irq_model m);     /* "none", "kernel", "split" */
+int  irqchip_parse(const char *s, enum irq_model *m);  /* 0, or -1 for an unknown name (pure) */
+enum irq_model irqchip_from_flags(uint32_t flags);     /* the model a payload header states (pure) */
+struct vm;
+struct vcpu;
+/* Creates the model's controllers in KVM (before any vCPU): 0, or -1 with err naming
+ * the missing capability or the failed ioctl.  Nothing for IRQ_NONE. */
+int  irqchip_create(struct vm *vm, char *err, size_t errlen);
+/* KVM_GET_MP_STATE of v (KVM_MP_STATE_*), or -1 without a LAPIC in KVM or the capability. */
+int  irqchip_mp_state(struct vcpu *v);
+const char *irqchip_mp_state_name(int s);       /* "halted", "runnable", ...; NULL if unknown */
+/* vCPU v > 0 with a LAPIC in KVM: made runnable (KVM creates it waiting for SIPI).  0, or -1 with err. */
+int  irqchip_start_ap(struct vcpu *v, char *err, size_t errlen);
+/* Model kernel with KVM_CAP_IRQFD: the virtio console's used-buffer interrupt becomes an
+ * eventfd KVM turns into IOAPIC pin VIRTIO_CONSOLE_GSI.  0 (also when not possible: the
+ * guest then polls), or -1 with err. */
+int  irqchip_irqfd(struct vm *vm, char *err, size_t errlen);
+
+
 /* ---- vm.c: the VM: its fd, memory, buses, devices and configuration ---- */
 #define MSR_EXIT_MAX 8                  /* --msr-exit indexes per run */
 struct vm_config {
@@ -73,7 +94,8 @@ struct vm_config {
 	int nmsr_exit;
 	bool kvmlab_msrs;                       /* payload flag KVMLAB_FLAG_MSRS: install the MSR filter */
 	bool kernel_devs;                       /* payload flag KVMLAB_FLAG_KERNEL_DEVS: bench ioeventfds, zone */
-	bool irqchip;                           /* payload flag KVMLAB_FLAG_IRQCHIP: KVM_CREATE_IRQCHIP */
+	enum irq_model irqchip;                 /* the payload's flags, or --irqchip (irqchip.c) */
+	bool irqchip_forced;                    /* --irqchip given: irqchip is not the payload's */
 	uint32_t bench_iters, bench_repeat;     /* what the bench ports answer; 0 = default */
 	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
 	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
@@ -101,6 +123,9 @@ struct vm {
 	struct console con;             /* the one console of every vCPU and device (its own lock) */
 	pthread_mutex_t coalesced_lock; /* the VM's one coalesced-MMIO ring: one drainer at a time */
 	int coalesced_zones;            /* zones registered by machine_setup (set before the run): 0 = no ring to drain */
+	uint32_t tsc_khz;               /* guest TSC rate (KVM_GET_TSC_KHZ in run.c/smp.c), 0 unknown; set before the run */
+	uint32_t apic_tick_ns;          /* LAPIC timer tick (irqchip.c), 0 without a LAPIC in KVM; set before the run */
+	int virtio_irqfd;               /* the virtio console's KVM_IRQFD eventfd (irqchip.c), -1 = none */
 };
 /* KVM_CREATE_VM, memory slots, stats, the machine's devices.  XC_OK, or an error
  * code with err (the VM is then already destroyed). */
@@ -139,6 +164,8 @@ struct vcpu {
 	uint64_t end_linear;            /* CS.base + RIP: differs from RIP in real mode */
 	bool end_rip_valid;
 	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
+	int end_mp_state;               /* KVM_GET_MP_STATE at a timeout (irqchip.c), -1 if not asked */
+	double cpu_user, cpu_sys;       /* host CPU seconds of this vCPU's thread in vcpu_run (getrusage) */
 	volatile int timed_out;         /* set by the watchdog signal */
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
 	int kicked_by;                  /* which vCPU did */
@@ -201,8 +228,9 @@ void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after a
 /* ---- machine.c: the kvmlab machine, one row per device ---- */
 enum machine_bus { BUS_PIO, BUS_MMIO, BUS_MSR };
 enum machine_owner { OWN_NONE, OWN_VM, OWN_IODEV, OWN_MEMLAB };        /* where a row's instance lives */
-enum kpath_kind { KPATH_NONE, KPATH_IOEVENTFD, KPATH_COALESCED, KPATH_MSR_FILTER };
-enum machine_when { WHEN_NEVER, WHEN_KERNEL_DEVS, WHEN_NOTIFY_IOEVENTFD, WHEN_COALESCED_MMIO, WHEN_MSR };
+enum kpath_kind { KPATH_NONE, KPATH_IOEVENTFD, KPATH_COALESCED, KPATH_MSR_FILTER, KPATH_IRQCHIP };
+enum machine_when { WHEN_NEVER, WHEN_KERNEL_DEVS, WHEN_NOTIFY_IOEVENTFD, WHEN_COALESCED_MMIO, WHEN_MSR,
+		    WHEN_IRQCHIP_KERNEL, WHEN_IRQCHIP_LAPIC };
 struct machine_row {
 	const char *name;
 	enum machine_bus bus;

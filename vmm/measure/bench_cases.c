@@ -4,8 +4,8 @@
  * A case is a payload (payloads/bench/<name>.asm) plus what the runner must
  * provide.  Nothing here says where a case is handled: that is measured
  * (bench_derive.c).  The list covers every exit kvm-unit-tests x86/vmexit
- * times that needs no second vCPU or APIC timer (docs/measurement.md has the
- * case-by-case table) and adds what it lacks (MMIO to user space, coalesced
+ * times that needs no second vCPU (docs/measurement.md has the case-by-case
+ * table; the LAPIC cases need KVMLAB_FLAG_IRQCHIP) and adds what it lacks (MMIO to user space, coalesced
  * MMIO, the MSR filter, wbinvd/invd, first page touch).
  */
 #include "kvmlab.h"
@@ -20,6 +20,12 @@ const struct bench_case bench_cases[] = {
 	{ "pio-in",         "in from a kvmlab port",                    0, 0 },
 	{ "pio-kernel",     "out to an ioeventfd port",                 0, 0 },
 	{ "pic-in",         "in from the in-kernel PIC (port 0x4D0)",   0, 0 },
+	{ "self-ipi-sti-hlt", "self-IPI, sti; hlt (in-kernel LAPIC)",   0, 0 },
+	{ "self-ipi-sti-nop", "self-IPI, sti; nop; cli",                0, 0 },
+	{ "self-ipi-tpr",   "self-IPI held by TPR, then TPR 0",         0, 0 },
+	{ "x2apic-self-ipi-sti-hlt", "x2APIC self-IPI MSR, sti; hlt",   0, 0 },
+	{ "apic-eoi",       "xAPIC EOI write",                          0, 0 },
+	{ "tscdeadline-immed", "TSC deadline in the past, sti; hlt",    0, 0 },
 	{ "mmio-write",     "MMIO write to a kvmlab register",          0, 0 },
 	{ "mmio-read",      "MMIO read of a kvmlab register",           0, 0 },
 	{ "mmio-coalesced", "MMIO write to a coalesced zone",           0, 0 },

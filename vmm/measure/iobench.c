@@ -8,6 +8,8 @@
  *   virtio-exit      virtio console, doorbell = MMIO exit    (virtio)
  *   virtio-ioeventfd doorbell = ioeventfd, I/O thread         (vhost's shape)
  *   virtio-poll      no doorbell: NO_NOTIFY, the thread polls (the limit)
+ *   virtio-irq       as virtio-ioeventfd, but the guest sleeps in hlt until the
+ *                    device's interrupt (irqfd) instead of polling the used ring
  *   mmio             8-byte stores to a sink, one exit each   (baseline for:)
  *   coalesced-mmio   the same stores, batched by KVM's coalesced ring
  * Per path: exits to kvmlab (all, and on the device's data path), KVM's own
@@ -28,6 +30,7 @@ const struct iob_path iob_paths[IOB_NPATHS] = {
 	{ "virtio-exit",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_EXIT,      false, "virtio, QueueNotify exits to kvmlab" },
 	{ "virtio-ioeventfd", "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, QueueNotify -> ioeventfd -> I/O thread" },
 	{ "virtio-poll",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_POLL,      false, "virtio, notifications off, I/O thread polls" },
+	{ "virtio-irq",       "io/virtio-bench-irq", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, ioeventfd doorbell, completion by interrupt (irqfd), guest in hlt" },
 	{ "mmio",             "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      false, "8-byte MMIO stores, one exit each" },
 	{ "coalesced-mmio",   "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      true,  "the same stores through KVM's coalesced MMIO ring" },
 };
@@ -124,6 +127,7 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 			res->kvm_io_exits = stat_delta(&v->stats, "io_exits");
 			res->kvm_mmio_exits = stat_delta(&v->stats, "mmio_exits");
 			res->guest_notifies = report_value(v, "notifies");
+			res->guest_interrupts = report_value(v, "interrupts");     /* virtio-irq only */
 			res->thread_wakeups = io->thread_wakeups;
 			res->drained = io->sink.drained;
 			res->bytes = p->dev == DEV_UART ? io->com1.uart.tx_bytes :

@@ -167,7 +167,7 @@ struct iob_path {
 	const char *what;
 };
 extern const struct iob_path iob_paths[];
-#define IOB_NPATHS 6
+#define IOB_NPATHS 7
 #define IOB_PARAMS 3                    /* = IOPARAM_COUNT (traps/devices/devices.h, a later layer) */
 struct iob_result {
 	bool ran;
@@ -179,7 +179,7 @@ struct iob_result {
 	uint64_t bytes;                 /* what the device received */
 	uint32_t fnv;
 	uint64_t exits, data_exits, kvm_exits, kvm_io_exits, kvm_mmio_exits;
-	uint64_t guest_notifies, thread_wakeups, drained;
+	uint64_t guest_notifies, guest_interrupts, thread_wakeups, drained;
 	bool have_kvm;
 	char *exits_json;               /* the first run's "exits" object, or NULL */
 };

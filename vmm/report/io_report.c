@@ -28,6 +28,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "uart");
 	json_obj(j);
 	json_key(j, "tx_bytes");   json_u64(j, io->com1.uart.tx_bytes);
+	json_key(j, "irqs");       json_u64(j, io->com1.irqs);     /* IRQ 4 edges (interrupt model kernel) */
 	json_key(j, "rx_bytes");   json_u64(j, io->com1.uart.rx_bytes);
 	json_key(j, "reg_reads");  json_u64(j, io->com1.uart.reg_reads);
 	json_key(j, "reg_writes"); json_u64(j, io->com1.uart.reg_writes);
@@ -46,6 +47,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "resets");       json_u64(j, d->resets);
 	json_key(j, "driver_features"); json_u64(j, d->drv_features);
 	json_key(j, "notifies_seen"); json_u64(j, d->notifies);
+	json_key(j, "interrupts");   json_u64(j, d->interrupts);     /* through KVM_IRQFD (interrupt model kernel) */
 	json_key(j, "thread_wakeups"); json_u64(j, io->thread_wakeups);
 	json_key(j, "chains");       json_u64(j, d->chains);
 	json_key(j, "bytes");        json_u64(j, d->bytes);

@@ -52,6 +52,7 @@ void iob_report_json(const struct iobench *b, const struct host_info *host, cons
 		json_key(j, "kvm_io_exits");   json_u64(j, r->kvm_io_exits);
 		json_key(j, "kvm_mmio_exits"); json_u64(j, r->kvm_mmio_exits);
 		json_key(j, "guest_notifies"); json_u64(j, r->guest_notifies);
+		json_key(j, "guest_interrupts"); json_u64(j, r->guest_interrupts);
 		json_key(j, "thread_wakeups"); json_u64(j, r->thread_wakeups);
 		json_key(j, "coalesced_drained"); json_u64(j, r->drained);
 		json_key(j, "cycles_median"); json_u64(j, r->cyc_med);

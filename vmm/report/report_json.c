@@ -142,6 +142,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "max_exits"); json_u64(j, r->vm.cfg.max_exits);
 	json_key(j, "sandbox");   json_bool(j, r->vm.cfg.sandbox);
 	json_key(j, "arg");       json_u64(j, r->vm.cfg.entry_arg);
+	json_key(j, "irqchip");   json_str(j, irqchip_name(r->vm.cfg.irqchip));
 	json_key(j, "hide_hypervisor"); json_bool(j, r->vm.cfg.cpuid.hide_hypervisor);
 	json_key(j, "cpuid");     json_cpuid_overrides(j, &r->vm.cfg.cpuid);
 	json_obj_end(j);
@@ -162,6 +163,11 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "instruction");
 	json_str_or_null(j, v->end_insn[0], v->end_insn);
 	json_key(j, "wall_seconds"); json_double(j, r->wall_seconds);
+	/* What the vCPU thread cost the host: an idle guest halted in KVM sleeps. */
+	json_key(j, "vcpu_cpu_user_seconds"); json_double(j, v->cpu_user);
+	json_key(j, "vcpu_cpu_sys_seconds");  json_double(j, v->cpu_sys);
+	json_key(j, "mp_state");
+	if (irqchip_mp_state_name(v->end_mp_state)) json_str(j, irqchip_mp_state_name(v->end_mp_state)); else json_null(j);
 	json_obj_end(j);
 
 	json_key(j, "console");

@@ -9,7 +9,8 @@
 static const char *const stats_shown[] = {
 	"exits", "io_exits", "mmio_exits", "halt_exits", "signal_exits", "irq_exits",
 	"insn_emulation", "insn_emulation_fail", "pf_taken", "pf_fixed", "pf_guest",
-	"hypercalls", "tlb_flush",
+	"hypercalls", "tlb_flush", "irq_injections", "halt_wakeup", "halt_successful_poll",
+	"halt_attempted_poll", "halt_poll_invalid",
 };
 
 static void print_ns(FILE *out, uint64_t cycles, uint64_t tsc_khz)
@@ -124,6 +125,9 @@ void report_text(const struct report_ctx *c, FILE *out)
 	if (r->tsc_khz)
 		fprintf(out, ", TSC %.3f GHz", r->tsc_khz / 1e6);
 	fputc('\n', out);
+	/* Host CPU of the vCPU thread next to wall time: halted in KVM, it sleeps. */
+	fprintf(out, "host cpu: vCPU thread %.3f ms user + %.3f ms system; interrupt model %s\n",
+		r->vcpu.cpu_user * 1e3, r->vcpu.cpu_sys * 1e3, irqchip_name(r->vm.cfg.irqchip));
 	int xc = r->exit_code;
 	fprintf(out, "result:   exit code %d (%s)\n", xc, xc_summary(xc));
 }

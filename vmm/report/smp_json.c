@@ -19,6 +19,8 @@ static void smp_json_vcpu(struct json *j, const struct run *r, int index, const 
 	json_key(j, "exit_status");     /* the value this vCPU wrote to the exit port */
 	json_u64_or_null(j, v->end == END_EXIT_PORT, v->exit_status);
 	json_key(j, "wall_seconds"); json_double(j, c->wall_seconds);
+	json_key(j, "cpu_user_seconds"); json_double(j, v->cpu_user);    /* getrusage of its thread */
+	json_key(j, "cpu_sys_seconds");  json_double(j, v->cpu_sys);
 	json_key(j, "exits");  json_exits(j, v, &r->vm, r->tsc_khz);
 	json_key(j, "reports");
 	json_arr(j);

@@ -1,0 +1,120 @@
+; virtio-bench-irq.asm - virtio-bench.asm, but completion by interrupt instead of polling.
+;
+; The same workload and driver as virtio-bench.asm, except how it waits for the
+; device: instead of spinning on used->idx it halts (`sti; hlt`, handled in KVM)
+; until the device's used-buffer interrupt (IOAPIC pin 16, raised by KVM from
+; kvmlab's irqfd: docs/io.md "Interrupt completion") wakes it; the handler reads
+; InterruptStatus, ACKs it (virtio 1.1 4.2.2) and sends the LAPIC an EOI.
+; Extra report: interrupts (handler runs; at most one per batch, at least one: after
+; the timed transfer the guest waits for one if none was taken, since a device that
+; finishes a batch before the guest sleeps leaves its interrupt pending).
+;
+; Demonstrates: one doorbell per batch.  Sends `total` bytes (port 0xE0) in
+; `chunk`-byte buffers, `batch` single-descriptor chains per notification,
+; then waits (polling used->idx) until the device has used them all.  The
+; same driver runs whatever answers the doorbell: an exit to kvmlab, an
+; ioeventfd, or nobody when the device polls (VIRTQ_USED_F_NO_NOTIFY).
+; kvmlab should observe: io.virtio.bytes = total, chains = ceil(total/chunk);
+; reports notifies = ceil(chains / batch) (0 with --virtio-notify poll),
+; cycles, bytes.
+
+%define KVMLAB_FLAGS KVMLAB_FLAG_IRQCHIP        ; KVM's IOAPIC has pin 16
+%include "kvmlab.inc"
+%include "io.inc"
+%include "idt.inc"
+%include "apic.inc"
+KVMLAB_HEADER MODE_LONG, "virtio-bench-irq", 4096, "iobench workload over virtio-mmio, completion by interrupt (irqfd)"
+
+%define VEC_VIRTIO       0x44
+%define IOAPIC_BASE      0xFEC00000
+%define IOAPIC_REDTBL(n) (0x10 + 2 * (n))       ; 82093AA datasheet 3.2.4
+%define VIRTIO_GSI       16                     ; vmm/abi.h VIRTIO_CONSOLE_GSI
+%define VIRTIO_INT_STATUS 0x60
+%define VIRTIO_INT_ACK    0x64
+
+%define NUM 128                                 ; queue size; batch <= 64
+
+start:
+        IDT_INSTALL
+        IRQ_GATE VEC_VIRTIO, on_virtio
+        APIC_ENABLE
+        mov     edx, IOAPIC_BASE                ; pin 16 -> VEC_VIRTIO, fixed, edge, to APIC ID 0
+        mov     dword [rdx], IOAPIC_REDTBL(VIRTIO_GSI) + 1
+        mov     dword [rdx + 0x10], 0
+        mov     dword [rdx], IOAPIC_REDTBL(VIRTIO_GSI)
+        mov     dword [rdx + 0x10], VEC_VIRTIO
+        IOPARAM r12d, IOPARAM_TOTAL
+        IOPARAM r13d, IOPARAM_CHUNK
+        IOPARAM r14d, IOPARAM_BATCH
+        mov     r11, r12                        ; bytes, for the report
+        FILL_PATTERN r13d
+        VIRTIO_PROBE
+        VIRTIO_START NUM
+        TSC     r9
+        xor     r15d, r15d                      ; driver's avail->idx
+        xor     r10d, r10d                      ; doorbells rung
+.batch: test    r12, r12
+        jz      .done
+        xor     ecx, ecx                        ; descriptor / slot in this batch
+.fill:  cmp     ecx, r14d
+        jae     .kick
+        test    r12, r12
+        jz      .kick
+        mov     eax, r13d                       ; len = min(chunk, left)
+        cmp     rax, r12
+        jbe     .len
+        mov     eax, r12d
+.len:   mov     edi, ecx
+        shl     edi, 4
+        mov     qword [VQ_DESC + rdi], VQ_BUF   ; one descriptor, no NEXT
+        mov     [VQ_DESC + rdi + 8], eax
+        mov     dword [VQ_DESC + rdi + 12], 0   ; flags 0, next 0
+        sub     r12, rax
+        mov     edx, r15d
+        and     edx, NUM - 1
+        mov     [VQ_AVAIL + 4 + rdx * 2], cx    ; avail->ring[idx % num] = head
+        inc     r15d
+        inc     ecx
+        jmp     .fill
+.kick:  mov     [VQ_AVAIL + 2], r15w            ; publish the batch
+        mfence                                  ; 2.7.13.3.1: before reading used->flags
+        test    word [VQ_USED], VIRTQ_USED_F_NO_NOTIFY
+        jnz     .wait
+        mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], VIRTQ_TX     ; the doorbell
+        inc     r10d
+.wait:  cli                                     ; check, then sleep: sti's shadow covers the hlt
+        cmp     [VQ_USED + 2], r15w
+        je      .batch
+        sti
+        hlt                                     ; completion by interrupt
+        jmp     .wait
+.done:  TSC     rdi
+        sub     rdi, r9
+        REPORT_VALUE "cycles", rdi
+        REPORT_VALUE "bytes", r11
+        REPORT_VALUE "notifies", r10
+.last:  cli                                     ; the device may have finished every batch before
+        cmp     qword [rel irqs], 0             ; the guest slept: its interrupt is still coming
+        jne     .counted                        ; (latched in IRR, or in flight from the irqfd)
+        sti
+        hlt
+        jmp     .last
+.counted:
+        mov     rax, [rel irqs]
+        REPORT_VALUE "interrupts", rax
+        KVMLAB_EXIT 0                           ; hlt would wait in KVM for ever
+
+on_virtio:
+        push    rax
+        push    rdx
+        mov     rdx, GPA_VIRTIO_MMIO
+        mov     eax, [rdx + VIRTIO_INT_STATUS]
+        mov     [rdx + VIRTIO_INT_ACK], eax
+        inc     qword [rel irqs]
+        APIC_WRITE APIC_EOI_REG, 0
+        pop     rdx
+        pop     rax
+        iretq
+
+        align   8
+irqs:   dq 0
