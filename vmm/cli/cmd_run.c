@@ -93,7 +93,7 @@ int cmd_run(struct cli *c)
 		else if (!end_silent(r->vcpu.end))
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
 	}
-	if (rc == XC_OK && c->snap.file)
-		rc = run_snapshot_result(&c->snap);
-	return cli_run_finish(rc, r, err, &k, &p);
+	int snap_rc = rc == XC_OK && c->snap.file ? run_snapshot_result(&c->snap) : XC_OK;
+	rc = cli_run_finish(rc, r, err, &k, &p);
+	return rc == XC_OK ? snap_rc : rc;      /* a failed snapshot fails a guest that ended well */
 }
