@@ -14,7 +14,7 @@ LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lrt -lpthread -lm
 
 # The one list of source folders, one per layer (docs/architecture.md, "Layers").
 # vmm/ and traps/ themselves stay in it so that a file added at the top level builds too.
-SRC_DIRS  := vmm vmm/core vmm/cli vmm/measure vmm/mem vmm/report vmm/security traps traps/devices
+SRC_DIRS  := vmm vmm/core vmm/cli vmm/measure vmm/mem vmm/report vmm/security vmm/migrate traps traps/devices
 VMM_SRCS  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 LIB_SRCS  := $(filter-out vmm/cli/main.c,$(VMM_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)

@@ -174,6 +174,7 @@
 #include "traps/traps.h"
 #include "traps/devices/devices.h"
 #include "vmm/core/vm.h"
+#include "vmm/migrate/migrate.h"
 #include "vmm/security/security.h"
 #include "vmm/cli/cli.h"
 

@@ -103,6 +103,7 @@ extern const struct unit_test memslots_tests[];     /* test_mem_*.c: the memory 
 extern const struct unit_test pagewalk_tests[];
 extern const struct unit_test dirty_tests[];
 extern const struct unit_test precopy_tests[];
+extern const struct unit_test migrate_stream_tests[];  /* test_migrate_stream.c */
 extern const struct unit_test cpuid_tests[];
 extern const struct unit_test sensitive_tests[];
 extern const struct unit_test ktrace_tests[];

@@ -25,6 +25,23 @@ static int run_check_pins(struct cli *c)
 	return XC_OK;
 }
 
+/* After the run: one line on stderr saying what the snapshot became.  XC_OK,
+ * or XC_HOST when it failed or the report never came (the run's own result is then not the point). */
+static int run_snapshot_result(const struct mig_snapshot *s)
+{
+	if (!s->taken) {
+		fprintf(stderr, "kvmlab: snapshot: the guest never sent the report '%s': no snapshot written\n", s->at);
+		return XC_HOST;
+	}
+	if (s->rc != XC_OK) {
+		fprintf(stderr, "kvmlab: snapshot: %s\n", s->err);
+		return s->rc;
+	}
+	fprintf(stderr, "kvmlab: snapshot: %llu bytes to %s at report '%s', RAM checksum 0x%08x\n",
+		(unsigned long long)s->bytes, s->file, s->at, s->checksum);
+	return XC_OK;
+}
+
 int cmd_run(struct cli *c)
 {
 	struct vm_config *cfg = &c->cfg;
@@ -37,10 +54,19 @@ int cmd_run(struct cli *c)
 	if (cfg->ktrace && cfg->sandbox)
 		return usage_fail("run", "%s", "--ktrace and --sandbox exclude each other (the trace is read with open(2), which the sandbox forbids)");
 	int rc = run_check_pins(c);
+	if (rc == XC_OK && !c->snap.file != !c->snap.at)
+		return usage_fail("run", "--snapshot FILE and --snapshot-at-report NAME go together");
+	if (rc == XC_OK && c->snap.file && cfg->vcpus)
+		return usage_fail("run", "--snapshot takes one vCPU (not --vcpus or --pin)");
 	if (rc == XC_OK)
 		rc = cli_payload(c, c->payload, &p);
 	if (rc != XC_OK)
 		return rc;
+	if (c->snap.file) {             /* vmm/migrate/snapshot.c writes it at the report */
+		c->snap.payload = &p;
+		cfg->report_hook = mig_snapshot_hook;
+		cfg->report_hook_arg = &c->snap;
+	}
 	cfg->echo_console = !json;
 
 	struct kvm k;
@@ -74,7 +100,8 @@ int cmd_run(struct cli *c)
 		else if (!end_silent(r->vcpu.end))
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
 	}
+	int snap_rc = rc == XC_OK && c->snap.file ? run_snapshot_result(&c->snap) : XC_OK;
 	rc = cli_run_finish(rc, r, err, &k, &p);
 	ktrace_result_free(&kres);
-	return rc;
+	return rc == XC_OK ? snap_rc : rc;      /* a failed snapshot fails a guest that ended well */
 }

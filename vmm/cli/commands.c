@@ -55,6 +55,13 @@ const struct command commands[] = {
 		"Exit code 0 when every probe ran (whatever its outcome); 7 when the probe\n"
 		"payload is missing or disagrees with the table; 18 when SIGINT or SIGTERM\n"
 		"stopped the catalogue (the probes that ran are reported)." },
+	[CMD_RESTORE] = { "restore", cmd_restore, "continue a guest from a snapshot (run --snapshot)", "FILE [options]",
+		"Reads the migration stream in FILE (docs/migration.md), checks every part of it,\n"
+		"rebuilds the VM it describes - memory, vCPU state, CPUID, clock, UART - and\n"
+		"runs the guest on from where the snapshot stopped it; the report is that of\n"
+		"kvmlab run for the rest of the run.",
+		"A truncated or malformed stream, or one of another stream version or guest ABI,\n"
+		"is refused before the guest runs: exit code 19." },
 };
 const int command_count = sizeof(commands) / sizeof(commands[0]);
 _Static_assert(sizeof(commands) / sizeof(commands[0]) == CMD_COUNT, "one row per enum cmd_id");

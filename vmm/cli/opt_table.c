@@ -20,6 +20,7 @@
 
 #define RUN   CMD_BIT(CMD_RUN)
 #define TRACE CMD_BIT(CMD_TRACE)
+#define RESTORE CMD_BIT(CMD_RESTORE)
 #define ALL   ((1u << CMD_COUNT) - 1)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -283,6 +284,17 @@ static int set_only(struct cli *c, const struct opt_def *o, const char *arg, cha
 	return 0;
 }
 
+static int set_snapshot(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg)
+		FAIL("--%s: empty", o->name);
+	if (o->code)
+		c->snap.at = arg;
+	else
+		c->snap.file = arg;
+	return 0;
+}
+
 #define IOB   CMD_BIT(CMD_IOBENCH)
 #define BENCH CMD_BIT(CMD_BENCH)
 #define SENS  CMD_BIT(CMD_SENSITIVE)
@@ -294,10 +306,10 @@ const struct opt_def opt_table[] = {
 	{ "json", 0, ARG_NONE, ALL, NULL, "print one JSON document instead of text (docs/json-schema.md)", set_flag, F_JSON },
 	/* the VM: run and trace */
 	{ "mem", 0, ARG_SIZE, RUN | TRACE, "SIZE", "guest RAM, 128K to 3G, a multiple of 4K (default: 4M or the payload's minimum)", set_mem, 0 },
-	{ "timeout", 0, ARG_SECONDS, RUN | TRACE, "SECS", "stop the guest after SECS seconds (default: run " STR(RUN_TIMEOUT_DEFAULT) ", trace " STR(TRACE_TIMEOUT_DEFAULT) "; 0 = never)", set_timeout, 0 },
+	{ "timeout", 0, ARG_SECONDS, RUN | TRACE | RESTORE, "SECS", "stop the guest after SECS seconds (default: run " STR(RUN_TIMEOUT_DEFAULT) ", trace " STR(TRACE_TIMEOUT_DEFAULT) "; 0 = never)", set_timeout, 0 },
 	{ "verbose", 0, ARG_NONE, RUN | TRACE, NULL, "log each KVM ioctl of the setup to stderr", set_flag, F_VERBOSE },
-	{ "quiet", 0, ARG_NONE, RUN, NULL, "print the guest's console output only, no summary", set_flag, F_QUIET },
-	{ "max-exits", 0, ARG_NUMBER, RUN, "N", "stop after N exits to kvmlab (default 0 = no limit)", set_max_exits, 0 },
+	{ "quiet", 0, ARG_NONE, RUN | RESTORE, NULL, "print the guest's console output only, no summary", set_flag, F_QUIET },
+	{ "max-exits", 0, ARG_NUMBER, RUN | RESTORE, "N", "stop after N exits to kvmlab (default 0 = no limit)", set_max_exits, 0 },
 	{ "console-limit", 0, ARG_SIZE, RUN, "BYTES", "accept at most BYTES of guest console output (default 1M); the rest is counted as dropped", set_console_limit, 0 },
 	{ "sandbox", 0, ARG_NONE, RUN, NULL, "confine the vCPU thread with a seccomp allowlist before the first KVM_RUN (docs/security.md)", set_flag, F_SANDBOX },
 	{ "arg", 0, ARG_NUMBER, RUN, "N", "start the guest with RBX = N, the payload's parameter (default 0)", set_entry_arg, 0 },
@@ -327,6 +339,9 @@ const struct opt_def opt_table[] = {
 	{ "dirty-log", 0, ARG_CHOICE, RUN, "bitmap|ring", "log RAM writes, harvested when the guest asks through port 0xF8", set_memopt, MEMOPT_DIRTY_LOG },
 	{ "precopy-budget", 0, ARG_NUMBER, RUN, "PAGES", "simulate pre-copy migration at PAGES pages per round", set_memopt, MEMOPT_PRECOPY_BUDGET },
 	{ "translate", 0, ARG_ADDR, RUN, "GVA", "at the end of the run: GVA -> GPA -> HVA -> HPA (repeatable)", set_memopt, MEMOPT_TRANSLATE },
+	/* snapshots: docs/migration.md */
+	{ "snapshot", 0, ARG_FILE, RUN, "FILE", "write the migration stream of the whole VM to FILE at --snapshot-at-report (kvmlab restore FILE)", set_snapshot, 0 },
+	{ "snapshot-at-report", 0, ARG_STRING, RUN, "NAME", "take the --snapshot when the guest sends the report NAME; the guest then runs on", set_snapshot, 1 },
 	/* trace: docs/trace.md */
 	{ "max-steps", 0, ARG_NUMBER, TRACE, "N", "stop after N traced instructions (default " STR(TRACE_MAX_STEPS_DEFAULT) "; 0 = no limit; exit 5)", set_max_steps, 0 },
 	{ "start", 0, ARG_ADDR, TRACE, "ADDR", "run untraced until the guest reaches ADDR, then trace", set_bp, BP_START },

@@ -40,7 +40,8 @@
 	X(PAYLOAD_ENTRY,  15, "payload bad entry point", "the entry point lies outside the payload") \
 	X(PAYLOAD_FIELD,  16, "payload bad header field", "another header field is invalid (hdr_size, flags, name, description)") \
 	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call") \
-	X(INTERRUPTED,    18, "interrupted", "SIGINT or SIGTERM ended the run; the report is complete")
+	X(INTERRUPTED,    18, "interrupted", "SIGINT or SIGTERM ended the run; the report is complete") \
+	X(MIGRATION_STREAM, 19, "migration stream invalid", "a snapshot or migration stream is truncated, malformed or of another version or ABI; the guest did not run")
 
 enum kvmlab_exit_code {
 #define X(name, code, summary, meaning) XC_##name = code,

@@ -70,6 +70,13 @@ int run_payload(struct run *r, struct kvm *k, const struct payload *p,
 	}
 	if (cfg->vcpus > 0)
 		return smp_run(r, p, err, errlen);     /* --vcpus/--pin: one thread per vCPU, vmm/core/smp.c */
+	return run_ready(r, cfg, err, errlen);
+}
+
+int run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct kvm *k = r->vm.kvm;
+
 	if (kvm_has(k, CAP_GET_TSC_KHZ)) {
 		uint64_t t0 = setup_clock();
 		int khz = ioctl(r->vcpu.fd, KVM_GET_TSC_KHZ, 0);

@@ -222,6 +222,9 @@ struct run {
  * either way call run_teardown. */
 int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
 		 const struct vm_config *cfg, char *err, size_t errlen);
+/* The rest of run_payload once vCPU 0 is set up (also a restored one,
+ * vmm/migrate/restore.c): watchdog, KVM_RUN loop, final state.  Same contract. */
+int  run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errlen);
 void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after any failure */
 
 

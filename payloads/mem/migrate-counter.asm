@@ -1,0 +1,80 @@
+; migrate-counter.asm - a running computation that must survive a migration.
+;
+; Demonstrates: snapshot/restore and live migration (docs/migration.md).  The
+; guest keeps rewriting 64 pages at [0x100000, 0x140000) and folds what it
+; writes into a running checksum, so any page lost, stale or doubled on the way
+; changes the result.  RBX (--arg) is the number of rounds (0 = 400).
+; kvmlab should observe:
+;   console: "tick " and a letter every 25 rounds (a, b, c, ...), then "done\n";
+;   report "checkpoint" (value: the round) at the half-way round;
+;   report "counter" = rounds done, report "result" = the checksum, then exit 0.
+; The same --arg gives the same "result" with or without a snapshot or a
+; migration in between; that equality is the test.
+
+%include "kvmlab.inc"
+KVMLAB_HEADER MODE_LONG, "migrate-counter", 2048, "rewrites 64 pages in rounds and reports a checksum that a migration must not change"
+
+REGION          equ 0x100000
+PAGES           equ 64
+PAGE            equ 4096
+ROUNDS_DEFAULT  equ 400
+TICK_EVERY      equ 25
+
+start:
+        mov     r15, rbx                ; rounds
+        test    r15, r15
+        jnz     .have
+        mov     r15, ROUNDS_DEFAULT
+.have:  mov     r14, r15
+        shr     r14, 1                  ; the half-way round: the checkpoint
+        xor     r12, r12                ; round counter
+        mov     r13, 0x9E3779B97F4A7C15 ; checksum seed (golden ratio, any odd constant)
+
+.round: ; every page: read its old qword at this round's offset, fold it in, write a new one
+        mov     rdi, REGION
+        mov     rax, r12
+        and     rax, 511
+        shl     rax, 3                  ; offset inside the page: (round mod 512) * 8
+        add     rdi, rax
+        mov     ecx, PAGES
+.page:  mov     rdx, [rdi]              ; what the previous pass of this offset left
+        xor     r13, rdx
+        rol     r13, 7
+        imul    r13, r13, 31
+        lea     rdx, [r13 + rcx]
+        mov     [rdi], rdx              ; the page is dirty again
+        add     rdi, PAGE
+        dec     ecx
+        jnz     .page
+
+        inc     r12
+        cmp     r12, r14
+        jne     .nockp
+        REPORT_VALUE "checkpoint", r12
+.nockp: mov     rax, r12
+        xor     edx, edx
+        mov     ecx, TICK_EVERY
+        div     rcx
+        test    rdx, rdx
+        jnz     .notick
+        PRINT   "tick "
+        add     al, 'a' - 1             ; the tick's letter
+        out     PORT_CONSOLE, al
+        mov     al, 10
+        out     PORT_CONSOLE, al
+.notick:
+        cmp     r12, r15
+        jb      .round
+
+        ; the result also covers every page as it is now
+        mov     rdi, REGION
+        mov     ecx, PAGES * PAGE / 8
+.sum:   add     r13, [rdi]
+        rol     r13, 3
+        add     rdi, 8
+        dec     ecx
+        jnz     .sum
+        PRINT   "done", 10
+        REPORT_VALUE "counter", r12
+        REPORT_VALUE "result", r13
+        KVMLAB_EXIT 0

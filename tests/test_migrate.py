@@ -1,0 +1,90 @@
+"""The migration stream (docs/migration.md): `kvmlab run --snapshot FILE
+--snapshot-at-report NAME` and `kvmlab restore FILE`.  The guest
+(payloads/mem/migrate-counter) proves continuity: its final checksum over
+memory it keeps rewriting must equal that of a run without a snapshot."""
+import re
+import struct
+
+from conftest import XC, payload, run_kvmlab
+
+PAYLOAD = "mem/migrate-counter"
+
+
+def reports(doc):
+    return {r["name"]: r["value"] for r in doc["reports"]}
+
+
+def snapshot(tmp_path, run, *opts):
+    snap = tmp_path / "guest.kvm"
+    r = run(PAYLOAD, "--snapshot", snap, "--snapshot-at-report", "checkpoint", *opts)
+    assert r.code == XC["OK"], r.err
+    assert re.search(r"snapshot: \d+ bytes to .* at report 'checkpoint'", r.err), r.err
+    return snap, r
+
+
+def test_restored_guest_ends_as_an_uninterrupted_run(tmp_path, run):
+    plain = run(PAYLOAD)
+    assert plain.code == XC["OK"], plain.err
+    snap, snapped = snapshot(tmp_path, run)
+    # The snapshot leaves the source's own run unchanged ...
+    assert reports(snapped.doc)["result"] == reports(plain.doc)["result"]
+    restored = run_kvmlab("restore", snap, "--json", json_out=True)
+    assert restored.code == XC["OK"], restored.err
+    got = reports(restored.doc)
+    # ... and the restored guest goes on from the checkpoint to the same result.
+    assert "checkpoint" not in got
+    assert got["counter"] == reports(plain.doc)["counter"]
+    assert got["result"] == reports(plain.doc)["result"]
+    # Its console continues where the snapshot stopped it: the ticks after round 200.
+    text = restored.doc["console"]["text"]
+    assert text.startswith("tick h\n") and text.endswith("done\n"), text
+    assert "tick g" not in text
+
+
+def test_restore_of_the_same_snapshot_twice_agrees(tmp_path, run):
+    snap, _ = snapshot(tmp_path, run, "--arg", "100")
+    a = run_kvmlab("restore", snap, "--json", json_out=True)
+    b = run_kvmlab("restore", snap, "--json", json_out=True)
+    assert a.code == b.code == XC["OK"], a.err + b.err
+    assert reports(a.doc)["result"] == reports(b.doc)["result"]
+
+
+def refused(tmp_path, data, text):
+    bad = tmp_path / "bad.kvm"
+    bad.write_bytes(data)
+    r = run_kvmlab("restore", bad, "--json", json_out=True)
+    assert r.code == XC["MIGRATION_STREAM"], (r.code, r.err)
+    assert r.doc is None or not r.doc.get("reports")     # the guest never ran
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0], r.err
+
+
+def test_another_stream_version_or_abi_is_refused(tmp_path, run):
+    snap, _ = snapshot(tmp_path, run, "--arg", "50")
+    data = bytearray(snap.read_bytes())
+    version, abi = struct.unpack_from("<II", data, 8)
+    refused(tmp_path, bytes(data[:8]) + struct.pack("<II", version + 1, abi) + bytes(data[16:]),
+            f"stream version {version + 1}")
+    refused(tmp_path, bytes(data[:8]) + struct.pack("<II", version, abi + 1) + bytes(data[16:]),
+            "guest ABI version")
+
+
+def test_truncated_and_garbage_streams_are_refused(tmp_path, run):
+    snap, _ = snapshot(tmp_path, run, "--arg", "50")
+    data = snap.read_bytes()
+    refused(tmp_path, data[:len(data) // 2], "truncated")
+    refused(tmp_path, data[:-16], "truncated")              # no END section
+    refused(tmp_path, b"", "truncated")
+    refused(tmp_path, open(payload("hello-long"), "rb").read(), "bad magic")
+
+
+def test_snapshot_options_go_together(kvm):
+    r = run_kvmlab("run", payload(PAYLOAD), "--snapshot", "/dev/null")
+    assert r.code == XC["USAGE"]
+    assert "--snapshot-at-report" in r.err
+
+
+def test_a_report_that_never_comes_is_said(tmp_path, run):
+    r = run(PAYLOAD, "--arg", "30", "--snapshot", tmp_path / "x.kvm", "--snapshot-at-report", "no-such")
+    assert r.code == XC["HOST"]
+    assert "never sent the report 'no-such'" in r.err

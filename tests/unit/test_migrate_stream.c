@@ -1,0 +1,191 @@
+/*
+ * test_migrate_stream.c - the migration stream's reader as a specification:
+ * a well-formed stream round-trips, and every truncation, every wrong
+ * version, length, index and GPA is refused with one line (vmm/migrate/stream.c).
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define TMEM (128u << 10)               /* MEM_MIN: the smallest guest kvmlab makes */
+
+static uint8_t ram_src[TMEM], ram_dst[TMEM];
+
+/* A complete, valid stream of a 128 KiB guest: two RAM pages at 0x1000, one vCPU with two MSRs. */
+static uint8_t *build(size_t *len)
+{
+	int fd = memfd_create("migstream", 0);
+	struct mig_out out = { .fd = fd };
+	struct mig_config cfg = { .vcpus = 1, .mem = TMEM };
+	struct guest_mem m = { .hva = ram_src, .size = TMEM };
+	struct kvm_cpuid_entry2 cpuid = { .function = 0, .eax = 0xd };
+	static struct mig_vcpu v;
+	struct kvm_clock_data clock = { .clock = 12345 };
+	struct mig_uart uart = { .lcr = 3, .loop_len = 2, .loop = { 'h', 'i' } };
+	const char payload[] = "payload bytes";
+
+	for (unsigned i = 0; i < TMEM; i++)
+		ram_src[i] = (uint8_t)(i * 7 + 1);
+	memset(&v, 0, sizeof(v));
+	v.nmsrs = 2;
+	v.msrs[0] = (struct kvm_msr_entry){ .index = 0x10, .data = 99 };
+	v.msrs[1] = (struct kvm_msr_entry){ .index = 0xc0000080, .data = 0x500 };
+	v.regs.rip = 0x4242;
+	mig_write_header(&out);
+	mig_write_section(&out, MIG_SEC_CONFIG, &cfg, sizeof(cfg));
+	mig_write_layout(&out, &m);
+	mig_write_pages(&out, &m, 0x1000, 2);
+	mig_write_section(&out, MIG_SEC_CPUID, &cpuid, sizeof(cpuid));
+	mig_write_section(&out, MIG_SEC_VCPU, &v, offsetof(struct mig_vcpu, msrs) + 2 * sizeof(v.msrs[0]));
+	mig_write_section(&out, MIG_SEC_CLOCK, &clock, sizeof(clock));
+	mig_write_section(&out, MIG_SEC_UART, &uart, sizeof(uart));
+	mig_write_section(&out, MIG_SEC_PAYLOAD, payload, sizeof(payload));
+	mig_write_section(&out, MIG_SEC_END, NULL, 0);
+	CHECK_EQ(out.err, 0);
+	*len = (size_t)out.bytes;
+	uint8_t *buf = malloc(*len);
+	CHECK(pread(fd, buf, *len, 0) == (ssize_t)*len);
+	close(fd);
+	return buf;
+}
+
+/* Reads buf as a restore would: 0 when the whole stream is accepted. */
+static int load(const uint8_t *buf, size_t len, struct mig_image *img, char *err, size_t errlen)
+{
+	struct mig_buf b = { buf, len, 0 };
+	struct mig_src src = { mig_buf_read, &b };
+	struct guest_mem m = { .hva = ram_dst, .size = TMEM };
+
+	memset(ram_dst, 0, sizeof(ram_dst));
+	int rc = mig_read_begin(&src, img, err, errlen);
+	if (rc == 0)
+		rc = mig_read_rest(&src, img, &m, err, errlen);
+	return rc;
+}
+
+static void t_round_trip(void)
+{
+	size_t len;
+	uint8_t *buf = build(&len);
+	struct mig_image img;
+	char err[256] = "";
+
+	CHECK_EQ(load(buf, len, &img, err, sizeof(err)), 0);
+	CHECK_EQ(img.ram_pages, 2);
+	CHECK(memcmp(ram_dst + 0x1000, ram_src + 0x1000, 0x2000) == 0);
+	CHECK_EQ(ram_dst[0], 0);                        /* page 0 was not sent */
+	CHECK_EQ(img.vcpu[0].regs.rip, 0x4242);
+	CHECK_EQ(img.vcpu[0].nmsrs, 2);
+	CHECK_EQ(img.vcpu[0].msrs[1].data, 0x500);
+	CHECK_EQ(img.clock.clock, 12345);
+	CHECK_EQ(img.uart.loop[1], 'i');
+	CHECK_EQ(img.payload_len, 14);
+	mig_image_free(&img);
+	free(buf);
+}
+
+static void t_every_truncation_refused(void)
+{
+	size_t len;
+	uint8_t *buf = build(&len);
+	char err[256];
+
+	for (size_t cut = 0; cut < len; cut++) {
+		struct mig_image img;
+		err[0] = 0;
+		CHECK_EQ(load(buf, cut, &img, err, sizeof(err)), -1);
+		CHECK(strncmp(err, "migration stream: ", 18) == 0);
+		CHECK(strchr(err, '\n') == NULL);
+		mig_image_free(&img);
+	}
+	free(buf);
+}
+
+/* Overwrites 4 bytes at off and expects the reader to refuse with text in its message. */
+static void refused(size_t off, uint32_t val, const char *text)
+{
+	size_t len;
+	uint8_t *buf = build(&len);
+	struct mig_image img;
+	char err[256] = "";
+
+	memcpy(buf + off, &val, sizeof(val));
+	CHECK_EQ(load(buf, len, &img, err, sizeof(err)), -1);
+	CHECK(strstr(err, text) != NULL);
+	mig_image_free(&img);
+	free(buf);
+}
+
+/* Offsets in the stream build() writes: header 24, CONFIG at 24 (16 + 16), LAYOUT at 56. */
+#define OFF_CFG     (24 + 16)
+#define OFF_LAYOUT  (24 + 16 + 16)
+#define OFF_SLOT    (OFF_LAYOUT + 16)
+#define OFF_RAM     (OFF_SLOT + 24)
+
+static void t_bad_header_fields(void)
+{
+	refused(0, 0x4d4d4d4d, "bad magic");
+	refused(8, MIG_STREAM_VERSION + 1, "stream version 2");
+	refused(12, KVMLAB_ABI_VERSION + 1, "guest ABI version");
+	refused(20, 1, "reserved");
+}
+
+static void t_bad_config_and_layout(void)
+{
+	refused(OFF_CFG, 0, "0 vCPUs");
+	refused(OFF_CFG, MIG_VCPUS_MAX + 1, "vCPUs");
+	refused(OFF_CFG + 4, 2, "irqchip");
+	refused(OFF_CFG + 8, 4096, "RAM size");
+	refused(OFF_SLOT + 8, 0x800, "not page aligned");       /* slot GPA */
+	refused(OFF_SLOT + 4, 0x4, "unknown flags");      /* KVM_MEM_LOG_DIRTY_PAGES is not the stream's to say */
+	refused(OFF_LAYOUT, MIG_SEC_RAM, "second section must be LAYOUT");
+}
+
+static void t_bad_ram_sections(void)
+{
+	refused(OFF_RAM + 16, 0x1800, "not page aligned");                  /* RAM GPA */
+	refused(OFF_RAM + 16, TMEM - 0x1000, "outside every slot");         /* 2 pages from the last one */
+	refused(OFF_RAM + 20, 0xFFFFFFFF, "outside every slot");            /* GPA high word */
+	refused(OFF_RAM + 24, 3, "3 pages in");                             /* count vs length */
+	refused(OFF_RAM + 8, 0x7fffffff, "exceeds");                        /* section length */
+	refused(OFF_RAM, MIG_SEC_COUNT, "unknown section type");
+	refused(OFF_RAM, MIG_SEC_LAYOUT, "again after the start");
+}
+
+static void t_bad_vcpu_section(void)
+{
+	size_t vcpu_at = OFF_RAM + 16 + 16 + 2 * 4096 + 16 + sizeof(struct kvm_cpuid_entry2) + 16;
+
+	refused(vcpu_at, 1, "vCPU 1 of 1");                                  /* id */
+	refused(vcpu_at + offsetof(struct mig_vcpu, nmsrs), 3, "says 3 MSRs, holds 2");
+	refused(vcpu_at + 4, MIG_VCPU_LAPIC, "without an in-kernel irqchip");
+	refused(vcpu_at + 4, 0x80, "unknown flags");
+}
+
+static void t_missing_parts(void)
+{
+	size_t len;
+	uint8_t *buf = build(&len);
+	struct mig_image img;
+	char err[256] = "";
+	/* Turn the PAYLOAD section into END by length: the END check finds no payload. */
+	uint8_t *end = buf + len - 16;
+	uint8_t mini[24 + 16 + 16 + 16 + 24 + 16];
+
+	memcpy(mini, buf, sizeof(mini) - 16);
+	memcpy(mini + sizeof(mini) - 16, end, 16);          /* header, CONFIG, LAYOUT, END */
+	CHECK_EQ(load(mini, sizeof(mini), &img, err, sizeof(err)), -1);
+	CHECK(strstr(err, "incomplete") != NULL);
+	mig_image_free(&img);
+	free(buf);
+}
+
+const struct unit_test migrate_stream_tests[] = {
+	UNIT(t_round_trip), UNIT(t_every_truncation_refused), UNIT(t_bad_header_fields),
+	UNIT(t_bad_config_and_layout), UNIT(t_bad_ram_sections), UNIT(t_bad_vcpu_section),
+	UNIT(t_missing_parts), { 0 }
+};

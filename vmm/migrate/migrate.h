@@ -1,0 +1,181 @@
+/*
+ * vmm/migrate/migrate.h - the migration stream (docs/migration.md): a versioned,
+ * sectioned byte stream holding a whole VM (memory layout, RAM, every vCPU's
+ * state, the guest's CPUID, device state, the payload), written to a file
+ * (kvmlab snapshot / restore).  The reader treats the stream as untrusted.
+ */
+#ifndef KVMLAB_MIGRATE_H
+#define KVMLAB_MIGRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "vmm/core/core.h"
+
+/* ---- stream.c: header and sections, writer and bounds-checked reader ---- */
+#define MIG_MAGIC               "KVMLMIG"       /* 8 bytes with the NUL */
+#define MIG_STREAM_VERSION      1u              /* bump on any layout change below */
+#define MIG_SEC_HDR_SIZE        16u             /* type, reserved, length */
+#define MIG_SECTION_MAX         (64u << 20)     /* no section is longer (a RAM chunk is far less) */
+#define MIG_PAGE                4096u           /* RAM travels in 4 KiB pages (SDM Vol. 3A 4.3) */
+#define MIG_PAGES_PER_CHUNK     256u            /* pages in one RAM section */
+#define MIG_SLOTS_MAX           8u              /* <= MEMSLOTS_MAX, checked in stream.c */
+#define MIG_VCPUS_MAX           64u
+#define MIG_MSRS_MAX            512u
+#define MIG_CPUID_MAX           256u
+#define MIG_PAYLOAD_MAX         (16u << 20)
+
+enum mig_section {                              /* the section types, in stream order */
+	MIG_SEC_END      = 0,                   /* length 0: the stream is complete */
+	MIG_SEC_CONFIG   = 1,                   /* what the VM was built with */
+	MIG_SEC_LAYOUT   = 2,                   /* the memory slots */
+	MIG_SEC_RAM      = 3,                   /* pages by GPA */
+	MIG_SEC_CPUID    = 4,                   /* the CPUID table the guest saw */
+	MIG_SEC_VCPU     = 5,                   /* one vCPU's complete state */
+	MIG_SEC_CLOCK    = 6,                   /* KVM_GET_CLOCK */
+	MIG_SEC_UART     = 7,                   /* COM1's registers and FIFO */
+	MIG_SEC_PAYLOAD  = 8,                   /* the payload file: the guest's identity */
+	MIG_SEC_COUNT
+};
+
+/* Where a stream comes from: read exactly n bytes, 0, or -1 at the end or an error. */
+struct mig_src {
+	int (*read)(void *ctx, void *buf, size_t n);
+	void *ctx;
+};
+/* Where it goes: an fd; err records the first failed write (errno). */
+struct mig_out {
+	int fd;
+	int err;                        /* 0, or the errno of the first failing write */
+	uint64_t bytes;                 /* written so far */
+};
+
+struct mig_config {                     /* MIG_SEC_CONFIG */
+	uint32_t vcpus;                 /* 1 .. MIG_VCPUS_MAX */
+	uint32_t irqchip;               /* 1: KVM_CREATE_IRQCHIP (LAPIC state present) */
+	uint64_t mem;                   /* slot 0's size: --mem */
+};
+struct mig_slot {                       /* MIG_SEC_LAYOUT, one per slot */
+	uint32_t id, flags;             /* KVM slot number, KVM_MEM_READONLY */
+	uint64_t gpa, size;             /* page aligned, no overlap, no wrap */
+};
+#define MIG_VCPU_XSAVE     (1u << 0)    /* the xsave area is valid (KVM_CAP_XSAVE), else fpu */
+#define MIG_VCPU_XCRS      (1u << 1)
+#define MIG_VCPU_LAPIC     (1u << 2)    /* only with an in-kernel irqchip */
+struct mig_vcpu {                       /* MIG_SEC_VCPU: the ioctls of api.rst 4.x, each whole */
+	uint32_t id, flags;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_fpu fpu;
+	struct kvm_xsave xsave;         /* the legacy 4 KiB KVM_GET_XSAVE area */
+	struct kvm_xcrs xcrs;
+	struct kvm_debugregs dbg;
+	struct kvm_vcpu_events events;
+	struct kvm_mp_state mp;
+	struct kvm_lapic_state lapic;
+	uint32_t nmsrs;
+	struct kvm_msr_entry msrs[MIG_MSRS_MAX];
+};
+struct mig_uart {                       /* MIG_SEC_UART: struct uart's guest-visible state */
+	uint8_t ier, lcr, mcr, scr, fcr, loop_len, overrun, pad;
+	uint16_t divisor;
+	uint8_t loop[16];
+	uint32_t fnv;
+	uint64_t tx_bytes, rx_bytes;
+};
+/* Everything but RAM, as the reader found it (checked). */
+struct mig_image {
+	uint32_t version, abi;
+	struct mig_config cfg;
+	struct mig_slot slot[MIG_SLOTS_MAX];
+	uint32_t nslots;
+	struct kvm_cpuid_entry2 cpuid[MIG_CPUID_MAX];
+	uint32_t ncpuid;
+	struct mig_vcpu *vcpu;          /* cfg.vcpus entries (malloc'd); have[] says which came */
+	bool *vcpu_have;
+	struct kvm_clock_data clock;
+	bool have_clock, have_uart, have_cpuid;
+	struct mig_uart uart;
+	uint8_t *payload;               /* the payload file (malloc'd) */
+	uint32_t payload_len;
+	uint64_t ram_pages;             /* pages read */
+};
+
+struct mig_ram_hdr {                    /* a RAM section starts so: GPA of the first page, page count */
+	uint64_t gpa;
+	uint32_t npages;                /* 1 .. MIG_PAGES_PER_CHUNK, contiguous, then the pages */
+	uint32_t reserved;
+};
+/* Bytes as they are (a section's header and then its data in parts).  0 or -1. */
+int  mig_write_raw(struct mig_out *out, const void *p, size_t n);
+/* Writes the stream header (magic, version, ABI).  0, or -1 (out->err). */
+int  mig_write_header(struct mig_out *out);
+/* One section: type, length, then len bytes.  0 or -1. */
+int  mig_write_section(struct mig_out *out, uint32_t type, const void *data, uint64_t len);
+/* Reads and checks the header and the CONFIG and LAYOUT sections, which must come
+ * first: 0, or -1 with a one-line err.  img is then ready for mig_read_rest. */
+int  mig_read_begin(const struct mig_src *src, struct mig_image *img, char *err, size_t errlen);
+/* Reads every further section up to END, RAM pages into mem (gmem_write: each
+ * page inside a slot the layout declared).  0, or -1 with err: the caller must
+ * not run the guest. */
+int  mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest_mem *mem,
+		   char *err, size_t errlen);
+void mig_image_free(struct mig_image *img);     /* safe on a zeroed image */
+/* A source over a buffer (the fuzz harness, unit tests) and over an fd. */
+struct mig_buf { const uint8_t *p; size_t len, pos; };
+int  mig_buf_read(void *ctx, void *buf, size_t n);
+int  mig_fd_read(void *ctx, void *buf, size_t n);  /* ctx: int *fd */
+
+
+/* ---- ram.c: the memory layout and the RAM pages ---- */
+/* The LAYOUT section: every slot of m (GPA, size, flags). 0 or -1. */
+int  mig_write_layout(struct mig_out *out, const struct guest_mem *m);
+/* One RAM section of npages (1..MIG_PAGES_PER_CHUNK) pages at gpa, inside one slot.  0 or -1. */
+int  mig_write_pages(struct mig_out *out, const struct guest_mem *m, uint64_t gpa, uint32_t npages);
+/* Every page of every slot of m as RAM sections (the caller holds the slot lock
+ * shared or has stopped every thread that changes slots).  0 or -1. */
+int  mig_write_ram(struct mig_out *out, const struct guest_mem *m);
+/* FNV-1a over every byte of every slot: the checksum both sides compare. */
+uint32_t mig_ram_checksum(const struct guest_mem *m);
+
+/* ---- state.c: vCPU and VM state, out of KVM and back ---- */
+struct vcpu;
+struct vm;
+struct run;
+struct payload;
+/* Reads the vCPU's complete state (the vCPU is out of KVM_RUN with no pending
+ * I/O: see mig_complete_io).  0, or -1 with err naming the ioctl. */
+int  mig_vcpu_get(struct vcpu *v, bool irqchip, struct mig_vcpu *s, char *err, size_t errlen);
+/* Loads s into a fresh vCPU, in the order api.rst needs (sregs before MSRs, events last). */
+int  mig_vcpu_set(struct vcpu *v, const struct mig_vcpu *s, char *err, size_t errlen);
+/* After an IO/MMIO exit: KVM_RUN with immediate_exit completes the instruction
+ * without running the guest further (api.rst, KVM_RUN / immediate_exit).  0 or -1. */
+int  mig_complete_io(struct vcpu *v, char *err, size_t errlen);
+/* The whole stream of a stopped single-vCPU run: header, config, layout, RAM,
+ * CPUID, vCPU, clock, UART, payload, END.  0, or -1 with err. */
+int  mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen);
+
+/* ---- snapshot.c: run --snapshot FILE --snapshot-at-report NAME ---- */
+struct report_entry;
+struct mig_snapshot {
+	const char *file, *at;          /* where, and at which report */
+	const struct payload *payload;
+	bool taken;                     /* the report came (once) */
+	int rc;                         /* XC_OK, or XC_HOST with err */
+	char err[512];
+	uint64_t bytes;                 /* stream size */
+	uint32_t checksum;              /* mig_ram_checksum at the snapshot */
+};
+/* vm_config.report_hook (arg: struct mig_snapshot): at report `at`, writes the stream. */
+void mig_snapshot_hook(struct vcpu *v, const struct report_entry *e, void *arg);
+
+/* ---- restore.c: a VM built from a stream, run to its end ---- */
+/* Reads file (untrusted), builds the VM it describes, loads RAM and state and
+ * runs it like run_payload.  XC_OK when the guest ran, XC_MIGRATION_STREAM for a
+ * bad stream (the guest never ran), another code with err; p gets the payload. */
+int  mig_restore_file(struct run *r, struct kvm *k, const char *file, struct payload *p,
+		      const struct vm_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * state.c - a vCPU's and a VM's state out of KVM and back in (api.rst 4.x:
+ * KVM_GET/SET_REGS, SREGS, FPU, XSAVE, XCRS, MSRS, DEBUGREGS, VCPU_EVENTS,
+ * MP_STATE, LAPIC, CLOCK), and the whole stream of a stopped run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvmlab.h"
+
+#define FAILIO(name) do { snprintf(err, errlen, "%s: %s", name, strerror(errno)); return -1; } while (0)
+
+static bool has_cap(const struct vcpu *v, int cap)
+{
+	return ioctl(v->vm->kvm->fd, KVM_CHECK_EXTENSION, cap) > 0;
+}
+
+int mig_complete_io(struct vcpu *v, char *err, size_t errlen)
+{
+	/* api.rst, KVM_RUN: "to complete a pending I/O ... before saving state, call
+	 * KVM_RUN with immediate_exit set": KVM finishes the instruction and returns EINTR. */
+	v->run->immediate_exit = 1;
+	int rc = ioctl(v->fd, KVM_RUN, 0);
+	int e = errno;
+	v->run->immediate_exit = 0;
+	if (rc == 0 || e != EINTR) {
+		snprintf(err, errlen, "KVM_RUN (immediate_exit, completing the pending I/O): %s",
+			 rc == 0 ? "the guest ran" : strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* The MSRs KVM lists (KVM_GET_MSR_INDEX_LIST) that KVM_GET_MSRS reads on this vCPU:
+ * each is read on its own, since KVM_GET_MSRS stops at the first it refuses. */
+static int get_msrs(struct vcpu *v, struct mig_vcpu *s, char *err, size_t errlen)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 };
+	struct kvm_msr_list *list;
+
+	if (ioctl(v->vm->kvm->fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG)
+		FAILIO("KVM_GET_MSR_INDEX_LIST");
+	list = calloc(1, sizeof(*list) + probe.nmsrs * sizeof(uint32_t));
+	if (!list)
+		FAILIO("KVM_GET_MSR_INDEX_LIST (out of memory)");
+	list->nmsrs = probe.nmsrs;
+	if (ioctl(v->vm->kvm->fd, KVM_GET_MSR_INDEX_LIST, list) < 0) {
+		free(list);
+		FAILIO("KVM_GET_MSR_INDEX_LIST");
+	}
+	s->nmsrs = 0;
+	for (uint32_t i = 0; i < list->nmsrs && s->nmsrs < MIG_MSRS_MAX; i++) {
+		struct { struct kvm_msrs h; struct kvm_msr_entry e; } one = {
+			.h = { .nmsrs = 1 }, .e = { .index = list->indices[i] } };
+		if (ioctl(v->fd, KVM_GET_MSRS, &one) == 1)
+			s->msrs[s->nmsrs++] = one.e;
+	}
+	free(list);
+	return 0;
+}
+
+int mig_vcpu_get(struct vcpu *v, bool irqchip, struct mig_vcpu *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = (uint32_t)v->id;
+	if (ioctl(v->fd, KVM_GET_REGS, &s->regs) < 0) FAILIO("KVM_GET_REGS");
+	if (ioctl(v->fd, KVM_GET_SREGS, &s->sregs) < 0) FAILIO("KVM_GET_SREGS");
+	if (has_cap(v, KVM_CAP_XSAVE)) {
+		if (ioctl(v->fd, KVM_GET_XSAVE, &s->xsave) < 0) FAILIO("KVM_GET_XSAVE");
+		s->flags |= MIG_VCPU_XSAVE;
+	} else if (ioctl(v->fd, KVM_GET_FPU, &s->fpu) < 0)
+		FAILIO("KVM_GET_FPU");
+	if (has_cap(v, KVM_CAP_XCRS)) {
+		if (ioctl(v->fd, KVM_GET_XCRS, &s->xcrs) < 0) FAILIO("KVM_GET_XCRS");
+		s->flags |= MIG_VCPU_XCRS;
+	}
+	if (ioctl(v->fd, KVM_GET_DEBUGREGS, &s->dbg) < 0) FAILIO("KVM_GET_DEBUGREGS");
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &s->events) < 0) FAILIO("KVM_GET_VCPU_EVENTS");
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &s->mp) < 0) FAILIO("KVM_GET_MP_STATE");
+	if (irqchip) {                  /* no LAPIC in the kernel without KVM_CREATE_IRQCHIP */
+		if (ioctl(v->fd, KVM_GET_LAPIC, &s->lapic) < 0) FAILIO("KVM_GET_LAPIC");
+		s->flags |= MIG_VCPU_LAPIC;
+	}
+	return get_msrs(v, s, err, errlen);
+}
+
+/* KVM_SET_MSRS stops at the first MSR it refuses.  Some it refuses unless a
+ * feature is on (MSR_KVM_ASYNC_PF_INT needs an in-kernel LAPIC): such an MSR
+ * may be skipped only when the destination already holds the same value. */
+static int set_msrs(struct vcpu *v, const struct mig_vcpu *s, char *err, size_t errlen)
+{
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + MIG_MSRS_MAX * sizeof(struct kvm_msr_entry));
+	uint32_t done = 0;
+
+	if (!m)
+		FAILIO("KVM_SET_MSRS (out of memory)");
+	while (done < s->nmsrs) {
+		m->nmsrs = s->nmsrs - done;
+		memcpy(m->entries, s->msrs + done, m->nmsrs * sizeof(struct kvm_msr_entry));
+		int n = ioctl(v->fd, KVM_SET_MSRS, m);
+		if (n < 0) {
+			free(m);
+			FAILIO("KVM_SET_MSRS");
+		}
+		done += (uint32_t)n;
+		if (done == s->nmsrs)
+			break;
+		struct { struct kvm_msrs h; struct kvm_msr_entry e; } one = {
+			.h = { .nmsrs = 1 }, .e = { .index = s->msrs[done].index } };
+		if (ioctl(v->fd, KVM_GET_MSRS, &one) != 1 || one.e.data != s->msrs[done].data) {
+			snprintf(err, errlen, "KVM_SET_MSRS: this host refuses MSR 0x%x = 0x%llx (entry %u of %u)",
+				 s->msrs[done].index, (unsigned long long)s->msrs[done].data, done, s->nmsrs);
+			free(m);
+			return -1;
+		}
+		done++;                 /* already so: nothing to set */
+	}
+	free(m);
+	return 0;
+}
+
+int mig_vcpu_set(struct vcpu *v, const struct mig_vcpu *s, char *err, size_t errlen)
+{
+	/* QEMU's order (kvm_arch_put_registers): sregs (EFER, CR0/4) before the MSRs
+	 * that depend on the mode; events last, so a pending exception survives. */
+	if (ioctl(v->fd, KVM_SET_SREGS, &s->sregs) < 0) FAILIO("KVM_SET_SREGS");
+	if (ioctl(v->fd, KVM_SET_REGS, &s->regs) < 0) FAILIO("KVM_SET_REGS");
+	if (s->flags & MIG_VCPU_XSAVE) {
+		if (ioctl(v->fd, KVM_SET_XSAVE, &s->xsave) < 0) FAILIO("KVM_SET_XSAVE");
+	} else if (ioctl(v->fd, KVM_SET_FPU, &s->fpu) < 0)
+		FAILIO("KVM_SET_FPU");
+	if ((s->flags & MIG_VCPU_XCRS) && ioctl(v->fd, KVM_SET_XCRS, &s->xcrs) < 0) FAILIO("KVM_SET_XCRS");
+	if (set_msrs(v, s, err, errlen) != 0)
+		return -1;
+	if ((s->flags & MIG_VCPU_LAPIC) && ioctl(v->fd, KVM_SET_LAPIC, &s->lapic) < 0) FAILIO("KVM_SET_LAPIC");
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &s->mp) < 0) FAILIO("KVM_SET_MP_STATE");
+	if (ioctl(v->fd, KVM_SET_DEBUGREGS, &s->dbg) < 0) FAILIO("KVM_SET_DEBUGREGS");
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &s->events) < 0) FAILIO("KVM_SET_VCPU_EVENTS");
+	return 0;
+}
+
+static void uart_save(struct vm *vm, struct mig_uart *m)
+{
+	struct uart_dev *d = &vm->io->com1;
+
+	pthread_mutex_lock(&d->lock);
+	const struct uart *u = &d->uart;
+	*m = (struct mig_uart){ .ier = u->ier, .lcr = u->lcr, .mcr = u->mcr, .scr = u->scr, .fcr = u->fcr,
+				.loop_len = u->loop_len, .overrun = u->overrun, .divisor = u->divisor,
+				.fnv = u->fnv, .tx_bytes = u->tx_bytes, .rx_bytes = u->rx_bytes };
+	memcpy(m->loop, u->loop, sizeof(m->loop));
+	pthread_mutex_unlock(&d->lock);
+}
+
+int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen)
+{
+	struct vm *vm = v->vm;
+	struct mig_config cfg = { .vcpus = 1, .irqchip = vm->cfg.irqchip, .mem = vm->mem.size };
+	struct { struct kvm_cpuid2 h; struct kvm_cpuid_entry2 e[MIG_CPUID_MAX]; } cpuid = {
+		.h = { .nent = MIG_CPUID_MAX } };
+	struct kvm_clock_data clock = { 0 };
+	struct mig_uart uart;
+	struct mig_vcpu *s;
+
+	if (vm->io && (vm->io->virtio.status || vm->io->blk.status)) {
+		snprintf(err, errlen, "migration: the guest drives a virtio device, whose state the stream "
+			 "does not hold yet (docs/migration.md)");
+		return -1;
+	}
+	if (ioctl(v->fd, KVM_GET_CPUID2, &cpuid) < 0) FAILIO("KVM_GET_CPUID2");
+	if (ioctl(vm->fd, KVM_GET_CLOCK, &clock) < 0) FAILIO("KVM_GET_CLOCK");
+	s = malloc(sizeof(*s));
+	if (!s)
+		FAILIO("migration (out of memory)");
+	if (mig_vcpu_get(v, vm->cfg.irqchip, s, err, errlen) != 0) {
+		free(s);
+		return -1;
+	}
+	uart_save(vm, &uart);
+	int rc = mig_write_header(out) |
+		 mig_write_section(out, MIG_SEC_CONFIG, &cfg, sizeof(cfg)) |
+		 mig_write_layout(out, &vm->mem);
+	gmem_hold(&vm->mem);            /* the slot lock: no slot goes while its pages are sent */
+	if (rc == 0)
+		rc = mig_write_ram(out, &vm->mem);
+	gmem_release(&vm->mem);
+	if (rc == 0)
+		rc = mig_write_section(out, MIG_SEC_CPUID, cpuid.e, cpuid.h.nent * sizeof(cpuid.e[0])) |
+		     mig_write_section(out, MIG_SEC_VCPU, s, offsetof(struct mig_vcpu, msrs) +
+				       s->nmsrs * sizeof(s->msrs[0])) |
+		     mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock)) |
+		     mig_write_section(out, MIG_SEC_UART, &uart, sizeof(uart)) |
+		     mig_write_section(out, MIG_SEC_PAYLOAD, p->data, p->size) |
+		     mig_write_section(out, MIG_SEC_END, NULL, 0);
+	free(s);
+	if (rc != 0) {
+		snprintf(err, errlen, "migration: writing the stream: %s",
+			 out->err ? strerror(out->err) : "a page outside guest RAM");
+		return -1;
+	}
+	return 0;
+}
