@@ -284,3 +284,13 @@ install: $(BUILD)/kvmlab $(BUILD)/kvmlab.1 payloads
 uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/kvmlab" "$(DESTDIR)$(MAN1DIR)/kvmlab.1"
 	rm -rf "$(DESTDIR)$(PKGDATA)"
+
+# ---- The coding track and the lab questions (labs/code/README.md) ----
+# make grade EX=n [SRC=folder]: exercise n against kvmlab's objects; SRC holds
+# student.c (default: the skeleton, labs/code/exNN).  make grade LAB=name
+# ANSWERS=file: the measured answers of one lab (scripts/check-answers).
+.PHONY: grade
+grade: $(LIB_OBJS) payloads
+	@if [ -n "$(LAB)" ]; then KVMLAB_BUILD=$(BUILD) scripts/check-answers "$(LAB)" "$(ANSWERS)"; \
+	 else CC="$(CC)" NASM="$(NASM)" CFLAGS="$(CFLAGS)" LDLIBS="$(LDLIBS)" LIB_OBJS="$(LIB_OBJS)" \
+	   scripts/grade $(BUILD) "$(EX)" "$(SRC)"; fi
