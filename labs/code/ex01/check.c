@@ -72,7 +72,7 @@ int main(void)
 	uint16_t s[4] = { 0 };
 	c.count = 10;
 	access(EX01_PORT, 2, false, 4, (uint8_t *)s);
-	grade_check(&g, "string in (insw, count 4)", 3, s[0] == 10 && s[1] == 11 && s[2] == 12 && s[3] == 13 &&
+	grade_check(&g, "string in: insw of 4 words", 3, s[0] == 10 && s[1] == 11 && s[2] == 12 && s[3] == 13 &&
 		    c.count == 14, "one element per io->count, each io->size bytes");
 
 	struct pio_range row2 = ex01_row(&c2);
