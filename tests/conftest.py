@@ -25,7 +25,7 @@ def exit_codes():
         pytest.exit(f"{KVMLAB} missing: run `make` (or `make test`) first", returncode=4)
     out = subprocess.run([KVMLAB, "--exit-codes", "--json"], capture_output=True, text=True,
                          check=True, timeout=30).stdout
-    return {e["name"]: e["code"] for e in json.loads(out)}
+    return {e["name"]: e["code"] for e in json.loads(out)["exit_codes"]}
 
 
 XC = exit_codes()

@@ -13,7 +13,7 @@ MSR_SCRATCH, MSR_EXITS, MSR_EFER = 0x400000E0, 0x400000E1, 0xC0000080
 
 def test_schema_version_and_method(run):
     r = run("hello-long")
-    assert r.doc["schema_version"] == 3
+    assert r.doc["schema_version"] == 4
     ex = r.doc["exits"]
     assert "rdtsc" in ex["timing"] and "KVM_RUN" in ex["timing"]
     assert "nearest rank" in ex["percentile_method"]

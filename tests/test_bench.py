@@ -37,7 +37,7 @@ def case(doc, name):
 
 
 def test_document_header(bench, host_info, emulated):
-    assert bench["schema_version"] == 3 and bench["command"] == "bench"
+    assert bench["schema_version"] == 4 and bench["command"] == "bench"
     assert bench["host"]["backend"] == host_info["host"]["backend"]
     assert bench["tsc_khz"] == host_info["tsc_khz"]
     assert bench["calibration"]["emulated"] == emulated

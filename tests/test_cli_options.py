@@ -17,7 +17,9 @@ from conftest import BUILD, KVMLAB, ROOT, XC, run_kvmlab
 def option_table():
     r = run_kvmlab("--options", "--json")
     assert r.code == XC["OK"] and r.err == ""
-    return json.loads(r.out)
+    doc = json.loads(r.out)
+    assert doc["command"] == "options" and type(doc["schema_version"]) is int
+    return doc["options"]
 
 
 def options_by_command():
@@ -31,7 +33,7 @@ def options_by_command():
 def exit_codes():
     r = run_kvmlab("--exit-codes", "--json")
     assert r.code == XC["OK"]
-    return json.loads(r.out)
+    return json.loads(r.out)["exit_codes"]
 
 
 # ---- the table itself ----
@@ -102,7 +104,7 @@ DOCS = ["README.md"] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + \
     sorted(glob.glob(os.path.join(ROOT, "labs", "zh", "*.md")))
 # Not options of a command: kvmlab's top-level flags, and other tools' flags the docs quote.
 NOT_COMMAND_OPTIONS = {
-    "exit-codes", "version", "options", "man", "machine",  # kvmlab --exit-codes, ... (vmm/cli/main.c)
+    "exit-codes", "version", "options", "man", "machine", "capabilities",  # kvmlab --exit-codes, ... (vmm/cli/main.c)
     "membind",                                      # numactl --membind (docs/concepts.md)
     "update",                                       # git submodule update (docs/backends.md)
     "apparent-size",                                # du --apparent-size (labs/pio-mmio-dma.md)

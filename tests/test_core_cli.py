@@ -100,7 +100,7 @@ def options_of(cmd):
     as `kvmlab --options --json` prints it."""
     r = run_kvmlab("--options", "--json")
     assert r.code == XC["OK"] and r.err == ""
-    names = [o["name"] for o in json.loads(r.out) if cmd in o["commands"]]
+    names = [o["name"] for o in json.loads(r.out)["options"] if cmd in o["commands"]]
     assert names, f"no options for kvmlab {cmd} in the table"
     return names
 
@@ -143,7 +143,9 @@ def test_top_level_help_lists_every_exit_code():
 def exit_code_list():
     r = run_kvmlab("--exit-codes", "--json")
     assert r.code == XC["OK"] and r.err == ""
-    return json.loads(r.out)
+    doc = json.loads(r.out)
+    assert type(doc["schema_version"]) is int and doc["command"] == "exit-codes"
+    return doc["exit_codes"]
 
 
 def test_exit_codes_json_lists_each_code_once_with_name_and_meaning():

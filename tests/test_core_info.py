@@ -19,8 +19,8 @@ BACKENDS = {"kvm_intel", "kvm_amd", "kvm_pvm", "unknown"}
 
 
 def cap_names():
-    text = open(os.path.join(ROOT, "vmm", "core", "kvm.c")).read()
-    return re.findall(r'\{ KVM_CAP_\w+, "(\w+)"', text)
+    """The capability list as kvmlab prints it (CAP_LIST, vmm/core/core.h)."""
+    return [c["name"] for c in json.loads(run_kvmlab("--capabilities", "--json").out)["capabilities"]]
 
 
 VENDORS = {"intel", "amd", "other"}
@@ -190,3 +190,36 @@ def test_list_missing_directory(tmp_path):
     r = run_kvmlab("list", env={"KVMLAB_PAYLOADS": str(tmp_path / "nowhere")})
     assert r.code == XC["PAYLOAD_IO"]
     assert r.err.count("\n") == 1 and r.err.startswith("kvmlab: cannot open payload directory")
+
+
+# ---- kvmlab --capabilities: the one list (CAP_LIST, vmm/core/core.h) -------
+
+def test_capability_list_names_each_capability_once_with_its_use():
+    r = run_kvmlab("--capabilities", "--json")
+    assert r.code == XC["OK"] and r.err == ""
+    doc = json.loads(r.out)
+    assert doc["command"] == "capabilities" and type(doc["schema_version"]) is int
+    caps = doc["capabilities"]
+    assert len({c["name"] for c in caps}) == len(caps)
+    for c in caps:
+        assert set(c) == {"name", "required", "why"}
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", c["name"]) and c["why"]
+        assert type(c["required"]) is bool
+    # kvmlab refuses to start without exactly these (vmm/core/kvm.c).
+    assert {c["name"] for c in caps if c["required"]} == {"USER_MEMORY", "IMMEDIATE_EXIT"}
+    text = run_kvmlab("--capabilities").out.splitlines()
+    assert [line.split()[0] for line in text] == [c["name"] for c in caps]
+
+
+def test_capability_list_rejects_other_arguments():
+    r = run_kvmlab("--capabilities", "--yaml")
+    assert r.code == XC["USAGE"] and r.out == "" and "--capabilities" in r.err
+
+
+def test_docs_backends_lists_exactly_kvmlabs_capabilities():
+    """docs/backends.md "Capabilities": one row per capability, in kvmlab's words."""
+    doc = open(os.path.join(ROOT, "docs", "backends.md")).read()
+    section = doc.split("## Capabilities", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (required|optional) \| (.+) \|$", section, re.M)
+    caps = json.loads(run_kvmlab("--capabilities", "--json").out)["capabilities"]
+    assert rows == [(c["name"], "required" if c["required"] else "optional", c["why"]) for c in caps]

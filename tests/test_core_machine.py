@@ -19,7 +19,9 @@ HEX = re.compile(r"0x([0-9A-Fa-f]+)")
 def machine():
     r = run_kvmlab("--machine", "--json")
     assert r.code == XC["OK"] and r.err == ""
-    return json.loads(r.out)
+    doc = json.loads(r.out)
+    assert doc["command"] == "machine" and type(doc["schema_version"]) is int
+    return doc["rows"]
 
 
 def doc_rows():

@@ -166,7 +166,7 @@ RUNS = {
 def test_run_document_shape(run, name):
     r = run(name, *RUNS[name])
     assert errors(r.doc, RUN) == []
-    assert r.doc["schema_version"] == 3
+    assert r.doc["schema_version"] == 4
     assert r.doc["result"]["exit_code"] == r.code
 
 

@@ -376,7 +376,7 @@ def test_document_shape(catalogue, host_info):
              "outcome": str, "expected": str, "differs": bool, "value_differs": bool,
              "expected_here": str, "rule": str, "unexpected": bool,
              "expected_value": (dict, type(None)), "vmx": str, "svm": str, "end": str, "detail": str,
-             "exits_to_kvmlab": int, "exit_reasons": str, "fault": (dict, type(None)),
+             "exits_to_kvmlab": int, "exit_reasons": str, "exits": dict, "fault": (dict, type(None)),
              "value": (int, type(None)), "value_text": str, "cycles": (int, type(None)),
              "baseline_cycles": (int, type(None)), "cost_cycles": (int, type(None)),
              "kvm": (dict, type(None))}

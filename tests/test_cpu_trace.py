@@ -55,7 +55,7 @@ def test_each_step_shows_address_bytes_and_disassembly(trace):
 
 def test_other_exits_interleave_with_steps(trace):
     steps = trace("cpu/trace-short").doc["steps"]
-    assert [s["exits"] for s in steps] == [{}, {}, {}, {"IO": 1}, {}, {}]
+    assert [s["other_exits"] for s in steps] == [{}, {}, {}, {"IO": 1}, {}, {}]
     assert steps[3]["console"] == "*"                      # 6 * 7 = 42 = '*'
     assert steps[-1]["ended"] == "hlt"
 
@@ -107,7 +107,7 @@ def test_real_to_long_control_register_writes_in_order(trace):
     assert [s["mode"] for s in steps] == ["real", "real", "protected", "protected", "protected",
                                           "protected", "protected", "compatibility"]
     # each of them is handled inside KVM: no exit reaches kvmlab
-    assert all(s["exits"] == {} for s in steps)
+    assert all(s["other_exits"] == {} for s in steps)
 
 
 def test_rep_string_steps_per_host(trace, expect):

@@ -3,6 +3,8 @@
 labs/four-addresses.md, labs/shadow-paging-ept.md, labs/rom-holes-mmio.md and
 labs/dirty-pages.md; exit codes of every lab command are checked by test_labs.py.
 """
+import re
+
 import pytest
 
 from conftest import XC, run_kvmlab, host_fault_slack
@@ -43,8 +45,11 @@ def test_faults_lab_counters(run, emulated):
 
 def test_faults_lab_text(kvm, emulated):
     r = text("mem/faults-4k")
-    assert "pass 1:   host page faults +64, " in r.out
-    assert "pass 2:   host page faults +0, " in r.out
+    first = re.search(r"^pass 1:   host page faults \+(\d+), ", r.out, re.M)
+    second = re.search(r"^pass 2:   host page faults \+(\d+), ", r.out, re.M)
+    assert first and second, r.out
+    assert 64 <= int(first[1]) <= 64 + host_fault_slack()     # as test_faults_lab_counters
+    assert int(second[1]) <= host_fault_slack()
     if emulated:
         assert "mechanism: instruction emulation: KVM's emulator performs each guest access in software" in r.out
 

@@ -7,8 +7,8 @@
  *
  *   vmm/abi.h                 the guest ABI (the C side of docs/guest-abi.md)
  *   vmm/core/core.h           exit codes, payloads, /dev/kvm, the host, guest memory, ends, exit dispatch, log
- *   vmm/report/report.h       the JSON writer, the run's JSON and text reports, disassembly
- *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, trace
+ *   vmm/report/report.h       the JSON writer, every command's document and text, the lists, disassembly
+ *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, iobench, trace
  *   vmm/mem/mem.h             memory slots, backings, hotplug, page walk, dirty logging, pre-copy, translate
  *   traps/traps.h             the port and MMIO buses, one handler per KVM_EXIT_* reason
  *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
@@ -25,7 +25,8 @@
  *     cpuid.c           cpuid_apply cpuid_config_add cpuid_parse_override
  *                       cpuid_reg_name cpuid_unheld
  *     cpulist.c         cpulist_contains cpulist_parse
- *     end.c             end_exit_code end_name
+ *     end.c             end_at_insn end_by_guest end_exit_code end_flags end_name
+ *                       end_ok end_silent end_vcpu_only xc_summary
  *     exit.c            exit_dispatch exit_lookup exit_reason_name
  *     expect.c          expect_lookup expect_warn_cpuid_cpl3 expect_when_holds
  *                       (the rows: expect.def)
@@ -37,16 +38,15 @@
  *     host.c            host_probe
  *     kvm.c             kvm_close kvm_has kvm_open
  *     log.c             die vlog warnx_
- *     machine.c         machine_msr_filter machine_path_name machine_print
- *                       machine_rows machine_setup machine_teardown
- *                       machine_when_name
+ *     machine.c         machine_msr_filter machine_path_name machine_rows
+ *                       machine_setup machine_teardown machine_when_name
  *     modes.c           mode_of_sregs mode_setup
  *     payload.c         mode_name payload_check_fit payload_default_mem payload_dir
  *                       payload_free payload_load payload_parse payload_resolve
  *     run.c             run_payload run_teardown
  *     setup.c           setup_clock setup_record setup_total_ns
- *     smp.c             smp_check_fit smp_check_pins smp_json smp_report_text
- *                       smp_run smp_teardown
+ *     smp.c             smp_check_fit smp_check_pins smp_report_text smp_run
+ *                       smp_teardown smp_vcpu_at
  *     tss.c             tss_setup
  *     vcpu.c            vcpu_add_report vcpu_create vcpu_destroy vcpu_end
  *                       vcpu_insn_at vcpu_rip vcpu_run vcpu_step_done
@@ -54,28 +54,43 @@
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
  *                       watchdog_stop_signal
  *   vmm/report/
+ *     bench_report.c    bench_report_csv bench_report_json bench_report_table
  *     disasm.c          disasm_load disasm_one sregs_bits
+ *     envelope.c        json_envelope
+ *     exits_json.c      json_exits json_exits_capture
  *     facts_json.c      expect_json expect_json_resolved facts_json
  *     hosttext.c        hosttext_fput hosttext_utf8_len
- *     json.c            json_arr json_arr_end json_bool json_double json_hex
- *                       json_i64 json_key json_null json_obj json_obj_end json_str
- *                       json_str_n json_text json_u64
- *     report_json.c     json_host report_json
+ *     info_report.c     info_report_json info_report_sandbox info_report_text
+ *     io_report.c       iodev_json iodev_text
+ *     iobench_report.c  iob_report_json iob_report_text
+ *     json.c            json_arr json_arr_end json_bool json_bool_or_null
+ *                       json_double json_double_or_null json_hex json_hex_or_null
+ *                       json_i64 json_i64_or_null json_key json_null json_obj
+ *                       json_obj_end json_raw json_str json_str_n json_str_or_null
+ *                       json_text json_u64 json_u64_or_null
+ *     list_json.c       list_json_begin list_json_end list_json_entry
+ *     lists.c           cap_print machine_print opt_print_table xc_print
+ *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
+ *     report_json.c     json_host report_json report_kind_name
  *     report_text.c     report_text
+ *     sensitive_report.c sens_report_json sens_report_text
+ *     smp_json.c        smp_json
+ *     trace_json.c      trace_json_begin trace_json_end trace_json_step
  *   vmm/measure/
  *     bench_derive.c    bench_derive bench_net bench_where_name
- *     bench_report.c    bench_report_csv bench_report_json bench_report_table
- *                       bench_status_name
- *     bench_run.c       bench_run_case
+ *     bench_run.c       bench_result_free bench_run_case bench_status_name
  *     bench_spread.c    bench_spread_absolute bench_spread_cycles
  *                       bench_spread_reason
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
  *     facts_guest.c     facts_guest
+ *     iobench.c         iob_bytes_per_s iob_free iob_path_find iob_per_kib iob_run
  *     kvmstats.c        kvmstats_close kvmstats_delta kvmstats_find kvmstats_open
  *                       kvmstats_sample
  *     samples.c         samples_add samples_exact samples_free
  *     sensitive.c       exc_name sens_class_name sens_fault_outcome
+ *     sensitive_run.c   sens_catalogue_free sens_catalogue_run sens_nop_of
+ *                       sens_rows_selected sens_value_text
  *     summary.c         percentile_sorted summary_double summary_u64
  *     trace.c           trace_action trace_attach trace_bp_role trace_finish
  *                       trace_free trace_on_break trace_on_step
@@ -85,7 +100,6 @@
  *     dirty.c           dirty_bitmap_pages dirty_harvest
  *     memlab.c          memlab_add_slots memlab_create memlab_destroy
  *                       memlab_finish memlab_mark memlab_vcpu_ready
- *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
  *     memopts.c         memopts_parse
  *     memregion.c       memregion_add memregion_remove memregion_remove_all
  *     memslots.c        memslots_add memslots_by_id memslots_check memslots_find
@@ -111,8 +125,7 @@
  *                       benchdev_scratch_io benchdev_setup benchdev_teardown
  *     console.c         console_free console_init console_io console_put
  *     exitport.c        exitport_io
- *     iodev.c           iodev_json iodev_quiesce iodev_setup iodev_start
- *                       iodev_stop iodev_text
+ *     iodev.c           iodev_quiesce iodev_setup iodev_start iodev_stop
  *     ioparam.c         io_param_parse ioparam_io
  *     memctl.c          memctl_io
  *     report.c          report_io report_read
@@ -142,7 +155,7 @@
  *     commands.c        command_help commands command_count
  *     manpage.c         manpage_write
  *     opt_table.c       opt_table opt_count
- *     options.c         opt_help opt_parse opt_print_table opt_synopsis
+ *     options.c         opt_arg_name opt_for opt_help opt_parse opt_synopsis
  *     parse.c           parse_mem parse_seconds parse_size parse_u64 usage_fail
  */
 #ifndef KVMLAB_H

@@ -286,10 +286,7 @@ int  iodev_start(struct vm *vm, char *err, size_t errlen);
 /* Stops and joins the I/O thread once the guest has stopped, so the report reads still state. */
 void iodev_quiesce(struct vm *vm);
 void iodev_stop(struct vm *vm);         /* stops the I/O thread, frees vm->io; safe when NULL */
-/* The "io" object of the run's JSON (docs/json-schema.md); null without devices. */
-void iodev_json(struct json *j, const struct vm *vm);
-/* One line per I/O device the guest touched, for report_text. */
-void iodev_text(FILE *out, const struct vm *vm);
+/* iodev_json and iodev_text (vmm/report/io_report.c) report the devices. */
 
 /* ---- benchdev.c: the targets of kvmlab bench (docs/guest-abi.md, "Bench device") ---- */
 /* Scratch registers: any vCPU thread, atomic loads and stores; the rest is set up before the run. */

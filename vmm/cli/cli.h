@@ -29,7 +29,7 @@ enum cmd_id { CMD_RUN, CMD_LIST, CMD_INFO, CMD_IOBENCH, CMD_TRACE, CMD_BENCH, CM
 #define BENCH_TIMEOUT_DEFAULT   20
 #define SENS_TIMEOUT_DEFAULT    1
 #define IOB_REPEAT_DEFAULT      3
-#define IOB_REPEAT_MAX          15
+/* IOB_REPEAT_MAX: vmm/measure/measure.h (the runner sizes its results by it) */
 #define IOB_PATHS_MAX           16      /* --path given at most this often */
 #define BENCH_ITERS_MAX         10000000u
 #define BENCH_REPEAT_MAX        10000u
@@ -78,8 +78,10 @@ int  opt_parse(struct cli *c, int argc, char **argv);
 void opt_help(FILE *f, enum cmd_id id);
 /* Prints "--name METAVAR" of row o into buf (for help and the man page). */
 void opt_synopsis(const struct opt_def *o, char *buf, size_t n);
-/* `kvmlab --options [--json]`: every row of the table, for tests and docs. */
-void opt_print_table(FILE *f, bool json);
+/* The argument kind's name in `kvmlab --options --json`: "number", "size", ... */
+const char *opt_arg_name(enum opt_arg a);
+bool opt_for(const struct opt_def *o, int cmd);  /* command cmd (enum cmd_id) takes row o */
+/* opt_print_table (vmm/report/lists.c) prints the table: `kvmlab --options [--json]`. */
 
 /* ---- main.c: the command table ---- */
 struct command {

@@ -84,7 +84,7 @@ int cmd_bench(struct cli *c)
 		bench_report_table(&h, res, n, stdout);
 	fflush(stdout);
 	for (int i = 0; i < done; i++)
-		free(res[i].net_samples);
+		bench_result_free(&res[i]);
 	free(res);
 	kvm_close(&k);
 	return rc;

@@ -77,27 +77,15 @@ int cmd_list(struct cli *c)
 	size_t n = nm.n;
 
 	struct json jj = { .out = stdout }, *j = &jj;
-	if (json) {
-		json_obj(j);
-		json_key(j, "schema_version"); json_i64(j, JSON_SCHEMA_VERSION);
-		json_key(j, "kvmlab_version"); json_str(j, KVMLAB_VERSION);
-		json_key(j, "command"); json_str(j, "list");
-		json_key(j, "payloads");
-		json_arr(j);
-	}
+	if (json)
+		list_json_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		char path[4096], err[256];
 		struct payload p;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (payload_load(path, &p, err, sizeof(err)) == XC_OK) {
 			if (json) {
-				json_obj(j);
-				json_key(j, "name"); json_str(j, p.name);
-				json_key(j, "file"); json_text(j, names[i]);
-				json_key(j, "path"); json_text(j, path);
-				json_key(j, "mode"); json_str(j, mode_name(p.hdr.mode));
-				json_key(j, "description"); json_str(j, p.desc);
-				json_obj_end(j);
+				list_json_entry(j, &p, names[i], path);
 			} else {
 				/* A file name may hold terminal escapes: shown escaped. */
 				char shown[4096 * 4 + 1] = "";
@@ -120,10 +108,7 @@ int cmd_list(struct cli *c)
 		free(names[i]);
 	}
 	free(names);
-	if (json) {
-		json_arr_end(j);
-		json_obj_end(j);
-		fputc('\n', stdout);
-	}
+	if (json)
+		list_json_end(j);
 	return XC_OK;
 }

@@ -22,11 +22,13 @@ static void usage(FILE *f)
 		"exit codes (kvmlab --exit-codes [--json]):\n");
 	xc_print(f, false);
 	fprintf(f, "\nthe machine's ports, MMIO and MSRs: kvmlab --machine [--json]\n"
+		"the KVM capabilities kvmlab probes: kvmlab --capabilities [--json]\n"
 		"docs: docs/guest-abi.md (writing payloads), docs/json-schema.md (--json)\n");
 }
 
-/* `kvmlab --exit-codes [--json]` (end.c), `kvmlab --machine [--json]` (machine.c) and
- * `kvmlab --options [--json]` (options.c): one of kvmlab's lists, as text or JSON. */
+/* `kvmlab --exit-codes [--json]`, `kvmlab --capabilities [--json]`, `kvmlab --machine
+ * [--json]` (vmm/report/lists.c) and `kvmlab --options [--json]` (options.c): one of
+ * kvmlab's lists, as text or JSON. */
 static int print_list(int argc, char **argv, void (*print)(FILE *out, bool json))
 {
 	bool json = argc == 3 && !strcmp(argv[2], "--json");
@@ -70,6 +72,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--exit-codes"))
 		return print_list(argc, argv, xc_print);
+	if (!strcmp(argv[1], "--capabilities"))
+		return print_list(argc, argv, cap_print);
 	if (!strcmp(argv[1], "--machine"))
 		return print_list(argc, argv, machine_print);
 	if (!strcmp(argv[1], "--options"))

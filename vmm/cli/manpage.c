@@ -62,7 +62,7 @@ void manpage_write(FILE *f)
 		roff_line(f, "", commands[i].synopsis);
 		fputs(".br\n", f);
 	}
-	fputs(".B kvmlab\n[\\-\\-help | \\-\\-version | \\-\\-exit\\-codes [\\-\\-json] | \\-\\-machine [\\-\\-json]]\n"
+	fputs(".B kvmlab\n[\\-\\-help | \\-\\-version | \\-\\-exit\\-codes [\\-\\-json] | \\-\\-machine [\\-\\-json] | \\-\\-capabilities [\\-\\-json]]\n"
 	      ".SH DESCRIPTION\n"
 	      "kvmlab is a compact virtual machine monitor: it opens /dev/kvm, creates a VM with\n"
 	      "guest RAM from its own memory, loads a payload (a small guest program with a\n"

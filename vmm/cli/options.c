@@ -139,50 +139,17 @@ void opt_help(FILE *f, enum cmd_id id)
 	}
 }
 
-static const char *arg_kind(enum opt_arg a)
+const char *opt_arg_name(enum opt_arg a)
 {
 	static const char *const names[] = {
 		[ARG_NONE] = "none", [ARG_NUMBER] = "number", [ARG_SIZE] = "size", [ARG_SECONDS] = "seconds",
 		[ARG_ADDR] = "address", [ARG_STRING] = "string", [ARG_FILE] = "file", [ARG_LIST] = "list",
 		[ARG_CHOICE] = "choice", [ARG_OPTIONAL] = "optional",
 	};
-	return names[a];
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) && names[a] ? names[a] : "?";
 }
 
-void opt_print_table(FILE *f, bool json)
+bool opt_for(const struct opt_def *o, int cmd)
 {
-	struct json jj = { .out = f }, *j = &jj;
-
-	if (json)
-		json_arr(j);
-	for (int i = 0; i < opt_count; i++) {
-		const struct opt_def *o = &opt_table[i];
-		if (!json) {
-			char syn[128];
-			opt_synopsis(o, syn, sizeof(syn));
-			fprintf(f, "%-34s", syn);
-			for (int k = 0; k < command_count; k++)
-				if (row_in(o, k))
-					fprintf(f, " %s", commands[k].name);
-			fprintf(f, "\n");
-			continue;
-		}
-		json_obj(j);
-		json_key(j, "name");    json_str(j, o->name);
-		json_key(j, "short");   if (o->short_name) json_str_n(j, &o->short_name, 1); else json_null(j);
-		json_key(j, "arg");     json_str(j, arg_kind(o->arg));
-		json_key(j, "metavar"); json_str(j, o->metavar);
-		json_key(j, "help");    json_str(j, o->help);
-		json_key(j, "commands");
-		json_arr(j);
-		for (int k = 0; k < command_count; k++)
-			if (row_in(o, k))
-				json_str(j, commands[k].name);
-		json_arr_end(j);
-		json_obj_end(j);
-	}
-	if (json) {
-		json_arr_end(j);
-		fputc('\n', f);
-	}
+	return row_in(o, (enum cmd_id)cmd);
 }

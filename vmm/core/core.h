@@ -48,9 +48,7 @@ enum kvmlab_exit_code {
 #undef X
 };
 const char *xc_summary(int code);       /* "ok", "host error", ...; "?" if no such code */
-/* Prints the list: "  7 host error: no usable ...", or with json one JSON array
- * of {code, name, summary, meaning} (docs/json-schema.md). */
-void xc_print(FILE *out, bool json);
+/* xc_print (vmm/report/lists.c) prints the list. */
 
 
 /* ---- payload.c: the payload header, validated as untrusted input ---- */
@@ -85,17 +83,41 @@ const char *mode_name(int mode);
 
 
 /* ---- kvm.c: /dev/kvm, API version and capabilities ---- */
+/* The capabilities kvmlab probes, in the order `kvmlab info` lists them: the one
+ * list (KVM_CAP_NAME, whether kvmlab refuses to start without it, what kvmlab
+ * uses it for).  The enum, cap_table, `kvmlab --capabilities` and the table in
+ * docs/backends.md come from it (api.rst 4.4 KVM_CHECK_EXTENSION). */
+#define CAP_LIST(X) \
+	X(IRQCHIP,                   false, "in-kernel interrupt controller (devices handled in the kernel)") \
+	X(HLT,                       false, "hlt exits to kvmlab and ends the run") \
+	X(USER_MEMORY,               true,  "guest RAM from our own mmap") \
+	X(READONLY_MEM,              false, "ROM slots whose writes become MMIO exits") \
+	X(COALESCED_MMIO,            false, "batched MMIO writes without exits") \
+	X(IOEVENTFD,                 false, "doorbells completed inside KVM") \
+	X(IMMEDIATE_EXIT,            true,  "watchdog stops KVM_RUN without a race") \
+	X(GET_TSC_KHZ,               false, "cycles to nanoseconds") \
+	X(BINARY_STATS_FD,           false, "KVM's own exit and fault counters") \
+	X(EXIT_ON_EMULATION_FAILURE, false, "instruction bytes on emulation failure") \
+	X(SET_GUEST_DEBUG,           false, "single-step tracing") \
+	X(X86_USER_SPACE_MSR,        false, "MSR accesses exit to kvmlab") \
+	X(X86_MSR_FILTER,            false, "choose which MSRs exit") \
+	X(MANUAL_DIRTY_LOG_PROTECT2, false, "dirty log cleared by kvmlab") \
+	X(DIRTY_LOG_RING,            false, "dirty pages through a ring") \
+	X(EXT_CPUID,                 false, "KVM_GET_SUPPORTED_CPUID / KVM_SET_CPUID2") \
+	X(NR_VCPUS,                  false, "recommended vCPU count") \
+	X(MAX_VCPUS,                 false, "largest vCPU count") \
+	X(X86_DISABLE_EXITS,         false, "let hlt/pause run without exits") \
+	X(SYNC_MMU,                  false, "guest RAM may be remapped under a running VM")
+
 enum cap_id {
-	CAP_IRQCHIP, CAP_HLT, CAP_USER_MEMORY, CAP_READONLY_MEM, CAP_COALESCED_MMIO,
-	CAP_IOEVENTFD, CAP_IMMEDIATE_EXIT, CAP_GET_TSC_KHZ, CAP_BINARY_STATS_FD,
-	CAP_EXIT_ON_EMULATION_FAILURE, CAP_SET_GUEST_DEBUG, CAP_X86_USER_SPACE_MSR,
-	CAP_X86_MSR_FILTER, CAP_MANUAL_DIRTY_LOG_PROTECT2, CAP_DIRTY_LOG_RING,
-	CAP_EXT_CPUID, CAP_NR_VCPUS, CAP_MAX_VCPUS, CAP_X86_DISABLE_EXITS, CAP_SYNC_MMU,
+#define X(name, required, why) CAP_##name,
+	CAP_LIST(X)
+#undef X
 	CAP_COUNT
 };
 struct cap_desc {
 	int kvm_cap;                    /* KVM_CAP_* */
-	const char *name;
+	const char *name;               /* without the KVM_CAP_ prefix */
 	const char *why;                /* what kvmlab uses it for */
 	bool required;
 };

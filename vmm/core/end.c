@@ -4,8 +4,8 @@
  * Two tables in core.h are the one source: END_LIST (each end kind, its
  * name in JSON, its exit code and what kind of end it is) and XC_LIST (each
  * exit code, its name and meaning).  Everything that asks "did it end
- * normally?" asks here, and `kvmlab --help`, `kvmlab --exit-codes` and the
- * tests' exit-code table are generated from XC_LIST.
+ * normally?" asks here; `kvmlab --help`, `kvmlab --exit-codes` and the
+ * tests' exit-code table are generated from XC_LIST (vmm/report/lists.c).
  */
 #include "kvmlab.h"
 
@@ -19,15 +19,6 @@ static const struct end_desc {
 #undef X
 };
 
-static const struct xc_desc {
-	int code;
-	const char *name, *summary, *meaning;
-} xc_table[] = {
-#define X(name, code, summary, meaning) { code, #name, summary, meaning },
-	XC_LIST(X)
-#undef X
-};
-#define XC_COUNT (sizeof(xc_table) / sizeof(xc_table[0]))
 
 static unsigned end_flags(enum end_kind k)
 {
@@ -73,32 +64,13 @@ bool end_ok(enum end_kind k, uint32_t status)
 	return end_exit_code(k, status) == XC_OK;
 }
 
+/* A switch generated from XC_LIST: two rows with one code would not compile. */
 const char *xc_summary(int code)
 {
-	for (size_t i = 0; i < XC_COUNT; i++)
-		if (xc_table[i].code == code)
-			return xc_table[i].summary;
+	switch (code) {
+#define X(name, c, summary, meaning) case c: return summary;
+	XC_LIST(X)
+#undef X
+	}
 	return "?";
-}
-
-void xc_print(FILE *out, bool json)
-{
-	struct json j = { .out = out };
-
-	if (!json) {
-		for (size_t i = 0; i < XC_COUNT; i++)
-			fprintf(out, "  %2d %s: %s\n", xc_table[i].code, xc_table[i].summary, xc_table[i].meaning);
-		return;
-	}
-	json_arr(&j);
-	for (size_t i = 0; i < XC_COUNT; i++) {
-		json_obj(&j);
-		json_key(&j, "code");    json_i64(&j, xc_table[i].code);
-		json_key(&j, "name");    json_str(&j, xc_table[i].name);
-		json_key(&j, "summary"); json_str(&j, xc_table[i].summary);
-		json_key(&j, "meaning"); json_str(&j, xc_table[i].meaning);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	fputc('\n', out);
 }

@@ -13,27 +13,11 @@
 /* KVM's API version has been 12 since Linux 2.6.22 (api.rst 4.1). */
 #define KVM_API_VERSION_WANTED 12
 
+/* Generated from CAP_LIST (core.h), so names and enum never drift. */
 const struct cap_desc cap_table[CAP_COUNT] = {
-	[CAP_USER_MEMORY]   = { KVM_CAP_USER_MEMORY, "USER_MEMORY", "guest RAM from our own mmap", true },
-	[CAP_IMMEDIATE_EXIT] = { KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT", "watchdog stops KVM_RUN without a race", true },
-	[CAP_HLT]           = { KVM_CAP_HLT, "HLT", "hlt exits to kvmlab and ends the run", false },
-	[CAP_IRQCHIP]       = { KVM_CAP_IRQCHIP, "IRQCHIP", "in-kernel interrupt controller (devices handled in the kernel)", false },
-	[CAP_READONLY_MEM]  = { KVM_CAP_READONLY_MEM, "READONLY_MEM", "ROM slots whose writes become MMIO exits", false },
-	[CAP_COALESCED_MMIO] = { KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO", "batched MMIO writes without exits", false },
-	[CAP_IOEVENTFD]     = { KVM_CAP_IOEVENTFD, "IOEVENTFD", "doorbells completed inside KVM", false },
-	[CAP_GET_TSC_KHZ]   = { KVM_CAP_GET_TSC_KHZ, "GET_TSC_KHZ", "cycles to nanoseconds", false },
-	[CAP_BINARY_STATS_FD] = { KVM_CAP_BINARY_STATS_FD, "BINARY_STATS_FD", "KVM's own exit and fault counters", false },
-	[CAP_EXIT_ON_EMULATION_FAILURE] = { KVM_CAP_EXIT_ON_EMULATION_FAILURE, "EXIT_ON_EMULATION_FAILURE", "instruction bytes on emulation failure", false },
-	[CAP_SET_GUEST_DEBUG] = { KVM_CAP_SET_GUEST_DEBUG, "SET_GUEST_DEBUG", "single-step tracing", false },
-	[CAP_X86_USER_SPACE_MSR] = { KVM_CAP_X86_USER_SPACE_MSR, "X86_USER_SPACE_MSR", "MSR accesses exit to kvmlab", false },
-	[CAP_X86_MSR_FILTER] = { KVM_CAP_X86_MSR_FILTER, "X86_MSR_FILTER", "choose which MSRs exit", false },
-	[CAP_MANUAL_DIRTY_LOG_PROTECT2] = { KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, "MANUAL_DIRTY_LOG_PROTECT2", "dirty log cleared by kvmlab", false },
-	[CAP_DIRTY_LOG_RING] = { KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING", "dirty pages through a ring", false },
-	[CAP_EXT_CPUID]     = { KVM_CAP_EXT_CPUID, "EXT_CPUID", "KVM_GET_SUPPORTED_CPUID / KVM_SET_CPUID2", false },
-	[CAP_NR_VCPUS]      = { KVM_CAP_NR_VCPUS, "NR_VCPUS", "recommended vCPU count", false },
-	[CAP_MAX_VCPUS]     = { KVM_CAP_MAX_VCPUS, "MAX_VCPUS", "largest vCPU count", false },
-	[CAP_X86_DISABLE_EXITS] = { KVM_CAP_X86_DISABLE_EXITS, "X86_DISABLE_EXITS", "let hlt/pause run without exits", false },
-	[CAP_SYNC_MMU]      = { KVM_CAP_SYNC_MMU, "SYNC_MMU", "guest RAM may be remapped under a running VM", false },
+#define X(name, req, why_) [CAP_##name] = { KVM_CAP_##name, #name, why_, req },
+	CAP_LIST(X)
+#undef X
 };
 
 int kvm_open(struct kvm *k, char *err, size_t errlen)

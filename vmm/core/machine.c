@@ -360,37 +360,3 @@ void machine_teardown(struct vm *vm)
 	vm->coalesced_zones = 0;
 	iodev_stop(vm);
 }
-
-void machine_print(FILE *out, bool json)
-{
-	static const char *const bus_name[] = { [BUS_PIO] = "pio", [BUS_MMIO] = "mmio", [BUS_MSR] = "msr" };
-	struct json j = { .out = out };
-
-	if (json)
-		json_arr(&j);
-	for (size_t i = 0; i < MACHINE_ROWS; i++) {
-		const struct machine_row *r = &machine[i];
-		const char *path = machine_path_name(r->path);
-		if (!json) {
-			fprintf(out, "  %-4s 0x%08llx-0x%08llx ", bus_name[r->bus],
-				(unsigned long long)r->base, (unsigned long long)(r->base + r->size - 1));
-			if (path)
-				fprintf(out, "%-20s %s (%s)\n", r->name, path, machine_when_name(r->when));
-			else
-				fprintf(out, "%s\n", r->name);
-			continue;
-		}
-		json_obj(&j);
-		json_key(&j, "name");  json_str(&j, r->name);
-		json_key(&j, "bus");   json_str(&j, bus_name[r->bus]);
-		json_key(&j, "first"); json_u64(&j, r->base);
-		json_key(&j, "last");  json_u64(&j, r->base + r->size - 1);
-		json_key(&j, "path");  json_str(&j, path);
-		json_key(&j, "when");  json_str(&j, path ? machine_when_name(r->when) : NULL);
-		json_obj_end(&j);
-	}
-	if (json) {
-		json_arr_end(&j);
-		fputc('\n', out);
-	}
-}

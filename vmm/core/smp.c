@@ -348,60 +348,18 @@ void smp_report_text(const struct run *r, FILE *out)
 	}
 }
 
-static const char *const smp_report_kinds[] = {
-	[REPORT_KIND_VALUE] = "value", [REPORT_KIND_PASS] = "pass", [REPORT_KIND_FAIL] = "fail", [REPORT_KIND_MSG] = "msg",
-};
-
-static void smp_json_vcpu(struct json *j, const struct vcpu *v, int index, pid_t tid, int cpu, double wall)
-{
-	json_obj(j);
-	json_key(j, "id");     json_i64(j, index);
-	json_key(j, "tid");    json_i64(j, tid);
-	json_key(j, "pinned_cpu");
-	if (cpu >= 0) json_i64(j, cpu); else json_null(j);
-	json_key(j, "end");    json_str(j, end_name(v->end));
-	json_key(j, "detail"); json_str(j, v->end_detail);
-	json_key(j, "exit_code"); json_i64(j, end_exit_code(v->end, v->exit_status));
-	json_key(j, "exit_status");     /* the value this vCPU wrote to the exit port */
-	if (v->end == END_EXIT_PORT) json_u64(j, v->exit_status); else json_null(j);
-	json_key(j, "wall_seconds"); json_double(j, wall);
-	json_key(j, "exits");
-	json_obj(j);
-	json_key(j, "total");         json_u64(j, v->ctr.total_exits);
-	json_key(j, "kvm_run_calls"); json_u64(j, v->ctr.kvm_run_calls);
-	json_key(j, "by_reason");
-	json_obj(j);
-	for (uint32_t k = 0; k < EXIT_REASON_MAX; k++)
-		if (v->ctr.reason[k].count) {
-			json_key(j, exit_reason_name(k));
-			json_u64(j, v->ctr.reason[k].count);
-		}
-	json_obj_end(j);
-	json_obj_end(j);
-	json_key(j, "reports");
-	json_arr(j);
-	for (int k = 0; k < v->nreports; k++) {
-		json_obj(j);
-		json_key(j, "kind");  json_str(j, smp_report_kinds[v->reports[k].kind]);
-		json_key(j, "name");  json_str(j, v->reports[k].text);
-		json_key(j, "value"); json_u64(j, v->reports[k].value);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-	const struct kvm_stat *emu = v->stats.fd >= 0 ? kvmstats_find(&v->stats, "insn_emulation") : NULL;
-	json_key(j, "insn_emulation");
-	if (emu) json_u64(j, kvmstats_delta(emu)); else json_null(j);
-	json_obj_end(j);
-}
-
-void smp_json(struct json *j, const struct run *r)
+bool smp_vcpu_at(const struct run *r, int i, struct smp_vcpu_info *out)
 {
 	const struct smp *s = r->smp;
 
-	json_arr(j);
-	if (!s)         /* one vCPU, run on the main thread: its tid is the process id */
-		smp_json_vcpu(j, &r->vcpu, 0, getpid(), -1, r->wall_seconds);
-	for (int i = 0; s && i < s->n; i++)
-		smp_json_vcpu(j, s->cpu[i].v, i, s->cpu[i].tid, s->cpu[i].cpu, s->cpu[i].wall_seconds);
-	json_arr_end(j);
+	if (!s) {       /* one vCPU, run on the main thread: its tid is the process id */
+		if (i != 0)
+			return false;
+		*out = (struct smp_vcpu_info){ &r->vcpu, getpid(), -1, r->wall_seconds };
+		return true;
+	}
+	if (i < 0 || i >= s->n)
+		return false;
+	*out = (struct smp_vcpu_info){ s->cpu[i].v, s->cpu[i].tid, s->cpu[i].cpu, s->cpu[i].wall_seconds };
+	return true;
 }

@@ -219,8 +219,7 @@ struct machine_row {
 const struct machine_row *machine_rows(size_t *n);
 const char *machine_path_name(int path);    /* "ioeventfd", "coalesced", "msr-filter"; NULL for none */
 const char *machine_when_name(int when);    /* "always, best effort", "with --coalesced-mmio", ... */
-/* `kvmlab --machine [--json]`: one line (or JSON object) per row: bus, range, name, path, when. */
-void machine_print(FILE *out, bool json);
+/* machine_print (vmm/report/lists.c) prints the table: `kvmlab --machine [--json]`. */
 /* The devices' instances (vm->io, bench), every row on its bus with its
  * instance, the in-kernel paths this run wants, then the I/O thread.  0, or -1
  * with err (also when the machine is already set up). */
@@ -239,9 +238,16 @@ struct smp;                             /* the vCPU threads: private to smp.c */
  * until every one has ended, and fills r like run_payload does.  Same contract. */
 int  smp_run(struct run *r, const struct payload *p, char *err, size_t errlen);
 void smp_teardown(struct run *r);       /* vCPUs 1..n-1 and r->smp */
-/* The per-vCPU lines of report_text, and the "vcpus" array of the run's JSON. */
+/* The per-vCPU lines of report_text (the "vcpus" JSON array: vmm/report/smp_json.c). */
 void smp_report_text(const struct run *r, FILE *out);
-void smp_json(struct json *j, const struct run *r);
+/* vCPU i of a run (0..n-1; a run without --vcpus has only vCPU 0): false past the last. */
+struct smp_vcpu_info {
+	const struct vcpu *v;
+	pid_t tid;                      /* the host thread that ran it */
+	int cpu;                        /* --pin CPU, -1 = not pinned */
+	double wall_seconds;            /* time in its run loop */
+};
+bool smp_vcpu_at(const struct run *r, int i, struct smp_vcpu_info *out);
 /* Before any VM: does the payload leave room for the stacks of vcpus vCPUs?
  * XC_OK, or XC_PAYLOAD_SIZE with err. */
 int  smp_check_fit(const struct payload *p, int vcpus, char *err, size_t errlen);

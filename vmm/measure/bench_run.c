@@ -197,6 +197,7 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	} else {
 		bench_status(r, &run->vcpu, o->repeat);
 		r->wall_seconds = run->wall_seconds;
+		r->exits_json = json_exits_capture(&run->vcpu, &run->vm, run->tsc_khz);
 		if (r->samples && r->iters) {
 			double *net = calloc(r->samples, sizeof(double));
 			double *loop = calloc(r->samples, sizeof(double));
@@ -231,4 +232,22 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 	free(b.op);
 	free(b.disturbed);
 	payload_free(&p);
+}
+
+void bench_result_free(struct bench_result *r)
+{
+	free(r->exits_json);
+	r->exits_json = NULL;
+	free(r->net_samples);
+	r->net_samples = NULL;
+}
+
+static const char *const status_names[] = {
+	[BENCH_OK] = "ok", [BENCH_HANGS] = "hangs on this host",
+	[BENCH_INTERNAL_ERROR] = "internal error", [BENCH_FAILED] = "failed",
+};
+
+const char *bench_status_name(enum bench_status s)
+{
+	return (unsigned)s <= BENCH_FAILED ? status_names[s] : "?";
 }

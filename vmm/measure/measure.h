@@ -155,6 +155,111 @@ const char *exc_name(uint64_t vector);                  /* "#GP", "#UD", ... */
 void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
 
 
+/* ---- iobench.c: one I/O workload through each path (kvmlab iobench, docs/io.md) ---- */
+#define IOB_REPEAT_MAX 15              /* --repeat at most (vmm/cli/opt_table.c checks it) */
+enum iob_dev { DEV_UART, DEV_VIRTIO, DEV_SINK };
+struct iob_path {
+	const char *name;
+	const char *payload;            /* in the catalogue */
+	enum iob_dev dev;
+	int notify;
+	bool coalesced;
+	const char *what;
+};
+extern const struct iob_path iob_paths[];
+#define IOB_NPATHS 6
+#define IOB_PARAMS 3                    /* = IOPARAM_COUNT (traps/devices/devices.h, a later layer) */
+struct iob_result {
+	bool ran;
+	int exit_code;
+	char detail[600];
+	uint64_t cycles[IOB_REPEAT_MAX];
+	int nrep;
+	uint64_t cyc_med, cyc_min, cyc_max;
+	uint64_t bytes;                 /* what the device received */
+	uint32_t fnv;
+	uint64_t exits, data_exits, kvm_exits, kvm_io_exits, kvm_mmio_exits;
+	uint64_t guest_notifies, thread_wakeups, drained;
+	bool have_kvm;
+	char *exits_json;               /* the first run's "exits" object, or NULL */
+};
+
+struct iobench {
+	uint32_t param[IOB_PARAMS];     /* enum ioparam_id: total, chunk, batch */
+	int repeat;                     /* runs per path */
+	bool want[IOB_NPATHS];          /* the paths to run */
+	struct iob_result res[IOB_NPATHS];
+	uint64_t tsc_khz;               /* the guest TSC rate (the last run's) */
+	uint32_t expected_fnv;          /* FNV-1a of the stream every path must deliver */
+};
+/* The index of the path called name, or -1. */
+int  iob_path_find(const char *name);
+struct kvm;
+/* Runs every wanted path of b repeat times.  Returns XC_OK when each ran and
+ * delivered the stream, XC_GUEST_FAIL when a device got the wrong bytes, else
+ * the first failing run's exit code.  iob_free frees the results. */
+int  iob_run(struct iobench *b, struct kvm *k);
+void iob_free(struct iobench *b);
+double iob_per_kib(uint64_t n, uint64_t bytes);                         /* n per KiB of bytes; 0 if none */
+double iob_bytes_per_s(uint64_t bytes, uint64_t cycles, uint64_t khz);  /* at the guest TSC rate; 0 if unknown */
+
+
+/* ---- sensitive_run.c: the catalogue run, one probe per fresh VM ---- */
+#define SENS_PAYLOAD      "cpu/probe"
+/* One probe's result: how its VM ended, what the guest saw, what KVM counted,
+ * and how that compares with the catalogue and the expectations table. */
+struct sens_probe {
+	int row, cpl, id;
+	enum end_kind end;
+	char detail[512];
+	char outcome[64];               /* "exit:" + exits fits */
+	bool differs;                   /* outcome differs from the VMX/SVM reference */
+	const char *reference;          /* that reference: the catalogue, or an "arch" row */
+	const char *expected_here;      /* what the expectations table predicts on this host */
+	const struct expect_row *rule;  /* the row that predicted it; NULL = the catalogue */
+	bool unexpected;                /* outcome != expected_here */
+	bool value_differs;             /* ran, but observed a value VT-x/SVM would not give */
+	char reasons[48];               /* exits to kvmlab the instruction caused: "IO", "HLT" */
+	uint64_t nexits;
+	char *exits_json;               /* the run's "exits" object (json_exits_capture), or NULL */
+	char name_seen[REPORT_TEXT_MAX + 1];
+	bool have_fault;
+	uint64_t vector, error, fault_rip, fault_cpl;
+	bool have_value;
+	uint64_t value;
+	bool have_cost;
+	uint64_t cycles, baseline;
+	bool have_stats;
+	uint64_t kvm_exits, insn_emulation, irq_exits;
+	int64_t kernel_exits;           /* KVM's exits stat minus the exits kvmlab saw and host interrupts */
+};
+
+struct sens_catalogue {
+	struct sens_probe *probe;       /* in probe-id order; sens_catalogue_free */
+	int n;
+	uint64_t tsc_khz;               /* the probe vCPUs' TSC rate, 0 = unknown */
+	const char *reference;          /* "VMX" or "SVM": the vendor's (fact vendor) */
+};
+struct kvm;
+struct payload;
+struct host_facts;
+/* Runs every row whose name contains only (NULL: all; the nop row always runs)
+ * at CPL 0 and 3, each in a fresh VM of the probe payload p, and judges each
+ * outcome against the catalogue and the expectations of hf.  Returns XC_OK;
+ * XC_INTERRUPTED when SIGINT/SIGTERM stopped it (c holds the probes so far); or
+ * XC_HOST with err when a VM could not be set up or p is not the probe payload
+ * (a stale build).  Free c with sens_catalogue_free either way. */
+int  sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct payload *p,
+			const struct host_facts *hf, const char *only, double timeout, char *err, size_t errlen);
+void sens_catalogue_free(struct sens_catalogue *c);     /* the probes and their exits */
+/* Rows the filter selects (the nop row counts always); 0 matched = a usage error. */
+int  sens_rows_selected(const char *only, int *matched);
+/* probe.value as the table shows it: "-", "ZF=1 (allowed)", "\"Auth\"", "0x..." */
+void sens_value_text(const struct sens_probe *pr, char *out, size_t n);
+/* The nop probe at this CPL that completed with stats, or NULL: the baseline. */
+const struct sens_probe *sens_nop_of(const struct sens_catalogue *c, int cpl);
+
+
 /* ---- trace.c: single-stepping with KVM_SET_GUEST_DEBUG (api.rst 4.38) ---- */
 enum bp_role {
 	BP_START,                       /* --start: single-stepping begins here */
@@ -187,6 +292,35 @@ struct trace_hit {                      /* one --break hit */
 #define TRACE_HITS_MAX   1024           /* --break hits kept for the report (more are counted) */
 #define TRACE_MAX_STEPS_DEFAULT 10000
 struct json;
+/* The registers a trace step reports when they change (--regs): X(name, now, before)
+ * for each, from the step's regs r / sregs s and the previous step's pr / ps. */
+#define TRACE_REG_CHANGES(X, r, s, pr, ps) \
+	X("rax", (r)->rax, (pr)->rax) \
+	X("rbx", (r)->rbx, (pr)->rbx) \
+	X("rcx", (r)->rcx, (pr)->rcx) \
+	X("rdx", (r)->rdx, (pr)->rdx) \
+	X("rsi", (r)->rsi, (pr)->rsi) \
+	X("rdi", (r)->rdi, (pr)->rdi) \
+	X("rsp", (r)->rsp, (pr)->rsp) \
+	X("rbp", (r)->rbp, (pr)->rbp) \
+	X("r8", (r)->r8, (pr)->r8) \
+	X("r9", (r)->r9, (pr)->r9) \
+	X("r10", (r)->r10, (pr)->r10) \
+	X("r11", (r)->r11, (pr)->r11) \
+	X("r12", (r)->r12, (pr)->r12) \
+	X("r13", (r)->r13, (pr)->r13) \
+	X("r14", (r)->r14, (pr)->r14) \
+	X("r15", (r)->r15, (pr)->r15) \
+	X("rflags", (r)->rflags, (pr)->rflags) \
+	X("cr0", (s)->cr0, (ps)->cr0) \
+	X("cr3", (s)->cr3, (ps)->cr3) \
+	X("cr4", (s)->cr4, (ps)->cr4) \
+	X("efer", (s)->efer, (ps)->efer) \
+	X("cs", (s)->cs.selector, (ps)->cs.selector) \
+	X("ds", (s)->ds.selector, (ps)->ds.selector) \
+	X("es", (s)->es.selector, (ps)->es.selector) \
+	X("ss", (s)->ss.selector, (ps)->ss.selector)
+
 struct trace {
 	/* options (cmd_trace.c) */
 	uint64_t max_steps;             /* 0 = no limit */
@@ -280,6 +414,7 @@ struct bench_result {
 	int nmove;
 	struct bench_verdict verdict;
 	double wall_seconds;
+	char *exits_json;               /* the run's "exits" object (json_exits_capture), or NULL */
 };
 struct bench_opts {
 	uint32_t iters, repeat;
@@ -287,9 +422,10 @@ struct bench_opts {
 	const char *filter;             /* comma-separated fnmatch patterns, NULL = all */
 };
 /* Runs one case in a fresh VM; the result says how it went (never fatal).
- * r->net_samples is malloc'd when samples were taken: the caller frees it. */
+ * r->net_samples and r->exits_json are malloc'd: bench_result_free releases them. */
 void bench_run_case(struct kvm *k, const struct bench_case *c, const struct bench_opts *o,
 		    struct bench_result *r);
+void bench_result_free(struct bench_result *r);         /* net_samples, exits_json; safe twice */
 struct host_info;
 struct calibration;
 struct bench_header {
@@ -308,10 +444,7 @@ const char *bench_spread_reason(const struct bench_result *r);
  * that a relative spread (CV) means nothing and the report gives cycles instead. */
 double bench_spread_cycles(const struct bench_result *r);
 bool bench_spread_absolute(const struct bench_result *r);
-/* The results of n cases as a table, CSV or one JSON document (docs/json-schema.md). */
-void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
-void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
-void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+/* bench_report_table/csv/json (vmm/report/bench_report.c) show the results. */
 const char *bench_status_name(enum bench_status s);     /* "ok", "hangs on this host", "internal error", "failed" */
 
 /* ---- facts_guest.c: host facts only a guest shows (ring0_emulated, cpuid_table.*) ---- */

@@ -1,7 +1,7 @@
 /*
  * trace_print.c - what kvmlab trace shows: one traced instruction, or one
- * --break hit, as a text line and as a JSON step object (docs/trace.md,
- * docs/json-schema.md).  trace.c decides when; this file decides how.
+ * --break hit, as a text line (docs/trace.md); the JSON step object is
+ * vmm/report/trace_json.c's.  trace.c decides when; this file decides how.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,41 +21,21 @@ static void insn_mnemonic(const char *text, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)len, text);
 }
 
-#define REG_LIST(X) X(rax) X(rbx) X(rcx) X(rdx) X(rsi) X(rdi) X(rsp) X(rbp) \
-	X(r8) X(r9) X(r10) X(r11) X(r12) X(r13) X(r14) X(r15) X(rflags)
-#define SREG_LIST(X) X(cr0) X(cr3) X(cr4) X(efer)
-#define SEG_LIST(X) X(cs) X(ds) X(es) X(ss)
 
-/* Registers the step changed (RIP always does, so it is left out). */
+/* Registers the step changed (RIP always does, so it is left out), as text. */
 static void trace_changes(struct trace *t, const struct kvm_regs *r, const struct kvm_sregs *s)
 {
 	const struct kvm_regs *pr = &t->prev_regs;
 	const struct kvm_sregs *ps = &t->prev_sregs;
-
 	const char *sep = "  -> ";
 
-	if (t->json) {
-		json_key(t->json, "changed");
-		json_obj(t->json);
-	}
 #define CHG(name, now, before) \
 	if ((now) != (before)) { \
-		if (t->json) { json_key(t->json, name); json_u64(t->json, now); } \
-		if (t->out) fprintf(t->out, "%s%s=0x%llx", sep, name, (unsigned long long)(now)); \
+		fprintf(t->out, "%s%s=0x%llx", sep, name, (unsigned long long)(now)); \
 		sep = " "; \
 	}
-#define X(f) CHG(#f, r->f, pr->f)
-	REG_LIST(X)
-#undef X
-#define X(f) CHG(#f, s->f, ps->f)
-	SREG_LIST(X)
-#undef X
-#define X(f) CHG(#f, s->f.selector, ps->f.selector)
-	SEG_LIST(X)
-#undef X
+	TRACE_REG_CHANGES(CHG, r, s, pr, ps)
 #undef CHG
-	if (t->json)
-		json_obj_end(t->json);
 }
 
 /* "0f 22 c0": the bytes as a hex string; hex must hold 15 * 3 bytes. */
@@ -85,53 +65,31 @@ void trace_emit(struct vcpu *v, struct trace *t, const struct kvm_regs *r,
 		nc += (size_t)snprintf(cons + nc, sizeof(cons) - nc, c == '\n' ? "\\n" : "%c",
 				       c >= 0x20 && c < 0x7f ? c : '?');
 	}
+	char hex[15 * 3];
+	insn_hex(in->bytes, in->len, hex);
+	if (t->json)
+		trace_json_step(t->json, t, v, hex, in->text[0] ? mnem : NULL, nc ? cons : NULL, ended, r, s);
 	if (t->out) {
-		char hex[15 * 3];
-		insn_hex(in->bytes, in->len, hex);
 		fprintf(t->out, "%6llu %-13s %04x:%-8llx %#9llx  %-24s %s", (unsigned long long)t->steps,
 			in->mode, in->cs, (unsigned long long)in->rip, (unsigned long long)in->linear, hex,
 			in->text[0] ? in->text : "(undecodable)");
-	}
-	if (t->json) {
-		json_obj(t->json);
-		json_key(t->json, "step");        json_u64(t->json, t->steps);
-		json_key(t->json, "mode");        json_str(t->json, in->mode);
-		json_key(t->json, "bits");        json_i64(t->json, in->bits);
-		json_key(t->json, "cs");          json_u64(t->json, in->cs);
-		json_key(t->json, "rip");         json_u64(t->json, in->rip);
-		json_key(t->json, "linear");      json_u64(t->json, in->linear);
-		char hex[15 * 3];
-		insn_hex(in->bytes, in->len, hex);
-		json_key(t->json, "bytes");       json_str(t->json, hex);
-		json_key(t->json, "instruction"); json_str(t->json, in->text[0] ? in->text : NULL);
-		json_key(t->json, "mnemonic");    json_str(t->json, in->text[0] ? mnem : NULL);
-		json_key(t->json, "exits");
-		json_obj(t->json);
-	}
-	/* Other exits during this step: they interleave with the step exits. */
-	const char *sep = "  ; exit";
-	for (uint32_t i = 0; i < EXIT_REASON_MAX; i++) {
-		uint64_t d = v->ctr.reason[i].count - t->prev_reason[i];
-		if (i == KVM_EXIT_DEBUG || !d)
-			continue;
-		if (t->json) { json_key(t->json, exit_reason_name(i)); json_u64(t->json, d); }
-		if (t->out) { fprintf(t->out, "%s %s", sep, exit_reason_name(i)); sep = ","; }
-	}
-	if (t->json) {
-		json_obj_end(t->json);
-		json_key(t->json, "console"); json_str(t->json, nc ? cons : NULL);
-		json_key(t->json, "ended");   json_str(t->json, ended);
-	}
-	if (t->out && nc)
-		fprintf(t->out, " console \"%s\"", cons);
-	if (t->out && ended)
-		fprintf(t->out, "  ; run ended: %s", ended);
-	if (t->show_regs && r && s)
-		trace_changes(t, r, s);
-	if (t->json)
-		json_obj_end(t->json);
-	if (t->out)
+		/* Other exits during this step: they interleave with the step exits. */
+		const char *sep = "  ; exit";
+		for (uint32_t i = 0; i < EXIT_REASON_MAX; i++) {
+			uint64_t d = v->ctr.reason[i].count - t->prev_reason[i];
+			if (i == KVM_EXIT_DEBUG || !d)
+				continue;
+			fprintf(t->out, "%s %s", sep, exit_reason_name(i));
+			sep = ",";
+		}
+		if (nc)
+			fprintf(t->out, " console \"%s\"", cons);
+		if (ended)
+			fprintf(t->out, "  ; run ended: %s", ended);
+		if (t->show_regs && r && s)
+			trace_changes(t, r, s);
 		fputc('\n', t->out);
+	}
 }
 
 void trace_record_hit(struct trace *t, int bp)
@@ -160,7 +118,8 @@ void trace_record_hit(struct trace *t, int bp)
 		fprintf(t->out, "-- break %d at %#llx (DR%d), hit %llu: %s\n   ", bp, (unsigned long long)h->at.linear,
 			bp, (unsigned long long)h->hit, h->at.text);
 #define X(f) fprintf(t->out, " %s=0x%llx", #f, (unsigned long long)h->regs.f);
-		REG_LIST(X)
+		X(rax) X(rbx) X(rcx) X(rdx) X(rsi) X(rdi) X(rsp) X(rbp)
+		X(r8) X(r9) X(r10) X(r11) X(r12) X(r13) X(r14) X(r15) X(rflags)
 #undef X
 		fputc('\n', t->out);
 	}

@@ -195,10 +195,6 @@ int  memlab_vcpu_ready(struct vcpu *v, char *err, size_t errlen);  /* after KVM_
 void memlab_finish(struct vcpu *v);     /* end of run: last harvest, --translate */
 void memlab_destroy(struct vm *vm);     /* frees vm->memlab; safe when NULL */
 int  memlab_mark(struct vcpu *v, uint32_t id);          /* 0, or -1 when MARKS_MAX are taken */
-/* The "memory" object of the run's JSON (docs/json-schema.md); null without a memlab. */
-void memlab_json(struct json *j, const struct report_ctx *c);
-/* The mechanism behind a guest page fault on this host, in words. */
-const char *memlab_fault_mechanism(const struct host_info *h, bool emulated);
-void memlab_text(FILE *out, const struct report_ctx *c);  /* the same, for report_text */
+/* memlab_json, memlab_text, memlab_fault_mechanism (vmm/report/memlab_report.c) report it. */
 
 #endif

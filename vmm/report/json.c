@@ -145,3 +145,30 @@ void json_hex(struct json *j, uint64_t v)
 	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
 	json_str(j, b);
 }
+
+/* The "value if known, else null" family: one call instead of an if/else per field. */
+#define OR_NULL(kind, type) \
+	void json_##kind##_or_null(struct json *j, bool have, type v) \
+	{ \
+		if (have) \
+			json_##kind(j, v); \
+		else \
+			json_null(j); \
+	}
+OR_NULL(u64, uint64_t)
+OR_NULL(i64, int64_t)
+OR_NULL(hex, uint64_t)
+OR_NULL(bool, bool)
+OR_NULL(double, double)
+OR_NULL(str, const char *)
+#undef OR_NULL
+
+void json_raw(struct json *j, const char *text)
+{
+	if (!text) {
+		json_null(j);
+		return;
+	}
+	sep(j);
+	fputs(text, j->out);
+}

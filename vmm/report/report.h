@@ -1,6 +1,7 @@
 /*
- * vmm/report/report.h - reporting: the one streaming JSON writer, the run's JSON document
- * and human summary, and instruction bytes as text.
+ * vmm/report/report.h - reporting: the one streaming JSON writer, and every JSON
+ * document and human summary kvmlab prints (only this layer writes JSON), the
+ * exit-code and capability lists, and instruction bytes as text.
  */
 #ifndef KVMLAB_REPORT_H
 #define KVMLAB_REPORT_H
@@ -18,7 +19,7 @@ struct run;
 struct json;
 
 /* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
-#define JSON_SCHEMA_VERSION 3         /* 2: exit accounting (percentiles, MSRs), bench; 3: sensitive "expected" per vendor (VMX/SVM), facts, setup */
+#define JSON_SCHEMA_VERSION 4         /* 2: exit accounting (percentiles, MSRs), bench; 3: sensitive "expected" per vendor (VMX/SVM), facts, setup; 4: one "exits" shape in every command */
 #define EXIT_TIMING_METHOD "host TSC: lfence; rdtsc before the KVM_RUN ioctl, rdtsc after it returns"
 #define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
 
@@ -33,6 +34,8 @@ struct report_ctx {
 void report_json(const struct report_ctx *c, FILE *out);
 /* The same run as the human summary. */
 void report_text(const struct report_ctx *c, FILE *out);
+/* "value", "pass", "fail", "msg" for a REPORT_KIND_*; "?" otherwise. */
+const char *report_kind_name(int kind);
 /* The "host" object every command's JSON carries: backend, paging, capabilities. */
 void json_host(struct json *j, const struct host_info *h, const struct kvm *k);
 
@@ -69,6 +72,116 @@ void json_hex(struct json *j, uint64_t v);               /* "0x..." string */
 void json_double(struct json *j, double v);             /* null if not finite */
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* The value when have is true, else null (docs/json-schema.md: "or null" fields). */
+void json_u64_or_null(struct json *j, bool have, uint64_t v);
+void json_i64_or_null(struct json *j, bool have, int64_t v);
+void json_hex_or_null(struct json *j, bool have, uint64_t v);
+void json_bool_or_null(struct json *j, bool have, bool v);
+void json_double_or_null(struct json *j, bool have, double v);
+void json_str_or_null(struct json *j, bool have, const char *s);
+/* One complete JSON value written earlier by this writer (json_capture); NULL -> null. */
+void json_raw(struct json *j, const char *text);
+
+/* ---- envelope.c: the keys every command's document starts with ---- */
+/* Opens the document's object and writes schema_version, kvmlab_version and
+ * command, then host when h is not NULL; the caller writes the rest and closes it. */
+void json_envelope(struct json *j, const char *command, const struct host_info *h, const struct kvm *k);
+
+/* ---- exits_json.c: the one shape of an "exits" object, in every command ---- */
+struct vcpu;
+struct vm;
+/* The exits of one vCPU (docs/json-schema.md, "exits"): totals, by_reason with
+ * round-trip statistics, ports, mmio, msrs and the in-kernel paths; vm names the
+ * devices and holds the VM-wide doorbell count; tsc_khz 0 = no ns figures. */
+void json_exits(struct json *j, const struct vcpu *v, const struct vm *vm, uint64_t tsc_khz);
+/* The same object as a malloc'd string, for a report written after the VM is
+ * gone (json_raw writes it); NULL if memory ran out.  The caller frees it. */
+char *json_exits_capture(const struct vcpu *v, const struct vm *vm, uint64_t tsc_khz);
+
+/* ---- io_report.c: the I/O devices of a run (traps/devices/iodev.c keeps them) ---- */
+/* The "io" object of the run's JSON (docs/json-schema.md); null without devices. */
+void iodev_json(struct json *j, const struct vm *vm);
+/* One line per I/O device the guest touched, for report_text. */
+void iodev_text(FILE *out, const struct vm *vm);
+
+/* ---- smp_json.c: the "vcpus" array of the run's JSON, one entry per vCPU ---- */
+void smp_json(struct json *j, const struct run *r);
+
+/* ---- trace_json.c: the document of `kvmlab trace --json` ---- */
+struct trace;
+/* Opens the document: envelope, payload, max_steps, and the "steps" array the
+ * steps stream into while the guest runs. */
+void trace_json_begin(struct json *j, const struct payload *p, const struct host_info *h,
+		      const struct kvm *k, uint64_t max_steps);
+/* One step object of "steps": the pending instruction of t that has just run on v
+ * (hex: its bytes; mnemonic, console, ended: NULL -> null; r, s: registers after it,
+ * for "changed" with --regs). */
+void trace_json_step(struct json *j, const struct trace *t, const struct vcpu *v, const char *hex,
+		     const char *mnemonic, const char *console, const char *ended,
+		     const struct kvm_regs *r, const struct kvm_sregs *s);
+/* Closes it: the breakpoints, result, console, exits and registers of r, or
+ * with r NULL (the VM could not be set up) only "error": err. */
+void trace_json_end(struct json *j, const struct trace *t, const struct run *r, const char *err);
+
+/* ---- sensitive_report.c: `kvmlab sensitive` as a table or one JSON document ---- */
+struct sens_catalogue;
+/* The table, the probes this host predicts differently, and a legend. */
+void sens_report_text(const struct sens_catalogue *c, const struct host_info *h, FILE *out);
+/* The document of docs/json-schema.md, "kvmlab sensitive --json". */
+void sens_report_json(const struct sens_catalogue *c, const struct host_info *h, const struct kvm *k, FILE *out);
+
+/* ---- iobench_report.c: `kvmlab iobench` as a table or one JSON document ---- */
+struct iobench;
+/* The document of docs/json-schema.md, "kvmlab iobench --json". */
+void iob_report_json(const struct iobench *b, const struct host_info *host, const struct kvm *k, FILE *out);
+/* One row per path that ran, and what the columns mean. */
+void iob_report_text(const struct iobench *b, const struct host_info *host, FILE *out);
+
+/* ---- info_report.c: `kvmlab info` as text or one JSON document ---- */
+struct calibration;
+/* The document of docs/json-schema.md, "kvmlab info --json"; cb NULL: not calibrated. */
+void info_report_json(const struct host_info *h, const struct kvm *k, const struct calibration *cb,
+		      const struct host_facts *hf, FILE *out);
+/* The same for people: host, capabilities with their use, calibration, facts. */
+void info_report_text(const struct host_info *h, const struct kvm *k, const struct calibration *cb,
+		      const struct host_facts *hf, FILE *out);
+/* `kvmlab info --sandbox [--json]`: every thread's allowlist, rule by rule. */
+void info_report_sandbox(bool json, FILE *out);
+
+/* ---- list_json.c: the document of `kvmlab list --json` ---- */
+void list_json_begin(struct json *j);           /* the envelope and the "payloads" array */
+/* One payload: file is its name under the payload directory, path the whole path. */
+void list_json_entry(struct json *j, const struct payload *p, const char *file, const char *path);
+void list_json_end(struct json *j);             /* closes the array and the document */
+
+/* ---- bench_report.c: `kvmlab bench` as a table, CSV or one JSON document ---- */
+struct bench_header;
+struct bench_result;
+/* The results of n cases as a table, CSV or one JSON document (docs/json-schema.md). */
+void bench_report_table(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_csv(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+void bench_report_json(const struct bench_header *h, const struct bench_result *r, int n, FILE *out);
+
+/* ---- memlab_report.c: the "memory" section of a run (vmm/mem/ keeps the state) ---- */
+/* The "memory" object of the run's JSON (docs/json-schema.md); null without a memlab. */
+void memlab_json(struct json *j, const struct report_ctx *c);
+/* The mechanism behind a guest page fault on this host, in words. */
+const char *memlab_fault_mechanism(const struct host_info *h, bool emulated);
+void memlab_text(FILE *out, const struct report_ctx *c);  /* the same, for report_text */
+
+/* ---- lists.c: the lists kvmlab prints without a VM ---- */
+/* Each prints one line per row, or with json one document: the envelope (no host)
+ * and the rows as one array (docs/json-schema.md, "Lists"). */
+/* The exit codes (XC_LIST): "  7 host error: no usable ..."; "exit_codes": [{code, name, summary, meaning}]. */
+void xc_print(FILE *out, bool json);
+/* The capabilities (CAP_LIST): "  NAME  required|optional  why"; "capabilities": [{name, required, why}]. */
+void cap_print(FILE *out, bool json);
+/* The machine table (vmm/core/machine.c): bus, range, name, in-kernel path;
+ * "rows": [{name, bus, first, last, path, when}]. */
+void machine_print(FILE *out, bool json);
+/* The option table (vmm/cli/opt_table.c): "--name METAVAR  commands..."; "options":
+ * [{name, short, arg, metavar, help, commands}]. */
+void opt_print_table(FILE *out, bool json);
 
 /* ---- facts_json.c: `kvmlab info --json` "facts" and "expectations" ---- */
 void facts_json(struct json *j, const struct host_facts *hf);

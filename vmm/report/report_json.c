@@ -8,9 +8,13 @@
 
 #include "kvmlab.h"
 
-static const char *const report_kinds[] = {
-	[REPORT_KIND_VALUE] = "value", [REPORT_KIND_PASS] = "pass", [REPORT_KIND_FAIL] = "fail", [REPORT_KIND_MSG] = "msg",
-};
+const char *report_kind_name(int kind)
+{
+	static const char *const names[] = {
+		[REPORT_KIND_VALUE] = "value", [REPORT_KIND_PASS] = "pass", [REPORT_KIND_FAIL] = "fail", [REPORT_KIND_MSG] = "msg",
+	};
+	return kind >= 0 && kind < (int)(sizeof(names) / sizeof(names[0])) && names[kind] ? names[kind] : "?";
+}
 
 void json_host(struct json *j, const struct host_info *h, const struct kvm *k)
 {
@@ -35,98 +39,6 @@ static void json_cpuid_overrides(struct json *j, const struct cpuid_config *c)
 		json_key(j, "subleaf"); json_u64(j, c->ov[i].subleaf);
 		json_key(j, "reg");     json_str(j, cpuid_reg_name(c->ov[i].reg));
 		json_key(j, "value");   json_u64(j, c->ov[i].value);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-}
-
-static void json_ns(struct json *j, double cycles, uint64_t tsc_khz)
-{
-	if (tsc_khz)
-		json_double(j, cycles * 1e6 / (double)tsc_khz);
-	else
-		json_null(j);
-}
-
-static void json_exit_counter(struct json *j, const struct exit_counter *e,
-			      const struct sample_store *st, uint64_t tsc_khz)
-{
-	struct summary sum;
-
-	summary_u64(st->v, st->n, &sum);
-	json_obj(j);
-	json_key(j, "count");       json_u64(j, e->count);
-	json_key(j, "cycles_min");  json_u64(j, e->tsc_min);
-	json_key(j, "cycles_mean"); json_u64(j, e->count ? e->tsc_sum / e->count : 0);
-	json_key(j, "cycles_max");  json_u64(j, e->tsc_max);
-	json_key(j, "ns_mean");
-	if (tsc_khz && e->count)
-		json_double(j, (double)e->tsc_sum / e->count * 1e6 / (double)tsc_khz);
-	else
-		json_null(j);
-	/* Percentiles from the sample store (samples.c): exact unless a reservoir. */
-	json_key(j, "cycles_median"); json_double(j, sum.median);
-	json_key(j, "cycles_p99");    json_double(j, sum.p99);
-	json_key(j, "ns_min");        json_ns(j, (double)e->tsc_min, tsc_khz);
-	json_key(j, "ns_median");     json_ns(j, sum.median, tsc_khz);
-	json_key(j, "ns_p99");        json_ns(j, sum.p99, tsc_khz);
-	json_key(j, "ns_max");        json_ns(j, (double)e->tsc_max, tsc_khz);
-	json_key(j, "samples");       json_u64(j, st->n);
-	json_key(j, "percentiles_exact"); json_bool(j, samples_exact(st));
-	json_key(j, "histogram_log2");  /* bucket i: round trips of [2^i, 2^(i+1)) cycles */
-	json_obj(j);
-	for (int b = 0; b < HIST_BUCKETS; b++) {
-		if (!e->hist[b])
-			continue;
-		char k[12];             /* any int: -O1 -fsanitize builds check the bound */
-		snprintf(k, sizeof(k), "%d", b);
-		json_key(j, k);
-		json_u64(j, e->hist[b]);
-	}
-	json_obj_end(j);
-	json_obj_end(j);
-}
-
-static void json_accesses(struct json *j, const struct access_key *keys, int n, bool ports,
-			  const struct vm *vm)
-{
-	json_arr(j);
-	for (int i = 0; i < n; i++) {
-		const struct access_key *k = &keys[i];
-		const char *dev = NULL;
-		if (ports) {
-			const struct pio_range *r = pio_find(&vm->pio, (uint16_t)k->addr);
-			dev = r ? r->name : NULL;
-		} else {
-			const struct mmio_range *r = mmio_find(&vm->mmio, k->addr, k->size);
-			dev = r ? r->name : NULL;
-		}
-		json_obj(j);
-		json_key(j, ports ? "port" : "gpa"); json_u64(j, k->addr);
-		json_key(j, ports ? "port_hex" : "gpa_hex"); json_hex(j, k->addr);
-		json_key(j, "dir");      json_str(j, k->write ? (ports ? "out" : "write") : (ports ? "in" : "read"));
-		json_key(j, "size");     json_u64(j, k->size);
-		json_key(j, "exits");    json_u64(j, k->count);
-		json_key(j, "elements"); json_u64(j, k->elems);
-		json_key(j, "claimed");  json_bool(j, k->claimed);
-		json_key(j, "device");   json_str(j, dev);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-}
-
-static void json_msrs(struct json *j, const struct counters *c)
-{
-	json_arr(j);
-	for (int i = 0; i < c->nmsr; i++) {
-		const struct access_key *k = &c->msr[i];
-		json_obj(j);
-		json_key(j, "index");     json_u64(j, k->addr);
-		json_key(j, "index_hex"); json_hex(j, k->addr);
-		json_key(j, "dir");       json_str(j, k->write ? "wrmsr" : "rdmsr");
-		json_key(j, "exits");     json_u64(j, k->count);
-		json_key(j, "handled");   json_bool(j, k->claimed);
-		json_key(j, "name");      json_str(j, msr_name((uint32_t)k->addr));
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -207,10 +119,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	const struct payload *p = c->payload;
 	struct json jj = { .out = out }, *j = &jj;
 
-	json_obj(j);
-	json_key(j, "schema_version"); json_i64(j, JSON_SCHEMA_VERSION);
-	json_key(j, "kvmlab_version"); json_str(j, KVMLAB_VERSION);
-	json_key(j, "command");        json_str(j, "run");
+	json_envelope(j, "run", c->host, c->kvm);
 
 	json_key(j, "payload");
 	json_obj(j);
@@ -223,9 +132,8 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "size");        json_u64(j, p->size);
 	json_obj_end(j);
 
-	json_key(j, "host"); json_host(j, c->host, c->kvm);
 	json_key(j, "tsc_khz");
-	if (r->tsc_khz) json_u64(j, r->tsc_khz); else json_null(j);
+	json_u64_or_null(j, r->tsc_khz, r->tsc_khz);
 
 	json_key(j, "config");
 	json_obj(j);
@@ -246,13 +154,13 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "exit_code"); json_i64(j, r->exit_code);
 	json_key(j, "detail");    json_str(j, v->end_detail);
 	json_key(j, "exit_status");
-	if (v->end == END_EXIT_PORT) json_u64(j, v->exit_status); else json_null(j);
+	json_u64_or_null(j, v->end == END_EXIT_PORT, v->exit_status);
 	json_key(j, "rip");
-	if (v->end_rip_valid) json_u64(j, v->end_rip); else json_null(j);
+	json_u64_or_null(j, v->end_rip_valid, v->end_rip);
 	json_key(j, "linear_rip");
-	if (v->end_rip_valid) json_u64(j, v->end_linear); else json_null(j);
+	json_u64_or_null(j, v->end_rip_valid, v->end_linear);
 	json_key(j, "instruction");
-	if (v->end_insn[0]) json_str(j, v->end_insn); else json_null(j);
+	json_str_or_null(j, v->end_insn[0], v->end_insn);
 	json_key(j, "wall_seconds"); json_double(j, r->wall_seconds);
 	json_obj_end(j);
 
@@ -265,50 +173,14 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "dropped");   json_u64(j, v->vm->con.dropped);
 	json_obj_end(j);
 
-	json_key(j, "exits");
-	json_obj(j);
-	json_key(j, "total");         json_u64(j, v->ctr.total_exits);
-	json_key(j, "kvm_run_calls"); json_u64(j, v->ctr.kvm_run_calls);
-	json_key(j, "eintr");         json_u64(j, v->ctr.eintr);
-	json_key(j, "timing");        json_str(j, EXIT_TIMING_METHOD);
-	/* Observed, not assumed: did KVM's emulator run guest code during this run? */
-	const struct kvm_stat *emu = v->stats.fd >= 0 ? kvmstats_find(&v->stats, "insn_emulation") : NULL;
-	json_key(j, "emulated_instructions");
-	if (emu) json_u64(j, kvmstats_delta(emu)); else json_null(j);
-	json_key(j, "round_trips_include_emulation");
-	if (emu) json_bool(j, kvmstats_delta(emu) > 0); else json_null(j);
-	json_key(j, "by_reason");
-	json_obj(j);
-	for (uint32_t i = 0; i < EXIT_REASON_MAX; i++) {
-		if (!v->ctr.reason[i].count)
-			continue;
-		json_key(j, exit_reason_name(i));
-		json_exit_counter(j, &v->ctr.reason[i], &v->ctr.sample[i], r->tsc_khz);
-	}
-	if (v->ctr.other.count) {
-		json_key(j, "OTHER");
-		json_exit_counter(j, &v->ctr.other, &v->ctr.sample[EXIT_REASON_MAX], r->tsc_khz);
-	}
-	json_obj_end(j);
-	json_key(j, "ports"); json_accesses(j, v->ctr.port, v->ctr.nports, true, &r->vm);
-	json_key(j, "ports_overflow"); json_u64(j, v->ctr.port_overflow);
-	json_key(j, "mmio");  json_accesses(j, v->ctr.mmio, v->ctr.nmmio, false, &r->vm);
-	json_key(j, "mmio_overflow"); json_u64(j, v->ctr.mmio_overflow);
-	json_key(j, "msrs");  json_msrs(j, &v->ctr);
-	json_key(j, "msrs_overflow"); json_u64(j, v->ctr.msr_overflow);
-	json_key(j, "coalesced_mmio_writes"); json_u64(j, v->ctr.coalesced);
-	json_key(j, "doorbell_signals"); json_u64(j, r->vm.bench.doorbell_rings);
-	json_key(j, "percentile_method"); json_str(j, PERCENTILE_METHOD);
-	json_key(j, "vmm_cycles");    json_u64(j, v->ctr.vmm_cycles);
-	json_key(j, "samples_max");   json_u64(j, SAMPLES_MAX);
-	json_obj_end(j);
+	json_key(j, "exits"); json_exits(j, v, &r->vm, r->tsc_khz);
 
 	json_key(j, "reports");
 	json_arr(j);
 	for (int i = 0; i < v->nreports; i++) {
 		const struct report_entry *e = &v->reports[i];
 		json_obj(j);
-		json_key(j, "kind");  json_str(j, report_kinds[e->kind]);
+		json_key(j, "kind");  json_str(j, report_kind_name(e->kind));
 		json_key(j, "name");  json_str(j, e->text);
 		json_key(j, "value"); json_u64(j, e->value);
 		json_key(j, "rip");   json_u64(j, e->rip);

@@ -13,16 +13,6 @@
 #define BENCH_DISTURBED "samples with an involuntary context switch of the vCPU thread are left out while at least half remain"
 #define BENCH_WHERE "derived per op from counters in the op loop minus the empty loop (vmm/measure/bench_derive.c)"
 
-static const char *const status_names[] = {
-	[BENCH_OK] = "ok", [BENCH_HANGS] = "hangs on this host",
-	[BENCH_INTERNAL_ERROR] = "internal error", [BENCH_FAILED] = "failed",
-};
-
-const char *bench_status_name(enum bench_status s)
-{
-	return (unsigned)s <= BENCH_FAILED ? status_names[s] : "?";
-}
-
 static double to_ns(double cycles, uint64_t khz)
 {
 	return khz ? cycles * 1e6 / (double)khz : 0;
@@ -124,15 +114,11 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 {
 	struct json jj = { .out = out }, *j = &jj;
 
-	json_obj(j);
-	json_key(j, "schema_version"); json_i64(j, JSON_SCHEMA_VERSION);
-	json_key(j, "kvmlab_version"); json_str(j, KVMLAB_VERSION);
-	json_key(j, "command");        json_str(j, "bench");
-	json_key(j, "host");           json_host(j, h->host, h->kvm);
+	json_envelope(j, "bench", h->host, h->kvm);
 	json_key(j, "tsc_khz");
-	if (h->tsc_khz) json_u64(j, h->tsc_khz); else json_null(j);
+	json_u64_or_null(j, h->tsc_khz, h->tsc_khz);
 	json_key(j, "load_average");
-	if (h->load1 >= 0) json_double(j, h->load1); else json_null(j);
+	json_double_or_null(j, h->load1 >= 0, h->load1);
 	json_key(j, "cv_goal"); json_double(j, BENCH_CV_GOAL);
 	json_key(j, "calibration");
 	json_obj(j);
@@ -196,8 +182,9 @@ void bench_report_json(const struct bench_header *h, const struct bench_result *
 		json_key(j, "cv_above_goal"); json_bool(j, bench_spread_reason(x) != NULL);
 		json_key(j, "spread_reason"); json_str(j, bench_spread_reason(x));
 		json_key(j, "spread_kind");   json_str(j, ok ? (bench_spread_absolute(x) ? "absolute" : "relative") : NULL);
-		json_key(j, "spread_cycles"); if (ok) json_double(j, bench_spread_cycles(x)); else json_null(j);
+		json_key(j, "spread_cycles"); json_double_or_null(j, ok, bench_spread_cycles(x));
 		json_key(j, "wall_seconds"); json_double(j, x->wall_seconds);
+		json_key(j, "exits");        json_raw(j, x->exits_json);   /* the case's whole run */
 		json_obj_end(j);
 	}
 	json_arr_end(j);

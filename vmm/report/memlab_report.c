@@ -104,7 +104,7 @@ static void json_passes(struct json *j, const struct vcpu *v, const struct mem_l
 			continue;
 		uint32_t pass = b->id / 2;
 		char name[32];
-		uint64_t cycles, pages;
+		uint64_t cycles = 0, pages = 0;
 		bool have = (snprintf(name, sizeof(name), "pass%u-cycles", pass), report_value(v, name, &cycles));
 		bool have_pages = report_value(v, "pages", &pages) && pages > 0;
 		json_obj(j);
@@ -112,8 +112,8 @@ static void json_passes(struct json *j, const struct vcpu *v, const struct mem_l
 		json_key(j, "host_cycles");  json_u64(j, b->tsc - a->tsc);
 		json_key(j, "host_minflt");  json_u64(j, b->minflt - a->minflt);
 		json_key(j, "host_majflt");  json_u64(j, b->majflt - a->majflt);
-		json_key(j, "guest_cycles"); if (have) json_u64(j, cycles); else json_null(j);
-		json_key(j, "pages");        if (have_pages) json_u64(j, pages); else json_null(j);
+		json_key(j, "guest_cycles"); json_u64_or_null(j, have, cycles);
+		json_key(j, "pages");        json_u64_or_null(j, have_pages, pages);
 		json_key(j, "cycles_per_page");
 		if (have && have_pages) json_u64(j, cycles / pages); else json_null(j);
 		json_key(j, "stats");   /* deltas over the pass, KVM stats that exist here */
@@ -215,10 +215,10 @@ static void json_xlate(struct json *j, const struct xlate *x)
 	json_key(j, "gva");     json_u64(j, x->gva);
 	json_key(j, "gva_hex"); json_hex(j, x->gva);
 	json_key(j, "valid");   json_bool(j, x->valid);
-	json_key(j, "gpa");     if (x->valid) json_u64(j, x->gpa); else json_null(j);
-	json_key(j, "gpa_hex"); if (x->valid) json_hex(j, x->gpa); else json_null(j);
+	json_key(j, "gpa");     json_u64_or_null(j, x->valid, x->gpa);
+	json_key(j, "gpa_hex"); json_hex_or_null(j, x->valid, x->gpa);
 	json_key(j, "writeable"); json_bool(j, x->writeable);
-	json_key(j, "guest_page_size"); if (x->walk.ok) json_u64(j, x->walk.page_size); else json_null(j);
+	json_key(j, "guest_page_size"); json_u64_or_null(j, x->walk.ok, x->walk.page_size);
 	json_key(j, "walk");
 	json_arr(j);
 	for (int i = 0; i < x->walk.nsteps; i++) {
@@ -232,7 +232,7 @@ static void json_xlate(struct json *j, const struct xlate *x)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	json_key(j, "walk_gpa");    if (x->walk.ok) json_u64(j, x->walk.gpa); else json_null(j);
+	json_key(j, "walk_gpa");    json_u64_or_null(j, x->walk.ok, x->walk.gpa);
 	json_key(j, "walk_fault");  if (x->walk.ok) json_null(j); else json_str(j, x->walk.fault);
 	/* Both say the same GPA, or both say "not mapped" (KVM_TRANSLATE's
 	 * valid = 0 and a not-present or non-canonical walk). */
@@ -247,12 +247,12 @@ static void json_xlate(struct json *j, const struct xlate *x)
 	} else {
 		json_null(j);           /* a hole: the GPA is MMIO */
 	}
-	json_key(j, "hva_hex"); if (x->slot_name) json_hex(j, x->hva); else json_null(j);
+	json_key(j, "hva_hex"); json_hex_or_null(j, x->slot_name, x->hva);
 	json_key(j, "host_present"); json_bool(j, x->host_present);
 	json_key(j, "pfn_hidden");   json_bool(j, x->pfn_hidden);
 	json_key(j, "hpa_hex");
-	if (x->host_present && !x->pfn_hidden) json_hex(j, x->pfn * 4096 + (x->hva & 0xFFF)); else json_null(j);
-	json_key(j, "host_page_size"); if (x->host_page_size) json_u64(j, x->host_page_size); else json_null(j);
+	json_hex_or_null(j, x->host_present && !x->pfn_hidden, x->pfn * 4096 + (x->hva & 0xFFF));
+	json_key(j, "host_page_size"); json_u64_or_null(j, x->host_page_size, x->host_page_size);
 	json_key(j, "host_page_source"); json_str(j, x->host_page_how);
 	json_obj_end(j);
 }

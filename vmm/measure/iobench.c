@@ -1,0 +1,193 @@
+/*
+ * iobench.c - `kvmlab iobench`: one workload, five I/O paths, side by side.
+ *
+ * The workload: move `total` bytes out of the guest in `chunk`-byte pieces
+ * (a fixed pattern, so every device's FNV-1a hash proves the bytes arrived
+ * whole and in order).  The paths:
+ *   uart             16550 UART, one port exit per byte      (full emulation)
+ *   virtio-exit      virtio console, doorbell = MMIO exit    (virtio)
+ *   virtio-ioeventfd doorbell = ioeventfd, I/O thread         (vhost's shape)
+ *   virtio-poll      no doorbell: NO_NOTIFY, the thread polls (the limit)
+ *   mmio             8-byte stores to a sink, one exit each   (baseline for:)
+ *   coalesced-mmio   the same stores, batched by KVM's coalesced ring
+ * Per path: exits to kvmlab (all, and on the device's data path), KVM's own
+ * exit counters, guest TSC cycles around the transfer (median of --repeat
+ * runs, min and max), bytes per second at the guest's TSC rate, and the
+ * ratio to the UART.  Every guest instruction may be emulated on this kind of
+ * host (kvmlab info): compare paths, not absolute speeds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmlab.h"
+
+#define IOB_TIMEOUT    60.0
+
+const struct iob_path iob_paths[IOB_NPATHS] = {
+	{ "uart",             "io/uart-bench",   DEV_UART,   IO_NOTIFY_EXIT,      false, "16550 UART, byte by byte: full emulation" },
+	{ "virtio-exit",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_EXIT,      false, "virtio, QueueNotify exits to kvmlab" },
+	{ "virtio-ioeventfd", "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, QueueNotify -> ioeventfd -> I/O thread" },
+	{ "virtio-poll",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_POLL,      false, "virtio, notifications off, I/O thread polls" },
+	{ "mmio",             "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      false, "8-byte MMIO stores, one exit each" },
+	{ "coalesced-mmio",   "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      true,  "the same stores through KVM's coalesced MMIO ring" },
+};
+
+static int u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The stream every path must deliver: each chunk is bytes 0, 1, 2, ... mod 256. */
+static uint32_t expected_fnv(uint64_t total, uint32_t chunk)
+{
+	uint32_t h = 2166136261u;
+	for (uint64_t i = 0; i < total; i++)
+		h = (h ^ (uint8_t)(i % chunk)) * 16777619u;
+	return h;
+}
+
+static uint64_t report_value(const struct vcpu *v, const char *name)
+{
+	for (int i = v->nreports - 1; i >= 0; i--)
+		if (v->reports[i].kind == REPORT_KIND_VALUE && !strcmp(v->reports[i].text, name))
+			return v->reports[i].value;
+	return 0;
+}
+
+/* Exits on the device's own registers: the cost the path is about. */
+static uint64_t data_path_exits(const struct counters *c, enum iob_dev dev)
+{
+	uint64_t n = 0;
+	if (dev == DEV_UART) {
+		for (int i = 0; i < c->nports; i++)
+			if (c->port[i].addr >= PORT_COM1 && c->port[i].addr < PORT_COM1 + PORT_COM1_COUNT)
+				n += c->port[i].count;
+	} else {
+		for (int i = 0; i < c->nmmio; i++) {
+			uint64_t a = c->mmio[i].addr;
+			if (dev == DEV_VIRTIO ? a == GPA_VIRTIO_MMIO + 0x50 /* QueueNotify */
+					      : (a >= GPA_SINK && a < GPA_SINK + SINK_SIZE))
+				n += c->mmio[i].count;
+		}
+	}
+	return n;
+}
+
+static uint64_t stat_delta(const struct kvm_stats *st, const char *name)
+{
+	const struct kvm_stat *s = kvmstats_find(st, name);
+	return s ? kvmstats_delta(s) : 0;
+}
+
+static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *param, int repeat,
+		     struct iob_result *res, uint64_t *tsc_khz)
+{
+	char path[4096], err[512];
+	struct payload pl;
+
+	snprintf(path, sizeof(path), "%s/%s.bin", payload_dir(), p->payload);
+	memset(res, 0, sizeof(*res));
+	res->ran = true;
+	if (payload_load(path, &pl, err, sizeof(err)) != XC_OK) {
+		res->exit_code = XC_PAYLOAD_IO;
+		snprintf(res->detail, sizeof(res->detail), "%s", err);
+		return;
+	}
+	for (int r = 0; r < repeat; r++) {
+		struct vm_config cfg = { .mem = MEM_DEFAULT, .timeout = IOB_TIMEOUT };
+		cfg.io.notify = p->notify;
+		cfg.io.coalesced = p->coalesced;
+		memcpy(cfg.io.param, param, sizeof(cfg.io.param));
+		struct run *run = calloc(1, sizeof(*run));
+		if (!run)
+			die(XC_HOST, "out of memory");
+		int rc = run_payload(run, k, &pl, &cfg, err, sizeof(err));
+		if (rc == XC_OK)
+			rc = run->exit_code;
+		if (rc != XC_OK) {
+			res->exit_code = rc;
+			snprintf(res->detail, sizeof(res->detail), "%s", run->vcpu.end ? run->vcpu.end_detail : err);
+			run_teardown(run);
+			free(run);
+			break;
+		}
+		const struct vcpu *v = &run->vcpu;
+		const struct iodev *io = run->vm.io;
+		res->cycles[res->nrep++] = report_value(v, "cycles");
+		*tsc_khz = run->tsc_khz;
+		if (r == 0) {           /* counts: the first run (they barely vary) */
+			res->exits = v->ctr.total_exits;
+			res->data_exits = data_path_exits(&v->ctr, p->dev);
+			res->have_kvm = v->stats.fd >= 0;
+			res->kvm_exits = stat_delta(&v->stats, "exits");
+			res->kvm_io_exits = stat_delta(&v->stats, "io_exits");
+			res->kvm_mmio_exits = stat_delta(&v->stats, "mmio_exits");
+			res->guest_notifies = report_value(v, "notifies");
+			res->thread_wakeups = io->thread_wakeups;
+			res->drained = io->sink.drained;
+			res->bytes = p->dev == DEV_UART ? io->com1.uart.tx_bytes :
+				     p->dev == DEV_VIRTIO ? io->virtio.bytes : io->sink.bytes;
+			res->fnv = p->dev == DEV_UART ? io->com1.uart.fnv :
+				   p->dev == DEV_VIRTIO ? io->virtio.fnv : io->sink.fnv;
+			res->exits_json = json_exits_capture(v, &run->vm, run->tsc_khz);
+		}
+		run_teardown(run);
+		free(run);
+	}
+	payload_free(&pl);
+	if (res->nrep) {
+		uint64_t s[IOB_REPEAT_MAX];
+		memcpy(s, res->cycles, sizeof(s));
+		qsort(s, res->nrep, sizeof(s[0]), u64cmp);
+		res->cyc_min = s[0];
+		res->cyc_max = s[res->nrep - 1];
+		res->cyc_med = s[res->nrep / 2];
+	}
+}
+
+double iob_per_kib(uint64_t n, uint64_t bytes) { return bytes ? n * 1024.0 / bytes : 0; }
+
+double iob_bytes_per_s(uint64_t bytes, uint64_t cyc, uint64_t khz)
+{
+	return cyc && khz ? bytes * (khz * 1000.0) / cyc : 0;
+}
+
+int iob_path_find(const char *name)
+{
+	for (int i = 0; i < IOB_NPATHS; i++)
+		if (!strcmp(name, iob_paths[i].name))
+			return i;
+	return -1;
+}
+
+int iob_run(struct iobench *b, struct kvm *k)
+{
+	uint64_t total = b->param[IOPARAM_TOTAL];
+	int worst = XC_OK;
+
+	b->expected_fnv = expected_fnv(total, b->param[IOPARAM_CHUNK]);
+	/* SIGINT/SIGTERM (watchdog.c) stops after the path running; what ran is reported. */
+	for (int i = 0; i < IOB_NPATHS && !watchdog_stop_signal(); i++) {
+		struct iob_result *r = &b->res[i];
+		if (!b->want[i])
+			continue;
+		run_path(k, &iob_paths[i], b->param, b->repeat, r, &b->tsc_khz);
+		if (r->exit_code != XC_OK && worst == XC_OK)
+			worst = r->exit_code;
+		else if (r->exit_code == XC_OK && (r->bytes != total || r->fnv != b->expected_fnv) && worst == XC_OK)
+			worst = XC_GUEST_FAIL;  /* the device did not get the stream */
+	}
+	return worst;
+}
+
+void iob_free(struct iobench *b)
+{
+	for (int i = 0; i < IOB_NPATHS; i++) {
+		free(b->res[i].exits_json);
+		b->res[i].exits_json = NULL;
+	}
+}
+
+_Static_assert(sizeof(iob_paths) / sizeof(iob_paths[0]) == IOB_NPATHS, "IOB_NPATHS counts iob_paths");
+_Static_assert(IOB_PARAMS == IOPARAM_COUNT, "struct iobench holds every workload parameter");

@@ -1,0 +1,115 @@
+/*
+ * io_report.c - the I/O devices of one run for readers: the "io" object of
+ * the run's JSON (docs/json-schema.md, "I/O devices") and the lines of the
+ * human summary.  The devices (traps/devices/) keep the state; this file only
+ * reads it, after iodev_quiesce has stopped the I/O thread.
+ */
+#include <pthread.h>
+
+#include "kvmlab.h"
+
+void iodev_json(struct json *j, const struct vm *vm)
+{
+	const struct iodev *io = vm->io;
+
+	if (!io) {
+		json_null(j);
+		return;
+	}
+	struct virtio_dev *d = (struct virtio_dev *)&io->virtio;
+	pthread_mutex_lock(&d->lock);   /* not needed after iodev_quiesce, but the rule stays simple */
+	json_obj(j);
+	json_key(j, "params");
+	json_obj(j);
+	json_key(j, "total"); json_u64(j, io->ioparam.param[IOPARAM_TOTAL]);
+	json_key(j, "chunk"); json_u64(j, io->ioparam.param[IOPARAM_CHUNK]);
+	json_key(j, "batch"); json_u64(j, io->ioparam.param[IOPARAM_BATCH]);
+	json_obj_end(j);
+	json_key(j, "uart");
+	json_obj(j);
+	json_key(j, "tx_bytes");   json_u64(j, io->com1.uart.tx_bytes);
+	json_key(j, "rx_bytes");   json_u64(j, io->com1.uart.rx_bytes);
+	json_key(j, "reg_reads");  json_u64(j, io->com1.uart.reg_reads);
+	json_key(j, "reg_writes"); json_u64(j, io->com1.uart.reg_writes);
+	json_key(j, "divisor");    json_u64(j, io->com1.uart.divisor);
+	json_key(j, "lcr");        json_u64(j, io->com1.uart.lcr);
+	json_key(j, "fnv1a");      json_u64(j, io->com1.uart.fnv);
+	json_obj_end(j);
+	json_key(j, "virtio");
+	json_obj(j);
+	json_key(j, "notify");       json_str(j, io_notify_name(io->notify));
+	json_key(j, "status");       json_u64(j, d->status);
+	json_key(j, "needs_reset");  json_bool(j, d->status & 0x40);
+	json_key(j, "error");        json_str(j, d->error ? virtq_err_name(d->error) : NULL);
+	json_key(j, "error_detail"); json_str(j, d->error ? d->error_detail : NULL);
+	json_key(j, "errors");       json_u64(j, d->errors);
+	json_key(j, "resets");       json_u64(j, d->resets);
+	json_key(j, "driver_features"); json_u64(j, d->drv_features);
+	json_key(j, "notifies_seen"); json_u64(j, d->notifies);
+	json_key(j, "thread_wakeups"); json_u64(j, io->thread_wakeups);
+	json_key(j, "chains");       json_u64(j, d->chains);
+	json_key(j, "bytes");        json_u64(j, d->bytes);
+	json_key(j, "fnv1a");        json_u64(j, d->fnv);
+	json_key(j, "text");         json_str_n(j, d->out, d->out_len);
+	json_key(j, "truncated");    json_bool(j, d->bytes > d->out_len);
+	json_obj_end(j);
+	const struct virtio_dev *b = &io->blk;
+	json_key(j, "blk");
+	json_obj(j);
+	json_key(j, "present");      json_bool(j, b->blk.fd >= 0);
+	json_key(j, "sectors");      json_u64(j, b->blk.sectors);
+	json_key(j, "status");       json_u64(j, b->status);
+	json_key(j, "error");        json_str(j, b->error ? virtq_err_name(b->error) : NULL);
+	json_key(j, "chains");       json_u64(j, b->chains);
+	json_key(j, "reads");        json_u64(j, b->blk.reads);
+	json_key(j, "writes");       json_u64(j, b->blk.writes);
+	json_key(j, "flushes");      json_u64(j, b->blk.flushes);
+	json_key(j, "get_ids");      json_u64(j, b->blk.get_ids);
+	json_key(j, "bytes_read");   json_u64(j, b->blk.bytes_read);
+	json_key(j, "bytes_written"); json_u64(j, b->blk.bytes_written);
+	json_key(j, "ioerr");        json_u64(j, b->blk.ioerr);
+	json_key(j, "unsupported");  json_u64(j, b->blk.unsupported);
+	json_obj_end(j);
+	json_key(j, "sink");
+	json_obj(j);
+	json_key(j, "coalesced");    json_bool(j, io->sink.zone.on);
+	json_key(j, "writes");       json_u64(j, io->sink.writes);
+	json_key(j, "bytes");        json_u64(j, io->sink.bytes);
+	json_key(j, "exits");        json_u64(j, io->sink.exits);
+	json_key(j, "drained");      json_u64(j, io->sink.drained);
+	json_key(j, "fnv1a");        json_u64(j, io->sink.fnv);
+	json_obj_end(j);
+	json_obj_end(j);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void iodev_text(FILE *out, const struct vm *vm)
+{
+	struct iodev *io = vm->io;
+
+	if (!io)
+		return;
+	const struct uart *u = &io->com1.uart;
+	if (u->reg_reads || u->reg_writes)
+		fprintf(out, "uart:     %llu byte%s sent, %llu received, %llu register accesses\n",
+			(unsigned long long)u->tx_bytes, u->tx_bytes == 1 ? "" : "s",
+			(unsigned long long)u->rx_bytes, (unsigned long long)(u->reg_reads + u->reg_writes));
+	struct virtio_dev *d = &io->virtio;
+	pthread_mutex_lock(&d->lock);
+	if (d->resets || d->status || d->errors)
+		fprintf(out, "virtio:   notify=%s, %llu chain%s, %llu bytes, status 0x%02x%s%s\n",
+			io_notify_name(io->notify), (unsigned long long)d->chains, d->chains == 1 ? "" : "s",
+			(unsigned long long)d->bytes, d->status, d->error ? ", error " : "",
+			d->error ? d->error_detail : "");
+	pthread_mutex_unlock(&d->lock);
+	const struct virtio_dev *b = &io->blk;
+	if (b->blk.fd >= 0)
+		fprintf(out, "blk:      %llu sectors, %llu reads, %llu writes, %llu I/O errors, status 0x%02x%s%s\n",
+			(unsigned long long)b->blk.sectors, (unsigned long long)b->blk.reads,
+			(unsigned long long)b->blk.writes, (unsigned long long)b->blk.ioerr, b->status,
+			b->error ? ", error " : "", b->error ? b->error_detail : "");
+	if (io->sink.writes)
+		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
+			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,
+			(unsigned long long)io->sink.exits, (unsigned long long)io->sink.drained);
+}

@@ -1,0 +1,101 @@
+/*
+ * iobench_report.c - `kvmlab iobench` for people (one row per path) and for
+ * machines (docs/json-schema.md, "kvmlab iobench --json").  The paths ran in
+ * vmm/measure/iobench.c; this file only shows them.
+ */
+#include "kvmlab.h"
+
+/* The UART path's bytes per second, the yardstick of ratio_to_uart; 0 if it did not run. */
+static double uart_rate(const struct iobench *b)
+{
+	const struct iob_result *uart = b->res[0].ran && b->res[0].nrep ? &b->res[0] : NULL;
+	return uart ? iob_bytes_per_s(b->param[IOPARAM_TOTAL], uart->cyc_med, b->tsc_khz) : 0;
+}
+
+void iob_report_json(const struct iobench *b, const struct host_info *host, const struct kvm *k, FILE *out)
+{
+	uint64_t total = b->param[IOPARAM_TOTAL];
+	double uart_bps = uart_rate(b);
+	struct json jj = { .out = out }, *j = &jj;
+	json_envelope(j, "iobench", host, k);
+	json_key(j, "tsc_khz");        json_u64_or_null(j, b->tsc_khz, b->tsc_khz);
+	json_key(j, "config");
+	json_obj(j);
+	json_key(j, "total");  json_u64(j, total);
+	json_key(j, "chunk");  json_u64(j, b->param[IOPARAM_CHUNK]);
+	json_key(j, "batch");  json_u64(j, b->param[IOPARAM_BATCH]);
+	json_key(j, "repeat"); json_u64(j, (uint64_t)b->repeat);
+	json_key(j, "expected_fnv1a"); json_u64(j, b->expected_fnv);
+	json_obj_end(j);
+	json_key(j, "paths");
+	json_arr(j);
+	for (int i = 0; i < IOB_NPATHS; i++) {
+		const struct iob_result *r = &b->res[i];
+		if (!r->ran)
+			continue;
+		json_obj(j);
+		json_key(j, "name");        json_str(j, iob_paths[i].name);
+		json_key(j, "what");        json_str(j, iob_paths[i].what);
+		json_key(j, "payload");     json_str(j, iob_paths[i].payload);
+		json_key(j, "notify");      json_str(j, io_notify_name(iob_paths[i].notify));
+		json_key(j, "coalesced");   json_bool(j, iob_paths[i].coalesced);
+		json_key(j, "exit_code");   json_i64(j, r->exit_code);
+		json_key(j, "detail");      json_str(j, r->detail);
+		json_key(j, "bytes");       json_u64(j, r->bytes);
+		json_key(j, "stream_ok");   json_bool(j, r->bytes == total && r->fnv == b->expected_fnv);
+		json_key(j, "exits");       json_raw(j, r->exits_json);
+		json_key(j, "data_exits");  json_u64(j, r->data_exits);
+		json_key(j, "data_exits_per_kib"); json_double(j, iob_per_kib(r->data_exits, total));
+		json_key(j, "kvm_exits");
+		json_u64_or_null(j, r->have_kvm, r->kvm_exits);
+		json_key(j, "kvm_exits_per_kib"); json_double(j, iob_per_kib(r->kvm_exits, total));
+		json_key(j, "kvm_io_exits");   json_u64(j, r->kvm_io_exits);
+		json_key(j, "kvm_mmio_exits"); json_u64(j, r->kvm_mmio_exits);
+		json_key(j, "guest_notifies"); json_u64(j, r->guest_notifies);
+		json_key(j, "thread_wakeups"); json_u64(j, r->thread_wakeups);
+		json_key(j, "coalesced_drained"); json_u64(j, r->drained);
+		json_key(j, "cycles_median"); json_u64(j, r->cyc_med);
+		json_key(j, "cycles_min");    json_u64(j, r->cyc_min);
+		json_key(j, "cycles_max");    json_u64(j, r->cyc_max);
+		json_key(j, "cycles_per_byte"); json_double(j, total ? (double)r->cyc_med / total : 0);
+		json_key(j, "bytes_per_second"); json_double(j, iob_bytes_per_s(total, r->cyc_med, b->tsc_khz));
+		json_key(j, "ratio_to_uart");
+		json_double_or_null(j, uart_bps > 0 && r->nrep,
+				    uart_bps > 0 ? iob_bytes_per_s(total, r->cyc_med, b->tsc_khz) / uart_bps : 0);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+	fputc('\n', out);
+}
+
+void iob_report_text(const struct iobench *b, const struct host_info *host, FILE *out)
+{
+	uint64_t total = b->param[IOPARAM_TOTAL];
+	double uart_bps = uart_rate(b);
+
+	fprintf(out, "kvmlab iobench: %llu bytes in %u-byte chunks, %u per doorbell, median of %llu runs; %s, %s paging\n",
+		(unsigned long long)total, b->param[IOPARAM_CHUNK], b->param[IOPARAM_BATCH],
+		(unsigned long long)b->repeat, host->backend, host->paging);
+	fprintf(out, "%-17s %8s %9s %9s %9s %10s %12s %9s %s\n", "path", "exits", "data", "data/KiB",
+		"kvm/KiB", "cyc/byte", "bytes/s", "x uart", "stream");
+	for (int i = 0; i < IOB_NPATHS; i++) {
+		const struct iob_result *r = &b->res[i];
+		if (!r->ran)
+			continue;
+		if (r->exit_code != XC_OK) {
+			fprintf(out, "%-17s failed (exit code %d): %s\n", iob_paths[i].name, r->exit_code, r->detail);
+			continue;
+		}
+		double bps = iob_bytes_per_s(total, r->cyc_med, b->tsc_khz);
+		fprintf(out, "%-17s %8llu %9llu %9.1f %9.1f %10.1f %12.0f %9.2f %s\n", iob_paths[i].name,
+			(unsigned long long)r->exits, (unsigned long long)r->data_exits,
+			iob_per_kib(r->data_exits, total), iob_per_kib(r->kvm_exits, total),
+			(double)r->cyc_med / total, bps, uart_bps > 0 ? bps / uart_bps : 0,
+			r->bytes == total && r->fnv == b->expected_fnv ? "ok" : "WRONG");
+	}
+	fprintf(out, "exits: to kvmlab, whole run; data: on the device's data path (UART ports, QueueNotify,\n"
+		"sink); kvm/KiB: KVM's own exit counter; cycles: guest TSC around the transfer.\n");
+	if (host->tdp == false)
+		fprintf(out, "note: guest instructions may run through KVM's emulator here (kvmlab info): compare paths, not absolutes.\n");
+}
