@@ -286,3 +286,11 @@ install: $(BUILD)/kvmlab $(BUILD)/kvmlab.1 payloads
 uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/kvmlab" "$(DESTDIR)$(MAN1DIR)/kvmlab.1"
 	rm -rf "$(DESTDIR)$(PKGDATA)"
+
+# ---- The coding track (labs/code/README.md) ----
+# make grade EX=n [SRC=folder]: exercise n against kvmlab's objects; SRC holds
+# student.c (default: the skeleton, labs/code/exNN).
+.PHONY: grade
+grade: $(LIB_OBJS) payloads
+	@CC="$(CC)" NASM="$(NASM)" CFLAGS="$(CFLAGS)" LDLIBS="$(LDLIBS)" LIB_OBJS="$(LIB_OBJS)" \
+	  scripts/grade $(BUILD) "$(EX)" "$(SRC)"

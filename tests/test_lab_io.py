@@ -68,11 +68,19 @@ def test_three_ways_iobench_step(kvm, expect):
     assert all(p["stream_ok"] for p in r.doc["paths"])
     assert by["virtio-ioeventfd"]["kvm_exits"] > 0          # KVM still exits, kvmlab does not see it
     # "tens of thousands of cycles per byte" is this PVM host; "ten times less" holds anywhere:
-    # one exit per byte against one per 2 KiB.
-    assert by["uart"]["cycles_per_byte"] > 10 * by["virtio-exit"]["cycles_per_byte"]
+    # one exit per byte against one per 2 KiB.  Each figure is one run (--repeat 1)
+    # and host noise only inflates a run: compare the minimum of three.
+    best = {n: by[n]["cycles_per_byte"] for n in ("uart", "virtio-exit")}
+    for _ in range(2):
+        again = run_kvmlab("iobench", "--total", "4K", "--repeat", "1", "--json", json_out=True)
+        assert again.code == XC["OK"], again.err
+        for p in again.doc["paths"]:
+            if p["name"] in best:
+                best[p["name"]] = min(best[p["name"]], p["cycles_per_byte"])
+    assert best["uart"] > 10 * best["virtio-exit"], best
     if expect.value("ring0", "execution") == "emulated":
         # an emulated exit costs tens of thousands of cycles (labs/three-ways-io.md)
-        assert by["uart"]["cycles_per_byte"] > 10000
+        assert best["uart"] > 10000
 
 
 # ---- pio-mmio-dma.md ----
