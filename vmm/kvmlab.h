@@ -155,8 +155,8 @@
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
- *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_ktrace_finish
- *                       cli_ktrace_start cli_open_kvm cli_payload cli_run_finish
+ *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_open_kvm
+ *                       cli_payload cli_run cli_run_finish
  *     commands.c        command_help commands command_count
  *     manpage.c         manpage_write
  *     opt_table.c       opt_table opt_count

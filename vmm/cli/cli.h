@@ -115,11 +115,12 @@ int  cli_interrupted(void);
 int  cli_payload(struct cli *c, const char *name, struct payload *p);
 /* Opens /dev/kvm and probes the host; XC_OK, or the error code after printing it. */
 int  cli_open_kvm(struct kvm *k, struct host_info *h);
-/* --ktrace around run_payload: start recording, or print the one line saying what is
- * missing and clear cfg->ktrace (the run goes on without it); after the run, read the
- * events into res and point r->ktrace at it (or print why not).  docs/ktrace.md. */
-void cli_ktrace_start(struct vm_config *cfg);
-void cli_ktrace_finish(const struct vm_config *cfg, struct run *r, struct ktrace_result *res);
+/* One run of p (run and trace): allocates it (dies if out of memory), runs it with
+ * run_payload into *rc and err, with --ktrace recording around it - or one line
+ * saying what is missing, and the run goes on without it; the events go into kres
+ * and r->ktrace.  docs/ktrace.md.  Free with cli_run_finish. */
+struct run *cli_run(struct kvm *k, const struct payload *p, struct vm_config *cfg,
+		    struct ktrace_result *kres, int *rc, char *err, size_t errlen);
 /* After run_payload returned rc (the report printed): prints err if rc failed, then
  * frees r, k and p.  Returns the command's exit code: the run's, or rc. */
 int  cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p);

@@ -81,13 +81,8 @@ int cmd_run(struct cli *c)
 	if (cfg->cpuid.n || cfg->cpuid.hide_hypervisor)
 		expect_warn_cpuid_cpl3(&host, &k);
 
-	struct run *r = calloc(1, sizeof(*r));
-	if (!r)
-		die(XC_HOST, "out of memory");
 	static struct ktrace_result kres;
-	cli_ktrace_start(cfg);
-	rc = run_payload(r, &k, &p, cfg, err, sizeof(err));
-	cli_ktrace_finish(cfg, r, &kres);       /* read after the run: nothing of it was on the exit path */
+	struct run *r = cli_run(&k, &p, cfg, &kres, &rc, err, sizeof(err));
 	if (rc == XC_OK) {
 		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 		if (json)

@@ -44,13 +44,8 @@ int cmd_trace(struct cli *c)
 		printf("%6s %-13s %-13s %9s  %-24s %s\n", "step", "mode", "CS:RIP", "linear", "bytes", "instruction");
 	}
 
-	struct run *r = calloc(1, sizeof(*r));
-	if (!r)
-		die(XC_HOST, "out of memory");
 	static struct ktrace_result kres;
-	cli_ktrace_start(cfg);
-	rc = run_payload(r, &k, &p, cfg, err, sizeof(err));
-	cli_ktrace_finish(cfg, r, &kres);
+	struct run *r = cli_run(&k, &p, cfg, &kres, &rc, err, sizeof(err));
 	struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 	if (json)
 		trace_json_end(&jj, t, rc == XC_OK ? &ctx : NULL, err);

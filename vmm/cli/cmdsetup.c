@@ -81,7 +81,7 @@ int cli_open_kvm(struct kvm *k, struct host_info *h)
 	return XC_OK;
 }
 
-void cli_ktrace_start(struct vm_config *cfg)
+static void cli_ktrace_start(struct vm_config *cfg)
 {
 	char why[256];
 
@@ -91,7 +91,7 @@ void cli_ktrace_start(struct vm_config *cfg)
 	}
 }
 
-void cli_ktrace_finish(const struct vm_config *cfg, struct run *r, struct ktrace_result *res)
+static void cli_ktrace_finish(const struct vm_config *cfg, struct run *r, struct ktrace_result *res)
 {
 	char why[256];
 
@@ -101,6 +101,19 @@ void cli_ktrace_finish(const struct vm_config *cfg, struct run *r, struct ktrace
 		r->ktrace = res;
 	else
 		fprintf(stderr, "kvmlab: --ktrace: %s; the report has no ktrace\n", why);
+}
+
+struct run *cli_run(struct kvm *k, const struct payload *p, struct vm_config *cfg,
+		    struct ktrace_result *kres, int *rc, char *err, size_t errlen)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		die(XC_HOST, "out of memory");
+	cli_ktrace_start(cfg);
+	*rc = run_payload(r, k, p, cfg, err, errlen);
+	cli_ktrace_finish(cfg, r, kres);        /* read after the run: nothing of it was on the exit path */
+	return r;
 }
 
 int cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p)
