@@ -84,16 +84,33 @@ def test_kvm_counts_every_emulated_instruction_here(run, expect):
     r = run("hello-long")
     v = expect.value("insn-emulation", "hello-long")
     assert r.vcpu_stat("insn_emulation") == (HELLO_LONG_INSTRUCTIONS if v == "instructions" else int(v))
-    # KVM's own exit count: here kvmlab's 23 plus any host interrupt that
-    # arrived while the guest ran (each is an exit KVM handles: irq_exits);
-    # with EPT/NPT also the exits KVM handles itself (first touch of guest
-    # pages), so at least 23.
     assert r.exits("IO") == 22 and r.exits("HLT") == 1
-    if expect.value("paging", "mode") == "shadow" and v == "instructions":
-        # emulated ring 0 with shadow paging: no exit but kvmlab's and host interrupts
-        assert r.vcpu_stat("exits") - (r.vcpu_stat("irq_exits") or 0) == 23
-    else:
-        assert r.vcpu_stat("exits") >= 23
+
+
+KVMLAB_EXITS = 23               # 22 `out` + 1 `hlt`, every one returned to kvmlab
+
+
+def test_kvm_exit_count_is_kvmlabs_plus_the_hosts(run, expect):
+    """KVM's `exits` stat counts every VM exit, kvmlab's 23 and the ones KVM
+    handles itself.  With ring 0 emulated and shadow paging the only others are
+    host events (a host timer interrupt, a reschedule IPI) that land while the
+    vCPU thread is in KVM_RUN; KVM counts some of them in irq_exits but not
+    all of them on every backend, so one quiet run of five must show exactly
+    23.  With VMX/SVM and EPT/NPT KVM also handles the first touch of each
+    guest page (an EPT violation / NPF): at least 23."""
+    v = expect.value("insn-emulation", "hello-long")
+    shadow_emulated = expect.value("paging", "mode") == "shadow" and v == "instructions"
+    extra = []
+    for _ in range(5):
+        r = run("hello-long")
+        assert r.exits("IO") + r.exits("HLT") == KVMLAB_EXITS
+        total = r.vcpu_stat("exits")
+        assert total >= KVMLAB_EXITS
+        extra.append(total - KVMLAB_EXITS - (r.vcpu_stat("irq_exits") or 0))
+        if not shadow_emulated or extra[-1] == 0:
+            break
+    if shadow_emulated:
+        assert min(extra) == 0, f"exits beyond kvmlab's and irq_exits in five runs: {extra}"
 
 
 @pytest.fixture
