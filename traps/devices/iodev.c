@@ -30,6 +30,9 @@ static const uint32_t param_default[IOPARAM_COUNT] = {
 	[IOPARAM_TOTAL] = 4096, [IOPARAM_CHUNK] = 256, [IOPARAM_BATCH] = 4,
 };
 
+/* The guest's MAC (virtio_net_config.mac): QEMU's default prefix 52:54:00, a locally administered address. */
+static const uint8_t net_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
 static void *io_thread(void *arg)
 {
 	struct iodev *io = arg;
@@ -130,6 +133,8 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	io->com1.con = &vm->con;
 	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, &vm->con);
 	io->sink.fnv = io->virtio.fnv;
+	virtio_init_net(&io->net, &vm->mem, c->net, net_mac);
+	io->tap.fd = io->tap.wakefd = io->tap.stopfd = io->tap.kickfd = -1;
 	return blk_open(vm, io, err, errlen);
 }
 
@@ -137,6 +142,13 @@ int iodev_start(struct vm *vm, char *err, size_t errlen)
 {
 	struct iodev *io = vm->io;
 
+	/* --net: the backend thread creates its namespace and tap, then says where they are. */
+	if (vm->cfg.io.net) {
+		if (tap_start(&io->tap, &io->net, err, errlen) != 0)
+			return -1;
+		warnx_("net: tap %s, host side %s/24, guest %s, in network namespace /proc/%d/task/%d/ns/net",
+		       TAP_IFNAME, TAP_HOST_IP, NET_GUEST_IP, (int)getpid(), (int)io->tap.tid);
+	}
 	if (io->notify == IO_NOTIFY_EXIT)
 		return 0;
 	io->stopfd = eventfd(0, EFD_CLOEXEC);
@@ -167,7 +179,10 @@ void iodev_quiesce(struct vm *vm)
 {
 	struct iodev *io = vm->io;
 
-	if (!io || !io->thread_on)
+	if (!io)
+		return;
+	tap_stop(&io->tap);             /* the namespace and the tap go with it */
+	if (!io->thread_on)
 		return;
 	uint64_t one = 1;
 	__atomic_store_n(&io->stop, 1, __ATOMIC_RELEASE);
@@ -191,6 +206,8 @@ void iodev_stop(struct vm *vm)
 	pthread_mutex_destroy(&io->sink.lock);
 	pthread_mutex_destroy(&io->com1.lock);
 	pthread_mutex_destroy(&io->lock);
+	if (io->net.type)
+		pthread_mutex_destroy(&io->net.lock);
 	if (io->blk.type) {
 		if (io->blk.blk.fd >= 0)
 			close(io->blk.blk.fd);

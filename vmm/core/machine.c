@@ -80,6 +80,10 @@ static const struct machine_row machine[] = {
 	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NOTIFY_IOEVENTFD, .step = "virtio notify" },
 	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/devices/virtio_blk.c). */
 	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk) },
+	/* 0xC0000400: virtio-mmio network device on a tap (--net); device id 0 without (traps/devices/virtio_net.c). */
+	{ "virtio-net", BUS_MMIO, GPA_VIRTIO_NET, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(net),
+	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
+	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NET_IOEVENTFD, .step = "net notify" },
 	/* 0xC0001000: write-only sink; a coalesced zone with --coalesced-mmio (traps/devices/sink.c). */
 	{ "sink", BUS_MMIO, GPA_SINK, SINK_SIZE, .mmio = sink_mmio, IN_IODEV(sink),
 	  .path = KPATH_COALESCED, PATH_AT(struct sink, zone), .when = WHEN_COALESCED_MMIO, .step = "sink zone" },
@@ -128,9 +132,10 @@ static const struct {
 				    "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)" },
 	[WHEN_IRQCHIP_KERNEL]   = { "when the interrupt model is kernel", NULL, NULL },
 	[WHEN_IRQCHIP_LAPIC]    = { "when the interrupt model is kernel or split", NULL, NULL },
+	[WHEN_NET_IOEVENTFD]    = { "with --net and --virtio-notify ioeventfd", "--virtio-notify ioeventfd", NULL },
 };
 #define WHEN_COUNT (int)(sizeof(when_info) / sizeof(when_info[0]))
-#define WHEN_COUNT_MAX (WHEN_IRQCHIP_LAPIC + 1)
+#define WHEN_COUNT_MAX (WHEN_NET_IOEVENTFD + 1)
 _Static_assert(WHEN_COUNT == WHEN_COUNT_MAX, "one when_info row per enum machine_when");
 
 const char *machine_when_name(int when)
@@ -157,6 +162,7 @@ static enum want path_wanted(const struct vm *vm, int when)
 	case WHEN_MSR:              return vm->cfg.nmsr_exit ? WANT_MUST : vm->cfg.kvmlab_msrs ? WANT_TRY : WANT_NO;
 	case WHEN_IRQCHIP_KERNEL:   return vm->cfg.irqchip == IRQ_KERNEL ? WANT_MUST : WANT_NO;
 	case WHEN_IRQCHIP_LAPIC:    return vm->cfg.irqchip != IRQ_NONE ? WANT_MUST : WANT_NO;
+	case WHEN_NET_IOEVENTFD:    return vm->cfg.io.net && vm->cfg.io.notify == IO_NOTIFY_IOEVENTFD ? WANT_MUST : WANT_NO;
 	}
 	return WANT_NO;
 }

@@ -12,6 +12,10 @@
  *                    device's interrupt (irqfd) instead of polling the used ring
  *   mmio             8-byte stores to a sink, one exit each   (baseline for:)
  *   coalesced-mmio   the same stores, batched by KVM's coalesced ring
+ *   net-exit         virtio-net frames of `chunk` bytes to a tap (--net),
+ *                    doorbell = MMIO exit; net-ioeventfd: doorbell = ioeventfd,
+ *                    the tap's backend thread sends.  Root only: asked for
+ *                    with --path, never run by default
  * Per path: exits to kvmlab (all, and on the device's data path), KVM's own
  * exit counters, guest TSC cycles around the transfer (median of --repeat
  * runs, min and max), bytes per second at the guest's TSC rate, and the
@@ -26,13 +30,15 @@
 #define IOB_TIMEOUT    60.0
 
 const struct iob_path iob_paths[IOB_NPATHS] = {
-	{ "uart",             "io/uart-bench",   DEV_UART,   IO_NOTIFY_EXIT,      false, "16550 UART, byte by byte: full emulation" },
-	{ "virtio-exit",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_EXIT,      false, "virtio, QueueNotify exits to kvmlab" },
-	{ "virtio-ioeventfd", "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, QueueNotify -> ioeventfd -> I/O thread" },
-	{ "virtio-poll",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_POLL,      false, "virtio, notifications off, I/O thread polls" },
-	{ "virtio-irq",       "io/virtio-bench-irq", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, ioeventfd doorbell, completion by interrupt (irqfd), guest in hlt" },
-	{ "mmio",             "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      false, "8-byte MMIO stores, one exit each" },
-	{ "coalesced-mmio",   "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      true,  "the same stores through KVM's coalesced MMIO ring" },
+	{ "uart",             "io/uart-bench",   DEV_UART,   IO_NOTIFY_EXIT,      false, "16550 UART, byte by byte: full emulation", false },
+	{ "virtio-exit",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_EXIT,      false, "virtio, QueueNotify exits to kvmlab", false },
+	{ "virtio-ioeventfd", "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, QueueNotify -> ioeventfd -> I/O thread", false },
+	{ "virtio-poll",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_POLL,      false, "virtio, notifications off, I/O thread polls", false },
+	{ "virtio-irq",       "io/virtio-bench-irq", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, ioeventfd doorbell, completion by interrupt (irqfd), guest in hlt", false },
+	{ "mmio",             "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      false, "8-byte MMIO stores, one exit each", false },
+	{ "coalesced-mmio",   "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      true,  "the same stores through KVM's coalesced MMIO ring", false },
+	{ "net-exit",         "net/tx-bench",    DEV_NET,    IO_NOTIFY_EXIT,      false, "virtio-net frames to a tap, QueueNotify exits to kvmlab", true },
+	{ "net-ioeventfd",    "net/tx-bench",    DEV_NET,    IO_NOTIFY_IOEVENTFD, false, "virtio-net frames to a tap, QueueNotify -> ioeventfd -> the tap's thread", true },
 };
 
 static int u64cmp(const void *a, const void *b)
@@ -70,6 +76,7 @@ static uint64_t data_path_exits(const struct counters *c, enum iob_dev dev)
 		for (int i = 0; i < c->nmmio; i++) {
 			uint64_t a = c->mmio[i].addr;
 			if (dev == DEV_VIRTIO ? a == GPA_VIRTIO_MMIO + 0x50 /* QueueNotify */
+			    : dev == DEV_NET  ? a == GPA_VIRTIO_NET + 0x50
 					      : (a >= GPA_SINK && a < GPA_SINK + SINK_SIZE))
 				n += c->mmio[i].count;
 		}
@@ -101,6 +108,7 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 		struct vm_config cfg = { .mem = MEM_DEFAULT, .timeout = IOB_TIMEOUT };
 		cfg.io.notify = p->notify;
 		cfg.io.coalesced = p->coalesced;
+		cfg.io.net = p->dev == DEV_NET;
 		memcpy(cfg.io.param, param, sizeof(cfg.io.param));
 		struct run *run = calloc(1, sizeof(*run));
 		if (!run)
@@ -128,12 +136,15 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 			res->kvm_mmio_exits = stat_delta(&v->stats, "mmio_exits");
 			res->guest_notifies = report_value(v, "notifies");
 			res->guest_interrupts = report_value(v, "interrupts");     /* virtio-irq only */
-			res->thread_wakeups = io->thread_wakeups;
+			res->thread_wakeups = p->dev == DEV_NET ? io->tap.wakeups : io->thread_wakeups;
+			res->packets = io->net.net.tx_packets;
 			res->drained = io->sink.drained;
 			res->bytes = p->dev == DEV_UART ? io->com1.uart.tx_bytes :
-				     p->dev == DEV_VIRTIO ? io->virtio.bytes : io->sink.bytes;
+				     p->dev == DEV_VIRTIO ? io->virtio.bytes :
+				     p->dev == DEV_NET ? io->net.net.tx_bytes : io->sink.bytes;
 			res->fnv = p->dev == DEV_UART ? io->com1.uart.fnv :
-				   p->dev == DEV_VIRTIO ? io->virtio.fnv : io->sink.fnv;
+				   p->dev == DEV_VIRTIO ? io->virtio.fnv :
+				   p->dev == DEV_NET ? io->net.fnv : io->sink.fnv;
 			res->exits_json = json_exits_capture(v, &run->vm, run->tsc_khz);
 		}
 		run_teardown(run);
