@@ -154,6 +154,12 @@ _Static_assert(sizeof(struct report_rec) == 16, "record header is 16 bytes");
 
 /* ---- Memory lab (docs/memory.md): the memctl port and the default layout. ---- */
 #define PORT_MEMCTL             0xF8          /* OUT dword: request; IN dword: status of the last one */
+#define PORT_KSM                0xFA          /* OUT dword: KSM_CMD_* | GPA; IN dword: its answer (traps/devices/ksmctl.c) */
+#define KSM_CMD_BEFORE          1             /* snapshot RSS/PSS/merged pages: before merging */
+#define KSM_CMD_MERGED          2             /* the same, once merged */
+#define KSM_CMD_WAIT            3             /* wait 10 ms, answer this process's merged pages (-1 unknown) */
+#define KSM_CMD_PAGE            4             /* answer 1 if the page at GPA is a KSM page, 0 if not, -1 unknown */
+#define KSM_CMD_MASK            0xFFFULL      /* the command is the low 12 bits; a page-aligned GPA the rest */
 #define MEMCTL_OP_MASK          0xFFU         /* bits 0-7: the request */
 #define MEMCTL_ARG_SHIFT        8             /* bits 8-31: its argument */
 enum memctl_op {

@@ -287,6 +287,31 @@ int  tap_start(struct tap *t, struct virtio_dev *dev, char *err, size_t errlen);
 void tap_stop(struct tap *t);
 
 
+/* ---- ksmctl.c: port PORT_KSM, KSM (kernel samepage merging) as the guest sees it ---- */
+struct ksm_snap {                       /* one moment of this process's memory, as the kernel counts it */
+	bool taken;
+	int64_t rss_kib, pss_kib;       /* /proc/self/smaps_rollup; -1 unknown */
+	int64_t merging_pages;          /* /proc/self/ksm_merging_pages; -1 unknown */
+	int64_t pages_shared, pages_sharing;    /* /sys/kernel/mm/ksm; -1 unknown */
+};
+struct ksmctl {
+	pthread_mutex_t lock;           /* every field below: vCPU threads (--vcpus) */
+	bool on;                        /* --ksm: RAM marked MADV_MERGEABLE */
+	uint64_t bytes_marked;
+	const struct guest_mem *mem;
+	int64_t answer;                 /* what IN returns: the last command's */
+	struct ksm_snap before, merged;
+	uint64_t waits, page_queries;
+};
+/* --ksm: marks every writable slot MADV_MERGEABLE.  0, or -1 with err (a backing KSM cannot
+ * merge, --sandbox, madvise failing). */
+int  ksmctl_setup(struct ksmctl *k, const struct guest_mem *mem, bool on, bool sandbox, int backing,
+		  char *err, size_t errlen);
+enum action ksmctl_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opaque: struct ksmctl */
+/* ksm_report.c: memory.ksm of the run's JSON (docs/json-schema.md). */
+void ksmctl_json(struct json *j, const struct ksmctl *k);
+
+
 /* ---- sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
 struct sink {
 	pthread_mutex_t lock;           /* the counters: vCPU threads, the coalesced drain (after vm.coalesced_lock) */
@@ -327,6 +352,7 @@ struct iodev {
 	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
 	struct virtio_dev net;          /* virtio-net at GPA_VIRTIO_NET (device id 0 without --net) */
 	struct tap tap;                 /* its backend (--net) */
+	struct ksmctl ksm;              /* port PORT_KSM (--ksm) */
 	struct sink sink;
 	struct ioparam ioparam;
 	int notify;

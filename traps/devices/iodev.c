@@ -135,6 +135,9 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	io->sink.fnv = io->virtio.fnv;
 	virtio_init_net(&io->net, &vm->mem, c->net, net_mac);
 	io->tap.fd = io->tap.wakefd = io->tap.stopfd = io->tap.kickfd = -1;
+	if (ksmctl_setup(&io->ksm, &vm->mem, vm->cfg.memcfg.ksm, vm->cfg.sandbox, vm->cfg.memcfg.backing,
+			 err, errlen) != 0)
+		return -1;
 	return blk_open(vm, io, err, errlen);
 }
 
@@ -202,6 +205,7 @@ void iodev_stop(struct vm *vm)
 	if (io->stopfd >= 0)
 		close(io->stopfd);
 	pthread_mutex_destroy(&io->virtio.lock);
+	pthread_mutex_destroy(&io->ksm.lock);
 	pthread_mutex_destroy(&io->ioparam.lock);
 	pthread_mutex_destroy(&io->sink.lock);
 	pthread_mutex_destroy(&io->com1.lock);

@@ -54,6 +54,8 @@ static const struct machine_row machine[] = {
 	{ "uart16550", BUS_PIO, PORT_COM1, PORT_COM1_COUNT, .pio = uart_io, IN_IODEV(com1) },
 	/* 0xF8: memory lab requests: marks, dirty rounds, hotplug, translate (traps/devices/memctl.c). */
 	{ "memctl", BUS_PIO, PORT_MEMCTL, 1, .pio = memctl_io, IN_MEMLAB },
+	/* 0xFA: KSM as the guest sees it: snapshots, a 10 ms wait for merges, "is this page merged?" (traps/devices/ksmctl.c). */
+	{ "ksm", BUS_PIO, PORT_KSM, 1, .pio = ksmctl_io, IN_IODEV(ksm) },
 	/* 0xEC-0xED: bench parameters (iterations, samples): IN dword (traps/devices/benchdev.c). */
 	{ "bench-params", BUS_PIO, PORT_BENCH_ITERS, 2, .pio = benchdev_param_io, IN_VM(bench) },
 	/* 0xEE: bench scratch register: OUT stores, IN returns it. */
