@@ -42,7 +42,7 @@ def require_ksm(kvm):
 
 def test_two_vms_are_merged_and_a_write_unmerges_one_page(require_ksm):
     settings = ksm_settings()
-    proc = subprocess.run([os.path.join(ROOT, "scripts", "ksm-pair"), "--size", "1M", "--json"],
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "ksm-pair"), "1M", "--json"],
                           capture_output=True, text=True, timeout=180)
     assert ksm_settings() == settings, "the machine's KSM settings were not restored"
     assert proc.returncode == 0, proc.stdout + proc.stderr

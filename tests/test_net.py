@@ -59,13 +59,15 @@ def finish(proc):
     return proc.returncode, json.loads(out) if out.strip() else None, err
 
 
-@pytest.mark.parametrize("notify", ["exit", "ioeventfd"])
-def test_ping_is_answered_through_the_tap(require_net, require_cap, notify):
+@pytest.mark.parametrize("notify,sandbox", [("exit", False), ("ioeventfd", False), ("ioeventfd", True)])
+def test_ping_is_answered_through_the_tap(require_net, require_cap, notify, sandbox):
+    """With --sandbox the tap's thread runs under the I/O thread's filter: the same answers."""
     if notify == "ioeventfd":
         require_cap("IOEVENTFD")
     # The guest halts after ECHOES + 1 replies: the last ping, after the looks
     # into the namespace, ends the run.
-    proc, ns = start(payload("net/echo"), "--io-total", ECHOES + 1, "--virtio-notify", notify, "--timeout", 60)
+    proc, ns = start(payload("net/echo"), "--io-total", ECHOES + 1, "--virtio-notify", notify, "--timeout", 60,
+                     *(["--sandbox"] if sandbox else []))
     try:
         addr = in_ns(ns, "ip", "-o", "-4", "addr", "show", "kvmtap0")
         ping = in_ns(ns, "ping", "-c", ECHOES, "-i", "0.2", "-W", "5", GUEST_IP)
@@ -85,9 +87,10 @@ def test_ping_is_answered_through_the_tap(require_net, require_cap, notify):
     assert got["echo_replies"] == ECHOES + 1 and got["arp_replies"] >= 1
     net = doc["io"]["net"]
     assert net["present"] and net["error"] is None
-    # host -> guest: the ARP request and the echo requests at least (IPv6 chatter is ignored).
-    assert net["rx_packets"] == got["frames"] >= ECHOES + 1
-    assert net["rx_packets"] == got["echo_replies"] + got["arp_replies"] + got["ignored"]
+    # host -> guest: the ARP request and the echo requests at least (IPv6 chatter is ignored);
+    # the device may deliver a late frame after the guest stopped counting.
+    assert got["frames"] == got["echo_replies"] + got["arp_replies"] + got["ignored"] >= ECHOES + 2
+    assert net["rx_packets"] >= got["frames"]
     assert net["tx_packets"] == ECHOES + 1 + got["arp_replies"]
     assert net["rx_dropped"] == 0
     if notify == "ioeventfd":

@@ -276,6 +276,7 @@ struct tap {
 	int rc;
 	char err[240];
 	int kickfd;                     /* the device's QueueNotify ioeventfd, or -1 */
+	bool sandbox;                   /* --sandbox: the thread installs the I/O thread's filter */
 	struct virtio_dev *dev;
 	uint64_t wakeups;               /* backend thread only; read after tap_stop */
 	volatile int stop;              /* atomic: main thread -> backend thread */

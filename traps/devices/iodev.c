@@ -147,6 +147,7 @@ int iodev_start(struct vm *vm, char *err, size_t errlen)
 
 	/* --net: the backend thread creates its namespace and tap, then says where they are. */
 	if (vm->cfg.io.net) {
+		io->tap.sandbox = vm->cfg.sandbox;
 		if (tap_start(&io->tap, &io->net, err, errlen) != 0)
 			return -1;
 		warnx_("net: tap %s, host side %s/24, guest %s, in network namespace /proc/%d/task/%d/ns/net",

@@ -16,6 +16,7 @@
  * receive buffers (vnet_rx), and with --virtio-notify ioeventfd it also
  * answers the doorbell (transmit).  It watches the tap only while the driver
  * can take frames; otherwise it parks until a register write wakes it.
+ * With --sandbox it runs under the I/O thread's seccomp filter.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -118,6 +119,12 @@ static void *tap_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	t->tid = (pid_t)syscall(SYS_gettid);
 	if (tap_create(t, t->err, sizeof(t->err)) != 0) {
+		started(t, -1);
+		return NULL;
+	}
+	/* The guest controls the rings this thread walks: with --sandbox it takes
+	 * the I/O thread's filter (poll, read, write) before touching any of them. */
+	if (t->sandbox && sandbox_enter_io(t->err, sizeof(t->err)) != 0) {
 		started(t, -1);
 		return NULL;
 	}
