@@ -17,9 +17,12 @@
 #   libseccomp-dev   run --sandbox: the vCPU thread's seccomp allowlist
 #   clang libclang-rt-14-dev  make fuzz (libFuzzer) and make asan
 #   libtracefs-dev libtraceevent-dev  run --ktrace: KVM's tracepoints in a private tracefs instance
+#   graphviz         dot: the course's figures (labs/figures/*.dot) for make site
+#   chromium         tests/test_site.py loads the course site in headless Chromium (skips without it)
+#   fonts-noto-cjk   the Chinese labs' figures and pages render with CJK glyphs
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev graphviz chromium fonts-noto-cjk"
 
 missing=""
 for p in $PKGS; do
