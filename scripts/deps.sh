@@ -11,7 +11,7 @@
 #   lcov             make coverage
 #   linux-libc-dev   <linux/kvm.h>
 #   strace           labs/hello-kvm.md traces the ioctls of a run
-#   pandoc           make labs: the lab guide as HTML
+#   pandoc           make site: the course as HTML (build/site)
 #   procps           ps -L: labs/vcpu-threads.md shows the vCPU threads (taskset is in util-linux, always there)
 #   gnuplot-nox      scripts/plot-bench, scripts/plot-iobench: the bench charts (kvmlab itself does not need it)
 #   libseccomp-dev   run --sandbox: the vCPU thread's seccomp allowlist
