@@ -208,3 +208,18 @@ def test_no_kvmlab_to_measure_with_exits_3(tmp_path):
     p = write(tmp_path, "capstone", {"4a": 8})
     r = check(p, "--build", str(tmp_path))
     assert r.returncode == 3 and "cannot measure" in r.stderr and "build kvmlab first" in r.stderr
+
+
+@pytest.mark.parametrize("path", KEY_FILES, ids=os.path.basename)
+def test_every_key_measures_a_number_on_this_host(kvm, tmp_path, path):
+    """Each key's command runs and its expression finds a number in the report
+    (a renamed JSON key or payload would make the checker exit 3)."""
+    lab = os.path.basename(path)[:-5]
+    t = subprocess.run([SCRIPT, "--template", lab], capture_output=True, text=True, check=True)
+    p = tmp_path / "t.answers"
+    p.write_text(t.stdout)
+    r = check(p)
+    assert r.returncode == 1, r.stdout + r.stderr
+    rows = [LINE.match(x) for x in r.stdout.splitlines()[1:-1]]
+    assert rows and all(rows), r.stdout
+    assert all(re.match(r"^-?\d+(\.\d+)?$", m.group(3)) for m in rows), r.stdout
