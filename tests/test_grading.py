@@ -204,6 +204,13 @@ def test_missing_file_and_bad_usage_exit_2(tmp_path):
     assert r.returncode == 2 and "usage:" in r.stderr
 
 
+def test_fifo_or_folder_is_refused_without_reading(tmp_path):
+    os.mkfifo(tmp_path / "fifo")       # opening it would block until a writer came
+    for name in ("fifo", ""):
+        r = check(tmp_path / name)
+        assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+
+
 def test_no_kvmlab_to_measure_with_exits_3(tmp_path):
     p = write(tmp_path, "capstone", {"4a": 8})
     r = check(p, "--build", str(tmp_path))
