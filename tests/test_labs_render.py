@@ -123,6 +123,20 @@ def test_next_links_walk_the_course_in_order_and_prev_links_walk_back(site, lang
     assert [p for p in walk if p in labs] == labs, "the next links skip or reorder a lab"
 
 
+@pytest.mark.parametrize("readme,prefix", [(os.path.join(L.LABS, "README.md"), ""),
+                                           (os.path.join(L.ZH, "README.md"), "zh/")])
+def test_course_map_sidebar_lists_every_lab_and_marks_this_one(site, readme, prefix):
+    out, _ = site
+    labs = course_order(readme, prefix)
+    for page in labs:
+        aside = re.search(r'<aside class="course">(.*?)</aside>', page_text(out, page), re.S)
+        assert aside, f"{page}: no course map sidebar"
+        targets = [os.path.normpath(os.path.join(os.path.dirname(page), h))
+                   for h in re.findall(r'<a href="([^"]+)"', aside.group(1))]
+        assert [t for t in targets if t in labs] == labs, page
+        assert re.findall(r'<a href="([^"]+)" aria-current="page"', aside.group(1)) == [os.path.basename(page)]
+
+
 def test_language_switch_pairs_each_lab_with_its_translation(site):
     out, _ = site
     for zh in L.zh_lab_files():
