@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 
 #include "vmm/core/core.h"
@@ -563,5 +564,35 @@ void ktrace_result_free(struct ktrace_result *res);
  * backend has no table or the code is not in it. */
 const char *ktrace_reason_name(const char *backend, uint32_t code, char *buf, size_t n);
 const char *ktrace_kind_name(int kind);         /* "kvm_emulate_insn", ... */
+
+/* ---- live.c: run --live SECS, KVM's per-vCPU counters while the guest runs ---- */
+#define LIVE_STATS_MAX   8              /* columns: live.c live_names */
+#define LIVE_SAMPLES_MAX 86400          /* one a second for a day; more are counted, not kept */
+struct live_sample {
+	double t, dt;                   /* seconds since the start; since the previous sample */
+	uint64_t cum[LIVE_STATS_MAX];   /* counts since the start, all vCPUs summed */
+};
+struct live {
+	double interval;
+	int nvcpus;
+	struct kvm_stats st[VCPUS_MAX]; /* a stats fd per vCPU of the monitor's own */
+	int nstats;
+	const char *names[LIVE_STATS_MAX];
+	struct live_sample *s;          /* written by the monitor; read after live_stop */
+	size_t ns;
+	uint64_t dropped;               /* samples past LIVE_SAMPLES_MAX */
+	pthread_t thread;
+	bool running;
+	int stopfd;                     /* eventfd: live_stop wakes the monitor */
+	double t0;
+	FILE *out;                      /* the rows: stderr */
+};
+/* Opens a stats fd on each of the n vCPU fds and starts the monitor thread,
+ * which prints a header and a row of rates every interval on stderr.  0, or -1
+ * with err (no stats fd: KVM_CAP_BINARY_STATS_FD) and nothing left open. */
+int  live_start(struct live *l, double interval, const int *vcpu_fds, int n, char *err, size_t errlen);
+/* Stops the monitor and takes the last sample (the end of the run). */
+void live_stop(struct live *l);
+void live_free(struct live *l);         /* stops if running; closes its fds */
 
 #endif
