@@ -17,9 +17,12 @@
 #   libseccomp-dev   run --sandbox: the vCPU thread's seccomp allowlist
 #   clang libclang-rt-14-dev  make fuzz (libFuzzer) and make asan
 #   libtracefs-dev libtraceevent-dev  run --ktrace: KVM's tracepoints in a private tracefs instance
+#   qemu-system-common  /usr/bin/qemu-storage-daemon (Debian 12 ships it here, `dpkg -S`): the third-party
+#                    vhost-user-blk back-end of tests/test_io_vhost.py and labs/vhost.md
+#   qemu-utils       qemu-img: create, check, map and convert the raw and qcow2 images of those tests
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev qemu-system-common qemu-utils"
 
 missing=""
 for p in $PKGS; do
