@@ -10,6 +10,9 @@
 ; bytes the device wrote (1 status byte for a write, 1 KiB + 1 for a read),
 ; status byte 0.  While it waits it reads Status every 65536 spins: a device
 ; in DEVICE_NEEDS_RESET ends the run with a FAIL report, not a hang.
+; It reports `cycles`, the guest TSC spent inside the 32 requests, from
+; building the header to seeing the completion (kvmlab iobench), not filling
+; or comparing buffers.
 ; kvmlab should observe: readback_ok = 16, mismatches = 0; on the vhost-user
 ; path no MMIO exit at QueueNotify (the doorbell is the back-end's ioeventfd).
 ; The disk must hold 15 * 128 + 2 sectors (give 2 MiB).
@@ -24,6 +27,8 @@ KVMLAB_HEADER MODE_LONG, "blk-verify", 4096, "virtio-blk driver: write 16 KiB at
 %define REQ     1024
 %define NREQ    16
 %define STRIDE  128                             ; sectors between requests: 64 KiB
+%define T0      (VQ_BUF + 0x3000)               ; TSC at the start of the request going on
+%define CYC     (VQ_BUF + 0x3008)               ; guest TSC summed over the requests only
 %define T_IN    0
 %define T_OUT   1
 
@@ -45,6 +50,8 @@ KVMLAB_HEADER MODE_LONG, "blk-verify", 4096, "virtio-blk driver: write 16 KiB at
 ; One request: type, sector (r64), data GPA, data flags, expected used length.
 ; Returns the status byte in EAX.  R15 = the driver's avail->idx.
 %macro BLK_REQ 5
+        TSC     rax
+        mov     [T0], rax
         mov     dword [HDR], %1
         mov     dword [HDR + 4], 0
         mov     rax, %2
@@ -61,6 +68,9 @@ KVMLAB_HEADER MODE_LONG, "blk-verify", 4096, "virtio-blk driver: write 16 KiB at
         mfence
         mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], 0
         BLK_WAIT r15w
+        TSC     rax
+        sub     rax, [T0]
+        add     [CYC], rax
         lea     edx, [r15d - 1]                 ; the used entry of this request
         and     edx, 7
         cmp     dword [VQ_USED + 4 + rdx * 8], 0
@@ -85,7 +95,8 @@ start:
         cmp     r14, (NREQ - 1) * STRIDE + REQ / 512
         jae     .big
         REPORT_FAIL "disk_too_small", r14
-.big:   xor     r15d, r15d
+.big:   mov     qword [CYC], 0
+        xor     r15d, r15d
         xor     r13d, r13d                      ; i
 .write: lea     eax, [r13d + 0x41]
         mov     rdi, WBUF
@@ -115,6 +126,10 @@ start:
 .next:  inc     r13d
         cmp     r13d, NREQ
         jb      .read
+        mov     rax, [CYC]
+        push    r11
+        REPORT_VALUE "cycles", rax              ; guest TSC inside the 32 requests (kvmlab iobench)
+        pop     r11
         REPORT_VALUE "readback_ok", r11
         mov     eax, NREQ
         sub     eax, r11d
