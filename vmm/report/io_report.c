@@ -130,10 +130,17 @@ void iodev_text(FILE *out, const struct vm *vm)
 			d->error ? d->error_detail : "");
 	pthread_mutex_unlock(&d->lock);
 	const struct virtio_dev *b = &io->blk;
-	if (b->blk.fd >= 0 || io->vhost)
+	if (b->blk.fd >= 0)
 		fprintf(out, "blk:      %llu sectors, %llu reads, %llu writes, %llu I/O errors, status 0x%02x%s%s\n",
 			(unsigned long long)b->blk.sectors, (unsigned long long)b->blk.reads,
 			(unsigned long long)b->blk.writes, (unsigned long long)b->blk.ioerr, b->status,
+			b->error ? ", error " : "", b->error ? b->error_detail : "");
+	const struct vhost_blk *vb = io->vhost;
+	if (vb)         /* the requests were the back-end's: kvmlab only knows how the session went */
+		fprintf(out, "blk:      %llu sectors, served by vhost-user back-end: %llu messages, completion %s, "
+			"stopped at avail %u, status 0x%02x%s%s\n",
+			(unsigned long long)b->blk.sectors, (unsigned long long)vb->front.messages,
+			vb->irqfd ? "by irqfd" : "checked by kvmlab", vb->front.stop_base, b->status,
 			b->error ? ", error " : "", b->error ? b->error_detail : "");
 	if (io->sink.writes)
 		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
