@@ -113,6 +113,12 @@ int vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char 
 	vb->vm = vm;
 	vb->kick = vb->call = vb->stopfd = -1;
 	vm->io->vhost = vb;
+	if (vm->cfg.sandbox) {
+		/* The hand-over at DRIVER_OK runs on the vCPU thread: sendmsg, eventfd, a thread. */
+		snprintf(err, errlen, "--vhost-user-blk cannot run under --sandbox: the vhost-user set-up at DRIVER_OK "
+			 "makes system calls the vCPU thread's allowlist forbids");
+		return -1;
+	}
 	for (int i = 0; i < vm->mem.nslots; i++)
 		if (!strcmp(vm->mem.slot[i].name ? vm->mem.slot[i].name : "", "ram") && vm->mem.slot[i].memfd < 0) {
 			snprintf(err, errlen, "--vhost-user-blk needs guest RAM in a memfd the back-end can map "
