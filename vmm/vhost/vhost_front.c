@@ -143,11 +143,12 @@ int vhost_front_connect(struct vhost_front *f, const char *path, uint32_t config
 		goto fail;
 	/* "Protocol features": only a back-end offering bit 30 has GET_PROTOCOL_FEATURES,
 	 * and GET_CONFIG needs VHOST_USER_PROTOCOL_F_CONFIG. */
-	if (!(f->features & VHU_F_PROTOCOL_FEATURES) ||
-	    get_u64(f, VHU_GET_PROTOCOL_FEATURES, &theirs, err, errlen) != 0 || !(theirs & VHU_PF_CONFIG)) {
-		if (!(f->features & VHU_F_PROTOCOL_FEATURES) || !(theirs & VHU_PF_CONFIG))
-			snprintf(err, errlen, "vhost-user back-end at %s lacks VHOST_USER_PROTOCOL_F_CONFIG: "
-				 "kvmlab cannot learn the disk's capacity", path);
+	if ((f->features & VHU_F_PROTOCOL_FEATURES) &&
+	    get_u64(f, VHU_GET_PROTOCOL_FEATURES, &theirs, err, errlen) != 0)
+		goto fail;              /* err says why the answer was refused */
+	if (!(theirs & VHU_PF_CONFIG)) {
+		snprintf(err, errlen, "vhost-user back-end at %s lacks VHOST_USER_PROTOCOL_F_CONFIG: "
+			 "kvmlab cannot learn the disk's capacity", path);
 		goto fail;
 	}
 	/* SET_PROTOCOL_FEATURES itself is sent before REPLY_ACK is in force. */
