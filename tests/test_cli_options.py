@@ -112,6 +112,7 @@ NOT_COMMAND_OPTIONS = {
     "socket", "disk", "size", "stats", "misbehave",
     "blockdev", "export",                           # qemu-storage-daemon (docs/io.md, labs/vhost.md)
     "backing-chain", "output",                      # qemu-img info --backing-chain, map --output=json
+    "template", "build",                            # scripts/check-answers --template, --build (labs/README.md)
 }
 
 
