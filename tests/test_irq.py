@@ -199,3 +199,73 @@ def test_uart_interrupts_on_irq4(run, need_lapic):
 def test_uart_raises_nothing_without_a_controller(run):
     r = run("io/uart-irq", "--uart-input", "ok", "--irqchip", "none")
     assert r.end == "hlt" and r.doc["io"]["uart"]["irqs"] == 0 and not r.reports("value")
+
+
+# ---- INIT-SIPI-SIPI: the BSP starts the APs (payload flag KVMLAB_FLAG_AP_SIPI) ----
+
+@pytest.mark.parametrize("model", MODELS)
+def test_bsp_starts_the_ap_at_the_sipi_page(run, need_lapic, require_cap, model):
+    """SDM Vol. 3A 10.4.4.1: INIT, then SIPI, SIPI.  The AP waits as KVM created it
+    (api.rst KVM_GET_MP_STATE: uninitialized), INIT alone does not start it, the SIPI
+    starts it once in real mode at CS = vector << 8 (11.6.1 "Start-Up"), and the second
+    SIPI finds it no longer waiting.  The same in both models: the LAPIC is KVM's."""
+    need_lapic(model)
+    require_cap("MP_STATE")
+    r = run("irq/ap-sipi", "--vcpus", "2", "--irqchip", model)
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    v = reports(r)
+    assert v["sipi.starts_after_init"] == 0
+    assert v["sipi.ap_starts"] == 1, "one start per AP: the second SIPI is ignored"
+    assert v["sipi.ap_cs"] == v["sipi.vector"] << 8
+    assert v["sipi.ap_cr0_pe"] == 0, "the AP starts in real mode"
+    bsp, ap = r.doc["vcpus"]
+    assert bsp["mp_state_created"] == "runnable" and ap["mp_state_created"] == "uninitialized"
+    assert ap["mp_state_final"] == "halted", "the AP parked in hlt, in KVM"
+    assert ap["end"] == "stopped"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_sipi_without_init_starts_no_ap(run, need_lapic, model):
+    """SDM Vol. 3A 11.6.1: a SIPI reaches only a processor in wait-for-SIPI state, and
+    INIT is what puts it there; the AP starts at the page of the SIPI after the INIT."""
+    need_lapic(model)
+    r = run("irq/sipi-no-init", "--vcpus", "2", "--irqchip", model)
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    v = reports(r)
+    assert v["sipi.starts_without_init"] == 0 and v["sipi.ap_starts"] == 1
+
+
+def test_three_vcpus_all_started_by_one_broadcast(run, need_lapic):
+    need_lapic("kernel")
+    r = run("irq/ap-sipi", "--vcpus", "3")
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    assert reports(r)["sipi.ap_starts"] == 2
+    assert [c["end"] for c in r.doc["vcpus"]] == ["exit_port", "stopped", "stopped"]
+
+
+def test_sipi_payload_alone_skips_itself(run, need_lapic):
+    need_lapic("kernel")
+    r = run("irq/ap-sipi")
+    assert r.code == XC["OK"] and reports(r)["sipi.skipped"] == 1
+
+
+def test_aps_waiting_for_sipi_need_a_lapic(kvm):
+    """--irqchip none leaves no LAPIC to receive the INIT: refused before any vCPU runs."""
+    r = run_kvmlab("run", payload("irq/ap-sipi"), "--vcpus", "2", "--irqchip", "none")
+    assert r.code == XC["USAGE"] and "KVMLAB_FLAG_AP_SIPI" in r.err and r.err.count("\n") == 1
+
+
+def test_kvmlab_started_aps_report_their_mp_states(run, need_lapic, require_cap):
+    """Without the flag kvmlab makes the AP runnable itself (KVM_SET_MP_STATE); the JSON
+    still shows the state KVM created it in."""
+    need_lapic("kernel")
+    require_cap("MP_STATE")
+    r = run("irq/ipi", "--vcpus", "2")
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    assert [c["mp_state_created"] for c in r.doc["vcpus"]] == ["runnable", "uninitialized"]
+
+
+def test_mp_states_are_null_without_a_lapic(run):
+    r = run("cpu/smp-counter", "--vcpus", "2")
+    assert [c["mp_state_created"] for c in r.doc["vcpus"]] == [None, None]
+    assert [c["mp_state_final"] for c in r.doc["vcpus"]] == [None, None]

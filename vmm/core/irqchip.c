@@ -133,14 +133,28 @@ const char *irqchip_mp_state_name(int s)
 	return NULL;
 }
 
-int irqchip_start_ap(struct vcpu *v, char *err, size_t errlen)
+int irqchip_start_ap(struct vcpu *v, bool wait_sipi, char *err, size_t errlen)
 {
 	/* With a LAPIC in KVM, every vCPU but 0 is created waiting for INIT-SIPI-SIPI
 	 * (KVM_MP_STATE_UNINITIALIZED, api.rst 4.38 KVM_GET_MP_STATE); kvmlab starts
-	 * them itself, as without one (docs/guest-abi.md "Several vCPUs"). */
+	 * them itself, as without one (docs/guest-abi.md "Several vCPUs"), unless the
+	 * payload starts them as firmware does (SDM Vol. 3A 10.4.4, INIT-SIPI-SIPI):
+	 * then KVM_RUN sleeps in KVM until the INIT and the SIPI arrive. */
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 
-	if (v->vm->cfg.irqchip == IRQ_NONE || v->id == 0)
+	if (v->id == 0)
+		return 0;
+	if (wait_sipi) {
+		if (v->vm->cfg.irqchip == IRQ_NONE) {
+			snprintf(err, errlen, "--irqchip none: the payload's APs wait for INIT-SIPI (KVMLAB_FLAG_AP_SIPI), "
+				 "which only a LAPIC in KVM receives (--irqchip kernel or split)");
+			return -1;
+		}
+		vlog("vCPU %d waits in KVM for the guest's INIT-SIPI-SIPI (mp_state %s)", v->id,
+		     irqchip_mp_state_name(v->created_mp_state) ? irqchip_mp_state_name(v->created_mp_state) : "?");
+		return 0;
+	}
+	if (v->vm->cfg.irqchip == IRQ_NONE)
 		return 0;
 	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
 		snprintf(err, errlen, "KVM_SET_MP_STATE(RUNNABLE) of vCPU %d: %s", v->id, strerror(errno));
