@@ -171,15 +171,27 @@ def test_virtio_used_buffer_interrupts_through_irqfd(run, need_lapic, require_ca
     assert r.doc["io"]["virtio"]["text"] == "virtio irq\n"
 
 
-def test_virtio_interrupt_needs_the_kernel_ioapic(run, need_lapic):
-    """Without KVM's IOAPIC nobody raises pin 16: with no controller the hlt ends the run
-    at once; with a split irqchip (kvmlab has no IOAPIC) the vCPU stays halted in KVM."""
+def test_virtio_interrupt_needs_an_ioapic(run):
+    """Without any IOAPIC nobody raises pin 16: with no controller the hlt ends the run at once."""
     r = run("io/virtio-irq", "--irqchip", "none")
     assert r.end == "hlt" and r.doc["io"]["virtio"]["interrupts"] == 0 and not r.reports("value")
+    assert r.doc["io"]["ioapic"] is None
+
+
+@pytest.mark.parametrize("notify", ["exit", "ioeventfd"])
+def test_virtio_interrupt_through_kvmlabs_ioapic(run, need_lapic, require_cap, notify):
+    """Split model: the used buffer is an edge on pin 16 of kvmlab's IOAPIC, which sends the
+    redirection entry's MSI (KVM_SIGNAL_MSI, api.rst 4.71) to KVM's LAPIC: the same guest,
+    the same one interrupt, and no irqfd."""
     need_lapic("split")
-    r = run("io/virtio-irq", "--irqchip", "split", "--timeout", "0.5")
-    assert r.code == XC["TIMEOUT"] and r.doc["result"]["mp_state"] == "halted"
-    assert r.doc["io"]["virtio"]["interrupts"] == 0
+    require_cap("SIGNAL_MSI")
+    r = run("io/virtio-irq", "--virtio-notify", notify, "--irqchip", "split")
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    v = reports(r)
+    assert (v["virtio.interrupts"], v["virtio.isr"], v["used_idx"]) == (1, 1, 1)
+    a = r.doc["io"]["ioapic"]
+    assert a["pin_messages"] == {"16": 1} and a["send_errors"] == 0
+    assert r.exits("MMIO") > 0, "the guest's IOREGSEL/IOWIN writes reach kvmlab"
 
 
 def test_uart_interrupts_on_irq4(run, need_lapic):
@@ -194,6 +206,52 @@ def test_uart_interrupts_on_irq4(run, need_lapic):
     assert v["uart.thre_irqs"] == len("irq\n") + 1
     assert v["uart.rx_bytes"] == 2
     assert r.doc["io"]["uart"]["irqs"] >= v["uart.thre_irqs"]
+
+
+def test_uart_interrupts_through_kvmlabs_ioapic(run, need_lapic, require_cap):
+    """Split model: IRQ 4 is pin 4 of kvmlab's IOAPIC; every rising edge is one MSI and the
+    guest counts the same THR-empty interrupts as with KVM's IOAPIC."""
+    need_lapic("split")
+    require_cap("SIGNAL_MSI")
+    r = run("io/uart-irq", "--uart-input", "ok", "--irqchip", "split")
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    v = reports(r)
+    assert v["uart.thre_irqs"] == len("irq\n") + 1 and v["uart.rx_bytes"] == 2
+    a = r.doc["io"]["ioapic"]
+    assert a["pin_messages"] == {"4": r.doc["io"]["uart"]["irqs"]}
+    assert a["eois"] == 0 and r.exits("IOAPIC_EOI") == 0, "edge entries need no EOI"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_level_triggered_pin_waits_for_the_eoi(run, need_lapic, require_cap, model):
+    """82093AA datasheet 3.2.4: a level entry sends one message and sets Remote IRR until
+    the EOI of its vector.  In the split model KVM forwards that EOI to kvmlab
+    (KVM_EXIT_IOAPIC_EOI) because kvmlab's routes name the vector level-triggered; with
+    KVM's IOAPIC it never leaves the kernel."""
+    need_lapic(model)
+    if model == "split":
+        require_cap("SIGNAL_MSI")
+    r = run("irq/ioapic-level", "--irqchip", model)
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    v = reports(r)
+    assert v["ioapic.thre_irqs"] == 4, "N = 3 bytes: N + 1 THR-empty interrupts"
+    assert v["ioapic.remote_irr_seen"] >= 1
+    if model == "kernel":
+        assert r.exits("IOAPIC_EOI") == 0 and r.doc["io"]["ioapic"] is None
+    else:
+        a = r.doc["io"]["ioapic"]
+        assert r.exits("IOAPIC_EOI") == a["eois"] >= v["ioapic.thre_irqs"]
+        assert a["route_updates"] >= 1 and a["messages"] >= v["ioapic.thre_irqs"]
+
+
+def test_ioapic_garbage_in_split_model_is_the_guests_problem(run, need_lapic):
+    """Every IOREGSEL index, vector 0, a reserved delivery mode, the EOI register of later
+    IOAPICs: kvmlab's IOAPIC keeps what is defined, drops the rest, and the run ends normally."""
+    need_lapic("split")
+    r = run("hostile/apic-garbage", "--irqchip", "split")
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    a = r.doc["io"]["ioapic"]
+    assert a["ignored"] > 0 and a["messages"] == 0 and a["send_errors"] == 0
 
 
 def test_uart_raises_nothing_without_a_controller(run):
@@ -269,3 +327,23 @@ def test_mp_states_are_null_without_a_lapic(run):
     r = run("cpu/smp-counter", "--vcpus", "2")
     assert [c["mp_state_created"] for c in r.doc["vcpus"]] == [None, None]
     assert [c["mp_state_final"] for c in r.doc["vcpus"]] == [None, None]
+
+
+def test_level_interrupt_storm_is_stopped_by_the_watchdog(run, need_lapic, require_cap, expect):
+    """A handler that EOIs a level interrupt without clearing its source: each EOI finds the
+    pin asserted and kvmlab's IOAPIC sends again (82093AA datasheet 3.2.4), a storm through
+    kvmlab that the watchdog ends.  Where KVM defers the EOI exit behind the emulated hlt
+    (expectations area ioapic-eoi), the EOI never arrives and the vCPU sleeps instead;
+    the watchdog ends that too."""
+    need_lapic("split")
+    require_cap("SIGNAL_MSI")
+    r = run("hostile/ioapic-level-storm", "--timeout", "1")
+    assert r.code == XC["TIMEOUT"] and r.end == "timeout", r.doc["result"]["detail"]
+    a = r.doc["io"]["ioapic"]
+    assert a["send_errors"] == 0
+    row = expect("ioapic-eoi", "eoi-then-hlt")
+    if row.value == "deferred":
+        assert (a["messages"], a["eois"]) == (1, 0), row.why
+        assert r.doc["result"]["mp_state"] == "halted"
+    else:
+        assert a["eois"] >= 1 and a["messages"] == a["eois"] + 1, row.why

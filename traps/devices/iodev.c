@@ -119,6 +119,8 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	vm->io = io;
 	pthread_mutex_init(&io->lock, NULL);
 	pthread_mutex_init(&io->com1.lock, NULL);
+	pthread_mutex_init(&io->ioapic.lock, NULL);
+	ioapic_reset(&io->ioapic);      /* delivers nothing until irqchip_create (split) connects it to KVM */
 	pthread_mutex_init(&io->sink.lock, NULL);
 	pthread_mutex_init(&io->ioparam.lock, NULL);
 	io->stopfd = -1;
@@ -190,6 +192,7 @@ void iodev_stop(struct vm *vm)
 	pthread_mutex_destroy(&io->ioparam.lock);
 	pthread_mutex_destroy(&io->sink.lock);
 	pthread_mutex_destroy(&io->com1.lock);
+	pthread_mutex_destroy(&io->ioapic.lock);
 	pthread_mutex_destroy(&io->lock);
 	if (io->blk.type) {
 		if (io->blk.blk.fd >= 0)
