@@ -319,6 +319,7 @@ struct iodev {
 	pthread_cond_t ready_cv;        /* with lock */
 	bool ready;
 	bool sandbox_on;                /* vm_config.sandbox */
+	int sandbox_vm_fd;              /* the VM fd its filter allows KVM_SIGNAL_MSI on (split model), or -1 */
 	int sandbox_rc;                 /* 0, or -1 with sandbox_err */
 	char sandbox_err[200];
 };

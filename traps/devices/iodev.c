@@ -45,7 +45,7 @@ static void *io_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	/* The guest controls the rings this thread walks: with --sandbox it
 	 * locks itself down before touching any of it (docs/security.md). */
-	int rc = io->sandbox_on ? sandbox_enter_io(io->sandbox_err, sizeof(io->sandbox_err)) : 0;
+	int rc = io->sandbox_on ? sandbox_enter_io(io->sandbox_vm_fd, io->sandbox_err, sizeof(io->sandbox_err)) : 0;
 	pthread_mutex_lock(&io->lock);
 	io->sandbox_rc = rc;
 	io->ready = true;
@@ -147,6 +147,7 @@ int iodev_start(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	io->sandbox_on = vm->cfg.sandbox;
+	io->sandbox_vm_fd = vm->cfg.irqchip == IRQ_SPLIT ? vm->fd : -1;    /* kvmlab's IOAPIC: KVM_SIGNAL_MSI */
 	pthread_cond_init(&io->ready_cv, NULL);
 	int e = pthread_create(&io->thread, NULL, io_thread, io);
 	if (e) {
