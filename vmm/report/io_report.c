@@ -23,7 +23,7 @@ static void json_ioapic(struct json *j, const struct vm *vm)
 	json_key(j, "pin_messages");
 	json_obj(j);
 	for (int i = 0; i < IOAPIC_PINS; i++) {
-		char pin[8];
+		char pin[12];                   /* a decimal int */
 		if (!a->pin_messages[i])
 			continue;
 		snprintf(pin, sizeof(pin), "%d", i);
