@@ -14,7 +14,7 @@ LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lrt -lpthread -lm
 
 # The one list of source folders, one per layer (docs/architecture.md, "Layers").
 # vmm/ and traps/ themselves stay in it so that a file added at the top level builds too.
-SRC_DIRS  := vmm vmm/core vmm/cli vmm/measure vmm/mem vmm/report vmm/security vmm/migrate traps traps/devices
+SRC_DIRS  := vmm vmm/core vmm/cli vmm/measure vmm/mem vmm/report vmm/security vmm/migrate vmm/vhost traps traps/devices
 VMM_SRCS  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 LIB_SRCS  := $(filter-out vmm/cli/main.c,$(VMM_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -40,7 +40,7 @@ DEPS_OK    = $(BUILD)/.deps-ok
 .PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge pytest inst inst-unit inst-pytest coverage-report regress
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests $(BUILD)/unit-io-pure
+all: $(BUILD)/kvmlab $(BUILD)/kvmlab-vhost-blk payloads $(BUILD)/unit-tests $(BUILD)/unit-io-pure
 
 help:
 	@echo "make            build kvmlab, the payloads and the unit tests into $(BUILD)/"
@@ -53,7 +53,8 @@ help:
 	@echo "make coverage-check  make coverage, then fail below tests/coverage-threshold"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each; fuzz-short: 20 s each"
 	@echo "make deps       install missing Debian packages (scripts/deps.sh)"
-	@echo "make labs       render the lab guide (labs/, docs/) to HTML in $(BUILD)/labs"
+	@echo "make site       the course (labs/ in English and Chinese, docs/, figures) as HTML in $(BUILD)/site"
+	@echo "make labs       measure the charts, then make site"
 	@echo "make clean      remove build/"
 	@echo "make unit       the C unit tests (KTAP in $(BUILD)/unit-tests.ktap)"
 	@echo "make bench-overhead  kvmlab's accounting vs a raw KVM_RUN loop (exits/s)"
@@ -179,6 +180,13 @@ coverage-report:
 	@echo "coverage: HTML report in build/coverage/index.html"
 
 # Exit accounting and bench (docs/measurement.md).
+# kvmlab-vhost-blk: the vhost-user-blk back-end (tools/vhost-blk/), built from the same
+# message layer and the same virtqueue walker and block request handler as kvmlab.
+VHOST_BLK_SRCS := $(wildcard tools/vhost-blk/*.c) vmm/vhost/vhost_msg.c vmm/vhost/vhost_sock.c \
+		  traps/devices/virtqueue.c traps/devices/virtio_blk.c vmm/core/guestmem.c vmm/mem/memslots.c
+$(BUILD)/kvmlab-vhost-blk: $(VHOST_BLK_SRCS:%.c=$(OBJ)/%.o)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
+
 $(BUILD)/rawloop: tools/rawloop.c | $(DEPS_OK)
 	$(CC) $(CFLAGS) -o $@ $<
 
@@ -197,7 +205,7 @@ clean:
 
 # The lab guide as HTML (labs/README.md, "Rendering the guide"): pandoc, with
 # the bench/iobench charts embedded when they have been built.
-.PHONY: labs charts
+.PHONY: labs charts site
 # The charts the guide embeds, measured on this host (a few seconds each).
 charts: $(BUILD)/kvmlab payloads
 	@mkdir -p $(BUILD)/bench $(BUILD)/iobench
@@ -206,7 +214,10 @@ charts: $(BUILD)/kvmlab payloads
 	$(BUILD)/kvmlab iobench --json > $(BUILD)/iobench/iobench.json
 	scripts/plot-iobench $(BUILD)/iobench/iobench.json $(BUILD)/iobench/iobench.svg
 labs: charts | $(DEPS_OK)
-	@scripts/render-labs $(BUILD)
+	@$(MAKE) --no-print-directory site
+# INSTRUCTOR=1: the instructor edition, with the instructor notes, in $(BUILD)/site-instructor.
+site: | $(DEPS_OK)
+	@scripts/render-labs $(if $(INSTRUCTOR),--instructor) $(BUILD)
 # ---- Hardening (docs/security.md) ----
 
 # Branch coverage is off in lcov by default.

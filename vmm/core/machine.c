@@ -78,8 +78,11 @@ static const struct machine_row machine[] = {
 	{ "virtio-mmio", BUS_MMIO, GPA_VIRTIO_MMIO, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(virtio),
 	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
 	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NOTIFY_IOEVENTFD, .step = "virtio notify" },
-	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/devices/virtio_blk.c). */
-	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk) },
+	/* 0xC0000200: virtio-mmio block device on --blk FILE (traps/devices/virtio_blk.c) or served by a
+	 * vhost-user back-end (--vhost-user-blk: QueueNotify is the back-end's kick ioeventfd); device id 0 without. */
+	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk),
+	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
+	  PATH_AT(struct virtio_dev, kick), .when = WHEN_VHOST_USER, .step = "vhost-user kick" },
 	/* 0xC0001000: write-only sink; a coalesced zone with --coalesced-mmio (traps/devices/sink.c). */
 	{ "sink", BUS_MMIO, GPA_SINK, SINK_SIZE, .mmio = sink_mmio, IN_IODEV(sink),
 	  .path = KPATH_COALESCED, PATH_AT(struct sink, zone), .when = WHEN_COALESCED_MMIO, .step = "sink zone" },
@@ -130,6 +133,7 @@ static const struct {
 				    "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)" },
 	[WHEN_IRQCHIP_KERNEL]   = { "when the interrupt model is kernel", NULL, NULL },
 	[WHEN_IRQCHIP_LAPIC]    = { "when the interrupt model is kernel or split", NULL, NULL },
+	[WHEN_VHOST_USER]       = { "with --vhost-user-blk", "--vhost-user-blk", NULL },
 	[WHEN_IRQCHIP_KERNEL_ELSE_SPLIT] = { "when the interrupt model is kernel; kvmlab's own when split", NULL, NULL },
 };
 #define WHEN_COUNT (int)(sizeof(when_info) / sizeof(when_info[0]))
@@ -160,6 +164,7 @@ static enum want path_wanted(const struct vm *vm, int when)
 	case WHEN_MSR:              return vm->cfg.nmsr_exit ? WANT_MUST : vm->cfg.kvmlab_msrs ? WANT_TRY : WANT_NO;
 	case WHEN_IRQCHIP_KERNEL:   return vm->cfg.irqchip == IRQ_KERNEL ? WANT_MUST : WANT_NO;
 	case WHEN_IRQCHIP_LAPIC:    return vm->cfg.irqchip != IRQ_NONE ? WANT_MUST : WANT_NO;
+	case WHEN_VHOST_USER:       return vm->cfg.io.vhost_blk ? WANT_MUST : WANT_NO;
 	case WHEN_IRQCHIP_KERNEL_ELSE_SPLIT: return vm->cfg.irqchip == IRQ_KERNEL ? WANT_MUST : WANT_NO;
 	}
 	return WANT_NO;
