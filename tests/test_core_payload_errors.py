@@ -23,6 +23,7 @@ MALFORMED = {
     "nonzero-flags": "PAYLOAD_FIELD",     # an unknown flag bit (31)
     "real-too-high": "PAYLOAD_LOAD",      # real-mode segment past 1 MiB
     "too-big": "PAYLOAD_SIZE",            # 300 KiB file, run with --mem 256K
+    "sipi-no-lapic": "PAYLOAD_FIELD",     # KVMLAB_FLAG_AP_SIPI without a LAPIC in KVM
     "truncated": "PAYLOAD_TRUNC",         # 20 bytes
     "two-irq-models": "PAYLOAD_FIELD",    # KVMLAB_FLAG_IRQCHIP | KVMLAB_FLAG_SPLIT_IRQCHIP
     "unaligned-load": "PAYLOAD_LOAD",     # load_addr 0x10001

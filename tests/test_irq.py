@@ -171,15 +171,27 @@ def test_virtio_used_buffer_interrupts_through_irqfd(run, need_lapic, require_ca
     assert r.doc["io"]["virtio"]["text"] == "virtio irq\n"
 
 
-def test_virtio_interrupt_needs_the_kernel_ioapic(run, need_lapic):
-    """Without KVM's IOAPIC nobody raises pin 16: with no controller the hlt ends the run
-    at once; with a split irqchip (kvmlab has no IOAPIC) the vCPU stays halted in KVM."""
+def test_virtio_interrupt_needs_an_ioapic(run):
+    """Without any IOAPIC nobody raises pin 16: with no controller the hlt ends the run at once."""
     r = run("io/virtio-irq", "--irqchip", "none")
     assert r.end == "hlt" and r.doc["io"]["virtio"]["interrupts"] == 0 and not r.reports("value")
+    assert r.doc["io"]["ioapic"] is None
+
+
+@pytest.mark.parametrize("notify", ["exit", "ioeventfd"])
+def test_virtio_interrupt_through_kvmlabs_ioapic(run, need_lapic, require_cap, notify):
+    """Split model: the used buffer is an edge on pin 16 of kvmlab's IOAPIC, which sends the
+    redirection entry's MSI (KVM_SIGNAL_MSI, api.rst 4.71) to KVM's LAPIC: the same guest,
+    the same one interrupt, and no irqfd."""
     need_lapic("split")
-    r = run("io/virtio-irq", "--irqchip", "split", "--timeout", "0.5")
-    assert r.code == XC["TIMEOUT"] and r.doc["result"]["mp_state"] == "halted"
-    assert r.doc["io"]["virtio"]["interrupts"] == 0
+    require_cap("SIGNAL_MSI")
+    r = run("io/virtio-irq", "--virtio-notify", notify, "--irqchip", "split")
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    v = reports(r)
+    assert (v["virtio.interrupts"], v["virtio.isr"], v["used_idx"]) == (1, 1, 1)
+    a = r.doc["io"]["ioapic"]
+    assert a["pin_messages"] == {"16": 1} and a["send_errors"] == 0
+    assert r.exits("MMIO") > 0, "the guest's IOREGSEL/IOWIN writes reach kvmlab"
 
 
 def test_uart_interrupts_on_irq4(run, need_lapic):
@@ -196,6 +208,142 @@ def test_uart_interrupts_on_irq4(run, need_lapic):
     assert r.doc["io"]["uart"]["irqs"] >= v["uart.thre_irqs"]
 
 
+def test_uart_interrupts_through_kvmlabs_ioapic(run, need_lapic, require_cap):
+    """Split model: IRQ 4 is pin 4 of kvmlab's IOAPIC; every rising edge is one MSI and the
+    guest counts the same THR-empty interrupts as with KVM's IOAPIC."""
+    need_lapic("split")
+    require_cap("SIGNAL_MSI")
+    r = run("io/uart-irq", "--uart-input", "ok", "--irqchip", "split")
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    v = reports(r)
+    assert v["uart.thre_irqs"] == len("irq\n") + 1 and v["uart.rx_bytes"] == 2
+    a = r.doc["io"]["ioapic"]
+    assert a["pin_messages"] == {"4": r.doc["io"]["uart"]["irqs"]}
+    assert a["eois"] == 0 and r.exits("IOAPIC_EOI") == 0, "edge entries need no EOI"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_level_triggered_pin_waits_for_the_eoi(run, need_lapic, require_cap, model):
+    """82093AA datasheet 3.2.4: a level entry sends one message and sets Remote IRR until
+    the EOI of its vector.  In the split model KVM forwards that EOI to kvmlab
+    (KVM_EXIT_IOAPIC_EOI) because kvmlab's routes name the vector level-triggered; with
+    KVM's IOAPIC it never leaves the kernel."""
+    need_lapic(model)
+    if model == "split":
+        require_cap("SIGNAL_MSI")
+    r = run("irq/ioapic-level", "--irqchip", model)
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    v = reports(r)
+    assert v["ioapic.thre_irqs"] == 4, "N = 3 bytes: N + 1 THR-empty interrupts"
+    assert v["ioapic.remote_irr_seen"] >= 1
+    if model == "kernel":
+        assert r.exits("IOAPIC_EOI") == 0 and r.doc["io"]["ioapic"] is None
+    else:
+        a = r.doc["io"]["ioapic"]
+        assert r.exits("IOAPIC_EOI") == a["eois"] >= v["ioapic.thre_irqs"]
+        assert a["route_updates"] >= 1 and a["messages"] >= v["ioapic.thre_irqs"]
+
+
+def test_ioapic_garbage_in_split_model_is_the_guests_problem(run, need_lapic):
+    """Every IOREGSEL index, vector 0, a reserved delivery mode, the EOI register of later
+    IOAPICs: kvmlab's IOAPIC keeps what is defined, drops the rest, and the run ends normally."""
+    need_lapic("split")
+    r = run("hostile/apic-garbage", "--irqchip", "split")
+    assert r.code == XC["OK"], r.doc["result"]["detail"]
+    a = r.doc["io"]["ioapic"]
+    assert a["ignored"] > 0 and a["messages"] == 0 and a["send_errors"] == 0
+
+
 def test_uart_raises_nothing_without_a_controller(run):
     r = run("io/uart-irq", "--uart-input", "ok", "--irqchip", "none")
     assert r.end == "hlt" and r.doc["io"]["uart"]["irqs"] == 0 and not r.reports("value")
+
+
+# ---- INIT-SIPI-SIPI: the BSP starts the APs (payload flag KVMLAB_FLAG_AP_SIPI) ----
+
+@pytest.mark.parametrize("model", MODELS)
+def test_bsp_starts_the_ap_at_the_sipi_page(run, need_lapic, require_cap, model):
+    """SDM Vol. 3A 10.4.4.1: INIT, then SIPI, SIPI.  The AP waits as KVM created it
+    (api.rst KVM_GET_MP_STATE: uninitialized), INIT alone does not start it, the SIPI
+    starts it once in real mode at CS = vector << 8 (11.6.1 "Start-Up"), and the second
+    SIPI finds it no longer waiting.  The same in both models: the LAPIC is KVM's."""
+    need_lapic(model)
+    require_cap("MP_STATE")
+    r = run("irq/ap-sipi", "--vcpus", "2", "--irqchip", model)
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    v = reports(r)
+    assert v["sipi.starts_after_init"] == 0
+    assert v["sipi.ap_starts"] == 1, "one start per AP: the second SIPI is ignored"
+    assert v["sipi.ap_cs"] == v["sipi.vector"] << 8
+    assert v["sipi.ap_cr0_pe"] == 0, "the AP starts in real mode"
+    bsp, ap = r.doc["vcpus"]
+    assert bsp["mp_state_created"] == "runnable" and ap["mp_state_created"] == "uninitialized"
+    assert ap["mp_state_final"] == "halted", "the AP parked in hlt, in KVM"
+    assert ap["end"] == "stopped"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_sipi_without_init_starts_no_ap(run, need_lapic, model):
+    """SDM Vol. 3A 11.6.1: a SIPI reaches only a processor in wait-for-SIPI state, and
+    INIT is what puts it there; the AP starts at the page of the SIPI after the INIT."""
+    need_lapic(model)
+    r = run("irq/sipi-no-init", "--vcpus", "2", "--irqchip", model)
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    v = reports(r)
+    assert v["sipi.starts_without_init"] == 0 and v["sipi.ap_starts"] == 1
+
+
+def test_three_vcpus_all_started_by_one_broadcast(run, need_lapic):
+    need_lapic("kernel")
+    r = run("irq/ap-sipi", "--vcpus", "3")
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    assert reports(r)["sipi.ap_starts"] == 2
+    assert [c["end"] for c in r.doc["vcpus"]] == ["exit_port", "stopped", "stopped"]
+
+
+def test_sipi_payload_alone_skips_itself(run, need_lapic):
+    need_lapic("kernel")
+    r = run("irq/ap-sipi")
+    assert r.code == XC["OK"] and reports(r)["sipi.skipped"] == 1
+
+
+def test_aps_waiting_for_sipi_need_a_lapic(kvm):
+    """--irqchip none leaves no LAPIC to receive the INIT: refused before any vCPU runs."""
+    r = run_kvmlab("run", payload("irq/ap-sipi"), "--vcpus", "2", "--irqchip", "none")
+    assert r.code == XC["USAGE"] and "KVMLAB_FLAG_AP_SIPI" in r.err and r.err.count("\n") == 1
+
+
+def test_kvmlab_started_aps_report_their_mp_states(run, need_lapic, require_cap):
+    """Without the flag kvmlab makes the AP runnable itself (KVM_SET_MP_STATE); the JSON
+    still shows the state KVM created it in."""
+    need_lapic("kernel")
+    require_cap("MP_STATE")
+    r = run("irq/ipi", "--vcpus", "2")
+    assert r.code == XC["OK"], (r.doc["result"]["detail"], r.err)
+    assert [c["mp_state_created"] for c in r.doc["vcpus"]] == ["runnable", "uninitialized"]
+
+
+def test_mp_states_are_null_without_a_lapic(run):
+    r = run("cpu/smp-counter", "--vcpus", "2")
+    assert [c["mp_state_created"] for c in r.doc["vcpus"]] == [None, None]
+    assert [c["mp_state_final"] for c in r.doc["vcpus"]] == [None, None]
+
+
+def test_level_interrupt_storm_is_stopped_by_the_watchdog(run, need_lapic, require_cap, expect):
+    """A handler that EOIs a level interrupt without clearing its source: each EOI finds the
+    pin asserted and kvmlab's IOAPIC sends again (82093AA datasheet 3.2.4), a storm through
+    kvmlab that the watchdog ends.  Where KVM defers the EOI exit behind the emulated hlt
+    (expectations area ioapic-eoi), the EOI never arrives and the vCPU sleeps instead;
+    the watchdog ends that too."""
+    need_lapic("split")
+    require_cap("SIGNAL_MSI")
+    r = run("hostile/ioapic-level-storm", "--timeout", "1")
+    assert r.code == XC["TIMEOUT"] and r.end == "timeout", r.doc["result"]["detail"]
+    a = r.doc["io"]["ioapic"]
+    assert a["send_errors"] == 0
+    row = expect("ioapic-eoi", "eoi-then-hlt")
+    if row.value == "deferred":
+        assert (a["messages"], a["eois"]) == (1, 0), row.why
+        assert r.doc["result"]["mp_state"] == "halted"
+    else:
+        assert a["eois"] >= 1 and a["messages"] == a["eois"] + 1, row.why

@@ -390,7 +390,7 @@ def zh_of(path):
 
 # English labs merged before their translation (the translation is another issue's
 # work); each entry says which.  An entry whose translation exists fails: delete it.
-ZH_PENDING = {"interrupts.md": "issue 15 landed the English lab; its Chinese version is a translation issue's"}
+ZH_PENDING = {}
 
 
 def test_every_lab_has_a_chinese_version():

@@ -43,8 +43,9 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define KVMLAB_FLAG_KERNEL_DEVS (1U << 1)     /* uses the bench doorbells / coalesced zone: register them */
 #define KVMLAB_FLAG_IRQCHIP     (1U << 2)     /* KVM's in-kernel PIC, IOAPIC and LAPIC (no hlt exits then) */
 #define KVMLAB_FLAG_SPLIT_IRQCHIP (1U << 3)   /* only the LAPIC in KVM (KVM_CAP_SPLIT_IRQCHIP); excludes IRQCHIP */
+#define KVMLAB_FLAG_AP_SIPI     (1U << 4)     /* --vcpus: APs wait for INIT-SIPI-SIPI from the BSP; needs bit 2 or 3 */
 #define KVMLAB_FLAGS_KNOWN      (KVMLAB_FLAG_MSRS | KVMLAB_FLAG_KERNEL_DEVS | KVMLAB_FLAG_IRQCHIP | \
-				 KVMLAB_FLAG_SPLIT_IRQCHIP)
+				 KVMLAB_FLAG_SPLIT_IRQCHIP | KVMLAB_FLAG_AP_SIPI)
 
 /* ---- Guest physical memory map (docs/guest-abi.md, "Memory map"). ---- */
 #define GPA_GDT                 0x1000ULL     /* GDT built by kvmlab (protected, long) */

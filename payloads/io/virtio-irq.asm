@@ -9,9 +9,9 @@
 ; InterruptStatus, writes it back to InterruptACK and sends the LAPIC an EOI.
 ; kvmlab should observe: output "virtio irq\n", io.virtio.interrupts = 1, and the
 ; reports virtio.interrupts = 1, virtio.isr = 1 (used buffer), used_idx = 1, then
-; exit status 0.  Without the kernel model nothing raises the pin: with --irqchip none
-; the hlt exits to kvmlab and ends the run before any report; with split (no IOAPIC)
-; the vCPU stays halted in KVM until the watchdog.
+; exit status 0.  With --irqchip split the pin is kvmlab's own IOAPIC's, which sends
+; the entry's MSI: the same reports.  With --irqchip none nothing raises the pin: the
+; hlt exits to kvmlab and ends the run before any report.
 
 %define KVMLAB_FLAGS KVMLAB_FLAG_IRQCHIP        ; KVM's IOAPIC has pin 16
 %include "kvmlab.inc"

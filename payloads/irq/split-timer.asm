@@ -11,7 +11,7 @@
 ; Without TSC-deadline in the guest's CPUID (CPUID.1:ECX[24]) it reports
 ; timer.skipped = 1 and a MSG naming the bit, and exits 0.
 
-%define KVMLAB_FLAGS KVMLAB_FLAG_SPLIT_IRQCHIP  ; only the LAPIC in KVM: no PIC, no IOAPIC
+%define KVMLAB_FLAGS KVMLAB_FLAG_SPLIT_IRQCHIP  ; only the LAPIC in KVM: the IOAPIC is kvmlab's
 %include "kvmlab.inc"
 %include "idt.inc"
 %include "apic.inc"

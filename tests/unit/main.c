@@ -37,7 +37,7 @@ SUITE(memslots_tests); SUITE(pagewalk_tests); SUITE(dirty_tests); SUITE(precopy_
 SUITE(cpuid_tests); SUITE(sensitive_tests); SUITE(bench_tests); SUITE(io_virtqueue_tests);
 SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests); SUITE(ktrace_tests);
 SUITE(io_virtio_net_tests);
-SUITE(migrate_stream_tests); SUITE(vhost_msg_tests);
+SUITE(migrate_stream_tests); SUITE(vhost_msg_tests); SUITE(io_ioapic_tests);
 
 static const struct suite {
 	const char *name;
@@ -67,6 +67,7 @@ static const struct suite {
 	{ "io-virtio-mmio", io_virtio_mmio_tests }, /* traps/devices/virtio_mmio.c, virtio_console.c */
 	{ "io-virtio-blk",  io_virtio_blk_tests },  /* traps/devices/virtio_blk.c: requests on a memfd disk */
 	{ "io-virtio-net",  io_virtio_net_tests },  /* traps/devices/virtio_net.c: frames on a socket pair */
+	{ "io-ioapic",      io_ioapic_tests },      /* traps/devices/ioapic.c: the 82093AA register model */
 	{ "migrate-stream", migrate_stream_tests }, /* vmm/migrate/stream.c, ram.c: the stream as untrusted input */
 	{ "vhost-msg",      vhost_msg_tests },      /* vmm/vhost/vhost_msg.c, traps/devices/vhost_watch.c: a back-end's words checked */
 };

@@ -104,8 +104,9 @@ struct uart_dev {
 	pthread_mutex_t lock;           /* uart: vCPU threads (--vcpus); taken before con->lock */
 	struct uart uart;
 	struct console *con;            /* transmitted bytes (vm.con) */
-	bool irq_level;                 /* what KVM_IRQ_LINE last set IRQ 4 to (under lock) */
-	uint64_t irqs;                  /* rising edges of IRQ 4 given to KVM */
+	bool irq_level;                 /* what IRQ 4 was last set to (under lock) */
+	uint64_t irqs;                  /* rising edges of IRQ 4 given to KVM or kvmlab's IOAPIC */
+	struct ioapic *ioapic;          /* split model: IRQ 4 is pin 4 of kvmlab's IOAPIC; NULL otherwise */
 };
 enum action uart_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opaque: struct uart_dev; 8 ports */
 
@@ -217,6 +218,41 @@ enum io_notify {
 };
 const char *io_notify_name(int n);      /* "exit", "ioeventfd", "poll"; "unknown" */
 int  io_notify_parse(const char *s);    /* enum io_notify, or -1 if unknown */
+/* ---- ioapic.c: kvmlab's 82093AA I/O APIC (interrupt model split), pure ---- */
+#define IOAPIC_PINS 24                  /* input pins of an 82093AA (datasheet 2.0) */
+struct ioapic_msi {
+	uint32_t address, data;         /* an interrupt message (SDM Vol. 3A 11.11) */
+};
+/* Hands a message to the LAPICs (KVM_SIGNAL_MSI): 0, or -1. */
+typedef int (*ioapic_send_fn)(void *ctx, const struct ioapic_msi *m);
+/* Tells KVM every pin's message, so that it forwards the EOIs of level-triggered
+ * vectors (KVM_SET_GSI_ROUTING; api.rst KVM_CAP_SPLIT_IRQCHIP): 0, or -1. */
+typedef int (*ioapic_routes_fn)(void *ctx, const struct ioapic_msi *msi, int n);
+struct ioapic {
+	pthread_mutex_t lock;           /* every field: vCPU threads (MMIO, EOI exits, UART) vs the I/O thread (virtio) */
+	uint32_t ioregsel;
+	uint8_t id;
+	uint64_t rte[IOAPIC_PINS];      /* redirection table (datasheet 3.2.4) */
+	uint32_t wire;                  /* input pins asserted now, one bit per pin */
+	uint64_t route_key[IOAPIC_PINS];        /* what KVM was last told about level pins */
+	ioapic_send_fn send;            /* NULL: nothing is delivered (counted in send_errors) */
+	ioapic_routes_fn routes;
+	void *ctx;
+	uint64_t messages, pin_messages[IOAPIC_PINS], eois, masked, undeliverable, ignored,
+		 send_errors, route_updates;
+};
+void ioapic_reset(struct ioapic *a);    /* every entry masked (datasheet 3.2.4); keeps lock, send, counters */
+void ioapic_msi(uint64_t rte, struct ioapic_msi *m);   /* a redirection entry's MSI (SDM 11.11.1-2) */
+/* The two registers at offset off of the window (IOREGSEL +0, IOWIN +0x10); any other
+ * offset reads 0 and a write there, or a write to IOWIN narrower than 4 bytes, is ignored. */
+uint32_t ioapic_read(struct ioapic *a, uint64_t off);
+void ioapic_write(struct ioapic *a, uint64_t off, uint32_t len, uint32_t val);
+/* An input pin's wire: an edge entry sends on the rising edge, a level entry while asserted. */
+void ioapic_set_irq(struct ioapic *a, int pin, bool level);
+void ioapic_pulse(struct ioapic *a, int pin);          /* raise then lower: one edge */
+void ioapic_eoi(struct ioapic *a, uint8_t vector);     /* the LAPICs' EOI of vector: clears Remote IRR */
+enum action ioapic_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);   /* opaque: struct ioapic */
+
 struct virtio_dev {
 	pthread_mutex_t lock;           /* every field below: vCPU threads vs the I/O thread */
 	const struct guest_mem *mem;    /* pointers into it only under gmem_hold (guestmem.c) */
@@ -240,7 +276,9 @@ struct virtio_dev {
 	struct kpath kick;              /* QueueNotify as an ioeventfd (--virtio-notify ioeventfd) */
 	int irqfd;                      /* used-buffer interrupt: an eventfd KVM turns into an IOAPIC edge
 					 * (KVM_IRQFD, vmm/core/irqchip.c); -1 = none (the guest polls) */
-	uint64_t interrupts;            /* used-buffer interrupts signalled through irqfd */
+	uint64_t interrupts;            /* used-buffer interrupts signalled through irqfd or kvmlab's IOAPIC */
+	struct ioapic *ioapic;          /* split model: the used-buffer interrupt is an edge on ioapic_pin */
+	int ioapic_pin;
 	const struct virtio_offload *offload;   /* NULL: kvmlab processes the queues (set before the run) */
 	void *offload_arg;              /* the offload's state (struct vhost_blk) */
 };
@@ -378,6 +416,7 @@ struct io_config {
 struct iodev {
 	pthread_mutex_t lock;           /* the I/O thread's start-up handshake (ready, sandbox_rc) */
 	struct uart_dev com1;           /* COM1 */
+	struct ioapic ioapic;           /* interrupt model split: at GPA_IOAPIC (machine.c row "ioapic") */
 	struct virtio_dev virtio;       /* the virtio console */
 	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
 	struct vhost_blk *vhost;        /* --vhost-user-blk: the front-end of blk (vhost_blk.c), else NULL */
@@ -396,6 +435,7 @@ struct iodev {
 	pthread_cond_t ready_cv;        /* with lock */
 	bool ready;
 	bool sandbox_on;                /* vm_config.sandbox */
+	int sandbox_vm_fd;              /* the VM fd its filter allows KVM_SIGNAL_MSI on (split model), or -1 */
 	int sandbox_rc;                 /* 0, or -1 with sandbox_err */
 	char sandbox_err[200];
 };

@@ -48,7 +48,7 @@ static void *io_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	/* The guest controls the rings this thread walks: with --sandbox it
 	 * locks itself down before touching any of it (docs/security.md). */
-	int rc = io->sandbox_on ? sandbox_enter_io(io->sandbox_err, sizeof(io->sandbox_err)) : 0;
+	int rc = io->sandbox_on ? sandbox_enter_io(io->sandbox_vm_fd, io->sandbox_err, sizeof(io->sandbox_err)) : 0;
 	pthread_mutex_lock(&io->lock);
 	io->sandbox_rc = rc;
 	io->ready = true;
@@ -124,6 +124,8 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	vm->io = io;
 	pthread_mutex_init(&io->lock, NULL);
 	pthread_mutex_init(&io->com1.lock, NULL);
+	pthread_mutex_init(&io->ioapic.lock, NULL);
+	ioapic_reset(&io->ioapic);      /* delivers nothing until irqchip_create (split) connects it to KVM */
 	pthread_mutex_init(&io->sink.lock, NULL);
 	pthread_mutex_init(&io->ioparam.lock, NULL);
 	io->stopfd = -1;
@@ -163,6 +165,7 @@ int iodev_start(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	io->sandbox_on = vm->cfg.sandbox;
+	io->sandbox_vm_fd = vm->cfg.irqchip == IRQ_SPLIT ? vm->fd : -1;    /* kvmlab's IOAPIC: KVM_SIGNAL_MSI */
 	pthread_cond_init(&io->ready_cv, NULL);
 	int e = pthread_create(&io->thread, NULL, io_thread, io);
 	if (e) {
@@ -213,6 +216,7 @@ void iodev_stop(struct vm *vm)
 	pthread_mutex_destroy(&io->ioparam.lock);
 	pthread_mutex_destroy(&io->sink.lock);
 	pthread_mutex_destroy(&io->com1.lock);
+	pthread_mutex_destroy(&io->ioapic.lock);
 	pthread_mutex_destroy(&io->lock);
 	vhost_blk_teardown(io->vhost);  /* GET_VRING_BASE while the device's lock still exists */
 	io->vhost = NULL;

@@ -216,27 +216,36 @@ bool uart_irq(const struct uart *u)
 	return ((u->ier & IER_ERBFI) && rx_ready(u)) || ((u->ier & IER_ETBEI) && u->thre_int);
 }
 
-/* ISA IRQ 4 in KVM's PIC and IOAPIC (interrupt model kernel), changed only on an edge
- * of the model's line; a THR write that re-raised it pulses the line low first, so an
- * edge-triggered input sees the new interrupt. */
+/* IRQ 4's wire: pin 4 of kvmlab's IOAPIC (split), else KVM's PIC and IOAPIC (kernel). */
+static int uart_line(struct vcpu *v, struct uart_dev *d, bool level)
+{
+	struct kvm_irq_level lv = { .irq = UART_COM1_IRQ, .level = level };
+
+	if (d->ioapic) {
+		ioapic_set_irq(d->ioapic, UART_COM1_IRQ, level);
+		return 0;
+	}
+	return ioctl(v->vm->fd, KVM_IRQ_LINE, &lv);
+}
+
+/* ISA IRQ 4 (interrupt model kernel or split), changed only on an edge of the model's
+ * line; a THR write that re-raised it pulses the line low first, so an edge-triggered
+ * input sees the new interrupt. */
 static void uart_drive_irq(struct vcpu *v, struct uart_dev *d)
 {
 	struct uart *u = &d->uart;
 	bool want = uart_irq(u);
-	struct kvm_irq_level lv = { .irq = UART_COM1_IRQ };
 
-	if (!v || v->vm->cfg.irqchip != IRQ_KERNEL)
+	if (!v || (v->vm->cfg.irqchip != IRQ_KERNEL && !d->ioapic))
 		return;
 	if (want && d->irq_level && u->thr_pulse) {
-		lv.level = 0;
-		ioctl(v->vm->fd, KVM_IRQ_LINE, &lv);
+		uart_line(v, d, false);
 		d->irq_level = false;
 	}
 	u->thr_pulse = false;
 	if (want == d->irq_level)
 		return;
-	lv.level = want;
-	if (ioctl(v->vm->fd, KVM_IRQ_LINE, &lv) == 0) {
+	if (uart_line(v, d, want) == 0) {
 		d->irq_level = want;
 		if (want)
 			d->irqs++;

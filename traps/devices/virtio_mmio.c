@@ -292,6 +292,10 @@ int virtio_process(struct virtio_dev *d)
 			uint64_t one = 1;
 			if (d->irqfd >= 0 && write(d->irqfd, &one, sizeof(one)) == (ssize_t)sizeof(one))
 				d->interrupts++;
+			else if (d->irqfd < 0 && d->ioapic) {
+				ioapic_pulse(d->ioapic, d->ioapic_pin);        /* split: kvmlab's IOAPIC */
+				d->interrupts++;
+			}
 		}
 	}
 	pthread_mutex_unlock(&d->lock);

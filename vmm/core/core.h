@@ -112,7 +112,8 @@ const char *mode_name(int mode);
 	X(SPLIT_IRQCHIP,             false, "--irqchip split: only the LAPIC in the kernel") \
 	X(MP_STATE,                  false, "tell a vCPU halted in the kernel from a running one") \
 	X(TSC_DEADLINE_TIMER,        false, "the LAPIC timer's TSC-deadline mode") \
-	X(IRQFD,                     false, "device interrupts through an eventfd, no ioctl (virtio console)")
+	X(IRQFD,                     false, "device interrupts through an eventfd, no ioctl (virtio console)") \
+	X(SIGNAL_MSI,                false, "--irqchip split: kvmlab's IOAPIC sends its interrupts as MSIs")
 
 enum cap_id {
 #define X(name, required, why) CAP_##name,

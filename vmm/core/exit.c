@@ -36,7 +36,7 @@ static const exit_handler exit_table[EXIT_REASON_MAX] = {
 	[KVM_EXIT_DIRTY_RING_FULL] = trap_dirty_ring_full, /* harvest the dirty ring: traps/dirty_ring_full.c */
 	[KVM_EXIT_X86_RDMSR]      = trap_rdmsr,          /* rdmsr of a filtered MSR: traps/msr.c */
 	[KVM_EXIT_X86_WRMSR]      = trap_wrmsr,          /* wrmsr of a filtered MSR: traps/msr.c */
-	[KVM_EXIT_IOAPIC_EOI]     = trap_ioapic_eoi,     /* split irqchip: no user-space IOAPIC to tell */
+	[KVM_EXIT_IOAPIC_EOI]     = trap_ioapic_eoi,     /* split irqchip: kvmlab's IOAPIC clears Remote IRR */
 };
 
 const char *exit_reason_name(uint32_t reason)

@@ -7,10 +7,13 @@
  *           IOAPIC and one LAPIC per vCPU.  Interrupts, EOIs, the LAPIC timer
  *           and IPIs never leave the kernel, and `hlt` waits there.
  *   split   KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) (api.rst, KVM_CAP_SPLIT_IRQCHIP): only the
- *           LAPICs in KVM; the PIC and IOAPIC would be the VMM's.  kvmlab has
- *           no user-space IOAPIC: its page is unclaimed MMIO and the EOIs KVM
- *           forwards for it (KVM_EXIT_IOAPIC_EOI) are counted and ignored
- *           (traps/ioapic_eoi.c).  The LAPIC timer and IPIs work as in "kernel".
+ *           LAPICs in KVM; the IOAPIC is kvmlab's (traps/devices/ioapic.c, at
+ *           GPA_IOAPIC), which sends its interrupts as MSIs (KVM_SIGNAL_MSI) and
+ *           tells KVM its pins' messages as GSI routes (KVM_SET_GSI_ROUTING), so
+ *           that KVM forwards the EOIs of level-triggered vectors
+ *           (KVM_EXIT_IOAPIC_EOI, traps/ioapic_eoi.c).  There is no PIC.  The
+ *           UART's IRQ 4 and the virtio console's pin 16 are pins of that IOAPIC.
+ *           The LAPIC timer and IPIs work as in "kernel".
  *
  * A payload states the model it needs in its header (KVMLAB_FLAG_IRQCHIP,
  * KVMLAB_FLAG_SPLIT_IRQCHIP: docs/guest-abi.md "Header flags"); `kvmlab run
@@ -18,6 +21,7 @@
  * KVM creates each vCPU's LAPIC with the vCPU.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -28,7 +32,7 @@
 /* IOAPIC input pins KVM routes for a split irqchip: the 24 of an 82093AA
  * (the number QEMU passes; api.rst KVM_CAP_SPLIT_IRQCHIP: "args[0] - number of routes reserved
  * for userspace IOAPICs"). */
-#define SPLIT_IOAPIC_PINS 24
+#define SPLIT_IOAPIC_PINS IOAPIC_PINS
 /* KVM's LAPIC timer tick when KVM_CAP_X86_APIC_BUS_CYCLES_NS is absent (older
  * kernels): APIC_BUS_CYCLE_NS_DEFAULT, a 1 GHz APIC bus. */
 #define APIC_BUS_CYCLE_NS_DEFAULT 1
@@ -71,6 +75,66 @@ static uint32_t irqchip_tick_ns(struct vm *vm)
 	return ns > 0 ? (uint32_t)ns : APIC_BUS_CYCLE_NS_DEFAULT;
 }
 
+/* kvmlab's IOAPIC -> KVM's LAPICs: api.rst 4.71 KVM_SIGNAL_MSI (> 0 delivered,
+ * 0 blocked by the guest's LAPIC state, < 0 an error). */
+static int irqchip_send_msi(void *ctx, const struct ioapic_msi *m)
+{
+	struct vm *vm = ctx;
+	struct kvm_msi msi = { .address_lo = m->address, .data = m->data };
+
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) < 0 ? -1 : 0;
+}
+
+/* GSI i = pin i as an MSI route: KVM scans the routes of the reserved IOAPIC pins
+ * for level-triggered vectors and exits on their EOI (api.rst KVM_CAP_SPLIT_IRQCHIP,
+ * 4.52 KVM_SET_GSI_ROUTING).  Interrupts themselves go through KVM_SIGNAL_MSI. */
+static int irqchip_set_routes(void *ctx, const struct ioapic_msi *msi, int n)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_routing *t = calloc(1, sizeof(*t) + (size_t)n * sizeof(t->entries[0]));
+	int rc;
+
+	if (!t)
+		return -1;
+	t->nr = (uint32_t)n;
+	for (int i = 0; i < n; i++) {
+		t->entries[i].gsi = (uint32_t)i;
+		t->entries[i].type = KVM_IRQ_ROUTING_MSI;
+		t->entries[i].u.msi.address_lo = msi[i].address;
+		t->entries[i].u.msi.data = msi[i].data;
+	}
+	rc = ioctl(vm->fd, KVM_SET_GSI_ROUTING, t);
+	free(t);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Split model: kvmlab's IOAPIC delivers to KVM, and the UART and the virtio console
+ * wire their interrupts to its pins. */
+static void irqchip_connect_ioapic(struct vm *vm)
+{
+	struct iodev *io = vm->io;
+
+	if (!io)
+		return;
+	pthread_mutex_lock(&io->ioapic.lock);
+	io->ioapic.send = irqchip_send_msi;
+	io->ioapic.routes = irqchip_set_routes;
+	io->ioapic.ctx = vm;
+	pthread_mutex_unlock(&io->ioapic.lock);
+	pthread_mutex_lock(&io->com1.lock);
+	io->com1.ioapic = &io->ioapic;
+	pthread_mutex_unlock(&io->com1.lock);
+	pthread_mutex_lock(&io->virtio.lock);   /* the I/O thread already runs */
+	io->virtio.ioapic = &io->ioapic;
+	io->virtio.ioapic_pin = VIRTIO_CONSOLE_GSI;
+	pthread_mutex_unlock(&io->virtio.lock);
+	if (!kvm_has(vm->kvm, CAP_SIGNAL_MSI))
+		warnx_("interrupt model split: this KVM lacks KVM_CAP_SIGNAL_MSI, kvmlab's IOAPIC cannot deliver");
+	vlog("interrupt model split: kvmlab's IOAPIC at 0x%llx (%d pins) sends MSIs with KVM_SIGNAL_MSI; "
+	     "UART IRQ 4 and virtio pin %d are its inputs", (unsigned long long)GPA_IOAPIC, IOAPIC_PINS,
+	     VIRTIO_CONSOLE_GSI);
+}
+
 int irqchip_create(struct vm *vm, char *err, size_t errlen)
 {
 	enum irq_model m = vm->cfg.irqchip;
@@ -104,6 +168,7 @@ int irqchip_create(struct vm *vm, char *err, size_t errlen)
 			snprintf(err, errlen, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s", strerror(errno));
 			return -1;
 		}
+		irqchip_connect_ioapic(vm);
 	}
 	vm->setup.irqchip = true;
 	vm->apic_tick_ns = irqchip_tick_ns(vm);
@@ -133,14 +198,28 @@ const char *irqchip_mp_state_name(int s)
 	return NULL;
 }
 
-int irqchip_start_ap(struct vcpu *v, char *err, size_t errlen)
+int irqchip_start_ap(struct vcpu *v, bool wait_sipi, char *err, size_t errlen)
 {
 	/* With a LAPIC in KVM, every vCPU but 0 is created waiting for INIT-SIPI-SIPI
 	 * (KVM_MP_STATE_UNINITIALIZED, api.rst 4.38 KVM_GET_MP_STATE); kvmlab starts
-	 * them itself, as without one (docs/guest-abi.md "Several vCPUs"). */
+	 * them itself, as without one (docs/guest-abi.md "Several vCPUs"), unless the
+	 * payload starts them as firmware does (SDM Vol. 3A 10.4.4, INIT-SIPI-SIPI):
+	 * then KVM_RUN sleeps in KVM until the INIT and the SIPI arrive. */
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 
-	if (v->vm->cfg.irqchip == IRQ_NONE || v->id == 0)
+	if (v->id == 0)
+		return 0;
+	if (wait_sipi) {
+		if (v->vm->cfg.irqchip == IRQ_NONE) {
+			snprintf(err, errlen, "--irqchip none: the payload's APs wait for INIT-SIPI (KVMLAB_FLAG_AP_SIPI), "
+				 "which only a LAPIC in KVM receives (--irqchip kernel or split)");
+			return -1;
+		}
+		vlog("vCPU %d waits in KVM for the guest's INIT-SIPI-SIPI (mp_state %s)", v->id,
+		     irqchip_mp_state_name(v->created_mp_state) ? irqchip_mp_state_name(v->created_mp_state) : "?");
+		return 0;
+	}
+	if (v->vm->cfg.irqchip == IRQ_NONE)
 		return 0;
 	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
 		snprintf(err, errlen, "KVM_SET_MP_STATE(RUNNABLE) of vCPU %d: %s", v->id, strerror(errno));
@@ -151,7 +230,7 @@ int irqchip_start_ap(struct vcpu *v, char *err, size_t errlen)
 
 int irqchip_irqfd(struct vm *vm, char *err, size_t errlen)
 {
-	/* Only KVM's own IOAPIC has the pin; the split model would need kvmlab's. */
+	/* Only KVM's own IOAPIC takes an irqfd; in the split model kvmlab's IOAPIC has the pin. */
 	if (vm->cfg.irqchip != IRQ_KERNEL || !vm->io || !kvm_has(vm->kvm, CAP_IRQFD))
 		return 0;
 	uint64_t t0 = setup_clock();

@@ -103,8 +103,10 @@ static const struct machine_row machine[] = {
 	{ "pic-master", BUS_PIO, PORT_PIC_MASTER, 2, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
 	{ "pic-slave", BUS_PIO, PORT_PIC_SLAVE, 2, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
 	{ "pic-elcr", BUS_PIO, PORT_PIC_ELCR1, 2, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
-	/* 0xFEC00000: the IOAPIC's index/data window (KVM decodes 0x100 bytes). */
-	{ "ioapic", BUS_MMIO, GPA_IOAPIC, IOAPIC_MMIO_SIZE, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL },
+	/* 0xFEC00000: the IOAPIC's index/data window (KVM decodes 0x100 bytes); in the split
+	 * model kvmlab's own IOAPIC answers there (traps/devices/ioapic.c). */
+	{ "ioapic", BUS_MMIO, GPA_IOAPIC, IOAPIC_MMIO_SIZE, .mmio = ioapic_mmio, IN_IODEV(ioapic),
+	  .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_KERNEL_ELSE_SPLIT },
 	/* 0xFEE00000: each vCPU's own xAPIC page (SDM 11.4.1); x2APIC: the same registers as MSRs. */
 	{ "lapic", BUS_MMIO, GPA_LAPIC, LAPIC_MMIO_SIZE, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_LAPIC },
 	{ "x2apic", BUS_MSR, MSR_X2APIC_FIRST, MSR_X2APIC_COUNT, .path = KPATH_IRQCHIP, .when = WHEN_IRQCHIP_LAPIC },
@@ -139,9 +141,10 @@ static const struct {
 	[WHEN_IRQCHIP_LAPIC]    = { "when the interrupt model is kernel or split", NULL, NULL },
 	[WHEN_VHOST_USER]       = { "with --vhost-user-blk", "--vhost-user-blk", NULL },
 	[WHEN_NET_IOEVENTFD]    = { "with --net and --virtio-notify ioeventfd", "--virtio-notify ioeventfd", NULL },
+	[WHEN_IRQCHIP_KERNEL_ELSE_SPLIT] = { "when the interrupt model is kernel; kvmlab's own when split", NULL, NULL },
 };
 #define WHEN_COUNT (int)(sizeof(when_info) / sizeof(when_info[0]))
-#define WHEN_COUNT_MAX (WHEN_NET_IOEVENTFD + 1)
+#define WHEN_COUNT_MAX (WHEN_IRQCHIP_KERNEL_ELSE_SPLIT + 1)
 _Static_assert(WHEN_COUNT == WHEN_COUNT_MAX, "one when_info row per enum machine_when");
 
 const char *machine_when_name(int when)
@@ -170,6 +173,7 @@ static enum want path_wanted(const struct vm *vm, int when)
 	case WHEN_IRQCHIP_LAPIC:    return vm->cfg.irqchip != IRQ_NONE ? WANT_MUST : WANT_NO;
 	case WHEN_VHOST_USER:       return vm->cfg.io.vhost_blk ? WANT_MUST : WANT_NO;
 	case WHEN_NET_IOEVENTFD:    return vm->cfg.io.net && vm->cfg.io.notify == IO_NOTIFY_IOEVENTFD ? WANT_MUST : WANT_NO;
+	case WHEN_IRQCHIP_KERNEL_ELSE_SPLIT: return vm->cfg.irqchip == IRQ_KERNEL ? WANT_MUST : WANT_NO;
 	}
 	return WANT_NO;
 }
@@ -196,8 +200,11 @@ static int row_register(struct vm *vm, const struct machine_row *r, char *err, s
 {
 	void *inst = row_instance(vm, r);
 
-	if (r->path == KPATH_IRQCHIP)
-		return 0;               /* KVM is the device (irqchip.c); nothing of kvmlab's answers there */
+	/* KVM is the device (irqchip.c); nothing of kvmlab's answers there, except the
+	 * row's own model in the split model, where KVM keeps only the LAPICs. */
+	if (r->path == KPATH_IRQCHIP &&
+	    !(r->when == WHEN_IRQCHIP_KERNEL_ELSE_SPLIT && vm->cfg.irqchip == IRQ_SPLIT))
+		return 0;
 	if (r->bus == BUS_PIO) {
 		struct pio_range p = { .first = (uint16_t)r->base, .count = (uint16_t)r->size, .name = r->name,
 				       .handler = r->pio, .opaque = inst };

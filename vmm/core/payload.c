@@ -93,6 +93,11 @@ int payload_parse(const uint8_t *buf, size_t len, struct payload *p, char *err, 
 		return fail(err, errlen, XC_PAYLOAD_FIELD,
 			    "flags 0x%x: KVMLAB_FLAG_IRQCHIP and KVMLAB_FLAG_SPLIT_IRQCHIP exclude each other "
 			    "(one interrupt model)", h->flags);
+	/* Only a LAPIC in KVM can receive INIT and SIPI (SDM Vol. 3A 10.4.4). */
+	if ((h->flags & KVMLAB_FLAG_AP_SIPI) && !(h->flags & (KVMLAB_FLAG_IRQCHIP | KVMLAB_FLAG_SPLIT_IRQCHIP)))
+		return fail(err, errlen, XC_PAYLOAD_FIELD,
+			    "flags 0x%x: KVMLAB_FLAG_AP_SIPI needs an interrupt model with a LAPIC in KVM "
+			    "(KVMLAB_FLAG_IRQCHIP or KVMLAB_FLAG_SPLIT_IRQCHIP)", h->flags);
 	if (h->name[0] == '\0' || h->name[KVMLAB_NAME_MAX - 1] != '\0' ||
 	    !printable(h->name, KVMLAB_NAME_MAX) || !nul_padded(h->name, KVMLAB_NAME_MAX))
 		return fail(err, errlen, XC_PAYLOAD_FIELD,

@@ -8,10 +8,11 @@
  *
  * How kvmlab simplifies the start: real hardware starts only the bootstrap
  * processor; the others wait for INIT-SIPI-SIPI from its local APIC (SDM
- * vol. 3A 9.4).  kvmlab starts them all itself at the payload's entry with
+ * vol. 3A 10.4).  kvmlab starts them all itself at the payload's entry with
  * RDI = vCPU index and RSI = highest index (docs/guest-abi.md): without an
  * irqchip every vCPU is runnable from creation; with a LAPIC in KVM the APs
- * are created waiting for a SIPI, and irqchip_start_ap makes them runnable.
+ * are created waiting for a SIPI, and irqchip_start_ap makes them runnable,
+ * unless the payload's BSP sends the INIT-SIPI-SIPI itself (KVMLAB_FLAG_AP_SIPI).
  *
  * How a run ends (docs/cpu-threads.md): a vCPU that executes hlt stops
  * alone; any other end (exit port, a FAIL report, a crash, the watchdog)
@@ -134,6 +135,7 @@ static void *smp_thread(void *arg)
 	else
 		vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 	c->wall_seconds = smp_now() - t0;
+	v->final_mp_state = irqchip_mp_state(v);
 	kvmstats_sample(&v->stats, true);
 	watchdog_disarm();
 	smp_vcpu_ended(c->smp, c->index);
@@ -146,7 +148,15 @@ static int smp_setup_vcpu(struct smp *s, int i, const struct payload *p, char *e
 	struct vcpu *v = s->cpu[i].v;
 	struct kvm_regs regs;
 
-	if (i > 0 && (mode_setup(v, p, err, errlen) != 0 || irqchip_start_ap(v, err, errlen) != 0))
+	bool wait_sipi = (p->hdr.flags & KVMLAB_FLAG_AP_SIPI) != 0;
+
+	v->created_mp_state = irqchip_mp_state(v);
+	if (i > 0 && wait_sipi) {       /* INIT resets the registers anyway (SDM Vol. 3A 10.1.2) */
+		if (irqchip_start_ap(v, true, err, errlen) != 0)
+			return XC_USAGE;
+		return XC_OK;
+	}
+	if (i > 0 && (mode_setup(v, p, err, errlen) != 0 || irqchip_start_ap(v, false, err, errlen) != 0))
 		return XC_HOST;
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0) {
 		snprintf(err, errlen, "KVM_GET_REGS (vCPU %d): %s", i, strerror(errno));
@@ -356,6 +366,9 @@ void smp_report_text(const struct run *r, FILE *out)
 			if (v->ctr.reason[k].count)
 				fprintf(out, " %s %llu", exit_reason_name(k), (unsigned long long)v->ctr.reason[k].count);
 		fprintf(out, "; ended %s: %s\n", end_name(v->end), v->end_detail);
+		const char *mc = irqchip_mp_state_name(v->created_mp_state), *mf = irqchip_mp_state_name(v->final_mp_state);
+		if (mc && mf)           /* KVM_GET_MP_STATE: only with a LAPIC in KVM */
+			fprintf(out, "          mp_state %s when created, %s at the end\n", mc, mf);
 		for (int k = 0; i > 0 && k < v->nreports; k++)
 			fprintf(out, "          report %s = %llu\n", v->reports[k].text,
 				(unsigned long long)v->reports[k].value);

@@ -114,6 +114,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 		return XC_HOST;
 	}
 	v->end_mp_state = -1;
+	v->created_mp_state = v->final_mp_state = -1;
 	t0 = setup_clock();
 	kvmstats_open(&v->stats, v->fd);
 	setup_record(&vm->setup, "vCPU stats fd", "KVM_GET_STATS_FD", t0);

@@ -66,8 +66,10 @@ int  irqchip_create(struct vm *vm, char *err, size_t errlen);
 /* KVM_GET_MP_STATE of v (KVM_MP_STATE_*), or -1 without a LAPIC in KVM or the capability. */
 int  irqchip_mp_state(struct vcpu *v);
 const char *irqchip_mp_state_name(int s);       /* "halted", "runnable", ...; NULL if unknown */
-/* vCPU v > 0 with a LAPIC in KVM: made runnable (KVM creates it waiting for SIPI).  0, or -1 with err. */
-int  irqchip_start_ap(struct vcpu *v, char *err, size_t errlen);
+/* vCPU v > 0 with a LAPIC in KVM: made runnable (KVM creates it waiting for SIPI), unless
+ * wait_sipi (payload flag KVMLAB_FLAG_AP_SIPI): then left for the guest's INIT-SIPI-SIPI.
+ * 0, or -1 with err (also: wait_sipi without a LAPIC in KVM). */
+int  irqchip_start_ap(struct vcpu *v, bool wait_sipi, char *err, size_t errlen);
 /* Model kernel with KVM_CAP_IRQFD: the virtio console's used-buffer interrupt becomes an
  * eventfd KVM turns into IOAPIC pin VIRTIO_CONSOLE_GSI.  0 (also when not possible: the
  * guest then polls), or -1 with err. */
@@ -166,6 +168,8 @@ struct vcpu {
 	bool end_rip_valid;
 	char end_insn[64];              /* disassembly at RIP for abnormal ends, "" if unknown */
 	int end_mp_state;               /* KVM_GET_MP_STATE at a timeout (irqchip.c), -1 if not asked */
+	int created_mp_state;           /* --vcpus: KVM_GET_MP_STATE as KVM created the vCPU, -1 if not asked */
+	int final_mp_state;             /* --vcpus: KVM_GET_MP_STATE when its thread's run ended, -1 if not asked */
 	double cpu_user, cpu_sys;       /* host CPU seconds of this vCPU's thread in vcpu_run (getrusage) */
 	volatile int timed_out;         /* set by the watchdog signal */
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
@@ -237,7 +241,8 @@ enum machine_bus { BUS_PIO, BUS_MMIO, BUS_MSR };
 enum machine_owner { OWN_NONE, OWN_VM, OWN_IODEV, OWN_MEMLAB };        /* where a row's instance lives */
 enum kpath_kind { KPATH_NONE, KPATH_IOEVENTFD, KPATH_COALESCED, KPATH_MSR_FILTER, KPATH_IRQCHIP };
 enum machine_when { WHEN_NEVER, WHEN_KERNEL_DEVS, WHEN_NOTIFY_IOEVENTFD, WHEN_COALESCED_MMIO, WHEN_MSR,
-		    WHEN_IRQCHIP_KERNEL, WHEN_IRQCHIP_LAPIC, WHEN_VHOST_USER, WHEN_NET_IOEVENTFD };
+		    WHEN_IRQCHIP_KERNEL, WHEN_IRQCHIP_LAPIC, WHEN_VHOST_USER, WHEN_NET_IOEVENTFD,
+		    WHEN_IRQCHIP_KERNEL_ELSE_SPLIT };
 struct machine_row {
 	const char *name;
 	enum machine_bus bus;

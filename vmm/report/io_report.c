@@ -28,6 +28,38 @@ static void vhost_json(struct json *j, const struct vhost_blk *vb)
 	json_obj_end(j);
 }
 
+/* The counters of traps/devices/ioapic.c (docs/json-schema.md io.ioapic), null unless split. */
+static void json_ioapic(struct json *j, const struct vm *vm)
+{
+	struct ioapic *a = &vm->io->ioapic;
+
+	if (vm->cfg.irqchip != IRQ_SPLIT) {
+		json_null(j);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	json_obj(j);
+	json_key(j, "messages");      json_u64(j, a->messages);
+	json_key(j, "pin_messages");
+	json_obj(j);
+	for (int i = 0; i < IOAPIC_PINS; i++) {
+		char pin[12];                   /* a decimal int */
+		if (!a->pin_messages[i])
+			continue;
+		snprintf(pin, sizeof(pin), "%d", i);
+		json_key(j, pin); json_u64(j, a->pin_messages[i]);
+	}
+	json_obj_end(j);
+	json_key(j, "eois");          json_u64(j, a->eois);
+	json_key(j, "masked");        json_u64(j, a->masked);
+	json_key(j, "undeliverable"); json_u64(j, a->undeliverable);
+	json_key(j, "ignored");       json_u64(j, a->ignored);
+	json_key(j, "send_errors");   json_u64(j, a->send_errors);
+	json_key(j, "route_updates"); json_u64(j, a->route_updates);
+	json_obj_end(j);
+	pthread_mutex_unlock(&a->lock);
+}
+
 void iodev_json(struct json *j, const struct vm *vm)
 {
 	const struct iodev *io = vm->io;
@@ -48,7 +80,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "uart");
 	json_obj(j);
 	json_key(j, "tx_bytes");   json_u64(j, io->com1.uart.tx_bytes);
-	json_key(j, "irqs");       json_u64(j, io->com1.irqs);     /* IRQ 4 edges (interrupt model kernel) */
+	json_key(j, "irqs");       json_u64(j, io->com1.irqs);     /* IRQ 4 edges (interrupt model kernel or split) */
 	json_key(j, "rx_bytes");   json_u64(j, io->com1.uart.rx_bytes);
 	json_key(j, "reg_reads");  json_u64(j, io->com1.uart.reg_reads);
 	json_key(j, "reg_writes"); json_u64(j, io->com1.uart.reg_writes);
@@ -67,7 +99,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "resets");       json_u64(j, d->resets);
 	json_key(j, "driver_features"); json_u64(j, d->drv_features);
 	json_key(j, "notifies_seen"); json_u64(j, d->notifies);
-	json_key(j, "interrupts");   json_u64(j, d->interrupts);     /* through KVM_IRQFD (interrupt model kernel) */
+	json_key(j, "interrupts");   json_u64(j, d->interrupts);     /* KVM_IRQFD (kernel) or kvmlab's IOAPIC (split) */
 	json_key(j, "thread_wakeups"); json_u64(j, io->thread_wakeups);
 	json_key(j, "chains");       json_u64(j, d->chains);
 	json_key(j, "bytes");        json_u64(j, d->bytes);
@@ -116,6 +148,8 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "rx_dropped");   json_u64(j, n->net.rx_dropped);
 	json_key(j, "fnv1a");        json_u64(j, n->fnv);       /* of every frame transmitted */
 	json_obj_end(j);
+	json_key(j, "ioapic");          /* kvmlab's IOAPIC: present only in the split model */
+	json_ioapic(j, vm);
 	json_key(j, "sink");
 	json_obj(j);
 	json_key(j, "coalesced");    json_bool(j, io->sink.zone.on);
@@ -167,6 +201,16 @@ void iodev_text(FILE *out, const struct vm *vm)
 			TAP_IFNAME, (unsigned long long)n->net.tx_packets, (unsigned long long)n->net.rx_packets,
 			(unsigned long long)n->net.rx_dropped, n->status, n->error ? ", error " : "",
 			n->error ? n->error_detail : "");
+	struct ioapic *a = &io->ioapic;
+	pthread_mutex_lock(&a->lock);
+	if (vm->cfg.irqchip == IRQ_SPLIT && (a->messages || a->eois || a->undeliverable || a->masked))
+		fprintf(out, "ioapic:   kvmlab's: %llu message%s (KVM_SIGNAL_MSI), %llu EOI%s from KVM, %llu dropped "
+			"(masked edge, undeliverable), %llu route update%s\n",
+			(unsigned long long)a->messages, a->messages == 1 ? "" : "s",
+			(unsigned long long)a->eois, a->eois == 1 ? "" : "s",
+			(unsigned long long)(a->masked + a->undeliverable),
+			(unsigned long long)a->route_updates, a->route_updates == 1 ? "" : "s");
+	pthread_mutex_unlock(&a->lock);
 	if (io->sink.writes)
 		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
 			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,

@@ -21,6 +21,10 @@ static void smp_json_vcpu(struct json *j, const struct run *r, int index, const 
 	json_key(j, "wall_seconds"); json_double(j, c->wall_seconds);
 	json_key(j, "cpu_user_seconds"); json_double(j, v->cpu_user);    /* getrusage of its thread */
 	json_key(j, "cpu_sys_seconds");  json_double(j, v->cpu_sys);
+	json_key(j, "mp_state_created");        /* KVM_GET_MP_STATE, null without a LAPIC in KVM */
+	json_str_or_null(j, irqchip_mp_state_name(v->created_mp_state) != NULL, irqchip_mp_state_name(v->created_mp_state));
+	json_key(j, "mp_state_final");
+	json_str_or_null(j, irqchip_mp_state_name(v->final_mp_state) != NULL, irqchip_mp_state_name(v->final_mp_state));
 	json_key(j, "exits");  json_exits(j, v, &r->vm, r->tsc_khz);
 	json_key(j, "reports");
 	json_arr(j);

@@ -126,6 +126,8 @@ static const struct sandbox_rule vcpu_rules[] = {
 	IOCTL(ARG_VCPU_IOCTL, KVM_SET_MSRS,  "--msr-exit: forward a write to KVM's MSR"),
 	IOCTL(ARG_VM_IOCTL, KVM_SET_USER_MEMORY_REGION, "memory hotplug (port 0xF8)"),
 	IOCTL(ARG_VM_IOCTL, KVM_IRQ_LINE, "the UART raises ISA IRQ 4 in KVM's PIC/IOAPIC (interrupt model kernel)"),
+	IOCTL(ARG_VM_IOCTL, KVM_SIGNAL_MSI, "kvmlab's IOAPIC sends an interrupt to KVM's LAPICs (interrupt model split)"),
+	IOCTL(ARG_VM_IOCTL, KVM_SET_GSI_ROUTING, "kvmlab's IOAPIC tells KVM its level-triggered vectors (interrupt model split)"),
 	IOCTL(ARG_VM_IOCTL, KVM_GET_DIRTY_LOG, "--dirty-log bitmap: harvest a round"),
 	IOCTL(ARG_VM_IOCTL, KVM_CLEAR_DIRTY_LOG, "--dirty-log bitmap with manual protect"),
 	IOCTL(ARG_VM_IOCTL, KVM_RESET_DIRTY_RINGS, "--dirty-log ring: give harvested entries back"),
@@ -145,10 +147,11 @@ static const struct sandbox_rule vcpu_rules[] = {
 
 /* The I/O thread (traps/devices/iodev.c): it waits on the virtio doorbell's eventfd (or
  * polls the ring), walks the virtqueue in guest memory and writes what the
- * guest sent to the console.  It holds no KVM fd, so it needs no ioctl but
- * stdio's TCGETS. */
+ * guest sent to the console.  Its one KVM ioctl, pinned to the VM fd and given
+ * only in the split model: the used-buffer interrupt through kvmlab's IOAPIC. */
 static const struct sandbox_rule io_rules[] = {
 	{ "poll",         ARG_ANY, 0, NULL, "wait for the doorbell eventfd or the stop eventfd", false },
+	IOCTL(ARG_VM_IOCTL, KVM_SIGNAL_MSI, "interrupt model split: the virtio console's interrupt through kvmlab's IOAPIC"),
 };
 #define IO_RULES (sizeof(io_rules) / sizeof(io_rules[0]))
 
@@ -433,9 +436,9 @@ int sandbox_enter(struct vcpu *v, char *err, size_t errlen)
 	return rc;
 }
 
-int sandbox_enter_io(char *err, size_t errlen)
+int sandbox_enter_io(int vm_fd, char *err, size_t errlen)
 {
-	struct sandbox_pins pin = { .vm_fd = -1, .blk_fd = -1, .tgid = getpid() };
+	struct sandbox_pins pin = { .vm_fd = vm_fd, .blk_fd = -1, .tgid = getpid() };
 
 	return sandbox_install(&threads[1], &pin, "I/O", err, errlen);
 }

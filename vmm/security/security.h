@@ -26,8 +26,9 @@ size_t sandbox_thread_syscalls(const struct sandbox_thread *t); /* distinct call
 /* Installs the vCPU thread's filter (call after setup, before the first
  * KVM_RUN).  0, or -1 with err; a later forbidden call exits with XC_SANDBOX. */
 int  sandbox_enter(struct vcpu *v, char *err, size_t errlen);
-/* The same for the I/O thread (traps/devices/iodev.c), from its own table; it holds no KVM fd. */
-int  sandbox_enter_io(char *err, size_t errlen);
+/* The same for the I/O thread (traps/devices/iodev.c), from its own table; its only KVM
+ * ioctl is KVM_SIGNAL_MSI on vm_fd (interrupt model split; -1: none at all). */
+int  sandbox_enter_io(int vm_fd, char *err, size_t errlen);
 /* --vcpus: arm before starting the vCPU threads (their sandbox_enter then waits),
  * then filter the main thread (the vCPU table, pinned to all n vCPU fds), which
  * lets them run.  0, or -1 with err; the vCPU threads then fail too. */
