@@ -33,8 +33,9 @@
  *     facts.c           facts_find facts_probe facts_set_bool facts_set_int
  *                       facts_set_str facts_set_unknown facts_value_text
  *     facts_cpuid.c     facts_cpuid_set
- *     guestmem.c        gmem_change_begin gmem_change_end gmem_hold gmem_init
- *                       gmem_ptr gmem_read gmem_release gmem_write
+ *     guestmem.c        gmem_change_begin gmem_change_end gmem_discard gmem_hold
+ *                       gmem_init gmem_ptr gmem_read gmem_release gmem_resident
+ *                       gmem_write
  *     host.c            host_probe
  *     kvm.c             kvm_close kvm_has kvm_open
  *     log.c             die vlog warnx_
@@ -137,9 +138,11 @@
  *     sink.c            sink_mmio
  *     uart16550.c       uart_input_load uart_io uart_read uart_reset uart_take
  *                       uart_write
+ *     virtio_balloon.c  balloon_check_fit balloon_violation_name
+ *                       virtio_free_balloon virtio_init_balloon
  *     virtio_console.c  virtio_console_tx
  *     virtio_mmio.c     io_notify_name io_notify_parse
- *                       virtio_fail virtio_init virtio_init_blk virtio_mmio_io
+ *                       virtio_fail virtio_init virtio_init_blk virtio_init_type virtio_mmio_io
  *                       virtio_mmio_read virtio_mmio_write virtio_process
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
  *                       virtq_set_used_flags

@@ -130,6 +130,13 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	io->com1.con = &vm->con;
 	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, &vm->con);
 	io->sink.fnv = io->virtio.fnv;
+	if (balloon_check_fit(c, vm->mem.size, err, errlen) != XC_OK)
+		return -1;              /* cli_payload checked it already; restore and tests come here too */
+	if (virtio_init_balloon(&io->balloon, &vm->mem, c->balloon, c->balloon_pages,
+				c->balloon_deflate_on ? (int64_t)c->balloon_deflate : -1) != 0) {
+		snprintf(err, errlen, "--balloon: out of memory for the page map");
+		return -1;
+	}
 	return blk_open(vm, io, err, errlen);
 }
 
@@ -191,6 +198,10 @@ void iodev_stop(struct vm *vm)
 	pthread_mutex_destroy(&io->sink.lock);
 	pthread_mutex_destroy(&io->com1.lock);
 	pthread_mutex_destroy(&io->lock);
+	if (io->balloon.type) {
+		virtio_free_balloon(&io->balloon);
+		pthread_mutex_destroy(&io->balloon.lock);
+	}
 	if (io->blk.type) {
 		if (io->blk.blk.fd >= 0)
 			close(io->blk.blk.fd);

@@ -163,6 +163,23 @@ static int set_blk_size(struct cli *c, const struct opt_def *o, const char *arg,
 	return 0;
 }
 
+/* --balloon PAGES: the balloon's first target; --balloon-deflate PAGES: the second (docs/io.md). */
+static int set_balloon(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (parse_u64(arg, &n) != 0 || n > 0xFFFFFFFFULL)
+		FAIL("--%s: '%s' is not a page count (0 to 2^32-1)", o->name, arg);
+	if (o->code) {
+		c->cfg.io.balloon_deflate_on = true;
+		c->cfg.io.balloon_deflate = (uint32_t)n;
+	} else {
+		c->cfg.io.balloon = true;
+		c->cfg.io.balloon_pages = (uint32_t)n;
+	}
+	return 0;
+}
+
 /* run's --io-* fill the VM's I/O parameters, iobench's --total/... its workload. */
 static int set_ioparam(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
@@ -327,6 +344,8 @@ const struct opt_def opt_table[] = {
 	{ "coalesced-mmio", 0, ARG_NONE, RUN, NULL, "register the MMIO sink as a coalesced zone", set_flag, F_COALESCED },
 	{ "blk", 0, ARG_FILE, RUN, "FILE", "back the virtio block device with FILE (created if missing)", set_blk, 0 },
 	{ "blk-size", 0, ARG_SIZE, RUN, "SIZE", "grow FILE to SIZE first, sparse (a multiple of 512, up to 1T)", set_blk_size, 0 },
+	{ "balloon", 0, ARG_NUMBER, RUN, "PAGES", "add a virtio-balloon asking the guest for PAGES 4 KiB pages (num_pages)", set_balloon, 0 },
+	{ "balloon-deflate", 0, ARG_NUMBER, RUN, "PAGES", "once the guest met --balloon, lower num_pages to PAGES (a deflate)", set_balloon, 1 },
 	{ "io-total", 0, ARG_SIZE, RUN, "SIZE", "bytes the I/O payloads move (port 0xE0; default 4K)", set_ioparam, IOPARAM_TOTAL },
 	{ "io-chunk", 0, ARG_SIZE, RUN, "SIZE", "bytes per chunk of the I/O payloads (default 256)", set_ioparam, IOPARAM_CHUNK },
 	{ "io-batch", 0, ARG_NUMBER, RUN, "N", "virtio buffers per doorbell of the I/O payloads (default 4)", set_ioparam, IOPARAM_BATCH },

@@ -235,6 +235,13 @@ void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Copies out of / into guest RAM; 0 on success, -1 if out of range. */
 int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
 int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
+/* Gives the host pages behind [gpa, gpa+len) back (madvise MADV_DONTNEED; MADV_REMOVE for
+ * memfd backing): the guest reads zeros there afterwards.  The range must be page aligned,
+ * inside one writable slot; call under gmem_hold.  0, or -1 (out of range, read-only, or
+ * the backing refused: errno says which). */
+int  gmem_discard(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+/* Resident bytes of [gpa, gpa+len) inside one slot (mincore); -1 if out of range.  Under gmem_hold. */
+int64_t gmem_resident(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 
 
 /* ---- end.c: how a run ends ----

@@ -80,6 +80,8 @@ static const struct machine_row machine[] = {
 	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NOTIFY_IOEVENTFD, .step = "virtio notify" },
 	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/devices/virtio_blk.c). */
 	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk) },
+	/* 0xC0000800: virtio-mmio balloon with --balloon PAGES; device id 0 without (traps/devices/virtio_balloon.c). */
+	{ "virtio-balloon", BUS_MMIO, GPA_VIRTIO_BALLOON, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(balloon) },
 	/* 0xC0001000: write-only sink; a coalesced zone with --coalesced-mmio (traps/devices/sink.c). */
 	{ "sink", BUS_MMIO, GPA_SINK, SINK_SIZE, .mmio = sink_mmio, IN_IODEV(sink),
 	  .path = KPATH_COALESCED, PATH_AT(struct sink, zone), .when = WHEN_COALESCED_MMIO, .step = "sink zone" },
