@@ -121,6 +121,7 @@ static void *smp_thread(void *arg)
 	}
 	if (v->vm->cfg.ktrace)
 		ktrace_add_thread();    /* before the sandbox: it needs open(2) */
+	vcpu_schedstat_open(v);         /* so does the run-delay counter */
 	if (v->vm->cfg.sandbox && sandbox_enter(v, err, sizeof(err)) != 0) {
 		vcpu_end(v, END_HOST_ERROR, "sandbox: %s", err);
 		watchdog_disarm();

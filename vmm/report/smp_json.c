@@ -21,6 +21,7 @@ static void smp_json_vcpu(struct json *j, const struct run *r, int index, const 
 	json_key(j, "wall_seconds"); json_double(j, c->wall_seconds);
 	json_key(j, "cpu_user_seconds"); json_double(j, v->cpu_user);    /* getrusage of its thread */
 	json_key(j, "cpu_sys_seconds");  json_double(j, v->cpu_sys);
+	json_key(j, "run_delay_ns");     json_i64_or_null(j, v->run_delay_ns >= 0, v->run_delay_ns);  /* schedstat */
 	json_key(j, "exits");  json_exits(j, v, &r->vm, r->tsc_khz);
 	json_key(j, "reports");
 	json_arr(j);
