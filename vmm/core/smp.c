@@ -347,6 +347,9 @@ void smp_report_text(const struct run *r, FILE *out)
 			if (v->ctr.reason[k].count)
 				fprintf(out, " %s %llu", exit_reason_name(k), (unsigned long long)v->ctr.reason[k].count);
 		fprintf(out, "; ended %s: %s\n", end_name(v->end), v->end_detail);
+		if (v->run_delay_ns >= 0)       /* an overcommitted host: runnable, but no CPU free */
+			fprintf(out, "          on a host CPU %.1f ms, waiting for one %.1f ms (schedstat run delay)\n",
+				(v->cpu_user + v->cpu_sys) * 1e3, v->run_delay_ns / 1e6);
 		for (int k = 0; i > 0 && k < v->nreports; k++)
 			fprintf(out, "          report %s = %llu\n", v->reports[k].text,
 				(unsigned long long)v->reports[k].value);
