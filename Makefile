@@ -10,7 +10,7 @@ PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
 # override: instrumented builds pass CFLAGS on the command line and still need these.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -I. -Ivmm -MMD -MP
-LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lrt -lpthread -lm
+LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lxml2 -lrt -lpthread -lm
 
 # The one list of source folders, one per layer (docs/architecture.md, "Layers").
 # vmm/ and traps/ themselves stay in it so that a file added at the top level builds too.
@@ -89,6 +89,8 @@ $(BUILD)/unit-io-pure: $(IO_PURE_OBJS)
 $(OBJ)/tests/unit/%.o: override CFLAGS += -Itests/unit
 # ktrace.c is the one file that includes libtracefs (tracefs.h includes event-parse.h bare).
 $(OBJ)/vmm/measure/ktrace.o: override CFLAGS += -I/usr/include/traceevent
+# domxml.c is the one file that includes libxml2 (run --domain, kvmlab domxml).
+$(OBJ)/vmm/cli/domxml.o: override CFLAGS += -I/usr/include/libxml2
 
 payloads: $(PAYLOADS)
 

@@ -17,9 +17,10 @@
 #   libseccomp-dev   run --sandbox: the vCPU thread's seccomp allowlist
 #   clang libclang-rt-14-dev  make fuzz (libFuzzer) and make asan
 #   libtracefs-dev libtraceevent-dev  run --ktrace: KVM's tracepoints in a private tracefs instance
+#   libxml2-dev      run --domain / kvmlab domxml: libvirt's domain XML, parsed with libxml2
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev libxml2-dev"
 
 missing=""
 for p in $PKGS; do

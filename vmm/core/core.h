@@ -41,7 +41,8 @@
 	X(PAYLOAD_FIELD,  16, "payload bad header field", "another header field is invalid (hdr_size, flags, name, description)") \
 	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call") \
 	X(INTERRUPTED,    18, "interrupted", "SIGINT or SIGTERM ended the run; the report is complete") \
-	X(MIGRATION_STREAM, 19, "migration stream invalid", "a snapshot or migration stream is truncated, malformed or of another version or ABI; the guest did not run")
+	X(MIGRATION_STREAM, 19, "migration stream invalid", "a snapshot or migration stream is truncated, malformed or of another version or ABI; the guest did not run") \
+	X(DOMAIN_XML,     20, "domain XML invalid", "--domain: the file is unreadable, malformed XML, or outside kvmlab's subset of libvirt's domain XML (the line and element are named)")
 
 enum kvmlab_exit_code {
 #define X(name, code, summary, meaning) XC_##name = code,
