@@ -368,6 +368,7 @@ const struct opt_def opt_table[] = {
 	{ "unmapped", 0, ARG_CHOICE, RUN, "ignore|fail", "on an access with no slot and no device: ignore it (default) or end the run (exit 6)", set_memopt, MEMOPT_UNMAPPED },
 	{ "dirty-log", 0, ARG_CHOICE, RUN, "bitmap|ring", "log RAM writes, harvested when the guest asks through port 0xF8", set_memopt, MEMOPT_DIRTY_LOG },
 	{ "precopy-budget", 0, ARG_NUMBER, RUN, "PAGES", "simulate pre-copy migration at PAGES pages per round", set_memopt, MEMOPT_PRECOPY_BUDGET },
+	{ "numa-node", 0, ARG_NUMBER, RUN, "N", "bind guest RAM to NUMA node N with mbind(2) (docs/memory.md, \"NUMA\")", set_memopt, MEMOPT_NUMA_NODE },
 	{ "translate", 0, ARG_ADDR, RUN, "GVA", "at the end of the run: GVA -> GPA -> HVA -> HPA (repeatable)", set_memopt, MEMOPT_TRANSLATE },
 	/* snapshots: docs/migration.md */
 	{ "snapshot", 0, ARG_FILE, RUN, "FILE", "write the migration stream of the whole VM to FILE at --snapshot-at-report (kvmlab restore FILE)", set_snapshot, 0 },

@@ -174,6 +174,10 @@ struct host_facts {
 void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k);
 /* Which CPUID registers the host rewrites after KVM_SET_CPUID2 (facts_cpuid.c). */
 void facts_cpuid_set(struct host_facts *hf, struct kvm *k);
+/* Hyper-V CPUID leaves, Xen HVM support and VMX capability MSRs KVM offers (facts_hv.c). */
+void facts_hypervisors(struct host_facts *hf, struct kvm *k);
+/* NUMA nodes, IOMMU groups and units, VFIO, SR-IOV devices (facts_platform.c). */
+void facts_platform(struct host_facts *hf);
 void facts_set_bool(struct host_facts *hf, const char *name, bool v, const char *source);
 void facts_set_int(struct host_facts *hf, const char *name, int64_t v, const char *source);
 void facts_set_str(struct host_facts *hf, const char *name, const char *v, const char *source);
