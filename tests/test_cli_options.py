@@ -109,6 +109,7 @@ NOT_COMMAND_OPTIONS = {
     "update",                                       # git submodule update (docs/backends.md)
     "apparent-size",                                # du --apparent-size (labs/pio-mmio-dma.md)
     "vms", "limit",                                 # scripts/overcommit (labs/overcommit.md)
+    "template", "build",                            # scripts/check-answers --template, --build (labs/README.md)
 }
 
 
