@@ -31,6 +31,8 @@ def test_more_vcpus_than_cpus_wait_for_a_cpu(kvm):
 
 def test_run_delay_under_the_sandbox(kvm):
     """schedstat is opened before the seccomp filter; reading it is a pread."""
-    r = run_kvmlab("run", "cpu/smp-spin", "--vcpus", "2", "--timeout", "0.3", "--sandbox", "--json", json_out=True)
+    from test_sandbox import boxed_env          # make asan: LSan cannot run under the sandbox
+    r = run_kvmlab("run", "cpu/smp-spin", "--vcpus", "2", "--timeout", "0.3", "--sandbox", "--json", json_out=True,
+                   env=boxed_env())
     assert r.code == XC["TIMEOUT"], r.err
     assert all(isinstance(v["run_delay_ns"], int) for v in r.doc["vcpus"])
