@@ -35,7 +35,7 @@ SUITE(json_tests); SUITE(counters_tests); SUITE(bus_tests); SUITE(exit_tests);
 SUITE(cpulist_tests); SUITE(hardening_bounds_tests); SUITE(hardening_exits_tests);
 SUITE(memslots_tests); SUITE(pagewalk_tests); SUITE(dirty_tests); SUITE(precopy_tests);
 SUITE(cpuid_tests); SUITE(sensitive_tests); SUITE(bench_tests); SUITE(io_virtqueue_tests);
-SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests); SUITE(ktrace_tests);
+SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests); SUITE(io_virtio_balloon_tests); SUITE(ktrace_tests);
 SUITE(migrate_stream_tests);
 
 static const struct suite {
@@ -65,6 +65,7 @@ static const struct suite {
 	{ "io-uart",        io_uart_tests },        /* traps/devices/uart16550.c: the register model */
 	{ "io-virtio-mmio", io_virtio_mmio_tests }, /* traps/devices/virtio_mmio.c, virtio_console.c */
 	{ "io-virtio-blk",  io_virtio_blk_tests },  /* traps/devices/virtio_blk.c: requests on a memfd disk */
+	{ "io-virtio-balloon", io_virtio_balloon_tests }, /* traps/devices/virtio_balloon.c: PFNs checked, pages released */
 	{ "migrate-stream", migrate_stream_tests }, /* vmm/migrate/stream.c, ram.c: the stream as untrusted input */
 };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
