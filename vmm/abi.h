@@ -124,6 +124,7 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define MSR_IA32_TSC_DEADLINE   0x6E0         /* SDM Vol. 3A 11.5.4.1 */
 #define VIRTIO_CONSOLE_GSI      16            /* model kernel: the virtio console's used-buffer interrupt,
 						 * IOAPIC pin 16 (above the ISA pins, so no PIC sees it) */
+#define VIRTIO_BLK_GSI          17            /* model kernel: the virtio-blk used-buffer interrupt (vhost-user call fd) */
 #define UART_COM1_IRQ           4             /* ISA IRQ of COM1: PIC input 4, IOAPIC pin 4 (model kernel) */
 #define PORT_PIC_ELCR1          0x4D0         /* the in-kernel PIC's edge/level register (with KVMLAB_FLAG_IRQCHIP) */
 #define BENCH_MMIO_SIZE         0x1000ULL

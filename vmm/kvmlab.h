@@ -11,7 +11,8 @@
  *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, iobench, trace, ktrace
  *   vmm/mem/mem.h             memory slots, backings, hotplug, page walk, dirty logging, pre-copy, translate
  *   traps/traps.h             the port and MMIO buses, one handler per KVM_EXIT_* reason
- *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
+ *   vmm/vhost/vhost.h         the vhost-user protocol: messages, the socket, kvmlab's front-end session
+ *   traps/devices/devices.h   device models: guest protocol, UART, virtio, vhost-user blk, sink, bench targets, memctl
  *   vmm/core/vm.h             struct vm, vcpu and run (they embed every layer above), modes, watchdog, smp
  *   vmm/security/security.h   the seccomp allowlist per thread
  *   vmm/cli/cli.h             the option table, option values, usage errors, shared setup, subcommands
@@ -88,7 +89,8 @@
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
  *     facts_guest.c     facts_guest
- *     iobench.c         iob_bytes_per_s iob_free iob_path_find iob_per_kib iob_run
+ *     iobench.c         iob_bytes_per_s iob_free iob_path_bytes iob_path_find iob_per_kib iob_run
+ *     iob_backend.c     iob_backend_finish iob_backend_start
  *     ktrace.c          ktrace_add_thread ktrace_clean_stale ktrace_finish
  *                       ktrace_start ktrace_stop
  *     ktrace_join.c     ktrace_join ktrace_result_free
@@ -141,6 +143,8 @@
  *     sink.c            sink_mmio
  *     uart16550.c       uart_input_load uart_io uart_read uart_reset uart_take
  *                       uart_write
+ *     vhost_blk.c       vhost_blk_quiesce vhost_blk_setup vhost_blk_teardown
+ *     vhost_watch.c     vhost_used_check vhost_watch_start vhost_watch_stop
  *     virtio_balloon.c  balloon_check_fit balloon_violation_name
  *                       virtio_free_balloon virtio_init_balloon
  *     virtio_console.c  virtio_console_tx
@@ -149,6 +153,12 @@
  *                       virtio_mmio_read virtio_mmio_write virtio_process
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
  *                       virtq_set_used_flags
+ *   vmm/vhost/
+ *     vhost_front.c     vhost_front_close vhost_front_connect vhost_front_recv_reply
+ *                       vhost_front_start vhost_front_stop
+ *     vhost_msg.c       vhu_msg_init vhu_payload_size vhu_reply_parse vhu_request_name
+ *                       vhu_request_parse
+ *     vhost_sock.c      vhu_recv vhu_send
  *   vmm/security/
  *     sandbox.c         sandbox_enter sandbox_enter_io sandbox_enter_main
  *                       sandbox_gate_arm sandbox_rule_at sandbox_rule_text
@@ -180,6 +190,7 @@
 #include "vmm/measure/measure.h"
 #include "vmm/mem/mem.h"
 #include "traps/traps.h"
+#include "vmm/vhost/vhost.h"
 #include "traps/devices/devices.h"
 #include "vmm/core/vm.h"
 #include "vmm/migrate/migrate.h"

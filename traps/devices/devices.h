@@ -128,6 +128,7 @@ enum virtq_err {
 	VQ_ERR_CHAIN_BYTES,     /* chain's buffers exceed VIRTQ_CHAIN_BYTES_MAX */
 	VQ_ERR_REQUEST,         /* a device request without its header or status byte */
 	VQ_ERR_BALLOON_PFN,     /* a balloon PFN kvmlab refuses (io.balloon.violation says why) */
+	VQ_ERR_BACKEND,         /* --vhost-user-blk: the back-end failed or lied (traps/devices/vhost_blk.c) */
 	VQ_ERR_COUNT
 };
 const char *virtq_err_name(int e);      /* VQ_ERR_* or -VQ_ERR_* as a name; "unknown" */
@@ -166,6 +167,15 @@ int  virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint
 #define VIRTIO_CON_TXQ    1
 #define VIRTIO_CONFIG_MAX 16            /* bytes of device configuration space kvmlab models */
 struct virtio_dev;
+/* A device whose queues another process serves (vhost-user, traps/devices/vhost_blk.c):
+ * the transport calls these instead of processing the queues itself.  Called with
+ * d->lock held (start/stop also inside gmem_hold); start returns 0 or -1 with
+ * d->error_detail's cause in *why. */
+struct virtio_offload {
+	int  (*start)(struct virtio_dev *d, char *why, size_t n);      /* DRIVER_OK: hand the rings over */
+	void (*stop)(struct virtio_dev *d);                             /* reset: take them back */
+	void (*kick)(struct virtio_dev *d);                             /* QueueNotify reached kvmlab (no ioeventfd) */
+};
 /* What makes a virtio device a console or a block device: the transport is the same. */
 struct virtio_type {
 	const char *name;
@@ -258,6 +268,8 @@ struct virtio_dev {
 	int irqfd;                      /* used-buffer interrupt: an eventfd KVM turns into an IOAPIC edge
 					 * (KVM_IRQFD, vmm/core/irqchip.c); -1 = none (the guest polls) */
 	uint64_t interrupts;            /* used-buffer interrupts signalled through irqfd */
+	const struct virtio_offload *offload;   /* NULL: kvmlab processes the queues (set before the run) */
+	void *offload_arg;              /* the offload's state (struct vhost_blk) */
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */
@@ -284,6 +296,24 @@ void virtio_fail(struct virtio_dev *d, int err, const char *what);
 int  virtio_console_tx(struct virtio_dev *d, const struct virtq_chain *c);
 /* MMIO handler (struct mmio_range.handler) of a virtio-mmio window; opaque: its struct virtio_dev. */
 enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
+
+
+/* ---- vhost_blk.c + vhost_watch.c: virtio-blk served by a vhost-user back-end ---- */
+struct vhost_blk;
+/* --vhost-user-blk SOCKET: connects, negotiates, reads the capacity, and makes d a block
+ * device whose queue the back-end serves (d->offload).  0, or -1 with err. */
+int  vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char *err, size_t errlen);
+/* After the run: stops the watch thread and takes the ring back (GET_VRING_BASE); safe on NULL, twice. */
+void vhost_blk_quiesce(struct vhost_blk *vb);
+/* vhost_blk_quiesce, then closes the socket and the eventfds and frees vb; safe on NULL. */
+void vhost_blk_teardown(struct vhost_blk *vb);
+/* The watch thread (vhost_watch.c): the back-end's socket and, without an irqfd, its call
+ * fd; a hang-up or a used ring that breaks the rules puts d in DEVICE_NEEDS_RESET. */
+int  vhost_watch_start(struct vhost_blk *vb, char *err, size_t errlen);
+void vhost_watch_stop(struct vhost_blk *vb);
+/* Checks the used ring entries from *seen up to used->idx (pure: unit-tested): 0 with *seen
+ * advanced, or -1 with why (index more than num ahead, id >= num, length over the chain cap). */
+int  vhost_used_check(const struct guest_mem *m, const struct virtq *q, uint16_t *seen, char *why, size_t n);
 
 
 /* ---- sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
@@ -314,6 +344,7 @@ struct io_config {
 	size_t uart_input_len;
 	uint32_t param[IOPARAM_COUNT];  /* 0 = default */
 	const char *blk_path;           /* --blk FILE: backing file of the virtio block device */
+	const char *vhost_blk;          /* --vhost-user-blk SOCKET: the block device is served by a back-end there */
 	uint64_t blk_size;              /* --blk-size: grow the file (sparse) to this many bytes */
 	bool balloon;                   /* --balloon PAGES: a virtio-balloon at GPA_VIRTIO_BALLOON */
 	uint32_t balloon_pages;
@@ -328,6 +359,7 @@ struct iodev {
 	struct virtio_dev virtio;       /* the virtio console */
 	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
 	struct virtio_dev balloon;      /* virtio-balloon at GPA_VIRTIO_BALLOON (device id 0 without --balloon) */
+	struct vhost_blk *vhost;        /* --vhost-user-blk: the front-end of blk (vhost_blk.c), else NULL */
 	struct sink sink;
 	struct ioparam ioparam;
 	int notify;

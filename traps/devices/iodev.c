@@ -79,6 +79,8 @@ static int blk_open(struct vm *vm, struct iodev *io, char *err, size_t errlen)
 	const struct io_config *c = &vm->cfg.io;
 	struct stat st;
 
+	if (c->vhost_blk)
+		return vhost_blk_setup(vm, &io->blk, c->vhost_blk, err, errlen);
 	if (!c->blk_path) {
 		virtio_init_blk(&io->blk, &vm->mem, -1, 0);     /* device id 0: empty slot */
 		return 0;
@@ -174,6 +176,8 @@ void iodev_quiesce(struct vm *vm)
 {
 	struct iodev *io = vm->io;
 
+	if (io)
+		vhost_blk_quiesce(io->vhost);   /* the ring back from the back-end, before the report */
 	if (!io || !io->thread_on)
 		return;
 	uint64_t one = 1;
@@ -198,6 +202,8 @@ void iodev_stop(struct vm *vm)
 	pthread_mutex_destroy(&io->sink.lock);
 	pthread_mutex_destroy(&io->com1.lock);
 	pthread_mutex_destroy(&io->lock);
+	vhost_blk_teardown(io->vhost);  /* GET_VRING_BASE while the device's lock still exists */
+	io->vhost = NULL;
 	if (io->balloon.type) {
 		virtio_free_balloon(&io->balloon);
 		pthread_mutex_destroy(&io->balloon.lock);

@@ -148,6 +148,8 @@ static void queue_ready(struct virtio_dev *d, struct virtq *q, uint32_t val)
 static void set_status(struct virtio_dev *d, uint32_t val)
 {
 	if (val == 0) {                 /* 4.2.2.1: writing zero resets the device */
+		if (d->offload && (d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+			d->offload->stop(d);    /* the back-end gives the ring back first */
 		virtio_reset(d);
 		d->resets++;
 		return;
@@ -157,7 +159,19 @@ static void set_status(struct virtio_dev *d, uint32_t val)
 	if ((val & VIRTIO_CONFIG_S_FEATURES_OK) && !(d->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((d->drv_features & ~d->dev_features) || !(d->drv_features & VIRTIO_F_VERSION_1_BIT)))
 		val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	bool go = (val & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_DRIVER_OK);
 	d->status = (val & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+	/* vhost-user: DRIVER_OK is when the rings are complete and can be handed over. */
+	if (go && d->offload && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		char why[160];
+		if (d->offload->start(d, why, sizeof(why)) != 0) {
+			bool first = d->error == VQ_OK;
+			virtio_fail(d, VQ_ERR_BACKEND, "vhost-user start");
+			if (first)              /* the back-end's own words are the better record */
+				snprintf(d->error_detail, sizeof(d->error_detail), "%s", why);
+			warnx_("%s: the block device needs a reset", why);
+		}
+	}
 }
 
 static void set_half(uint64_t *x, bool high, uint32_t val)
@@ -276,6 +290,10 @@ int virtio_process(struct virtio_dev *d)
 
 	pthread_mutex_lock(&d->lock);
 	d->polls++;
+	if (d->offload) {               /* another process serves this queue */
+		pthread_mutex_unlock(&d->lock);
+		return 0;
+	}
 	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
 	    d->type->nqueues > 0) {
 		/* Only the device's work queues are consumed (the console's receiveq0
@@ -319,7 +337,12 @@ enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
 	}
 	memcpy(&val, m->data, m->len < 4 ? m->len : 4);
 	virtio_mmio_write(d, off, m->len, val, &notify);
-	if (notify)
+	if (notify && d->offload) {
+		pthread_mutex_lock(&d->lock);
+		d->offload->kick(d);    /* no ioeventfd: pass the doorbell on to the back-end */
+		pthread_mutex_unlock(&d->lock);
+	} else if (notify) {
 		virtio_process(d);      /* the doorbell rang in user space: do the work now */
+	}
 	return ACT_CONTINUE;
 }

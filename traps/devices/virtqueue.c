@@ -49,6 +49,7 @@ static const char *const err_names[VQ_ERR_COUNT] = {
 	[VQ_ERR_CHAIN_BYTES] = "chain_bytes",
 	[VQ_ERR_REQUEST] = "request_format",
 	[VQ_ERR_BALLOON_PFN] = "balloon_pfn",
+	[VQ_ERR_BACKEND] = "backend",
 };
 
 const char *virtq_err_name(int e)

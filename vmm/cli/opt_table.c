@@ -158,8 +158,22 @@ static int set_irqchip(struct cli *c, const struct opt_def *o, const char *arg, 
 
 static int set_blk(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
-	(void)o; (void)err; (void)errlen;
+	(void)o;
+	if (c->cfg.io.vhost_blk)
+		FAIL("--blk and --vhost-user-blk both want the one block device");
 	c->cfg.io.blk_path = arg;
+	return 0;
+}
+
+/* The block device served by a vhost-user back-end: guest RAM must be shareable. */
+static int set_vhost_blk(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	(void)o;
+	if (c->cfg.io.blk_path)
+		FAIL("--blk and --vhost-user-blk both want the one block device");
+	c->cfg.io.vhost_blk = arg;
+	if (c->cfg.memcfg.backing == BACKING_ANON)
+		c->cfg.memcfg.backing = BACKING_MEMFD;  /* the back-end maps guest RAM (SET_MEM_TABLE) */
 	return 0;
 }
 
@@ -362,6 +376,7 @@ const struct opt_def opt_table[] = {
 	{ "virtio-notify", 0, ARG_CHOICE, RUN, "exit|ioeventfd|poll", "who answers the virtio doorbell (default exit)", set_notify, 0 },
 	{ "coalesced-mmio", 0, ARG_NONE, RUN, NULL, "register the MMIO sink as a coalesced zone", set_flag, F_COALESCED },
 	{ "blk", 0, ARG_FILE, RUN | DOMX, "FILE", "back the virtio block device with FILE (created if missing)", set_blk, 0 },
+	{ "vhost-user-blk", 0, ARG_FILE, RUN, "SOCKET", "the block device is served by a vhost-user back-end listening on SOCKET (implies --backing memfd)", set_vhost_blk, 0 },
 	{ "blk-size", 0, ARG_SIZE, RUN, "SIZE", "grow FILE to SIZE first, sparse (a multiple of 512, up to 1T)", set_blk_size, 0 },
 	{ "domain", 0, ARG_FILE, RUN | DOMX, "FILE", "take name, memory, vCPUs, pinning, payload, disk and balloon from a libvirt domain XML FILE (docs/domxml.md)", set_domain, 0 },
 	{ "balloon", 0, ARG_NUMBER, RUN | DOMX, "PAGES", "add a virtio-balloon asking the guest for PAGES 4 KiB pages (num_pages)", set_balloon, 0 },

@@ -78,8 +78,11 @@ static const struct machine_row machine[] = {
 	{ "virtio-mmio", BUS_MMIO, GPA_VIRTIO_MMIO, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(virtio),
 	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
 	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NOTIFY_IOEVENTFD, .step = "virtio notify" },
-	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/devices/virtio_blk.c). */
-	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk) },
+	/* 0xC0000200: virtio-mmio block device on --blk FILE (traps/devices/virtio_blk.c) or served by a
+	 * vhost-user back-end (--vhost-user-blk: QueueNotify is the back-end's kick ioeventfd); device id 0 without. */
+	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk),
+	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
+	  PATH_AT(struct virtio_dev, kick), .when = WHEN_VHOST_USER, .step = "vhost-user kick" },
 	/* 0xC0000800: virtio-mmio balloon with --balloon PAGES; device id 0 without (traps/devices/virtio_balloon.c). */
 	{ "virtio-balloon", BUS_MMIO, GPA_VIRTIO_BALLOON, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(balloon) },
 	/* 0xC0001000: write-only sink; a coalesced zone with --coalesced-mmio (traps/devices/sink.c). */
@@ -130,9 +133,10 @@ static const struct {
 				    "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)" },
 	[WHEN_IRQCHIP_KERNEL]   = { "when the interrupt model is kernel", NULL, NULL },
 	[WHEN_IRQCHIP_LAPIC]    = { "when the interrupt model is kernel or split", NULL, NULL },
+	[WHEN_VHOST_USER]       = { "with --vhost-user-blk", "--vhost-user-blk", NULL },
 };
 #define WHEN_COUNT (int)(sizeof(when_info) / sizeof(when_info[0]))
-#define WHEN_COUNT_MAX (WHEN_IRQCHIP_LAPIC + 1)
+#define WHEN_COUNT_MAX (WHEN_VHOST_USER + 1)
 _Static_assert(WHEN_COUNT == WHEN_COUNT_MAX, "one when_info row per enum machine_when");
 
 const char *machine_when_name(int when)
@@ -159,6 +163,7 @@ static enum want path_wanted(const struct vm *vm, int when)
 	case WHEN_MSR:              return vm->cfg.nmsr_exit ? WANT_MUST : vm->cfg.kvmlab_msrs ? WANT_TRY : WANT_NO;
 	case WHEN_IRQCHIP_KERNEL:   return vm->cfg.irqchip == IRQ_KERNEL ? WANT_MUST : WANT_NO;
 	case WHEN_IRQCHIP_LAPIC:    return vm->cfg.irqchip != IRQ_NONE ? WANT_MUST : WANT_NO;
+	case WHEN_VHOST_USER:       return vm->cfg.io.vhost_blk ? WANT_MUST : WANT_NO;
 	}
 	return WANT_NO;
 }

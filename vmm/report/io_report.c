@@ -7,6 +7,26 @@
 #include <pthread.h>
 
 #include "kvmlab.h"
+#include "traps/devices/vhost_blk.h"
+
+/* io.blk.vhost_user (docs/json-schema.md): the session kvmlab ran with the back-end. */
+static void vhost_json(struct json *j, const struct vhost_blk *vb)
+{
+	json_obj(j);
+	json_key(j, "socket");           json_text(j, vb->front.path);
+	json_key(j, "features");         json_hex(j, vb->front.features);
+	json_key(j, "protocol_features"); json_hex(j, vb->front.protocol);
+	json_key(j, "messages");         json_u64(j, vb->front.messages);
+	json_key(j, "regions");          json_u64(j, (uint64_t)vb->regions);
+	json_key(j, "irqfd");            json_bool(j, vb->irqfd);
+	json_key(j, "calls_checked");    json_u64(j, vb->calls);
+	json_key(j, "kicks_relayed");    json_u64(j, vb->kicks_relayed);
+	json_key(j, "hangups");          json_u64(j, vb->hangups);
+	json_key(j, "stop_base");        json_u64(j, vb->front.stop_base);
+	json_key(j, "stop_error");       json_str(j, vb->stop_error[0] ? vb->stop_error : NULL);
+	json_key(j, "error_detail");     json_str(j, vb->dev && vb->dev->error ? vb->dev->error_detail : NULL);
+	json_obj_end(j);
+}
 
 /* One of the three resident samples: bytes, or null when not taken. */
 static void sample_json(struct json *j, const char *key, int64_t v)
@@ -102,7 +122,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	const struct virtio_dev *b = &io->blk;
 	json_key(j, "blk");
 	json_obj(j);
-	json_key(j, "present");      json_bool(j, b->blk.fd >= 0);
+	json_key(j, "present");      json_bool(j, b->blk.fd >= 0 || io->vhost);
 	json_key(j, "sectors");      json_u64(j, b->blk.sectors);
 	json_key(j, "status");       json_u64(j, b->status);
 	json_key(j, "error");        json_str(j, b->error ? virtq_err_name(b->error) : NULL);
@@ -115,6 +135,11 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "bytes_written"); json_u64(j, b->blk.bytes_written);
 	json_key(j, "ioerr");        json_u64(j, b->blk.ioerr);
 	json_key(j, "unsupported");  json_u64(j, b->blk.unsupported);
+	json_key(j, "vhost_user");
+	if (io->vhost)
+		vhost_json(j, io->vhost);
+	else
+		json_null(j);
 	json_obj_end(j);
 	balloon_json(j, &io->balloon);
 	json_key(j, "sink");
@@ -168,6 +193,13 @@ void iodev_text(FILE *out, const struct vm *vm)
 			fprintf(out, ", %.1f MiB deflated", bl->rss[2] / 1048576.0);
 		fprintf(out, "\n");
 	}
+	const struct vhost_blk *vb = io->vhost;
+	if (vb)         /* the requests were the back-end's: kvmlab only knows how the session went */
+		fprintf(out, "blk:      %llu sectors, served by vhost-user back-end: %llu messages, completion %s, "
+			"stopped at avail %u, status 0x%02x%s%s\n",
+			(unsigned long long)b->blk.sectors, (unsigned long long)vb->front.messages,
+			vb->irqfd ? "by irqfd" : "checked by kvmlab", vb->front.stop_base, b->status,
+			b->error ? ", error " : "", b->error ? b->error_detail : "");
 	if (io->sink.writes)
 		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
 			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,
