@@ -21,7 +21,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 # The I/O devices' pure logic (docs/io.md): these objects make no KVM call,
 # and build/unit-io-pure links them with only their unit tests to prove it.
 IO_PURE_SRCS := traps/devices/virtqueue.c traps/devices/virtio_mmio.c traps/devices/virtio_console.c \
-		traps/devices/virtio_blk.c traps/devices/virtio_balloon.c traps/devices/uart16550.c traps/devices/console.c \
+		traps/devices/virtio_blk.c traps/devices/virtio_net.c traps/devices/virtio_balloon.c traps/devices/uart16550.c traps/devices/console.c \
 		vmm/core/guestmem.c vmm/mem/memslots.c vmm/core/log.c
 IO_UNIT_SRCS := tests/unit/main.c $(wildcard tests/unit/test_io_*.c)
 # Every payloads/**/*.asm except the include library becomes build/payloads/**/*.bin.

@@ -58,7 +58,9 @@ def test_later_options_override_the_domain(kvm, tmp_path):
 
 MINIMAL = "<domain type='kvm'><name>a</name><memory unit='MiB'>4</memory><os><kernel>hello-long</kernel></os>%s</domain>"
 BAD = [
-    ("interface", MINIMAL % "<devices><interface type='ethernet'/></devices>", "<interface>"),
+    ("bridge interface", MINIMAL % "<devices><interface type='bridge'/></devices>", "type='bridge'"),
+    ("interface mac", MINIMAL % "<devices><interface type='ethernet'><mac address='52:54:00:00:00:01'/>"
+                                "</interface></devices>", "<mac>"),
     ("unknown element", MINIMAL % "<clock offset='utc'/>", "<clock>"),
     ("unknown attribute", (MINIMAL % "").replace("unit='MiB'", "unit='MiB' x='1'"), "attribute 'x'"),
     ("qcow2 disk", MINIMAL % "<devices><disk type='file'><driver name='qemu' type='qcow2'/>"
@@ -105,3 +107,16 @@ def test_payload_and_domain_kernel_together_is_ambiguous(kvm, tmp_path):
     f.write_text(domxml("io/balloon").out)
     r = run_kvmlab("run", "--domain", str(f), "hello-long")
     assert r.code == XC["USAGE"] and "give one" in r.err
+
+
+def test_ethernet_interface_is_run_net(kvm, require, tmp_path):
+    """<interface type='ethernet'> is --net (a tap in kvmlab's own network namespace)."""
+    f = tmp_path / "vm.xml"
+    doc = domxml("--net", "hello-long").out
+    assert "<interface type='ethernet'>" in doc and "<model type='virtio'/>" in doc
+    f.write_text(doc)
+    assert domxml("--domain", str(f)).out == doc
+    require(root=True)                          # the tap and the namespace
+    r = run_kvmlab("run", "--domain", str(f), "--json", json_out=True)
+    assert r.code == XC["OK"], r.err
+    assert r.doc["io"]["net"]["present"] is True

@@ -68,6 +68,8 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define GPA_VIRTIO_MMIO         0xC0000000ULL /* virtio-mmio console, 0x200 bytes of registers */
 #define VIRTIO_MMIO_SIZE        0x200ULL
 #define GPA_VIRTIO_BLK          0xC0000200ULL /* virtio-mmio block device (--blk FILE) */
+#define GPA_VIRTIO_NET          0xC0000400ULL /* virtio-mmio network device (--net) */
+#define NET_GUEST_IP            "10.0.2.15"   /* the address payloads/net/ answer on (QEMU user-net's guest) */
 #define GPA_VIRTIO_BALLOON      0xC0000800ULL /* virtio-mmio balloon (--balloon PAGES) */
 #define GPA_SINK                0xC0001000ULL /* write-only sink, coalesced MMIO when asked */
 #define SINK_SIZE               0x1000ULL
@@ -154,6 +156,12 @@ _Static_assert(sizeof(struct report_rec) == 16, "record header is 16 bytes");
 
 /* ---- Memory lab (docs/memory.md): the memctl port and the default layout. ---- */
 #define PORT_MEMCTL             0xF8          /* OUT dword: request; IN dword: status of the last one */
+#define PORT_KSM                0xFA          /* OUT dword: KSM_CMD_* | GPA; IN dword: its answer (traps/devices/ksmctl.c) */
+#define KSM_CMD_BEFORE          1             /* snapshot RSS/PSS/merged pages: before merging */
+#define KSM_CMD_MERGED          2             /* the same, once merged */
+#define KSM_CMD_WAIT            3             /* wait 10 ms, answer this process's merged pages (-1 unknown) */
+#define KSM_CMD_PAGE            4             /* answer 1 if the page at GPA is a KSM page, 0 if not, -1 unknown */
+#define KSM_CMD_MASK            0xFFFULL      /* the command is the low 12 bits; a page-aligned GPA the rest */
 #define MEMCTL_OP_MASK          0xFFU         /* bits 0-7: the request */
 #define MEMCTL_ARG_SHIFT        8             /* bits 8-31: its argument */
 enum memctl_op {

@@ -149,7 +149,7 @@
  *                       virtio_free_balloon virtio_init_balloon
  *     virtio_console.c  virtio_console_tx
  *     virtio_mmio.c     io_notify_name io_notify_parse
- *                       virtio_fail virtio_init virtio_init_blk virtio_init_type virtio_mmio_io
+ *                       virtio_fail virtio_init virtio_init_blk virtio_mmio_io
  *                       virtio_mmio_read virtio_mmio_write virtio_process
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
  *                       virtq_set_used_flags

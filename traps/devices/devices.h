@@ -129,6 +129,7 @@ enum virtq_err {
 	VQ_ERR_REQUEST,         /* a device request without its header or status byte */
 	VQ_ERR_BALLOON_PFN,     /* a balloon PFN kvmlab refuses (io.balloon.violation says why) */
 	VQ_ERR_BACKEND,         /* --vhost-user-blk: the back-end failed or lied (traps/devices/vhost_blk.c) */
+	VQ_ERR_FRAME,           /* virtio-net: a frame shorter than an Ethernet header or longer than one frame */
 	VQ_ERR_COUNT
 };
 const char *virtq_err_name(int e);      /* VQ_ERR_* or -VQ_ERR_* as a name; "unknown" */
@@ -184,6 +185,8 @@ struct virtio_type {
 	int work_queue;                 /* the queue whose chains the device consumes */
 	/* One chain, lock held: 0 with *written = bytes the device wrote, or -VQ_ERR_*. */
 	int (*chain)(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *written);
+	const char *queue_name;         /* the work queue's name in errors (NULL: "requestq") */
+	void (*written)(struct virtio_dev *d);  /* after each register write, lock held; may be NULL */
 	/* Devices with more than one work queue (the balloon): the queues consumed
 	 * (bit i = queue i; 0: work_queue only) and their names; d->cur_queue says
 	 * which one a chain came from. */
@@ -192,7 +195,23 @@ struct virtio_type {
 	/* A driver write to configuration space (offset from 0x100), lock held; NULL: read-only. */
 	void (*config_write)(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_t val);
 };
-extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type, virtio_balloon_type;
+extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type, virtio_net_type,
+	virtio_balloon_type;
+/* A network device's frames and its tap (virtio_net.c, virtio 1.1 5.1). */
+#define VNET_HDR_LEN   12u              /* struct virtio_net_hdr incl. num_buffers (5.1.6, VERSION_1) */
+#define VNET_FRAME_MIN 14u              /* ETH_HLEN: the tap rejects anything shorter */
+#define VNET_FRAME_MAX 1514u            /* ETH_HLEN + ETH_DATA_LEN: no GSO offered, one Ethernet frame */
+#define VNET_RXQ 0                      /* receiveq1 (5.1.2) */
+#define VNET_TXQ 1                      /* transmitq1 */
+struct vnet {
+	int tapfd;                      /* -1: no --net (device id 0); owned by struct tap */
+	int wakefd;                     /* the backend thread's wake-up (struct tap.wakefd) */
+	bool parked;                    /* the backend is not watching the tap: wake it on a register write */
+	bool starved;                   /* a frame waits and receiveq had no buffer */
+	uint8_t pending[VNET_FRAME_MAX];/* the frame read from the tap and not yet delivered */
+	uint32_t pending_len;
+	uint64_t tx_packets, tx_bytes, tx_errors, rx_packets, rx_bytes, rx_dropped;
+};
 /* The balloon's state (virtio_balloon.c, virtio 1.1 5.5): one bit per 4 KiB page
  * of RAM slot 0 says the page is in the balloon; RSS is sampled at the three
  * moments a lab wants to compare. */
@@ -262,6 +281,7 @@ struct virtio_dev {
 	const struct virtio_type *type;
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
 	struct vblk blk;
+	struct vnet net;
 	struct vballoon balloon;
 	int cur_queue;                  /* the queue virtio_process is consuming */
 	struct kpath kick;              /* QueueNotify as an ioeventfd (--virtio-notify ioeventfd) */
@@ -275,8 +295,16 @@ struct virtio_dev {
  * empty slot of virtio-mmio (device id 0) when fd < 0. */
 void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con);
 void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors);
-/* The transport's reset state in front of device type t (the device files use it). */
-void virtio_init_type(struct virtio_dev *d, const struct guest_mem *mem, const struct virtio_type *t);
+/* The transport's power-on state in front of device type t (virtio_mmio.c). */
+void virtio_init_dev(struct virtio_dev *d, const struct guest_mem *mem, const struct virtio_type *t);
+/* A network device (its tap comes later, tap_start), or the empty slot (device id 0)
+ * when !present.  mac: 6 bytes. */
+void virtio_init_net(struct virtio_dev *d, const struct guest_mem *mem, bool present, const uint8_t *mac);
+/* virtio_net.c: delivers frames waiting in the tap into receiveq buffers; takes d->lock.
+ * Returns frames delivered.  Called by the backend thread (tap.c), where frames arrive. */
+int  vnet_rx(struct virtio_dev *d);
+/* Whether the backend should watch the tap for frames now (lock held): the driver is ready for them. */
+bool vnet_rx_open(const struct virtio_dev *d);
 /* A balloon asking for num_pages, then deflate_to once met (deflate < 0: no second target),
  * or the empty slot when !on.  0, or -1: out of memory for the page map. */
 int  virtio_init_balloon(struct virtio_dev *d, const struct guest_mem *mem, bool on, uint32_t num_pages,
@@ -314,6 +342,57 @@ void vhost_watch_stop(struct vhost_blk *vb);
 /* Checks the used ring entries from *seen up to used->idx (pure: unit-tested): 0 with *seen
  * advanced, or -1 with why (index more than num ahead, id >= num, length over the chain cap). */
 int  vhost_used_check(const struct guest_mem *m, const struct virtq *q, uint16_t *seen, char *why, size_t n);
+/* ---- tap.c: the tap behind virtio-net, in a private network namespace ---- */
+#define TAP_IFNAME   "kvmtap0"
+#define TAP_HOST_IP  "10.0.2.2"         /* the host side of the tap, /24 (docs/io.md, "virtio-net") */
+#define TAP_NETMASK  "255.255.255.0"
+struct tap {
+	int fd;                         /* /dev/net/tun, IFF_TAP | IFF_NO_PI; -1 = none */
+	int wakefd, stopfd;             /* eventfds: the backend thread's wake-up and stop */
+	pthread_t thread;
+	bool thread_on;
+	pid_t tid;                      /* the thread living in the namespace: /proc/PID/task/TID/ns/net */
+	pthread_mutex_t lock;           /* the start-up handshake: ready, rc, err */
+	pthread_cond_t ready_cv;
+	bool ready;
+	int rc;
+	char err[240];
+	int kickfd;                     /* the device's QueueNotify ioeventfd, or -1 */
+	bool sandbox;                   /* --sandbox: the thread installs the I/O thread's filter */
+	struct virtio_dev *dev;
+	uint64_t wakeups;               /* backend thread only; read after tap_stop */
+	volatile int stop;              /* atomic: main thread -> backend thread */
+};
+/* Starts the backend thread: it unshares a new network namespace, creates the tap there,
+ * gives it TAP_HOST_IP/24, and then feeds dev.  0, or -1 with err naming what is missing. */
+int  tap_start(struct tap *t, struct virtio_dev *dev, char *err, size_t errlen);
+/* Stops the thread and closes the tap: the namespace goes with them.  Safe when never started. */
+void tap_stop(struct tap *t);
+
+
+/* ---- ksmctl.c: port PORT_KSM, KSM (kernel samepage merging) as the guest sees it ---- */
+struct ksm_snap {                       /* one moment of this process's memory, as the kernel counts it */
+	bool taken;
+	int64_t rss_kib, pss_kib;       /* /proc/self/smaps_rollup; -1 unknown */
+	int64_t merging_pages;          /* /proc/self/ksm_merging_pages; -1 unknown */
+	int64_t pages_shared, pages_sharing;    /* /sys/kernel/mm/ksm; -1 unknown */
+};
+struct ksmctl {
+	pthread_mutex_t lock;           /* every field below: vCPU threads (--vcpus) */
+	bool on;                        /* --ksm: RAM marked MADV_MERGEABLE */
+	uint64_t bytes_marked;
+	const struct guest_mem *mem;
+	int64_t answer;                 /* what IN returns: the last command's */
+	struct ksm_snap before, merged;
+	uint64_t waits, page_queries;
+};
+/* --ksm: marks every writable slot MADV_MERGEABLE.  0, or -1 with err (a backing KSM cannot
+ * merge, --sandbox, madvise failing). */
+int  ksmctl_setup(struct ksmctl *k, const struct guest_mem *mem, bool on, bool sandbox, int backing,
+		  char *err, size_t errlen);
+enum action ksmctl_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opaque: struct ksmctl */
+/* ksm_report.c: memory.ksm of the run's JSON (docs/json-schema.md). */
+void ksmctl_json(struct json *j, const struct ksmctl *k);
 
 
 /* ---- sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
@@ -346,6 +425,7 @@ struct io_config {
 	const char *blk_path;           /* --blk FILE: backing file of the virtio block device */
 	const char *vhost_blk;          /* --vhost-user-blk SOCKET: the block device is served by a back-end there */
 	uint64_t blk_size;              /* --blk-size: grow the file (sparse) to this many bytes */
+	bool net;                       /* --net: virtio-net on a tap in a private network namespace */
 	bool balloon;                   /* --balloon PAGES: a virtio-balloon at GPA_VIRTIO_BALLOON */
 	uint32_t balloon_pages;
 	bool balloon_deflate_on;        /* --balloon-deflate PAGES given */
@@ -360,6 +440,9 @@ struct iodev {
 	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
 	struct virtio_dev balloon;      /* virtio-balloon at GPA_VIRTIO_BALLOON (device id 0 without --balloon) */
 	struct vhost_blk *vhost;        /* --vhost-user-blk: the front-end of blk (vhost_blk.c), else NULL */
+	struct virtio_dev net;          /* virtio-net at GPA_VIRTIO_NET (device id 0 without --net) */
+	struct tap tap;                 /* its backend (--net) */
+	struct ksmctl ksm;              /* port PORT_KSM (--ksm) */
 	struct sink sink;
 	struct ioparam ioparam;
 	int notify;

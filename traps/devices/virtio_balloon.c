@@ -218,7 +218,7 @@ const struct virtio_type virtio_balloon_type = {
 int virtio_init_balloon(struct virtio_dev *d, const struct guest_mem *mem, bool on, uint32_t num_pages,
 			int64_t deflate_to)
 {
-	virtio_init_type(d, mem, on ? &virtio_balloon_type : &virtio_none_type);
+	virtio_init_dev(d, mem, on ? &virtio_balloon_type : &virtio_none_type);
 	struct vballoon *b = &d->balloon;
 	for (int k = 0; k < 3; k++)
 		b->rss[k] = b->ram_resident[k] = -1;

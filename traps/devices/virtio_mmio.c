@@ -1,7 +1,8 @@
 /*
  * virtio_mmio.c - the virtio-mmio transport, register layout version 2
  * (virtio 1.1 section 4.2.2), in front of a device type: the console of
- * virtio_console.c or the block device of virtio_blk.c (struct virtio_type).
+ * virtio_console.c, the block device of virtio_blk.c or the network device
+ * of virtio_net.c (struct virtio_type).
  *
  * The driver finds the device by reading MagicValue/Version/DeviceID, then
  * runs the initialization of 3.1.1: reset, ACKNOWLEDGE, DRIVER, features,
@@ -59,7 +60,7 @@ static void virtio_reset(struct virtio_dev *d)
 	memset(d->q, 0, sizeof(d->q));
 }
 
-void virtio_init_type(struct virtio_dev *d, const struct guest_mem *mem, const struct virtio_type *t)
+void virtio_init_dev(struct virtio_dev *d, const struct guest_mem *mem, const struct virtio_type *t)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
@@ -68,13 +69,14 @@ void virtio_init_type(struct virtio_dev *d, const struct guest_mem *mem, const s
 	d->dev_features = VIRTIO_F_VERSION_1_BIT;
 	d->fnv = 2166136261u;           /* FNV-1a offset basis */
 	d->blk.fd = -1;
+	d->net.tapfd = d->net.wakefd = -1;
 	d->irqfd = -1;
 	virtio_reset(d);
 }
 
 void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con)
 {
-	virtio_init_type(d, mem, &virtio_console_type);
+	virtio_init_dev(d, mem, &virtio_console_type);
 	d->poll = poll;
 	d->con = con;
 	memcpy(d->config, console_config, sizeof(console_config));
@@ -82,7 +84,7 @@ void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, s
 
 void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors)
 {
-	virtio_init_type(d, mem, fd >= 0 ? &virtio_blk_type : &virtio_none_type);
+	virtio_init_dev(d, mem, fd >= 0 ? &virtio_blk_type : &virtio_none_type);
 	d->blk.fd = fd;
 	d->blk.sectors = sectors;
 	memcpy(d->config, &sectors, sizeof(sectors));  /* struct virtio_blk_config.capacity (5.2.4) */
@@ -236,6 +238,8 @@ void virtio_mmio_write(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_
 		gmem_hold(d->mem);      /* QueueReady checks the rings and may write used->flags */
 		reg_write(d, off, val, notify);
 		gmem_release(d->mem);
+		if (d->type->written)
+			d->type->written(d);
 	} else if (off >= VIRTIO_CONFIG_OFF && d->type->config_write) {
 		d->type->config_write(d, off - VIRTIO_CONFIG_OFF, len, val);   /* the balloon's `actual` */
 	}
@@ -247,7 +251,8 @@ static const char *queue_name(const struct virtio_dev *d, int i)
 {
 	if (d->type->qnames)
 		return d->type->qnames[i];
-	return d->type == &virtio_console_type ? "transmitq0" : "requestq";
+	return d->type == &virtio_console_type ? "transmitq0" :
+	       d->type->queue_name ? d->type->queue_name : "requestq";
 }
 
 /* Every available chain of queue i; lock held.  Chains done, or -1 once the device failed. */

@@ -50,6 +50,7 @@ static const char *const err_names[VQ_ERR_COUNT] = {
 	[VQ_ERR_REQUEST] = "request_format",
 	[VQ_ERR_BALLOON_PFN] = "balloon_pfn",
 	[VQ_ERR_BACKEND] = "backend",
+	[VQ_ERR_FRAME] = "frame_size",
 };
 
 const char *virtq_err_name(int e)

@@ -68,6 +68,7 @@ struct domain_spec {
 	char kernel[4096];              /* <os><kernel>: the payload */
 	char disk[4096];                /* <disk type='file'><source file=...>: --blk */
 	bool serial, memballoon;        /* <serial>/<console> given, <memballoon model='virtio'/> */
+	bool net;                       /* <interface type='ethernet'> with a virtio model: --net */
 };
 /* Parses and checks a document against the subset: 0, or -1 with err naming
  * the line and element ("line 7: <interface>: ... is not supported"). */

@@ -11,6 +11,7 @@
  *   <os><kernel>                 the PAYLOAD
  *   <disk type='file'> raw       --blk
  *   <serial>/<console type='pty'>  kvmlab's COM1 and console (always there)
+ *   <interface type='ethernet'>  --net (a tap in a private network namespace, docs/io.md)
  *
  * Options after --domain override what the document said, as later options
  * override earlier ones.
@@ -87,6 +88,7 @@ int domxml_load(struct cli *c, const char *path)
 	}
 	cfg->io.blk_path = d->disk[0] ? d->disk : NULL;
 	cfg->io.balloon = d->memballoon;
+	cfg->io.net = d->net;
 	cfg->io.balloon_pages = (uint32_t)((d->mem - d->current) / 4096);
 	return 0;
 }
@@ -145,6 +147,7 @@ int cmd_domxml(struct cli *c)
 	if (balloon_check_fit(&cfg->io, d.mem, err, sizeof(err)) != XC_OK)
 		return usage_fail("domxml", "%s", err);
 	d.memballoon = cfg->io.balloon;
+	d.net = cfg->io.net;
 	d.current = d.mem - (cfg->io.balloon ? (uint64_t)cfg->io.balloon_pages * 4096 : 0);
 	if (cfg->io.blk_path && strlen(cfg->io.blk_path) >= sizeof(d.disk))
 		return usage_fail("domxml", "the --blk path is longer than %zu bytes", sizeof(d.disk) - 1);

@@ -293,6 +293,32 @@ static int parse_disk(const xmlNode *n, struct domain_spec *d, char *err, size_t
 	return 0;
 }
 
+/* <interface type='ethernet'> [<model type='virtio'/>]: kvmlab's --net, a tap in a private
+ * network namespace (formatdomain.html, "Generic ethernet connection").  The tap's name,
+ * its MAC and its addresses are kvmlab's own, so <target>, <mac> and the rest are refused. */
+static int parse_interface(const xmlNode *n, struct domain_spec *d, char *err, size_t errlen)
+{
+	static const char *const attrs[] = { "type", NULL }, *const eth[] = { "ethernet", NULL };
+	static const char *const model_attrs[] = { "type", NULL }, *const virtio[] = { "virtio", NULL };
+
+	if (d->net)
+		return fail(err, errlen, n, "a second interface is not supported (kvmlab has one virtio-net)");
+	if (attrs_only(n, attrs, err, errlen) || attr_is(n, "type", eth, true, err, errlen) ||
+	    children_checked(n, err, errlen))
+		return -1;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(c, "model"))
+			return fail(err, errlen, c, "is not supported inside <interface> (only <model type='virtio'/>: "
+				    "kvmlab names the tap and its addresses itself)");
+		if (attrs_only(c, model_attrs, err, errlen) || attr_is(c, "type", virtio, true, err, errlen))
+			return -1;
+	}
+	d->net = true;
+	return 0;
+}
+
 static int parse_devices(const xmlNode *n, struct domain_spec *d, char *err, size_t errlen)
 {
 	static const char *const balloon_attrs[] = { "model", NULL }, *const virtio[] = { "virtio", NULL };
@@ -321,8 +347,8 @@ static int parse_devices(const xmlNode *n, struct domain_spec *d, char *err, siz
 					return fail(err, errlen, k, "is not supported inside <memballoon>");
 			d->memballoon = true;
 		} else if (is(c, "interface")) {
-			return fail(err, errlen, c, "type='%s' is not supported: this kvmlab has no network device",
-				    attr(c, "type") ? attr(c, "type") : "");
+			if (parse_interface(c, d, err, errlen))
+				return -1;
 		} else {
 			return fail(err, errlen, c, "is not supported inside <devices> (docs/domxml.md lists the subset)");
 		}
@@ -495,6 +521,8 @@ void domxml_write(FILE *f, const struct domain_spec *d)
 		put_escaped(f, d->disk);
 		fputs("'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n", f);
 	}
+	if (d->net)
+		fputs("    <interface type='ethernet'>\n      <model type='virtio'/>\n    </interface>\n", f);
 	if (d->memballoon)
 		fputs("    <memballoon model='virtio'/>\n", f);
 	fputs("  </devices>\n</domain>\n", f);

@@ -28,7 +28,7 @@
 
 /* A flag: the row's code says which bool of struct cli it sets. */
 enum { F_JSON, F_CSV, F_LIST, F_QUIET, F_VERBOSE, F_SANDBOX, F_SANDBOX_LIST, F_NO_CAL,
-       F_COALESCED, F_HIDE_HV, F_REGS, F_KTRACE };
+       F_COALESCED, F_HIDE_HV, F_REGS, F_KTRACE, F_NET, F_KSM };
 
 static int set_flag(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
@@ -46,6 +46,8 @@ static int set_flag(struct cli *c, const struct opt_def *o, const char *arg, cha
 	case F_HIDE_HV:     c->cfg.cpuid.hide_hypervisor = true; break;
 	case F_REGS:        c->trace.show_regs = true; break;
 	case F_KTRACE:      c->cfg.ktrace = c->bench.ktrace = true; break;
+	case F_NET:         c->cfg.io.net = true; break;
+	case F_KSM:         c->cfg.memcfg.ksm = true; break;
 	}
 	return 0;
 }
@@ -377,6 +379,8 @@ const struct opt_def opt_table[] = {
 	{ "coalesced-mmio", 0, ARG_NONE, RUN, NULL, "register the MMIO sink as a coalesced zone", set_flag, F_COALESCED },
 	{ "blk", 0, ARG_FILE, RUN | DOMX, "FILE", "back the virtio block device with FILE (created if missing)", set_blk, 0 },
 	{ "vhost-user-blk", 0, ARG_FILE, RUN, "SOCKET", "the block device is served by a vhost-user back-end listening on SOCKET (implies --backing memfd)", set_vhost_blk, 0 },
+	{ "net", 0, ARG_NONE, RUN | DOMX, NULL, "give the guest virtio-net on a tap in a private network namespace (root)", set_flag, F_NET },
+	{ "ksm", 0, ARG_NONE, RUN, NULL, "mark guest RAM MADV_MERGEABLE: KSM may merge identical pages (port 0xFA shows it)", set_flag, F_KSM },
 	{ "blk-size", 0, ARG_SIZE, RUN, "SIZE", "grow FILE to SIZE first, sparse (a multiple of 512, up to 1T)", set_blk_size, 0 },
 	{ "domain", 0, ARG_FILE, RUN | DOMX, "FILE", "take name, memory, vCPUs, pinning, payload, disk and balloon from a libvirt domain XML FILE (docs/domxml.md)", set_domain, 0 },
 	{ "balloon", 0, ARG_NUMBER, RUN | DOMX, "PAGES", "add a virtio-balloon asking the guest for PAGES 4 KiB pages (num_pages)", set_balloon, 0 },

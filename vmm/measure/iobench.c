@@ -19,6 +19,10 @@
  * The two block paths move their own bytes (32 KiB), so their per-KiB figures
  * are per the bytes they moved; both report the CPU time of kvmlab and, for
  * vhost-user, of the back-end, and the guest cycles per request.
+ *   net-exit         virtio-net frames of `chunk` bytes to a tap (--net),
+ *                    doorbell = MMIO exit; net-ioeventfd: doorbell = ioeventfd,
+ *                    the tap's backend thread sends.  Root only: asked for
+ *                    with --path, never run by default
  * Per path: exits to kvmlab (all, and on the device's data path), KVM's own
  * exit counters, guest TSC cycles around the transfer (median of --repeat
  * runs, min and max), bytes per second at the guest's TSC rate, and the
@@ -37,15 +41,17 @@
 #define BLK_VERIFY_REQ 1024            /* io/blk-verify: bytes per request (16 writes, 16 reads) */
 
 const struct iob_path iob_paths[IOB_NPATHS] = {
-	{ "uart",             "io/uart-bench",   DEV_UART,   IO_NOTIFY_EXIT,      false, "16550 UART, byte by byte: full emulation" },
-	{ "virtio-exit",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_EXIT,      false, "virtio, QueueNotify exits to kvmlab" },
-	{ "virtio-ioeventfd", "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, QueueNotify -> ioeventfd -> I/O thread" },
-	{ "virtio-poll",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_POLL,      false, "virtio, notifications off, I/O thread polls" },
-	{ "virtio-irq",       "io/virtio-bench-irq", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, ioeventfd doorbell, completion by interrupt (irqfd), guest in hlt" },
-	{ "mmio",             "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      false, "8-byte MMIO stores, one exit each" },
-	{ "coalesced-mmio",   "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      true,  "the same stores through KVM's coalesced MMIO ring" },
-	{ "blk",              "io/blk-verify",   DEV_BLK,    IO_NOTIFY_EXIT,      false, "virtio-blk in kvmlab (--blk): QueueNotify exits, kvmlab does the I/O" },
-	{ "vhost-user-blk",   "io/blk-verify",   DEV_BLK_VHOST, IO_NOTIFY_EXIT,   false, "virtio-blk served by kvmlab-vhost-blk, another process: kick ioeventfd, no exit" },
+	{ "uart",             "io/uart-bench",   DEV_UART,   IO_NOTIFY_EXIT,      false, "16550 UART, byte by byte: full emulation", false },
+	{ "virtio-exit",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_EXIT,      false, "virtio, QueueNotify exits to kvmlab", false },
+	{ "virtio-ioeventfd", "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, QueueNotify -> ioeventfd -> I/O thread", false },
+	{ "virtio-poll",      "io/virtio-bench", DEV_VIRTIO, IO_NOTIFY_POLL,      false, "virtio, notifications off, I/O thread polls", false },
+	{ "virtio-irq",       "io/virtio-bench-irq", DEV_VIRTIO, IO_NOTIFY_IOEVENTFD, false, "virtio, ioeventfd doorbell, completion by interrupt (irqfd), guest in hlt", false },
+	{ "mmio",             "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      false, "8-byte MMIO stores, one exit each", false },
+	{ "coalesced-mmio",   "io/sink-bench",   DEV_SINK,   IO_NOTIFY_EXIT,      true,  "the same stores through KVM's coalesced MMIO ring", false },
+	{ "blk",              "io/blk-verify",   DEV_BLK,    IO_NOTIFY_EXIT,      false, "virtio-blk in kvmlab (--blk): QueueNotify exits, kvmlab does the I/O", false },
+	{ "vhost-user-blk",   "io/blk-verify",   DEV_BLK_VHOST, IO_NOTIFY_EXIT,   false, "virtio-blk served by kvmlab-vhost-blk, another process: kick ioeventfd, no exit", false },
+	{ "net-exit",         "net/tx-bench",    DEV_NET,    IO_NOTIFY_EXIT,      false, "virtio-net frames to a tap, QueueNotify exits to kvmlab", true },
+	{ "net-ioeventfd",    "net/tx-bench",    DEV_NET,    IO_NOTIFY_IOEVENTFD, false, "virtio-net frames to a tap, QueueNotify -> ioeventfd -> the tap's thread", true },
 };
 
 static int u64cmp(const void *a, const void *b)
@@ -83,6 +89,7 @@ static uint64_t data_path_exits(const struct counters *c, enum iob_dev dev)
 		for (int i = 0; i < c->nmmio; i++) {
 			uint64_t a = c->mmio[i].addr;
 			if (dev == DEV_BLK || dev == DEV_BLK_VHOST ? a == GPA_VIRTIO_BLK + 0x50 :
+			    dev == DEV_NET ? a == GPA_VIRTIO_NET + 0x50 :
 			    dev == DEV_VIRTIO ? a == GPA_VIRTIO_MMIO + 0x50 /* QueueNotify */
 					      : (a >= GPA_SINK && a < GPA_SINK + SINK_SIZE))
 				n += c->mmio[i].count;
@@ -126,6 +133,7 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 		char disk[64] = "";
 		cfg.io.notify = p->notify;
 		cfg.io.coalesced = p->coalesced;
+		cfg.io.net = p->dev == DEV_NET;
 		memcpy(cfg.io.param, param, sizeof(cfg.io.param));
 		if (p->dev == DEV_BLK_VHOST) {
 			if (iob_backend_start(&be, err, sizeof(err)) != 0) {
@@ -177,12 +185,15 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 			res->kvm_mmio_exits = stat_delta(&v->stats, "mmio_exits");
 			res->guest_notifies = report_value(v, "notifies");
 			res->guest_interrupts = report_value(v, "interrupts");     /* virtio-irq only */
-			res->thread_wakeups = io->thread_wakeups;
+			res->thread_wakeups = p->dev == DEV_NET ? io->tap.wakeups : io->thread_wakeups;
+			res->packets = io->net.net.tx_packets;
 			res->drained = io->sink.drained;
 			res->bytes = p->dev == DEV_UART ? io->com1.uart.tx_bytes :
-				     p->dev == DEV_VIRTIO ? io->virtio.bytes : io->sink.bytes;
+				     p->dev == DEV_VIRTIO ? io->virtio.bytes :
+				     p->dev == DEV_NET ? io->net.net.tx_bytes : io->sink.bytes;
 			res->fnv = p->dev == DEV_UART ? io->com1.uart.fnv :
-				   p->dev == DEV_VIRTIO ? io->virtio.fnv : io->sink.fnv;
+				   p->dev == DEV_VIRTIO ? io->virtio.fnv :
+				   p->dev == DEV_NET ? io->net.fnv : io->sink.fnv;
 			res->exits_json = json_exits_capture(v, &run->vm, run->tsc_khz);
 			if (p->dev == DEV_BLK || p->dev == DEV_BLK_VHOST) {
 				/* The guest verified every block it read back, or the run failed. */

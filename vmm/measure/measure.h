@@ -158,7 +158,7 @@ void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
 
 /* ---- iobench.c: one I/O workload through each path (kvmlab iobench, docs/io.md) ---- */
 #define IOB_REPEAT_MAX 15              /* --repeat at most (vmm/cli/opt_table.c checks it) */
-enum iob_dev { DEV_UART, DEV_VIRTIO, DEV_SINK, DEV_BLK, DEV_BLK_VHOST };
+enum iob_dev { DEV_UART, DEV_VIRTIO, DEV_SINK, DEV_BLK, DEV_BLK_VHOST, DEV_NET };
 struct iob_path {
 	const char *name;
 	const char *payload;            /* in the catalogue */
@@ -166,9 +166,10 @@ struct iob_path {
 	int notify;
 	bool coalesced;
 	const char *what;
+	bool net;                       /* --net: needs root; runs only when asked for with --path */
 };
 extern const struct iob_path iob_paths[];
-#define IOB_NPATHS 9
+#define IOB_NPATHS 11
 #define IOB_PARAMS 3                    /* = IOPARAM_COUNT (traps/devices/devices.h, a later layer) */
 struct iob_result {
 	bool ran;
@@ -178,6 +179,7 @@ struct iob_result {
 	int nrep;
 	uint64_t cyc_med, cyc_min, cyc_max;
 	uint64_t bytes;                 /* what the device received */
+	uint64_t packets;               /* net paths: frames the device sent to the tap */
 	uint32_t fnv;
 	uint64_t exits, data_exits, kvm_exits, kvm_io_exits, kvm_mmio_exits;
 	uint64_t guest_notifies, guest_interrupts, thread_wakeups, drained;

@@ -48,6 +48,7 @@ struct mem_config {
 	uint64_t precopy_budget;        /* pages per pre-copy round, 0 = no simulation */
 	uint64_t translate[TRANSLATE_MAX];
 	int ntranslate;
+	bool ksm;                       /* --ksm: guest RAM is MADV_MERGEABLE (traps/devices/ksmctl.c) */
 	bool numa_bind;                 /* --numa-node N given */
 	int numa_node;
 };

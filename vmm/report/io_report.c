@@ -142,6 +142,25 @@ void iodev_json(struct json *j, const struct vm *vm)
 		json_null(j);
 	json_obj_end(j);
 	balloon_json(j, &io->balloon);
+	const struct virtio_dev *n = &io->net;
+	json_key(j, "net");
+	json_obj(j);
+	json_key(j, "present");      json_bool(j, n->type == &virtio_net_type);
+	json_key(j, "tap");          json_str(j, n->type == &virtio_net_type ? TAP_IFNAME : NULL);
+	json_key(j, "host_ip");      json_str(j, n->type == &virtio_net_type ? TAP_HOST_IP : NULL);
+	json_key(j, "status");       json_u64(j, n->status);
+	json_key(j, "error");        json_str(j, n->error ? virtq_err_name(n->error) : NULL);
+	json_key(j, "error_detail"); json_str(j, n->error ? n->error_detail : NULL);
+	json_key(j, "notifies_seen"); json_u64(j, n->notifies);
+	json_key(j, "thread_wakeups"); json_u64(j, io->tap.wakeups);
+	json_key(j, "tx_packets");   json_u64(j, n->net.tx_packets);
+	json_key(j, "tx_bytes");     json_u64(j, n->net.tx_bytes);
+	json_key(j, "tx_errors");    json_u64(j, n->net.tx_errors);
+	json_key(j, "rx_packets");   json_u64(j, n->net.rx_packets);
+	json_key(j, "rx_bytes");     json_u64(j, n->net.rx_bytes);
+	json_key(j, "rx_dropped");   json_u64(j, n->net.rx_dropped);
+	json_key(j, "fnv1a");        json_u64(j, n->fnv);       /* of every frame transmitted */
+	json_obj_end(j);
 	json_key(j, "sink");
 	json_obj(j);
 	json_key(j, "coalesced");    json_bool(j, io->sink.zone.on);
@@ -200,6 +219,12 @@ void iodev_text(FILE *out, const struct vm *vm)
 			(unsigned long long)b->blk.sectors, (unsigned long long)vb->front.messages,
 			vb->irqfd ? "by irqfd" : "checked by kvmlab", vb->front.stop_base, b->status,
 			b->error ? ", error " : "", b->error ? b->error_detail : "");
+	const struct virtio_dev *n = &io->net;
+	if (n->type == &virtio_net_type)
+		fprintf(out, "net:      tap %s, %llu frames sent, %llu received, %llu dropped, status 0x%02x%s%s\n",
+			TAP_IFNAME, (unsigned long long)n->net.tx_packets, (unsigned long long)n->net.rx_packets,
+			(unsigned long long)n->net.rx_dropped, n->status, n->error ? ", error " : "",
+			n->error ? n->error_detail : "");
 	if (io->sink.writes)
 		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
 			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,

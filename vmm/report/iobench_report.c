@@ -62,6 +62,12 @@ void iob_report_json(const struct iobench *b, const struct host_info *host, cons
 		json_key(j, "cycles_max");    json_u64(j, r->cyc_max);
 		json_key(j, "cycles_per_byte"); json_double(j, total ? (double)r->cyc_med / total : 0);
 		json_key(j, "bytes_per_second"); json_double(j, iob_bytes_per_s(total, r->cyc_med, b->tsc_khz));
+		json_key(j, "packets");       json_u64(j, r->packets);
+		double secs = b->tsc_khz && r->cyc_med ? r->cyc_med / (b->tsc_khz * 1000.0) : 0;
+		json_key(j, "packets_per_second");
+		json_double_or_null(j, iob_paths[i].net && secs > 0, secs > 0 ? r->packets / secs : 0);
+		json_key(j, "exits_per_packet");
+		json_double_or_null(j, iob_paths[i].net && r->packets, r->packets ? (double)r->exits / r->packets : 0);
 		json_key(j, "ratio_to_uart");
 		json_double_or_null(j, uart_bps > 0 && r->nrep,
 				    uart_bps > 0 ? iob_bytes_per_s(total, r->cyc_med, b->tsc_khz) / uart_bps : 0);
@@ -109,6 +115,10 @@ void iob_report_text(const struct iobench *b, const struct host_info *host, FILE
 			iob_per_kib(r->data_exits, total), iob_per_kib(r->kvm_exits, total),
 			(double)r->cyc_med / total, bps, uart_bps > 0 ? bps / uart_bps : 0,
 			blk ? "verified" : r->bytes == total && r->fnv == b->expected_fnv ? "ok" : "WRONG");
+		if (iob_paths[i].net && r->packets && r->cyc_med && b->tsc_khz)
+			fprintf(out, "%-17s %llu frames: %.0f packets/s, %.2f exits per packet (%.2f on QueueNotify)\n", "",
+				(unsigned long long)r->packets, r->packets / (r->cyc_med / (b->tsc_khz * 1000.0)),
+				(double)r->exits / r->packets, (double)r->data_exits / r->packets);
 	}
 	if (any_blk) {
 		fprintf(out, "block paths (io/blk-verify, 32 requests of 1 KiB): cost per request\n");
