@@ -10,7 +10,7 @@ PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
 # override: instrumented builds pass CFLAGS on the command line and still need these.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -I. -Ivmm -MMD -MP
-LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lrt -lpthread -lm
+LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lxml2 -lrt -lpthread -lm
 
 # The one list of source folders, one per layer (docs/architecture.md, "Layers").
 # vmm/ and traps/ themselves stay in it so that a file added at the top level builds too.
@@ -21,7 +21,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 # The I/O devices' pure logic (docs/io.md): these objects make no KVM call,
 # and build/unit-io-pure links them with only their unit tests to prove it.
 IO_PURE_SRCS := traps/devices/virtqueue.c traps/devices/virtio_mmio.c traps/devices/virtio_console.c \
-		traps/devices/virtio_blk.c traps/devices/virtio_net.c traps/devices/uart16550.c traps/devices/console.c traps/devices/ioapic.c \
+		traps/devices/virtio_blk.c traps/devices/virtio_net.c traps/devices/virtio_balloon.c traps/devices/uart16550.c traps/devices/console.c traps/devices/ioapic.c \
 		vmm/core/guestmem.c vmm/mem/memslots.c vmm/core/log.c
 IO_UNIT_SRCS := tests/unit/main.c $(wildcard tests/unit/test_io_*.c)
 # Every payloads/**/*.asm except the include library becomes build/payloads/**/*.bin.
@@ -90,6 +90,8 @@ $(BUILD)/unit-io-pure: $(IO_PURE_OBJS)
 $(OBJ)/tests/unit/%.o: override CFLAGS += -Itests/unit
 # ktrace.c is the one file that includes libtracefs (tracefs.h includes event-parse.h bare).
 $(OBJ)/vmm/measure/ktrace.o: override CFLAGS += -I/usr/include/traceevent
+# domxml.c is the one file that includes libxml2 (run --domain, kvmlab domxml).
+$(OBJ)/vmm/cli/domxml.o: override CFLAGS += -I/usr/include/libxml2
 
 payloads: $(PAYLOADS)
 

@@ -24,9 +24,10 @@
 #                    vhost-user-blk back-end of tests/test_io_vhost.py and labs/vhost.md
 #   qemu-utils       qemu-img: create, check, map and convert the raw and qcow2 images of those tests
 #   iproute2 iputils-ping  tests/test_net.py, labs/network.md: ip and ping inside run --net's namespace
+#   libxml2-dev      run --domain / kvmlab domxml: libvirt's domain XML, parsed with libxml2
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev graphviz chromium fonts-noto-cjk qemu-system-common qemu-utils iproute2 iputils-ping"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev graphviz chromium fonts-noto-cjk qemu-system-common qemu-utils iproute2 iputils-ping libxml2-dev"
 
 missing=""
 for p in $PKGS; do

@@ -136,7 +136,26 @@ def command_requirements(cmd, code=0):
         need["ktrace"] = True
     if re.search(r"--net\b|scripts/ksm-pair\b", cmd):
         need["root"] = True                 # a network namespace and a tap; KSM's global switches
+    if re.search(r"scripts/overcommit\b", cmd):
+        need["memcg"] = True            # root and a memory cgroup hierarchy (the script exits 77 without)
     return need
+
+
+def memory_cgroup():
+    """Whether a cgroup hierarchy with the memory controller is mounted (v2 or v1)."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            mnt, fstype, opts = line.split()[1:4]
+            if fstype == "cgroup" and "memory" in opts.split(","):
+                return True
+            if fstype == "cgroup2":
+                try:
+                    with open(os.path.join(mnt, "cgroup.controllers")) as c:
+                        if "memory" in c.read().split():
+                            return True
+                except OSError:
+                    pass
+    return False
 
 
 def map_build(cmd, build_dir=None):

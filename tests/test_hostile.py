@@ -284,10 +284,10 @@ def test_lab_hostile_guests_claims(kvm):
     assert "at RIP 0xd0000000" in r.out
     r = run_kvmlab("info", "--sandbox")
     assert r.code == 0
-    # make asan / make coverage builds add their runtimes' rows ("builds only"); the lab's 44 is the plain build.
+    # make asan / make coverage builds add their runtimes' rows ("builds only"); the lab's 45 is the plain build.
     rules = run_kvmlab("info", "--sandbox", "--json", json_out=True).doc["sandbox"][0]["rules"]
     extra = sum("builds only" in x["why"] for x in rules)
-    assert f"thread vcpu (runs KVM_RUN and every exit handler): {44 + extra} rules" in r.out
+    assert f"thread vcpu (runs KVM_RUN and every exit handler): {45 + extra} rules" in r.out
     assert "ioctl(vcpu fd, KVM_RUN)" in r.out and "mmap(without PROT_EXEC)" in r.out
     for absent in ("socket", "execve") + (() if extra else ("openat",)):
         assert absent not in r.out

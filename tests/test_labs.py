@@ -88,7 +88,9 @@ def test_lab_command_exits_as_documented(kvm, require, lab, line, cmd, code):
     need = L.command_requirements(cmd, code)
     for tool in need["tools"]:
         require(tool=tool)
-    require(cpus=need["cpus"], ktrace=need.get("ktrace", False), root=need.get("root", False))
+    require(cpus=need["cpus"], ktrace=need.get("ktrace", False), root=need.get("root", False) or need.get("memcg", False))
+    if need.get("memcg") and not L.memory_cgroup():
+        pytest.skip("requires a memory cgroup hierarchy (cgroup v2 with the memory controller, or v1 memory)")
     r = run_once(cmd)
     assert r.returncode == code, (
         f"labs/{lab}:{line}: `{cmd}` exited {r.returncode}, the lab says {code}\n"

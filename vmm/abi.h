@@ -71,6 +71,7 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define GPA_VIRTIO_BLK          0xC0000200ULL /* virtio-mmio block device (--blk FILE) */
 #define GPA_VIRTIO_NET          0xC0000400ULL /* virtio-mmio network device (--net) */
 #define NET_GUEST_IP            "10.0.2.15"   /* the address payloads/net/ answer on (QEMU user-net's guest) */
+#define GPA_VIRTIO_BALLOON      0xC0000800ULL /* virtio-mmio balloon (--balloon PAGES) */
 #define GPA_SINK                0xC0001000ULL /* write-only sink, coalesced MMIO when asked */
 #define SINK_SIZE               0x1000ULL
 #define GPA_IDMAP_END           0x100000000ULL /* long mode identity map covers [0, 4 GiB) */

@@ -34,8 +34,11 @@
  *     facts.c           facts_find facts_probe facts_set_bool facts_set_int
  *                       facts_set_str facts_set_unknown facts_value_text
  *     facts_cpuid.c     facts_cpuid_set
- *     guestmem.c        gmem_change_begin gmem_change_end gmem_hold gmem_init
- *                       gmem_ptr gmem_read gmem_release gmem_write
+ *     facts_hv.c        facts_hypervisors
+ *     facts_platform.c  facts_platform
+ *     guestmem.c        gmem_change_begin gmem_change_end gmem_discard gmem_hold
+ *                       gmem_init gmem_ptr gmem_read gmem_release gmem_resident
+ *                       gmem_write
  *     host.c            host_probe
  *     kvm.c             kvm_close kvm_has kvm_open
  *     log.c             die vlog warnx_
@@ -111,6 +114,7 @@
  *     memregion.c       memregion_add memregion_remove memregion_remove_all
  *     memslots.c        memslots_add memslots_by_id memslots_check memslots_find
  *                       memslots_remove
+ *     numa.c            numa_bind numa_node_exists numa_where
  *     pagewalk.c        pagewalk pagewalk_level_name
  *     precopy.c         precopy_simulate
  *     translate.c       translate_gva translate_open_host_files
@@ -141,6 +145,8 @@
  *                       uart_write
  *     vhost_blk.c       vhost_blk_quiesce vhost_blk_setup vhost_blk_teardown
  *     vhost_watch.c     vhost_used_check vhost_watch_start vhost_watch_stop
+ *     virtio_balloon.c  balloon_check_fit balloon_violation_name
+ *                       virtio_free_balloon virtio_init_balloon
  *     virtio_console.c  virtio_console_tx
  *     virtio_mmio.c     io_notify_name io_notify_parse
  *                       virtio_fail virtio_init virtio_init_blk virtio_mmio_io
@@ -159,6 +165,7 @@
  *                       sandbox_rule_why sandbox_thread_syscalls sandbox_threads
  *   vmm/cli/
  *     cmd_bench.c       cmd_bench
+ *     cmd_domxml.c      cmd_domxml domxml_load
  *     cmd_info.c        cmd_info
  *     cmd_iobench.c     cmd_iobench
  *     cmd_list.c        cmd_list
@@ -168,6 +175,7 @@
  *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_open_kvm
  *                       cli_payload cli_run cli_run_finish
  *     commands.c        command_help commands command_count
+ *     domxml.c          domxml_parse domxml_write
  *     manpage.c         manpage_write
  *     opt_table.c       opt_table opt_count
  *     options.c         opt_arg_name opt_for opt_help opt_parse opt_synopsis

@@ -35,7 +35,7 @@ SUITE(json_tests); SUITE(counters_tests); SUITE(bus_tests); SUITE(exit_tests);
 SUITE(cpulist_tests); SUITE(hardening_bounds_tests); SUITE(hardening_exits_tests);
 SUITE(memslots_tests); SUITE(pagewalk_tests); SUITE(dirty_tests); SUITE(precopy_tests);
 SUITE(cpuid_tests); SUITE(sensitive_tests); SUITE(bench_tests); SUITE(io_virtqueue_tests);
-SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests); SUITE(ktrace_tests);
+SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests); SUITE(io_virtio_balloon_tests); SUITE(ktrace_tests);
 SUITE(io_virtio_net_tests);
 SUITE(migrate_stream_tests); SUITE(vhost_msg_tests); SUITE(io_ioapic_tests);
 
@@ -68,6 +68,7 @@ static const struct suite {
 	{ "io-virtio-blk",  io_virtio_blk_tests },  /* traps/devices/virtio_blk.c: requests on a memfd disk */
 	{ "io-virtio-net",  io_virtio_net_tests },  /* traps/devices/virtio_net.c: frames on a socket pair */
 	{ "io-ioapic",      io_ioapic_tests },      /* traps/devices/ioapic.c: the 82093AA register model */
+	{ "io-virtio-balloon", io_virtio_balloon_tests }, /* traps/devices/virtio_balloon.c: PFNs checked, pages released */
 	{ "migrate-stream", migrate_stream_tests }, /* vmm/migrate/stream.c, ram.c: the stream as untrusted input */
 	{ "vhost-msg",      vhost_msg_tests },      /* vmm/vhost/vhost_msg.c, traps/devices/vhost_watch.c: a back-end's words checked */
 };

@@ -19,6 +19,7 @@
 struct vm;
 struct vcpu;
 struct json;
+struct io_config;
 
 /* An in-kernel path of one device instance: KVM answers an access without an
  * exit (an ioeventfd, a coalesced-MMIO zone).  The machine table's row names
@@ -127,6 +128,7 @@ enum virtq_err {
 	VQ_ERR_ORDER,           /* device-readable descriptor after a device-writable one */
 	VQ_ERR_CHAIN_BYTES,     /* chain's buffers exceed VIRTQ_CHAIN_BYTES_MAX */
 	VQ_ERR_REQUEST,         /* a device request without its header or status byte */
+	VQ_ERR_BALLOON_PFN,     /* a balloon PFN kvmlab refuses (io.balloon.violation says why) */
 	VQ_ERR_BACKEND,         /* --vhost-user-blk: the back-end failed or lied (traps/devices/vhost_blk.c) */
 	VQ_ERR_FRAME,           /* virtio-net: a frame shorter than an Ethernet header or longer than one frame */
 	VQ_ERR_COUNT
@@ -186,8 +188,16 @@ struct virtio_type {
 	int (*chain)(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *written);
 	const char *queue_name;         /* the work queue's name in errors (NULL: "requestq") */
 	void (*written)(struct virtio_dev *d);  /* after each register write, lock held; may be NULL */
+	/* Devices with more than one work queue (the balloon): the queues consumed
+	 * (bit i = queue i; 0: work_queue only) and their names; d->cur_queue says
+	 * which one a chain came from. */
+	uint32_t work_mask;
+	const char *const *qnames;
+	/* A driver write to configuration space (offset from 0x100), lock held; NULL: read-only. */
+	void (*config_write)(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_t val);
 };
-extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type, virtio_net_type;
+extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type, virtio_net_type,
+	virtio_balloon_type;
 /* A network device's frames and its tap (virtio_net.c, virtio 1.1 5.1). */
 #define VNET_HDR_LEN   12u              /* struct virtio_net_hdr incl. num_buffers (5.1.6, VERSION_1) */
 #define VNET_FRAME_MIN 14u              /* ETH_HLEN: the tap rejects anything shorter */
@@ -202,6 +212,41 @@ struct vnet {
 	uint8_t pending[VNET_FRAME_MAX];/* the frame read from the tap and not yet delivered */
 	uint32_t pending_len;
 	uint64_t tx_packets, tx_bytes, tx_errors, rx_packets, rx_bytes, rx_dropped;
+};
+/* The balloon's state (virtio_balloon.c, virtio 1.1 5.5): one bit per 4 KiB page
+ * of RAM slot 0 says the page is in the balloon; RSS is sampled at the three
+ * moments a lab wants to compare. */
+enum balloon_violation {
+	BALLOON_OK = 0,
+	BALLOON_OUTSIDE_RAM,    /* PFN not in guest RAM (slot 0) */
+	BALLOON_ROM,            /* PFN in a read-only slot */
+	BALLOON_DUPLICATE,      /* inflating a page already in the balloon */
+	BALLOON_EXCESS,         /* inflating past num_pages */
+	BALLOON_NOT_INFLATED,   /* deflating a page not in the balloon */
+	BALLOON_LENGTH,         /* a buffer that is not whole le32 PFNs, or device-writable */
+	BALLOON_RELEASE,        /* the backing refused to release the page (madvise) */
+	BALLOON_VIOLATION_COUNT
+};
+const char *balloon_violation_name(int v);     /* "outside_ram", ...; NULL for BALLOON_OK */
+struct vballoon {
+	bool on;                        /* --balloon given */
+	uint32_t num_pages;             /* config: pages the host asks for (5.5.4) */
+	uint32_t actual;                /* config: pages the driver says it gave */
+	uint32_t deflate_to;            /* --balloon-deflate: the next target */
+	bool deflate_pending;           /* num_pages becomes deflate_to once the first target is met */
+	uint8_t *map;                   /* bit per page of slot 0: in the balloon */
+	uint64_t map_pages;
+	uint64_t held;                  /* pages in the balloon now */
+	uint64_t inflated, deflated;    /* PFNs taken on inflateq / deflateq */
+	uint64_t released_bytes;        /* given back to the host (madvise) */
+	uint64_t config_changes;        /* num_pages changes signalled to the driver */
+	int violation;                  /* first enum balloon_violation */
+	uint64_t violation_pfn;
+	/* Resident bytes (-1: not sampled): the whole process (/proc/self/statm) and
+	 * guest RAM alone (mincore of slot 0), before the first inflate, when the
+	 * driver met the inflate target, when it met the deflate target. */
+	int64_t rss[3], ram_resident[3];
+	int statm_fd;                   /* /proc/self/statm, opened at setup; -1 */
 };
 /* A block device's backing file (virtio_blk.c, virtio 1.1 5.2). */
 struct vblk {
@@ -273,6 +318,8 @@ struct virtio_dev {
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
 	struct vblk blk;
 	struct vnet net;
+	struct vballoon balloon;
+	int cur_queue;                  /* the queue virtio_process is consuming */
 	struct kpath kick;              /* QueueNotify as an ioeventfd (--virtio-notify ioeventfd) */
 	int irqfd;                      /* used-buffer interrupt: an eventfd KVM turns into an IOAPIC edge
 					 * (KVM_IRQFD, vmm/core/irqchip.c); -1 = none (the guest polls) */
@@ -296,6 +343,13 @@ void virtio_init_net(struct virtio_dev *d, const struct guest_mem *mem, bool pre
 int  vnet_rx(struct virtio_dev *d);
 /* Whether the backend should watch the tap for frames now (lock held): the driver is ready for them. */
 bool vnet_rx_open(const struct virtio_dev *d);
+/* A balloon asking for num_pages, then deflate_to once met (deflate < 0: no second target),
+ * or the empty slot when !on.  0, or -1: out of memory for the page map. */
+int  virtio_init_balloon(struct virtio_dev *d, const struct guest_mem *mem, bool on, uint32_t num_pages,
+			 int64_t deflate_to);
+void virtio_free_balloon(struct virtio_dev *d);
+/* --balloon / --balloon-deflate against RAM of mem bytes: XC_OK, or XC_USAGE with err. */
+int  balloon_check_fit(const struct io_config *c, uint64_t mem, char *err, size_t errlen);
 /* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
  * *notify is set when the write was QueueNotify.  Thread-safe. */
 uint32_t virtio_mmio_read(struct virtio_dev *d, uint64_t off, uint32_t len);
@@ -410,6 +464,10 @@ struct io_config {
 	const char *vhost_blk;          /* --vhost-user-blk SOCKET: the block device is served by a back-end there */
 	uint64_t blk_size;              /* --blk-size: grow the file (sparse) to this many bytes */
 	bool net;                       /* --net: virtio-net on a tap in a private network namespace */
+	bool balloon;                   /* --balloon PAGES: a virtio-balloon at GPA_VIRTIO_BALLOON */
+	uint32_t balloon_pages;
+	bool balloon_deflate_on;        /* --balloon-deflate PAGES given */
+	uint32_t balloon_deflate;
 };
 /* The I/O devices of one VM: each is an instance with its own lock, which the
  * machine table (vmm/core/machine.c) registers on its bus. */
@@ -419,6 +477,7 @@ struct iodev {
 	struct ioapic ioapic;           /* interrupt model split: at GPA_IOAPIC (machine.c row "ioapic") */
 	struct virtio_dev virtio;       /* the virtio console */
 	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
+	struct virtio_dev balloon;      /* virtio-balloon at GPA_VIRTIO_BALLOON (device id 0 without --balloon) */
 	struct vhost_blk *vhost;        /* --vhost-user-blk: the front-end of blk (vhost_blk.c), else NULL */
 	struct virtio_dev net;          /* virtio-net at GPA_VIRTIO_NET (device id 0 without --net) */
 	struct tap tap;                 /* its backend (--net) */

@@ -142,6 +142,13 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	if (ksmctl_setup(&io->ksm, &vm->mem, vm->cfg.memcfg.ksm, vm->cfg.sandbox, vm->cfg.memcfg.backing,
 			 err, errlen) != 0)
 		return -1;
+	if (balloon_check_fit(c, vm->mem.size, err, errlen) != XC_OK)
+		return -1;              /* cli_payload checked it already; restore and tests come here too */
+	if (virtio_init_balloon(&io->balloon, &vm->mem, c->balloon, c->balloon_pages,
+				c->balloon_deflate_on ? (int64_t)c->balloon_deflate : -1) != 0) {
+		snprintf(err, errlen, "--balloon: out of memory for the page map");
+		return -1;
+	}
 	return blk_open(vm, io, err, errlen);
 }
 
@@ -222,6 +229,10 @@ void iodev_stop(struct vm *vm)
 	io->vhost = NULL;
 	if (io->net.type)
 		pthread_mutex_destroy(&io->net.lock);
+	if (io->balloon.type) {
+		virtio_free_balloon(&io->balloon);
+		pthread_mutex_destroy(&io->balloon.lock);
+	}
 	if (io->blk.type) {
 		if (io->blk.blk.fd >= 0)
 			close(io->blk.blk.fd);

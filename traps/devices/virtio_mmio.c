@@ -240,8 +240,53 @@ void virtio_mmio_write(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_
 		gmem_release(d->mem);
 		if (d->type->written)
 			d->type->written(d);
+	} else if (off >= VIRTIO_CONFIG_OFF && d->type->config_write) {
+		d->type->config_write(d, off - VIRTIO_CONFIG_OFF, len, val);   /* the balloon's `actual` */
 	}
-	pthread_mutex_unlock(&d->lock);     /* config space is read-only for the console */
+	pthread_mutex_unlock(&d->lock);     /* config space is read-only for the console and blk */
+}
+
+/* The name of queue i in error details: the type's table, else the one work queue's. */
+static const char *queue_name(const struct virtio_dev *d, int i)
+{
+	if (d->type->qnames)
+		return d->type->qnames[i];
+	return d->type == &virtio_console_type ? "transmitq0" :
+	       d->type->queue_name ? d->type->queue_name : "requestq";
+}
+
+/* Every available chain of queue i; lock held.  Chains done, or -1 once the device failed. */
+static int process_queue(struct virtio_dev *d, int i)
+{
+	struct virtq *q = &d->q[i];
+	int done = 0;
+
+	d->cur_queue = i;
+	while (q->ready) {
+		uint32_t written = 0;
+		/* One chain under the slot lock: popped, consumed and pushed
+		 * against the same slots, so an unplug (memregion.c) waits
+		 * for at most one chain and no chain is read half. */
+		gmem_hold(d->mem);
+		int r = virtq_pop(d->mem, q, &d->chain);
+		if (r > 0) {
+			r = d->type->chain(d, &d->chain, &written);
+			if (r == 0)
+				r = virtq_push(d->mem, q, d->chain.head, written);
+			if (r == 0)
+				r = 1;
+		}
+		gmem_release(d->mem);
+		if (r < 0) {
+			virtio_fail(d, r, queue_name(d, i));
+			return -1;
+		}
+		if (r == 0)
+			break;
+		d->chains++;
+		done++;
+	}
+	return done;
 }
 
 int virtio_process(struct virtio_dev *d)
@@ -256,34 +301,16 @@ int virtio_process(struct virtio_dev *d)
 	}
 	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
 	    d->type->nqueues > 0) {
-		/* Only the device's work queue is consumed (the console's receiveq0
+		/* Only the device's work queues are consumed (the console's receiveq0
 		 * stays untouched: kvmlab has no input for it). */
-		struct virtq *q = &d->q[d->type->work_queue];
-		const char *qname = d->type == &virtio_console_type ? "transmitq0" :
-				    d->type->queue_name ? d->type->queue_name : "requestq";
-		while (q->ready) {
-			uint32_t written = 0;
-			/* One chain under the slot lock: popped, consumed and pushed
-			 * against the same slots, so an unplug (memregion.c) waits
-			 * for at most one chain and no chain is read half. */
-			gmem_hold(d->mem);
-			int r = virtq_pop(d->mem, q, &d->chain);
-			if (r > 0) {
-				r = d->type->chain(d, &d->chain, &written);
-				if (r == 0)
-					r = virtq_push(d->mem, q, d->chain.head, written);
-				if (r == 0)
-					r = 1;
-			}
-			gmem_release(d->mem);
-			if (r < 0) {
-				virtio_fail(d, r, qname);
+		uint32_t mask = d->type->work_mask ? d->type->work_mask : 1u << d->type->work_queue;
+		for (int i = 0; i < d->type->nqueues && i < VIRTIO_QUEUES_MAX; i++) {
+			if (!(mask & (1u << i)))
+				continue;
+			int n = process_queue(d, i);
+			if (n < 0)
 				break;
-			}
-			if (r == 0)
-				break;
-			d->chains++;
-			done++;
+			done += n;
 		}
 		if (done) {
 			d->isr |= VIRTIO_ISR_USED;

@@ -20,7 +20,7 @@ int  parse_mem(const char *s, uint64_t *out);             /* a size, MEM_MIN..ME
 int  usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- the commands, as bits of the option table's `cmds` mask ---- */
-enum cmd_id { CMD_RUN, CMD_LIST, CMD_INFO, CMD_IOBENCH, CMD_TRACE, CMD_BENCH, CMD_SENSITIVE, CMD_RESTORE, CMD_COUNT };
+enum cmd_id { CMD_RUN, CMD_LIST, CMD_INFO, CMD_IOBENCH, CMD_TRACE, CMD_BENCH, CMD_SENSITIVE, CMD_RESTORE, CMD_DOMXML, CMD_COUNT };
 #define CMD_BIT(c) (1u << (c))
 
 /* Defaults that the help text quotes (stringified) and the code uses. */
@@ -53,7 +53,30 @@ struct cli {
 	int npaths;
 	const char *only;               /* sensitive: --only */
 	struct mig_snapshot snap;       /* run: --snapshot FILE, --snapshot-at-report NAME */
+	struct domain_spec *domain;     /* run, domxml: --domain FILE as parsed (NULL: none) */
+	int domain_rc;                  /* XC_DOMAIN_XML once --domain failed (domain_err says why) */
+	char domain_err[512];
 };
+
+/* ---- domxml.c: kvmlab's subset of libvirt's domain XML (docs/domxml.md) ---- */
+struct domain_spec {
+	char name[64], uuid[40], machine[32];
+	uint64_t mem, current;          /* <memory>, <currentMemory>: bytes */
+	int vcpus;                      /* <vcpu> */
+	uint64_t pin_set;               /* bit i: <vcpupin vcpu='i'> given */
+	int pin[VCPUS_MAX];             /* its cpuset: one CPU */
+	char kernel[4096];              /* <os><kernel>: the payload */
+	char disk[4096];                /* <disk type='file'><source file=...>: --blk */
+	bool serial, memballoon;        /* <serial>/<console> given, <memballoon model='virtio'/> */
+	bool net;                       /* <interface type='ethernet'> with a virtio model: --net */
+};
+/* Parses and checks a document against the subset: 0, or -1 with err naming
+ * the line and element ("line 7: <interface>: ... is not supported"). */
+int  domxml_parse(const char *buf, size_t len, struct domain_spec *d, char *err, size_t errlen);
+/* Writes d as a domain document that domxml_parse reads back to the same d. */
+void domxml_write(FILE *f, const struct domain_spec *d);
+/* cmd_domxml.c: --domain FILE into c (the options it stands for); 0, or -1 with c->domain_err set. */
+int  domxml_load(struct cli *c, const char *path);
 
 /* ---- opt_table.c: the one option table; options.c: what is built from it ---- */
 enum opt_arg { ARG_NONE, ARG_NUMBER, ARG_SIZE, ARG_SECONDS, ARG_ADDR, ARG_STRING, ARG_FILE,
@@ -135,5 +158,6 @@ int  cmd_iobench(struct cli *c);
 int  cmd_bench(struct cli *c);
 int  cmd_sensitive(struct cli *c);
 int  cmd_trace(struct cli *c);
+int  cmd_domxml(struct cli *c);
 
 #endif

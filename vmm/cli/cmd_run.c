@@ -51,6 +51,8 @@ int cmd_run(struct cli *c)
 
 	/* The allowlist has no open(2) (docs/security.md): reading the trace after the run
 	 * on the sandboxed vCPU thread would kill it. */
+	if (cfg->memcfg.numa_bind && cfg->sandbox)
+		return usage_fail("run", "%s", "--numa-node and --sandbox exclude each other (the report asks move_pages(2), which the sandbox forbids)");
 	if (cfg->ktrace && cfg->sandbox)
 		return usage_fail("run", "%s", "--ktrace and --sandbox exclude each other (the trace is read with open(2), which the sandbox forbids)");
 	if (cfg->live > 0 && cfg->sandbox)

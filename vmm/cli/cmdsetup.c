@@ -60,6 +60,8 @@ int cli_payload(struct cli *c, const char *name, struct payload *p)
 	rc = payload_check_fit(p, c->cfg.mem, err, sizeof(err));
 	if (rc == XC_OK)
 		rc = smp_check_fit(p, c->cfg.vcpus, err, sizeof(err));   /* --vcpus: room for the stacks */
+	if (rc == XC_OK)
+		rc = balloon_check_fit(&c->cfg.io, c->cfg.mem, err, sizeof(err));  /* --balloon within RAM */
 	if (rc != XC_OK) {
 		fprintf(stderr, "kvmlab: %s\n", err);
 		payload_free(p);

@@ -62,6 +62,13 @@ const struct command commands[] = {
 		"kvmlab run for the rest of the run.",
 		"A truncated or malformed stream, or one of another stream version or guest ABI,\n"
 		"is refused before the guest runs: exit code 19." },
+	[CMD_DOMXML] = { "domxml", cmd_domxml, "print the libvirt domain XML of a run command line", "PAYLOAD [options]",
+		"Prints the domain XML (libvirt's format, kvmlab's subset: docs/domxml.md) that\n"
+		"stands for `kvmlab run PAYLOAD [options]`; `kvmlab run --domain FILE` runs it.\n"
+		"Only the options below have a form in the subset; any other is refused.",
+		"With --domain FILE (and no PAYLOAD) it prints FILE's domain as kvmlab reads it:\n"
+		"the same document for a document it wrote.  Exit code 20 for a domain\n"
+		"document that is malformed or outside the subset." },
 };
 const int command_count = sizeof(commands) / sizeof(commands[0]);
 _Static_assert(sizeof(commands) / sizeof(commands[0]) == CMD_COUNT, "one row per enum cmd_id");

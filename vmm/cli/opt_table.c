@@ -21,6 +21,7 @@
 #define RUN   CMD_BIT(CMD_RUN)
 #define TRACE CMD_BIT(CMD_TRACE)
 #define RESTORE CMD_BIT(CMD_RESTORE)
+#define DOMX  CMD_BIT(CMD_DOMXML)
 #define ALL   ((1u << CMD_COUNT) - 1)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -187,6 +188,32 @@ static int set_blk_size(struct cli *c, const struct opt_def *o, const char *arg,
 	return 0;
 }
 
+/* --domain FILE: a libvirt domain document standing for these options (vmm/cli/cmd_domxml.c).
+ * Its errors have their own exit code, so they are kept for the command to report. */
+static int set_domain(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	(void)o; (void)err; (void)errlen;
+	domxml_load(c, arg);
+	return 0;
+}
+
+/* --balloon PAGES: the balloon's first target; --balloon-deflate PAGES: the second (docs/io.md). */
+static int set_balloon(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (parse_u64(arg, &n) != 0 || n > 0xFFFFFFFFULL)
+		FAIL("--%s: '%s' is not a page count (0 to 2^32-1)", o->name, arg);
+	if (o->code) {
+		c->cfg.io.balloon_deflate_on = true;
+		c->cfg.io.balloon_deflate = (uint32_t)n;
+	} else {
+		c->cfg.io.balloon = true;
+		c->cfg.io.balloon_pages = (uint32_t)n;
+	}
+	return 0;
+}
+
 /* run's --io-* fill the VM's I/O parameters, iobench's --total/... its workload. */
 static int set_ioparam(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
@@ -329,7 +356,7 @@ const struct opt_def opt_table[] = {
 	{ "help", 'h', ARG_NONE, ALL, NULL, "print this help and exit", NULL, 0 },
 	{ "json", 0, ARG_NONE, ALL, NULL, "print one JSON document instead of text (docs/json-schema.md)", set_flag, F_JSON },
 	/* the VM: run and trace */
-	{ "mem", 0, ARG_SIZE, RUN | TRACE, "SIZE", "guest RAM, 128K to 3G, a multiple of 4K (default: 4M or the payload's minimum)", set_mem, 0 },
+	{ "mem", 0, ARG_SIZE, RUN | TRACE | DOMX, "SIZE", "guest RAM, 128K to 3G, a multiple of 4K (default: 4M or the payload's minimum)", set_mem, 0 },
 	{ "timeout", 0, ARG_SECONDS, RUN | TRACE | RESTORE, "SECS", "stop the guest after SECS seconds (default: run " STR(RUN_TIMEOUT_DEFAULT) ", trace " STR(TRACE_TIMEOUT_DEFAULT) "; 0 = never)", set_timeout, 0 },
 	{ "verbose", 0, ARG_NONE, RUN | TRACE, NULL, "log each KVM ioctl of the setup to stderr", set_flag, F_VERBOSE },
 	{ "quiet", 0, ARG_NONE, RUN | RESTORE, NULL, "print the guest's console output only, no summary", set_flag, F_QUIET },
@@ -337,8 +364,8 @@ const struct opt_def opt_table[] = {
 	{ "console-limit", 0, ARG_SIZE, RUN, "BYTES", "accept at most BYTES of guest console output (default 1M); the rest is counted as dropped", set_console_limit, 0 },
 	{ "sandbox", 0, ARG_NONE, RUN, NULL, "confine the vCPU thread with a seccomp allowlist before the first KVM_RUN (docs/security.md)", set_flag, F_SANDBOX },
 	{ "arg", 0, ARG_NUMBER, RUN, "N", "start the guest with RBX = N, the payload's parameter (default 0)", set_entry_arg, 0 },
-	{ "vcpus", 0, ARG_NUMBER, RUN, "N", "N vCPUs (1-" STR(VCPUS_MAX) "), one thread each; all start at the entry with RDI = index", set_vcpus, 0 },
-	{ "pin", 0, ARG_LIST, RUN, "CPU,...", "pin vCPU i's thread to host CPU i of the list (sched_setaffinity)", set_pin, 0 },
+	{ "vcpus", 0, ARG_NUMBER, RUN | DOMX, "N", "N vCPUs (1-" STR(VCPUS_MAX) "), one thread each; all start at the entry with RDI = index", set_vcpus, 0 },
+	{ "pin", 0, ARG_LIST, RUN | DOMX, "CPU,...", "pin vCPU i's thread to host CPU i of the list (sched_setaffinity)", set_pin, 0 },
 	{ "msr-exit", 0, ARG_NUMBER, RUN, "INDEX", "send rdmsr/wrmsr of MSR INDEX to kvmlab through KVM's MSR filter (repeatable, up to " STR(MSR_EXIT_MAX) ")", set_msr_exit, 0 },
 	{ "cpuid", 0, ARG_STRING, RUN, "LEAF[.SUBLEAF]:REG=VALUE", "make the guest's CPUID return VALUE in REG (eax..edx) for LEAF (repeatable)", set_cpuid, 0 },
 	{ "irqchip", 0, ARG_CHOICE, RUN, "none|kernel|split", "the interrupt model, overriding the payload header's: no controller, KVM's PIC+IOAPIC+LAPIC, or only the LAPIC in KVM", set_irqchip, 0 },
@@ -350,11 +377,14 @@ const struct opt_def opt_table[] = {
 	{ "uart-input-file", 0, ARG_FILE, RUN, "FILE", "the same, read from FILE (at most 1 MiB)", set_uart_file, 0 },
 	{ "virtio-notify", 0, ARG_CHOICE, RUN, "exit|ioeventfd|poll", "who answers the virtio doorbell (default exit)", set_notify, 0 },
 	{ "coalesced-mmio", 0, ARG_NONE, RUN, NULL, "register the MMIO sink as a coalesced zone", set_flag, F_COALESCED },
-	{ "blk", 0, ARG_FILE, RUN, "FILE", "back the virtio block device with FILE (created if missing)", set_blk, 0 },
+	{ "blk", 0, ARG_FILE, RUN | DOMX, "FILE", "back the virtio block device with FILE (created if missing)", set_blk, 0 },
 	{ "vhost-user-blk", 0, ARG_FILE, RUN, "SOCKET", "the block device is served by a vhost-user back-end listening on SOCKET (implies --backing memfd)", set_vhost_blk, 0 },
-	{ "net", 0, ARG_NONE, RUN, NULL, "give the guest virtio-net on a tap in a private network namespace (root)", set_flag, F_NET },
+	{ "net", 0, ARG_NONE, RUN | DOMX, NULL, "give the guest virtio-net on a tap in a private network namespace (root)", set_flag, F_NET },
 	{ "ksm", 0, ARG_NONE, RUN, NULL, "mark guest RAM MADV_MERGEABLE: KSM may merge identical pages (port 0xFA shows it)", set_flag, F_KSM },
 	{ "blk-size", 0, ARG_SIZE, RUN, "SIZE", "grow FILE to SIZE first, sparse (a multiple of 512, up to 1T)", set_blk_size, 0 },
+	{ "domain", 0, ARG_FILE, RUN | DOMX, "FILE", "take name, memory, vCPUs, pinning, payload, disk and balloon from a libvirt domain XML FILE (docs/domxml.md)", set_domain, 0 },
+	{ "balloon", 0, ARG_NUMBER, RUN | DOMX, "PAGES", "add a virtio-balloon asking the guest for PAGES 4 KiB pages (num_pages)", set_balloon, 0 },
+	{ "balloon-deflate", 0, ARG_NUMBER, RUN, "PAGES", "once the guest met --balloon, lower num_pages to PAGES (a deflate)", set_balloon, 1 },
 	{ "io-total", 0, ARG_SIZE, RUN, "SIZE", "bytes the I/O payloads move (port 0xE0; default 4K)", set_ioparam, IOPARAM_TOTAL },
 	{ "io-chunk", 0, ARG_SIZE, RUN, "SIZE", "bytes per chunk of the I/O payloads (default 256)", set_ioparam, IOPARAM_CHUNK },
 	{ "io-batch", 0, ARG_NUMBER, RUN, "N", "virtio buffers per doorbell of the I/O payloads (default 4)", set_ioparam, IOPARAM_BATCH },
@@ -366,6 +396,7 @@ const struct opt_def opt_table[] = {
 	{ "unmapped", 0, ARG_CHOICE, RUN, "ignore|fail", "on an access with no slot and no device: ignore it (default) or end the run (exit 6)", set_memopt, MEMOPT_UNMAPPED },
 	{ "dirty-log", 0, ARG_CHOICE, RUN, "bitmap|ring", "log RAM writes, harvested when the guest asks through port 0xF8", set_memopt, MEMOPT_DIRTY_LOG },
 	{ "precopy-budget", 0, ARG_NUMBER, RUN, "PAGES", "simulate pre-copy migration at PAGES pages per round", set_memopt, MEMOPT_PRECOPY_BUDGET },
+	{ "numa-node", 0, ARG_NUMBER, RUN, "N", "bind guest RAM to NUMA node N with mbind(2) (docs/memory.md, \"NUMA\")", set_memopt, MEMOPT_NUMA_NODE },
 	{ "translate", 0, ARG_ADDR, RUN, "GVA", "at the end of the run: GVA -> GPA -> HVA -> HPA (repeatable)", set_memopt, MEMOPT_TRANSLATE },
 	/* snapshots: docs/migration.md */
 	{ "snapshot", 0, ARG_FILE, RUN, "FILE", "write the migration stream of the whole VM to FILE at --snapshot-at-report (kvmlab restore FILE)", set_snapshot, 0 },

@@ -21,7 +21,7 @@ static bool row_in(const struct opt_def *o, enum cmd_id id)
 
 static bool takes_payload(enum cmd_id id)
 {
-	return id == CMD_RUN || id == CMD_TRACE || id == CMD_RESTORE;
+	return id == CMD_RUN || id == CMD_TRACE || id == CMD_RESTORE || id == CMD_DOMXML;
 }
 
 /* "incomplete" only where some option of the command takes a value. */
@@ -79,8 +79,16 @@ int opt_parse(struct cli *c, int argc, char **argv)
 		err[0] = '\0';
 		if (o->set(c, o, optarg, err, sizeof(err)) != 0)
 			return usage_fail(c->cmd, "%s", err[0] ? err : o->name);
+		if (c->domain_rc) {     /* --domain: a bad document has its own exit code */
+			fprintf(stderr, "kvmlab %s: --domain %s: %s\n", c->cmd, optarg, c->domain_err);
+			return c->domain_rc;
+		}
 	}
-	if (takes_payload(c->id)) {
+	if (takes_payload(c->id) && c->domain && optind == argc) {
+		c->payload = c->domain->kernel;         /* <os><kernel> is the payload */
+	} else if (takes_payload(c->id)) {
+		if (c->domain && optind == argc - 1)
+			return usage_fail(c->cmd, "a PAYLOAD and --domain's <kernel> both given: give one");
 		if (optind != argc - 1)
 			return usage_fail(c->cmd, "%s", optind >= argc ? "no payload given" : "more than one payload given");
 		c->payload = argv[optind];

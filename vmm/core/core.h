@@ -41,7 +41,8 @@
 	X(PAYLOAD_FIELD,  16, "payload bad header field", "another header field is invalid (hdr_size, flags, name, description)") \
 	X(SANDBOX,        17, "sandbox violation", "--sandbox: a thread made a forbidden system call") \
 	X(INTERRUPTED,    18, "interrupted", "SIGINT or SIGTERM ended the run; the report is complete") \
-	X(MIGRATION_STREAM, 19, "migration stream invalid", "a snapshot or migration stream is truncated, malformed or of another version or ABI; the guest did not run")
+	X(MIGRATION_STREAM, 19, "migration stream invalid", "a snapshot or migration stream is truncated, malformed or of another version or ABI; the guest did not run") \
+	X(DOMAIN_XML,     20, "domain XML invalid", "--domain: the file is unreadable, malformed XML, or outside kvmlab's subset of libvirt's domain XML (the line and element are named)")
 
 enum kvmlab_exit_code {
 #define X(name, code, summary, meaning) XC_##name = code,
@@ -174,6 +175,10 @@ struct host_facts {
 void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k);
 /* Which CPUID registers the host rewrites after KVM_SET_CPUID2 (facts_cpuid.c). */
 void facts_cpuid_set(struct host_facts *hf, struct kvm *k);
+/* Hyper-V CPUID leaves, Xen HVM support and VMX capability MSRs KVM offers (facts_hv.c). */
+void facts_hypervisors(struct host_facts *hf, struct kvm *k);
+/* NUMA nodes, IOMMU groups and units, VFIO, SR-IOV devices (facts_platform.c). */
+void facts_platform(struct host_facts *hf);
 void facts_set_bool(struct host_facts *hf, const char *name, bool v, const char *source);
 void facts_set_int(struct host_facts *hf, const char *name, int64_t v, const char *source);
 void facts_set_str(struct host_facts *hf, const char *name, const char *v, const char *source);
@@ -236,6 +241,13 @@ void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Copies out of / into guest RAM; 0 on success, -1 if out of range. */
 int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
 int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
+/* Gives the host pages behind [gpa, gpa+len) back (madvise MADV_DONTNEED; MADV_REMOVE for
+ * memfd backing): the guest reads zeros there afterwards.  The range must be page aligned,
+ * inside one writable slot; call under gmem_hold.  0, or -1 (out of range, read-only, or
+ * the backing refused: errno says which). */
+int  gmem_discard(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+/* Resident bytes of [gpa, gpa+len) inside one slot (mincore); -1 if out of range.  Under gmem_hold. */
+int64_t gmem_resident(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 
 
 /* ---- end.c: how a run ends ----

@@ -346,6 +346,8 @@ void facts_probe(struct host_facts *hf, const struct host_info *h, struct kvm *k
 	facts_ktrace(hf);
 	facts_tools(hf);
 	facts_cpuid_set(hf, k);
+	facts_hypervisors(hf, k);
+	facts_platform(hf);
 }
 
 void facts_value_text(const struct fact *f, char *out, size_t n)

@@ -14,8 +14,12 @@
  * KVM_SET_USER_MEMORY_REGION until after munmap (docs/memory.md).
  */
 #define _GNU_SOURCE                     /* pthread_rwlockattr_setkind_np */
+#include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "kvmlab.h"
 
@@ -91,4 +95,52 @@ int gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_
 		return -1;
 	memcpy(p, src, len);
 	return 0;
+}
+
+/* The slot [gpa, gpa+len) lies in, or NULL (the unit tests' slot-less range counts as slot 0). */
+static const struct mem_slot *slot_of(const struct guest_mem *m, uint64_t gpa)
+{
+	return m->nslots > 0 ? memslots_find(m, gpa) : NULL;
+}
+
+int gmem_discard(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	const struct mem_slot *s = slot_of(m, gpa);
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *p = gmem_ptr(m, gpa, len);
+
+	if (!p || len == 0 || (uintptr_t)p % (uintptr_t)page || len % (uint64_t)page) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (s && (s->flags & KVM_MEM_READONLY)) {
+		errno = EPERM;          /* ROM: its contents are the image, not the guest's to give away */
+		return -1;
+	}
+	/* A shared (memfd) mapping keeps its pages in the file: only punching the
+	 * hole frees them (madvise(2) MADV_REMOVE); anonymous memory drops them
+	 * with MADV_DONTNEED and reads zeros on the next touch. */
+	int advice = s && s->backing == BACKING_MEMFD ? MADV_REMOVE : MADV_DONTNEED;
+	return madvise(p, len, advice);
+}
+
+int64_t gmem_resident(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *p = gmem_ptr(m, gpa, len);
+
+	if (!p || (uintptr_t)p % (uintptr_t)page)
+		return -1;
+	uint64_t n = (len + (uint64_t)page - 1) / (uint64_t)page;
+	unsigned char *vec = malloc(n ? n : 1);
+	if (!vec)
+		return -1;
+	int64_t bytes = -1;
+	if (mincore(p, len, vec) == 0) {
+		bytes = 0;
+		for (uint64_t i = 0; i < n; i++)
+			bytes += (vec[i] & 1) ? page : 0;
+	}
+	free(vec);
+	return bytes;
 }

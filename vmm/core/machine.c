@@ -89,6 +89,8 @@ static const struct machine_row machine[] = {
 	{ "virtio-net", BUS_MMIO, GPA_VIRTIO_NET, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(net),
 	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
 	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NET_IOEVENTFD, .step = "net notify" },
+	/* 0xC0000800: virtio-mmio balloon with --balloon PAGES; device id 0 without (traps/devices/virtio_balloon.c). */
+	{ "virtio-balloon", BUS_MMIO, GPA_VIRTIO_BALLOON, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(balloon) },
 	/* 0xC0001000: write-only sink; a coalesced zone with --coalesced-mmio (traps/devices/sink.c). */
 	{ "sink", BUS_MMIO, GPA_SINK, SINK_SIZE, .mmio = sink_mmio, IN_IODEV(sink),
 	  .path = KPATH_COALESCED, PATH_AT(struct sink, zone), .when = WHEN_COALESCED_MMIO, .step = "sink zone" },

@@ -95,6 +95,7 @@ int run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errl
 	if (cfg->ktrace)
 		ktrace_add_thread();            /* vCPU 0 runs on this thread */
 	uint64_t t0 = setup_clock();
+	vcpu_schedstat_open(&r->vcpu);  /* before the sandbox: it needs open(2) */
 	if (cfg->sandbox && sandbox_enter(&r->vcpu, err, errlen) != 0) {
 		watchdog_disarm();      /* its timer must not outlive this vcpu */
 		return XC_HOST;

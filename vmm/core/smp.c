@@ -122,6 +122,7 @@ static void *smp_thread(void *arg)
 	}
 	if (v->vm->cfg.ktrace)
 		ktrace_add_thread();    /* before the sandbox: it needs open(2) */
+	vcpu_schedstat_open(v);         /* so does the run-delay counter */
 	if (v->vm->cfg.sandbox && sandbox_enter(v, err, sizeof(err)) != 0) {
 		vcpu_end(v, END_HOST_ERROR, "sandbox: %s", err);
 		watchdog_disarm();
@@ -369,6 +370,9 @@ void smp_report_text(const struct run *r, FILE *out)
 		const char *mc = irqchip_mp_state_name(v->created_mp_state), *mf = irqchip_mp_state_name(v->final_mp_state);
 		if (mc && mf)           /* KVM_GET_MP_STATE: only with a LAPIC in KVM */
 			fprintf(out, "          mp_state %s when created, %s at the end\n", mc, mf);
+		if (v->run_delay_ns >= 0)       /* an overcommitted host: runnable, but no CPU free */
+			fprintf(out, "          on a host CPU %.1f ms, waiting for one %.1f ms (schedstat run delay)\n",
+				(v->cpu_user + v->cpu_sys) * 1e3, v->run_delay_ns / 1e6);
 		for (int k = 0; i > 0 && k < v->nreports; k++)
 			fprintf(out, "          report %s = %llu\n", v->reports[k].text,
 				(unsigned long long)v->reports[k].value);

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE             /* RUSAGE_THREAD */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -87,6 +88,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 	v->vm = vm;
 	v->id = id;
 	v->stats.fd = -1;
+	v->schedstat_fd = -1;
+	v->run_delay_ns = -1;
 	uint64_t t0 = setup_clock();
 	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
 	setup_record(&vm->setup, "create vCPU", "KVM_CREATE_VCPU", t0);
@@ -241,18 +244,46 @@ static void vcpu_cpu_time(double *user, double *sys)
 	*sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+void vcpu_schedstat_open(struct vcpu *v)
+{
+	v->schedstat_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+}
+
+/* The second field of schedstat: nanoseconds this thread spent runnable but
+ * waiting for a CPU (Documentation/scheduler/sched-stats.rst); -1 unknown. */
+static int64_t vcpu_run_delay(const struct vcpu *v)
+{
+	char buf[96];
+	unsigned long long on_cpu, waited;
+
+	if (v->schedstat_fd < 0)
+		return -1;
+	ssize_t n = pread(v->schedstat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return sscanf(buf, "%llu %llu", &on_cpu, &waited) == 2 ? (int64_t)waited : -1;
+}
+
 static void vcpu_run_loop(struct vcpu *v);
 
 void vcpu_run(struct vcpu *v)
 {
 	double u0, s0, u1, s1;
 
-	/* What an idle guest costs the host: a vCPU halted in KVM sleeps (after halt polling). */
+	/* What an idle guest costs the host: a vCPU halted in KVM sleeps (after halt polling).
+	 * What an overcommitted host costs the guest: time its vCPU waited for a CPU. */
+	int64_t d0 = vcpu_run_delay(v);
 	vcpu_cpu_time(&u0, &s0);
 	vcpu_run_loop(v);
 	vcpu_cpu_time(&u1, &s1);
+	int64_t d1 = vcpu_run_delay(v);
 	v->cpu_user = u1 - u0;
 	v->cpu_sys = s1 - s0;
+	v->run_delay_ns = d0 >= 0 && d1 >= d0 ? d1 - d0 : -1;
+	if (v->schedstat_fd >= 0)
+		close(v->schedstat_fd);
+	v->schedstat_fd = -1;
 }
 
 KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)

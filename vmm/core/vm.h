@@ -171,6 +171,8 @@ struct vcpu {
 	int created_mp_state;           /* --vcpus: KVM_GET_MP_STATE as KVM created the vCPU, -1 if not asked */
 	int final_mp_state;             /* --vcpus: KVM_GET_MP_STATE when its thread's run ended, -1 if not asked */
 	double cpu_user, cpu_sys;       /* host CPU seconds of this vCPU's thread in vcpu_run (getrusage) */
+	int schedstat_fd;               /* /proc/thread-self/schedstat of its thread, opened before any sandbox; -1 */
+	int64_t run_delay_ns;           /* time its thread waited on a run queue in vcpu_run (schedstat); -1 unknown */
 	volatile int timed_out;         /* set by the watchdog signal */
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
 	int kicked_by;                  /* which vCPU did */
@@ -183,6 +185,9 @@ int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen
 /* The one KVM_RUN loop (every vCPU thread, kvmlab trace too): runs until an
  * action other than ACT_CONTINUE or ACT_STEP; v->end says why. */
 void vcpu_run(struct vcpu *v);
+/* On the vCPU's own thread, before sandbox_enter: opens its schedstat so vcpu_run
+ * can measure run delay (proc(5) /proc/PID/task/TID/schedstat).  Never fails: -1 means unknown. */
+void vcpu_schedstat_open(struct vcpu *v);
 /* An ACT_STEP entry has returned: the next KVM_RUN runs the guest again. */
 void vcpu_step_done(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);      /* unmaps kvm_run, closes the fd, frees what it kept */

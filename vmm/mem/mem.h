@@ -37,7 +37,7 @@ enum dirty_mode { DIRTY_OFF, DIRTY_BITMAP, DIRTY_RING };
 #define TRANSLATE_MAX     16
 enum memopt {                           /* which memory option memopts_parse parses (opt_table.c rows) */
 	MEMOPT_BACKING = 0x100, MEMOPT_BACKING_FALLBACK, MEMOPT_ROM, MEMOPT_ROM_WRITE, MEMOPT_UNMAPPED,
-	MEMOPT_DIRTY_LOG, MEMOPT_PRECOPY_BUDGET, MEMOPT_TRANSLATE,
+	MEMOPT_DIRTY_LOG, MEMOPT_PRECOPY_BUDGET, MEMOPT_TRANSLATE, MEMOPT_NUMA_NODE,
 };
 struct mem_config {
 	int backing;                    /* enum backing_kind */
@@ -49,7 +49,16 @@ struct mem_config {
 	uint64_t translate[TRANSLATE_MAX];
 	int ntranslate;
 	bool ksm;                       /* --ksm: guest RAM is MADV_MERGEABLE (traps/devices/ksmctl.c) */
+	bool numa_bind;                 /* --numa-node N given */
+	int numa_node;
 };
+/* numa.c: --numa-node.  Whether /sys/devices/system/node/nodeN exists. */
+int  numa_node_exists(int node);
+/* mbind(MPOL_BIND) of slot s to node, before the guest runs.  XC_OK, or XC_HOST with err. */
+int  numa_bind(const struct mem_slot *s, int node, char *err, size_t errlen);
+struct numa_count { uint64_t asked, resident, on_node; };
+/* Where the slot's pages are after the run (move_pages, the first 1 GiB): 0, or -1. */
+int  numa_where(const struct mem_slot *s, int node, struct numa_count *out);
 /* One memory option into mc: 0, or -1 with err. */
 int  memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, size_t errlen);
 const char *backing_name(int kind);     /* "anon", "thp", "hugetlb", "memfd"; "unknown" */

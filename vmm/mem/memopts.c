@@ -19,6 +19,13 @@ int memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, si
 			goto bad;
 		mc->backing = k;
 		return 0;
+	case MEMOPT_NUMA_NODE:
+		want = "--numa-node: '%s' is not a NUMA node of this host (see /sys/devices/system/node)";
+		if (parse_u64(arg, &v) != 0 || v > 4095 || !numa_node_exists((int)v))
+			goto bad;
+		mc->numa_bind = true;
+		mc->numa_node = (int)v;
+		return 0;
 	case MEMOPT_BACKING_FALLBACK:
 		mc->backing_fallback = true;
 		return 0;

@@ -51,6 +51,11 @@ int memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen)
 	rc = backing_map(s->backing, s->size, s, err, errlen);
 	if (rc != XC_OK)
 		return rc;
+	if (s->id == SLOT_RAM && vm->cfg.memcfg.numa_bind &&
+	    (rc = numa_bind(s, vm->cfg.memcfg.numa_node, err, errlen)) != XC_OK) {
+		backing_unmap(s);       /* before any page is touched: the policy covers them all */
+		return rc;
+	}
 	if (set_region(vm, s, s->size) < 0) {
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (slot %u %s, GPA 0x%llx, %llu bytes, flags 0x%x): %s",
 			 s->id, s->name, (unsigned long long)s->gpa, (unsigned long long)s->size, s->flags,

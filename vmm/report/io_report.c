@@ -60,6 +60,50 @@ static void json_ioapic(struct json *j, const struct vm *vm)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* One of the three resident samples: bytes, or null when not taken. */
+static void sample_json(struct json *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	if (v < 0)
+		json_null(j);
+	else
+		json_u64(j, (uint64_t)v);
+}
+
+/* io.balloon: the balloon's targets, what the driver handed over, the resident
+ * samples (docs/json-schema.md, "I/O devices"). */
+static void balloon_json(struct json *j, const struct virtio_dev *d)
+{
+	const struct vballoon *b = &d->balloon;
+	static const char *const when[3] = { "before", "inflated", "deflated" };
+
+	json_key(j, "balloon");
+	json_obj(j);
+	json_key(j, "present");        json_bool(j, b->on);
+	json_key(j, "status");         json_u64(j, d->status);
+	json_key(j, "error");          json_str(j, d->error ? virtq_err_name(d->error) : NULL);
+	json_key(j, "error_detail");   json_str(j, d->error ? d->error_detail : NULL);
+	json_key(j, "violation");      json_str(j, balloon_violation_name(b->violation));
+	json_key(j, "num_pages");      json_u64(j, b->num_pages);
+	json_key(j, "actual");         json_u64(j, b->actual);
+	json_key(j, "held");           json_u64(j, b->held);
+	json_key(j, "inflated");       json_u64(j, b->inflated);
+	json_key(j, "deflated");       json_u64(j, b->deflated);
+	json_key(j, "released_bytes"); json_u64(j, b->released_bytes);
+	json_key(j, "config_changes"); json_u64(j, b->config_changes);
+	json_key(j, "rss_bytes");
+	json_obj(j);
+	for (int k = 0; k < 3; k++)
+		sample_json(j, when[k], b->rss[k]);
+	json_obj_end(j);
+	json_key(j, "ram_resident_bytes");
+	json_obj(j);
+	for (int k = 0; k < 3; k++)
+		sample_json(j, when[k], b->ram_resident[k]);
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
 void iodev_json(struct json *j, const struct vm *vm)
 {
 	const struct iodev *io = vm->io;
@@ -129,6 +173,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	else
 		json_null(j);
 	json_obj_end(j);
+	balloon_json(j, &io->balloon);
 	const struct virtio_dev *n = &io->net;
 	json_key(j, "net");
 	json_obj(j);
@@ -188,6 +233,19 @@ void iodev_text(FILE *out, const struct vm *vm)
 			(unsigned long long)b->blk.sectors, (unsigned long long)b->blk.reads,
 			(unsigned long long)b->blk.writes, (unsigned long long)b->blk.ioerr, b->status,
 			b->error ? ", error " : "", b->error ? b->error_detail : "");
+	const struct vballoon *bl = &io->balloon.balloon;
+	if (bl->on)
+		fprintf(out, "balloon:  %llu pages inflated, %llu deflated, %llu held (num_pages %u, actual %u)%s%s\n",
+			(unsigned long long)bl->inflated, (unsigned long long)bl->deflated,
+			(unsigned long long)bl->held, bl->num_pages, bl->actual,
+			io->balloon.error ? ", error " : "", io->balloon.error ? io->balloon.error_detail : "");
+	if (bl->on && bl->rss[0] >= 0 && bl->rss[1] >= 0) {
+		fprintf(out, "balloon:  RSS %.1f MiB before, %.1f MiB inflated", bl->rss[0] / 1048576.0,
+			bl->rss[1] / 1048576.0);
+		if (bl->rss[2] >= 0)
+			fprintf(out, ", %.1f MiB deflated", bl->rss[2] / 1048576.0);
+		fprintf(out, "\n");
+	}
 	const struct vhost_blk *vb = io->vhost;
 	if (vb)         /* the requests were the back-end's: kvmlab only knows how the session went */
 		fprintf(out, "blk:      %llu sectors, served by vhost-user back-end: %llu messages, completion %s, "

@@ -257,6 +257,29 @@ static void json_xlate(struct json *j, const struct xlate *x)
 	json_obj_end(j);
 }
 
+/* --numa-node: the binding and where the RAM slot's resident pages are (move_pages). */
+static void json_numa(struct json *j, const struct vm *vm)
+{
+	const struct mem_config *mc = &vm->cfg.memcfg;
+	const struct mem_slot *s = memslots_by_id(&vm->mem, SLOT_RAM);
+	struct numa_count n;
+
+	if (!mc->numa_bind || !s) {
+		json_null(j);
+		return;
+	}
+	gmem_hold(&vm->mem);
+	int rc = numa_where(s, mc->numa_node, &n);
+	gmem_release(&vm->mem);
+	json_obj(j);
+	json_key(j, "node");           json_i64(j, mc->numa_node);
+	json_key(j, "policy");         json_str(j, "bind");
+	json_key(j, "pages_asked");    json_u64_or_null(j, rc == 0, n.asked);
+	json_key(j, "pages_resident"); json_u64_or_null(j, rc == 0, n.resident);
+	json_key(j, "pages_on_node");  json_u64_or_null(j, rc == 0, n.on_node);
+	json_obj_end(j);
+}
+
 void memlab_json(struct json *j, const struct report_ctx *c)
 {
 	const struct vm *vm = &c->run->vm;
@@ -284,6 +307,7 @@ void memlab_json(struct json *j, const struct report_ctx *c)
 	json_key(j, "dirty");        json_dirty(j, vm);
 	json_key(j, "precopy");      json_precopy(j, vm);
 	json_key(j, "ksm");          if (vm->io) ksmctl_json(j, &vm->io->ksm); else json_null(j);
+	json_key(j, "numa");         json_numa(j, vm);
 	json_key(j, "translations");
 	json_arr(j);
 	for (int i = 0; i < ml->nxl; i++)

@@ -25,6 +25,7 @@ static void smp_json_vcpu(struct json *j, const struct run *r, int index, const 
 	json_str_or_null(j, irqchip_mp_state_name(v->created_mp_state) != NULL, irqchip_mp_state_name(v->created_mp_state));
 	json_key(j, "mp_state_final");
 	json_str_or_null(j, irqchip_mp_state_name(v->final_mp_state) != NULL, irqchip_mp_state_name(v->final_mp_state));
+	json_key(j, "run_delay_ns");     json_i64_or_null(j, v->run_delay_ns >= 0, v->run_delay_ns);  /* schedstat */
 	json_key(j, "exits");  json_exits(j, v, &r->vm, r->tsc_khz);
 	json_key(j, "reports");
 	json_arr(j);
