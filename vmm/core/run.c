@@ -99,6 +99,8 @@ int run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errl
 	}
 	if (cfg->sandbox)
 		setup_record(&r->vm.setup, "sandbox", "seccomp(SET_MODE_FILTER)", t0);
+	if (cfg->start_hook)
+		cfg->start_hook(r, cfg->start_hook_arg);        /* live migration's thread */
 	double start = now();
 	vcpu_run(&r->vcpu);
 	r->wall_seconds = now() - start;

@@ -146,6 +146,8 @@ static int smp_setup_vcpu(struct smp *s, int i, const struct payload *p, char *e
 	struct vcpu *v = s->cpu[i].v;
 	struct kvm_regs regs;
 
+	if (v->vm->cfg.vcpu_load)       /* a received guest: its state, not the entry */
+		return v->vm->cfg.vcpu_load(v, v->vm->cfg.vcpu_load_arg, err, errlen) == 0 ? XC_OK : XC_HOST;
 	if (i > 0 && (mode_setup(v, p, err, errlen) != 0 || irqchip_start_ap(v, err, errlen) != 0))
 		return XC_HOST;
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0) {
@@ -248,6 +250,8 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 	kvmstats_sample(&r->vm.stats, false);
 	if (r->vm.cfg.sandbox)
 		sandbox_gate_arm();     /* no vCPU runs the guest before this thread is filtered */
+	if (r->vm.cfg.start_hook)
+		r->vm.cfg.start_hook(r, r->vm.cfg.start_hook_arg);      /* live migration's thread */
 	double t0 = smp_now();
 	for (int i = 0; i < s->n; i++) {
 		struct smp_vcpu *c = &s->cpu[i];
