@@ -113,17 +113,23 @@ void mig_pause_kick(struct mig_pause *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Sleeps the throttle's share of a tick (auto-converge), outside the lock. */
-static void pause_throttle(struct mig_pause *p, int id, int pct)
+/* Sleeps the throttle's share of a tick (auto-converge); a stop request ends
+ * the sleep at once (it is part of the downtime otherwise).  Called with p->lock held. */
+static void pause_throttle_locked(struct mig_pause *p, int id, int pct)
 {
 	long ns = (long)LIVE_THROTTLE_TICK_MS * 1000000L * pct / (100 - pct);
-	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	struct timespec ts;
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ns / 1000000000L;
+	ts.tv_nsec += ns % 1000000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!p->stop && pthread_cond_timedwait(&p->cond, &p->lock, &ts) != ETIMEDOUT)
 		;
-	pthread_mutex_lock(&p->lock);
 	p->throttle_due[id] = false;    /* after the sleep: the ticks during it do not add up */
-	pthread_mutex_unlock(&p->lock);
 }
 
 bool mig_pause_point(struct vcpu *v)
@@ -135,14 +141,13 @@ bool mig_pause_point(struct vcpu *v)
 	if (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) && !__atomic_load_n(&p->throttle_due[id], __ATOMIC_ACQUIRE))
 		return false;           /* the common case: one load, no lock */
 	pthread_mutex_lock(&p->lock);
+	if (!p->stop && p->throttle_due[id]) {
+		if (p->throttle_pct > 0)
+			pause_throttle_locked(p, id, p->throttle_pct);
+		p->throttle_due[id] = false;    /* also when throttling has ended meanwhile */
+	}
 	if (!p->stop) {
-		int pct = p->throttle_pct;
-		bool due = p->throttle_due[id];
 		pthread_mutex_unlock(&p->lock);
-		if (due && pct > 0)
-			pause_throttle(p, id, pct);
-		else if (due)
-			__atomic_store_n(&p->throttle_due[id], false, __ATOMIC_RELEASE);   /* throttling has ended */
 		v->run->immediate_exit = v->timed_out || v->kicked;
 		return false;
 	}
@@ -181,6 +186,7 @@ int mig_pause_stop(struct mig_pause *p, double timeout_s, char *err, size_t errl
 	pthread_mutex_lock(&p->lock);
 	p->outcome = PAUSE_WAIT;
 	__atomic_store_n(&p->stop, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&p->cond);       /* a throttled vCPU asleep wakes and parks */
 	for (;;) {
 		int parked = 0, left = -1;
 		for (int i = 0; i < p->n; i++) {

@@ -221,12 +221,12 @@ static void live_migrate(struct mig_live *l)
 	}
 
 	/* Stop-and-copy: the vCPUs park, the last pages and the state follow. */
+	double t_stop = live_now();     /* downtime starts with the request: parking is part of it */
 	if (mig_pause_stop(&l->pause, LIVE_STOP_TIMEOUT_S, err, sizeof(err)) != 0) {
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", err);
 		goto out;
 	}
-	double t_stop = l->pause.stopped_at;
 	uint64_t before = out.bytes;
 	if (live_harvest(l, err, sizeof(err)) < 0 || mig_check_savable(vm, err, sizeof(err)) != 0) {
 		mig_pause_release(&l->pause, false);
@@ -235,7 +235,6 @@ static void live_migrate(struct mig_live *l)
 	}
 	gmem_hold(&vm->mem);
 	int64_t last = mig_write_bitmap(&out, &vm->mem, l->bitmap, npages, slot->gpa, NULL, NULL);
-	l->checksum = mig_ram_checksum(&vm->mem);
 	gmem_release(&vm->mem);
 	struct smp_vcpu_info vi;
 	if (last < 0 || !smp_vcpu_at(l->r, 0, &vi) ||
@@ -262,6 +261,11 @@ static void live_migrate(struct mig_live *l)
 	l->total_seconds = t_ack - t_start;
 	l->total_bytes = out.bytes;
 	l->completed = true;
+	/* The vCPUs end without running again: RAM is as it was sent, and its checksum
+	 * (a whole pass over RAM) stays out of the downtime. */
+	gmem_hold(&vm->mem);
+	l->checksum = mig_ram_checksum(&vm->mem);
+	gmem_release(&vm->mem);
 	mig_pause_release(&l->pause, true);
 	goto out;
 
