@@ -27,8 +27,6 @@ int cmd_receive(struct cli *c)
 		die(XC_HOST, "out of memory");
 	rc = mig_receive_run(&c->recv, r, &k, &p, cfg, err, sizeof(err));
 	if (rc == XC_OK) {
-		fprintf(stderr, "kvmlab: receive: %llu bytes in %.3f s; the guest runs here\n",
-			(unsigned long long)c->recv.bytes, c->recv.stream_seconds);
 		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
 		if (c->json)
 			report_json(&ctx, stdout);

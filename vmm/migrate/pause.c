@@ -171,7 +171,7 @@ bool mig_pause_point(struct vcpu *v)
 	p->parked[id] = false;
 	pthread_mutex_unlock(&p->lock);
 	if (migrated) {
-		vcpu_end(v, END_MIGRATED, "migrated: the guest runs on in the destination");
+		vcpu_end(v, END_MIGRATED, "the guest runs on in the destination");
 		return true;
 	}
 	v->run->immediate_exit = v->timed_out || v->kicked;
