@@ -264,3 +264,12 @@ def test_mem_is_reported_in_config(run):
     assert run("hello-long").doc["config"]["mem"] == 4 << 20     # default 4 MiB
     assert run("hello-long", "--mem", "256K").doc["config"]["mem"] == 256 << 10
     assert run("hello-long", "--mem", "1G").doc["config"]["mem"] == 1 << 30
+
+
+def test_an_exit_limit_end_names_no_instruction(run):
+    """--max-exits is the user's bound, not a stuck guest: the report names the exit
+    it stopped at and does not disassemble (which would load libcapstone)."""
+    r = run("hello-prot", "--max-exits", "3")
+    assert r.end == "exit_limit"
+    assert r.doc["result"]["instruction"] is None
+    assert r.doc["exits"]["total"] == 3

@@ -372,6 +372,7 @@ def test_document_shape(catalogue, host_info):
     assert isinstance(catalogue["host"]["backend"], str)
     assert catalogue["reference"] in ("VMX", "SVM")
     assert set(catalogue["method"]) == {"payload", "isolation", "cost", "kernel_exits"}
+    assert catalogue["stopped_by"] is None and catalogue["ktrace"] is None     # no signal, no --ktrace
     types = {"id": int, "instruction": str, "class": str, "robin_irvine": bool, "cpl": int,
              "outcome": str, "expected": str, "differs": bool, "value_differs": bool,
              "expected_here": str, "rule": str, "unexpected": bool,
@@ -379,7 +380,7 @@ def test_document_shape(catalogue, host_info):
              "exits_to_kvmlab": int, "exit_reasons": str, "exits": dict, "fault": (dict, type(None)),
              "value": (int, type(None)), "value_text": str, "cycles": (int, type(None)),
              "baseline_cycles": (int, type(None)), "cost_cycles": (int, type(None)),
-             "kvm": (dict, type(None))}
+             "kvm": (dict, type(None)), "ktrace": type(None)}
     for p in catalogue["probes"]:
         assert set(p) == set(types), p["id"]
         for k, t in types.items():

@@ -200,7 +200,7 @@ def test_trace_of_a_missing_payload():
 
 
 # vmcall with RAX = 0 (no such hypercall): VMX/SVM KVM returns -KVM_ENOSYS in RAX
-# and the guest goes on; PVM re-executes it for ever (shared/HOST.md).  Under
+# and the guest goes on; PVM re-executes it for ever (expect.def: pvm-vmcall-cpl0-hang).  Under
 # single-step that livelock becomes visible: the same vmcall, step after step.
 def test_vmcall_under_single_step_per_host(trace, expect):
     row = expect("single-step", "vmcall")

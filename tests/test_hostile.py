@@ -49,6 +49,30 @@ def test_bad_report_pointer_is_a_protocol_error(run, name, gpa, why):
     assert r.port(0xF0, "out", 4)[0]["exits"] == 1
 
 
+REPORT_MAGIC = 0x54504552            # "REPT", vmm/abi.h
+REPORT_KIND_VALUE = 1
+
+
+def test_report_record_planted_in_the_rom_by_dma_is_a_protocol_error(run, tmp_path):
+    """Records live in RAM (docs/guest-abi.md, "Report records").  The ROM slot lies
+    in the MMIO window; the guest cannot write it, but virtio-blk's DMA can: a
+    well-formed record read from the disk into the ROM is still refused."""
+    import struct
+    disk = tmp_path / "planted.img"
+    text = b"planted"
+    sector = struct.pack("<IHHQ", REPORT_MAGIC, REPORT_KIND_VALUE, len(text), 42) + text
+    disk.write_bytes(sector.ljust(512, b"\0"))
+    r = run("hostile/report-in-rom", "--rom", "--blk", str(disk))
+    assert r.code == XC["PROTOCOL"], r.err
+    assert r.end == "protocol_error"
+    assert r.report("status")["value"] == 0           # the DMA itself completed
+    assert r.doc["result"]["detail"] == (
+        "guest protocol error: report channel: record at GPA 0xffff0000 lies in the MMIO window "
+        "[0xc0000000, 0x100000000): records live in RAM")
+    assert [x["name"] for x in r.reports()] == ["status"]     # "planted" never accepted
+    assert_kept(r, "before\n")
+
+
 def test_report_len_65535_is_refused_before_any_copy(run):
     r = run("hostile/report-huge-len")
     assert r.code == XC["PROTOCOL"]

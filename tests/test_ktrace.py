@@ -29,6 +29,12 @@ def own_instances():
     return [n for n in os.listdir(INSTANCES) if n.startswith("kvmlab-")]
 
 
+def stale_instances():
+    """kvmlab instances whose process is gone: what a run must never leave (another
+    kvmlab recording at the same time, e.g. a parallel test, owns a live one)."""
+    return [n for n in own_instances() if not os.path.exists(f"/proc/{n[len('kvmlab-'):]}")]
+
+
 @pytest.fixture
 def ktrace(require, kvm):
     require(ktrace=True)
@@ -256,3 +262,53 @@ def test_ktrace_with_sandbox_is_a_usage_error(kvm):
     r = run_kvmlab("run", payload("hello-long"), "--ktrace", "--sandbox")
     assert r.code == XC["USAGE"]
     assert "--ktrace and --sandbox exclude each other" in r.err
+
+
+def sensitive_ktrace(*opts):
+    r = run_kvmlab("sensitive", "--json", "--ktrace", *opts, json_out=True)
+    assert r.code == XC["OK"], r.err
+    assert r.doc["ktrace"]["recorded"], r.doc["ktrace"]
+    return r.doc
+
+
+def test_sensitive_traces_every_probe_and_counts_emulation_as_the_stat_does(ktrace, expect):
+    """sensitive --ktrace: each probe's KVM_RUNs from KVM's own events.  KVM fires
+    kvm_emulate_insn where it counts insn_emulation (x86_decode_emulated_instruction),
+    so the two agree probe by probe; guest-mode exits are counted only where the
+    facts say guest mode is traced."""
+    doc = sensitive_ktrace("--only", "cpuid")
+    mode = expect("ktrace", "guest-mode")
+    assert doc["ktrace"]["guest_mode_observable"] == (mode.value == "observable"), mode.why
+    assert [p["instruction"] for p in doc["probes"]] == ["nop", "nop", "cpuid", "cpuid"]
+    for p in doc["probes"]:
+        t = p["ktrace"]
+        assert t is not None, p
+        assert t["kvm_runs"] == p["exits"]["kvm_run_calls"]
+        assert t["to_user_space"] == p["exits"]["total"]
+        if p["kvm"] is not None:
+            assert t["emulated_instructions"] == p["kvm"]["insn_emulation"]
+            assert t["agrees_with_stats"] is True
+        if mode.value == "not-observable":
+            assert t["kvm_exits"] is None and t["kernel_exits_vs_nop"] is None, mode.why
+        else:
+            assert t["kvm_exits"] >= t["to_user_space"]
+    assert not stale_instances()
+
+
+def test_sensitive_text_shows_the_trace_columns(ktrace, kvm):
+    r = run_kvmlab("sensitive", "--ktrace", "--only", "cpuid")
+    assert r.code == XC["OK"], r.err
+    assert "t.emul t.kexits" in r.out
+    assert "--ktrace: KVM's kvm_emulate_insn events and its insn_emulation stat agree for 4 of 4 probes" in r.out
+    assert not stale_instances()
+
+
+def test_failed_emulations_are_not_counted_as_instructions(ktrace):
+    """kvm_emulate_insn with failed=1 reports an emulation that failed, not a new
+    instruction: emulated_instructions still equals insn_emulation."""
+    r, k = ktrace_run("mem/faults-4k")
+    stat = r.vcpu_stat("insn_emulation")
+    if stat is None:
+        pytest.skip("requires KVM_CAP_BINARY_STATS_FD (insn_emulation) to compare with")
+    assert k["emulated_instructions"] == stat
+    assert k["events"]["kvm_emulate_insn"] == stat

@@ -30,7 +30,15 @@ OPTS = {
     "hostile/rep-outsb-huge": ["--max-exits", "300"],
     "hostile/exit-storm": ["--max-exits", "100"],
     "loop-forever": ["--timeout", "0.3"],       # ends only by the watchdog
-    "vmcall": ["--timeout", "0.3"],             # may livelock KVM_RUN (shared/HOST.md)
+    "vmcall": ["--timeout", "0.3"],             # may livelock KVM_RUN where ring 0 is emulated
+    "bench/vmcall": ["--timeout", "0.3"],       # the same
+    # Guests that run until the watchdog ends them (a storm, a spin, a halt with
+    # everything masked): the end is "timeout" either way, so a short one will do.
+    "hostile/timer-period-zero": ["--timeout", "0.3"],
+    "hostile/irq-flood": ["--timeout", "0.3"],
+    "hostile/mask-halt": ["--timeout", "0.3"],
+    "cpu/smp-spin": ["--timeout", "0.3"],
+    "mem/smp-dirty": ["--timeout", "0.3"],
 }
 
 

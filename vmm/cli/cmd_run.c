@@ -53,6 +53,8 @@ int cmd_run(struct cli *c)
 	 * on the sandboxed vCPU thread would kill it. */
 	if (cfg->ktrace && cfg->sandbox)
 		return usage_fail("run", "%s", "--ktrace and --sandbox exclude each other (the trace is read with open(2), which the sandbox forbids)");
+	if (cfg->live > 0 && cfg->sandbox)
+		return usage_fail("run", "%s", "--live and --sandbox exclude each other (the monitor thread would run unfiltered)");
 	int rc = run_check_pins(c);
 	if (rc == XC_OK && !c->snap.file != !c->snap.at)
 		return usage_fail("run", "--snapshot FILE and --snapshot-at-report NAME go together");

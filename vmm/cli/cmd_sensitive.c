@@ -40,7 +40,9 @@ int cmd_sensitive(struct cli *c)
 	static struct host_facts hf;
 	facts_probe(&hf, &h, &k);
 	struct sens_catalogue cat;
-	rc = sens_catalogue_run(&cat, &k, &p, &hf, only, timeout, err, sizeof(err));
+	rc = sens_catalogue_run(&cat, &k, &p, &hf, only, timeout, c->cfg.ktrace, err, sizeof(err));
+	if (cat.ktrace && !cat.traced)
+		fprintf(stderr, "kvmlab: --ktrace: %s; running without it\n", cat.trace_why);
 	if (rc == XC_OK || rc == XC_INTERRUPTED) {      /* interrupted: the probes so far */
 		if (json)
 			sens_report_json(&cat, &h, &k, stdout);

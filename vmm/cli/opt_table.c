@@ -68,6 +68,14 @@ static int set_timeout(struct cli *c, const struct opt_def *o, const char *arg, 
 	return 0;
 }
 
+static int set_live(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	(void)o;
+	if (parse_seconds(arg, &c->cfg.live) != 0 || c->cfg.live < 0.01)
+		FAIL("--live: '%s' is not a number of seconds from 0.01 to 86400", arg);
+	return 0;
+}
+
 static int set_u64(const char *name, const char *arg, uint64_t *out, char *err, size_t errlen)
 {
 	if (parse_u64(arg, out) != 0)
@@ -372,7 +380,8 @@ const struct opt_def opt_table[] = {
 	{ "cpuid", 0, ARG_STRING, RUN, "LEAF[.SUBLEAF]:REG=VALUE", "make the guest's CPUID return VALUE in REG (eax..edx) for LEAF (repeatable)", set_cpuid, 0 },
 	{ "irqchip", 0, ARG_CHOICE, RUN, "none|kernel|split", "the interrupt model, overriding the payload header's: no controller, KVM's PIC+IOAPIC+LAPIC, or only the LAPIC in KVM", set_irqchip, 0 },
 	{ "hide-hypervisor", 0, ARG_NONE, RUN, NULL, "clear CPUID.1:ECX[31] and drop the leaves 0x40000000-0x4FFFFFFF (before any --cpuid)", set_flag, F_HIDE_HV },
-	{ "ktrace", 0, ARG_NONE, RUN | TRACE | BENCH, NULL, "record KVM's own tracepoints for the vCPU threads and show each KVM_RUN from the kernel's side (root; docs/ktrace.md)", set_flag, F_KTRACE },
+	{ "live", 0, ARG_SECONDS, RUN, "SECS", "every SECS seconds while the guest runs, print KVM's per-vCPU counters as rates on stderr, as kvm_stat does (docs/ktrace.md)", set_live, 0 },
+	{ "ktrace", 0, ARG_NONE, RUN | TRACE | BENCH | SENS, NULL, "record KVM's own tracepoints for the vCPU threads and show each KVM_RUN from the kernel's side (root; docs/ktrace.md)", set_flag, F_KTRACE },
 	/* I/O devices: docs/io.md */
 	{ "uart-input", 0, ARG_STRING, RUN, "STR", "bytes the COM1 UART delivers to the guest", set_uart_input, 0 },
 	{ "uart-input-file", 0, ARG_FILE, RUN, "FILE", "the same, read from FILE (at most 1 MiB)", set_uart_file, 0 },

@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include <stdlib.h>
+
 #include "kvmlab.h"
 
 static double now(void)
@@ -99,11 +101,16 @@ int run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errl
 	}
 	if (cfg->sandbox)
 		setup_record(&r->vm.setup, "sandbox", "seccomp(SET_MODE_FILTER)", t0);
+	char lerr[256];
+	if (cfg->live > 0 && run_live_start(r, &r->vcpu.fd, 1, lerr, sizeof(lerr)) != 0)
+		fprintf(stderr, "kvmlab: %s; running without it\n", lerr);     /* as --ktrace does */
 	if (cfg->start_hook)
 		cfg->start_hook(r, cfg->start_hook_arg);        /* live migration's thread */
 	double start = now();
 	vcpu_run(&r->vcpu);
 	r->wall_seconds = now() - start;
+	if (r->live)
+		live_stop(r->live);
 	if (cfg->trace)
 		trace_finish(&r->vcpu, cfg->trace);
 	coalesced_drain(&r->vcpu);              /* writes queued after the last exit */
@@ -120,8 +127,26 @@ int run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errl
 	return XC_OK;
 }
 
+int run_live_start(struct run *r, const int *vcpu_fds, int n, char *err, size_t errlen)
+{
+	r->live = calloc(1, sizeof(*r->live));
+	if (!r->live)
+		die(XC_HOST, "out of memory");
+	if (live_start(r->live, r->vm.cfg.live, vcpu_fds, n, err, errlen) != 0) {
+		free(r->live);
+		r->live = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void run_teardown(struct run *r)
 {
+	if (r->live) {
+		live_free(r->live);
+		free(r->live);
+		r->live = NULL;
+	}
 	if (r->smp)
 		smp_teardown(r);
 	if (r->vcpu.fd >= 0 || r->vcpu.run)

@@ -250,6 +250,14 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 	kvmstats_sample(&r->vm.stats, false);
 	if (r->vm.cfg.sandbox)
 		sandbox_gate_arm();     /* no vCPU runs the guest before this thread is filtered */
+	if (r->vm.cfg.live > 0) {       /* --live: before any vCPU runs, so its counts start at 0 */
+		int fds[VCPUS_MAX];
+		char lerr[256];
+		for (int i = 0; i < s->n; i++)
+			fds[i] = s->cpu[i].v->fd;
+		if (run_live_start(r, fds, s->n, lerr, sizeof(lerr)) != 0)
+			fprintf(stderr, "kvmlab: %s; running without it\n", lerr);
+	}
 	if (r->vm.cfg.start_hook)
 		r->vm.cfg.start_hook(r, r->vm.cfg.start_hook_arg);      /* live migration's thread */
 	double t0 = smp_now();
@@ -278,6 +286,8 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 		if (s->cpu[i].started)
 			pthread_join(s->cpu[i].thread, NULL);
 	r->wall_seconds = smp_now() - t0;
+	if (r->live)
+		live_stop(r->live);
 	coalesced_drain(&r->vcpu);              /* writes queued after the last exits (one ring per VM) */
 	iodev_quiesce(&r->vm);                  /* the report reads devices and console at rest */
 	kvmstats_sample(&r->vm.stats, true);

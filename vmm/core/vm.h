@@ -84,6 +84,7 @@ struct vm_config {
 	bool verbose;                   /* log every ioctl */
 	struct io_config io;            /* I/O devices (docs/io.md) */
 	bool ktrace;                    /* --ktrace: vCPU threads join the recording (vmm/measure/ktrace.c) */
+	double live;                    /* --live SECS: KVM's per-vCPU stats every SECS while it runs (vmm/measure/live.c), 0 = off */
 	struct trace *trace;            /* kvmlab trace: single-step vCPU 0 (vmm/measure/trace.c); NULL = off */
 	int vcpus;                      /* --vcpus N: 1..VCPUS_MAX threads (vmm/core/smp.c); 0 = one vCPU, no thread */
 	int pin[VCPUS_MAX];             /* --pin: host CPU for vCPU i (the first npin entries) */
@@ -226,6 +227,7 @@ struct run {
 	int exit_code;                  /* enum kvmlab_exit_code */
 	struct smp *smp;                /* --vcpus/--pin: all vCPUs and their threads (vmm/core/smp.c), else NULL */
 	struct ktrace_result *ktrace;   /* --ktrace: KVM's events, per KVM_RUN (set after the run), else NULL */
+	struct live *live;              /* --live: the monitor and its samples (run_teardown frees), else NULL */
 };
 /* Sets up a VM for p and runs it to the end.  Returns XC_OK when the guest
  * ran (r->exit_code says how it ended), else an error code with err set;
@@ -236,6 +238,8 @@ int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
  * vmm/migrate/restore.c): watchdog, KVM_RUN loop, final state.  Same contract. */
 int  run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errlen);
 void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after any failure */
+/* --live: starts r->live's monitor on these vCPU fds (run.c, smp.c); 0 or -1 with err. */
+int  run_live_start(struct run *r, const int *vcpu_fds, int n, char *err, size_t errlen);
 
 
 /* ---- machine.c: the kvmlab machine, one row per device ---- */

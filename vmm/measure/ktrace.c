@@ -347,6 +347,8 @@ static int kt_record(struct tep_event *event, struct tep_record *rec, int cpu, v
 		break;
 	case KT_EMULATE:
 		e->flag = (uint16_t)field_u64(rd->f_a[kind], rec);
+		if (e->flag)            /* trace_kvm_emulate_insn_failed: no new instruction */
+			e->kind = KT_EMULATE_FAILED;
 		break;
 	case KT_INJ_EXCEPTION:
 		e->code = (uint32_t)field_u64(rd->f_a[kind], rec);

@@ -63,6 +63,7 @@ static const char *const kind_names[KT_KINDS] = {
 	[KT_EXIT] = "kvm_exit",
 	[KT_USER_EXIT] = "kvm_userspace_exit",
 	[KT_EMULATE] = "kvm_emulate_insn",
+	[KT_EMULATE_FAILED] = "kvm_emulate_insn_failed",
 	[KT_PAGE_FAULT] = "kvm_page_fault",
 	[KT_PIO] = "kvm_pio",
 	[KT_MMIO] = "kvm_mmio",

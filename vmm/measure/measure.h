@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 
 #include "vmm/core/core.h"
@@ -232,6 +233,13 @@ struct sens_probe {
 	bool have_stats;
 	uint64_t kvm_exits, insn_emulation, irq_exits;
 	int64_t kernel_exits;           /* KVM's exits stat minus the exits kvmlab saw and host interrupts */
+	uint64_t run_count;             /* KVM_RUN calls kvmlab made for it */
+	bool have_trace;                /* --ktrace: KVM's own events for this probe's KVM_RUNs */
+	uint64_t t_exits;               /* kvm_exit events (0 where guest mode is not traced) */
+	uint64_t t_emulated;            /* kvm_emulate_insn events */
+	uint64_t t_faults;              /* kvm_page_fault events */
+	uint64_t t_injected;            /* kvm_inj_exception events */
+	uint64_t t_to_user;             /* KVM_RUNs that ended in user space (not EINTR) */
 };
 
 struct sens_catalogue {
@@ -239,6 +247,13 @@ struct sens_catalogue {
 	int n;
 	uint64_t tsc_khz;               /* the probe vCPUs' TSC rate, 0 = unknown */
 	const char *reference;          /* "VMX" or "SVM": the vendor's (fact vendor) */
+	bool ktrace;                    /* --ktrace was asked for */
+	bool traced;                    /* ... and every probe's KVM_RUNs were recorded */
+	bool guest_seen;                /* the trace has kvm_entry/kvm_exit: guest mode observable */
+	char trace_why[128];            /* why not traced ("" when traced or not asked) */
+	int untraced;                   /* traced, but these probes' traces were incomplete */
+	char first_untraced[128];       /* why, for the first of them */
+	char trace_clock[16];
 };
 struct kvm;
 struct payload;
@@ -248,9 +263,12 @@ struct host_facts;
  * outcome against the catalogue and the expectations of hf.  Returns XC_OK;
  * XC_INTERRUPTED when SIGINT/SIGTERM stopped it (c holds the probes so far); or
  * XC_HOST with err when a VM could not be set up or p is not the probe payload
- * (a stale build).  Free c with sens_catalogue_free either way. */
+ * (a stale build).  ktrace: record KVM's tracepoints for each probe (ktrace.c)
+ * and fill the t_* counts; when it cannot record, c->trace_why says why and the
+ * catalogue runs without it.  Free c with sens_catalogue_free either way. */
 int  sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct payload *p,
-			const struct host_facts *hf, const char *only, double timeout, char *err, size_t errlen);
+			const struct host_facts *hf, const char *only, double timeout, bool ktrace,
+			char *err, size_t errlen);
 void sens_catalogue_free(struct sens_catalogue *c);     /* the probes and their exits */
 /* Rows the filter selects (the nop row counts always); 0 matched = a usage error. */
 int  sens_rows_selected(const char *only, int *matched);
@@ -472,7 +490,10 @@ enum ktrace_kind {
 	KT_ENTRY,               /* kvm:kvm_entry: kernel -> guest (VMX/SVM) */
 	KT_EXIT,                /* kvm:kvm_exit: guest -> kernel, code = hardware exit reason */
 	KT_USER_EXIT,           /* kvm:kvm_userspace_exit: code = KVM_EXIT_*, err = errno */
-	KT_EMULATE,             /* kvm:kvm_emulate_insn (flag: failed) */
+	KT_EMULATE,             /* kvm:kvm_emulate_insn at the start of an emulation (as the
+				 * insn_emulation stat counts: x86_decode_emulated_instruction) */
+	KT_EMULATE_FAILED,      /* kvm:kvm_emulate_insn with failed=1: the same event again,
+				 * reporting that emulation failed (not a second instruction) */
 	KT_PAGE_FAULT,          /* kvm:kvm_page_fault */
 	KT_PIO, KT_MMIO, KT_MSR, KT_CPUID,
 	KT_INJ_EXCEPTION,       /* kvm:kvm_inj_exception, code = vector */
@@ -543,5 +564,35 @@ void ktrace_result_free(struct ktrace_result *res);
  * backend has no table or the code is not in it. */
 const char *ktrace_reason_name(const char *backend, uint32_t code, char *buf, size_t n);
 const char *ktrace_kind_name(int kind);         /* "kvm_emulate_insn", ... */
+
+/* ---- live.c: run --live SECS, KVM's per-vCPU counters while the guest runs ---- */
+#define LIVE_STATS_MAX   8              /* columns: live.c live_names */
+#define LIVE_SAMPLES_MAX 86400          /* one a second for a day; more are counted, not kept */
+struct live_sample {
+	double t, dt;                   /* seconds since the start; since the previous sample */
+	uint64_t cum[LIVE_STATS_MAX];   /* counts since the start, all vCPUs summed */
+};
+struct live {
+	double interval;
+	int nvcpus;
+	struct kvm_stats st[VCPUS_MAX]; /* a stats fd per vCPU of the monitor's own */
+	int nstats;
+	const char *names[LIVE_STATS_MAX];
+	struct live_sample *s;          /* written by the monitor; read after live_stop */
+	size_t ns;
+	uint64_t dropped;               /* samples past LIVE_SAMPLES_MAX */
+	pthread_t thread;
+	bool running;
+	int stopfd;                     /* eventfd: live_stop wakes the monitor */
+	double t0;
+	FILE *out;                      /* the rows: stderr */
+};
+/* Opens a stats fd on each of the n vCPU fds and starts the monitor thread,
+ * which prints a header and a row of rates every interval on stderr.  0, or -1
+ * with err (no stats fd: KVM_CAP_BINARY_STATS_FD) and nothing left open. */
+int  live_start(struct live *l, double interval, const int *vcpu_fds, int n, char *err, size_t errlen);
+/* Stops the monitor and takes the last sample (the end of the run). */
+void live_stop(struct live *l);
+void live_free(struct live *l);         /* stops if running; closes its fds */
 
 #endif

@@ -78,17 +78,18 @@ static void probe_outcome(struct sens_probe *pr)
 }
 
 /* One probe in one fresh VM.  Returns 0, or -1 when the VM could not be set up. */
-static int probe_run(struct run *r, struct kvm *k, const struct payload *p, double timeout,
+static int probe_run(struct run *r, struct kvm *k, const struct payload *p, double timeout, bool traced,
 		     struct sens_probe *pr, char *err, size_t errlen)
 {
 	struct vm_config cfg = { .mem = payload_default_mem(p, 0), .timeout = timeout,
-				 .entry_arg = (uint64_t)pr->id };
+				 .entry_arg = (uint64_t)pr->id, .ktrace = traced };
 
 	int rc = run_payload(r, k, p, &cfg, err, errlen);
 	if (rc == XC_OK) {
 		const struct vcpu *v = &r->vcpu;
 		pr->end = v->end;
 		snprintf(pr->detail, sizeof(pr->detail), "%s", v->end_detail);
+		pr->run_count = v->ctr.kvm_run_calls;
 		probe_exits(pr, &v->ctr);
 		probe_reports(pr, v);
 		const struct kvm_stat *ex = kvmstats_find(&v->stats, "exits");
@@ -199,8 +200,64 @@ static void probe_judge(struct sens_probe *pr, const struct host_facts *hf)
 			    (pr->value & ev->mask) != ev->value;
 }
 
+/* --ktrace: this probe's KVM_RUNs from KVM's own events.  Each probe records on
+ * its own (one recording of the catalogue would overflow the ring buffer: the
+ * CPL-3 probes run ~850 emulated instructions each); the trace is the probe's only
+ * if it saw every KVM_RUN kvmlab made and lost no event (as bench_run.c checks).
+ * Returns false with why when it is not. */
+static bool probe_trace(struct sens_probe *pr, const struct ktrace_result *k, char *why, size_t whylen)
+{
+	if (k->nruns != pr->run_count || k->lost || k->lost_unknown) {
+		snprintf(why, whylen, "probe %d: the trace has %zu of %llu KVM_RUNs%s", pr->id, k->nruns,
+			 (unsigned long long)pr->run_count, k->lost || k->lost_unknown ? ", events lost" : "");
+		return false;
+	}
+	pr->have_trace = true;
+	for (size_t x = 0; x < k->nruns; x++) {
+		const struct ktrace_krun *kr = &k->runs[x];
+		pr->t_exits += kr->counts[KT_EXIT];
+		pr->t_emulated += kr->counts[KT_EMULATE];
+		pr->t_faults += kr->counts[KT_PAGE_FAULT];
+		pr->t_injected += kr->counts[KT_INJ_EXCEPTION];
+		pr->t_to_user += kr->user_reason >= 0 && kr->user_errno == 0;
+	}
+	return true;
+}
+
+/* probe_run under --ktrace: records around it while c traces.  A recording that
+ * cannot start ends tracing for the catalogue (trace_why); a probe whose trace is
+ * incomplete (a hang emulates until the watchdog, overflowing the buffer) is
+ * only that probe's loss (untraced, first_untraced). */
+static int probe_run_traced(struct sens_catalogue *c, struct run *r, struct kvm *k, const struct payload *p,
+			    double timeout, struct sens_probe *pr, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (!c->traced)
+		return probe_run(r, k, p, timeout, false, pr, err, errlen);
+	if (ktrace_start(why, sizeof(why)) != 0) {
+		snprintf(c->trace_why, sizeof(c->trace_why), "%.127s", why);
+		c->traced = false;
+		return probe_run(r, k, p, timeout, false, pr, err, errlen);
+	}
+	int rc = probe_run(r, k, p, timeout, true, pr, err, errlen);
+	struct ktrace_result kres = { 0 };
+	if (ktrace_finish(&kres, why, sizeof(why)) != 0) {
+		snprintf(c->trace_why, sizeof(c->trace_why), "%.127s", why);
+		c->traced = false;
+	} else if (rc == 0 && !probe_trace(pr, &kres, why, sizeof(why)) && c->untraced++ == 0) {
+		snprintf(c->first_untraced, sizeof(c->first_untraced), "%.127s", why);
+	}
+	if (kres.guest_seen)
+		c->guest_seen = true;
+	snprintf(c->trace_clock, sizeof(c->trace_clock), "%s", kres.clock);
+	ktrace_result_free(&kres);
+	return rc;
+}
+
 int sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct payload *p,
-		       const struct host_facts *hf, const char *only, double timeout, char *err, size_t errlen)
+		       const struct host_facts *hf, const char *only, double timeout, bool ktrace,
+		       char *err, size_t errlen)
 {
 	int matched;
 	int rows = sens_rows_selected(only, &matched);
@@ -213,6 +270,7 @@ int sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct pay
 	if (!c->probe || !r)
 		die(XC_HOST, "out of memory");
 	int rc = XC_OK;
+	c->ktrace = c->traced = ktrace;         /* until a probe cannot be traced */
 	for (int row = 0; row < sens_count && rc == XC_OK; row++) {
 		if (row != 0 && only && !strstr(sens_table[row].name, only))
 			continue;
@@ -222,7 +280,7 @@ int sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct pay
 			pr->cpl = cpl;
 			pr->id = SENS_PROBE_ID(row, cpl);
 			char why[512];
-			if (probe_run(r, k, p, timeout, pr, why, sizeof(why)) != 0) {
+			if (probe_run_traced(c, r, k, p, timeout, pr, why, sizeof(why)) != 0) {
 				snprintf(err, errlen, "probe %d: %s", pr->id, why);
 				rc = XC_HOST;
 			} else if (probe_is_the_row(pr, p, err, errlen) != 0) {
@@ -239,6 +297,9 @@ int sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct pay
 		}
 	}
 	free(r);
+	if (!c->traced)                 /* a partial trace is no trace: every probe or none */
+		for (int i = 0; i < c->n; i++)
+			c->probe[i].have_trace = false;
 	return rc;
 }
 

@@ -38,6 +38,9 @@ void report_json(const struct report_ctx *c, FILE *out);
 void report_text(const struct report_ctx *c, FILE *out);
 /* "value", "pass", "fail", "msg" for a REPORT_KIND_*; "?" otherwise. */
 const char *report_kind_name(int kind);
+/* live_json.c: the run's --live samples (vmm/measure/live.c), or null. */
+struct live;
+void live_report_json(struct json *j, const struct live *l);
 /* ktrace_report.c: the run's --ktrace result (c->run->ktrace), if any: text lines; the
  * "ktrace" JSON value (null without --ktrace). */
 void ktrace_report_text(const struct report_ctx *c, FILE *out);

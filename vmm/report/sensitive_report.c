@@ -4,7 +4,55 @@
  * document: docs/json-schema.md, "kvmlab sensitive --json").  The probes ran
  * in vmm/measure/sensitive_run.c; this file only shows them.
  */
+#include <signal.h>
+
 #include "kvmlab.h"
+
+/* --ktrace: the kernel's own count of exits it handled (kvm_exit events minus the
+ * KVM_RUNs that went on to user space) relative to nop; false where guest mode is
+ * not traced (no kvm_exit events at all: the count would be a made-up 0). */
+static bool trace_kexits(const struct sens_catalogue *c, const struct sens_probe *pr,
+			 const struct sens_probe *nop, int64_t *d)
+{
+	if (!pr->have_trace || !nop || !c->guest_seen)
+		return false;
+	*d = ((int64_t)pr->t_exits - (int64_t)pr->t_to_user) - ((int64_t)nop->t_exits - (int64_t)nop->t_to_user);
+	return true;
+}
+
+/* Do the trace and KVM's insn_emulation stat count the same emulated instructions? */
+static bool trace_agrees(const struct sens_probe *pr)
+{
+	return !pr->have_trace || !pr->have_stats || pr->t_emulated == pr->insn_emulation;
+}
+
+static void trace_text(const struct sens_catalogue *c, FILE *out)
+{
+	int nagree = 0, n = 0;
+
+	if (!c->ktrace)
+		return;
+	if (!c->traced) {
+		fprintf(out, "--ktrace: not recorded (%s)\n", c->trace_why);
+		return;
+	}
+	for (int i = 0; i < c->n; i++)
+		if (c->probe[i].have_stats && c->probe[i].have_trace) {
+			n++;
+			nagree += trace_agrees(&c->probe[i]);
+		}
+	fprintf(out, "--ktrace: KVM's kvm_emulate_insn events and its insn_emulation stat agree for %d of %d probes%s\n",
+		nagree, n, c->guest_seen ? "" : "; guest mode is not traced here (no kvm_entry/kvm_exit): t.kexits is -");
+	if (c->untraced)
+		fprintf(out, "  %d probe(s) without a complete trace, shown as -: %s\n", c->untraced, c->first_untraced);
+	for (int i = 0; i < c->n; i++) {
+		const struct sens_probe *pr = &c->probe[i];
+		if (!trace_agrees(pr))
+			fprintf(out, "  DISAGREE %d %s at CPL %d: trace %llu emulated, stat %llu\n", pr->id,
+				sens_table[pr->row].name, pr->cpl, (unsigned long long)pr->t_emulated,
+				(unsigned long long)pr->insn_emulation);
+	}
+}
 
 void sens_report_text(const struct sens_catalogue *c, const struct host_info *h, FILE *out)
 {
@@ -14,8 +62,11 @@ void sens_report_text(const struct sens_catalogue *c, const struct host_info *h,
 	int ndiff = 0, nunexp = 0, nrule = 0;
 
 	fprintf(out, "kvmlab sensitive: %d probes on %s (%s paging), each in a fresh VM\n\n", n, h->backend, h->paging);
-	fprintf(out, "  %-3s %-22s %-22s %3s  %-15s %-11s %-25s %8s %5s %6s\n", "#", "instruction", "class", "CPL",
+	fprintf(out, "  %-3s %-22s %-22s %3s  %-15s %-11s %-25s %8s %5s %6s", "#", "instruction", "class", "CPL",
 	       "outcome here", ref, "value", "cycles", "emul", "kexits");
+	if (c->traced)
+		fprintf(out, " %6s %8s", "t.emul", "t.kexits");
+	fputc('\n', out);
 	for (int i = 0; i < n; i++) {
 		const struct sens_probe *pr = &res[i];
 		const struct sens_insn *s = &sens_table[pr->row];
@@ -31,10 +82,22 @@ void sens_report_text(const struct sens_catalogue *c, const struct host_info *h,
 			snprintf(em, sizeof(em), "%+lld", (long long)pr->insn_emulation - (long long)nop->insn_emulation);
 		}
 		ndiff += pr->differs || pr->value_differs;
-		fprintf(out, "%c %-3d %-22s %-22s %3d  %-15s %-11s %-25s %8s %5s %6s\n", pr->differs ? '!' : pr->value_differs ? '~' : ' ', pr->id,
+		fprintf(out, "%c %-3d %-22s %-22s %3d  %-15s %-11s %-25s %8s %5s %6s", pr->differs ? '!' : pr->value_differs ? '~' : ' ', pr->id,
 		       s->name, sens_class_name(s->cls), pr->cpl, pr->outcome, pr->reference, val, cost, em, kx);
+		if (c->traced) {
+			char te[16] = "-", tk[16] = "-";
+			int64_t d;
+			if (nop && pr->have_trace && (pr->end == END_EXIT_PORT || pr->end == END_TIMEOUT)) {
+				snprintf(te, sizeof(te), "%+lld", (long long)pr->t_emulated - (long long)nop->t_emulated);
+				if (trace_kexits(c, pr, nop, &d))
+					snprintf(tk, sizeof(tk), "%+lld", (long long)d);
+			}
+			fprintf(out, " %6s %8s", te, tk);
+		}
+		fputc('\n', out);
 	}
 	fprintf(out, "\n%d of %d probes differ from %s (! outcome, ~ value).\n", ndiff, n, ref);
+	trace_text(c, out);
 	fprintf(out, "expected on this host (vmm/core/expect.def; every other probe: the catalogue's %s column):\n", ref);
 	for (int i = 0; i < n; i++) {
 		const struct sens_probe *pr = &res[i];
@@ -71,6 +134,10 @@ void sens_report_text(const struct sens_catalogue *c, const struct host_info *h,
 	       "  kexits    KVM's per-vCPU exits stat minus the exits kvmlab saw and minus host\n"
 	       "            interrupts (irq_exits), relative to nop at the same CPL: exits KVM\n"
 	       "            handled in the kernel for this instruction\n"
+	       "  t.emul    --ktrace: kvm_emulate_insn events in the probe's KVM_RUNs relative to nop\n"
+	       "  t.kexits  --ktrace: kvm_exit events minus KVM_RUNs that reached user space, relative\n"
+	       "            to nop: what KVM handled in the kernel, by its own count (host\n"
+	       "            interrupts included; - where guest mode is not traced)\n"
 	       "  class     privileged: #GP at CPL>0 (SDM Vol. 3A 5.9); sensitive-unprivileged:\n"
 	       "            Robin & Irvine 2000; always-intercepted: exits unconditionally on VT-x\n"
 	       "            (SDM Vol. 3C 26.1.2)\n",
@@ -87,6 +154,12 @@ void sens_report_json(const struct sens_catalogue *c, const struct host_info *h,
 	json_key(j, "tsc_khz");
 	json_u64_or_null(j, c->tsc_khz, c->tsc_khz);
 	json_key(j, "reference");      json_str(j, c->reference);
+	int stop = watchdog_stop_signal();      /* SIGINT/SIGTERM ended the catalogue early */
+	json_key(j, "stopped_by");
+	if (stop)
+		json_str(j, stop == SIGINT ? "SIGINT" : "SIGTERM");
+	else
+		json_null(j);
 	json_key(j, "method");
 	json_obj(j);
 	json_key(j, "payload");   json_str(j, SENS_PAYLOAD);
@@ -94,6 +167,19 @@ void sens_report_json(const struct sens_catalogue *c, const struct host_info *h,
 	json_key(j, "cost");      json_str(j, "guest TSC cycles over the instruction minus an empty window at the same CPL, single shot; to handler entry when it faulted");
 	json_key(j, "kernel_exits"); json_str(j, "KVM per-vCPU exits stat minus exits seen by kvmlab");
 	json_obj_end(j);
+	json_key(j, "ktrace");
+	if (c->ktrace) {
+		json_obj(j);
+		json_key(j, "recorded");   json_bool(j, c->traced);
+		json_key(j, "why");        c->traced ? json_null(j) : json_str(j, c->trace_why);
+		json_key(j, "clock");      c->traced ? json_str(j, c->trace_clock) : json_null(j);
+		json_key(j, "guest_mode_observable"); json_bool(j, c->guest_seen);
+		json_key(j, "untraced_probes"); json_i64(j, c->untraced);
+		json_key(j, "first_untraced"); c->untraced ? json_str(j, c->first_untraced) : json_null(j);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
 	json_key(j, "probes");
 	json_arr(j);
 	for (int i = 0; i < n; i++) {
@@ -164,6 +250,29 @@ void sens_report_json(const struct sens_catalogue *c, const struct host_info *h,
 			json_i64_or_null(j, nop, nop ? pr->kernel_exits - nop->kernel_exits : 0);
 			json_key(j, "insn_emulation_vs_nop");
 			json_i64_or_null(j, nop, nop ? (int64_t)pr->insn_emulation - (int64_t)nop->insn_emulation : 0);
+			json_obj_end(j);
+		} else {
+			json_null(j);
+		}
+		json_key(j, "ktrace");
+		if (pr->have_trace) {
+			int64_t d = 0;
+			bool kd = trace_kexits(c, pr, nop, &d);
+			json_obj(j);
+			json_key(j, "kvm_runs");            json_u64(j, pr->run_count);
+			json_key(j, "to_user_space");       json_u64(j, pr->t_to_user);
+			json_key(j, "kvm_exits");           json_u64_or_null(j, c->guest_seen, pr->t_exits);
+			json_key(j, "emulated_instructions"); json_u64(j, pr->t_emulated);
+			json_key(j, "page_faults");         json_u64(j, pr->t_faults);
+			json_key(j, "exceptions_injected"); json_u64(j, pr->t_injected);
+			json_key(j, "emulated_vs_nop");
+			json_i64_or_null(j, nop && nop->have_trace, nop ? (int64_t)pr->t_emulated - (int64_t)nop->t_emulated : 0);
+			json_key(j, "kernel_exits_vs_nop"); json_i64_or_null(j, kd, d);
+			json_key(j, "agrees_with_stats");
+			if (pr->have_stats)
+				json_bool(j, trace_agrees(pr));
+			else
+				json_null(j);
 			json_obj_end(j);
 		} else {
 			json_null(j);
