@@ -53,7 +53,7 @@ struct cli {
 	int npaths;
 	const char *only;               /* sensitive: --only */
 	struct mig_snapshot snap;       /* run: --snapshot FILE, --snapshot-at-report NAME */
-	struct mig_live live;           /* run: --migrate-to ADDR and its options (vmm/migrate/precopy_live.c) */
+	struct mig_live migrate;        /* run: --migrate-to ADDR and its options (vmm/migrate/precopy_live.c) */
 	struct mig_receive recv;        /* receive: --listen ADDR, --fail-after */
 };
 

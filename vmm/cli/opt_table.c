@@ -304,37 +304,37 @@ static int set_snapshot(struct cli *c, const struct opt_def *o, const char *arg,
 	return 0;
 }
 
-enum { LIVE_TO, LIVE_AFTER, LIVE_AT, LIVE_BW, LIVE_DOWNTIME, LIVE_ROUNDS, LIVE_AUTO };
+enum { MIGOPT_TO, MIGOPT_AFTER, MIGOPT_AT, MIGOPT_BW, MIGOPT_DOWNTIME, MIGOPT_ROUNDS, MIGOPT_AUTO };
 
-static int set_live(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+static int set_migrate(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
-	struct mig_live *l = &c->live;
+	struct mig_live *l = &c->migrate;
 	uint64_t n;
 
 	switch (o->code) {
-	case LIVE_TO:
+	case MIGOPT_TO:
 		if (!*arg)
 			FAIL("--migrate-to: empty");
 		l->to = arg;
 		return 0;
-	case LIVE_AFTER:
+	case MIGOPT_AFTER:
 		if (parse_seconds(arg, &l->after) != 0)
 			FAIL("--migrate-after: '%s' is not a number of seconds", arg);
 		return 0;
-	case LIVE_AT:
+	case MIGOPT_AT:
 		if (!*arg)
 			FAIL("--migrate-at-report: empty");
 		l->at = arg;
 		return 0;
-	case LIVE_AUTO:
+	case MIGOPT_AUTO:
 		l->auto_converge = true;
 		return 0;
 	}
 	if (parse_u64(arg, &n) != 0)
 		FAIL("--%s: '%s' is not a non-negative integer", o->name, arg);
-	if (o->code == LIVE_BW)
+	if (o->code == MIGOPT_BW)
 		l->bandwidth = (double)n;
-	else if (o->code == LIVE_DOWNTIME)
+	else if (o->code == MIGOPT_DOWNTIME)
 		l->max_downtime_ms = (double)n;
 	else if (n < 1 || n > LIVE_ROUNDS_MAX)
 		FAIL("--migrate-max-rounds: %s is not 1..%d", arg, LIVE_ROUNDS_MAX);
@@ -405,13 +405,13 @@ const struct opt_def opt_table[] = {
 	{ "snapshot", 0, ARG_FILE, RUN, "FILE", "write the migration stream of the whole VM to FILE at --snapshot-at-report (kvmlab restore FILE)", set_snapshot, 0 },
 	{ "snapshot-at-report", 0, ARG_STRING, RUN, "NAME", "take the --snapshot when the guest sends the report NAME; the guest then runs on", set_snapshot, 1 },
 	/* live migration: docs/migration.md */
-	{ "migrate-to", 0, ARG_STRING, RUN, "unix:PATH|tcp:HOST:PORT", "migrate the running guest live (pre-copy) to `kvmlab receive --listen` at that address", set_live, LIVE_TO },
-	{ "migrate-after", 0, ARG_SECONDS, RUN, "SECS", "start the migration SECS seconds into the run (default 0)", set_live, LIVE_AFTER },
-	{ "migrate-at-report", 0, ARG_STRING, RUN, "NAME", "start the migration when the guest sends the report NAME", set_live, LIVE_AT },
-	{ "bandwidth", 0, ARG_NUMBER, RUN, "MIB_S", "send at most MIB_S MiB/s (default 0 = as fast as the socket takes it)", set_live, LIVE_BW },
-	{ "max-downtime", 0, ARG_NUMBER, RUN, "MS", "stop-and-copy once the rest crosses the link within MS ms (default " STR(LIVE_DOWNTIME_DEFAULT_MS) ")", set_live, LIVE_DOWNTIME },
-	{ "migrate-max-rounds", 0, ARG_NUMBER, RUN, "N", "stop-and-copy after N pre-copy rounds even if not converged (1-" STR(LIVE_ROUNDS_MAX) ", default " STR(LIVE_ROUNDS_DEFAULT) ")", set_live, LIVE_ROUNDS },
-	{ "auto-converge", 0, ARG_NONE, RUN, NULL, "throttle the vCPUs more each round that does not converge (30%, +20%, up to 99%)", set_live, LIVE_AUTO },
+	{ "migrate-to", 0, ARG_STRING, RUN, "unix:PATH|tcp:HOST:PORT", "migrate the running guest live (pre-copy) to `kvmlab receive --listen` at that address", set_migrate, MIGOPT_TO },
+	{ "migrate-after", 0, ARG_SECONDS, RUN, "SECS", "start the migration SECS seconds into the run (default 0)", set_migrate, MIGOPT_AFTER },
+	{ "migrate-at-report", 0, ARG_STRING, RUN, "NAME", "start the migration when the guest sends the report NAME", set_migrate, MIGOPT_AT },
+	{ "bandwidth", 0, ARG_NUMBER, RUN, "MIB_S", "send at most MIB_S MiB/s (default 0 = as fast as the socket takes it)", set_migrate, MIGOPT_BW },
+	{ "max-downtime", 0, ARG_NUMBER, RUN, "MS", "stop-and-copy once the rest crosses the link within MS ms (default " STR(LIVE_DOWNTIME_DEFAULT_MS) ")", set_migrate, MIGOPT_DOWNTIME },
+	{ "migrate-max-rounds", 0, ARG_NUMBER, RUN, "N", "stop-and-copy after N pre-copy rounds even if not converged (1-" STR(LIVE_ROUNDS_MAX) ", default " STR(LIVE_ROUNDS_DEFAULT) ")", set_migrate, MIGOPT_ROUNDS },
+	{ "auto-converge", 0, ARG_NONE, RUN, NULL, "throttle the vCPUs more each round that does not converge (30%, +20%, up to 99%)", set_migrate, MIGOPT_AUTO },
 	{ "listen", 0, ARG_STRING, RECEIVE, "unix:PATH|tcp:HOST:PORT", "where to wait for the source (required)", set_recv, 0 },
 	{ "fail-after", 0, ARG_SIZE, RECEIVE, "BYTES", "test aid: drop the connection after BYTES of the stream (the source must run on)", set_recv, 1 },
 	/* trace: docs/trace.md */
