@@ -221,3 +221,58 @@ def test_migration_options_are_checked(kvm):
     assert r.code == XC["USAGE"] and "numeric IPv4" in r.err
     r = run_kvmlab("receive")
     assert r.code == XC["USAGE"] and "--listen" in r.err
+
+
+# ---- post-copy: the state first, RAM on demand through userfaultfd on the destination ----
+
+def postcopy(tmp_path, transport, name, *opts, recv_opts=()):
+    src, dst = migrate(tmp_path, transport, name, "--migrate-mode", "postcopy", *opts, recv_opts=recv_opts)
+    if dst.code == XC["HOST"] and "userfaultfd" in dst.err:
+        pytest.skip("post-copy needs userfaultfd(2) on this host: " + dst.err.strip().splitlines()[-1])
+    return src, dst
+
+
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+@pytest.mark.parametrize("name,vcpus", [(COUNTER, 1), ("mem/migrate-smp", 2)])
+def test_postcopy_guest_ends_as_without_migration(kvm, tmp_path, transport, name, vcpus, run):
+    opts = ("--vcpus", "2") if vcpus > 1 else ()
+    plain = run(name, *opts)
+    src, dst = postcopy(tmp_path, transport, name, *opts, "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["mode"] == "postcopy" and m["completed"] and m["rounds"] == [], m
+    assert [v["end"] for v in src.doc["vcpus"]] == ["migrated"] * vcpus
+    got, want = reports(dst.doc), reports(plain.doc)
+    for key in ("result", "counter", "result0", "result1"):
+        assert got.get(key) == want.get(key)
+    # Every page went once: pushed, or sent because a fault on the destination asked.
+    ram_pages = src.doc["memory"]["slots"][0]["size"] // 4096
+    line = [x for x in dst.err.splitlines() if "post-copy:" in x]
+    assert len(line) == 1 and f"post-copy: {ram_pages} pages, " in line[0], dst.err
+    assert m["postcopy"]["pushed_pages"] < ram_pages <= m["postcopy"]["pushed_pages"] + m["postcopy"]["requests"]
+
+
+def test_postcopy_connection_loss_ends_both_sides(kvm, tmp_path):
+    # 1 MiB: past the state (which the destination takes and runs), inside the pages.
+    src, dst = postcopy(tmp_path, "unix", COUNTER, "--mem", "16M", "--migrate-at-report", "checkpoint",
+                        recv_opts=("--fail-after", "1M"))
+    assert dst.code == XC["MIGRATION_STREAM"] and dst.doc is None, dst.err
+    assert "the guest cannot continue on either side" in dst.err.strip().splitlines()[-1]
+    assert src.code == XC["HOST"], src.err
+    warn = [line for line in src.err.splitlines() if "warning: migration" in line]
+    assert len(warn) == 1 and "cannot continue on either side" in warn[0], src.err
+    assert src.doc["result"]["end"] == "host_error"
+
+
+def test_a_postcopy_stream_is_not_restored_from_a_file(kvm, tmp_path, stream):
+    # A snapshot with a POSTCOPY section after LAYOUT: its RAM would have to follow live.
+    off = next(s for s in sections(stream) if s[1] == 2)
+    cut = off[0] + 16 + off[2]
+    npages = struct.unpack_from("<Q", stream, 24 + 16 + 8)[0] // 4096   # CONFIG.mem / 4 KiB
+    post = struct.pack("<IIQQ", 9, 0, 8, npages)
+    rest = b"".join(stream[o:o + 16 + n] for o, t, n in sections(stream) if t not in (1, 2, 3))
+    bad = tmp_path / "post.kvm"
+    bad.write_bytes(stream[:cut] + post + rest)
+    r = run_kvmlab("restore", bad)
+    assert r.code == XC["MIGRATION_STREAM"], r.err
+    assert "cannot be restored from a file" in r.err

@@ -304,7 +304,7 @@ static int set_snapshot(struct cli *c, const struct opt_def *o, const char *arg,
 	return 0;
 }
 
-enum { MIGOPT_TO, MIGOPT_AFTER, MIGOPT_AT, MIGOPT_BW, MIGOPT_DOWNTIME, MIGOPT_ROUNDS, MIGOPT_AUTO };
+enum { MIGOPT_TO, MIGOPT_AFTER, MIGOPT_AT, MIGOPT_BW, MIGOPT_DOWNTIME, MIGOPT_ROUNDS, MIGOPT_AUTO, MIGOPT_MODE };
 
 static int set_migrate(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
@@ -328,6 +328,11 @@ static int set_migrate(struct cli *c, const struct opt_def *o, const char *arg, 
 		return 0;
 	case MIGOPT_AUTO:
 		l->auto_converge = true;
+		return 0;
+	case MIGOPT_MODE:
+		if (strcmp(arg, "precopy") && strcmp(arg, "postcopy"))
+			FAIL("--migrate-mode: '%s' is not precopy or postcopy", arg);
+		l->postcopy = !strcmp(arg, "postcopy");
 		return 0;
 	}
 	if (parse_u64(arg, &n) != 0)
@@ -411,6 +416,7 @@ const struct opt_def opt_table[] = {
 	{ "bandwidth", 0, ARG_NUMBER, RUN, "MIB_S", "send at most MIB_S MiB/s (default 0 = as fast as the socket takes it)", set_migrate, MIGOPT_BW },
 	{ "max-downtime", 0, ARG_NUMBER, RUN, "MS", "stop-and-copy once the rest crosses the link within MS ms (default " STR(LIVE_DOWNTIME_DEFAULT_MS) ")", set_migrate, MIGOPT_DOWNTIME },
 	{ "migrate-max-rounds", 0, ARG_NUMBER, RUN, "N", "stop-and-copy after N pre-copy rounds even if not converged (1-" STR(LIVE_ROUNDS_MAX) ", default " STR(LIVE_ROUNDS_DEFAULT) ")", set_migrate, MIGOPT_ROUNDS },
+	{ "migrate-mode", 0, ARG_CHOICE, RUN, "precopy|postcopy", "pre-copy (default: RAM first, then the state) or post-copy (the state first, RAM on demand through userfaultfd)", set_migrate, MIGOPT_MODE },
 	{ "auto-converge", 0, ARG_NONE, RUN, NULL, "throttle the vCPUs more each round that does not converge (30%, +20%, up to 99%)", set_migrate, MIGOPT_AUTO },
 	{ "listen", 0, ARG_STRING, RECEIVE, "unix:PATH|tcp:HOST:PORT", "where to wait for the source (required)", set_recv, 0 },
 	{ "fail-after", 0, ARG_SIZE, RECEIVE, "BYTES", "test aid: drop the connection after BYTES of the stream (the source must run on)", set_recv, 1 },

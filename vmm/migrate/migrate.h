@@ -39,6 +39,7 @@ enum mig_section {                              /* the section types, in stream 
 	MIG_SEC_CLOCK    = 6,                   /* KVM_GET_CLOCK */
 	MIG_SEC_UART     = 7,                   /* COM1's registers and FIFO */
 	MIG_SEC_PAYLOAD  = 8,                   /* the payload file: the guest's identity */
+	MIG_SEC_POSTCOPY = 9,                   /* post-copy: RAM follows after END, on demand (u64 pages) */
 	MIG_SEC_COUNT
 };
 
@@ -103,6 +104,11 @@ struct mig_image {
 	uint8_t *payload;               /* the payload file (malloc'd) */
 	uint32_t payload_len;
 	uint64_t ram_pages;             /* pages read */
+	bool postcopy;                  /* a POSTCOPY section came: RAM follows after END */
+	uint64_t postcopy_pages;        /* as many pages as it says */
+	/* Where RAM pages go instead of gmem_write (post-copy: UFFDIO_COPY), or NULL. 0 or -1. */
+	int (*page_sink)(void *arg, uint64_t gpa, const void *page);
+	void *page_sink_arg;
 };
 
 struct mig_ram_hdr {                    /* a RAM section starts so: GPA of the first page, page count */
@@ -125,6 +131,9 @@ int  mig_read_begin(const struct mig_src *src, struct mig_image *img, char *err,
 int  mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest_mem *mem,
 		   char *err, size_t errlen);
 void mig_image_free(struct mig_image *img);     /* safe on a zeroed image */
+/* Post-copy, after END: one more section, a RAM section (1, its pages given to
+ * img->page_sink) or the final END (0); -1 with err for anything else. */
+int  mig_read_postcopy(const struct mig_src *src, struct mig_image *img, char *err, size_t errlen);
 /* A source over a buffer (the fuzz harness, unit tests) and over an fd. */
 struct mig_buf { const uint8_t *p; size_t len, pos; };
 int  mig_buf_read(void *ctx, void *buf, size_t n);
@@ -206,6 +215,8 @@ struct mig_restore_opts {
 	int (*committed)(void *arg, char *err, size_t errlen);
 	void *arg;
 	double stream_end;              /* set: CLOCK_MONOTONIC when END was read */
+	int sock;                       /* a post-copy stream's socket (receive), -1: post-copy refused */
+	struct mig_uffd *uffd;          /* its pager, filled when the stream is post-copy */
 };
 int  mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct payload *p,
 		 const struct vm_config *cfg, struct mig_restore_opts *o, char *err, size_t errlen);
@@ -234,6 +245,40 @@ int  mig_set_timeouts(int fd, char *err, size_t errlen);
 struct mig_limited { int fd; uint64_t left; bool hit; };
 int  mig_limited_read(void *ctx, void *buf, size_t n);
 
+/* ---- uffd.c: post-copy's destination pager (userfaultfd) ---- */
+struct mig_uffd {
+	int uffd, sock;
+	struct guest_mem *mem;
+	struct mig_image *img;
+	const struct mig_src *src;      /* the stream after END: only this thread reads it */
+	uint8_t *hva;
+	uint64_t size, npages, received;
+	uint64_t *have;                 /* pages installed */
+	double *asked;                  /* per page: when a fault asked for it, 0 = not waiting */
+	uint64_t faults, served;        /* pages asked for; asked-for pages that arrived */
+	double lat_sum, lat_min, lat_max;       /* fault -> page installed, seconds */
+	double t0, seconds;             /* the pager's start and how long until the last page */
+	bool peer_done;                 /* an ask failed: the source has sent everything */
+	pthread_t thread;
+	bool started;
+};
+/* Registers slot 0 (at GPA 0) with a userfaultfd in MISSING mode and sets img's
+ * page sink to UFFDIO_COPY.  0, or -1 with err (no userfaultfd here: the message says so). */
+int  mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_image *img, int sock,
+		       const struct mig_src *src, char *err, size_t errlen);
+/* Starts the pager thread: faults become requests on sock, arriving pages are
+ * installed, until END.  A broken stream ends the process (exit 19, one line). */
+int  mig_uffd_start(struct mig_uffd *u, char *err, size_t errlen);
+void mig_uffd_finish(struct mig_uffd *u);       /* joins it (it ends at END), frees */
+
+/* ---- postcopy.c: post-copy's source: state first, then pages on demand and pushed ---- */
+struct mig_live;
+struct mig_out;
+/* After header, CONFIG and LAYOUT: stops the vCPUs, sends POSTCOPY and the state,
+ * waits for the destination's answer, then serves requested pages first and
+ * pushes the rest, then END.  Fills l's results; 0, or -1 with l->warn. */
+int  mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_start);
+
 /* ---- pause.c: stopping the vCPUs of a running VM, and throttling them ---- */
 struct mig_pause {
 	pthread_mutex_t lock;           /* guards every field below */
@@ -242,10 +287,11 @@ struct mig_pause {
 	pid_t tid[VCPUS_MAX];           /* each vCPU's thread once it joined, 0 before */
 	bool joined[VCPUS_MAX], left[VCPUS_MAX], parked[VCPUS_MAX];
 	bool stop;                      /* the migration asks every vCPU to park */
-	enum { PAUSE_WAIT, PAUSE_RESUME, PAUSE_MIGRATED } outcome;
+	enum { PAUSE_WAIT, PAUSE_RESUME, PAUSE_MIGRATED, PAUSE_LOST } outcome;
 	struct mig_vcpu *state;         /* n entries: each parked vCPU saves itself here */
 	int state_rc[VCPUS_MAX];        /* 0, or -1 with state_err */
 	char state_err[256];
+	char lost[256];                 /* PAUSE_LOST: why the guest ends here */
 	bool irqchip;
 	int throttle_pct;               /* auto-converge: 0..99, percent of time a vCPU sleeps */
 	bool throttle_due[VCPUS_MAX];   /* set by the throttle tick, cleared after the sleep */
@@ -266,6 +312,8 @@ bool mig_pause_point(struct vcpu *v);
 int  mig_pause_stop(struct mig_pause *p, double timeout_s, char *err, size_t errlen);
 /* Migration thread: the parked vCPUs end as migrated (migrated) or run on. */
 void mig_pause_release(struct mig_pause *p, bool migrated);
+/* Post-copy failed after the destination ran the guest: the vCPUs end with why. */
+void mig_pause_lose(struct mig_pause *p, const char *why);
 /* Migration thread: kick every vCPU out of KVM_RUN so it reaches mig_pause_point. */
 void mig_pause_kick(struct mig_pause *p);
 
@@ -292,6 +340,7 @@ struct mig_live {
 	double max_downtime_ms;         /* --max-downtime */
 	int max_rounds;                 /* --migrate-max-rounds */
 	bool auto_converge;             /* --auto-converge */
+	bool postcopy;                  /* --migrate-mode postcopy */
 	const struct payload *payload;
 	/* the run; the thread's results are read after mig_live_finish */
 	struct run *r;
@@ -318,6 +367,8 @@ struct mig_live {
 	uint64_t total_bytes, ram_pages;
 	uint32_t checksum;              /* mig_ram_checksum with the vCPUs stopped */
 	struct precopy model;           /* vmm/mem/precopy.c on the measured dirty counts */
+	uint64_t post_requests, post_pushed;    /* post-copy: pages the destination asked for; pushed */
+	double post_seconds;            /* post-copy: the answer to the last page sent */
 	uint64_t model_budget;          /* the model's pages per round: what fits the downtime */
 };
 /* cmd_run: checks the options (0, or -1 with err) and hooks l into cfg
@@ -333,6 +384,7 @@ struct mig_receive {
 	double accept_timeout;          /* seconds */
 	double stream_seconds;          /* first byte -> END */
 	uint64_t bytes;
+	uint64_t faults;                /* post-copy: faults served */
 };
 /* Listens, accepts one source, reads its stream (untrusted), runs the guest.
  * Same contract as mig_restore; err says what failed. */

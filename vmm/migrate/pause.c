@@ -168,10 +168,15 @@ bool mig_pause_point(struct vcpu *v)
 	while (p->outcome == PAUSE_WAIT)
 		pthread_cond_wait(&p->cond, &p->lock);
 	migrated = p->outcome == PAUSE_MIGRATED;
+	bool lost = p->outcome == PAUSE_LOST;
 	p->parked[id] = false;
 	pthread_mutex_unlock(&p->lock);
 	if (migrated) {
 		vcpu_end(v, END_MIGRATED, "the guest runs on in the destination");
+		return true;
+	}
+	if (lost) {
+		vcpu_end(v, END_HOST_ERROR, "%s", p->lost);
 		return true;
 	}
 	v->run->immediate_exit = v->timed_out || v->kicked;
@@ -233,6 +238,16 @@ void mig_pause_release(struct mig_pause *p, bool migrated)
 	p->outcome = migrated ? PAUSE_MIGRATED : PAUSE_RESUME;
 	__atomic_store_n(&p->stop, false, __ATOMIC_RELEASE);
 	p->throttle_pct = 0;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void mig_pause_lose(struct mig_pause *p, const char *why)
+{
+	pthread_mutex_lock(&p->lock);
+	snprintf(p->lost, sizeof(p->lost), "%s", why);
+	p->outcome = PAUSE_LOST;
+	__atomic_store_n(&p->stop, false, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }

@@ -168,6 +168,10 @@ static void live_migrate(struct mig_live *l)
 	    mig_write_layout(&out, &vm->mem) != 0)
 		goto write_failed;
 
+	if (l->postcopy) {              /* postcopy.c: state first, RAM on demand */
+		mig_postcopy_run(l, fd, &out, t_start);
+		goto out;
+	}
 	int64_t pending = (int64_t)npages;
 	for (int round = 0;; round++) {
 		struct live_round *rd = &l->round[round];
@@ -375,6 +379,10 @@ int mig_live_setup(struct mig_live *l, struct vm_config *cfg, const struct paylo
 	}
 	if (cfg->memcfg.rom_size) {
 		snprintf(err, errlen, "--migrate-to moves the RAM slot only: not with --rom");
+		return -1;
+	}
+	if (l->postcopy && (l->auto_converge || l->bandwidth)) {
+		snprintf(err, errlen, "--migrate-mode postcopy: not with --auto-converge or --bandwidth (pre-copy's)");
 		return -1;
 	}
 	if (cfg->sandbox || cfg->trace) {

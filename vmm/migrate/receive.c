@@ -102,8 +102,15 @@ int mig_receive_run(struct mig_receive *m, struct run *r, struct kvm *k, struct 
 		return XC_HOST;
 	}
 	struct mig_src src = { recv_read, &s };
-	struct mig_restore_opts o = { .name = m->listen, .committed = recv_ack, .arg = &s };
+	struct mig_uffd uffd = { .uffd = -1 };
+	struct mig_restore_opts o = { .name = m->listen, .committed = recv_ack, .arg = &s, .sock = s.fd, .uffd = &uffd };
 	int rc = mig_restore(r, k, &src, p, cfg, &o, err, errlen);
+	if (uffd.faults || uffd.received)       /* post-copy: what the faults cost */
+		fprintf(stderr, "kvmlab: receive: post-copy: %llu pages, %llu faults served, latency min %.3f mean %.3f "
+			"max %.3f ms, last page after %.3f s\n", (unsigned long long)uffd.received,
+			(unsigned long long)uffd.served, uffd.lat_min * 1e3,
+			uffd.served ? uffd.lat_sum / uffd.served * 1e3 : 0.0, uffd.lat_max * 1e3, uffd.seconds);
+	m->faults = uffd.served;
 	if (rc == XC_MIGRATION_STREAM && s.err) {      /* why the stream broke off, not just where */
 		size_t n = strlen(err);
 		if (s.err == EAGAIN)

@@ -122,6 +122,19 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}
+	if (img.postcopy) {             /* RAM comes after END, on demand: uffd.c */
+		if (!o || o->sock < 0 || !o->uffd) {
+			snprintf(err, errlen, "migration stream: a post-copy stream (its RAM follows on a live connection) "
+				 "cannot be restored from a file");
+			rc = XC_MIGRATION_STREAM;
+			goto out;
+		}
+		if (mig_uffd_register(o->uffd, &r->vm.mem, &img, o->sock, src, err, errlen) != 0 ||
+		    mig_uffd_start(o->uffd, err, errlen) != 0) {
+			rc = XC_HOST;
+			goto out;
+		}
+	}
 	rc = payload_parse(img.payload, img.payload_len, p, err, errlen);
 	if (rc != XC_OK) {
 		memset(p, 0, sizeof(*p));       /* the bytes stay img's */
@@ -140,6 +153,8 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 			rc = run_ready(r, &c, err, errlen);
 	}
 out:
+	if (o && o->uffd && o->uffd->started)
+		mig_uffd_finish(o->uffd);       /* the pager ends at the stream's last END */
 	mig_image_free(&img);
 	return rc;
 }
@@ -157,7 +172,7 @@ int mig_restore_file(struct run *r, struct kvm *k, const char *file, struct payl
 		return XC_MIGRATION_STREAM;
 	}
 	struct mig_src src = { mig_fd_read, &fd };
-	struct mig_restore_opts o = { .name = file };
+	struct mig_restore_opts o = { .name = file, .sock = -1 };
 	int rc = mig_restore(r, k, &src, p, cfg, &o, err, errlen);
 	close(fd);
 	return rc;

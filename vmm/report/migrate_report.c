@@ -13,6 +13,7 @@ void mig_live_json(struct json *j, const struct mig_live *l)
 	}
 	json_obj(j);
 	json_key(j, "to"); json_str(j, l->to);
+	json_key(j, "mode"); json_str(j, l->postcopy ? "postcopy" : "precopy");
 	json_key(j, "attempted"); json_bool(j, l->attempted);
 	json_key(j, "completed"); json_bool(j, l->completed);
 	json_key(j, "converged"); json_bool(j, l->converged);
@@ -49,6 +50,15 @@ void mig_live_json(struct json *j, const struct mig_live *l)
 	json_key(j, "bytes"); json_u64(j, l->stop_bytes);
 	json_key(j, "seconds"); json_double(j, l->stop_seconds);
 	json_obj_end(j);
+	json_key(j, "postcopy");
+	if (l->postcopy) {
+		json_obj(j);
+		json_key(j, "requests"); json_u64(j, l->post_requests);
+		json_key(j, "pushed_pages"); json_u64(j, l->post_pushed);
+		json_key(j, "seconds"); json_double(j, l->post_seconds);
+		json_obj_end(j);
+	} else
+		json_null(j);
 	json_key(j, "model");
 	json_obj(j);
 	json_key(j, "budget_pages"); json_u64(j, l->model_budget);
@@ -64,6 +74,18 @@ void mig_live_text(const struct mig_live *l, FILE *out)
 {
 	if (!l->attempted || (!l->completed && !l->nrounds))
 		return;
+	if (l->postcopy) {
+		fprintf(out, "migration to %s (post-copy): %s, %llu bytes\n", l->to, l->completed ? "completed" : "not completed",
+			(unsigned long long)l->total_bytes);
+		fprintf(out, "  state first: %llu bytes in %.4f s with the vCPUs stopped\n",
+			(unsigned long long)l->stop_bytes, l->stop_seconds);
+		fprintf(out, "  post-copy: %llu pages asked for by the destination's faults, %llu pushed, last after %.3f s\n",
+			(unsigned long long)l->post_requests, (unsigned long long)l->post_pushed, l->post_seconds);
+		if (l->completed)
+			fprintf(out, "  total %.3f s, downtime %.3f s, RAM checksum 0x%08x\n",
+				l->total_seconds, l->downtime_seconds, l->checksum);
+		return;
+	}
 	fprintf(out, "migration to %s: %s, %s, %d pre-copy round%s, %llu bytes\n", l->to,
 		l->completed ? "completed" : "not completed", l->converged ? "converged" : "did not converge",
 		l->nrounds, l->nrounds == 1 ? "" : "s", (unsigned long long)l->total_bytes);
