@@ -53,7 +53,8 @@ help:
 	@echo "make coverage-check  make coverage, then fail below tests/coverage-threshold"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each; fuzz-short: 20 s each"
 	@echo "make deps       install missing Debian packages (scripts/deps.sh)"
-	@echo "make labs       render the lab guide (labs/, docs/) to HTML in $(BUILD)/labs"
+	@echo "make site       the course (labs/ in English and Chinese, docs/, figures) as HTML in $(BUILD)/site"
+	@echo "make labs       measure the charts, then make site"
 	@echo "make clean      remove build/"
 	@echo "make unit       the C unit tests (KTAP in $(BUILD)/unit-tests.ktap)"
 	@echo "make bench-overhead  kvmlab's accounting vs a raw KVM_RUN loop (exits/s)"
@@ -197,7 +198,7 @@ clean:
 
 # The lab guide as HTML (labs/README.md, "Rendering the guide"): pandoc, with
 # the bench/iobench charts embedded when they have been built.
-.PHONY: labs charts
+.PHONY: labs charts site
 # The charts the guide embeds, measured on this host (a few seconds each).
 charts: $(BUILD)/kvmlab payloads
 	@mkdir -p $(BUILD)/bench $(BUILD)/iobench
@@ -206,7 +207,10 @@ charts: $(BUILD)/kvmlab payloads
 	$(BUILD)/kvmlab iobench --json > $(BUILD)/iobench/iobench.json
 	scripts/plot-iobench $(BUILD)/iobench/iobench.json $(BUILD)/iobench/iobench.svg
 labs: charts | $(DEPS_OK)
-	@scripts/render-labs $(BUILD)
+	@$(MAKE) --no-print-directory site
+# INSTRUCTOR=1: the instructor edition, with the instructor notes, in $(BUILD)/site-instructor.
+site: | $(DEPS_OK)
+	@scripts/render-labs $(if $(INSTRUCTOR),--instructor) $(BUILD)
 # ---- Hardening (docs/security.md) ----
 
 # Branch coverage is off in lcov by default.

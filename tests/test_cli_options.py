@@ -108,6 +108,7 @@ NOT_COMMAND_OPTIONS = {
     "membind",                                      # numactl --membind (docs/concepts.md)
     "update",                                       # git submodule update (docs/backends.md)
     "apparent-size",                                # du --apparent-size (labs/pio-mmio-dma.md)
+    "template", "build",                            # scripts/check-answers --template, --build (labs/README.md)
 }
 
 

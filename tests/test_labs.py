@@ -328,6 +328,17 @@ def test_sdm_sections_are_from_one_edition(path):
                    "labs/README.md cites 325462-080US (processor initialization is chapter 10)")
 
 
+SDM_SECTION = re.compile(r"SDM([^\n;；。]{0,30}?)(?<![\d.-])(\d+\.\d+(?:\.\d+)*)")
+
+
+@pytest.mark.parametrize("path", GUIDE_TEXT, ids=lambda p: os.path.relpath(p, L.ROOT))
+def test_sdm_sections_name_their_volume(path):
+    """A section number is found in one volume of the combined SDM: "Vol. 3A 10.1.4", not "10.1.4"."""
+    for m in SDM_SECTION.finditer(L.read(path)):
+        assert re.search(r"(Vol\.|卷) ?[1-4][A-D]?\b", m.group(1), re.I), (
+            f"{os.path.relpath(path, L.ROOT)}: {m.group(0)!r} does not name its SDM volume")
+
+
 def test_course_map_names_the_sdm_edition():
     assert "325462-080US" in README, "labs/README.md must name the SDM edition its section numbers are from"
 
