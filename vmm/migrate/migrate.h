@@ -368,6 +368,7 @@ struct mig_live {
 	uint32_t checksum;              /* mig_ram_checksum with the vCPUs stopped */
 	struct precopy model;           /* vmm/mem/precopy.c on the measured dirty counts */
 	uint64_t post_requests, post_pushed;    /* post-copy: pages the destination asked for; pushed */
+	uint64_t post_demand;           /* post-copy: asked-for pages not sent yet, sent at once */
 	double post_seconds;            /* post-copy: the answer to the last page sent */
 	uint64_t model_budget;          /* the model's pages per round: what fits the downtime */
 };

@@ -57,6 +57,7 @@ static int post_serve(struct mig_live *l, int fd, struct mig_out *out, uint64_t 
 				if (rc != 0)
 					return -1;
 				sent[pg / 64] |= 1ULL << (pg % 64);
+				l->post_demand++;
 				left--;
 			}
 			continue;

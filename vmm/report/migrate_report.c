@@ -55,6 +55,7 @@ void mig_live_json(struct json *j, const struct mig_live *l)
 		json_obj(j);
 		json_key(j, "requests"); json_u64(j, l->post_requests);
 		json_key(j, "pushed_pages"); json_u64(j, l->post_pushed);
+		json_key(j, "demand_pages"); json_u64(j, l->post_demand);
 		json_key(j, "seconds"); json_double(j, l->post_seconds);
 		json_obj_end(j);
 	} else
