@@ -290,7 +290,7 @@ struct mig_pause {
 	enum { PAUSE_WAIT, PAUSE_RESUME, PAUSE_MIGRATED, PAUSE_LOST } outcome;
 	struct mig_vcpu *state;         /* n entries: each parked vCPU saves itself here */
 	int state_rc[VCPUS_MAX];        /* 0, or -1 with state_err */
-	char state_err[256];
+	char state_err[320];
 	char lost[256];                 /* PAUSE_LOST: why the guest ends here */
 	bool irqchip;
 	int throttle_pct;               /* auto-converge: 0..99, percent of time a vCPU sleeps */
