@@ -14,14 +14,14 @@ LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lrt -lpthread -lm
 
 # The one list of source folders, one per layer (docs/architecture.md, "Layers").
 # vmm/ and traps/ themselves stay in it so that a file added at the top level builds too.
-SRC_DIRS  := vmm vmm/core vmm/cli vmm/measure vmm/mem vmm/report vmm/security vmm/migrate traps traps/devices
+SRC_DIRS  := vmm vmm/core vmm/cli vmm/measure vmm/mem vmm/report vmm/security vmm/migrate vmm/vhost traps traps/devices
 VMM_SRCS  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 LIB_SRCS  := $(filter-out vmm/cli/main.c,$(VMM_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 # The I/O devices' pure logic (docs/io.md): these objects make no KVM call,
 # and build/unit-io-pure links them with only their unit tests to prove it.
 IO_PURE_SRCS := traps/devices/virtqueue.c traps/devices/virtio_mmio.c traps/devices/virtio_console.c \
-		traps/devices/virtio_blk.c traps/devices/uart16550.c traps/devices/console.c \
+		traps/devices/virtio_blk.c traps/devices/virtio_net.c traps/devices/uart16550.c traps/devices/console.c \
 		vmm/core/guestmem.c vmm/mem/memslots.c vmm/core/log.c
 IO_UNIT_SRCS := tests/unit/main.c $(wildcard tests/unit/test_io_*.c)
 # Every payloads/**/*.asm except the include library becomes build/payloads/**/*.bin.
@@ -40,7 +40,7 @@ DEPS_OK    = $(BUILD)/.deps-ok
 .PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge pytest inst inst-unit inst-pytest coverage-report regress
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/kvmlab payloads $(BUILD)/unit-tests $(BUILD)/unit-io-pure
+all: $(BUILD)/kvmlab $(BUILD)/kvmlab-vhost-blk payloads $(BUILD)/unit-tests $(BUILD)/unit-io-pure
 
 help:
 	@echo "make            build kvmlab, the payloads and the unit tests into $(BUILD)/"
@@ -180,6 +180,13 @@ coverage-report:
 	@echo "coverage: HTML report in build/coverage/index.html"
 
 # Exit accounting and bench (docs/measurement.md).
+# kvmlab-vhost-blk: the vhost-user-blk back-end (tools/vhost-blk/), built from the same
+# message layer and the same virtqueue walker and block request handler as kvmlab.
+VHOST_BLK_SRCS := $(wildcard tools/vhost-blk/*.c) vmm/vhost/vhost_msg.c vmm/vhost/vhost_sock.c \
+		  traps/devices/virtqueue.c traps/devices/virtio_blk.c vmm/core/guestmem.c vmm/mem/memslots.c
+$(BUILD)/kvmlab-vhost-blk: $(VHOST_BLK_SRCS:%.c=$(OBJ)/%.o)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
+
 $(BUILD)/rawloop: tools/rawloop.c | $(DEPS_OK)
 	$(CC) $(CFLAGS) -o $@ $<
 

@@ -20,9 +20,13 @@
 #   graphviz         dot: the course's figures (labs/figures/*.dot) for make site
 #   chromium         tests/test_site.py loads the course site in headless Chromium (skips without it)
 #   fonts-noto-cjk   the Chinese labs' figures and pages render with CJK glyphs
+#   qemu-system-common  /usr/bin/qemu-storage-daemon (Debian 12 ships it here, `dpkg -S`): the third-party
+#                    vhost-user-blk back-end of tests/test_io_vhost.py and labs/vhost.md
+#   qemu-utils       qemu-img: create, check, map and convert the raw and qcow2 images of those tests
+#   iproute2 iputils-ping  tests/test_net.py, labs/network.md: ip and ping inside run --net's namespace
 set -eu
 
-PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev graphviz chromium fonts-noto-cjk"
+PKGS="build-essential nasm libcapstone-dev python3-pytest python3-pytest-xdist lcov linux-libc-dev strace pandoc procps gnuplot-nox libseccomp-dev clang libclang-rt-14-dev libtracefs-dev libtraceevent-dev graphviz chromium fonts-noto-cjk qemu-system-common qemu-utils iproute2 iputils-ping"
 
 missing=""
 for p in $PKGS; do

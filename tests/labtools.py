@@ -117,7 +117,8 @@ def parse_commands(text):
 
 # Tools a lab command may call; a host without one skips that command, naming it.
 _TOOLS = {"strace": "strace", "taskset": "taskset", "gnuplot": "gnuplot", "scripts/plot-bench": "gnuplot", "scripts/plot-ktrace": "gnuplot",
-          "pandoc": "pandoc", "qemu-img": "qemu-img", "qemu-storage-daemon": "qemu-storage-daemon"}
+          "pandoc": "pandoc", "qemu-img": "qemu-img", "qemu-storage-daemon": "qemu-storage-daemon",
+          "nsenter": "nsenter", "ping": "ping"}
 
 
 def command_requirements(cmd, code=0):
@@ -133,6 +134,8 @@ def command_requirements(cmd, code=0):
     need = {"tools": tools, "cpus": cpus}
     if re.search(r"--ktrace\b", cmd):
         need["ktrace"] = True
+    if re.search(r"--net\b|scripts/ksm-pair\b", cmd):
+        need["root"] = True                 # a network namespace and a tap; KSM's global switches
     return need
 
 

@@ -108,6 +108,10 @@ NOT_COMMAND_OPTIONS = {
     "membind",                                      # numactl --membind (docs/concepts.md)
     "update",                                       # git submodule update (docs/backends.md)
     "apparent-size",                                # du --apparent-size (labs/pio-mmio-dma.md)
+    # build/kvmlab-vhost-blk's own options (tools/vhost-blk/main.c; docs/io.md, labs/vhost.md)
+    "socket", "disk", "size", "stats", "misbehave",
+    "blockdev", "export",                           # qemu-storage-daemon (docs/io.md, labs/vhost.md)
+    "backing-chain", "output",                      # qemu-img info --backing-chain, map --output=json
     "template", "build",                            # scripts/check-answers --template, --build (labs/README.md)
 }
 

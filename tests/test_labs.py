@@ -88,7 +88,7 @@ def test_lab_command_exits_as_documented(kvm, require, lab, line, cmd, code):
     need = L.command_requirements(cmd, code)
     for tool in need["tools"]:
         require(tool=tool)
-    require(cpus=need["cpus"], ktrace=need.get("ktrace", False))
+    require(cpus=need["cpus"], ktrace=need.get("ktrace", False), root=need.get("root", False))
     r = run_once(cmd)
     assert r.returncode == code, (
         f"labs/{lab}:{line}: `{cmd}` exited {r.returncode}, the lab says {code}\n"
@@ -101,6 +101,7 @@ def test_lab_requirements_are_read_from_the_command():
     assert L.command_requirements("build/kvmlab run x --pin 0,4000", 2)["cpus"] == 1
     assert L.command_requirements("scripts/plot-bench a b")["tools"] == ["gnuplot"]
     assert L.command_requirements("build/kvmlab run hello-long --ktrace")["ktrace"] is True
+    assert L.command_requirements("build/kvmlab run net/echo --net")["root"] is True
 
 
 # ---- the template ----
@@ -292,7 +293,7 @@ def test_sample_output_is_what_the_command_prints(kvm, require, path, cmd, code,
     need = L.command_requirements(cmd, code)
     for tool in need["tools"]:
         require(tool=tool)
-    require(cpus=need["cpus"])
+    require(cpus=need["cpus"], root=need.get("root", False))
     r = run_once(cmd)
     assert r.returncode == code, r.stderr[-2000:]
     _, missing = L.sample_match([s for _, s in shown], L.command_output_lines(r))

@@ -68,6 +68,8 @@ _Static_assert(sizeof(struct payload_hdr) == KVMLAB_HDR_SIZE, "header is 64 byte
 #define GPA_VIRTIO_MMIO         0xC0000000ULL /* virtio-mmio console, 0x200 bytes of registers */
 #define VIRTIO_MMIO_SIZE        0x200ULL
 #define GPA_VIRTIO_BLK          0xC0000200ULL /* virtio-mmio block device (--blk FILE) */
+#define GPA_VIRTIO_NET          0xC0000400ULL /* virtio-mmio network device (--net) */
+#define NET_GUEST_IP            "10.0.2.15"   /* the address payloads/net/ answer on (QEMU user-net's guest) */
 #define GPA_SINK                0xC0001000ULL /* write-only sink, coalesced MMIO when asked */
 #define SINK_SIZE               0x1000ULL
 #define GPA_IDMAP_END           0x100000000ULL /* long mode identity map covers [0, 4 GiB) */
@@ -123,6 +125,7 @@ _Static_assert(GPA_STACK_TOP - VCPUS_MAX * VCPU_STACK_SIZE >= GPA_VMM_END,
 #define MSR_IA32_TSC_DEADLINE   0x6E0         /* SDM Vol. 3A 11.5.4.1 */
 #define VIRTIO_CONSOLE_GSI      16            /* model kernel: the virtio console's used-buffer interrupt,
 						 * IOAPIC pin 16 (above the ISA pins, so no PIC sees it) */
+#define VIRTIO_BLK_GSI          17            /* model kernel: the virtio-blk used-buffer interrupt (vhost-user call fd) */
 #define UART_COM1_IRQ           4             /* ISA IRQ of COM1: PIC input 4, IOAPIC pin 4 (model kernel) */
 #define PORT_PIC_ELCR1          0x4D0         /* the in-kernel PIC's edge/level register (with KVMLAB_FLAG_IRQCHIP) */
 #define BENCH_MMIO_SIZE         0x1000ULL
@@ -152,6 +155,12 @@ _Static_assert(sizeof(struct report_rec) == 16, "record header is 16 bytes");
 
 /* ---- Memory lab (docs/memory.md): the memctl port and the default layout. ---- */
 #define PORT_MEMCTL             0xF8          /* OUT dword: request; IN dword: status of the last one */
+#define PORT_KSM                0xFA          /* OUT dword: KSM_CMD_* | GPA; IN dword: its answer (traps/devices/ksmctl.c) */
+#define KSM_CMD_BEFORE          1             /* snapshot RSS/PSS/merged pages: before merging */
+#define KSM_CMD_MERGED          2             /* the same, once merged */
+#define KSM_CMD_WAIT            3             /* wait 10 ms, answer this process's merged pages (-1 unknown) */
+#define KSM_CMD_PAGE            4             /* answer 1 if the page at GPA is a KSM page, 0 if not, -1 unknown */
+#define KSM_CMD_MASK            0xFFFULL      /* the command is the low 12 bits; a page-aligned GPA the rest */
 #define MEMCTL_OP_MASK          0xFFU         /* bits 0-7: the request */
 #define MEMCTL_ARG_SHIFT        8             /* bits 8-31: its argument */
 enum memctl_op {

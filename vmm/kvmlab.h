@@ -11,7 +11,8 @@
  *   vmm/measure/measure.h     counters, KVM stats, samples, statistics, calibration, bench, sensitive, iobench, trace, ktrace
  *   vmm/mem/mem.h             memory slots, backings, hotplug, page walk, dirty logging, pre-copy, translate
  *   traps/traps.h             the port and MMIO buses, one handler per KVM_EXIT_* reason
- *   traps/devices/devices.h   device models: guest protocol, UART, virtio, sink, bench targets, memctl
+ *   vmm/vhost/vhost.h         the vhost-user protocol: messages, the socket, kvmlab's front-end session
+ *   traps/devices/devices.h   device models: guest protocol, UART, virtio, vhost-user blk, sink, bench targets, memctl
  *   vmm/core/vm.h             struct vm, vcpu and run (they embed every layer above), modes, watchdog, smp
  *   vmm/migrate/migrate.h     the migration stream, snapshot/restore, live pre-copy, receive
  *   vmm/security/security.h   the seccomp allowlist per thread
@@ -87,7 +88,8 @@
  *     calibrate.c       calibrate
  *     counters.c        counters_access counters_exit counters_free hist_bucket
  *     facts_guest.c     facts_guest
- *     iobench.c         iob_bytes_per_s iob_free iob_path_find iob_per_kib iob_run
+ *     iobench.c         iob_bytes_per_s iob_free iob_path_bytes iob_path_find iob_per_kib iob_run
+ *     iob_backend.c     iob_backend_finish iob_backend_start
  *     ktrace.c          ktrace_add_thread ktrace_clean_stale ktrace_finish
  *                       ktrace_start ktrace_stop
  *     ktrace_join.c     ktrace_join ktrace_result_free
@@ -139,6 +141,8 @@
  *     sink.c            sink_mmio
  *     uart16550.c       uart_input_load uart_io uart_read uart_reset uart_take
  *                       uart_write
+ *     vhost_blk.c       vhost_blk_quiesce vhost_blk_setup vhost_blk_teardown
+ *     vhost_watch.c     vhost_used_check vhost_watch_start vhost_watch_stop
  *     virtio_console.c  virtio_console_tx
  *     virtio_mmio.c     io_notify_name io_notify_parse
  *                       virtio_fail virtio_init virtio_init_blk virtio_mmio_io
@@ -149,7 +153,9 @@
  *     channel.c         mig_accept mig_addr_parse mig_connect mig_limited_read
  *                       mig_listen mig_set_timeouts
  *     pause.c           mig_pause_destroy mig_pause_init mig_pause_join mig_pause_kick
- *                       mig_pause_leave mig_pause_point mig_pause_release mig_pause_stop
+ *                       mig_pause_leave mig_pause_lose mig_pause_point mig_pause_release
+ *                       mig_pause_stop
+ *     postcopy.c        mig_postcopy_run
  *     precopy_live.c    mig_live_finish mig_live_setup
  *     ram.c             mig_ram_checksum mig_write_bitmap mig_write_layout mig_write_pages
  *                       mig_write_ram
@@ -159,7 +165,15 @@
  *     state.c           mig_check_savable mig_complete_io mig_cpuid_compatible mig_save
  *                       mig_vcpu_get mig_vcpu_set mig_write_state
  *     stream.c          mig_buf_read mig_fd_read mig_image_free mig_read_begin
- *                       mig_read_rest mig_write_header mig_write_raw mig_write_section
+ *                       mig_read_postcopy mig_read_rest mig_write_header mig_write_raw
+ *                       mig_write_section
+ *     uffd.c            mig_uffd_finish mig_uffd_register mig_uffd_start
+ *   vmm/vhost/
+ *     vhost_front.c     vhost_front_close vhost_front_connect vhost_front_recv_reply
+ *                       vhost_front_start vhost_front_stop
+ *     vhost_msg.c       vhu_msg_init vhu_payload_size vhu_reply_parse vhu_request_name
+ *                       vhu_request_parse
+ *     vhost_sock.c      vhu_recv vhu_send
  *   vmm/security/
  *     sandbox.c         sandbox_enter sandbox_enter_io sandbox_enter_main
  *                       sandbox_gate_arm sandbox_rule_at sandbox_rule_text
@@ -191,6 +205,7 @@
 #include "vmm/measure/measure.h"
 #include "vmm/mem/mem.h"
 #include "traps/traps.h"
+#include "vmm/vhost/vhost.h"
 #include "traps/devices/devices.h"
 #include "vmm/core/vm.h"
 #include "vmm/migrate/migrate.h"

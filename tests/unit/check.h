@@ -112,5 +112,6 @@ extern const struct unit_test io_virtqueue_tests[]; /* test_io_*.c: the I/O devi
 extern const struct unit_test io_uart_tests[];
 extern const struct unit_test io_virtio_mmio_tests[];
 extern const struct unit_test io_virtio_blk_tests[];
+extern const struct unit_test io_virtio_net_tests[];
 
 #endif

@@ -36,7 +36,8 @@ SUITE(cpulist_tests); SUITE(hardening_bounds_tests); SUITE(hardening_exits_tests
 SUITE(memslots_tests); SUITE(pagewalk_tests); SUITE(dirty_tests); SUITE(precopy_tests);
 SUITE(cpuid_tests); SUITE(sensitive_tests); SUITE(bench_tests); SUITE(io_virtqueue_tests);
 SUITE(io_uart_tests); SUITE(io_virtio_mmio_tests); SUITE(io_virtio_blk_tests); SUITE(ktrace_tests);
-SUITE(migrate_stream_tests);
+SUITE(io_virtio_net_tests);
+SUITE(migrate_stream_tests); SUITE(vhost_msg_tests);
 
 static const struct suite {
 	const char *name;
@@ -65,7 +66,9 @@ static const struct suite {
 	{ "io-uart",        io_uart_tests },        /* traps/devices/uart16550.c: the register model */
 	{ "io-virtio-mmio", io_virtio_mmio_tests }, /* traps/devices/virtio_mmio.c, virtio_console.c */
 	{ "io-virtio-blk",  io_virtio_blk_tests },  /* traps/devices/virtio_blk.c: requests on a memfd disk */
+	{ "io-virtio-net",  io_virtio_net_tests },  /* traps/devices/virtio_net.c: frames on a socket pair */
 	{ "migrate-stream", migrate_stream_tests }, /* vmm/migrate/stream.c, ram.c: the stream as untrusted input */
+	{ "vhost-msg",      vhost_msg_tests },      /* vmm/vhost/vhost_msg.c, traps/devices/vhost_watch.c: a back-end's words checked */
 };
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 

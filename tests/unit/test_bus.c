@@ -262,8 +262,14 @@ static void t_machine_rows_declare_their_paths(void)
 			CHECK_EQ(r->when, WHEN_NOTIFY_IOEVENTFD);
 		if (!strcmp(r->name, "sink"))
 			CHECK_EQ(r->when, WHEN_COALESCED_MMIO);
+		if (!strcmp(r->name, "virtio-blk"))
+			CHECK_EQ(r->when, WHEN_VHOST_USER);
+		if (!strcmp(r->name, "virtio-net"))
+			CHECK_EQ(r->when, WHEN_NET_IOEVENTFD);
 	}
-	CHECK_EQ(doorbells, 3);                 /* the bench doorbells (port, MMIO), the virtio console's QueueNotify */
+	/* the bench doorbells (port, MMIO), the virtio console's QueueNotify, virtio-blk's vhost-user kick,
+	 * virtio-net's QueueNotify */
+	CHECK_EQ(doorbells, 5);
 	CHECK_EQ(zones, 2);                     /* the bench zone, the sink */
 	CHECK_EQ(msrs, 2);                      /* MSR_KVMLAB_SCRATCH, MSR_KVMLAB_EXITS */
 	CHECK_STR(machine_path_name(KPATH_COALESCED), "coalesced");

@@ -126,6 +126,8 @@ enum virtq_err {
 	VQ_ERR_ORDER,           /* device-readable descriptor after a device-writable one */
 	VQ_ERR_CHAIN_BYTES,     /* chain's buffers exceed VIRTQ_CHAIN_BYTES_MAX */
 	VQ_ERR_REQUEST,         /* a device request without its header or status byte */
+	VQ_ERR_BACKEND,         /* --vhost-user-blk: the back-end failed or lied (traps/devices/vhost_blk.c) */
+	VQ_ERR_FRAME,           /* virtio-net: a frame shorter than an Ethernet header or longer than one frame */
 	VQ_ERR_COUNT
 };
 const char *virtq_err_name(int e);      /* VQ_ERR_* or -VQ_ERR_* as a name; "unknown" */
@@ -164,6 +166,15 @@ int  virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint
 #define VIRTIO_CON_TXQ    1
 #define VIRTIO_CONFIG_MAX 16            /* bytes of device configuration space kvmlab models */
 struct virtio_dev;
+/* A device whose queues another process serves (vhost-user, traps/devices/vhost_blk.c):
+ * the transport calls these instead of processing the queues itself.  Called with
+ * d->lock held (start/stop also inside gmem_hold); start returns 0 or -1 with
+ * d->error_detail's cause in *why. */
+struct virtio_offload {
+	int  (*start)(struct virtio_dev *d, char *why, size_t n);      /* DRIVER_OK: hand the rings over */
+	void (*stop)(struct virtio_dev *d);                             /* reset: take them back */
+	void (*kick)(struct virtio_dev *d);                             /* QueueNotify reached kvmlab (no ioeventfd) */
+};
 /* What makes a virtio device a console or a block device: the transport is the same. */
 struct virtio_type {
 	const char *name;
@@ -172,8 +183,25 @@ struct virtio_type {
 	int work_queue;                 /* the queue whose chains the device consumes */
 	/* One chain, lock held: 0 with *written = bytes the device wrote, or -VQ_ERR_*. */
 	int (*chain)(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *written);
+	const char *queue_name;         /* the work queue's name in errors (NULL: "requestq") */
+	void (*written)(struct virtio_dev *d);  /* after each register write, lock held; may be NULL */
 };
-extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type;
+extern const struct virtio_type virtio_console_type, virtio_blk_type, virtio_none_type, virtio_net_type;
+/* A network device's frames and its tap (virtio_net.c, virtio 1.1 5.1). */
+#define VNET_HDR_LEN   12u              /* struct virtio_net_hdr incl. num_buffers (5.1.6, VERSION_1) */
+#define VNET_FRAME_MIN 14u              /* ETH_HLEN: the tap rejects anything shorter */
+#define VNET_FRAME_MAX 1514u            /* ETH_HLEN + ETH_DATA_LEN: no GSO offered, one Ethernet frame */
+#define VNET_RXQ 0                      /* receiveq1 (5.1.2) */
+#define VNET_TXQ 1                      /* transmitq1 */
+struct vnet {
+	int tapfd;                      /* -1: no --net (device id 0); owned by struct tap */
+	int wakefd;                     /* the backend thread's wake-up (struct tap.wakefd) */
+	bool parked;                    /* the backend is not watching the tap: wake it on a register write */
+	bool starved;                   /* a frame waits and receiveq had no buffer */
+	uint8_t pending[VNET_FRAME_MAX];/* the frame read from the tap and not yet delivered */
+	uint32_t pending_len;
+	uint64_t tx_packets, tx_bytes, tx_errors, rx_packets, rx_bytes, rx_dropped;
+};
 /* A block device's backing file (virtio_blk.c, virtio 1.1 5.2). */
 struct vblk {
 	int fd;                         /* -1: no disk */
@@ -208,15 +236,28 @@ struct virtio_dev {
 	const struct virtio_type *type;
 	uint8_t config[VIRTIO_CONFIG_MAX];      /* device configuration space (read-only) */
 	struct vblk blk;
+	struct vnet net;
 	struct kpath kick;              /* QueueNotify as an ioeventfd (--virtio-notify ioeventfd) */
 	int irqfd;                      /* used-buffer interrupt: an eventfd KVM turns into an IOAPIC edge
 					 * (KVM_IRQFD, vmm/core/irqchip.c); -1 = none (the guest polls) */
 	uint64_t interrupts;            /* used-buffer interrupts signalled through irqfd */
+	const struct virtio_offload *offload;   /* NULL: kvmlab processes the queues (set before the run) */
+	void *offload_arg;              /* the offload's state (struct vhost_blk) */
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */
 void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con);
 void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors);
+/* The transport's power-on state in front of device type t (virtio_mmio.c). */
+void virtio_init_dev(struct virtio_dev *d, const struct guest_mem *mem, const struct virtio_type *t);
+/* A network device (its tap comes later, tap_start), or the empty slot (device id 0)
+ * when !present.  mac: 6 bytes. */
+void virtio_init_net(struct virtio_dev *d, const struct guest_mem *mem, bool present, const uint8_t *mac);
+/* virtio_net.c: delivers frames waiting in the tap into receiveq buffers; takes d->lock.
+ * Returns frames delivered.  Called by the backend thread (tap.c), where frames arrive. */
+int  vnet_rx(struct virtio_dev *d);
+/* Whether the backend should watch the tap for frames now (lock held): the driver is ready for them. */
+bool vnet_rx_open(const struct virtio_dev *d);
 /* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
  * *notify is set when the write was QueueNotify.  Thread-safe. */
 uint32_t virtio_mmio_read(struct virtio_dev *d, uint64_t off, uint32_t len);
@@ -229,6 +270,75 @@ void virtio_fail(struct virtio_dev *d, int err, const char *what);
 int  virtio_console_tx(struct virtio_dev *d, const struct virtq_chain *c);
 /* MMIO handler (struct mmio_range.handler) of a virtio-mmio window; opaque: its struct virtio_dev. */
 enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque);
+
+
+/* ---- vhost_blk.c + vhost_watch.c: virtio-blk served by a vhost-user back-end ---- */
+struct vhost_blk;
+/* --vhost-user-blk SOCKET: connects, negotiates, reads the capacity, and makes d a block
+ * device whose queue the back-end serves (d->offload).  0, or -1 with err. */
+int  vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char *err, size_t errlen);
+/* After the run: stops the watch thread and takes the ring back (GET_VRING_BASE); safe on NULL, twice. */
+void vhost_blk_quiesce(struct vhost_blk *vb);
+/* vhost_blk_quiesce, then closes the socket and the eventfds and frees vb; safe on NULL. */
+void vhost_blk_teardown(struct vhost_blk *vb);
+/* The watch thread (vhost_watch.c): the back-end's socket and, without an irqfd, its call
+ * fd; a hang-up or a used ring that breaks the rules puts d in DEVICE_NEEDS_RESET. */
+int  vhost_watch_start(struct vhost_blk *vb, char *err, size_t errlen);
+void vhost_watch_stop(struct vhost_blk *vb);
+/* Checks the used ring entries from *seen up to used->idx (pure: unit-tested): 0 with *seen
+ * advanced, or -1 with why (index more than num ahead, id >= num, length over the chain cap). */
+int  vhost_used_check(const struct guest_mem *m, const struct virtq *q, uint16_t *seen, char *why, size_t n);
+/* ---- tap.c: the tap behind virtio-net, in a private network namespace ---- */
+#define TAP_IFNAME   "kvmtap0"
+#define TAP_HOST_IP  "10.0.2.2"         /* the host side of the tap, /24 (docs/io.md, "virtio-net") */
+#define TAP_NETMASK  "255.255.255.0"
+struct tap {
+	int fd;                         /* /dev/net/tun, IFF_TAP | IFF_NO_PI; -1 = none */
+	int wakefd, stopfd;             /* eventfds: the backend thread's wake-up and stop */
+	pthread_t thread;
+	bool thread_on;
+	pid_t tid;                      /* the thread living in the namespace: /proc/PID/task/TID/ns/net */
+	pthread_mutex_t lock;           /* the start-up handshake: ready, rc, err */
+	pthread_cond_t ready_cv;
+	bool ready;
+	int rc;
+	char err[240];
+	int kickfd;                     /* the device's QueueNotify ioeventfd, or -1 */
+	bool sandbox;                   /* --sandbox: the thread installs the I/O thread's filter */
+	struct virtio_dev *dev;
+	uint64_t wakeups;               /* backend thread only; read after tap_stop */
+	volatile int stop;              /* atomic: main thread -> backend thread */
+};
+/* Starts the backend thread: it unshares a new network namespace, creates the tap there,
+ * gives it TAP_HOST_IP/24, and then feeds dev.  0, or -1 with err naming what is missing. */
+int  tap_start(struct tap *t, struct virtio_dev *dev, char *err, size_t errlen);
+/* Stops the thread and closes the tap: the namespace goes with them.  Safe when never started. */
+void tap_stop(struct tap *t);
+
+
+/* ---- ksmctl.c: port PORT_KSM, KSM (kernel samepage merging) as the guest sees it ---- */
+struct ksm_snap {                       /* one moment of this process's memory, as the kernel counts it */
+	bool taken;
+	int64_t rss_kib, pss_kib;       /* /proc/self/smaps_rollup; -1 unknown */
+	int64_t merging_pages;          /* /proc/self/ksm_merging_pages; -1 unknown */
+	int64_t pages_shared, pages_sharing;    /* /sys/kernel/mm/ksm; -1 unknown */
+};
+struct ksmctl {
+	pthread_mutex_t lock;           /* every field below: vCPU threads (--vcpus) */
+	bool on;                        /* --ksm: RAM marked MADV_MERGEABLE */
+	uint64_t bytes_marked;
+	const struct guest_mem *mem;
+	int64_t answer;                 /* what IN returns: the last command's */
+	struct ksm_snap before, merged;
+	uint64_t waits, page_queries;
+};
+/* --ksm: marks every writable slot MADV_MERGEABLE.  0, or -1 with err (a backing KSM cannot
+ * merge, --sandbox, madvise failing). */
+int  ksmctl_setup(struct ksmctl *k, const struct guest_mem *mem, bool on, bool sandbox, int backing,
+		  char *err, size_t errlen);
+enum action ksmctl_io(struct vcpu *v, struct io_req *io, void *opaque);  /* opaque: struct ksmctl */
+/* ksm_report.c: memory.ksm of the run's JSON (docs/json-schema.md). */
+void ksmctl_json(struct json *j, const struct ksmctl *k);
 
 
 /* ---- sink.c: a write-only sink, coalesced MMIO with --coalesced-mmio ---- */
@@ -259,7 +369,9 @@ struct io_config {
 	size_t uart_input_len;
 	uint32_t param[IOPARAM_COUNT];  /* 0 = default */
 	const char *blk_path;           /* --blk FILE: backing file of the virtio block device */
+	const char *vhost_blk;          /* --vhost-user-blk SOCKET: the block device is served by a back-end there */
 	uint64_t blk_size;              /* --blk-size: grow the file (sparse) to this many bytes */
+	bool net;                       /* --net: virtio-net on a tap in a private network namespace */
 };
 /* The I/O devices of one VM: each is an instance with its own lock, which the
  * machine table (vmm/core/machine.c) registers on its bus. */
@@ -268,6 +380,10 @@ struct iodev {
 	struct uart_dev com1;           /* COM1 */
 	struct virtio_dev virtio;       /* the virtio console */
 	struct virtio_dev blk;          /* virtio-blk at GPA_VIRTIO_BLK (device id 0 without --blk) */
+	struct vhost_blk *vhost;        /* --vhost-user-blk: the front-end of blk (vhost_blk.c), else NULL */
+	struct virtio_dev net;          /* virtio-net at GPA_VIRTIO_NET (device id 0 without --net) */
+	struct tap tap;                 /* its backend (--net) */
+	struct ksmctl ksm;              /* port PORT_KSM (--ksm) */
 	struct sink sink;
 	struct ioparam ioparam;
 	int notify;

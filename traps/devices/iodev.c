@@ -30,6 +30,9 @@ static const uint32_t param_default[IOPARAM_COUNT] = {
 	[IOPARAM_TOTAL] = 4096, [IOPARAM_CHUNK] = 256, [IOPARAM_BATCH] = 4,
 };
 
+/* The guest's MAC (virtio_net_config.mac): QEMU's default prefix 52:54:00, a locally administered address. */
+static const uint8_t net_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
 static void *io_thread(void *arg)
 {
 	struct iodev *io = arg;
@@ -79,6 +82,8 @@ static int blk_open(struct vm *vm, struct iodev *io, char *err, size_t errlen)
 	const struct io_config *c = &vm->cfg.io;
 	struct stat st;
 
+	if (c->vhost_blk)
+		return vhost_blk_setup(vm, &io->blk, c->vhost_blk, err, errlen);
 	if (!c->blk_path) {
 		virtio_init_blk(&io->blk, &vm->mem, -1, 0);     /* device id 0: empty slot */
 		return 0;
@@ -130,6 +135,11 @@ int iodev_setup(struct vm *vm, char *err, size_t errlen)
 	io->com1.con = &vm->con;
 	virtio_init(&io->virtio, &vm->mem, c->notify == IO_NOTIFY_POLL, &vm->con);
 	io->sink.fnv = io->virtio.fnv;
+	virtio_init_net(&io->net, &vm->mem, c->net, net_mac);
+	io->tap.fd = io->tap.wakefd = io->tap.stopfd = io->tap.kickfd = -1;
+	if (ksmctl_setup(&io->ksm, &vm->mem, vm->cfg.memcfg.ksm, vm->cfg.sandbox, vm->cfg.memcfg.backing,
+			 err, errlen) != 0)
+		return -1;
 	return blk_open(vm, io, err, errlen);
 }
 
@@ -137,6 +147,14 @@ int iodev_start(struct vm *vm, char *err, size_t errlen)
 {
 	struct iodev *io = vm->io;
 
+	/* --net: the backend thread creates its namespace and tap, then says where they are. */
+	if (vm->cfg.io.net) {
+		io->tap.sandbox = vm->cfg.sandbox;
+		if (tap_start(&io->tap, &io->net, err, errlen) != 0)
+			return -1;
+		warnx_("net: tap %s, host side %s/24, guest %s, in network namespace /proc/%d/task/%d/ns/net",
+		       TAP_IFNAME, TAP_HOST_IP, NET_GUEST_IP, (int)getpid(), (int)io->tap.tid);
+	}
 	if (io->notify == IO_NOTIFY_EXIT)
 		return 0;
 	io->stopfd = eventfd(0, EFD_CLOEXEC);
@@ -167,7 +185,11 @@ void iodev_quiesce(struct vm *vm)
 {
 	struct iodev *io = vm->io;
 
-	if (!io || !io->thread_on)
+	if (!io)
+		return;
+	tap_stop(&io->tap);             /* the namespace and the tap go with it */
+	vhost_blk_quiesce(io->vhost);   /* the ring back from the back-end, before the report */
+	if (!io->thread_on)
 		return;
 	uint64_t one = 1;
 	__atomic_store_n(&io->stop, 1, __ATOMIC_RELEASE);
@@ -187,10 +209,15 @@ void iodev_stop(struct vm *vm)
 	if (io->stopfd >= 0)
 		close(io->stopfd);
 	pthread_mutex_destroy(&io->virtio.lock);
+	pthread_mutex_destroy(&io->ksm.lock);
 	pthread_mutex_destroy(&io->ioparam.lock);
 	pthread_mutex_destroy(&io->sink.lock);
 	pthread_mutex_destroy(&io->com1.lock);
 	pthread_mutex_destroy(&io->lock);
+	vhost_blk_teardown(io->vhost);  /* GET_VRING_BASE while the device's lock still exists */
+	io->vhost = NULL;
+	if (io->net.type)
+		pthread_mutex_destroy(&io->net.lock);
 	if (io->blk.type) {
 		if (io->blk.blk.fd >= 0)
 			close(io->blk.blk.fd);

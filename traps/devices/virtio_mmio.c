@@ -1,7 +1,8 @@
 /*
  * virtio_mmio.c - the virtio-mmio transport, register layout version 2
  * (virtio 1.1 section 4.2.2), in front of a device type: the console of
- * virtio_console.c or the block device of virtio_blk.c (struct virtio_type).
+ * virtio_console.c, the block device of virtio_blk.c or the network device
+ * of virtio_net.c (struct virtio_type).
  *
  * The driver finds the device by reading MagicValue/Version/DeviceID, then
  * runs the initialization of 3.1.1: reset, ACKNOWLEDGE, DRIVER, features,
@@ -59,8 +60,7 @@ static void virtio_reset(struct virtio_dev *d)
 	memset(d->q, 0, sizeof(d->q));
 }
 
-static void virtio_init_common(struct virtio_dev *d, const struct guest_mem *mem,
-			       const struct virtio_type *t)
+void virtio_init_dev(struct virtio_dev *d, const struct guest_mem *mem, const struct virtio_type *t)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
@@ -69,13 +69,14 @@ static void virtio_init_common(struct virtio_dev *d, const struct guest_mem *mem
 	d->dev_features = VIRTIO_F_VERSION_1_BIT;
 	d->fnv = 2166136261u;           /* FNV-1a offset basis */
 	d->blk.fd = -1;
+	d->net.tapfd = d->net.wakefd = -1;
 	d->irqfd = -1;
 	virtio_reset(d);
 }
 
 void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, struct console *con)
 {
-	virtio_init_common(d, mem, &virtio_console_type);
+	virtio_init_dev(d, mem, &virtio_console_type);
 	d->poll = poll;
 	d->con = con;
 	memcpy(d->config, console_config, sizeof(console_config));
@@ -83,7 +84,7 @@ void virtio_init(struct virtio_dev *d, const struct guest_mem *mem, bool poll, s
 
 void virtio_init_blk(struct virtio_dev *d, const struct guest_mem *mem, int fd, uint64_t sectors)
 {
-	virtio_init_common(d, mem, fd >= 0 ? &virtio_blk_type : &virtio_none_type);
+	virtio_init_dev(d, mem, fd >= 0 ? &virtio_blk_type : &virtio_none_type);
 	d->blk.fd = fd;
 	d->blk.sectors = sectors;
 	memcpy(d->config, &sectors, sizeof(sectors));  /* struct virtio_blk_config.capacity (5.2.4) */
@@ -149,6 +150,8 @@ static void queue_ready(struct virtio_dev *d, struct virtq *q, uint32_t val)
 static void set_status(struct virtio_dev *d, uint32_t val)
 {
 	if (val == 0) {                 /* 4.2.2.1: writing zero resets the device */
+		if (d->offload && (d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+			d->offload->stop(d);    /* the back-end gives the ring back first */
 		virtio_reset(d);
 		d->resets++;
 		return;
@@ -158,7 +161,19 @@ static void set_status(struct virtio_dev *d, uint32_t val)
 	if ((val & VIRTIO_CONFIG_S_FEATURES_OK) && !(d->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((d->drv_features & ~d->dev_features) || !(d->drv_features & VIRTIO_F_VERSION_1_BIT)))
 		val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	bool go = (val & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_DRIVER_OK);
 	d->status = (val & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+	/* vhost-user: DRIVER_OK is when the rings are complete and can be handed over. */
+	if (go && d->offload && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		char why[160];
+		if (d->offload->start(d, why, sizeof(why)) != 0) {
+			bool first = d->error == VQ_OK;
+			virtio_fail(d, VQ_ERR_BACKEND, "vhost-user start");
+			if (first)              /* the back-end's own words are the better record */
+				snprintf(d->error_detail, sizeof(d->error_detail), "%s", why);
+			warnx_("%s: the block device needs a reset", why);
+		}
+	}
 }
 
 static void set_half(uint64_t *x, bool high, uint32_t val)
@@ -223,6 +238,8 @@ void virtio_mmio_write(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_
 		gmem_hold(d->mem);      /* QueueReady checks the rings and may write used->flags */
 		reg_write(d, off, val, notify);
 		gmem_release(d->mem);
+		if (d->type->written)
+			d->type->written(d);
 	}
 	pthread_mutex_unlock(&d->lock);     /* config space is read-only for the console */
 }
@@ -233,12 +250,17 @@ int virtio_process(struct virtio_dev *d)
 
 	pthread_mutex_lock(&d->lock);
 	d->polls++;
+	if (d->offload) {               /* another process serves this queue */
+		pthread_mutex_unlock(&d->lock);
+		return 0;
+	}
 	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
 	    d->type->nqueues > 0) {
 		/* Only the device's work queue is consumed (the console's receiveq0
 		 * stays untouched: kvmlab has no input for it). */
 		struct virtq *q = &d->q[d->type->work_queue];
-		const char *qname = d->type == &virtio_console_type ? "transmitq0" : "requestq";
+		const char *qname = d->type == &virtio_console_type ? "transmitq0" :
+				    d->type->queue_name ? d->type->queue_name : "requestq";
 		while (q->ready) {
 			uint32_t written = 0;
 			/* One chain under the slot lock: popped, consumed and pushed
@@ -293,7 +315,12 @@ enum action virtio_mmio_io(struct vcpu *v, struct mmio_req *m, void *opaque)
 	}
 	memcpy(&val, m->data, m->len < 4 ? m->len : 4);
 	virtio_mmio_write(d, off, m->len, val, &notify);
-	if (notify)
+	if (notify && d->offload) {
+		pthread_mutex_lock(&d->lock);
+		d->offload->kick(d);    /* no ioeventfd: pass the doorbell on to the back-end */
+		pthread_mutex_unlock(&d->lock);
+	} else if (notify) {
 		virtio_process(d);      /* the doorbell rang in user space: do the work now */
+	}
 	return ACT_CONTINUE;
 }

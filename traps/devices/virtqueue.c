@@ -48,6 +48,8 @@ static const char *const err_names[VQ_ERR_COUNT] = {
 	[VQ_ERR_ORDER] = "descriptor_order",
 	[VQ_ERR_CHAIN_BYTES] = "chain_bytes",
 	[VQ_ERR_REQUEST] = "request_format",
+	[VQ_ERR_BACKEND] = "backend",
+	[VQ_ERR_FRAME] = "frame_size",
 };
 
 const char *virtq_err_name(int e)

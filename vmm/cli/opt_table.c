@@ -28,7 +28,7 @@
 
 /* A flag: the row's code says which bool of struct cli it sets. */
 enum { F_JSON, F_CSV, F_LIST, F_QUIET, F_VERBOSE, F_SANDBOX, F_SANDBOX_LIST, F_NO_CAL,
-       F_COALESCED, F_HIDE_HV, F_REGS, F_KTRACE };
+       F_COALESCED, F_HIDE_HV, F_REGS, F_KTRACE, F_NET, F_KSM };
 
 static int set_flag(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
@@ -46,6 +46,8 @@ static int set_flag(struct cli *c, const struct opt_def *o, const char *arg, cha
 	case F_HIDE_HV:     c->cfg.cpuid.hide_hypervisor = true; break;
 	case F_REGS:        c->trace.show_regs = true; break;
 	case F_KTRACE:      c->cfg.ktrace = c->bench.ktrace = true; break;
+	case F_NET:         c->cfg.io.net = true; break;
+	case F_KSM:         c->cfg.memcfg.ksm = true; break;
 	}
 	return 0;
 }
@@ -158,8 +160,22 @@ static int set_irqchip(struct cli *c, const struct opt_def *o, const char *arg, 
 
 static int set_blk(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
 {
-	(void)o; (void)err; (void)errlen;
+	(void)o;
+	if (c->cfg.io.vhost_blk)
+		FAIL("--blk and --vhost-user-blk both want the one block device");
 	c->cfg.io.blk_path = arg;
+	return 0;
+}
+
+/* The block device served by a vhost-user back-end: guest RAM must be shareable. */
+static int set_vhost_blk(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	(void)o;
+	if (c->cfg.io.blk_path)
+		FAIL("--blk and --vhost-user-blk both want the one block device");
+	c->cfg.io.vhost_blk = arg;
+	if (c->cfg.memcfg.backing == BACKING_ANON)
+		c->cfg.memcfg.backing = BACKING_MEMFD;  /* the back-end maps guest RAM (SET_MEM_TABLE) */
 	return 0;
 }
 
@@ -393,6 +409,9 @@ const struct opt_def opt_table[] = {
 	{ "virtio-notify", 0, ARG_CHOICE, RUN, "exit|ioeventfd|poll", "who answers the virtio doorbell (default exit)", set_notify, 0 },
 	{ "coalesced-mmio", 0, ARG_NONE, RUN, NULL, "register the MMIO sink as a coalesced zone", set_flag, F_COALESCED },
 	{ "blk", 0, ARG_FILE, RUN, "FILE", "back the virtio block device with FILE (created if missing)", set_blk, 0 },
+	{ "vhost-user-blk", 0, ARG_FILE, RUN, "SOCKET", "the block device is served by a vhost-user back-end listening on SOCKET (implies --backing memfd)", set_vhost_blk, 0 },
+	{ "net", 0, ARG_NONE, RUN, NULL, "give the guest virtio-net on a tap in a private network namespace (root)", set_flag, F_NET },
+	{ "ksm", 0, ARG_NONE, RUN, NULL, "mark guest RAM MADV_MERGEABLE: KSM may merge identical pages (port 0xFA shows it)", set_flag, F_KSM },
 	{ "blk-size", 0, ARG_SIZE, RUN, "SIZE", "grow FILE to SIZE first, sparse (a multiple of 512, up to 1T)", set_blk_size, 0 },
 	{ "io-total", 0, ARG_SIZE, RUN, "SIZE", "bytes the I/O payloads move (port 0xE0; default 4K)", set_ioparam, IOPARAM_TOTAL },
 	{ "io-chunk", 0, ARG_SIZE, RUN, "SIZE", "bytes per chunk of the I/O payloads (default 256)", set_ioparam, IOPARAM_CHUNK },

@@ -43,6 +43,7 @@
 /* Tools some tests and labs call; a missing one makes those tests skip. */
 static const char *const tools[] = {
 	"strace", "gnuplot", "pandoc", "qemu-storage-daemon", "qemu-img", "nasm", "taskset",
+	"nsenter", "ping", "ip",                /* run --net: the tools that look into its namespace */
 };
 
 /* Copies at most n-1 bytes of s: facts are short, a longer value is cut, never overflows. */

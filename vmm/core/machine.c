@@ -54,6 +54,8 @@ static const struct machine_row machine[] = {
 	{ "uart16550", BUS_PIO, PORT_COM1, PORT_COM1_COUNT, .pio = uart_io, IN_IODEV(com1) },
 	/* 0xF8: memory lab requests: marks, dirty rounds, hotplug, translate (traps/devices/memctl.c). */
 	{ "memctl", BUS_PIO, PORT_MEMCTL, 1, .pio = memctl_io, IN_MEMLAB },
+	/* 0xFA: KSM as the guest sees it: snapshots, a 10 ms wait for merges, "is this page merged?" (traps/devices/ksmctl.c). */
+	{ "ksm", BUS_PIO, PORT_KSM, 1, .pio = ksmctl_io, IN_IODEV(ksm) },
 	/* 0xEC-0xED: bench parameters (iterations, samples): IN dword (traps/devices/benchdev.c). */
 	{ "bench-params", BUS_PIO, PORT_BENCH_ITERS, 2, .pio = benchdev_param_io, IN_VM(bench) },
 	/* 0xEE: bench scratch register: OUT stores, IN returns it. */
@@ -78,8 +80,15 @@ static const struct machine_row machine[] = {
 	{ "virtio-mmio", BUS_MMIO, GPA_VIRTIO_MMIO, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(virtio),
 	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
 	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NOTIFY_IOEVENTFD, .step = "virtio notify" },
-	/* 0xC0000200: virtio-mmio block device on --blk FILE; device id 0 without (traps/devices/virtio_blk.c). */
-	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk) },
+	/* 0xC0000200: virtio-mmio block device on --blk FILE (traps/devices/virtio_blk.c) or served by a
+	 * vhost-user back-end (--vhost-user-blk: QueueNotify is the back-end's kick ioeventfd); device id 0 without. */
+	{ "virtio-blk", BUS_MMIO, GPA_VIRTIO_BLK, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(blk),
+	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
+	  PATH_AT(struct virtio_dev, kick), .when = WHEN_VHOST_USER, .step = "vhost-user kick" },
+	/* 0xC0000400: virtio-mmio network device on a tap (--net); device id 0 without (traps/devices/virtio_net.c). */
+	{ "virtio-net", BUS_MMIO, GPA_VIRTIO_NET, VIRTIO_MMIO_SIZE, .mmio = virtio_mmio_io, IN_IODEV(net),
+	  .path = KPATH_IOEVENTFD, .path_off = VIRTIO_MMIO_QUEUE_NOTIFY, .path_len = 4,
+	  PATH_AT(struct virtio_dev, kick), .when = WHEN_NET_IOEVENTFD, .step = "net notify" },
 	/* 0xC0001000: write-only sink; a coalesced zone with --coalesced-mmio (traps/devices/sink.c). */
 	{ "sink", BUS_MMIO, GPA_SINK, SINK_SIZE, .mmio = sink_mmio, IN_IODEV(sink),
 	  .path = KPATH_COALESCED, PATH_AT(struct sink, zone), .when = WHEN_COALESCED_MMIO, .step = "sink zone" },
@@ -128,9 +137,11 @@ static const struct {
 				    "(KVM_X86_SET_MSR_FILTER waits for an SRCU grace period: milliseconds)" },
 	[WHEN_IRQCHIP_KERNEL]   = { "when the interrupt model is kernel", NULL, NULL },
 	[WHEN_IRQCHIP_LAPIC]    = { "when the interrupt model is kernel or split", NULL, NULL },
+	[WHEN_VHOST_USER]       = { "with --vhost-user-blk", "--vhost-user-blk", NULL },
+	[WHEN_NET_IOEVENTFD]    = { "with --net and --virtio-notify ioeventfd", "--virtio-notify ioeventfd", NULL },
 };
 #define WHEN_COUNT (int)(sizeof(when_info) / sizeof(when_info[0]))
-#define WHEN_COUNT_MAX (WHEN_IRQCHIP_LAPIC + 1)
+#define WHEN_COUNT_MAX (WHEN_NET_IOEVENTFD + 1)
 _Static_assert(WHEN_COUNT == WHEN_COUNT_MAX, "one when_info row per enum machine_when");
 
 const char *machine_when_name(int when)
@@ -157,6 +168,8 @@ static enum want path_wanted(const struct vm *vm, int when)
 	case WHEN_MSR:              return vm->cfg.nmsr_exit ? WANT_MUST : vm->cfg.kvmlab_msrs ? WANT_TRY : WANT_NO;
 	case WHEN_IRQCHIP_KERNEL:   return vm->cfg.irqchip == IRQ_KERNEL ? WANT_MUST : WANT_NO;
 	case WHEN_IRQCHIP_LAPIC:    return vm->cfg.irqchip != IRQ_NONE ? WANT_MUST : WANT_NO;
+	case WHEN_VHOST_USER:       return vm->cfg.io.vhost_blk ? WANT_MUST : WANT_NO;
+	case WHEN_NET_IOEVENTFD:    return vm->cfg.io.net && vm->cfg.io.notify == IO_NOTIFY_IOEVENTFD ? WANT_MUST : WANT_NO;
 	}
 	return WANT_NO;
 }

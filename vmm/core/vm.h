@@ -247,7 +247,7 @@ enum machine_bus { BUS_PIO, BUS_MMIO, BUS_MSR };
 enum machine_owner { OWN_NONE, OWN_VM, OWN_IODEV, OWN_MEMLAB };        /* where a row's instance lives */
 enum kpath_kind { KPATH_NONE, KPATH_IOEVENTFD, KPATH_COALESCED, KPATH_MSR_FILTER, KPATH_IRQCHIP };
 enum machine_when { WHEN_NEVER, WHEN_KERNEL_DEVS, WHEN_NOTIFY_IOEVENTFD, WHEN_COALESCED_MMIO, WHEN_MSR,
-		    WHEN_IRQCHIP_KERNEL, WHEN_IRQCHIP_LAPIC };
+		    WHEN_IRQCHIP_KERNEL, WHEN_IRQCHIP_LAPIC, WHEN_VHOST_USER, WHEN_NET_IOEVENTFD };
 struct machine_row {
 	const char *name;
 	enum machine_bus bus;

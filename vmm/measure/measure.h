@@ -158,7 +158,7 @@ void sens_fault_outcome(char *out, size_t n, uint64_t vector, uint64_t error);
 
 /* ---- iobench.c: one I/O workload through each path (kvmlab iobench, docs/io.md) ---- */
 #define IOB_REPEAT_MAX 15              /* --repeat at most (vmm/cli/opt_table.c checks it) */
-enum iob_dev { DEV_UART, DEV_VIRTIO, DEV_SINK };
+enum iob_dev { DEV_UART, DEV_VIRTIO, DEV_SINK, DEV_BLK, DEV_BLK_VHOST, DEV_NET };
 struct iob_path {
 	const char *name;
 	const char *payload;            /* in the catalogue */
@@ -166,9 +166,10 @@ struct iob_path {
 	int notify;
 	bool coalesced;
 	const char *what;
+	bool net;                       /* --net: needs root; runs only when asked for with --path */
 };
 extern const struct iob_path iob_paths[];
-#define IOB_NPATHS 7
+#define IOB_NPATHS 11
 #define IOB_PARAMS 3                    /* = IOPARAM_COUNT (traps/devices/devices.h, a later layer) */
 struct iob_result {
 	bool ran;
@@ -178,10 +179,15 @@ struct iob_result {
 	int nrep;
 	uint64_t cyc_med, cyc_min, cyc_max;
 	uint64_t bytes;                 /* what the device received */
+	uint64_t packets;               /* net paths: frames the device sent to the tap */
 	uint32_t fnv;
 	uint64_t exits, data_exits, kvm_exits, kvm_io_exits, kvm_mmio_exits;
 	uint64_t guest_notifies, guest_interrupts, thread_wakeups, drained;
 	bool have_kvm;
+	uint64_t requests;              /* virtio-blk paths: requests (io/blk-verify reports them) */
+	double vmm_cpu;                 /* seconds of CPU of the kvmlab process over the run (first run) */
+	double backend_cpu;             /* DEV_BLK_VHOST: seconds of CPU of kvmlab-vhost-blk */
+	bool have_backend_cpu;
 	char *exits_json;               /* the first run's "exits" object, or NULL */
 };
 
@@ -195,6 +201,21 @@ struct iobench {
 };
 /* The index of the path called name, or -1. */
 int  iob_path_find(const char *name);
+/* The bytes a path's figures are per: the workload's total, or what a virtio-blk path moved. */
+uint64_t iob_path_bytes(const struct iobench *b, int i);
+
+/* ---- iob_backend.c: kvmlab-vhost-blk for iobench's vhost-user path ---- */
+struct iob_backend {
+	int pid;                        /* -1: not running */
+	char dir[64], sock[80], disk[80], stats[80];
+	double cpu_seconds;             /* its user + system CPU, from its --stats file */
+	bool have_cpu;
+};
+/* Starts kvmlab-vhost-blk (beside the kvmlab binary) on a scratch disk and socket and waits
+ * until it listens.  0, or -1 with err (then nothing is left behind). */
+int  iob_backend_start(struct iob_backend *b, char *err, size_t errlen);
+/* Waits for it to end (it does when kvmlab hangs up), reads its CPU time, removes its files. */
+void iob_backend_finish(struct iob_backend *b);
 struct kvm;
 /* Runs every wanted path of b repeat times.  Returns XC_OK when each ran and
  * delivered the stream, XC_GUEST_FAIL when a device got the wrong bytes, else

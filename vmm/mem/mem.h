@@ -48,6 +48,7 @@ struct mem_config {
 	uint64_t precopy_budget;        /* pages per pre-copy round, 0 = no simulation */
 	uint64_t translate[TRANSLATE_MAX];
 	int ntranslate;
+	bool ksm;                       /* --ksm: guest RAM is MADV_MERGEABLE (traps/devices/ksmctl.c) */
 };
 /* One memory option into mc: 0, or -1 with err. */
 int  memopts_parse(int opt, const char *arg, struct mem_config *mc, char *err, size_t errlen);

@@ -7,6 +7,26 @@
 #include <pthread.h>
 
 #include "kvmlab.h"
+#include "traps/devices/vhost_blk.h"
+
+/* io.blk.vhost_user (docs/json-schema.md): the session kvmlab ran with the back-end. */
+static void vhost_json(struct json *j, const struct vhost_blk *vb)
+{
+	json_obj(j);
+	json_key(j, "socket");           json_text(j, vb->front.path);
+	json_key(j, "features");         json_hex(j, vb->front.features);
+	json_key(j, "protocol_features"); json_hex(j, vb->front.protocol);
+	json_key(j, "messages");         json_u64(j, vb->front.messages);
+	json_key(j, "regions");          json_u64(j, (uint64_t)vb->regions);
+	json_key(j, "irqfd");            json_bool(j, vb->irqfd);
+	json_key(j, "calls_checked");    json_u64(j, vb->calls);
+	json_key(j, "kicks_relayed");    json_u64(j, vb->kicks_relayed);
+	json_key(j, "hangups");          json_u64(j, vb->hangups);
+	json_key(j, "stop_base");        json_u64(j, vb->front.stop_base);
+	json_key(j, "stop_error");       json_str(j, vb->stop_error[0] ? vb->stop_error : NULL);
+	json_key(j, "error_detail");     json_str(j, vb->dev && vb->dev->error ? vb->dev->error_detail : NULL);
+	json_obj_end(j);
+}
 
 void iodev_json(struct json *j, const struct vm *vm)
 {
@@ -58,7 +78,7 @@ void iodev_json(struct json *j, const struct vm *vm)
 	const struct virtio_dev *b = &io->blk;
 	json_key(j, "blk");
 	json_obj(j);
-	json_key(j, "present");      json_bool(j, b->blk.fd >= 0);
+	json_key(j, "present");      json_bool(j, b->blk.fd >= 0 || io->vhost);
 	json_key(j, "sectors");      json_u64(j, b->blk.sectors);
 	json_key(j, "status");       json_u64(j, b->status);
 	json_key(j, "error");        json_str(j, b->error ? virtq_err_name(b->error) : NULL);
@@ -71,6 +91,30 @@ void iodev_json(struct json *j, const struct vm *vm)
 	json_key(j, "bytes_written"); json_u64(j, b->blk.bytes_written);
 	json_key(j, "ioerr");        json_u64(j, b->blk.ioerr);
 	json_key(j, "unsupported");  json_u64(j, b->blk.unsupported);
+	json_key(j, "vhost_user");
+	if (io->vhost)
+		vhost_json(j, io->vhost);
+	else
+		json_null(j);
+	json_obj_end(j);
+	const struct virtio_dev *n = &io->net;
+	json_key(j, "net");
+	json_obj(j);
+	json_key(j, "present");      json_bool(j, n->type == &virtio_net_type);
+	json_key(j, "tap");          json_str(j, n->type == &virtio_net_type ? TAP_IFNAME : NULL);
+	json_key(j, "host_ip");      json_str(j, n->type == &virtio_net_type ? TAP_HOST_IP : NULL);
+	json_key(j, "status");       json_u64(j, n->status);
+	json_key(j, "error");        json_str(j, n->error ? virtq_err_name(n->error) : NULL);
+	json_key(j, "error_detail"); json_str(j, n->error ? n->error_detail : NULL);
+	json_key(j, "notifies_seen"); json_u64(j, n->notifies);
+	json_key(j, "thread_wakeups"); json_u64(j, io->tap.wakeups);
+	json_key(j, "tx_packets");   json_u64(j, n->net.tx_packets);
+	json_key(j, "tx_bytes");     json_u64(j, n->net.tx_bytes);
+	json_key(j, "tx_errors");    json_u64(j, n->net.tx_errors);
+	json_key(j, "rx_packets");   json_u64(j, n->net.rx_packets);
+	json_key(j, "rx_bytes");     json_u64(j, n->net.rx_bytes);
+	json_key(j, "rx_dropped");   json_u64(j, n->net.rx_dropped);
+	json_key(j, "fnv1a");        json_u64(j, n->fnv);       /* of every frame transmitted */
 	json_obj_end(j);
 	json_key(j, "sink");
 	json_obj(j);
@@ -110,6 +154,19 @@ void iodev_text(FILE *out, const struct vm *vm)
 			(unsigned long long)b->blk.sectors, (unsigned long long)b->blk.reads,
 			(unsigned long long)b->blk.writes, (unsigned long long)b->blk.ioerr, b->status,
 			b->error ? ", error " : "", b->error ? b->error_detail : "");
+	const struct vhost_blk *vb = io->vhost;
+	if (vb)         /* the requests were the back-end's: kvmlab only knows how the session went */
+		fprintf(out, "blk:      %llu sectors, served by vhost-user back-end: %llu messages, completion %s, "
+			"stopped at avail %u, status 0x%02x%s%s\n",
+			(unsigned long long)b->blk.sectors, (unsigned long long)vb->front.messages,
+			vb->irqfd ? "by irqfd" : "checked by kvmlab", vb->front.stop_base, b->status,
+			b->error ? ", error " : "", b->error ? b->error_detail : "");
+	const struct virtio_dev *n = &io->net;
+	if (n->type == &virtio_net_type)
+		fprintf(out, "net:      tap %s, %llu frames sent, %llu received, %llu dropped, status 0x%02x%s%s\n",
+			TAP_IFNAME, (unsigned long long)n->net.tx_packets, (unsigned long long)n->net.rx_packets,
+			(unsigned long long)n->net.rx_dropped, n->status, n->error ? ", error " : "",
+			n->error ? n->error_detail : "");
 	if (io->sink.writes)
 		fprintf(out, "sink:     %llu writes, %llu bytes, %llu exits, %llu through the coalesced ring\n",
 			(unsigned long long)io->sink.writes, (unsigned long long)io->sink.bytes,

@@ -14,14 +14,13 @@ static double uart_rate(const struct iobench *b)
 
 void iob_report_json(const struct iobench *b, const struct host_info *host, const struct kvm *k, FILE *out)
 {
-	uint64_t total = b->param[IOPARAM_TOTAL];
 	double uart_bps = uart_rate(b);
 	struct json jj = { .out = out }, *j = &jj;
 	json_envelope(j, "iobench", host, k);
 	json_key(j, "tsc_khz");        json_u64_or_null(j, b->tsc_khz, b->tsc_khz);
 	json_key(j, "config");
 	json_obj(j);
-	json_key(j, "total");  json_u64(j, total);
+	json_key(j, "total");  json_u64(j, b->param[IOPARAM_TOTAL]);
 	json_key(j, "chunk");  json_u64(j, b->param[IOPARAM_CHUNK]);
 	json_key(j, "batch");  json_u64(j, b->param[IOPARAM_BATCH]);
 	json_key(j, "repeat"); json_u64(j, (uint64_t)b->repeat);
@@ -33,6 +32,8 @@ void iob_report_json(const struct iobench *b, const struct host_info *host, cons
 		const struct iob_result *r = &b->res[i];
 		if (!r->ran)
 			continue;
+		bool blk = iob_paths[i].dev == DEV_BLK || iob_paths[i].dev == DEV_BLK_VHOST;
+		uint64_t total = iob_path_bytes(b, i);
 		json_obj(j);
 		json_key(j, "name");        json_str(j, iob_paths[i].name);
 		json_key(j, "what");        json_str(j, iob_paths[i].what);
@@ -42,7 +43,8 @@ void iob_report_json(const struct iobench *b, const struct host_info *host, cons
 		json_key(j, "exit_code");   json_i64(j, r->exit_code);
 		json_key(j, "detail");      json_str(j, r->detail);
 		json_key(j, "bytes");       json_u64(j, r->bytes);
-		json_key(j, "stream_ok");   json_bool(j, r->bytes == total && r->fnv == b->expected_fnv);
+		json_key(j, "stream_ok");   json_bool(j, blk ? r->exit_code == XC_OK && r->bytes > 0
+						 : r->bytes == total && r->fnv == b->expected_fnv);
 		json_key(j, "exits");       json_raw(j, r->exits_json);
 		json_key(j, "data_exits");  json_u64(j, r->data_exits);
 		json_key(j, "data_exits_per_kib"); json_double(j, iob_per_kib(r->data_exits, total));
@@ -60,9 +62,25 @@ void iob_report_json(const struct iobench *b, const struct host_info *host, cons
 		json_key(j, "cycles_max");    json_u64(j, r->cyc_max);
 		json_key(j, "cycles_per_byte"); json_double(j, total ? (double)r->cyc_med / total : 0);
 		json_key(j, "bytes_per_second"); json_double(j, iob_bytes_per_s(total, r->cyc_med, b->tsc_khz));
+		json_key(j, "packets");       json_u64(j, r->packets);
+		double secs = b->tsc_khz && r->cyc_med ? r->cyc_med / (b->tsc_khz * 1000.0) : 0;
+		json_key(j, "packets_per_second");
+		json_double_or_null(j, iob_paths[i].net && secs > 0, secs > 0 ? r->packets / secs : 0);
+		json_key(j, "exits_per_packet");
+		json_double_or_null(j, iob_paths[i].net && r->packets, r->packets ? (double)r->exits / r->packets : 0);
 		json_key(j, "ratio_to_uart");
 		json_double_or_null(j, uart_bps > 0 && r->nrep,
 				    uart_bps > 0 ? iob_bytes_per_s(total, r->cyc_med, b->tsc_khz) / uart_bps : 0);
+		json_key(j, "vmm_cpu_seconds"); json_double(j, r->vmm_cpu);
+		json_key(j, "requests");    json_u64_or_null(j, blk, r->requests);
+		json_key(j, "cycles_per_request");
+		json_double_or_null(j, blk && r->requests, r->requests ? (double)r->cyc_med / r->requests : 0);
+		json_key(j, "vmm_cpu_per_request");
+		json_double_or_null(j, blk && r->requests, r->requests ? r->vmm_cpu / r->requests : 0);
+		json_key(j, "backend_cpu_seconds");
+		json_double_or_null(j, r->have_backend_cpu, r->backend_cpu);
+		json_key(j, "backend_cpu_per_request");
+		json_double_or_null(j, r->have_backend_cpu && r->requests, r->requests ? r->backend_cpu / r->requests : 0);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -72,18 +90,21 @@ void iob_report_json(const struct iobench *b, const struct host_info *host, cons
 
 void iob_report_text(const struct iobench *b, const struct host_info *host, FILE *out)
 {
-	uint64_t total = b->param[IOPARAM_TOTAL];
 	double uart_bps = uart_rate(b);
 
 	fprintf(out, "kvmlab iobench: %llu bytes in %u-byte chunks, %u per doorbell, median of %llu runs; %s, %s paging\n",
-		(unsigned long long)total, b->param[IOPARAM_CHUNK], b->param[IOPARAM_BATCH],
+		(unsigned long long)b->param[IOPARAM_TOTAL], b->param[IOPARAM_CHUNK], b->param[IOPARAM_BATCH],
 		(unsigned long long)b->repeat, host->backend, host->paging);
 	fprintf(out, "%-17s %8s %9s %9s %9s %10s %12s %9s %s\n", "path", "exits", "data", "data/KiB",
 		"kvm/KiB", "cyc/byte", "bytes/s", "x uart", "stream");
+	bool any_blk = false;
 	for (int i = 0; i < IOB_NPATHS; i++) {
 		const struct iob_result *r = &b->res[i];
 		if (!r->ran)
 			continue;
+		bool blk = iob_paths[i].dev == DEV_BLK || iob_paths[i].dev == DEV_BLK_VHOST;
+		uint64_t total = iob_path_bytes(b, i);
+		any_blk |= blk && r->exit_code == XC_OK;
 		if (r->exit_code != XC_OK) {
 			fprintf(out, "%-17s failed (exit code %d): %s\n", iob_paths[i].name, r->exit_code, r->detail);
 			continue;
@@ -93,7 +114,28 @@ void iob_report_text(const struct iobench *b, const struct host_info *host, FILE
 			(unsigned long long)r->exits, (unsigned long long)r->data_exits,
 			iob_per_kib(r->data_exits, total), iob_per_kib(r->kvm_exits, total),
 			(double)r->cyc_med / total, bps, uart_bps > 0 ? bps / uart_bps : 0,
-			r->bytes == total && r->fnv == b->expected_fnv ? "ok" : "WRONG");
+			blk ? "verified" : r->bytes == total && r->fnv == b->expected_fnv ? "ok" : "WRONG");
+		if (iob_paths[i].net && r->packets && r->cyc_med && b->tsc_khz)
+			fprintf(out, "%-17s %llu frames: %.0f packets/s, %.2f exits per packet (%.2f on QueueNotify)\n", "",
+				(unsigned long long)r->packets, r->packets / (r->cyc_med / (b->tsc_khz * 1000.0)),
+				(double)r->exits / r->packets, (double)r->data_exits / r->packets);
+	}
+	if (any_blk) {
+		fprintf(out, "block paths (io/blk-verify, 32 requests of 1 KiB): cost per request\n");
+		fprintf(out, "%-17s %9s %12s %14s %15s\n", "path", "data/KiB", "cycles/req", "kvmlab us/req",
+			"back-end us/req");
+	}
+	for (int i = 0; i < IOB_NPATHS && any_blk; i++) {
+		const struct iob_result *r = &b->res[i];
+		bool blk = iob_paths[i].dev == DEV_BLK || iob_paths[i].dev == DEV_BLK_VHOST;
+		if (!r->ran || !blk || r->exit_code != XC_OK || !r->requests)
+			continue;
+		char be[32] = "-";
+		if (r->have_backend_cpu)
+			snprintf(be, sizeof(be), "%.1f", r->backend_cpu * 1e6 / r->requests);
+		fprintf(out, "%-17s %9.2f %12.0f %14.1f %15s\n", iob_paths[i].name,
+			iob_per_kib(r->data_exits, r->bytes), (double)r->cyc_med / r->requests,
+			r->vmm_cpu * 1e6 / r->requests, be);
 	}
 	fprintf(out, "exits: to kvmlab, whole run; data: on the device's data path (UART ports, QueueNotify,\n"
 		"sink); kvm/KiB: KVM's own exit counter; cycles: guest TSC around the transfer.\n");

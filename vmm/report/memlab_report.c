@@ -283,6 +283,7 @@ void memlab_json(struct json *j, const struct report_ctx *c)
 	json_key(j, "passes");       json_passes(j, &c->run->vcpu, ml);
 	json_key(j, "dirty");        json_dirty(j, vm);
 	json_key(j, "precopy");      json_precopy(j, vm);
+	json_key(j, "ksm");          if (vm->io) ksmctl_json(j, &vm->io->ksm); else json_null(j);
 	json_key(j, "translations");
 	json_arr(j);
 	for (int i = 0; i < ml->nxl; i++)

@@ -1,0 +1,191 @@
+/*
+ * vhost_blk.c - the virtio-blk device at GPA_VIRTIO_BLK, served by a
+ * vhost-user back-end (--vhost-user-blk SOCKET) instead of by kvmlab.
+ *
+ * kvmlab keeps the virtio-mmio transport (the guest's register accesses:
+ * probe, features, queue layout, status) and hands everything after
+ * DRIVER_OK to the back-end process:
+ *   guest RAM      the memfds of the RAM slots (SET_MEM_TABLE, SCM_RIGHTS)
+ *   the doorbell   QueueNotify is a KVM ioeventfd (machine.c row "virtio-blk"),
+ *                  given to the back-end as its kick fd: the guest's write
+ *                  completes inside KVM and wakes the back-end directly
+ *   completion     the call fd: an irqfd (IOAPIC pin VIRTIO_BLK_GSI) with
+ *                  --irqchip kernel, else an eventfd kvmlab's watch thread
+ *                  reads to check the used ring (vhost_watch.c) while the
+ *                  guest polls it
+ * So on the data path no exit reaches kvmlab and no kvmlab thread runs
+ * (with the irqfd), which is what vhost means: the VMM only sets up.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/virtio_config.h>
+
+#include "kvmlab.h"
+#include "traps/devices/vhost_blk.h"
+
+#define VHOST_REPLY_TIMEOUT_MS 5000     /* a back-end silent this long is dead (docs/io.md "vhost-user") */
+#define VBLK_CONFIG_BYTES      16       /* capacity, size_max, seg_max (virtio 1.1 5.2.4) = VIRTIO_CONFIG_MAX */
+#define VBLK_F_DEVICE_MASK     0xFFFFFFULL  /* bits 0-23: device-type features (virtio 1.1 6) */
+_Static_assert(VBLK_CONFIG_BYTES == VIRTIO_CONFIG_MAX, "GET_CONFIG fills the config space kvmlab models");
+
+/* DRIVER_OK: guest RAM, the ring's host addresses, kick and call.  Lock and gmem_hold held. */
+static int blk_start(struct virtio_dev *d, char *why, size_t n)
+{
+	struct vhost_blk *vb = d->offload_arg;
+	const struct guest_mem *m = d->mem;
+	struct vhu_region reg[VHU_REGIONS_MAX];
+	int fds[VHU_REGIONS_MAX], nreg = 0;
+	struct virtq *q = &d->q[0];
+
+	for (int i = 0; i < m->nslots && nreg < (int)VHU_REGIONS_MAX; i++) {
+		const struct mem_slot *s = &m->slot[i];
+		if (s->memfd < 0)
+			continue;               /* not shareable (ROM, anon): the back-end cannot see it */
+		reg[nreg] = (struct vhu_region){ .gpa = s->gpa, .size = s->size,
+						 .uva = (uint64_t)(uintptr_t)s->hva, .mmap_offset = 0 };
+		fds[nreg++] = s->memfd;
+	}
+	if (!q->ready) {
+		snprintf(why, n, "vhost-user start: DRIVER_OK without a ready requestq");
+		return -1;
+	}
+	/* Ring addresses are the front-end's virtual addresses (vhost-user.rst
+	 * "Vring address description"); QueueReady already checked them. */
+	struct vhost_ring ring = {
+		.num = q->num,
+		.desc = (uint64_t)(uintptr_t)gmem_ptr(m, q->desc, 16ull * q->num),
+		.avail = (uint64_t)(uintptr_t)gmem_ptr(m, q->avail, 6 + 2ull * q->num),
+		.used = (uint64_t)(uintptr_t)gmem_ptr(m, q->used, 6 + 8ull * q->num),
+		.kick = d->kick.on ? d->kick.efd : vb->kick, .call = vb->call,
+	};
+	if (!ring.desc || !ring.avail || !ring.used) {
+		snprintf(why, n, "vhost-user start: a ring is not in guest RAM");
+		return -1;
+	}
+	if (vb->irqfd_wanted && !vb->irqfd) {
+		struct kvm_irqfd irq = { .fd = (uint32_t)vb->call, .gsi = VIRTIO_BLK_GSI };
+		if (ioctl(vb->vm->fd, KVM_IRQFD, &irq) == 0)
+			vb->irqfd = true;       /* else kvmlab watches the call fd itself */
+	}
+	if (vhost_front_start(&vb->front, d->drv_features, reg, fds, nreg, &ring, why, n) != 0)
+		return -1;
+	vb->watch_seen = 0;
+	vb->watch_q = *q;
+	vb->regions = nreg;
+	return vhost_watch_start(vb, why, n);
+}
+
+static void blk_stop(struct virtio_dev *d)
+{
+	struct vhost_blk *vb = d->offload_arg;
+	char err[200];
+
+	vhost_watch_stop(vb);
+	if (vhost_front_stop(&vb->front, err, sizeof(err)) != 0)
+		snprintf(vb->stop_error, sizeof(vb->stop_error), "%s", err);
+}
+
+static void blk_kick(struct virtio_dev *d)
+{
+	struct vhost_blk *vb = d->offload_arg;
+	uint64_t one = 1;
+
+	vb->kicks_relayed++;
+	if (vb->kick >= 0 && write(vb->kick, &one, sizeof(one)) != sizeof(one))
+		warnx_("vhost-user kick: %s", strerror(errno));
+}
+
+static const struct virtio_offload vhost_offload = { .start = blk_start, .stop = blk_stop, .kick = blk_kick };
+
+int vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char *err, size_t errlen)
+{
+	struct vhost_blk *vb = calloc(1, sizeof(*vb));
+
+	if (!vb) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	vb->vm = vm;
+	vb->kick = vb->call = vb->stopfd = -1;
+	vm->io->vhost = vb;
+	if (vm->cfg.sandbox) {
+		/* The hand-over at DRIVER_OK runs on the vCPU thread: sendmsg, eventfd, a thread. */
+		snprintf(err, errlen, "--vhost-user-blk cannot run under --sandbox: the vhost-user set-up at DRIVER_OK "
+			 "makes system calls the vCPU thread's allowlist forbids");
+		return -1;
+	}
+	for (int i = 0; i < vm->mem.nslots; i++)
+		if (!strcmp(vm->mem.slot[i].name ? vm->mem.slot[i].name : "", "ram") && vm->mem.slot[i].memfd < 0) {
+			snprintf(err, errlen, "--vhost-user-blk needs guest RAM in a memfd the back-end can map "
+				 "(--backing memfd, not %s)", backing_name(vm->mem.slot[i].backing));
+			return -1;
+		}
+	uint64_t t0 = setup_clock();
+	if (vhost_front_connect(&vb->front, sock, VBLK_CONFIG_BYTES, VHOST_REPLY_TIMEOUT_MS, err, errlen) != 0)
+		return -1;
+	setup_record(&vm->setup, "vhost-user connect", "connect+GET_CONFIG", t0);
+	if (!(vb->front.features & (1ULL << VIRTIO_F_VERSION_1))) {
+		snprintf(err, errlen, "vhost-user back-end at %s does not offer VIRTIO_F_VERSION_1", sock);
+		return -1;
+	}
+	uint64_t sectors;
+	memcpy(&sectors, vb->front.config, sizeof(sectors));   /* struct virtio_blk_config.capacity */
+	if (sectors == 0) {
+		snprintf(err, errlen, "vhost-user back-end at %s reports a disk of 0 sectors", sock);
+		return -1;
+	}
+	vb->call = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	vb->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);      /* used only without the ioeventfd */
+	if (vb->call < 0 || vb->kick < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	vb->irqfd_wanted = vm->cfg.irqchip == IRQ_KERNEL && kvm_has(vm->kvm, CAP_IRQFD);
+	virtio_init_blk(d, &vm->mem, -1, sectors);
+	d->type = &virtio_blk_type;
+	memcpy(d->config, vb->front.config, VBLK_CONFIG_BYTES);
+	/* The guest sees the back-end's device features that kvmlab's transport can carry. */
+	d->dev_features = vb->front.features & ((1ULL << VIRTIO_F_VERSION_1) | VBLK_F_DEVICE_MASK);
+	d->offload = &vhost_offload;
+	d->offload_arg = vb;
+	vb->dev = d;
+	vlog("vhost-user %s: features 0x%llx, protocol features 0x%llx, %llu sectors", sock,
+	     (unsigned long long)vb->front.features, (unsigned long long)vb->front.protocol,
+	     (unsigned long long)sectors);
+	return 0;
+}
+
+void vhost_blk_quiesce(struct vhost_blk *vb)
+{
+	if (!vb)
+		return;
+	vhost_watch_stop(vb);
+	if (vb->dev) {
+		pthread_mutex_lock(&vb->dev->lock);
+		if (vb->front.started)
+			blk_stop(vb->dev);
+		pthread_mutex_unlock(&vb->dev->lock);
+	}
+	uint64_t n;
+	if (vb->call >= 0 && !vb->irqfd && read(vb->call, &n, sizeof(n)) == sizeof(n))
+		vb->calls += n;
+}
+
+void vhost_blk_teardown(struct vhost_blk *vb)
+{
+	if (!vb)
+		return;
+	vhost_blk_quiesce(vb);
+	vhost_front_close(&vb->front);
+	/* An irqfd's eventfd stays registered until the VM fd closes; closing ours is fine then. */
+	if (vb->call >= 0)
+		close(vb->call);
+	if (vb->kick >= 0)
+		close(vb->kick);
+	free(vb);
+}
