@@ -14,6 +14,7 @@
  *   vmm/vhost/vhost.h         the vhost-user protocol: messages, the socket, kvmlab's front-end session
  *   traps/devices/devices.h   device models: guest protocol, UART, virtio, vhost-user blk, sink, bench targets, memctl
  *   vmm/core/vm.h             struct vm, vcpu and run (they embed every layer above), modes, watchdog, smp
+ *   vmm/migrate/migrate.h     the migration stream, snapshot/restore, live pre-copy, receive
  *   vmm/security/security.h   the seccomp allowlist per thread
  *   vmm/cli/cli.h             the option table, option values, usage errors, shared setup, subcommands
  *
@@ -75,6 +76,7 @@
  *     list_json.c       list_json_begin list_json_end list_json_entry
  *     lists.c           cap_print machine_print opt_print_table xc_print
  *     memlab_report.c   memlab_fault_mechanism memlab_json memlab_text
+ *     migrate_report.c  mig_live_json mig_live_text
  *     ktrace_report.c   ktrace_report_json ktrace_report_text
  *     report_json.c     json_host report_json report_kind_name
  *     report_text.c     report_text
@@ -153,6 +155,25 @@
  *                       virtio_mmio_read virtio_mmio_write virtio_process
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
  *                       virtq_set_used_flags
+ *   vmm/migrate/
+ *     channel.c         mig_accept mig_addr_parse mig_connect mig_limited_read
+ *                       mig_listen mig_set_timeouts
+ *     pause.c           mig_pause_destroy mig_pause_init mig_pause_join mig_pause_kick
+ *                       mig_pause_leave mig_pause_lose mig_pause_point mig_pause_release
+ *                       mig_pause_stop
+ *     postcopy.c        mig_postcopy_run
+ *     precopy_live.c    mig_live_finish mig_live_setup
+ *     ram.c             mig_ram_checksum mig_write_bitmap mig_write_layout mig_write_pages
+ *                       mig_write_ram
+ *     receive.c         mig_receive_run
+ *     restore.c         mig_restore mig_restore_file
+ *     snapshot.c        mig_snapshot_hook
+ *     state.c           mig_check_savable mig_complete_io mig_cpuid_compatible mig_save
+ *                       mig_vcpu_get mig_vcpu_set mig_write_state
+ *     stream.c          mig_buf_read mig_fd_read mig_image_free mig_read_begin
+ *                       mig_read_postcopy mig_read_rest mig_write_header mig_write_raw
+ *                       mig_write_section
+ *     uffd.c            mig_uffd_finish mig_uffd_register mig_uffd_start
  *   vmm/vhost/
  *     vhost_front.c     vhost_front_close vhost_front_connect vhost_front_recv_reply
  *                       vhost_front_start vhost_front_stop
@@ -169,6 +190,8 @@
  *     cmd_info.c        cmd_info
  *     cmd_iobench.c     cmd_iobench
  *     cmd_list.c        cmd_list
+ *     cmd_receive.c     cmd_receive
+ *     cmd_restore.c     cmd_restore
  *     cmd_run.c         cmd_run
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace

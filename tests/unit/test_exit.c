@@ -576,6 +576,7 @@ static void t_end_exit_codes(void)
 		{ END_HOST_ERROR,     0, XC_HOST,        "host_error" },
 		{ END_STOPPED,        0, XC_OK,          "stopped" },     /* another vCPU ended the VM; that one sets the code */
 		{ END_INTERRUPTED,    0, XC_INTERRUPTED, "interrupted" }, /* SIGINT/SIGTERM */
+		{ END_MIGRATED,       0, XC_OK,          "migrated" },    /* live migration: the guest runs on elsewhere */
 	};
 	bool seen[END_KIND_COUNT] = { false };
 
@@ -619,6 +620,7 @@ static void t_end_kinds_say_what_kind_of_end(void)
 		{ END_HOST_ERROR,     false, false, false, false },
 		{ END_STOPPED,        false, false, true,  false },   /* the VM already ends: do not kick again */
 		{ END_INTERRUPTED,    false, false, false, false },   /* SIGINT/SIGTERM ends the whole VM */
+		{ END_MIGRATED,       false, false, true,  false },   /* every vCPU ends so on its own */
 	};
 
 	CHECK_EQ(sizeof(rows) / sizeof(rows[0]), END_KIND_COUNT);

@@ -184,7 +184,37 @@ static void t_missing_parts(void)
 	free(buf);
 }
 
+/* channel.c: the --migrate-to / --listen address, unix:PATH or tcp:IPv4:PORT. */
+static void t_addresses(void)
+{
+	struct mig_addr a;
+	char err[256];
+	char longpath[200];
+
+	CHECK_EQ(mig_addr_parse("unix:/tmp/x.sock", &a, err, sizeof(err)), 0);
+	CHECK(!a.tcp);
+	CHECK_STR(a.path, "/tmp/x.sock");
+	CHECK_EQ(mig_addr_parse("tcp:127.0.0.1:4444", &a, err, sizeof(err)), 0);
+	CHECK(a.tcp);
+	CHECK_STR(a.host, "127.0.0.1");
+	CHECK_EQ(a.port, 4444);
+	static const char *const bad[] = {
+		"", "unix:", "tcp:", "tcp:127.0.0.1", "tcp:127.0.0.1:", "tcp:127.0.0.1:0", "tcp:127.0.0.1:65536",
+		"tcp:127.0.0.1:12x", "tcp::80", "tcp:localhost:80", "udp:1.2.3.4:5", "/tmp/x.sock",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK_EQ(mig_addr_parse(bad[i], &a, err, sizeof(err)), -1);
+		CHECK(err[0] != '\0');
+	}
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	memcpy(longpath, "unix:", 5);
+	CHECK_EQ(mig_addr_parse(longpath, &a, err, sizeof(err)), -1);      /* longer than sun_path */
+}
+
 const struct unit_test migrate_stream_tests[] = {
+	UNIT(t_addresses),
 	UNIT(t_round_trip), UNIT(t_every_truncation_refused), UNIT(t_bad_header_fields),
 	UNIT(t_bad_config_and_layout), UNIT(t_bad_ram_sections), UNIT(t_bad_vcpu_section),
 	UNIT(t_missing_parts), { 0 }

@@ -20,7 +20,7 @@ int  parse_mem(const char *s, uint64_t *out);             /* a size, MEM_MIN..ME
 int  usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- the commands, as bits of the option table's `cmds` mask ---- */
-enum cmd_id { CMD_RUN, CMD_LIST, CMD_INFO, CMD_IOBENCH, CMD_TRACE, CMD_BENCH, CMD_SENSITIVE, CMD_RESTORE, CMD_DOMXML, CMD_COUNT };
+enum cmd_id { CMD_RUN, CMD_LIST, CMD_INFO, CMD_IOBENCH, CMD_TRACE, CMD_BENCH, CMD_SENSITIVE, CMD_RESTORE, CMD_DOMXML, CMD_RECEIVE, CMD_COUNT };
 #define CMD_BIT(c) (1u << (c))
 
 /* Defaults that the help text quotes (stringified) and the code uses. */
@@ -56,6 +56,8 @@ struct cli {
 	struct domain_spec *domain;     /* run, domxml: --domain FILE as parsed (NULL: none) */
 	int domain_rc;                  /* XC_DOMAIN_XML once --domain failed (domain_err says why) */
 	char domain_err[512];
+	struct mig_live migrate;        /* run: --migrate-to ADDR and its options (vmm/migrate/precopy_live.c) */
+	struct mig_receive recv;        /* receive: --listen ADDR, --fail-after */
 };
 
 /* ---- domxml.c: kvmlab's subset of libvirt's domain XML (docs/domxml.md) ---- */
@@ -152,6 +154,7 @@ int  cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struc
 /* Each runs with the options parsed into c and returns kvmlab's exit code. */
 int  cmd_run(struct cli *c);
 int  cmd_restore(struct cli *c);
+int  cmd_receive(struct cli *c);
 int  cmd_list(struct cli *c);
 int  cmd_info(struct cli *c);
 int  cmd_iobench(struct cli *c);

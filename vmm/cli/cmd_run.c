@@ -62,10 +62,23 @@ int cmd_run(struct cli *c)
 		return usage_fail("run", "--snapshot FILE and --snapshot-at-report NAME go together");
 	if (rc == XC_OK && c->snap.file && cfg->vcpus)
 		return usage_fail("run", "--snapshot takes one vCPU (not --vcpus or --pin)");
+	if (rc == XC_OK && c->migrate.to && c->snap.file)
+		return usage_fail("run", "--migrate-to and --snapshot exclude each other");
+	if (rc == XC_OK && !c->migrate.to && (c->migrate.at || c->migrate.after || c->migrate.bandwidth || c->migrate.auto_converge))
+		return usage_fail("run", "--migrate-after, --migrate-at-report, --bandwidth and --auto-converge need --migrate-to");
+	if (rc == XC_OK && c->migrate.at && c->migrate.after)
+		return usage_fail("run", "--migrate-after and --migrate-at-report exclude each other");
 	if (rc == XC_OK)
 		rc = cli_payload(c, c->payload, &p);
 	if (rc != XC_OK)
 		return rc;
+	if (c->migrate.to) {               /* vmm/migrate/precopy_live.c runs it beside the guest */
+		char lerr[256];
+		if (mig_live_setup(&c->migrate, cfg, &p, lerr, sizeof(lerr)) != 0) {
+			payload_free(&p);
+			return usage_fail("run", "%s", lerr);
+		}
+	}
 	if (c->snap.file) {             /* vmm/migrate/snapshot.c writes it at the report */
 		c->snap.payload = &p;
 		cfg->report_hook = mig_snapshot_hook;
@@ -87,14 +100,24 @@ int cmd_run(struct cli *c)
 
 	static struct ktrace_result kres;
 	struct run *r = cli_run(&k, &p, cfg, &kres, &rc, err, sizeof(err));
+	if (c->migrate.to) {
+		mig_live_finish(&c->migrate);      /* before the report: its figures are final */
+		if (c->migrate.warn[0])
+			fprintf(stderr, "kvmlab: warning: migration to %s: %s\n", c->migrate.to, c->migrate.warn);
+		else if (!c->migrate.attempted && rc == XC_OK)
+			fprintf(stderr, "kvmlab: warning: migration to %s: the guest ended before it began\n", c->migrate.to);
+	}
 	if (rc == XC_OK) {
-		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
+		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r,
+					  .migration = c->migrate.to ? &c->migrate : NULL };
 		if (json)
 			report_json(&ctx, stdout);
 		else if (!quiet) {
 			report_text(&ctx, stdout);
 			if (r->smp)
 				smp_report_text(r, stdout);
+			if (c->migrate.to)
+				mig_live_text(&c->migrate, stdout);
 		}
 		else if (!end_silent(r->vcpu.end))
 			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);

@@ -24,6 +24,9 @@ void cli_defaults(struct cli *c, enum cmd_id id, const char *name)
 	c->ioparam[IOPARAM_CHUNK] = 256;
 	c->ioparam[IOPARAM_BATCH] = 8;
 	c->repeat = IOB_REPEAT_DEFAULT;
+	c->migrate.max_downtime_ms = LIVE_DOWNTIME_DEFAULT_MS;
+	c->migrate.max_rounds = LIVE_ROUNDS_DEFAULT;
+	c->recv.accept_timeout = MIG_ACCEPT_TIMEOUT_S;
 }
 
 int cli_catch_stop(void)

@@ -4,6 +4,10 @@
  */
 #include "kvmlab.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define STR_RECV_TIMEOUT STR(MIG_ACCEPT_TIMEOUT_S)
+
 /* Indexed by enum cmd_id: the option table's command bits name these rows. */
 const struct command commands[] = {
 	[CMD_RUN] = { "run",  cmd_run,  "run a payload and report what the guest did", "PAYLOAD [options]",
@@ -69,6 +73,15 @@ const struct command commands[] = {
 		"With --domain FILE (and no PAYLOAD) it prints FILE's domain as kvmlab reads it:\n"
 		"the same document for a document it wrote.  Exit code 20 for a domain\n"
 		"document that is malformed or outside the subset." },
+	[CMD_RECEIVE] = { "receive", cmd_receive, "wait for a live migration and run the guest it brings (run --migrate-to)",
+		"--listen unix:PATH|tcp:HOST:PORT [options]",
+		"Listens on ADDR for one `kvmlab run PAYLOAD --migrate-to ADDR`, reads its\n"
+		"migration stream (docs/migration.md) with every check of kvmlab restore, and\n"
+		"runs the guest on from where the source stopped it; the report is that of\n"
+		"kvmlab run for the rest of the run.",
+		"A truncated, malformed or incompatible stream (another stream version, guest\n"
+		"ABI or a CPUID this host lacks) is refused before the guest runs: exit code 19;\n"
+		"no source within " STR_RECV_TIMEOUT " s, or a socket error: exit code 7." },
 };
 const int command_count = sizeof(commands) / sizeof(commands[0]);
 _Static_assert(sizeof(commands) / sizeof(commands[0]) == CMD_COUNT, "one row per enum cmd_id");

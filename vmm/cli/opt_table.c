@@ -22,6 +22,7 @@
 #define TRACE CMD_BIT(CMD_TRACE)
 #define RESTORE CMD_BIT(CMD_RESTORE)
 #define DOMX  CMD_BIT(CMD_DOMXML)
+#define RECEIVE CMD_BIT(CMD_RECEIVE)
 #define ALL   ((1u << CMD_COUNT) - 1)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -346,6 +347,63 @@ static int set_snapshot(struct cli *c, const struct opt_def *o, const char *arg,
 	return 0;
 }
 
+enum { MIGOPT_TO, MIGOPT_AFTER, MIGOPT_AT, MIGOPT_BW, MIGOPT_DOWNTIME, MIGOPT_ROUNDS, MIGOPT_AUTO, MIGOPT_MODE };
+
+static int set_migrate(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	struct mig_live *l = &c->migrate;
+	uint64_t n;
+
+	switch (o->code) {
+	case MIGOPT_TO:
+		if (!*arg)
+			FAIL("--migrate-to: empty");
+		l->to = arg;
+		return 0;
+	case MIGOPT_AFTER:
+		if (parse_seconds(arg, &l->after) != 0)
+			FAIL("--migrate-after: '%s' is not a number of seconds", arg);
+		return 0;
+	case MIGOPT_AT:
+		if (!*arg)
+			FAIL("--migrate-at-report: empty");
+		l->at = arg;
+		return 0;
+	case MIGOPT_AUTO:
+		l->auto_converge = true;
+		return 0;
+	case MIGOPT_MODE:
+		if (strcmp(arg, "precopy") && strcmp(arg, "postcopy"))
+			FAIL("--migrate-mode: '%s' is not precopy or postcopy", arg);
+		l->postcopy = !strcmp(arg, "postcopy");
+		return 0;
+	}
+	if (parse_u64(arg, &n) != 0)
+		FAIL("--%s: '%s' is not a non-negative integer", o->name, arg);
+	if (o->code == MIGOPT_BW)
+		l->bandwidth = (double)n;
+	else if (o->code == MIGOPT_DOWNTIME)
+		l->max_downtime_ms = (double)n;
+	else if (n < 1 || n > LIVE_ROUNDS_MAX)
+		FAIL("--migrate-max-rounds: %s is not 1..%d", arg, LIVE_ROUNDS_MAX);
+	else
+		l->max_rounds = (int)n;
+	return 0;
+}
+
+static int set_recv(struct cli *c, const struct opt_def *o, const char *arg, char *err, size_t errlen)
+{
+	if (o->code == 0) {
+		if (!*arg)
+			FAIL("--listen: empty");
+		c->recv.listen = arg;
+		return 0;
+	}
+	if (parse_size(arg, &c->recv.fail_after) != 0 || c->recv.fail_after == 0)
+		FAIL("--fail-after: '%s' is not a positive size", arg);
+	return 0;
+}
+
 #define IOB   CMD_BIT(CMD_IOBENCH)
 #define BENCH CMD_BIT(CMD_BENCH)
 #define SENS  CMD_BIT(CMD_SENSITIVE)
@@ -357,10 +415,10 @@ const struct opt_def opt_table[] = {
 	{ "json", 0, ARG_NONE, ALL, NULL, "print one JSON document instead of text (docs/json-schema.md)", set_flag, F_JSON },
 	/* the VM: run and trace */
 	{ "mem", 0, ARG_SIZE, RUN | TRACE | DOMX, "SIZE", "guest RAM, 128K to 3G, a multiple of 4K (default: 4M or the payload's minimum)", set_mem, 0 },
-	{ "timeout", 0, ARG_SECONDS, RUN | TRACE | RESTORE, "SECS", "stop the guest after SECS seconds (default: run " STR(RUN_TIMEOUT_DEFAULT) ", trace " STR(TRACE_TIMEOUT_DEFAULT) "; 0 = never)", set_timeout, 0 },
+	{ "timeout", 0, ARG_SECONDS, RUN | TRACE | RESTORE | RECEIVE, "SECS", "stop the guest after SECS seconds (default: run " STR(RUN_TIMEOUT_DEFAULT) ", trace " STR(TRACE_TIMEOUT_DEFAULT) "; 0 = never)", set_timeout, 0 },
 	{ "verbose", 0, ARG_NONE, RUN | TRACE, NULL, "log each KVM ioctl of the setup to stderr", set_flag, F_VERBOSE },
-	{ "quiet", 0, ARG_NONE, RUN | RESTORE, NULL, "print the guest's console output only, no summary", set_flag, F_QUIET },
-	{ "max-exits", 0, ARG_NUMBER, RUN | RESTORE, "N", "stop after N exits to kvmlab (default 0 = no limit)", set_max_exits, 0 },
+	{ "quiet", 0, ARG_NONE, RUN | RESTORE | RECEIVE, NULL, "print the guest's console output only, no summary", set_flag, F_QUIET },
+	{ "max-exits", 0, ARG_NUMBER, RUN | RESTORE | RECEIVE, "N", "stop after N exits to kvmlab (default 0 = no limit)", set_max_exits, 0 },
 	{ "console-limit", 0, ARG_SIZE, RUN, "BYTES", "accept at most BYTES of guest console output (default 1M); the rest is counted as dropped", set_console_limit, 0 },
 	{ "sandbox", 0, ARG_NONE, RUN, NULL, "confine the vCPU thread with a seccomp allowlist before the first KVM_RUN (docs/security.md)", set_flag, F_SANDBOX },
 	{ "arg", 0, ARG_NUMBER, RUN, "N", "start the guest with RBX = N, the payload's parameter (default 0)", set_entry_arg, 0 },
@@ -401,6 +459,17 @@ const struct opt_def opt_table[] = {
 	/* snapshots: docs/migration.md */
 	{ "snapshot", 0, ARG_FILE, RUN, "FILE", "write the migration stream of the whole VM to FILE at --snapshot-at-report (kvmlab restore FILE)", set_snapshot, 0 },
 	{ "snapshot-at-report", 0, ARG_STRING, RUN, "NAME", "take the --snapshot when the guest sends the report NAME; the guest then runs on", set_snapshot, 1 },
+	/* live migration: docs/migration.md */
+	{ "migrate-to", 0, ARG_STRING, RUN, "unix:PATH|tcp:HOST:PORT", "migrate the running guest live (pre-copy) to `kvmlab receive --listen` at that address", set_migrate, MIGOPT_TO },
+	{ "migrate-after", 0, ARG_SECONDS, RUN, "SECS", "start the migration SECS seconds into the run (default 0)", set_migrate, MIGOPT_AFTER },
+	{ "migrate-at-report", 0, ARG_STRING, RUN, "NAME", "start the migration when the guest sends the report NAME", set_migrate, MIGOPT_AT },
+	{ "bandwidth", 0, ARG_NUMBER, RUN, "MIB_S", "send at most MIB_S MiB/s (default 0 = as fast as the socket takes it)", set_migrate, MIGOPT_BW },
+	{ "max-downtime", 0, ARG_NUMBER, RUN, "MS", "stop-and-copy once the rest crosses the link within MS ms (default " STR(LIVE_DOWNTIME_DEFAULT_MS) ")", set_migrate, MIGOPT_DOWNTIME },
+	{ "migrate-max-rounds", 0, ARG_NUMBER, RUN, "N", "stop-and-copy after N pre-copy rounds even if not converged (1-" STR(LIVE_ROUNDS_MAX) ", default " STR(LIVE_ROUNDS_DEFAULT) ")", set_migrate, MIGOPT_ROUNDS },
+	{ "migrate-mode", 0, ARG_CHOICE, RUN, "precopy|postcopy", "pre-copy (default: RAM first, then the state) or post-copy (the state first, RAM on demand through userfaultfd)", set_migrate, MIGOPT_MODE },
+	{ "auto-converge", 0, ARG_NONE, RUN, NULL, "throttle the vCPUs more each round that does not converge (30%, +20%, up to 99%)", set_migrate, MIGOPT_AUTO },
+	{ "listen", 0, ARG_STRING, RECEIVE, "unix:PATH|tcp:HOST:PORT", "where to wait for the source (required)", set_recv, 0 },
+	{ "fail-after", 0, ARG_SIZE, RECEIVE, "BYTES", "test aid: drop the connection after BYTES of the stream (the source must run on)", set_recv, 1 },
 	/* trace: docs/trace.md */
 	{ "max-steps", 0, ARG_NUMBER, TRACE, "N", "stop after N traced instructions (default " STR(TRACE_MAX_STEPS_DEFAULT) "; 0 = no limit; exit 5)", set_max_steps, 0 },
 	{ "start", 0, ARG_ADDR, TRACE, "ADDR", "run untraced until the guest reaches ADDR, then trace", set_bp, BP_START },

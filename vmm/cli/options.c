@@ -21,7 +21,7 @@ static bool row_in(const struct opt_def *o, enum cmd_id id)
 
 static bool takes_payload(enum cmd_id id)
 {
-	return id == CMD_RUN || id == CMD_TRACE || id == CMD_RESTORE || id == CMD_DOMXML;
+	return id == CMD_RUN || id == CMD_TRACE || id == CMD_RESTORE || id == CMD_DOMXML;    /* receive: --listen */
 }
 
 /* "incomplete" only where some option of the command takes a value. */

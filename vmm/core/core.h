@@ -271,7 +271,8 @@ int64_t gmem_resident(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 	X(EXIT_LIMIT,     "exit_limit",     XC_EXIT_LIMIT,  0)             /* --max-exits, --max-steps */ \
 	X(HOST_ERROR,     "host_error",     XC_HOST,        0)             /* KVM_RUN or another ioctl failed */ \
 	X(STOPPED,        "stopped",        XC_OK,          END_VCPU_ONLY) /* another vCPU ended the VM: it decides */ \
-	X(INTERRUPTED,    "interrupted",    XC_INTERRUPTED, 0)             /* SIGINT/SIGTERM (vmm/core/watchdog.c) */
+	X(INTERRUPTED,    "interrupted",    XC_INTERRUPTED, 0)             /* SIGINT/SIGTERM (vmm/core/watchdog.c) */ \
+	X(MIGRATED,       "migrated",       XC_OK,          END_VCPU_ONLY) /* live migration: the guest runs on elsewhere (vmm/migrate/) */
 
 enum end_kind {
 #define X(kind, name, xc, flags) END_##kind,

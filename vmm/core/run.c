@@ -105,6 +105,8 @@ int run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errl
 	char lerr[256];
 	if (cfg->live > 0 && run_live_start(r, &r->vcpu.fd, 1, lerr, sizeof(lerr)) != 0)
 		fprintf(stderr, "kvmlab: %s; running without it\n", lerr);     /* as --ktrace does */
+	if (cfg->start_hook)
+		cfg->start_hook(r, cfg->start_hook_arg);        /* live migration's thread */
 	double start = now();
 	vcpu_run(&r->vcpu);
 	r->wall_seconds = now() - start;

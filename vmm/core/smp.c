@@ -149,6 +149,8 @@ static int smp_setup_vcpu(struct smp *s, int i, const struct payload *p, char *e
 	struct vcpu *v = s->cpu[i].v;
 	struct kvm_regs regs;
 
+	if (v->vm->cfg.vcpu_load)       /* a received guest: its state, not the entry */
+		return v->vm->cfg.vcpu_load(v, v->vm->cfg.vcpu_load_arg, err, errlen) == 0 ? XC_OK : XC_HOST;
 	bool wait_sipi = (p->hdr.flags & KVMLAB_FLAG_AP_SIPI) != 0;
 
 	v->created_mp_state = irqchip_mp_state(v);
@@ -267,6 +269,8 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 		if (run_live_start(r, fds, s->n, lerr, sizeof(lerr)) != 0)
 			fprintf(stderr, "kvmlab: %s; running without it\n", lerr);
 	}
+	if (r->vm.cfg.start_hook)
+		r->vm.cfg.start_hook(r, r->vm.cfg.start_hook_arg);      /* live migration's thread */
 	double t0 = smp_now();
 	for (int i = 0; i < s->n; i++) {
 		struct smp_vcpu *c = &s->cpu[i];

@@ -275,7 +275,11 @@ void vcpu_run(struct vcpu *v)
 	 * What an overcommitted host costs the guest: time its vCPU waited for a CPU. */
 	int64_t d0 = vcpu_run_delay(v);
 	vcpu_cpu_time(&u0, &s0);
+	if (v->vm->pause)
+		mig_pause_join(v);      /* live migration may stop this thread (vmm/migrate/pause.c) */
 	vcpu_run_loop(v);
+	if (v->vm->pause)
+		mig_pause_leave(v);
 	vcpu_cpu_time(&u1, &s1);
 	int64_t d1 = vcpu_run_delay(v);
 	v->cpu_user = u1 - u0;
@@ -299,6 +303,8 @@ KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)
 			vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
 			return;
 		}
+		if (v->vm->pause && mig_pause_point(v))
+			return;         /* migrated: the guest runs on in the destination */
 		if (max_exits && v->ctr.total_exits >= max_exits) {
 			vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",
 				 (unsigned long long)max_exits);

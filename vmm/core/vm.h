@@ -103,12 +103,21 @@ struct vm_config {
 	bool hlt_continue;                      /* hlt exits re-enter the guest (bench hlt) */
 	void (*report_hook)(struct vcpu *v, const struct report_entry *e, void *arg);
 	void *report_hook_arg;
+	/* Live migration (vmm/migrate/): start_hook runs once every vCPU exists, just
+	 * before the first KVM_RUN (run.c, smp.c); vcpu_load replaces the entry set-up
+	 * of vCPU i with state from a stream (a received --vcpus guest): 0, or -1 with err. */
+	void (*start_hook)(struct run *r, void *arg);
+	void *start_hook_arg;
+	int (*vcpu_load)(struct vcpu *v, void *arg, char *err, size_t errlen);
+	void *vcpu_load_arg;
 	uint64_t console_limit;         /* --console-limit, 0 = CONSOLE_LIMIT_DEFAULT */
 	bool sandbox;                   /* --sandbox: seccomp filter before the first KVM_RUN */
 	struct cpuid_config cpuid;      /* edits to KVM's supported CPUID (cpuid.c) */
 	uint64_t entry_arg;             /* --arg: RBX at entry (docs/guest-abi.md) */
 };
 struct mem_lab;
+struct mig_pause;
+struct run;
 struct iodev;
 struct trace;
 struct vm {
@@ -129,6 +138,7 @@ struct vm {
 	uint32_t tsc_khz;               /* guest TSC rate (KVM_GET_TSC_KHZ in run.c/smp.c), 0 unknown; set before the run */
 	uint32_t apic_tick_ns;          /* LAPIC timer tick (irqchip.c), 0 without a LAPIC in KVM; set before the run */
 	int virtio_irqfd;               /* the virtio console's KVM_IRQFD eventfd (irqchip.c), -1 = none */
+	struct mig_pause *pause;        /* live migration can stop the vCPUs (vmm/migrate/pause.c), else NULL; set before the run */
 };
 /* KVM_CREATE_VM, memory slots, stats, the machine's devices.  XC_OK, or an error
  * code with err (the VM is then already destroyed). */

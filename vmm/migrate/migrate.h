@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <sys/types.h>
 
 #include "vmm/core/core.h"
 
@@ -37,6 +39,7 @@ enum mig_section {                              /* the section types, in stream 
 	MIG_SEC_CLOCK    = 6,                   /* KVM_GET_CLOCK */
 	MIG_SEC_UART     = 7,                   /* COM1's registers and FIFO */
 	MIG_SEC_PAYLOAD  = 8,                   /* the payload file: the guest's identity */
+	MIG_SEC_POSTCOPY = 9,                   /* post-copy: RAM follows after END, on demand (u64 pages) */
 	MIG_SEC_COUNT
 };
 
@@ -101,6 +104,11 @@ struct mig_image {
 	uint8_t *payload;               /* the payload file (malloc'd) */
 	uint32_t payload_len;
 	uint64_t ram_pages;             /* pages read */
+	bool postcopy;                  /* a POSTCOPY section came: RAM follows after END */
+	uint64_t postcopy_pages;        /* as many pages as it says */
+	/* Where RAM pages go instead of gmem_write (post-copy: UFFDIO_COPY), or NULL. 0 or -1. */
+	int (*page_sink)(void *arg, uint64_t gpa, const void *page);
+	void *page_sink_arg;
 };
 
 struct mig_ram_hdr {                    /* a RAM section starts so: GPA of the first page, page count */
@@ -123,6 +131,9 @@ int  mig_read_begin(const struct mig_src *src, struct mig_image *img, char *err,
 int  mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest_mem *mem,
 		   char *err, size_t errlen);
 void mig_image_free(struct mig_image *img);     /* safe on a zeroed image */
+/* Post-copy, after END: one more section, a RAM section (1, its pages given to
+ * img->page_sink) or the final END (0); -1 with err for anything else. */
+int  mig_read_postcopy(const struct mig_src *src, struct mig_image *img, char *err, size_t errlen);
 /* A source over a buffer (the fuzz harness, unit tests) and over an fd. */
 struct mig_buf { const uint8_t *p; size_t len, pos; };
 int  mig_buf_read(void *ctx, void *buf, size_t n);
@@ -130,6 +141,13 @@ int  mig_fd_read(void *ctx, void *buf, size_t n);  /* ctx: int *fd */
 
 
 /* ---- ram.c: the memory layout and the RAM pages ---- */
+/* A bitmap's set bits (bit i = page i of [base, base + npages pages)) as RAM
+ * sections, contiguous pages batched up to MIG_PAGES_PER_CHUNK.  after_chunk
+ * (may be NULL) runs after each section with its bytes: the bandwidth limit.
+ * Returns the pages sent, or -1 on a failed write. */
+int64_t mig_write_bitmap(struct mig_out *out, const struct guest_mem *m, const uint64_t *bm,
+			 uint64_t npages, uint64_t base,
+			 void (*after_chunk)(void *arg, uint64_t bytes), void *arg);
 /* The LAYOUT section: every slot of m (GPA, size, flags). 0 or -1. */
 int  mig_write_layout(struct mig_out *out, const struct guest_mem *m);
 /* One RAM section of npages (1..MIG_PAGES_PER_CHUNK) pages at gpa, inside one slot.  0 or -1. */
@@ -156,6 +174,18 @@ int  mig_complete_io(struct vcpu *v, char *err, size_t errlen);
 /* The whole stream of a stopped single-vCPU run: header, config, layout, RAM,
  * CPUID, vCPU, clock, UART, payload, END.  0, or -1 with err. */
 int  mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen);
+/* Fails (-1 with err) when the VM holds state the stream cannot carry yet (virtio). */
+int  mig_check_savable(struct vm *vm, char *err, size_t errlen);
+/* Everything after RAM for n vCPUs whose states are s[0..n-1] (v0: vCPU 0, for
+ * its CPUID): CPUID, the VCPU sections, CLOCK, UART, PAYLOAD, END.  0 or -1 with err. */
+int  mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu *s, int n,
+		     const struct payload *p, char *err, size_t errlen);
+/* The CPUID a stream carries against what this host's KVM supports
+ * (KVM_GET_SUPPORTED_CPUID, and what the fresh vCPU fresh holds): the vendor
+ * must match, and every feature bit of the feature leaves must be supported
+ * here.  0, or -1 with err naming the leaf. */
+int  mig_cpuid_compatible(struct vcpu *fresh, const struct kvm_cpuid_entry2 *e, uint32_t n,
+			  char *err, size_t errlen);
 
 /* ---- snapshot.c: run --snapshot FILE --snapshot-at-report NAME ---- */
 struct report_entry;
@@ -177,5 +207,189 @@ void mig_snapshot_hook(struct vcpu *v, const struct report_entry *e, void *arg);
  * bad stream (the guest never ran), another code with err; p gets the payload. */
 int  mig_restore_file(struct run *r, struct kvm *k, const char *file, struct payload *p,
 		      const struct vm_config *cfg, char *err, size_t errlen);
+/* The same from any source, with n vCPUs (--vcpus guests run as smp_run threads).
+ * committed(arg) runs once the whole stream is read and every vCPU's state is
+ * loaded, before the guest runs (receive.c: the ack); -1 from it aborts the run. */
+struct mig_restore_opts {
+	const char *name;               /* the payload's path in reports */
+	int (*committed)(void *arg, char *err, size_t errlen);
+	void *arg;
+	double stream_end;              /* set: CLOCK_MONOTONIC when END was read */
+	int sock;                       /* a post-copy stream's socket (receive), -1: post-copy refused */
+	struct mig_uffd *uffd;          /* its pager, filled when the stream is post-copy */
+};
+int  mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct payload *p,
+		 const struct vm_config *cfg, struct mig_restore_opts *o, char *err, size_t errlen);
+
+/* ---- channel.c: the connection a live migration runs over (unix socket, TCP) ---- */
+#define MIG_IO_TIMEOUT_S        10      /* no socket read or write waits longer */
+#define MIG_ACCEPT_TIMEOUT_S    60      /* receive --listen waits this long for the source */
+#define MIG_ACK_MAGIC           "KVMLRUN"       /* 8 bytes: the destination has the guest, runs it */
+struct mig_addr {
+	bool tcp;
+	char path[108];                 /* unix: sun_path */
+	char host[64];                  /* tcp: a numeric IPv4 address */
+	uint16_t port;
+};
+/* Parses "unix:PATH" or "tcp:HOST:PORT" (pure: unit-tested).  0, or -1 with err. */
+int  mig_addr_parse(const char *s, struct mig_addr *a, char *err, size_t errlen);
+/* A listening socket on a (a unix path is replaced).  fd, or -1 with err. */
+int  mig_listen(const struct mig_addr *a, char *err, size_t errlen);
+/* Accepts one connection within timeout_s seconds; the listening fd stays open.  fd or -1. */
+int  mig_accept(int lfd, double timeout_s, char *err, size_t errlen);
+/* Connects to a (retrying for up to timeout_s: the receiver may still be starting).  fd or -1. */
+int  mig_connect(const struct mig_addr *a, double timeout_s, char *err, size_t errlen);
+/* Every read and write on fd gives up after MIG_IO_TIMEOUT_S (SO_RCVTIMEO, SO_SNDTIMEO). */
+int  mig_set_timeouts(int fd, char *err, size_t errlen);
+/* receive --fail-after N (a test aid): a source that reads at most n bytes, then fails. */
+struct mig_limited { int fd; uint64_t left; bool hit; };
+int  mig_limited_read(void *ctx, void *buf, size_t n);
+
+/* ---- uffd.c: post-copy's destination pager (userfaultfd) ---- */
+struct mig_uffd {
+	int uffd, sock;
+	struct guest_mem *mem;
+	struct mig_image *img;
+	const struct mig_src *src;      /* the stream after END: only this thread reads it */
+	uint8_t *hva;
+	uint64_t size, npages, received;
+	uint64_t *have;                 /* pages installed */
+	double *asked;                  /* per page: when a fault asked for it, 0 = not waiting */
+	uint64_t faults, served;        /* pages asked for; asked-for pages that arrived */
+	double lat_sum, lat_min, lat_max;       /* fault -> page installed, seconds */
+	double t0, seconds;             /* the pager's start and how long until the last page */
+	bool peer_done;                 /* an ask failed: the source has sent everything */
+	pthread_t thread;
+	bool started;
+};
+/* Registers slot 0 (at GPA 0) with a userfaultfd in MISSING mode and sets img's
+ * page sink to UFFDIO_COPY.  0, or -1 with err (no userfaultfd here: the message says so). */
+int  mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_image *img, int sock,
+		       const struct mig_src *src, char *err, size_t errlen);
+/* Starts the pager thread: faults become requests on sock, arriving pages are
+ * installed, until END.  A broken stream ends the process (exit 19, one line). */
+int  mig_uffd_start(struct mig_uffd *u, char *err, size_t errlen);
+void mig_uffd_finish(struct mig_uffd *u);       /* joins it (it ends at END), frees */
+
+/* ---- postcopy.c: post-copy's source: state first, then pages on demand and pushed ---- */
+struct mig_live;
+struct mig_out;
+/* After header, CONFIG and LAYOUT: stops the vCPUs, sends POSTCOPY and the state,
+ * waits for the destination's answer, then serves requested pages first and
+ * pushes the rest, then END.  Fills l's results; 0, or -1 with l->warn. */
+int  mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_start);
+
+/* ---- pause.c: stopping the vCPUs of a running VM, and throttling them ---- */
+struct mig_pause {
+	pthread_mutex_t lock;           /* guards every field below */
+	pthread_cond_t cond;            /* a vCPU parked or left; or the migration decided */
+	int n;                          /* vCPUs in the VM */
+	pid_t tid[VCPUS_MAX];           /* each vCPU's thread once it joined, 0 before */
+	bool joined[VCPUS_MAX], left[VCPUS_MAX], parked[VCPUS_MAX];
+	bool stop;                      /* the migration asks every vCPU to park */
+	enum { PAUSE_WAIT, PAUSE_RESUME, PAUSE_MIGRATED, PAUSE_LOST } outcome;
+	struct mig_vcpu *state;         /* n entries: each parked vCPU saves itself here */
+	int state_rc[VCPUS_MAX];        /* 0, or -1 with state_err */
+	char state_err[320];
+	char lost[256];                 /* PAUSE_LOST: why the guest ends here */
+	bool irqchip;
+	int throttle_pct;               /* auto-converge: 0..99, percent of time a vCPU sleeps */
+	bool throttle_due[VCPUS_MAX];   /* set by the throttle tick, cleared after the sleep */
+	double stopped_at;              /* CLOCK_MONOTONIC when the last vCPU parked */
+};
+/* Sets p up for n vCPUs and installs the kick signal's handler.  0, or -1 with err. */
+int  mig_pause_init(struct mig_pause *p, int n, bool irqchip, char *err, size_t errlen);
+void mig_pause_destroy(struct mig_pause *p);
+/* vCPU thread, at the start and the end of vcpu_run. */
+void mig_pause_join(struct vcpu *v);
+void mig_pause_leave(struct vcpu *v);
+/* vCPU thread, before every KVM_RUN: parks here when asked (pending I/O completed,
+ * state saved) until the migration decides; sleeps when throttled.  true: the
+ * guest migrated, the loop ends (vcpu_end END_MIGRATED is set). */
+bool mig_pause_point(struct vcpu *v);
+/* Migration thread: stop every vCPU and wait until all are parked.  0; -1 when a
+ * vCPU ended first (the guest finished) or none parked in timeout_s (err). */
+int  mig_pause_stop(struct mig_pause *p, double timeout_s, char *err, size_t errlen);
+/* Migration thread: the parked vCPUs end as migrated (migrated) or run on. */
+void mig_pause_release(struct mig_pause *p, bool migrated);
+/* Post-copy failed after the destination ran the guest: the vCPUs end with why. */
+void mig_pause_lose(struct mig_pause *p, const char *why);
+/* Migration thread: kick every vCPU out of KVM_RUN so it reaches mig_pause_point. */
+void mig_pause_kick(struct mig_pause *p);
+
+/* ---- precopy_live.c: live pre-copy from a running guest to `kvmlab receive` ---- */
+#define LIVE_ROUNDS_MAX         64      /* --migrate-max-rounds at most */
+#define LIVE_ROUNDS_DEFAULT     30      /* PRECOPY_ROUNDS_MAX of the model */
+#define LIVE_DOWNTIME_DEFAULT_MS 300    /* QEMU's default downtime-limit */
+#define LIVE_THROTTLE_INITIAL   30      /* auto-converge: first throttle (QEMU cpu-throttle-initial 20) */
+#define LIVE_THROTTLE_STEP      20      /* and its increment per round (QEMU: 10) */
+#define LIVE_THROTTLE_MAX       99      /* QEMU's max-cpu-throttle */
+#define LIVE_THROTTLE_TICK_MS   10      /* a throttled vCPU runs this long between sleeps */
+struct live_round {
+	uint64_t pages, bytes;          /* sent in this round */
+	double seconds;                 /* its duration */
+	double dirty_rate;              /* pages/s the guest dirtied during the round before (0 for round 0) */
+	int throttle_pct;               /* auto-converge's throttle while it ran */
+};
+struct mig_live {
+	/* options */
+	const char *to;                 /* --migrate-to ADDR */
+	double after;                   /* --migrate-after SECONDS (when no at) */
+	const char *at;                 /* --migrate-at-report NAME */
+	double bandwidth;               /* --bandwidth MiB/s, 0 = unlimited */
+	double max_downtime_ms;         /* --max-downtime */
+	int max_rounds;                 /* --migrate-max-rounds */
+	bool auto_converge;             /* --auto-converge */
+	bool postcopy;                  /* --migrate-mode postcopy */
+	const struct payload *payload;
+	/* the run; the thread's results are read after mig_live_finish */
+	struct run *r;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;           /* guards go and over */
+	pthread_cond_t cond;
+	bool go, over;                  /* the report came; the run ended */
+	struct mig_pause pause;
+	uint64_t *bitmap;               /* pages still to send, one bit per RAM page */
+	uint64_t *log;                  /* what KVM_GET_DIRTY_LOG returned last */
+	/* results */
+	bool attempted;                 /* the migration began */
+	bool completed;                 /* the destination has the guest and runs it */
+	bool converged;                 /* stopped because the rest fit --max-downtime */
+	char warn[1024];                /* why not completed ("" when it did) */
+	struct live_round round[LIVE_ROUNDS_MAX + 1];
+	int nrounds;                    /* pre-copy rounds, round 0 included */
+	uint64_t stop_pages, stop_bytes;        /* sent with the vCPUs stopped (state included in bytes) */
+	double stop_seconds;            /* sending that */
+	double total_seconds;           /* first byte to the destination's ack */
+	double downtime_seconds;        /* vCPUs stopped -> destination's ack (it runs the guest) */
+	double bandwidth_measured;      /* bytes/s of the last pre-copy round */
+	uint64_t total_bytes, ram_pages;
+	uint32_t checksum;              /* mig_ram_checksum with the vCPUs stopped */
+	struct precopy model;           /* vmm/mem/precopy.c on the measured dirty counts */
+	uint64_t post_requests, post_pushed;    /* post-copy: pages the destination asked for; pushed */
+	uint64_t post_demand;           /* post-copy: asked-for pages not sent yet, sent at once */
+	double post_seconds;            /* post-copy: the answer to the last page sent */
+	uint64_t model_budget;          /* the model's pages per round: what fits the downtime */
+};
+/* cmd_run: checks the options (0, or -1 with err) and hooks l into cfg
+ * (start_hook, report_hook, the dirty bitmap). */
+int  mig_live_setup(struct mig_live *l, struct vm_config *cfg, const struct payload *p, char *err, size_t errlen);
+/* After the run, before teardown: ends and joins the migration thread. */
+void mig_live_finish(struct mig_live *l);
+
+/* ---- receive.c: `kvmlab receive --listen ADDR` ---- */
+struct mig_receive {
+	const char *listen;             /* --listen ADDR */
+	uint64_t fail_after;            /* --fail-after BYTES (test aid), 0 = off */
+	double accept_timeout;          /* seconds */
+	double stream_seconds;          /* first byte -> END */
+	uint64_t bytes;
+	uint64_t faults;                /* post-copy: faults served */
+};
+/* Listens, accepts one source, reads its stream (untrusted), runs the guest.
+ * Same contract as mig_restore; err says what failed. */
+int  mig_receive_run(struct mig_receive *m, struct run *r, struct kvm *k, struct payload *p,
+		     const struct vm_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -75,3 +75,28 @@ uint32_t mig_ram_checksum(const struct guest_mem *m)
 	}
 	return h;
 }
+
+int64_t mig_write_bitmap(struct mig_out *out, const struct guest_mem *m, const uint64_t *bm,
+			 uint64_t npages, uint64_t base,
+			 void (*after_chunk)(void *arg, uint64_t bytes), void *arg)
+{
+	int64_t sent = 0;
+
+	for (uint64_t pg = 0; pg < npages;) {
+		if (!(bm[pg / 64] >> (pg % 64) & 1)) {
+			pg++;
+			continue;
+		}
+		uint64_t run = 1;       /* contiguous dirty pages travel in one section */
+		while (pg + run < npages && run < MIG_PAGES_PER_CHUNK && (bm[(pg + run) / 64] >> ((pg + run) % 64) & 1))
+			run++;
+		uint64_t before = out->bytes;
+		if (mig_write_pages(out, m, base + pg * MIG_PAGE, (uint32_t)run) != 0)
+			return -1;
+		sent += (int64_t)run;
+		pg += run;
+		if (after_chunk)
+			after_chunk(arg, out->bytes - before);
+	}
+	return sent;
+}

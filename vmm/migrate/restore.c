@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvmlab.h"
@@ -30,20 +31,41 @@ static void uart_load(struct vm *vm, const struct mig_uart *m)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* CPUID, vCPU state, clock, UART: everything after RAM.  0, or -1 with err. */
-static int load_state(struct run *r, struct mig_image *img, char *err, size_t errlen)
+/* One vCPU's part: the stream's CPUID, then its state (vm_config.vcpu_load for
+ * smp.c's threads, and vCPU 0 of a one-vCPU guest).  0, or -1 with err. */
+struct load_ctx {
+	struct mig_image *img;
+	struct mig_restore_opts *o;
+	int loaded;                     /* vCPUs whose state is in */
+};
+static int load_vcpu(struct vcpu *v, void *arg, char *err, size_t errlen)
 {
+	struct load_ctx *l = arg;
+	struct mig_image *img = l->img;
 	struct { struct kvm_cpuid2 h; struct kvm_cpuid_entry2 e[MIG_CPUID_MAX]; } cpuid;
 
+	if (v->id < 0 || (uint32_t)v->id >= img->cfg.vcpus) {
+		snprintf(err, errlen, "migration stream: no state for vCPU %d", v->id);
+		return -1;
+	}
 	cpuid.h.nent = img->ncpuid;
 	cpuid.h.padding = 0;
 	memcpy(cpuid.e, img->cpuid, img->ncpuid * sizeof(cpuid.e[0]));
-	if (ioctl(r->vcpu.fd, KVM_SET_CPUID2, &cpuid) < 0) {
+	if (ioctl(v->fd, KVM_SET_CPUID2, &cpuid) < 0) {
 		snprintf(err, errlen, "KVM_SET_CPUID2 (the stream's CPUID): %s", strerror(errno));
 		return -1;
 	}
-	if (mig_vcpu_set(&r->vcpu, &img->vcpu[0], err, errlen) != 0)
+	if (mig_vcpu_set(v, &img->vcpu[v->id], err, errlen) != 0)
 		return -1;
+	/* The last vCPU is in: the destination now holds the whole guest. */
+	if (++l->loaded == (int)img->cfg.vcpus && l->o && l->o->committed)
+		return l->o->committed(l->o->arg, err, errlen);
+	return 0;
+}
+
+/* The VM's part: clock and UART.  0, or -1 with err. */
+static int load_vm(struct run *r, struct mig_image *img, char *err, size_t errlen)
+{
 	struct kvm_clock_data clock = { .clock = img->clock.clock };   /* flags 0: kvmclock only */
 	if (ioctl(r->vm.fd, KVM_SET_CLOCK, &clock) < 0) {
 		snprintf(err, errlen, "KVM_SET_CLOCK: %s", strerror(errno));
@@ -54,43 +76,64 @@ static int load_state(struct run *r, struct mig_image *img, char *err, size_t er
 	return 0;
 }
 
-int mig_restore_file(struct run *r, struct kvm *k, const char *file, struct payload *p,
-		     const struct vm_config *cfg, char *err, size_t errlen)
+int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct payload *p,
+		const struct vm_config *cfg, struct mig_restore_opts *o, char *err, size_t errlen)
 {
 	struct mig_image img;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	struct load_ctx l = { .img = &img, .o = o };
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->vm.fd = -1;
 	r->vcpu.fd = -1;
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
-		return XC_MIGRATION_STREAM;
-	}
-	struct mig_src src = { mig_fd_read, &fd };
-	if (mig_read_begin(&src, &img, err, errlen) != 0) {
+	if (mig_read_begin(src, &img, err, errlen) != 0) {
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}
-	if (img.cfg.vcpus != 1 || img.nslots != 1) {
-		snprintf(err, errlen, "migration stream: %u vCPUs and %u slots; restore takes one vCPU and RAM only",
-			 img.cfg.vcpus, img.nslots);
+	if (img.cfg.vcpus > VCPUS_MAX || img.nslots != 1) {
+		snprintf(err, errlen, "migration stream: %u vCPUs and %u slots; this kvmlab takes 1..%d vCPUs and RAM only",
+			 img.cfg.vcpus, img.nslots, VCPUS_MAX);
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}
 	struct vm_config c = *cfg;
 	c.mem = img.cfg.mem;
 	c.irqchip = img.cfg.irqchip;
+	c.vcpus = img.cfg.vcpus > 1 ? (int)img.cfg.vcpus : 0;
+	c.npin = 0;
+	c.vcpu_load = load_vcpu;        /* smp.c loads each vCPU's state instead of the entry's */
+	c.vcpu_load_arg = &l;
 	rc = vm_create(&r->vm, k, &c, err, errlen);
 	if (rc == XC_OK)
 		rc = vcpu_create(&r->vcpu, &r->vm, 0, err, errlen);
 	if (rc != XC_OK)
 		goto out;
 	/* Only the main thread runs yet: RAM sections go straight into guest memory. */
-	if (mig_read_rest(&src, &img, &r->vm.mem, err, errlen) != 0) {
+	if (mig_read_rest(src, &img, &r->vm.mem, err, errlen) != 0) {
 		rc = XC_MIGRATION_STREAM;
 		goto out;
+	}
+	if (o) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		o->stream_end = ts.tv_sec + ts.tv_nsec / 1e9;
+	}
+	if (mig_cpuid_compatible(&r->vcpu, img.cpuid, img.ncpuid, err, errlen) != 0) {
+		rc = XC_MIGRATION_STREAM;
+		goto out;
+	}
+	if (img.postcopy) {             /* RAM comes after END, on demand: uffd.c */
+		if (!o || o->sock < 0 || !o->uffd) {
+			snprintf(err, errlen, "migration stream: a post-copy stream (its RAM follows on a live connection) "
+				 "cannot be restored from a file");
+			rc = XC_MIGRATION_STREAM;
+			goto out;
+		}
+		if (mig_uffd_register(o->uffd, &r->vm.mem, &img, o->sock, src, err, errlen) != 0 ||
+		    mig_uffd_start(o->uffd, err, errlen) != 0) {
+			rc = XC_HOST;
+			goto out;
+		}
 	}
 	rc = payload_parse(img.payload, img.payload_len, p, err, errlen);
 	if (rc != XC_OK) {
@@ -99,13 +142,38 @@ int mig_restore_file(struct run *r, struct kvm *k, const char *file, struct payl
 		goto out;
 	}
 	p->data = img.payload;          /* the payload now owns the bytes (payload_free) */
-	p->path = file;
+	p->path = o && o->name ? o->name : "(stream)";
 	img.payload = NULL;
-	rc = load_state(r, &img, err, errlen) == 0 ? XC_OK : XC_HOST;
-	if (rc == XC_OK)
-		rc = run_ready(r, &c, err, errlen);
+	rc = load_vm(r, &img, err, errlen) == 0 ? XC_OK : XC_HOST;
+	if (rc == XC_OK && c.vcpus > 1)
+		rc = smp_run(r, p, err, errlen);        /* each thread's vCPU loads its state first */
+	else if (rc == XC_OK) {
+		rc = load_vcpu(&r->vcpu, &l, err, errlen) == 0 ? XC_OK : XC_HOST;
+		if (rc == XC_OK)
+			rc = run_ready(r, &c, err, errlen);
+	}
 out:
+	if (o && o->uffd && o->uffd->started)
+		mig_uffd_finish(o->uffd);       /* the pager ends at the stream's last END */
 	mig_image_free(&img);
+	return rc;
+}
+
+int mig_restore_file(struct run *r, struct kvm *k, const char *file, struct payload *p,
+		     const struct vm_config *cfg, char *err, size_t errlen)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		memset(r, 0, sizeof(*r));
+		r->vm.fd = -1;
+		r->vcpu.fd = -1;
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return XC_MIGRATION_STREAM;
+	}
+	struct mig_src src = { mig_fd_read, &fd };
+	struct mig_restore_opts o = { .name = file, .sock = -1 };
+	int rc = mig_restore(r, k, &src, p, cfg, &o, err, errlen);
 	close(fd);
 	return rc;
 }

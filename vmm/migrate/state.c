@@ -154,23 +154,52 @@ static void uart_save(struct vm *vm, struct mig_uart *m)
 	pthread_mutex_unlock(&d->lock);
 }
 
-int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen)
+int mig_check_savable(struct vm *vm, char *err, size_t errlen)
 {
-	struct vm *vm = v->vm;
-	struct mig_config cfg = { .vcpus = 1, .irqchip = vm->cfg.irqchip, .mem = vm->mem.size };
-	struct { struct kvm_cpuid2 h; struct kvm_cpuid_entry2 e[MIG_CPUID_MAX]; } cpuid = {
-		.h = { .nent = MIG_CPUID_MAX } };
-	struct kvm_clock_data clock = { 0 };
-	struct mig_uart uart;
-	struct mig_vcpu *s;
-
 	if (vm->io && (vm->io->virtio.status || vm->io->blk.status)) {
 		snprintf(err, errlen, "migration: the guest drives a virtio device, whose state the stream "
 			 "does not hold yet (docs/migration.md)");
 		return -1;
 	}
-	if (ioctl(v->fd, KVM_GET_CPUID2, &cpuid) < 0) FAILIO("KVM_GET_CPUID2");
+	return 0;
+}
+
+int mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu *s, int n,
+		    const struct payload *p, char *err, size_t errlen)
+{
+	struct vm *vm = v0->vm;
+	struct { struct kvm_cpuid2 h; struct kvm_cpuid_entry2 e[MIG_CPUID_MAX]; } cpuid = {
+		.h = { .nent = MIG_CPUID_MAX } };
+	struct kvm_clock_data clock = { 0 };
+	struct mig_uart uart;
+
+	if (ioctl(v0->fd, KVM_GET_CPUID2, &cpuid) < 0) FAILIO("KVM_GET_CPUID2");
 	if (ioctl(vm->fd, KVM_GET_CLOCK, &clock) < 0) FAILIO("KVM_GET_CLOCK");
+	uart_save(vm, &uart);
+	int rc = mig_write_section(out, MIG_SEC_CPUID, cpuid.e, cpuid.h.nent * sizeof(cpuid.e[0]));
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = mig_write_section(out, MIG_SEC_VCPU, &s[i], offsetof(struct mig_vcpu, msrs) +
+				       s[i].nmsrs * sizeof(s[i].msrs[0]));
+	if (rc == 0)
+		rc = mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock)) |
+		     mig_write_section(out, MIG_SEC_UART, &uart, sizeof(uart)) |
+		     mig_write_section(out, MIG_SEC_PAYLOAD, p->data, p->size) |
+		     mig_write_section(out, MIG_SEC_END, NULL, 0);
+	if (rc != 0) {
+		snprintf(err, errlen, "migration: writing the stream: %s", out->err ? strerror(out->err) : "failed");
+		return -1;
+	}
+	return 0;
+}
+
+int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen)
+{
+	struct vm *vm = v->vm;
+	struct mig_config cfg = { .vcpus = 1, .irqchip = vm->cfg.irqchip, .mem = vm->mem.size };
+	struct mig_vcpu *s;
+
+	if (mig_check_savable(vm, err, errlen) != 0)
+		return -1;
 	s = malloc(sizeof(*s));
 	if (!s)
 		FAILIO("migration (out of memory)");
@@ -178,7 +207,6 @@ int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char 
 		free(s);
 		return -1;
 	}
-	uart_save(vm, &uart);
 	int rc = mig_write_header(out) |
 		 mig_write_section(out, MIG_SEC_CONFIG, &cfg, sizeof(cfg)) |
 		 mig_write_layout(out, &vm->mem);
@@ -186,19 +214,89 @@ int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char 
 	if (rc == 0)
 		rc = mig_write_ram(out, &vm->mem);
 	gmem_release(&vm->mem);
-	if (rc == 0)
-		rc = mig_write_section(out, MIG_SEC_CPUID, cpuid.e, cpuid.h.nent * sizeof(cpuid.e[0])) |
-		     mig_write_section(out, MIG_SEC_VCPU, s, offsetof(struct mig_vcpu, msrs) +
-				       s->nmsrs * sizeof(s->msrs[0])) |
-		     mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock)) |
-		     mig_write_section(out, MIG_SEC_UART, &uart, sizeof(uart)) |
-		     mig_write_section(out, MIG_SEC_PAYLOAD, p->data, p->size) |
-		     mig_write_section(out, MIG_SEC_END, NULL, 0);
-	free(s);
 	if (rc != 0) {
+		free(s);
 		snprintf(err, errlen, "migration: writing the stream: %s",
 			 out->err ? strerror(out->err) : "a page outside guest RAM");
 		return -1;
 	}
-	return 0;
+	rc = mig_write_state(out, v, s, 1, p, err, errlen);
+	free(s);
+	return rc;
+}
+
+/* The feature leaves whose bits must all be supported on the destination
+ * (SDM Vol. 2A, CPUID: leaf 1 ECX/EDX, leaf 7.0 EBX/ECX/EDX; APM Vol. 3,
+ * leaf 8000_0001h ECX/EDX).  A guest that saw a feature must find it again. */
+#define CPUID_1_ECX_OSXSAVE     (1U << 27)      /* mirrors CR4.OSXSAVE (SDM Vol. 2A Table 3-10): runtime, not a feature */
+#define CPUID_7_ECX_OSPKE       (1U << 4)       /* mirrors CR4.PKE (SDM Vol. 2A Table 3-8) */
+static const struct {
+	uint32_t leaf, index;
+	uint32_t dynamic[4];            /* per register (EAX..EDX): bits that follow guest state; ~0 = not a feature mask */
+} cpuid_feature_leaves[] = {
+	{ 0x1, 0, { ~0U, ~0U, CPUID_1_ECX_OSXSAVE, 0 } },       /* EBX: APIC id, CLFLUSH size */
+	{ 0x7, 0, { ~0U, 0, CPUID_7_ECX_OSPKE, 0 } },
+	{ 0x80000001, 0, { ~0U, ~0U, 0, 0 } },
+};
+
+static const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid_entry2 *e, uint32_t n,
+						 uint32_t leaf, uint32_t index)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].function == leaf && (!(e[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e[i].index == index))
+			return &e[i];
+	return NULL;
+}
+
+int mig_cpuid_compatible(struct vcpu *fresh, const struct kvm_cpuid_entry2 *e, uint32_t n, char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *sup = calloc(1, sizeof(*sup) + MIG_CPUID_MAX * sizeof(sup->entries[0]));
+	struct kvm_cpuid2 *own = calloc(1, sizeof(*own) + MIG_CPUID_MAX * sizeof(own->entries[0]));
+	int rc = 0;
+
+	if (!sup || !own) {
+		free(sup);
+		free(own);
+		FAILIO("KVM_GET_SUPPORTED_CPUID (out of memory)");
+	}
+	sup->nent = own->nent = MIG_CPUID_MAX;
+	if (ioctl(fresh->vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, sup) < 0) {
+		free(sup);
+		free(own);
+		FAILIO("KVM_GET_SUPPORTED_CPUID");
+	}
+	/* Some hosts add bits to a vCPU's table after KVM_SET_CPUID2 (docs/cpu.md):
+	 * what a fresh vCPU here holds counts as supported too. */
+	if (ioctl(fresh->fd, KVM_GET_CPUID2, own) < 0)
+		own->nent = 0;
+	const struct kvm_cpuid_entry2 *g = cpuid_find(e, n, 0, 0), *h = cpuid_find(sup->entries, sup->nent, 0, 0);
+	if (g && h && (g->ebx != h->ebx || g->ecx != h->ecx || g->edx != h->edx)) {
+		snprintf(err, errlen, "migration stream: the guest's CPU vendor (CPUID 0: %.4s%.4s%.4s) is not this host's",
+			 (const char *)&g->ebx, (const char *)&g->edx, (const char *)&g->ecx);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof(cpuid_feature_leaves) / sizeof(cpuid_feature_leaves[0]); i++) {
+		uint32_t leaf = cpuid_feature_leaves[i].leaf, idx = cpuid_feature_leaves[i].index;
+		g = cpuid_find(e, n, leaf, idx);
+		h = cpuid_find(sup->entries, sup->nent, leaf, idx);
+		const struct kvm_cpuid_entry2 *o = cpuid_find(own->entries, own->nent, leaf, idx);
+		if (!g)
+			continue;
+		const uint32_t gr[4] = { g->eax, g->ebx, g->ecx, g->edx };
+		uint32_t hr[4] = { h ? h->eax : 0, h ? h->ebx : 0, h ? h->ecx : 0, h ? h->edx : 0 };
+		if (o) {
+			hr[0] |= o->eax; hr[1] |= o->ebx; hr[2] |= o->ecx; hr[3] |= o->edx;
+		}
+		for (int r = 0; r < 4 && rc == 0; r++) {
+			uint32_t missing = gr[r] & ~hr[r] & ~cpuid_feature_leaves[i].dynamic[r];
+			if (missing) {
+				snprintf(err, errlen, "migration stream: incompatible CPUID: leaf 0x%x.%u %s has bits 0x%08x "
+					 "this host's KVM does not support", leaf, idx, cpuid_reg_name(r), missing);
+				rc = -1;
+			}
+		}
+	}
+	free(sup);
+	free(own);
+	return rc;
 }

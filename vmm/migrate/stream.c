@@ -242,7 +242,9 @@ static int read_ram(const struct mig_src *src, struct mig_image *img, struct gue
 	for (uint32_t i = 0; i < h.npages; i++) {
 		if (read_exact(src, page, sizeof(page), "RAM", err, errlen) != 0)
 			return -1;
-		if (gmem_write(mem, h.gpa + (uint64_t)i * MIG_PAGE, page, sizeof(page)) != 0)
+		uint64_t gpa = h.gpa + (uint64_t)i * MIG_PAGE;
+		if (img->page_sink ? img->page_sink(img->page_sink_arg, gpa, page) != 0 :
+		    gmem_write(mem, gpa, page, sizeof(page)) != 0)
 			return fail(err, errlen, "RAM section: GPA 0x%llx is not guest RAM here",
 				    (unsigned long long)(h.gpa + (uint64_t)i * MIG_PAGE));
 	}
@@ -308,6 +310,8 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 				return fail(err, errlen, "incomplete: CPUID, CLOCK or PAYLOAD section missing");
 			return 0;
 		case MIG_SEC_RAM:
+			if (img->postcopy)
+				return fail(err, errlen, "RAM section before END in a post-copy stream");
 			if (read_ram(src, img, mem, s.len, err, errlen) != 0)
 				return -1;
 			break;
@@ -342,6 +346,21 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 					    img->uart.loop_len, sizeof(img->uart.loop));
 			img->have_uart = true;
 			break;
+		case MIG_SEC_POSTCOPY: {
+			uint64_t total = 0;
+			for (uint32_t i = 0; i < img->nslots; i++)
+				total += img->slot[i].size / MIG_PAGE;
+			if (img->postcopy || img->ram_pages || s.len != sizeof(img->postcopy_pages))
+				return fail(err, errlen, "POSTCOPY section: twice, after RAM, or %llu bytes",
+					    (unsigned long long)s.len);
+			if (read_exact(src, &img->postcopy_pages, s.len, "POSTCOPY", err, errlen) != 0)
+				return -1;
+			if (img->postcopy_pages == 0 || img->postcopy_pages > total)
+				return fail(err, errlen, "POSTCOPY section: %llu pages of %llu",
+					    (unsigned long long)img->postcopy_pages, (unsigned long long)total);
+			img->postcopy = true;
+			break;
+		}
 		case MIG_SEC_PAYLOAD:
 			if (img->payload || s.len == 0 || s.len > MIG_PAYLOAD_MAX)
 				return fail(err, errlen, "PAYLOAD section: twice, or %llu bytes (1..%u)",
@@ -357,6 +376,19 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			return fail(err, errlen, "section type %u again after the start", s.type);
 		}
 	}
+}
+
+int mig_read_postcopy(const struct mig_src *src, struct mig_image *img, char *err, size_t errlen)
+{
+	struct mig_sec_hdr s;
+
+	if (read_sec(src, &s, err, errlen) != 0)
+		return -1;
+	if (s.type == MIG_SEC_END)
+		return s.len == 0 ? 0 : fail(err, errlen, "END section of %llu bytes", (unsigned long long)s.len);
+	if (s.type != MIG_SEC_RAM || !img->page_sink)
+		return fail(err, errlen, "post-copy: section type %u after END (only RAM and END)", s.type);
+	return read_ram(src, img, NULL, s.len, err, errlen) == 0 ? 1 : -1;
 }
 
 void mig_image_free(struct mig_image *img)

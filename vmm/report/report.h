@@ -24,11 +24,13 @@ struct json;
 #define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
 
 #define KVMLAB_VERSION "0.1.0"
+struct mig_live;
 struct report_ctx {
 	const struct payload *payload;
 	const struct host_info *host;
 	const struct kvm *kvm;
 	const struct run *run;
+	const struct mig_live *migration;       /* run --migrate-to, else NULL */
 };
 /* The whole run as one JSON document (docs/json-schema.md) on out. */
 void report_json(const struct report_ctx *c, FILE *out);
@@ -110,6 +112,11 @@ char *json_exits_capture(const struct vcpu *v, const struct vm *vm, uint64_t tsc
 void iodev_json(struct json *j, const struct vm *vm);
 /* One line per I/O device the guest touched, for report_text. */
 void iodev_text(FILE *out, const struct vm *vm);
+
+/* ---- migrate_report.c: a live migration's measurements (run --migrate-to) ---- */
+struct mig_live;
+void mig_live_json(struct json *j, const struct mig_live *l);  /* the "migration" value: null without */
+void mig_live_text(const struct mig_live *l, FILE *out);       /* the table, when it began */
 
 /* ---- smp_json.c: the "vcpus" array of the run's JSON, one entry per vCPU ---- */
 void smp_json(struct json *j, const struct run *r);

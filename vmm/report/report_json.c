@@ -208,6 +208,7 @@ void report_json(const struct report_ctx *c, FILE *out)
 	json_key(j, "vcpus"); smp_json(j, r);  /* per vCPU: vmm/core/smp.c */
 	json_key(j, "ktrace"); ktrace_report_json(j, c);     /* --ktrace, else null */
 	json_key(j, "live");   live_report_json(j, c->run->live);   /* --live, else null */
+	json_key(j, "migration"); mig_live_json(j, c->migration);      /* --migrate-to, else null */
 
 	json_obj_end(j);
 	fputc('\n', out);

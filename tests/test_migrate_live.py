@@ -1,0 +1,281 @@
+"""Live migration between two kvmlab processes (docs/migration.md):
+`kvmlab receive --listen ADDR` and `kvmlab run PAYLOAD --migrate-to ADDR`.
+
+The guests prove continuity themselves: payloads/mem/migrate-counter and
+migrate-smp keep a checksum over memory they keep rewriting, so the
+destination's final result must equal that of a run without migration.
+migrate-dirty dirties its 4 MiB faster than a 32 MiB/s link carries it (a
+whole pass over 1024 pages takes microseconds on hardware, milliseconds
+under an instruction emulator, a round at that rate 125 ms), which makes
+pre-copy fail to converge unless --auto-converge throttles it."""
+import os
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+
+from conftest import KVMLAB, PAYLOADS, XC, payload, run_kvmlab
+
+COUNTER = "mem/migrate-counter"
+
+
+def reports(doc):
+    return {r["name"]: r["value"] for r in doc["reports"]}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def address(tmp_path, transport):
+    if transport == "unix":
+        return f"unix:{tmp_path / 'mig.sock'}"
+    return f"tcp:127.0.0.1:{free_port()}"
+
+
+class Receiver:
+    """`kvmlab receive --listen addr --json` in the background."""
+
+    def __init__(self, addr, *opts):
+        env = dict(os.environ, KVMLAB_PAYLOADS=PAYLOADS)
+        self.proc = subprocess.Popen([KVMLAB, "receive", "--listen", addr, "--json", *map(str, opts)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     stdin=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + 30
+        while "listening on" not in self._peek_err() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _peek_err(self):
+        # stderr's first line says it listens; read it without blocking on the rest.
+        if not hasattr(self, "_first"):
+            self._first = ""
+        if not self._first:
+            import select
+            if select.select([self.proc.stderr], [], [], 0.05)[0]:
+                self._first = self.proc.stderr.readline()
+        return self._first
+
+    def finish(self):
+        import json
+        out, err = self.proc.communicate(timeout=120)
+        self.code = self.proc.returncode
+        self.err = self._first + err
+        self.doc = json.loads(out) if out.strip() else None
+        return self
+
+
+def migrate(tmp_path, transport, name, *opts, recv_opts=()):
+    addr = address(tmp_path, transport)
+    recv = Receiver(addr, *recv_opts)
+    src = run_kvmlab("run", payload(name), "--json", "--migrate-to", addr, *opts, json_out=True)
+    return src, recv.finish()
+
+
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+def test_the_guest_ends_on_the_destination_as_without_migration(kvm, tmp_path, transport, run):
+    plain = run(COUNTER)
+    assert plain.code == XC["OK"], plain.err
+    src, dst = migrate(tmp_path, transport, COUNTER, "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["completed"] and m["warning"] is None, m
+    assert src.doc["result"]["end"] == "migrated"
+    assert "result" not in reports(src.doc)            # the source never got there
+    got = reports(dst.doc)
+    assert got["result"] == reports(plain.doc)["result"]
+    assert got["counter"] == reports(plain.doc)["counter"]
+    # The console goes on at the destination from where the source stopped.
+    text = dst.doc["console"]["text"]
+    assert text.endswith("done\n") and "tick a" not in text, text
+    # Round 0 is the whole RAM; the rest is what was dirtied meanwhile.
+    ram_pages = src.doc["memory"]["slots"][0]["size"] // 4096
+    assert m["rounds"][0]["pages"] == ram_pages
+    assert m["ram_pages_sent"] == sum(r["pages"] for r in m["rounds"]) + m["stop_copy"]["pages"]
+    assert 0 < m["downtime_seconds"] <= m["total_seconds"]
+    assert m["model"]["budget_pages"] > 0
+
+
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+def test_two_vcpus_migrate_together(kvm, tmp_path, transport, run):
+    plain = run("mem/migrate-smp", "--vcpus", "2")
+    assert plain.code == XC["OK"], plain.err
+    src, dst = migrate(tmp_path, transport, "mem/migrate-smp", "--vcpus", "2", "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    assert src.doc["migration"]["completed"] and src.doc["migration"]["vcpus"] == 2
+    assert [v["end"] for v in src.doc["vcpus"]] == ["migrated", "migrated"]
+    got, want = reports(dst.doc), reports(plain.doc)
+    assert (got["result0"], got["result1"]) == (want["result0"], want["result1"])
+    assert len(dst.doc["vcpus"]) == 2
+
+
+def test_a_dropped_connection_leaves_the_source_running(kvm, tmp_path, run):
+    plain = run(COUNTER, "--mem", "16M")
+    # The receiver drops the connection after 1 MiB of round 0's 16 MiB.
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--mem", "16M", "--migrate-at-report", "checkpoint",
+                       recv_opts=("--fail-after", "1M"))
+    assert dst.code == XC["MIGRATION_STREAM"] and dst.doc is None, dst.err
+    assert len(dst.err.strip().splitlines()) == 2 and "--fail-after" in dst.err   # listening + the one error
+    assert src.code == XC["OK"], src.err
+    warn = [line for line in src.err.splitlines() if "warning: migration" in line]
+    assert len(warn) == 1 and "the guest runs on here" in warn[0], src.err
+    assert src.doc["migration"]["completed"] is False
+    assert src.doc["result"]["end"] == "exit_port"
+    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+
+
+def sections(data):
+    """(offset, type, length) of each section of a stream (docs/migration.md)."""
+    off, out = 24, []
+    while off + 16 <= len(data):
+        typ, _, length = struct.unpack_from("<IIQ", data, off)
+        out.append((off, typ, length))
+        off += 16 + length
+        if typ == 0:
+            break
+    return out
+
+
+def send_stream(addr, data):
+    """Plays the source: connects (the receiver is listening) and sends data."""
+    path = addr[len("unix:"):]
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(path)
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            s.recv(8)
+        except OSError:
+            pass                # the receiver may refuse before it has read everything
+
+
+def refused(tmp_path, data, text):
+    addr = address(tmp_path, "unix")
+    recv = Receiver(addr)
+    send_stream(addr, data)
+    r = recv.finish()
+    assert r.code == XC["MIGRATION_STREAM"], (r.code, r.err)
+    assert r.doc is None                                 # the guest never ran
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 2 and text in lines[1], r.err   # "listening on", then the one error
+
+
+@pytest.fixture
+def stream(kvm, tmp_path, run):
+    snap = tmp_path / "guest.kvm"
+    r = run(COUNTER, "--arg", "50", "--snapshot", snap, "--snapshot-at-report", "checkpoint")
+    assert r.code == XC["OK"], r.err
+    return snap.read_bytes()
+
+
+def test_the_destination_refuses_another_version_abi_or_cpuid(tmp_path, stream):
+    version, abi = struct.unpack_from("<II", stream, 8)
+    refused(tmp_path, stream[:8] + struct.pack("<II", version + 1, abi) + stream[16:], "stream version")
+    refused(tmp_path, stream[:8] + struct.pack("<II", version, abi + 1) + stream[16:], "guest ABI version")
+    # CPUID leaf 7.0 EDX with every bit set: no host supports the reserved ones.
+    data = bytearray(stream)
+    off, _, length = next(s for s in sections(stream) if s[1] == 4)
+    for e in range(off + 16, off + 16 + length, 40):     # struct kvm_cpuid_entry2
+        function, index = struct.unpack_from("<II", data, e)
+        if function == 7 and index == 0:
+            struct.pack_into("<I", data, e + 24, 0xFFFFFFFF)
+    refused(tmp_path, bytes(data), "incompatible CPUID")
+
+
+def test_a_truncated_or_corrupt_live_stream_never_runs(tmp_path, stream):
+    refused(tmp_path, stream[:len(stream) // 2], "truncated")
+    refused(tmp_path, stream[:-16], "truncated")
+    refused(tmp_path, open(payload("hello-long"), "rb").read(), "bad magic")
+
+
+def test_a_slow_link_does_not_converge(kvm, tmp_path):
+    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "4000", "--mem", "8M",
+                       "--bandwidth", "32", "--max-downtime", "50", "--migrate-max-rounds", "4")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["completed"] and not m["converged"], m
+    assert len(m["rounds"]) == 4                          # the round limit ended it
+    assert all(r["throttle_pct"] == 0 for r in m["rounds"])
+    assert reports(dst.doc)["passes"] > 0
+
+
+def test_auto_converge_throttles_until_it_converges(kvm, tmp_path):
+    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "4000", "--mem", "8M",
+                       "--bandwidth", "32", "--max-downtime", "50", "--auto-converge")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["completed"] and m["converged"], m
+    assert max(r["throttle_pct"] for r in m["rounds"]) > 0
+    assert reports(dst.doc)["passes"] > 0
+
+
+def test_migration_options_are_checked(kvm):
+    r = run_kvmlab("run", payload(COUNTER), "--migrate-after", "1")
+    assert r.code == XC["USAGE"] and "need --migrate-to" in r.err
+    r = run_kvmlab("run", payload(COUNTER), "--migrate-to", "udp:1")
+    assert r.code == XC["USAGE"] and "unix:PATH or tcp:HOST:PORT" in r.err
+    r = run_kvmlab("run", payload(COUNTER), "--migrate-to", "tcp:localhost:1")
+    assert r.code == XC["USAGE"] and "numeric IPv4" in r.err
+    r = run_kvmlab("receive")
+    assert r.code == XC["USAGE"] and "--listen" in r.err
+
+
+# ---- post-copy: the state first, RAM on demand through userfaultfd on the destination ----
+
+def postcopy(tmp_path, transport, name, *opts, recv_opts=()):
+    src, dst = migrate(tmp_path, transport, name, "--migrate-mode", "postcopy", *opts, recv_opts=recv_opts)
+    if dst.code == XC["HOST"] and "userfaultfd" in dst.err:
+        pytest.skip("post-copy needs userfaultfd(2) on this host: " + dst.err.strip().splitlines()[-1])
+    return src, dst
+
+
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+@pytest.mark.parametrize("name,vcpus", [(COUNTER, 1), ("mem/migrate-smp", 2)])
+def test_postcopy_guest_ends_as_without_migration(kvm, tmp_path, transport, name, vcpus, run):
+    opts = ("--vcpus", "2") if vcpus > 1 else ()
+    plain = run(name, *opts)
+    src, dst = postcopy(tmp_path, transport, name, *opts, "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["mode"] == "postcopy" and m["completed"] and m["rounds"] == [], m
+    assert [v["end"] for v in src.doc["vcpus"]] == ["migrated"] * vcpus
+    got, want = reports(dst.doc), reports(plain.doc)
+    for key in ("result", "counter", "result0", "result1"):
+        assert got.get(key) == want.get(key)
+    # Every page went exactly once: pushed, or sent because a fault on the destination
+    # asked first (which of the two is a race between the push and the faults).
+    ram_pages = src.doc["memory"]["slots"][0]["size"] // 4096
+    line = [x for x in dst.err.splitlines() if "post-copy:" in x]
+    assert len(line) == 1 and f"post-copy: {ram_pages} pages, " in line[0], dst.err
+    pc = m["postcopy"]
+    assert pc["pushed_pages"] + pc["demand_pages"] == ram_pages
+    assert pc["demand_pages"] <= pc["requests"]
+
+
+def test_postcopy_connection_loss_ends_both_sides(kvm, tmp_path):
+    # 1 MiB: past the state (which the destination takes and runs), inside the pages.
+    src, dst = postcopy(tmp_path, "unix", COUNTER, "--mem", "16M", "--migrate-at-report", "checkpoint",
+                        recv_opts=("--fail-after", "1M"))
+    assert dst.code == XC["MIGRATION_STREAM"] and dst.doc is None, dst.err
+    assert "the guest cannot continue on either side" in dst.err.strip().splitlines()[-1]
+    assert src.code == XC["HOST"], src.err
+    warn = [line for line in src.err.splitlines() if "warning: migration" in line]
+    assert len(warn) == 1 and "cannot continue on either side" in warn[0], src.err
+    assert src.doc["result"]["end"] == "host_error"
+
+
+def test_a_postcopy_stream_is_not_restored_from_a_file(kvm, tmp_path, stream):
+    # A snapshot with a POSTCOPY section after LAYOUT: its RAM would have to follow live.
+    off = next(s for s in sections(stream) if s[1] == 2)
+    cut = off[0] + 16 + off[2]
+    npages = struct.unpack_from("<Q", stream, 24 + 16 + 8)[0] // 4096   # CONFIG.mem / 4 KiB
+    post = struct.pack("<IIQQ", 9, 0, 8, npages)
+    rest = b"".join(stream[o:o + 16 + n] for o, t, n in sections(stream) if t not in (1, 2, 3))
+    bad = tmp_path / "post.kvm"
+    bad.write_bytes(stream[:cut] + post + rest)
+    r = run_kvmlab("restore", bad)
+    assert r.code == XC["MIGRATION_STREAM"], r.err
+    assert "cannot be restored from a file" in r.err

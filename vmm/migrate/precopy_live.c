@@ -1,0 +1,423 @@
+/*
+ * precopy_live.c - live pre-copy migration (热迁移) of a running guest to
+ * `kvmlab receive`, as QEMU's RAM migration does it, small enough to read:
+ *
+ *   round 0      every RAM page, while the guest runs;
+ *   round i > 0  the pages KVM_GET_DIRTY_LOG reports dirtied since the round
+ *                before (with KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, reading the log
+ *                does not re-protect the pages: KVM_CLEAR_DIRTY_LOG does, for the
+ *                bits we took; api.rst 4.37, 4.117);
+ *   stop-and-copy once the pages left would cross the link at the measured
+ *                bandwidth within --max-downtime, or after --migrate-max-rounds:
+ *                the vCPUs park (pause.c), the last dirty pages and every vCPU's
+ *                state follow, and the destination answers MIG_ACK_MAGIC just
+ *                before it runs the guest.
+ *
+ * Downtime is measured from the moment every source vCPU has stopped to that
+ * answer; total time from the first byte to it.  If the connection fails or
+ * the destination refuses, the source guest runs on to its normal end and one
+ * line says why.  --auto-converge throttles the vCPUs (pause.c) more each
+ * round that did not converge.  The simulated model (vmm/mem/precopy.c) is
+ * run on the measured dirty counts, for the report to set beside this.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvmlab.h"
+
+#define LIVE_STOP_TIMEOUT_S     5       /* the vCPUs must park within this */
+
+static double live_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void live_sleep(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* The RAM slot's dirty log (re-protected with manual protect), added to the
+ * pages still to send in l->bitmap.  Returns how many those are, or -1 with err. */
+static int64_t live_harvest(struct mig_live *l, char *err, size_t errlen)
+{
+	struct vm *vm = &l->r->vm;
+	const struct mem_slot *s = memslots_by_id(&vm->mem, SLOT_RAM);
+	uint64_t npages = s->size / MIG_PAGE;
+	struct kvm_dirty_log log = { .slot = SLOT_RAM, .dirty_bitmap = l->log };
+	int64_t n = 0;
+
+	pthread_mutex_lock(&vm->memlab->lock);  /* a guest's own harvest (port 0xF8) takes it too */
+	int rc = ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log);
+	if (rc == 0 && vm->memlab->manual_protect) {
+		struct kvm_clear_dirty_log clr = { .slot = SLOT_RAM, .first_page = 0,
+						   .num_pages = (uint32_t)npages, .dirty_bitmap = l->log };
+		rc = ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &clr);
+	}
+	pthread_mutex_unlock(&vm->memlab->lock);
+	if (rc != 0) {
+		snprintf(err, errlen, "KVM_GET_DIRTY_LOG/KVM_CLEAR_DIRTY_LOG (slot 0): %s", strerror(errno));
+		return -1;
+	}
+	for (uint64_t w = 0; w < (npages + 63) / 64; w++) {
+		l->bitmap[w] |= l->log[w];
+		n += __builtin_popcountll(l->bitmap[w]);
+	}
+	return n;
+}
+
+/* --bandwidth: after each section, sleep until the round's bytes fit the rate. */
+struct live_pace {
+	double t0, rate;                /* round start; bytes/s, 0 = unlimited */
+	uint64_t bytes;
+	struct mig_live *l;
+};
+static void live_after_chunk(void *arg, uint64_t bytes)
+{
+	struct live_pace *pc = arg;
+
+	pc->bytes += bytes;
+	if (pc->rate > 0) {
+		double due = pc->t0 + (double)pc->bytes / pc->rate;
+		double now = live_now();
+		if (due > now)
+			live_sleep(due - now);
+	}
+	if (pc->l->pause.throttle_pct)          /* auto-converge: the tick is each chunk or 10 ms */
+		mig_pause_kick(&pc->l->pause);
+}
+
+/* The throttle ticks while the sender waits for the socket too: a thread. */
+static void *live_throttle_thread(void *arg)
+{
+	struct mig_live *l = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&l->lock);
+		bool over = l->over || !l->attempted;
+		pthread_mutex_unlock(&l->lock);
+		pthread_mutex_lock(&l->pause.lock);
+		bool stop = l->pause.stop;
+		int pct = l->pause.throttle_pct;
+		if (pct)
+			for (int i = 0; i < l->pause.n; i++)
+				l->pause.throttle_due[i] = true;
+		pthread_mutex_unlock(&l->pause.lock);
+		if (over || pct < 0)
+			break;
+		if (pct && !stop)
+			mig_pause_kick(&l->pause);
+		live_sleep(LIVE_THROTTLE_TICK_MS / 1000.0);
+	}
+	return NULL;
+}
+
+static void live_fail(struct mig_live *l, const char *fmt, const char *why)
+{
+	snprintf(l->warn, sizeof(l->warn), fmt, why);
+}
+
+/* The whole migration, on its own thread, once the trigger came. */
+static void live_migrate(struct mig_live *l)
+{
+	struct vm *vm = &l->r->vm;
+	const struct mem_slot *slot = memslots_by_id(&vm->mem, SLOT_RAM);
+	uint64_t npages = slot->size / MIG_PAGE;
+	double rate = l->bandwidth * 1024 * 1024;
+	double budget_s = l->max_downtime_ms / 1000.0;
+	char err[512];
+	struct mig_addr a;
+	pthread_t throttle;
+	bool throttling = false;
+
+	l->attempted = true;
+	if (mig_addr_parse(l->to, &a, err, sizeof(err)) != 0) {  /* checked by setup: cannot fail */
+		live_fail(l, "%s", err);
+		return;
+	}
+	int fd = mig_connect(&a, MIG_IO_TIMEOUT_S, err, sizeof(err));
+	if (fd < 0 || mig_set_timeouts(fd, err, sizeof(err)) != 0) {
+		live_fail(l, "%s", err);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct mig_out out = { .fd = fd };
+	struct mig_config cfg = { .vcpus = (uint32_t)l->pause.n, .irqchip = vm->cfg.irqchip, .mem = vm->mem.size };
+	double t_start = live_now();
+
+	if (l->auto_converge)
+		throttling = pthread_create(&throttle, NULL, live_throttle_thread, l) == 0;
+	if (live_harvest(l, err, sizeof(err)) < 0) {    /* round 0 sends all: the log starts now */
+		live_fail(l, "%s", err);
+		goto out;
+	}
+	memset(l->bitmap, 0, (npages + 63) / 64 * sizeof(uint64_t));
+	if (mig_write_header(&out) != 0 || mig_write_section(&out, MIG_SEC_CONFIG, &cfg, sizeof(cfg)) != 0 ||
+	    mig_write_layout(&out, &vm->mem) != 0)
+		goto write_failed;
+
+	if (l->postcopy) {              /* postcopy.c: state first, RAM on demand */
+		mig_postcopy_run(l, fd, &out, t_start);
+		goto out;
+	}
+	int64_t pending = (int64_t)npages;
+	for (int round = 0;; round++) {
+		struct live_round *rd = &l->round[round];
+		struct live_pace pc = { .t0 = live_now(), .rate = rate, .l = l };
+		int64_t sent;
+
+		rd->throttle_pct = l->pause.throttle_pct;
+		if (round == 0)         /* every page, whatever the log says */
+			memset(l->bitmap, 0xff, (npages + 63) / 64 * sizeof(uint64_t));
+		gmem_hold(&vm->mem);    /* no slot goes while its pages are read */
+		sent = mig_write_bitmap(&out, &vm->mem, l->bitmap, npages, slot->gpa, live_after_chunk, &pc);
+		gmem_release(&vm->mem);
+		memset(l->bitmap, 0, (npages + 63) / 64 * sizeof(uint64_t));   /* sent: nothing pending */
+		if (sent < 0)
+			goto write_failed;
+		rd->pages = (uint64_t)sent;
+		rd->bytes = pc.bytes;
+		rd->seconds = live_now() - pc.t0;
+		l->nrounds = round + 1;
+		if (rd->seconds > 0 && rd->bytes)
+			l->bandwidth_measured = (double)rd->bytes / rd->seconds;
+
+		pending = live_harvest(l, err, sizeof(err));
+		if (pending < 0) {
+			live_fail(l, "%s", err);
+			goto out;
+		}
+		if (round + 1 <= LIVE_ROUNDS_MAX)
+			l->round[round + 1].dirty_rate = rd->seconds > 0 ? (double)pending / rd->seconds : 0;
+		/* Would the rest cross the link within the downtime budget? */
+		double bw = l->bandwidth_measured > 0 ? l->bandwidth_measured : 1;
+		if ((double)pending * MIG_PAGE / bw <= budget_s) {
+			l->converged = true;
+			break;
+		}
+		if (round + 1 >= l->max_rounds)
+			break;          /* not converged: stop anyway (QEMU would go on; the round limit ends it) */
+		if (l->auto_converge) {         /* throttle harder each round that did not converge */
+			pthread_mutex_lock(&l->pause.lock);
+			int pct = l->pause.throttle_pct ? l->pause.throttle_pct + LIVE_THROTTLE_STEP : LIVE_THROTTLE_INITIAL;
+			l->pause.throttle_pct = pct > LIVE_THROTTLE_MAX ? LIVE_THROTTLE_MAX : pct;
+			pthread_mutex_unlock(&l->pause.lock);
+		}
+		pthread_mutex_lock(&l->lock);
+		bool over = l->over;
+		pthread_mutex_unlock(&l->lock);
+		if (over) {
+			live_fail(l, "%s", "the guest ended during pre-copy: nothing to migrate");
+			goto out;
+		}
+	}
+
+	/* Stop-and-copy: the vCPUs park, the last pages and the state follow. */
+	double t_stop = live_now();     /* downtime starts with the request: parking is part of it */
+	if (mig_pause_stop(&l->pause, LIVE_STOP_TIMEOUT_S, err, sizeof(err)) != 0) {
+		mig_pause_release(&l->pause, false);
+		live_fail(l, "%s", err);
+		goto out;
+	}
+	uint64_t before = out.bytes;
+	if (live_harvest(l, err, sizeof(err)) < 0 || mig_check_savable(vm, err, sizeof(err)) != 0) {
+		mig_pause_release(&l->pause, false);
+		live_fail(l, "%s", err);
+		goto out;
+	}
+	gmem_hold(&vm->mem);
+	int64_t last = mig_write_bitmap(&out, &vm->mem, l->bitmap, npages, slot->gpa, NULL, NULL);
+	gmem_release(&vm->mem);
+	struct smp_vcpu_info vi;
+	if (last < 0 || !smp_vcpu_at(l->r, 0, &vi) ||
+	    mig_write_state(&out, (struct vcpu *)vi.v, l->pause.state, l->pause.n, l->payload, err, sizeof(err)) != 0) {
+		mig_pause_release(&l->pause, false);
+		live_fail(l, "the connection failed in stop-and-copy (%s): the guest runs on here",
+			  out.err ? strerror(out.err) : err);
+		goto out;
+	}
+	l->stop_pages = (uint64_t)last;
+	l->stop_bytes = out.bytes - before;
+	l->stop_seconds = live_now() - t_stop;
+
+	/* The destination's answer: it has the whole guest and runs it now. */
+	char ack[8];
+	int ackfd = fd;
+	if (mig_fd_read(&ackfd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+		mig_pause_release(&l->pause, false);
+		live_fail(l, "%s", "the destination did not take the guest (no acknowledgement): the guest runs on here");
+		goto out;
+	}
+	double t_ack = live_now();
+	l->downtime_seconds = t_ack - t_stop;
+	l->total_seconds = t_ack - t_start;
+	l->total_bytes = out.bytes;
+	l->completed = true;
+	/* The vCPUs end without running again: RAM is as it was sent, and its checksum
+	 * (a whole pass over RAM) stays out of the downtime. */
+	gmem_hold(&vm->mem);
+	l->checksum = mig_ram_checksum(&vm->mem);
+	gmem_release(&vm->mem);
+	mig_pause_release(&l->pause, true);
+	goto out;
+
+write_failed:
+	if (out.err == EAGAIN)
+		snprintf(l->warn, sizeof(l->warn), "the connection failed during pre-copy (no progress for %d s): "
+			 "the guest runs on here", MIG_IO_TIMEOUT_S);
+	else
+		snprintf(l->warn, sizeof(l->warn), "the connection failed during pre-copy (%s): the guest runs on here",
+			 out.err ? strerror(out.err) : "a page outside guest RAM");
+out:
+	if (throttling) {
+		pthread_mutex_lock(&l->pause.lock);
+		l->pause.throttle_pct = -1;     /* the tick thread's sign to end */
+		pthread_mutex_unlock(&l->pause.lock);
+		pthread_join(throttle, NULL);
+		pthread_mutex_lock(&l->pause.lock);
+		l->pause.throttle_pct = 0;
+		pthread_mutex_unlock(&l->pause.lock);
+	}
+	close(fd);
+	for (int i = 0; i < l->nrounds; i++)
+		l->ram_pages += l->round[i].pages;
+	l->ram_pages += l->stop_pages;
+	/* The model on what the guest really did: round i's dirty count is round i+1's pages. */
+	uint64_t dirty[LIVE_ROUNDS_MAX + 1];
+	int nd = 0;
+	for (int i = 1; i < l->nrounds; i++)
+		dirty[nd++] = l->round[i].pages;
+	dirty[nd++] = l->stop_pages;
+	l->model_budget = (uint64_t)(l->max_downtime_ms / 1000.0 *
+				     (l->bandwidth_measured > 0 ? l->bandwidth_measured : 1) / MIG_PAGE);
+	precopy_simulate(&l->model, npages, l->model_budget ? l->model_budget : 1, dirty, nd);
+}
+
+static void *live_thread(void *arg)
+{
+	struct mig_live *l = arg;
+	double deadline = live_now() + l->after;
+
+	/* Wait for the trigger: --migrate-after's time, or the report (live_report_hook). */
+	pthread_mutex_lock(&l->lock);
+	while (!l->over && !l->go) {
+		if (!l->at && live_now() >= deadline)
+			break;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 2000000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&l->cond, &l->lock, &ts);
+	}
+	bool over = l->over;
+	pthread_mutex_unlock(&l->lock);
+	if (!over)
+		live_migrate(l);
+	return NULL;
+}
+
+static void live_start_hook(struct run *r, void *arg)
+{
+	struct mig_live *l = arg;
+	char err[256];
+
+	l->r = r;
+	if (mig_pause_init(&l->pause, r->vm.cfg.vcpus > 0 ? r->vm.cfg.vcpus : 1, r->vm.cfg.irqchip != IRQ_NONE,
+			   err, sizeof(err)) != 0) {
+		snprintf(l->warn, sizeof(l->warn), "%s", err);
+		return;
+	}
+	l->bitmap = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
+	l->log = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
+	if (!l->bitmap || !l->log || !r->vm.memlab) {
+		snprintf(l->warn, sizeof(l->warn), "out of memory for the dirty bitmap");
+		return;
+	}
+	r->vm.pause = &l->pause;        /* before any vCPU runs: the run loop looks at it */
+	l->started = pthread_create(&l->thread, NULL, live_thread, l) == 0;
+	if (!l->started)
+		snprintf(l->warn, sizeof(l->warn), "pthread_create: cannot start the migration thread");
+}
+
+static void live_report_hook(struct vcpu *v, const struct report_entry *e, void *arg)
+{
+	struct mig_live *l = arg;
+
+	(void)v;
+	if (!l->at || strcmp(e->text, l->at) != 0)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->go = true;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+int mig_live_setup(struct mig_live *l, struct vm_config *cfg, const struct payload *p, char *err, size_t errlen)
+{
+	struct mig_addr a;
+
+	if (mig_addr_parse(l->to, &a, err, errlen) != 0)
+		return -1;
+	if (cfg->memcfg.dirty == DIRTY_RING) {
+		snprintf(err, errlen, "--migrate-to reads the dirty bitmap: not with --dirty-log ring");
+		return -1;
+	}
+	if (cfg->memcfg.rom_size) {
+		snprintf(err, errlen, "--migrate-to moves the RAM slot only: not with --rom");
+		return -1;
+	}
+	if (l->postcopy && (l->auto_converge || l->bandwidth)) {
+		snprintf(err, errlen, "--migrate-mode postcopy: not with --auto-converge or --bandwidth (pre-copy's)");
+		return -1;
+	}
+	if (cfg->sandbox || cfg->trace) {
+		snprintf(err, errlen, "--migrate-to: not with --sandbox (the migration thread needs sockets)");
+		return -1;
+	}
+	if (l->max_rounds <= 0 || l->max_rounds > LIVE_ROUNDS_MAX) {
+		snprintf(err, errlen, "--migrate-max-rounds: 1..%d", LIVE_ROUNDS_MAX);
+		return -1;
+	}
+	l->payload = p;
+	signal(SIGPIPE, SIG_IGN);       /* a receiver gone is EPIPE on the write, said in one line */
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->cond, NULL);
+	cfg->memcfg.dirty = DIRTY_BITMAP;       /* KVM_MEM_LOG_DIRTY_PAGES on the RAM slot from the start */
+	cfg->start_hook = live_start_hook;
+	cfg->start_hook_arg = l;
+	cfg->report_hook = live_report_hook;
+	cfg->report_hook_arg = l;
+	return 0;
+}
+
+void mig_live_finish(struct mig_live *l)
+{
+	pthread_mutex_lock(&l->lock);
+	l->over = true;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	if (l->started)
+		pthread_join(l->thread, NULL);
+	l->started = false;
+	if (l->r)
+		l->r->vm.pause = NULL;
+	mig_pause_destroy(&l->pause);
+	free(l->bitmap);
+	free(l->log);
+	l->bitmap = l->log = NULL;
+}

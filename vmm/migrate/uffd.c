@@ -1,0 +1,202 @@
+/*
+ * uffd.c - the destination's pager in post-copy migration: guest RAM is
+ * registered with userfaultfd (UFFDIO_REGISTER, MISSING mode; the kernel's
+ * Documentation/admin-guide/mm/userfaultfd.rst), so that the first touch of a
+ * page not yet here - by a vCPU inside KVM_RUN (KVM's own get_user_pages) or by
+ * any kvmlab thread - blocks and becomes a message on the uffd.  One thread
+ * asks the source for that page, and installs every page that arrives, asked
+ * for or pushed in the background, with UFFDIO_COPY, which also wakes the
+ * faulting thread.  The stream's own checks (stream.c) apply to every page.
+ * This thread never touches guest memory itself: it would fault on its own uffd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvmlab.h"
+
+static double uffd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* img->page_sink: one page from the stream into guest RAM. */
+static int uffd_sink(void *arg, uint64_t gpa, const void *page)
+{
+	struct mig_uffd *u = arg;
+	uint64_t pg = gpa / MIG_PAGE;
+	uint8_t *dst = gmem_ptr(u->mem, gpa, MIG_PAGE);  /* bounds-checked; not dereferenced here */
+
+	if (!dst || pg >= u->npages)
+		return -1;
+	struct uffdio_copy c = { .dst = (uint64_t)(uintptr_t)dst, .src = (uint64_t)(uintptr_t)page, .len = MIG_PAGE };
+	if (ioctl(u->uffd, UFFDIO_COPY, &c) != 0 && errno != EEXIST)
+		return -1;
+	if (!(u->have[pg / 64] >> (pg % 64) & 1)) {
+		u->have[pg / 64] |= 1ULL << (pg % 64);
+		u->received++;
+	}
+	if (u->asked[pg] > 0) {         /* a fault was waiting for this page */
+		double lat = uffd_now() - u->asked[pg];
+		u->asked[pg] = 0;
+		u->lat_sum += lat;
+		if (lat > u->lat_max)
+			u->lat_max = lat;
+		if (u->served == 0 || lat < u->lat_min)
+			u->lat_min = lat;
+		u->served++;
+	}
+	return 0;
+}
+
+int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_image *img, int sock,
+		      const struct mig_src *src, char *err, size_t errlen)
+{
+	const struct mem_slot *s = memslots_by_id(mem, SLOT_RAM);
+	struct uffdio_api api = { .api = UFFD_API };
+
+	memset(u, 0, sizeof(*u));
+	u->uffd = -1;
+	if (!s || s->gpa != 0) {
+		snprintf(err, errlen, "post-copy: no RAM slot at GPA 0");
+		return -1;
+	}
+	u->mem = mem;
+	u->img = img;
+	u->src = src;
+	u->sock = sock;
+	u->hva = s->hva;
+	u->size = s->size;
+	u->npages = s->size / MIG_PAGE;
+	u->have = calloc((u->npages + 63) / 64, sizeof(uint64_t));
+	u->asked = calloc(u->npages, sizeof(double));
+	if (!u->have || !u->asked) {
+		snprintf(err, errlen, "post-copy: out of memory");
+		return -1;
+	}
+	u->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u->uffd < 0) {
+		snprintf(err, errlen, "post-copy needs userfaultfd(2): %s (root, or vm.unprivileged_userfaultfd=1)",
+			 strerror(errno));
+		return -1;
+	}
+	/* No page has stream data yet (the reader refuses RAM before END here):
+	 * drop any the set-up touched, so that every page is "missing" and faults. */
+	struct uffdio_register reg = { .range = { (uint64_t)(uintptr_t)u->hva, u->size },
+				       .mode = UFFDIO_REGISTER_MODE_MISSING };
+	if (ioctl(u->uffd, UFFDIO_API, &api) != 0 || madvise(u->hva, u->size, MADV_DONTNEED) != 0 ||
+	    ioctl(u->uffd, UFFDIO_REGISTER, &reg) != 0) {
+		snprintf(err, errlen, "post-copy: UFFDIO_API/UFFDIO_REGISTER on guest RAM: %s", strerror(errno));
+		return -1;
+	}
+	img->page_sink = uffd_sink;
+	img->page_sink_arg = u;
+	return 0;
+}
+
+/* Every waiting fault: ask the source for its page (8 bytes, the GPA), once. */
+static int uffd_faults(struct mig_uffd *u)
+{
+	struct uffd_msg m[16];
+	ssize_t n = read(u->uffd, m, sizeof(m));
+
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -1;
+	for (ssize_t i = 0; i < n / (ssize_t)sizeof(m[0]); i++) {
+		if (m[i].event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		uint64_t gpa = (m[i].arg.pagefault.address - (uint64_t)(uintptr_t)u->hva) & ~(uint64_t)(MIG_PAGE - 1);
+		uint64_t pg = gpa / MIG_PAGE;
+		if (pg >= u->npages || (u->have[pg / 64] >> (pg % 64) & 1) || u->asked[pg] > 0)
+			continue;       /* arriving already, or asked for */
+		u->asked[pg] = uffd_now();
+		u->faults++;
+		/* The source may have sent its last page and stopped reading: the page is on
+		 * its way anyway (every page comes before END), so a failed ask is no error. */
+		if (!u->peer_done && send(u->sock, &gpa, sizeof(gpa), MSG_NOSIGNAL) != (ssize_t)sizeof(gpa))
+			u->peer_done = true;
+	}
+	return 0;
+}
+
+static void *uffd_thread(void *arg)
+{
+	struct mig_uffd *u = arg;
+	char err[512] = "";
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = u->uffd, .events = POLLIN }, { .fd = u->sock, .events = POLLIN } };
+		int r = poll(p, 2, MIG_IO_TIMEOUT_S * 1000);
+		if (r == 0) {
+			snprintf(err, sizeof(err), "post-copy: no page from the source for %d s", MIG_IO_TIMEOUT_S);
+			break;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if ((p[0].revents & POLLIN) && uffd_faults(u) != 0) {
+			snprintf(err, sizeof(err), "post-copy: reading the userfaultfd: %s", strerror(errno));
+			break;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			int k = mig_read_postcopy(u->src, u->img, err, sizeof(err));
+			if (k < 0)
+				break;
+			if (k == 0) {   /* END: every page must be here now */
+				shutdown(u->sock, SHUT_WR);     /* no more asks: the source may close */
+				if (u->received != u->npages)
+					snprintf(err, sizeof(err), "post-copy: the source ended with %llu of %llu pages sent",
+						 (unsigned long long)u->received, (unsigned long long)u->npages);
+				break;
+			}
+		}
+	}
+	if (err[0]) {
+		/* The guest's memory is split between the two sides: it cannot go on here
+		 * (a missing page would be silently zero) nor there (it ran here).  End. */
+		fprintf(stderr, "kvmlab: %s; the guest cannot continue on either side\n", err);
+		_exit(XC_MIGRATION_STREAM);
+	}
+	struct uffdio_range rg = { (uint64_t)(uintptr_t)u->hva, u->size };
+	ioctl(u->uffd, UFFDIO_UNREGISTER, &rg);
+	u->seconds = uffd_now() - u->t0;
+	return NULL;
+}
+
+int mig_uffd_start(struct mig_uffd *u, char *err, size_t errlen)
+{
+	u->t0 = uffd_now();
+	int e = pthread_create(&u->thread, NULL, uffd_thread, u);
+	if (e != 0) {
+		snprintf(err, errlen, "post-copy: pthread_create: %s", strerror(e));
+		return -1;
+	}
+	u->started = true;
+	return 0;
+}
+
+void mig_uffd_finish(struct mig_uffd *u)
+{
+	if (u->started)
+		pthread_join(u->thread, NULL);
+	u->started = false;
+	if (u->uffd >= 0)
+		close(u->uffd);
+	u->uffd = -1;
+	free(u->have);
+	free(u->asked);
+	u->have = NULL;
+	u->asked = NULL;
+}
