@@ -158,6 +158,8 @@
  *   vmm/migrate/
  *     channel.c         mig_accept mig_addr_parse mig_connect mig_limited_read
  *                       mig_listen mig_set_timeouts
+ *     devstate.c        mig_virtio_check mig_virtio_drain mig_virtio_load mig_virtio_save
+ *                       mig_virtio_track
  *     pause.c           mig_pause_destroy mig_pause_init mig_pause_join mig_pause_kick
  *                       mig_pause_leave mig_pause_lose mig_pause_point mig_pause_release
  *                       mig_pause_stop

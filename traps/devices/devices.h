@@ -328,6 +328,10 @@ struct virtio_dev {
 	int ioapic_pin;
 	const struct virtio_offload *offload;   /* NULL: kvmlab processes the queues (set before the run) */
 	void *offload_arg;              /* the offload's state (struct vhost_blk) */
+	/* Live migration: the device's own writes to guest RAM (used rings, read
+	 * buffers), which KVM's dirty log never sees (it logs guest writes only). */
+	void (*dirtied)(void *arg, uint64_t gpa, uint64_t len);
+	void *dirtied_arg;
 };
 /* A console (virtio_init), a block device on fd with `sectors` of capacity, or the
  * empty slot of virtio-mmio (device id 0) when fd < 0. */

@@ -31,6 +31,8 @@
 #define VIRTIO_ISR_USED         1u           /* used buffer notification (4.2.2 InterruptStatus) */
 #define VIRTIO_ISR_CONFIG       2u           /* configuration change notification */
 #define VIRTQ_USED_F_NO_NOTIFY  1u           /* 2.7.10: "device: do not notify me" */
+#define VIRTQ_RING_HDR_BYTES    4u           /* used ring: flags, idx (2.7.8) */
+#define VIRTQ_USED_ELEM_BYTES   8u           /* used ring entry: id, len */
 
 /* struct virtio_console_config (5.3.4): cols, rows, max_nr_ports, emerg_wr. */
 static const uint8_t console_config[12] = { 80, 0, 25, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
@@ -255,6 +257,16 @@ static const char *queue_name(const struct virtio_dev *d, int i)
 	       d->type->queue_name ? d->type->queue_name : "requestq";
 }
 
+/* Tells the migration which pages the device wrote for one chain: the used
+ * ring (entry and idx) and the chain's device-writable buffers. */
+static void virtio_dirtied(struct virtio_dev *d, const struct virtq *q, const struct virtq_chain *c)
+{
+	d->dirtied(d->dirtied_arg, q->used, VIRTQ_RING_HDR_BYTES + VIRTQ_USED_ELEM_BYTES * (uint64_t)q->num + 2);
+	for (int i = 0; i < c->nseg; i++)
+		if (c->seg[i].write)
+			d->dirtied(d->dirtied_arg, c->seg[i].gpa, c->seg[i].len);
+}
+
 /* Every available chain of queue i; lock held.  Chains done, or -1 once the device failed. */
 static int process_queue(struct virtio_dev *d, int i)
 {
@@ -273,6 +285,8 @@ static int process_queue(struct virtio_dev *d, int i)
 			r = d->type->chain(d, &d->chain, &written);
 			if (r == 0)
 				r = virtq_push(d->mem, q, d->chain.head, written);
+			if (r == 0 && d->dirtied)
+				virtio_dirtied(d, q, &d->chain);
 			if (r == 0)
 				r = 1;
 		}

@@ -40,6 +40,7 @@ enum mig_section {                              /* the section types, in stream 
 	MIG_SEC_UART     = 7,                   /* COM1's registers and FIFO */
 	MIG_SEC_PAYLOAD  = 8,                   /* the payload file: the guest's identity */
 	MIG_SEC_POSTCOPY = 9,                   /* post-copy: RAM follows after END, on demand (u64 pages) */
+	MIG_SEC_VIRTIO   = 10,                  /* one virtio-mmio device's transport and queue state */
 	MIG_SEC_COUNT
 };
 
@@ -88,6 +89,37 @@ struct mig_uart {                       /* MIG_SEC_UART: struct uart's guest-vis
 	uint32_t fnv;
 	uint64_t tx_bytes, rx_bytes;
 };
+/* MIG_SEC_VIRTIO (devstate.c): a section of its own, versioned, so a stream
+ * without it (an idle device) still loads; one per device the driver touched. */
+#define MIG_VIRTIO_VERSION      1u
+enum mig_virtio_which { MIG_VIRTIO_CONSOLE = 0, MIG_VIRTIO_BLK = 1, MIG_VIRTIO_DEVS };
+#define MIG_VIRTIO_QUEUES       2u              /* = VIRTIO_QUEUES_MAX, checked in devstate.c */
+#define MIG_VIRTIO_NUM_MAX      256u            /* = VIRTQ_NUM_MAX: the QueueNumMax kvmlab offers */
+#define MIG_VIRTIO_ERR_MAX      32u             /* > VQ_ERR_COUNT, checked in devstate.c */
+struct mig_virtq {
+	uint16_t num, last_avail, used_idx;     /* QueueNum; the device's ring positions */
+	uint8_t ready, pad;
+	uint64_t desc, avail, used;             /* GPAs (virtio 1.1 2.7) */
+};
+struct mig_virtio {
+	uint32_t version;               /* MIG_VIRTIO_VERSION */
+	uint32_t which;                 /* enum mig_virtio_which */
+	uint32_t device_id;             /* virtio 1.1 5: 3 console, 2 block */
+	uint32_t status, isr, generation;       /* Status, InterruptStatus, ConfigGeneration */
+	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
+	uint32_t poll;                  /* 1: the device told the driver not to notify (--virtio-notify poll) */
+	uint64_t dev_features, drv_features;
+	struct mig_virtq q[MIG_VIRTIO_QUEUES];
+	uint32_t error, pad;            /* the first virtq_err of the run (VQ_OK = 0) */
+	char error_detail[160];
+	uint64_t errors, resets, notifies, chains, bytes;
+	uint32_t fnv, pad2;             /* FNV-1a of the bytes the device received */
+	/* blk: the backing's identity, and its counters */
+	uint64_t blk_sectors, blk_dev, blk_ino;
+	char blk_path[256];
+	uint64_t blk_reads, blk_writes, blk_flushes, blk_get_ids, blk_ioerr, blk_unsupported;
+	uint64_t blk_bytes_read, blk_bytes_written;
+};
 /* Everything but RAM, as the reader found it (checked). */
 struct mig_image {
 	uint32_t version, abi;
@@ -101,6 +133,8 @@ struct mig_image {
 	struct kvm_clock_data clock;
 	bool have_clock, have_uart, have_cpuid;
 	struct mig_uart uart;
+	struct mig_virtio virtio[MIG_VIRTIO_DEVS];      /* have_virtio[] says which came */
+	bool have_virtio[MIG_VIRTIO_DEVS];
 	uint8_t *payload;               /* the payload file (malloc'd) */
 	uint32_t payload_len;
 	uint64_t ram_pages;             /* pages read */
@@ -172,12 +206,14 @@ int  mig_vcpu_set(struct vcpu *v, const struct mig_vcpu *s, char *err, size_t er
  * without running the guest further (api.rst, KVM_RUN / immediate_exit).  0 or -1. */
 int  mig_complete_io(struct vcpu *v, char *err, size_t errlen);
 /* The whole stream of a stopped single-vCPU run: header, config, layout, RAM,
- * CPUID, vCPU, clock, UART, payload, END.  0, or -1 with err. */
+ * CPUID, vCPU, clock, UART, VIRTIO, payload, END.  0, or -1 with err. */
 int  mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen);
-/* Fails (-1 with err) when the VM holds state the stream cannot carry yet (virtio). */
+/* vCPUs stopped, before the last RAM goes: fails (-1 with err) when the VM holds
+ * state the stream cannot carry (a vhost-user-blk, virtio-net or virtio-balloon the
+ * driver touched); else finishes the virtio chains still pending (mig_virtio_drain). */
 int  mig_check_savable(struct vm *vm, char *err, size_t errlen);
 /* Everything after RAM for n vCPUs whose states are s[0..n-1] (v0: vCPU 0, for
- * its CPUID): CPUID, the VCPU sections, CLOCK, UART, PAYLOAD, END.  0 or -1 with err. */
+ * its CPUID): CPUID, the VCPU sections, CLOCK, UART, VIRTIO, PAYLOAD, END.  0 or -1 with err. */
 int  mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu *s, int n,
 		     const struct payload *p, char *err, size_t errlen);
 /* The CPUID a stream carries against what this host's KVM supports
@@ -186,6 +222,26 @@ int  mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu
  * here.  0, or -1 with err naming the leaf. */
 int  mig_cpuid_compatible(struct vcpu *fresh, const struct kvm_cpuid_entry2 *e, uint32_t n,
 			  char *err, size_t errlen);
+
+/* ---- devstate.c: the virtio devices' state, out of the devices and back ---- */
+/* A VIRTIO section against the image's layout (pure; stream.c's reader calls it):
+ * version, device, Status/ISR bits, features, and each ready queue's size (a power
+ * of two <= MIG_VIRTIO_NUM_MAX), ring alignment, every ring wholly inside one slot,
+ * and its indices.  0, or -1 with a one-line err. */
+int  mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *err, size_t errlen);
+/* Source, vCPUs stopped, before the last RAM is read: finishes every chain the
+ * driver published (a doorbell the I/O thread has not answered yet). */
+void mig_virtio_drain(struct vm *vm);
+/* Then one VIRTIO section per device the driver touched.  0 or -1 (out->err). */
+int  mig_virtio_save(struct mig_out *out, struct vm *vm);
+/* Destination, before any vCPU runs: the image's devices into vm's, after checking
+ * they are the same devices (type, features, --virtio-notify poll, and for blk the
+ * same backing file by --blk: size, st_dev, st_ino) and every ready ring against
+ * this VM's RAM.  0, or -1 with a one-line err (the guest must not run). */
+int  mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen);
+/* Live pre-copy: the devices report their writes to guest RAM into bm (one bit a
+ * page of npages, set atomically); bm NULL stops it. */
+void mig_virtio_track(struct vm *vm, uint64_t *bm, uint64_t npages);
 
 /* ---- snapshot.c: run --snapshot FILE --snapshot-at-report NAME ---- */
 struct report_entry;
@@ -352,6 +408,7 @@ struct mig_live {
 	struct mig_pause pause;
 	uint64_t *bitmap;               /* pages still to send, one bit per RAM page */
 	uint64_t *log;                  /* what KVM_GET_DIRTY_LOG returned last */
+	uint64_t *devdirty;             /* pages the virtio devices wrote (atomic bits, mig_virtio_track) */
 	/* results */
 	bool attempted;                 /* the migration began */
 	bool completed;                 /* the destination has the guest and runs it */

@@ -71,7 +71,8 @@ static int64_t live_harvest(struct mig_live *l, char *err, size_t errlen)
 		return -1;
 	}
 	for (uint64_t w = 0; w < (npages + 63) / 64; w++) {
-		l->bitmap[w] |= l->log[w];
+		/* The devices' writes, which the log does not hold (devstate.c). */
+		l->bitmap[w] |= l->log[w] | __atomic_exchange_n(&l->devdirty[w], 0, __ATOMIC_RELAXED);
 		n += __builtin_popcountll(l->bitmap[w]);
 	}
 	return n;
@@ -159,6 +160,7 @@ static void live_migrate(struct mig_live *l)
 
 	if (l->auto_converge)
 		throttling = pthread_create(&throttle, NULL, live_throttle_thread, l) == 0;
+	mig_virtio_track(vm, l->devdirty, npages);      /* before round 0 reads the first page */
 	if (live_harvest(l, err, sizeof(err)) < 0) {    /* round 0 sends all: the log starts now */
 		live_fail(l, "%s", err);
 		goto out;
@@ -232,7 +234,8 @@ static void live_migrate(struct mig_live *l)
 		goto out;
 	}
 	uint64_t before = out.bytes;
-	if (live_harvest(l, err, sizeof(err)) < 0 || mig_check_savable(vm, err, sizeof(err)) != 0) {
+	/* The devices first: a chain they finish now dirties pages the harvest must see. */
+	if (mig_check_savable(vm, err, sizeof(err)) != 0 || live_harvest(l, err, sizeof(err)) < 0) {
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", err);
 		goto out;
@@ -281,6 +284,7 @@ write_failed:
 		snprintf(l->warn, sizeof(l->warn), "the connection failed during pre-copy (%s): the guest runs on here",
 			 out.err ? strerror(out.err) : "a page outside guest RAM");
 out:
+	mig_virtio_track(vm, NULL, 0);
 	if (throttling) {
 		pthread_mutex_lock(&l->pause.lock);
 		l->pause.throttle_pct = -1;     /* the tick thread's sign to end */
@@ -344,7 +348,8 @@ static void live_start_hook(struct run *r, void *arg)
 	}
 	l->bitmap = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
 	l->log = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
-	if (!l->bitmap || !l->log || !r->vm.memlab) {
+	l->devdirty = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
+	if (!l->bitmap || !l->log || !l->devdirty || !r->vm.memlab) {
 		snprintf(l->warn, sizeof(l->warn), "out of memory for the dirty bitmap");
 		return;
 	}
@@ -419,5 +424,6 @@ void mig_live_finish(struct mig_live *l)
 	mig_pause_destroy(&l->pause);
 	free(l->bitmap);
 	free(l->log);
-	l->bitmap = l->log = NULL;
+	free(l->devdirty);
+	l->bitmap = l->log = l->devdirty = NULL;
 }

@@ -346,6 +346,21 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 					    img->uart.loop_len, sizeof(img->uart.loop));
 			img->have_uart = true;
 			break;
+		case MIG_SEC_VIRTIO: {
+			struct mig_virtio v;
+			if (s.len != sizeof(v))
+				return fail(err, errlen, "VIRTIO section of %llu bytes, not %zu",
+					    (unsigned long long)s.len, sizeof(v));
+			if (read_exact(src, &v, sizeof(v), "VIRTIO", err, errlen) != 0)
+				return -1;
+			if (mig_virtio_check(img, &v, err, errlen) != 0)        /* devstate.c */
+				return -1;
+			if (img->have_virtio[v.which])
+				return fail(err, errlen, "VIRTIO section: device %u twice", v.which);
+			img->virtio[v.which] = v;
+			img->have_virtio[v.which] = true;
+			break;
+		}
 		case MIG_SEC_POSTCOPY: {
 			uint64_t total = 0;
 			for (uint32_t i = 0; i < img->nslots; i++)
