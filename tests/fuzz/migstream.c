@@ -8,6 +8,9 @@
  * state for every vCPU it declares and a payload.  A post-copy stream (a
  * POSTCOPY section) goes on after END: its RAM sections and last END are read
  * the way receive's pager reads them (mig_read_postcopy), into the same guest.
+ * A VIRTIO section accepted has live queues whose rings lie inside that guest
+ * (virtq_check passes).  Seeds: seed-virtio (console and blk), and two that lie
+ * (seed-virtio-outside: a ring past RAM; seed-virtio-size: QueueNum 6).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		if (!img.payload || img.uart.loop_len > sizeof(img.uart.loop))
 			abort();
+		/* An accepted VIRTIO section's live queues are what virtq_check would take,
+		 * in a guest that holds every slot the layout declares. */
+		bool fits = true;
+		for (uint32_t i = 0; i < img.nslots; i++)
+			fits &= img.slot[i].gpa + img.slot[i].size <= FUZZ_MEM;
+		for (int w = 0; fits && w < MIG_VIRTIO_DEVS; w++)
+			for (uint32_t q = 0; img.have_virtio[w] && q < MIG_VIRTIO_QUEUES; q++) {
+				const struct mig_virtq *vq = &img.virtio[w].q[q];
+				struct virtq k = { .num = vq->num, .desc = vq->desc, .avail = vq->avail, .used = vq->used };
+				if (vq->ready && virtq_check(&m, &k, VIRTQ_NUM_MAX) != VQ_OK)
+					abort();
+			}
 		if (img.postcopy) {
 			int k;
 			img.page_sink = fuzz_sink;

@@ -17,6 +17,7 @@
 _Static_assert(MIG_VIRTIO_QUEUES == VIRTIO_QUEUES_MAX, "one stream queue per device queue");
 _Static_assert(MIG_VIRTIO_NUM_MAX == VIRTQ_NUM_MAX, "the stream's queue size cap is QueueNumMax");
 _Static_assert(MIG_VIRTIO_ERR_MAX > VQ_ERR_COUNT, "every virtq_err fits");
+_Static_assert(sizeof(struct mig_virtio) == 680 && sizeof(struct mig_virtq) == 32, "docs/migration.md's VIRTIO layout");
 
 /* Status bits a driver can set (virtio 1.1 2.1): ACKNOWLEDGE, DRIVER, DRIVER_OK,
  * FEATURES_OK, DEVICE_NEEDS_RESET, FAILED.  Anything else is not a status. */
