@@ -82,8 +82,10 @@ struct mig_vcpu {                       /* MIG_SEC_VCPU: the ioctls of api.rst 4
 	uint32_t nmsrs;
 	struct kvm_msr_entry msrs[MIG_MSRS_MAX];
 };
+#define MIG_UART_THRE_INT  (1u << 0)    /* a THR-empty interrupt is pending (16550 IIR priority 3) */
 struct mig_uart {                       /* MIG_SEC_UART: struct uart's guest-visible state */
-	uint8_t ier, lcr, mcr, scr, fcr, loop_len, overrun, pad;
+	uint8_t ier, lcr, mcr, scr, fcr, loop_len, overrun;
+	uint8_t flags;                  /* MIG_UART_THRE_INT; 0 in streams from before it */
 	uint16_t divisor;
 	uint8_t loop[16];
 	uint32_t fnv;

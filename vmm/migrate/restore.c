@@ -25,6 +25,7 @@ static void uart_load(struct vm *vm, const struct mig_uart *m)
 	u->loop_len = m->loop_len;      /* <= sizeof loop: checked by the reader */
 	memcpy(u->loop, m->loop, sizeof(u->loop));
 	u->overrun = m->overrun;
+	u->thre_int = m->flags & MIG_UART_THRE_INT;
 	u->fnv = m->fnv;
 	u->tx_bytes = m->tx_bytes;
 	u->rx_bytes = m->rx_bytes;

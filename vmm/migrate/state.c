@@ -149,7 +149,8 @@ static void uart_save(struct vm *vm, struct mig_uart *m)
 	const struct uart *u = &d->uart;
 	*m = (struct mig_uart){ .ier = u->ier, .lcr = u->lcr, .mcr = u->mcr, .scr = u->scr, .fcr = u->fcr,
 				.loop_len = u->loop_len, .overrun = u->overrun, .divisor = u->divisor,
-				.fnv = u->fnv, .tx_bytes = u->tx_bytes, .rx_bytes = u->rx_bytes };
+				.fnv = u->fnv, .tx_bytes = u->tx_bytes, .rx_bytes = u->rx_bytes,
+				.flags = u->thre_int ? MIG_UART_THRE_INT : 0 };
 	memcpy(m->loop, u->loop, sizeof(m->loop));
 	pthread_mutex_unlock(&d->lock);
 }

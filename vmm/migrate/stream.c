@@ -344,6 +344,8 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			if (img->uart.loop_len > sizeof(img->uart.loop) || img->uart.overrun > 1)
 				return fail(err, errlen, "UART section: FIFO holds %u of %zu bytes",
 					    img->uart.loop_len, sizeof(img->uart.loop));
+			if (img->uart.flags & ~MIG_UART_THRE_INT)
+				return fail(err, errlen, "UART section: unknown flags 0x%x", img->uart.flags);
 			img->have_uart = true;
 			break;
 		case MIG_SEC_VIRTIO: {
