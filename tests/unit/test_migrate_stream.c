@@ -213,7 +213,54 @@ static void t_addresses(void)
 	CHECK_EQ(mig_addr_parse(longpath, &a, err, sizeof(err)), -1);      /* longer than sun_path */
 }
 
+/* A VIRTIO section's checks (vmm/migrate/devstate.c) against a 128 KiB layout. */
+static struct mig_virtio virtio_good(void)
+{
+	struct mig_virtio m = { .version = MIG_VIRTIO_VERSION, .which = MIG_VIRTIO_CONSOLE, .device_id = 3,
+				.status = 0x0F, .dev_features = 1ULL << 32, .drv_features = 1ULL << 32 };
+	m.q[1] = (struct mig_virtq){ .num = 8, .ready = 1, .last_avail = 5, .used_idx = 5,
+				     .desc = 0x1000, .avail = 0x1100, .used = 0x1200 };
+	return m;
+}
+
+static void t_virtio_section_checks(void)
+{
+	struct mig_image img = { .nslots = 1, .slot = { { .id = 0, .gpa = 0, .size = TMEM } } };
+	struct mig_virtio m = virtio_good();
+	char err[256];
+
+	CHECK_EQ(mig_virtio_check(&img, &m, err, sizeof(err)), 0);
+	/* Each lie, one at a time, is refused with one line naming it. */
+	static const struct { const char *what; int field; uint64_t val; } lies[] = {
+		{ "version", 0, 2 }, { "device", 1, 2 }, { "device id", 2, 2 }, { "Status", 3, 0x20 },
+		{ "InterruptStatus", 4, 4 }, { "subset", 5, 1 }, { "power of two", 6, 6 }, { "power of two", 6, 512 },
+		{ "misaligned", 7, 0x1008 }, { "wholly inside", 7, TMEM - 16 }, { "wholly inside", 8, TMEM - 4 },
+		{ "differ", 9, 6 }, { "is ready; the device has", 10, 1 }, { "QueueReady", 11, 2 },
+	};
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		m = virtio_good();
+		switch (lies[i].field) {
+		case 0: m.version = (uint32_t)lies[i].val; break;
+		case 1: m.which = (uint32_t)lies[i].val; break;
+		case 2: m.device_id = (uint32_t)lies[i].val; break;
+		case 3: m.status |= (uint32_t)lies[i].val; break;
+		case 4: m.isr = (uint32_t)lies[i].val; break;
+		case 5: m.drv_features |= lies[i].val; break;
+		case 6: m.q[1].num = (uint16_t)lies[i].val; break;
+		case 7: m.q[1].desc = lies[i].val; break;
+		case 8: m.q[1].used = lies[i].val; break;
+		case 9: m.q[1].last_avail = (uint16_t)lies[i].val; break;
+		case 10: m.which = MIG_VIRTIO_BLK; m.device_id = 2; m.blk_sectors = 8; break;  /* blk has one queue */
+		case 11: m.q[0].ready = (uint8_t)lies[i].val; break;
+		}
+		err[0] = '\0';
+		CHECK_EQ(mig_virtio_check(&img, &m, err, sizeof(err)), -1);
+		CHECK(strstr(err, lies[i].what) != NULL && strchr(err, '\n') == NULL);
+	}
+}
+
 const struct unit_test migrate_stream_tests[] = {
+	UNIT(t_virtio_section_checks),
 	UNIT(t_addresses),
 	UNIT(t_round_trip), UNIT(t_every_truncation_refused), UNIT(t_bad_header_fields),
 	UNIT(t_bad_config_and_layout), UNIT(t_bad_ram_sections), UNIT(t_bad_vcpu_section),
