@@ -40,6 +40,8 @@ OPTS = {
     "hostile/mask-halt": ["--timeout", "0.3"],
     "cpu/smp-spin": ["--timeout", "0.3"],
     "mem/smp-dirty": ["--timeout", "0.3"],
+    "mem/migrate-smp": ["--timeout", "0.3"],
+    "hostile/ioapic-level-storm": ["--timeout", "0.3"],
 }
 
 
