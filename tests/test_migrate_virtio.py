@@ -1,7 +1,8 @@
 """The virtio devices in the migration stream (docs/migration.md, section VIRTIO).
 
 payloads/mem/migrate-virtio sends one byte a round through the virtio console
-and folds each used entry into a checksum: migrated live in the middle, it must
+and folds each used entry into a checksum: migrated live in the middle (pre-copy, and post-copy, where the destination's
+I/O thread faults the rings in like any other page), it must
 end on the destination with the same reports, the same device counters and
 hash, and the two consoles' text together must be the text of a run without
 migration (no byte lost or sent twice).  payloads/io/blk-sparse, snapshotted
@@ -13,7 +14,7 @@ import struct
 import pytest
 
 from conftest import XC, run_kvmlab
-from test_migrate_live import migrate, reports, sections
+from test_migrate_live import migrate, postcopy, reports, sections
 
 CONSOLE_GUEST = "mem/migrate-virtio"
 BLK_GUEST = "io/blk-sparse"
@@ -28,12 +29,13 @@ Q_SIZE, Q_NUM, Q_LAST_AVAIL, Q_DESC = 32, 0, 2, 8
 SLOW = ("--timeout", "120")
 
 
-@pytest.mark.parametrize("notify", ["exit", "ioeventfd"])
-def test_a_virtio_console_guest_migrates_live_as_without_migration(kvm, tmp_path, notify, run):
+@pytest.mark.parametrize("mode,notify", [("precopy", "exit"), ("precopy", "ioeventfd"), ("postcopy", "ioeventfd")])
+def test_a_virtio_console_guest_migrates_live_as_without_migration(kvm, tmp_path, mode, notify, run):
     plain = run(CONSOLE_GUEST, "--virtio-notify", notify, *SLOW)
     assert plain.code == XC["OK"], plain.err
-    src, dst = migrate(tmp_path, "unix", CONSOLE_GUEST, "--virtio-notify", notify, *SLOW,
-                       "--migrate-at-report", "checkpoint", recv_opts=("--virtio-notify", notify, *SLOW))
+    how = migrate if mode == "precopy" else postcopy
+    src, dst = how(tmp_path, "unix", CONSOLE_GUEST, "--virtio-notify", notify, *SLOW,
+                   "--migrate-at-report", "checkpoint", recv_opts=("--virtio-notify", notify, *SLOW))
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     assert src.doc["migration"]["completed"], src.doc["migration"]
     assert src.doc["result"]["end"] == "migrated"
