@@ -103,16 +103,23 @@ int main(int argc, char **argv)
 	b.dev.blk.sectors = bytes / 512;
 	b.kick = b.call = -1;
 
+	/* Bound under a temporary name and renamed once listen() is done: whoever waits
+	 * for the path to appear (kvmlab iobench, scripts/vhost-serve) can then connect
+	 * at once, instead of racing bind() and listen() into ECONNREFUSED. */
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
+	char tmp_path[sizeof(sa.sun_path)];
+	if ((size_t)snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", sock_path) >= sizeof(tmp_path)) {
 		fprintf(stderr, "kvmlab-vhost-blk: socket path too long\n");
 		return 1;
 	}
-	memcpy(sa.sun_path, sock_path, strlen(sock_path));
+	memcpy(sa.sun_path, tmp_path, strlen(tmp_path));
 	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	unlink(sock_path);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0) {
+	unlink(tmp_path);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0 ||
+	    rename(tmp_path, sock_path) != 0) {
 		fprintf(stderr, "kvmlab-vhost-blk: %s: %s\n", sock_path, strerror(errno));
+		unlink(tmp_path);
 		return 1;
 	}
 	b.sock = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
