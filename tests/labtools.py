@@ -116,7 +116,7 @@ def parse_commands(text):
 
 
 # Tools a lab command may call; a host without one skips that command, naming it.
-_TOOLS = {"strace": "strace", "taskset": "taskset", "gnuplot": "gnuplot", "scripts/plot-bench": "gnuplot", "scripts/plot-ktrace": "gnuplot",
+_TOOLS = {"strace": "strace", "taskset": "taskset", "gnuplot": "gnuplot", "scripts/plot-bench": "gnuplot", "scripts/plot-ktrace": "gnuplot", "scripts/plot-migration": "gnuplot",
           "pandoc": "pandoc", "qemu-img": "qemu-img", "qemu-storage-daemon": "qemu-storage-daemon",
           "nsenter": "nsenter", "ping": "ping"}
 

@@ -279,3 +279,46 @@ def test_a_postcopy_stream_is_not_restored_from_a_file(kvm, tmp_path, stream):
     r = run_kvmlab("restore", bad)
     assert r.code == XC["MIGRATION_STREAM"], r.err
     assert "cannot be restored from a file" in r.err
+
+
+# ---- the chart of pages per round (scripts/plot-migration) ----
+
+PLOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "plot-migration")
+
+
+@pytest.fixture
+def gnuplot():
+    import shutil
+    if not shutil.which("gnuplot"):
+        pytest.skip("requires gnuplot (Debian gnuplot-nox; scripts/deps.sh installs it)")
+
+
+@pytest.mark.parametrize("ext, magic", [("png", b"\x89PNG"), ("svg", b"<?xml")])
+def test_plot_migration_charts_the_rounds(kvm, tmp_path, gnuplot, ext, magic):
+    import json
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    doc = tmp_path / "run.json"
+    doc.write_text(json.dumps(src.doc))
+    out = tmp_path / f"rounds.{ext}"
+    p = subprocess.run([PLOT, str(doc), str(out)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == f"plot-migration: wrote {out}\n"
+    assert out.read_bytes().startswith(magic)
+    if ext == "svg":            # one bar pair per round and stop-and-copy, labelled as in the JSON
+        svg = out.read_text()
+        assert f'{len(src.doc["migration"]["rounds"])} rounds' in svg and "stop" in svg
+
+
+def test_plot_migration_refuses_a_run_without_migration(tmp_path, gnuplot, run):
+    import json
+    doc = tmp_path / "plain.json"
+    doc.write_text(json.dumps(run("hello-long").doc))
+    p = subprocess.run([PLOT, str(doc), str(tmp_path / "x.png")], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert p.stderr == "plot-migration: the document has no migration section (run with --migrate-to)\n"
+    assert not (tmp_path / "x.png").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    p = subprocess.run([PLOT, str(bad), str(tmp_path / "x.png")], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and p.stderr.startswith(f"plot-migration: {bad}: not a kvmlab JSON document")
