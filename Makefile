@@ -10,7 +10,7 @@ PYTEST   ?= /usr/bin/python3 -m pytest
 CFLAGS   ?= -O2 -g
 # override: instrumented builds pass CFLAGS on the command line and still need these.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -I. -Ivmm -MMD -MP
-LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lxml2 -lrt -lpthread -lm
+LDLIBS   += -ldl -lseccomp -ltracefs -ltraceevent -lrt -lpthread -lm
 
 # The one list of source folders, one per layer (docs/architecture.md, "Layers").
 # vmm/ and traps/ themselves stay in it so that a file added at the top level builds too.

@@ -75,6 +75,8 @@ BAD = [
     ("doctype", "<!DOCTYPE d [<!ENTITY x 'y'>]><domain type='kvm'><name>&x;</name></domain>", "DOCTYPE"),
     ("malformed", "<domain type='kvm'><name>a</name>", "malformed XML"),
     ("empty", "", "malformed XML"),
+    # Found by fuzzing: the message quotes the value, whose newline once made it two lines.
+    ("newline in a value", (MINIMAL % "").replace("<memory unit='MiB'>", "<memory unit='MiB'>1\n"), "'1?"),
 ]
 
 

@@ -73,7 +73,8 @@ struct domain_spec {
 	bool net;                       /* <interface type='ethernet'> with a virtio model: --net */
 };
 /* Parses and checks a document against the subset: 0, or -1 with err naming
- * the line and element ("line 7: <interface>: ... is not supported"). */
+ * the line and element ("line 7: <interface>: ... is not supported"); -2 with
+ * err when libxml2 cannot be loaded (a host problem, not the document's). */
 int  domxml_parse(const char *buf, size_t len, struct domain_spec *d, char *err, size_t errlen);
 /* Writes d as a domain document that domxml_parse reads back to the same d. */
 void domxml_write(FILE *f, const struct domain_spec *d);

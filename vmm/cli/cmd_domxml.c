@@ -65,10 +65,11 @@ int domxml_load(struct cli *c, const char *path)
 		free(d);
 		return load_fail(c, "%s", "out of memory");
 	}
+	int prc = 0;
 	if (read_doc(c, path, buf, &len) != 0 ||
-	    domxml_parse(buf, len, d, c->domain_err, sizeof(c->domain_err)) != 0) {
+	    (prc = domxml_parse(buf, len, d, c->domain_err, sizeof(c->domain_err))) != 0) {
 		if (!c->domain_rc)
-			c->domain_rc = XC_DOMAIN_XML;
+			c->domain_rc = prc == -2 ? XC_HOST : XC_DOMAIN_XML;
 		free(buf);
 		free(d);
 		return -1;

@@ -13,15 +13,58 @@
  * ignores configuration it does not implement, so a domain never runs
  * differently from what its XML says.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kvmlab.h"
+
+/* libxml2 is loaded on first use (dlopen), as libcapstone is (vmm/report/disasm.c):
+ * linked, it and what it pulls in (ICU's 30 MiB of data, libstdc++, zlib, liblzma)
+ * cost every kvmlab start about a millisecond of relocations, a third of a
+ * one-exit run, for the few runs that read a domain document (docs/measurement.md). */
+#define LIBXML2_SONAME "libxml2.so.2"
+
+static struct {
+	void (*set_generic_error)(void *, xmlGenericErrorFunc);
+	xmlDoc *(*read_memory)(const char *, int, const char *, const char *, int);
+	xmlError *(*last_error)(void);
+	void (*reset_last_error)(void);
+	void (*free_doc)(xmlDoc *);
+	xmlNode *(*root_element)(const xmlDoc *);
+	long (*line_no)(const xmlNode *);
+	bool ok;
+	char why[160];
+} X;
+static pthread_once_t x_once = PTHREAD_ONCE_INIT;
+
+static void x_resolve(void)
+{
+	void *h = dlopen(LIBXML2_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		snprintf(X.why, sizeof(X.why), "cannot load " LIBXML2_SONAME " (Debian package libxml2; scripts/deps.sh): %s",
+			 dlerror());
+		return;
+	}
+	*(void **)&X.set_generic_error = dlsym(h, "xmlSetGenericErrorFunc");
+	*(void **)&X.read_memory = dlsym(h, "xmlReadMemory");
+	*(void **)&X.last_error = dlsym(h, "xmlGetLastError");
+	*(void **)&X.reset_last_error = dlsym(h, "xmlResetLastError");
+	*(void **)&X.free_doc = dlsym(h, "xmlFreeDoc");
+	*(void **)&X.root_element = dlsym(h, "xmlDocGetRootElement");
+	*(void **)&X.line_no = dlsym(h, "xmlGetLineNo");
+	X.ok = X.set_generic_error && X.read_memory && X.last_error && X.reset_last_error && X.free_doc &&
+	       X.root_element && X.line_no;
+	if (!X.ok)
+		snprintf(X.why, sizeof(X.why), LIBXML2_SONAME " lacks a function kvmlab uses");
+}
 
 #define DOMXML_FILE_MAX (64u << 10)     /* bytes: a domain document is a page or two */
 #define CPU_PIN_MAX     4095            /* vmm/core/cpulist.c CPU_NUMBER_MAX: the same bound as --pin */
@@ -30,13 +73,18 @@
 static int fail(char *err, size_t errlen, const xmlNode *n, const char *fmt, ...)
 {
 	va_list ap;
-	int len = snprintf(err, errlen, "line %ld: <%s>: ", n ? (long)xmlGetLineNo((xmlNode *)n) : 0L,
+	int len = snprintf(err, errlen, "line %ld: <%s>: ", n ? X.line_no(n) : 0L,
 			   n ? (const char *)n->name : "?");
 
 	va_start(ap, fmt);
 	if (len >= 0 && (size_t)len < errlen)
 		vsnprintf(err + len, errlen - (size_t)len, fmt, ap);
 	va_end(ap);
+	/* The message quotes the document (names, values), which may hold any byte:
+	 * it stays one line of text (a newline in a value once made it two: fuzzing). */
+	for (unsigned char *p = (unsigned char *)err; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 
@@ -443,19 +491,24 @@ int domxml_parse(const char *buf, size_t len, struct domain_spec *d, char *err, 
 		snprintf(err, errlen, "larger than %u KiB: not a domain document kvmlab reads", DOMXML_FILE_MAX >> 10);
 		return -1;
 	}
-	xmlSetGenericErrorFunc(NULL, xml_quiet);
+	pthread_once(&x_once, x_resolve);
+	if (!X.ok) {
+		snprintf(err, errlen, "%s", X.why);
+		return -2;
+	}
+	X.set_generic_error(NULL, xml_quiet);
 	/* No network, no DTD loading, no entity substitution: the file cannot make
 	 * kvmlab fetch, include or expand anything (libxml2 parser options). */
-	xmlDoc *doc = xmlReadMemory(buf, (int)len, "domain.xml", NULL,
+	xmlDoc *doc = X.read_memory(buf, (int)len, "domain.xml", NULL,
 				    XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
 	if (!doc) {
-		const xmlError *e = xmlGetLastError();
+		const xmlError *e = X.last_error();
 		snprintf(err, errlen, "line %d: malformed XML: %s", e ? e->line : 0,
 			 e && e->message ? e->message : "unreadable");
 		for (char *p = err; *p; p++)
 			if (*p == '\n')
 				*p = *(p + 1) ? ' ' : '\0';
-		xmlResetLastError();
+		X.reset_last_error();
 		return -1;
 	}
 	int rc;
@@ -464,8 +517,8 @@ int domxml_parse(const char *buf, size_t len, struct domain_spec *d, char *err, 
 		rc = -1;
 	}
 	else
-		rc = parse_domain(xmlDocGetRootElement(doc), d, err, errlen);
-	xmlFreeDoc(doc);
+		rc = parse_domain(X.root_element(doc), d, err, errlen);
+	X.free_doc(doc);
 	return rc;
 }
 
