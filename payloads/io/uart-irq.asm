@@ -81,7 +81,8 @@ on_uart:
         mov     rdx, [rel rxn]
         cmp     rdx, 16
         jae     .again
-        lea     rdx, [rel rxbuf + rdx]
+        lea     rdx, [rel rxbuf]                ; rxbuf + rxn, both RIP-relative
+        add     rdx, [rel rxn]
         mov     [rdx], al
         inc     qword [rel rxn]
         jmp     .again

@@ -67,31 +67,7 @@ start:
         REPORT_VALUE "sipi.ap_starts", rax
         KVMLAB_EXIT 0
 
-; Waits until the xAPIC has sent the IPI (ICR delivery status, SDM 11.6.1).  Clobbers EAX, EDX.
-icr_idle:
-        APIC_READ eax, APIC_ICR_LO
-        test    eax, ICR_PENDING
-        jz      .done
-        pause
-        jmp     icr_idle
-.done:  ret
-
-; Spins EAX microseconds of guest TSC (R14D = TSC kHz).  Clobbers RAX, RCX, RDX.
-wait_us:
-        imul    rcx, rax, 1
-        imul    rcx, r14                        ; us * kHz = cycles * 1000
-        mov     rax, rcx
-        xor     edx, edx
-        mov     ecx, 1000
-        div     rcx
-        mov     rcx, rax
-        TSC_READ rax
-        add     rcx, rax                        ; the deadline
-.spin:  pause
-        TSC_READ rax
-        cmp     rax, rcx
-        jb      .spin
-        ret
+        APIC_SIPI_ROUTINES                      ; icr_idle, wait_us (apic.inc)
 
 ; ---- a SIPI page: an AP starting here (real mode, CS = page << 8, IP = 0) counts itself ----
 %macro TRAMPOLINE 1
