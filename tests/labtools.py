@@ -3,7 +3,7 @@
 labs/*.md follow one template (BRIEF, labs/README.md); the commands a student
 types sit in ```console blocks, one per line after `$ `, run from the
 repository root; a trailing `# exit N` gives the expected exit code (default 0).
-tests/test_labs.py runs every such command; tests/test_lab_*.py assert what a
+tests/labrun.py runs every such command (in shards, tests/test_labs_run_*.py); tests/test_lab_*.py assert what a
 lab says about the output of the same commands, fetched from here so that the
 test and the text cannot drift apart.
 """

@@ -21,28 +21,6 @@ ALL_MD = LAB_FILES + [os.path.join(L.LABS, "README.md")]
 ALL_ZH = ZH_FILES + ([ZH_README] if os.path.exists(ZH_README) else [])
 
 
-def _distinct_commands(paths):
-    """Each distinct (command, code) once, named by its first place: a Chinese
-    lab repeats its English lab's commands, which run only once (the tests below
-    check that both files contain them, in the same order)."""
-    seen = {}
-    for p in paths:
-        rel = os.path.relpath(p, L.LABS)
-        for n, cmd, code in L.parse_commands(L.read(p)):
-            seen.setdefault((cmd, code), (rel, n))
-    return [(rel, n, cmd, code) for (cmd, code), (rel, n) in seen.items()]
-
-
-COMMANDS = _distinct_commands(ALL_MD + ALL_ZH)
-_RUNS = {}
-
-
-def run_once(cmd):
-    """A lab command's result, run at most once per test process."""
-    if cmd not in _RUNS:
-        _RUNS[cmd] = L.run_command(cmd)
-    return _RUNS[cmd]
-
 README = L.read(os.path.join(L.LABS, "README.md"))
 CONCEPTS = L.read(os.path.join(L.DOCS, "concepts.md"))
 PENDING_BLOCK = re.compile(r"<!--\s*PENDING-LAB\s+labs/(\S+\.md)(.*?)-->", re.S)
@@ -80,22 +58,7 @@ def test_build_prefix_follows_kvmlab_build():
     assert L.map_build("cat payloads/build/x; ls ./build/", "b") == "cat payloads/build/x; ls ./build/"
 
 
-# ---- every command of every lab ----
-
-@pytest.mark.parametrize("lab,line,cmd,code", COMMANDS,
-                         ids=[f"{c[0]}:{c[1]}" for c in COMMANDS])
-def test_lab_command_exits_as_documented(kvm, require, lab, line, cmd, code):
-    need = L.command_requirements(cmd, code)
-    for tool in need["tools"]:
-        require(tool=tool)
-    require(cpus=need["cpus"], ktrace=need.get("ktrace", False), root=need.get("root", False) or need.get("memcg", False))
-    if need.get("memcg") and not L.memory_cgroup():
-        pytest.skip("requires a memory cgroup hierarchy (cgroup v2 with the memory controller, or v1 memory)")
-    r = run_once(cmd)
-    assert r.returncode == code, (
-        f"labs/{lab}:{line}: `{cmd}` exited {r.returncode}, the lab says {code}\n"
-        f"stdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}")
-
+# ---- every command of every lab: tests/labrun.py, run in shards (test_labs_run_*.py) ----
 
 def test_lab_requirements_are_read_from_the_command():
     assert L.command_requirements("strace -f build/kvmlab run x") == {"tools": ["strace"], "cpus": 1}
@@ -269,9 +232,6 @@ def test_guide_links_resolve(path):
 
 # ---- sample output (scripts/lab-samples) ----
 
-SAMPLES = [(p, cmd, code, shown) for p in ALL_MD + ALL_ZH for cmd, code, shown in L.sample_blocks(L.read(p))]
-
-
 def test_sample_matcher_reads_keys_not_numbers():
     assert L.sample_key("exits:    23 to kvmlab  IO 22") == ("exits:",)
     assert L.sample_key("kvmlab: setup: create VM   KVM_CREATE_VM  101.3 us") == ("kvmlab:", "setup:")
@@ -281,27 +241,6 @@ def test_sample_matcher_reads_keys_not_numbers():
     # Order counts, and a line the command does not print is reported.
     assert L.sample_match(["time: 1", "exits: 2"], actual)[1] == "exits: 2"
     assert L.sample_match(["ended: hlt"], actual)[1] == "ended: hlt"
-
-
-@pytest.mark.parametrize("path,cmd,code,shown", SAMPLES,
-                         ids=[f"{os.path.relpath(s[0], L.LABS)}:{s[3][0][0] + 1}" for s in SAMPLES])
-def test_sample_output_is_what_the_command_prints(kvm, require, path, cmd, code, shown):
-    """Every line shown under a console command is a line that command prints now,
-    in the same order (numbers aside): `scripts/lab-samples` regenerates them."""
-    for before_n, before, before_code in L.parse_commands(L.read(path)):
-        if before == cmd:
-            break
-        run_once(before)            # a later command may need an earlier one's files
-    need = L.command_requirements(cmd, code)
-    for tool in need["tools"]:
-        require(tool=tool)
-    require(cpus=need["cpus"], root=need.get("root", False))
-    r = run_once(cmd)
-    assert r.returncode == code, r.stderr[-2000:]
-    _, missing = L.sample_match([s for _, s in shown], L.command_output_lines(r))
-    assert missing is None, (
-        f"{os.path.relpath(path, L.ROOT)}: `{cmd}` no longer prints a line like {missing!r}; "
-        "edit the lab or run scripts/lab-samples")
 
 
 # ---- what a student has, and what the guide cites ----
