@@ -88,3 +88,39 @@ def test_a_report_that_never_comes_is_said(tmp_path, run):
     r = run(PAYLOAD, "--arg", "30", "--snapshot", tmp_path / "x.kvm", "--snapshot-at-report", "no-such")
     assert r.code == XC["HOST"]
     assert "never sent the report 'no-such'" in r.err
+
+
+# ---- the --rom slot travels in the LAYOUT section; hotplugged slots do not ----
+
+KVM_MEM_READONLY = 1 << 1               # linux/kvm.h, kvm_userspace_memory_region.flags
+SLOT_ROM = 1                            # vmm/mem/mem.h
+ROM_GPA, ROM_SIZE = 0xFFFF0000, 0x10000  # --rom's default (docs/guest-abi.md)
+
+
+def rom_snapshot(tmp_path, run):
+    snap = tmp_path / "rom.kvm"
+    r = run("mem/rom", "--rom", "--snapshot", snap, "--snapshot-at-report", "rom-before")
+    assert r.code == XC["OK"], r.err
+    return snap
+
+
+def test_a_rom_slot_is_restored_where_it_was(tmp_path, run):
+    """mem/rom reads the ROM, tries to write it (an MMIO exit) and reads it again;
+    restored after the first read, the second still sees the ROM's word."""
+    plain = run("mem/rom", "--rom")
+    restored = run_kvmlab("restore", rom_snapshot(tmp_path, run), "--json", json_out=True)
+    assert restored.code == XC["OK"], restored.err
+    assert reports(restored.doc) == {"rom-after": reports(plain.doc)["rom-after"]}
+    slots = {s["name"]: (s["gpa"], s["size"], s["readonly"]) for s in restored.doc["memory"]["slots"]}
+    assert slots["rom"] == (ROM_GPA, ROM_SIZE, True)
+
+
+def test_a_stream_slot_that_is_no_rom_is_refused(tmp_path, run):
+    data = rom_snapshot(tmp_path, run).read_bytes()
+    rom = struct.pack("<IIQQ", SLOT_ROM, KVM_MEM_READONLY, ROM_GPA, ROM_SIZE)     # struct mig_slot
+    i = data.index(rom)
+    def with_slot(*slot):
+        return data[:i] + struct.pack("<IIQQ", *slot) + data[i + len(rom):]
+    refused(tmp_path, with_slot(SLOT_ROM, KVM_MEM_READONLY, 0x1000, ROM_SIZE), "slot 1 overlaps slot 0")
+    refused(tmp_path, with_slot(2, 0, ROM_GPA, ROM_SIZE), "not hotplugged memory")
+    refused(tmp_path, with_slot(SLOT_ROM, 0, ROM_GPA, ROM_SIZE), "not hotplugged memory")    # writable

@@ -91,13 +91,19 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}
-	if (img.cfg.vcpus > VCPUS_MAX || img.nslots != 1) {
-		snprintf(err, errlen, "migration stream: %u vCPUs and %u slots; this kvmlab takes 1..%d vCPUs and RAM only",
-			 img.cfg.vcpus, img.nslots, VCPUS_MAX);
+	if (img.cfg.vcpus > VCPUS_MAX || img.nslots > 2 ||
+	    (img.nslots == 2 && (img.slot[1].id != SLOT_ROM || !(img.slot[1].flags & KVM_MEM_READONLY)))) {
+		snprintf(err, errlen, "migration stream: %u vCPUs and %u slots; this kvmlab takes 1..%d vCPUs, "
+			 "RAM and a --rom slot (not hotplugged memory)", img.cfg.vcpus, img.nslots, VCPUS_MAX);
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}
 	struct vm_config c = *cfg;
+	/* The --rom slot comes back where it was; vm_create checks it as it checks --rom
+	 * (inside the MMIO window, clear of the other slots), and the stream's pages,
+	 * which a device's DMA may have changed, replace the fill. */
+	c.memcfg.rom_gpa = img.nslots == 2 ? img.slot[1].gpa : 0;
+	c.memcfg.rom_size = img.nslots == 2 ? img.slot[1].size : 0;
 	c.mem = img.cfg.mem;
 	c.irqchip = img.cfg.irqchip;
 	c.vcpus = img.cfg.vcpus > 1 ? (int)img.cfg.vcpus : 0;
@@ -105,6 +111,14 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 	c.vcpu_load = load_vcpu;        /* smp.c loads each vCPU's state instead of the entry's */
 	c.vcpu_load_arg = &l;
 	rc = vm_create(&r->vm, k, &c, err, errlen);
+	if (rc == XC_USAGE && img.nslots == 2) {        /* the --rom check: the stream's fault here */
+		char why[512];
+		snprintf(why, sizeof(why), "migration stream: ROM slot at 0x%llx (%llu bytes): %s",
+			 (unsigned long long)img.slot[1].gpa, (unsigned long long)img.slot[1].size, err);
+		snprintf(err, errlen, "%s", why);
+		rc = XC_MIGRATION_STREAM;
+		goto out;
+	}
 	if (rc == XC_OK)
 		rc = vcpu_create(&r->vcpu, &r->vm, 0, err, errlen);
 	if (rc != XC_OK)
