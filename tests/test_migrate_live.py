@@ -322,3 +322,26 @@ def test_plot_migration_refuses_a_run_without_migration(tmp_path, gnuplot, run):
     bad.write_text("{not json")
     p = subprocess.run([PLOT, str(bad), str(tmp_path / "x.png")], capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and p.stderr.startswith(f"plot-migration: {bad}: not a kvmlab JSON document")
+
+
+def test_a_rom_slot_migrates_with_the_guest(kvm, tmp_path, run):
+    """The --rom slot is in the stream's LAYOUT and its pages go whole in stop-and-copy
+    (the guest cannot write it; a device's DMA may have): the destination has it where
+    the source had it, and the guest ends as without migration."""
+    plain = run(COUNTER, "--rom")
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["completed"], m
+    rom_pages = 0x10000 // 4096
+    assert m["stop_copy"]["pages"] >= rom_pages
+    assert reports(dst.doc)["result"] == reports(plain.doc)["result"]
+    slots = {s["name"]: (s["gpa"], s["size"], s["readonly"]) for s in dst.doc["memory"]["slots"]}
+    assert slots["rom"] == (0xFFFF0000, 0x10000, True)
+
+
+def test_postcopy_does_not_take_a_rom(kvm, tmp_path):
+    r = run_kvmlab("run", payload(COUNTER), "--rom", "--migrate-to", f"unix:{tmp_path / 'x.sock'}",
+                   "--migrate-mode", "postcopy")
+    assert r.code == XC["USAGE"]
+    assert "--migrate-mode postcopy moves the RAM slot only: not with --rom" in r.err
