@@ -159,6 +159,12 @@ int  virtq_check(const struct guest_mem *m, const struct virtq *q, uint16_t num_
 int  virtq_pop(const struct guest_mem *m, struct virtq *q, struct virtq_chain *c);
 /* Returns a chain to the driver: used ring entry, then used->idx (release). 0 or -VQ_ERR_*. */
 int  virtq_push(const struct guest_mem *m, struct virtq *q, uint16_t head, uint32_t len);
+/* Copies len bytes between host memory buf and the chain's device-readable
+ * (writable false) or device-writable byte stream, starting off bytes into it
+ * (2.6.4: a device must not assume a framing); to_guest: buf into the chain.
+ * 0, -VQ_ERR_BUF_ADDR, or -VQ_ERR_REQUEST when the stream is shorter. */
+int  virtq_chain_copy(const struct guest_mem *m, const struct virtq_chain *c, bool writable,
+		      uint64_t off, uint8_t *buf, uint64_t len, bool to_guest);
 /* Sets used->flags (VIRTQ_USED_F_NO_NOTIFY: "don't kick me, I poll"). */
 int  virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint16_t flags);
 

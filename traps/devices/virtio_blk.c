@@ -32,33 +32,6 @@
 #define VIRTIO_BLK_ID_BYTES 20u
 static const char blk_id[] = "kvmlab-virtio-blk";
 
-/* Copies between a chain's readable (or writable) byte stream and host memory. */
-static int stream_io(const struct virtio_dev *d, const struct virtq_chain *c, bool writable,
-		     uint64_t off, uint8_t *buf, uint64_t len, bool to_guest)
-{
-	for (int i = 0; i < c->nseg && len; i++) {
-		const struct virtq_seg *s = &c->seg[i];
-		if (s->write != writable)
-			continue;
-		if (off >= s->len) {
-			off -= s->len;
-			continue;
-		}
-		uint64_t n = s->len - off < len ? s->len - off : len;
-		uint8_t *p = gmem_ptr(d->mem, s->gpa + off, n);     /* checked at pop; still the one door */
-		if (!p)
-			return -VQ_ERR_BUF_ADDR;
-		if (to_guest)
-			memcpy(p, buf, n);
-		else
-			memcpy(buf, p, n);
-		buf += n;
-		len -= n;
-		off = 0;
-	}
-	return len ? -VQ_ERR_REQUEST : 0;
-}
-
 /* pread/pwrite sector by sector through a bounce buffer: simple, and a short
  * read past the end of a sparse file is zeros, as on a disk never written. */
 static uint8_t file_io(struct virtio_dev *d, const struct virtq_chain *c, bool in,
@@ -73,10 +46,10 @@ static uint8_t file_io(struct virtio_dev *d, const struct virtq_chain *c, bool i
 			if (r < 0)
 				return VIRTIO_BLK_S_IOERR;
 			memset(sec + r, 0, VBLK_SECTOR - (size_t)r);
-			if ((*err = stream_io(d, c, true, done, sec, VBLK_SECTOR, true)) != 0)
+			if ((*err = virtq_chain_copy(d->mem, c, true, done, sec, VBLK_SECTOR, true)) != 0)
 				return VIRTIO_BLK_S_IOERR;
 		} else {
-			if ((*err = stream_io(d, c, false, VBLK_HDR + done, sec, VBLK_SECTOR, false)) != 0)
+			if ((*err = virtq_chain_copy(d->mem, c, false, VBLK_HDR + done, sec, VBLK_SECTOR, false)) != 0)
 				return VIRTIO_BLK_S_IOERR;
 			if (pwrite(d->blk.fd, sec, VBLK_SECTOR, pos) != VBLK_SECTOR)
 				return VIRTIO_BLK_S_IOERR;
@@ -95,7 +68,7 @@ static int blk_chain(struct virtio_dev *d, const struct virtq_chain *c, uint32_t
 	*written = 0;
 	if (c->readable < VBLK_HDR || c->writable < 1)
 		return -VQ_ERR_REQUEST;                 /* no header, or nowhere to say how it went */
-	if (stream_io(d, c, false, 0, (uint8_t *)&hdr, sizeof(hdr), false) != 0)
+	if (virtq_chain_copy(d->mem, c, false, 0, (uint8_t *)&hdr, sizeof(hdr), false) != 0)
 		return -VQ_ERR_REQUEST;
 	uint64_t in_data = c->writable - 1, out_data = c->readable - VBLK_HDR;
 
@@ -132,7 +105,7 @@ static int blk_chain(struct virtio_dev *d, const struct virtq_chain *c, uint32_t
 		uint8_t id[VIRTIO_BLK_ID_BYTES] = { 0 };
 		uint64_t n = in_data < sizeof(id) ? in_data : sizeof(id);
 		memcpy(id, blk_id, sizeof(blk_id) - 1);
-		if ((err = stream_io(d, c, true, 0, id, n, true)) != 0)
+		if ((err = virtq_chain_copy(d->mem, c, true, 0, id, n, true)) != 0)
 			return err;
 		b->get_ids++;
 		*written = (uint32_t)n;
@@ -146,7 +119,7 @@ static int blk_chain(struct virtio_dev *d, const struct virtq_chain *c, uint32_t
 	else if (status == VIRTIO_BLK_S_UNSUPP)
 		b->unsupported++;
 	/* The status byte is the last byte of the writable stream. */
-	if ((err = stream_io(d, c, true, c->writable - 1, &status, 1, true)) != 0)
+	if ((err = virtq_chain_copy(d->mem, c, true, c->writable - 1, &status, 1, true)) != 0)
 		return err;
 	*written += 1;
 	return 0;

@@ -36,34 +36,6 @@
 #define VNET_RX_BURST         64            /* frames per vnet_rx call: bounds the work under the lock */
 #define FNV_PRIME             16777619u
 
-/* Copies between a chain's readable (or writable) byte stream and host memory,
- * starting off bytes into it (2.6.4: the device must not assume a framing). */
-static int chain_io(const struct virtio_dev *d, const struct virtq_chain *c, bool writable,
-		    uint64_t off, uint8_t *buf, uint64_t len, bool to_guest)
-{
-	for (int i = 0; i < c->nseg && len; i++) {
-		const struct virtq_seg *s = &c->seg[i];
-		if (s->write != writable)
-			continue;
-		if (off >= s->len) {
-			off -= s->len;
-			continue;
-		}
-		uint64_t n = s->len - off < len ? s->len - off : len;
-		uint8_t *p = gmem_ptr(d->mem, s->gpa + off, n);     /* checked at pop; still the one door */
-		if (!p)
-			return -VQ_ERR_BUF_ADDR;
-		if (to_guest)
-			memcpy(p, buf, n);
-		else
-			memcpy(buf, p, n);
-		buf += n;
-		len -= n;
-		off = 0;
-	}
-	return len ? -VQ_ERR_REQUEST : 0;
-}
-
 /* One transmit chain: header, then the frame, all device-readable (5.1.6.2). */
 static int net_tx(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *written)
 {
@@ -76,7 +48,7 @@ static int net_tx(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *w
 	uint64_t len = c->readable - VNET_HDR_LEN;
 	if (len < VNET_FRAME_MIN || len > VNET_FRAME_MAX)
 		return -VQ_ERR_FRAME;
-	int e = chain_io(d, c, false, VNET_HDR_LEN, frame, len, false);
+	int e = virtq_chain_copy(d->mem, c, false, VNET_HDR_LEN, frame, len, false);
 	if (e)
 		return e;
 	for (uint64_t i = 0; i < len; i++)
@@ -112,9 +84,9 @@ static int rx_one(struct virtio_dev *d, struct virtq *q)
 		n->rx_dropped++;                /* the driver's buffer is too small for this frame */
 		return virtq_push(d->mem, q, c->head, 0) ? -VQ_ERR_RING_ADDR : 1;
 	}
-	int e = chain_io(d, c, true, 0, hdr, VNET_HDR_LEN, true);
+	int e = virtq_chain_copy(d->mem, c, true, 0, hdr, VNET_HDR_LEN, true);
 	if (!e)
-		e = chain_io(d, c, true, VNET_HDR_LEN, n->pending, n->pending_len, true);
+		e = virtq_chain_copy(d->mem, c, true, VNET_HDR_LEN, n->pending, n->pending_len, true);
 	if (!e)
 		e = virtq_push(d->mem, q, c->head, VNET_HDR_LEN + n->pending_len);
 	if (e)

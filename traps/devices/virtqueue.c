@@ -156,3 +156,29 @@ int virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint1
 	__atomic_store_n(p, flags, __ATOMIC_RELEASE);
 	return 0;
 }
+
+int virtq_chain_copy(const struct guest_mem *m, const struct virtq_chain *c, bool writable,
+		     uint64_t off, uint8_t *buf, uint64_t len, bool to_guest)
+{
+	for (int i = 0; i < c->nseg && len; i++) {
+		const struct virtq_seg *s = &c->seg[i];
+		if (s->write != writable)
+			continue;
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		uint64_t n = s->len - off < len ? s->len - off : len;
+		uint8_t *p = gmem_ptr(m, s->gpa + off, n);      /* checked at pop; still the one door */
+		if (!p)
+			return -VQ_ERR_BUF_ADDR;
+		if (to_guest)
+			memcpy(p, buf, n);
+		else
+			memcpy(buf, p, n);
+		buf += n;
+		len -= n;
+		off = 0;
+	}
+	return len ? -VQ_ERR_REQUEST : 0;
+}
