@@ -328,8 +328,10 @@ def test_a_rom_slot_migrates_with_the_guest(kvm, tmp_path, run):
     """The --rom slot is in the stream's LAYOUT and its pages go whole in stop-and-copy
     (the guest cannot write it; a device's DMA may have): the destination has it where
     the source had it, and the guest ends as without migration."""
-    plain = run(COUNTER, "--rom")
-    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--migrate-at-report", "checkpoint")
+    # 4000 rounds: the half after the checkpoint outlasts pre-copy on a loaded host
+    # (with 400 the guest once finished before it could be stopped).
+    plain = run(COUNTER, "--rom", "--arg", "4000")
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--arg", "4000", "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
     assert m["completed"], m

@@ -53,9 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct guest_mem mem = { .hva = ram, .size = sizeof(ram) };
 	memset(ram, 0, sizeof(ram));
 	memcpy(ram, msg, len < sizeof(ram) ? len : sizeof(ram));
-	struct virtq q = { .num = (uint16_t)(1u << (data[0] & 7)), .used = 0x100 + (data[1] & 0xFC) * 8ull };
-	uint16_t seen = (uint16_t)(data[2] | data[1] << 8), before = seen;
-	if (vhost_used_check(&mem, &q, &seen, err, sizeof(err)) == 0 && (uint16_t)(seen - before) > q.num)
-		abort();                /* accepted more entries than the ring holds */
+	struct virtq q = { .num = (uint16_t)(1u << (data[0] & 7)), .avail = 0x40, .used = 0x100 + (data[1] & 0xFC) * 8ull };
+	uint16_t seen = (uint16_t)(data[2] | data[1] << 8);
+	if (vhost_used_check(&mem, &q, &seen, err, sizeof(err)) == 0) {
+		uint16_t used, avail;
+		memcpy(&used, ram + q.used + 2, 2);
+		memcpy(&avail, ram + q.avail + 2, 2);
+		if ((uint16_t)(avail - used) > q.num || seen != used)
+			abort();        /* accepted a device that used what was never made available */
+	}
 	return 0;
 }

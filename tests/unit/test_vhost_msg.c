@@ -100,18 +100,31 @@ static void t_used_check(void)
 {
 	static uint8_t ram[4096];
 	struct guest_mem m = { .hva = ram, .size = sizeof(ram) };
-	struct virtq q = { .num = 8, .used = 0x100 };
-	uint16_t seen = 0, idx = 2;
+	struct virtq q = { .num = 8, .avail = 0x80, .used = 0x100 };
+	uint16_t seen = 0, idx = 2, avail = 4;
 	uint32_t e[2][2] = { { 0, 1 }, { 3, 1025 } };
 
 	memset(ram, 0, sizeof(ram));
 	memcpy(ram + 0x104, e, sizeof(e));
 	memcpy(ram + 0x102, &idx, 2);
+	memcpy(ram + 0x82, &avail, 2);
 	CHECK(vhost_used_check(&m, &q, &seen, err, sizeof(err)) == 0 && seen == 2);
-	idx = 2 + 9;                                            /* nine past: more than the ring holds */
+	idx = 5;                                                /* one past what the driver made available */
 	memcpy(ram + 0x102, &idx, 2);
-	CHECK(vhost_used_check(&m, &q, &seen, err, sizeof(err)) == -1 && strstr(err, "used index"));
-	idx = 3;
+	CHECK(vhost_used_check(&m, &q, &seen, err, sizeof(err)) == -1 && strstr(err, "past the available index"));
+	/* The guest consumed and refilled while the watch slept: used moved 20 since the
+	 * last check, all made available; only the ring's last 8 entries can be read. */
+	seen = 2, idx = 22, avail = 24;
+	memcpy(ram + 0x102, &idx, 2);
+	memcpy(ram + 0x82, &avail, 2);
+	uint32_t lie[2] = { 8, 1 };                             /* entry 21 (slot 5): id >= num */
+	memcpy(ram + 0x104 + 8 * 5, lie, sizeof(lie));
+	CHECK(vhost_used_check(&m, &q, &seen, err, sizeof(err)) == -1 && strstr(err, "used id"));
+	memset(ram + 0x104 + 8 * 5, 0, sizeof(lie));
+	seen = 2;
+	CHECK(vhost_used_check(&m, &q, &seen, err, sizeof(err)) == 0 && seen == 22);
+	idx = 3, seen = 2, avail = 4;
+	memcpy(ram + 0x82, &avail, 2);
 	memcpy(ram + 0x102, &idx, 2);
 	uint32_t bad[2] = { 8, 1 };                             /* id >= num */
 	memcpy(ram + 0x104 + 8 * 2, bad, sizeof(bad));

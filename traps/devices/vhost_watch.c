@@ -7,9 +7,9 @@
  *   the socket   POLLRDHUP/POLLHUP: the back-end died or closed mid-request
  *                (only hang-ups: replies are read by the vCPU thread)
  *   the call fd  without an irqfd only: each completion, checked against the
- *                rules of the used ring (virtio 1.1 2.7.8): used->idx at most
- *                num ahead of what was checked, each id < num, each length
- *                within kvmlab's chain cap
+ *                rules of the used ring (virtio 1.1 2.7.8): used->idx never
+ *                past avail->idx, each id < num, each length within
+ *                kvmlab's chain cap
  * A rule broken puts the device in DEVICE_NEEDS_RESET (virtio 1.1 2.1.2), as
  * a hostile driver's broken ring does, and the guest sees it in Status.
  * With the irqfd the call goes to KVM and only the hang-up is watched: the
@@ -37,13 +37,24 @@ int vhost_used_check(const struct guest_mem *m, const struct virtq *q, uint16_t 
 		snprintf(why, n, "the used ring is not in guest RAM");
 		return -1;
 	}
-	uint16_t idx = __atomic_load_n(idxp, __ATOMIC_ACQUIRE);
-	uint16_t ahead = (uint16_t)(idx - *seen);
-	if (ahead > q->num) {
-		snprintf(why, n, "vhost-user back-end: used index %u is %u entries past %u (ring of %u)",
-			 idx, ahead, *seen, q->num);
+	const uint16_t *availp = gmem_ptr(m, q->avail + 2, 2);
+	if (!availp) {
+		snprintf(why, n, "the avail ring is not in guest RAM");
 		return -1;
 	}
+	uint16_t idx = __atomic_load_n(idxp, __ATOMIC_ACQUIRE);
+	uint16_t avail = __atomic_load_n(availp, __ATOMIC_ACQUIRE);
+	/* A device uses only what the driver made available (virtio 1.1 2.7.8,
+	 * 2.7.13): between used->idx and avail->idx at most num chains are in
+	 * flight.  The watch may lag the guest, which consumes and refills the ring
+	 * on its own: how far used->idx moved since the last check proves nothing. */
+	if ((uint16_t)(avail - idx) > q->num) {
+		snprintf(why, n, "vhost-user back-end: used index %u is past the available index %u (ring of %u)",
+			 idx, avail, q->num);
+		return -1;
+	}
+	if ((uint16_t)(idx - *seen) > q->num)
+		*seen = (uint16_t)(idx - q->num);       /* older entries are overwritten: check the ring's last num */
 	for (; *seen != idx; (*seen)++) {
 		uint32_t e[2];
 		if (gmem_read(m, q->used + VIRTQ_RING_HDR + (uint64_t)VIRTQ_USED_ELEM_SIZE * (*seen % q->num),
