@@ -145,7 +145,9 @@
  *     sink.c            sink_mmio
  *     uart16550.c       uart_input_load uart_io uart_read uart_reset uart_take
  *                       uart_write
- *     vhost_blk.c       vhost_blk_quiesce vhost_blk_setup vhost_blk_teardown
+ *     vhost_blk.c       vhost_blk_log_end vhost_blk_log_start vhost_blk_log_take
+ *                       vhost_blk_mig_deferred vhost_blk_mig_resume vhost_blk_mig_start
+ *                       vhost_blk_mig_stop vhost_blk_quiesce vhost_blk_setup vhost_blk_teardown
  *     vhost_watch.c     vhost_used_check vhost_watch_start vhost_watch_stop
  *     virtio_balloon.c  balloon_check_fit balloon_violation_name
  *                       virtio_free_balloon virtio_init_balloon
@@ -176,9 +178,11 @@
  *                       mig_read_postcopy mig_read_rest mig_write_header mig_write_raw
  *                       mig_write_section
  *     uffd.c            mig_uffd_finish mig_uffd_register mig_uffd_start
+ *     vhostmig.c        mig_vhost_harvest mig_vhost_load mig_vhost_log_end mig_vhost_log_start
+ *                       mig_vhost_postcopy_done mig_vhost_resume mig_vhost_stop
  *   vmm/vhost/
- *     vhost_front.c     vhost_front_close vhost_front_connect vhost_front_recv_reply
- *                       vhost_front_start vhost_front_stop
+ *     vhost_front.c     vhost_front_close vhost_front_connect vhost_front_log
+ *                       vhost_front_recv_reply vhost_front_start vhost_front_stop
  *     vhost_msg.c       vhu_msg_init vhu_payload_size vhu_reply_parse vhu_request_name
  *                       vhu_request_parse
  *     vhost_sock.c      vhu_recv vhu_send

@@ -7,7 +7,8 @@
  * Listens on PATH, serves one connection, exits when the front-end hangs up
  * (exit 0) or on an error (exit 1, one line on stderr).  --misbehave makes it
  * break one rule of the protocol on purpose (used-idx, used-len, config-size,
- * stall, close) so that kvmlab's tests can show what a front-end must not
+ * stall, close; for migration's dirty log no-log, log-no-shmfd, log-reply,
+ * log-close) so that kvmlab's tests can show what a front-end must not
  * trust.  --stats writes the back-end's own CPU time and request count: the
  * work that left the VMM.  One poll loop: the socket (control path) and the
  * kick eventfd (data path).
@@ -29,12 +30,15 @@
 static const char *const mis_names[MIS_COUNT] = {
 	[MIS_NONE] = "none", [MIS_USED_IDX] = "used-idx", [MIS_USED_LEN] = "used-len",
 	[MIS_CONFIG_SIZE] = "config-size", [MIS_STALL] = "stall", [MIS_CLOSE] = "close",
+	[MIS_NO_LOG] = "no-log", [MIS_LOG_NO_SHMFD] = "log-no-shmfd", [MIS_LOG_REPLY] = "log-reply",
+	[MIS_LOG_CLOSE] = "log-close",
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: kvmlab-vhost-blk --socket PATH --disk FILE [--size BYTES] "
-		"[--misbehave none|used-idx|used-len|config-size|stall|close] [--stats FILE]\n");
+		"[--misbehave none|used-idx|used-len|config-size|stall|close|no-log|log-no-shmfd|log-reply|log-close] "
+		"[--stats FILE]\n");
 	exit(2);
 }
 
@@ -45,9 +49,10 @@ static void write_stats(const char *path, const struct backend *b)
 
 	if (!path || getrusage(RUSAGE_SELF, &ru) != 0 || !(f = fopen(path, "w")))
 		return;
-	fprintf(f, "{\"cpu_user\": %.6f, \"cpu_sys\": %.6f, \"requests\": %llu, \"kicks\": %llu}\n",
+	fprintf(f, "{\"cpu_user\": %.6f, \"cpu_sys\": %.6f, \"requests\": %llu, \"kicks\": %llu, "
+		"\"logged_pages\": %llu}\n",
 		ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6, ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
-		(unsigned long long)b->requests, (unsigned long long)b->kicks);
+		(unsigned long long)b->requests, (unsigned long long)b->kicks, (unsigned long long)b->logged);
 	fclose(f);
 }
 

@@ -15,6 +15,33 @@
 #include "tools/vhost-blk/vhost_blk.h"
 
 #define USED_LEN_LIE 0x7FFFFFFFu        /* --misbehave=used-len: far beyond any chain */
+#define RING_HDR_BYTES  4u              /* used ring: flags, idx (virtio 1.1 2.7.8) */
+#define USED_ELEM_BYTES 8u              /* { le32 id; le32 len } */
+
+/* Marks [gpa, gpa+len) in the dirty log (vhost-user.rst "Migration": bit page % 8
+ * of byte page / 8, atomically, since the front-end takes bits concurrently).
+ * A page past the log's end is not marked: the front-end sized it for all RAM. */
+static void log_write(struct backend *b, uint64_t gpa, uint64_t len)
+{
+	if (!b->log || !(b->features & VHU_F_LOG_ALL) || len == 0)
+		return;
+	for (uint64_t pg = gpa / VHU_LOG_PAGE; pg <= (gpa + len - 1) / VHU_LOG_PAGE; pg++) {
+		if (pg / 8 >= b->log_size)
+			break;
+		__atomic_fetch_or(&b->log[pg / 8], (uint8_t)(1u << (pg % 8)), __ATOMIC_RELAXED);
+		b->logged++;
+	}
+}
+
+/* One chain's writes: its device-writable buffers, and the used ring if asked. */
+static void log_chain(struct backend *b, const struct virtq_chain *c)
+{
+	for (int i = 0; i < c->nseg; i++)
+		if (c->seg[i].write)
+			log_write(b, c->seg[i].gpa, c->seg[i].len);
+	if (b->log_used)        /* log_guest_addr stands for the used ring's first byte */
+		log_write(b, b->log_used_gpa, RING_HDR_BYTES + USED_ELEM_BYTES * (uint64_t)b->q.num + 2);
+}
 
 int serve_kick(struct backend *b)
 {
@@ -42,6 +69,7 @@ int serve_kick(struct backend *b)
 			written = USED_LEN_LIE;
 		if (virtq_push(&b->mem, &b->q, b->dev.chain.head, written) != 0)
 			return -1;
+		log_chain(b, &b->dev.chain);
 		b->requests++;
 		done++;
 	}

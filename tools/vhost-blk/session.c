@@ -9,6 +9,10 @@
  *                 addresses, translated here through the region table),
  *                 kick and call eventfds, enable
  *   GET_VRING_BASE stop the ring and say where we stopped
+ *   SET_LOG_BASE  (migration) map the front-end's dirty log; while
+ *                 VHOST_F_LOG_ALL is negotiated every write to guest RAM is
+ *                 marked in it (serve.c), the used ring's when
+ *                 SET_VRING_ADDR says VHOST_VRING_F_LOG (vhost-user.rst "Migration")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,8 +22,47 @@
 
 #include "tools/vhost-blk/vhost_blk.h"
 
-#define BACKEND_FEATURES ((1ULL << 32) /* VIRTIO_F_VERSION_1 */ | VHU_F_PROTOCOL_FEATURES)
-#define BACKEND_PROTOCOL (VHU_PF_CONFIG | VHU_PF_REPLY_ACK)
+#define BACKEND_FEATURES ((1ULL << 32) /* VIRTIO_F_VERSION_1 */ | VHU_F_PROTOCOL_FEATURES | VHU_F_LOG_ALL)
+#define BACKEND_PROTOCOL (VHU_PF_CONFIG | VHU_PF_REPLY_ACK | VHU_PF_LOG_SHMFD)
+
+/* What this back-end offers, less what --misbehave takes away. */
+static uint64_t offered_features(const struct backend *b)
+{
+	return b->mis == MIS_NO_LOG ? BACKEND_FEATURES & ~VHU_F_LOG_ALL : BACKEND_FEATURES;
+}
+static uint64_t offered_protocol(const struct backend *b)
+{
+	return b->mis == MIS_NO_LOG || b->mis == MIS_LOG_NO_SHMFD ? BACKEND_PROTOCOL & ~VHU_PF_LOG_SHMFD
+								     : BACKEND_PROTOCOL;
+}
+
+static void log_unmap(struct backend *b)
+{
+	if (b->log)
+		munmap(b->log, b->log_map_len);
+	b->log = NULL;
+	b->log_size = b->log_map_len = 0;
+}
+
+/* SET_LOG_BASE: the log is size bytes at offset in the fd, one bit a 4 KiB page. */
+static int log_map(struct backend *b, const struct vhu_msg *m, int fd, char *err, size_t errlen)
+{
+	log_unmap(b);
+	if (!(b->protocol & VHU_PF_LOG_SHMFD)) {
+		snprintf(err, errlen, "SET_LOG_BASE without VHOST_USER_PROTOCOL_F_LOG_SHMFD agreed");
+		return -1;
+	}
+	uint64_t len = m->p.log.mmap_size + m->p.log.mmap_offset;      /* both <= VHU_LOG_MAX: checked */
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "SET_LOG_BASE: mmap of %llu bytes: %s", (unsigned long long)len, strerror(errno));
+		return -1;
+	}
+	b->log = (uint8_t *)p + m->p.log.mmap_offset;
+	b->log_size = m->p.log.mmap_size;
+	b->log_map_len = len;
+	return 0;
+}
 
 static int reply(struct backend *b, const struct vhu_msg *req, uint32_t size, const void *payload)
 {
@@ -104,22 +147,33 @@ int session_handle(struct backend *b, char *err, size_t errlen)
 	case VHU_RESET_OWNER:
 		break;
 	case VHU_GET_FEATURES: {
-		uint64_t f = BACKEND_FEATURES;
+		uint64_t f = offered_features(b);
 		rc = reply(b, &m, 8, &f);
 		answered = true;
 		break;
 	}
 	case VHU_SET_FEATURES:
-		b->features = m.p.u64;
+		b->features = m.p.u64 & (offered_features(b) | VHU_F_PROTOCOL_FEATURES);
 		break;
+	case VHU_SET_LOG_BASE: {
+		if (b->mis == MIS_LOG_CLOSE)
+			return 1;               /* "log-close": hang up instead of logging */
+		if (log_map(b, &m, fds[0], err, errlen) != 0)
+			return -1;
+		/* The answer QEMU waits for under LOG_SHMFD: a u64; "log-reply" sends 4 bytes. */
+		uint64_t zero = 0;
+		rc = reply(b, &m, b->mis == MIS_LOG_REPLY ? 4 : 8, &zero);
+		answered = true;
+		break;
+	}
 	case VHU_GET_PROTOCOL_FEATURES: {
-		uint64_t f = BACKEND_PROTOCOL;
+		uint64_t f = offered_protocol(b);
 		rc = reply(b, &m, 8, &f);
 		answered = true;
 		break;
 	}
 	case VHU_SET_PROTOCOL_FEATURES:
-		b->protocol = m.p.u64 & BACKEND_PROTOCOL;
+		b->protocol = m.p.u64 & offered_protocol(b);
 		break;
 	case VHU_GET_CONFIG: {
 		struct vhu_config c = { .offset = m.p.cfg.offset, .size = m.p.cfg.size };
@@ -150,6 +204,8 @@ int session_handle(struct backend *b, char *err, size_t errlen)
 		status = m.p.state.index != 0;
 		break;
 	case VHU_SET_VRING_ADDR:
+		b->log_used = m.p.addr.flags & VHU_VRING_F_LOG;
+		b->log_used_gpa = m.p.addr.log;
 		if (m.p.addr.index != 0 || uva_to_gpa(b, m.p.addr.desc, &b->q.desc) != 0 ||
 		    uva_to_gpa(b, m.p.addr.avail, &b->q.avail) != 0 || uva_to_gpa(b, m.p.addr.used, &b->q.used) != 0 ||
 		    virtq_check(&b->mem, &b->q, VIRTQ_NUM_MAX) != VQ_OK)

@@ -9,7 +9,12 @@
 #include "vmm/vhost/vhost.h"
 
 /* --misbehave=KIND: a back-end that breaks one rule, to test the front-end. */
-enum misbehave { MIS_NONE, MIS_USED_IDX, MIS_USED_LEN, MIS_CONFIG_SIZE, MIS_STALL, MIS_CLOSE, MIS_COUNT };
+enum misbehave { MIS_NONE, MIS_USED_IDX, MIS_USED_LEN, MIS_CONFIG_SIZE, MIS_STALL, MIS_CLOSE,
+		 MIS_NO_LOG,            /* offers no VHOST_F_LOG_ALL: it cannot be migrated live */
+		 MIS_LOG_NO_SHMFD,      /* offers VHOST_F_LOG_ALL but not LOG_SHMFD: no log kvmlab could read */
+		 MIS_LOG_REPLY,         /* answers SET_LOG_BASE with a 4-byte reply (the spec gives 8) */
+		 MIS_LOG_CLOSE,         /* hangs up at SET_LOG_BASE */
+		 MIS_COUNT };
 
 struct backend {
 	int sock;                       /* the connection to the front-end */
@@ -26,6 +31,12 @@ struct backend {
 	int kick, call;                 /* -1: none */
 	bool enabled;
 	struct virtio_dev dev;          /* virtio_blk.c's request handler, reused as it is */
+	/* The dirty log (SET_LOG_BASE), used while VHOST_F_LOG_ALL is negotiated. */
+	uint8_t *log;
+	uint64_t log_size, log_map_len;
+	bool log_used;                  /* VHOST_VRING_F_LOG: the used ring's writes too, at log_used_gpa */
+	uint64_t log_used_gpa;
+	uint64_t logged;                /* pages marked */
 	uint64_t requests, kicks;
 };
 

@@ -383,6 +383,24 @@ int  vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char
 void vhost_blk_quiesce(struct vhost_blk *vb);
 /* vhost_blk_quiesce, then closes the socket and the eventfds and frees vb; safe on NULL. */
 void vhost_blk_teardown(struct vhost_blk *vb);
+/* Live migration (vhost_blk.c; vmm/migrate/vhostmig.c drives them).  The dirty log:
+ * starts the back-end's logging of its writes into a bitmap covering GPA 0..ram_end
+ * (0, or -1 with err naming the feature a back-end lacks); takes its bits into bm
+ * (npages pages, the migration's layout: bit i of word i/64) and returns how many; ends it. */
+int  vhost_blk_log_start(struct vhost_blk *vb, uint64_t ram_end, char *err, size_t errlen);
+uint64_t vhost_blk_log_take(struct vhost_blk *vb, uint64_t *bm, uint64_t npages);
+void vhost_blk_log_end(struct vhost_blk *vb);
+/* vCPUs stopped: stops the ring (GET_VRING_BASE) and checks that every chain it took is
+ * used (no request in flight).  *base: where the back-end stopped.  0 (also when the
+ * driver never started it: *started false), or -1 with err. */
+int  vhost_blk_mig_stop(struct vhost_blk *vb, uint16_t *base, bool *started, char *err, size_t errlen);
+/* The migration failed after mig_stop: the ring goes back to the back-end where it stopped. */
+int  vhost_blk_mig_resume(struct vhost_blk *vb, char *err, size_t errlen);
+/* Destination, the device's state loaded: a started device's ring goes to this side's
+ * back-end at base (SET_VRING_BASE), now or, with defer, once vhost_blk_mig_deferred
+ * (post-copy's last page placed; it may come first) has run.  0, or -1 with err. */
+int  vhost_blk_mig_start(struct vhost_blk *vb, uint16_t base, bool defer, char *err, size_t errlen);
+int  vhost_blk_mig_deferred(struct vhost_blk *vb, char *err, size_t errlen);
 /* The watch thread (vhost_watch.c): the back-end's socket and, without an irqfd, its call
  * fd; a hang-up or a used ring that breaks the rules puts d in DEVICE_NEEDS_RESET. */
 int  vhost_watch_start(struct vhost_blk *vb, char *err, size_t errlen);

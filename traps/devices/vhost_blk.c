@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
@@ -62,6 +63,7 @@ static int blk_start(struct virtio_dev *d, char *why, size_t n)
 		.avail = (uint64_t)(uintptr_t)gmem_ptr(m, q->avail, 6 + 2ull * q->num),
 		.used = (uint64_t)(uintptr_t)gmem_ptr(m, q->used, 6 + 8ull * q->num),
 		.kick = d->kick.on ? d->kick.efd : vb->kick, .call = vb->call,
+		.base = vb->base,               /* 0, or where a migrated ring stopped */
 	};
 	if (!ring.desc || !ring.avail || !ring.used) {
 		snprintf(why, n, "vhost-user start: a ring is not in guest RAM");
@@ -72,9 +74,11 @@ static int blk_start(struct virtio_dev *d, char *why, size_t n)
 		if (ioctl(vb->vm->fd, KVM_IRQFD, &irq) == 0)
 			vb->irqfd = true;       /* else kvmlab watches the call fd itself */
 	}
+	vb->front.log_used = q->used;   /* log_guest_addr, should a migration be logging */
 	if (vhost_front_start(&vb->front, d->drv_features, reg, fds, nreg, &ring, why, n) != 0)
 		return -1;
-	vb->watch_seen = 0;
+	vb->watch_seen = vb->base;      /* entries before it were checked on the source */
+	vb->base = 0;
 	vb->watch_q = *q;
 	vb->regions = nreg;
 	return vhost_watch_start(vb, why, n);
@@ -86,6 +90,8 @@ static void blk_stop(struct virtio_dev *d)
 	char err[200];
 
 	vhost_watch_stop(vb);
+	vb->deferred = false;           /* a reset: the driver starts over at index 0 */
+	vb->base = 0;
 	if (vhost_front_stop(&vb->front, err, sizeof(err)) != 0)
 		snprintf(vb->stop_error, sizeof(vb->stop_error), "%s", err);
 }
@@ -111,7 +117,7 @@ int vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char 
 		return -1;
 	}
 	vb->vm = vm;
-	vb->kick = vb->call = vb->stopfd = -1;
+	vb->kick = vb->call = vb->stopfd = vb->log_fd = -1;
 	vm->io->vhost = vb;
 	if (vm->cfg.sandbox) {
 		/* The hand-over at DRIVER_OK runs on the vCPU thread: sendmsg, eventfd, a thread. */
@@ -160,6 +166,188 @@ int vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char 
 	return 0;
 }
 
+/* ---- live migration ---- */
+
+int vhost_blk_log_start(struct vhost_blk *vb, uint64_t ram_end, char *err, size_t errlen)
+{
+	/* vhost-user.rst "Migration": the log covers GPA 0 to the end of guest RAM. */
+	uint64_t pages = (ram_end + VHU_LOG_PAGE - 1) / VHU_LOG_PAGE;
+	uint64_t bytes = (pages + 63) / 64 * 8;         /* whole words: kvmlab takes them atomically */
+
+	vhost_blk_log_end(vb);
+	vb->log_fd = memfd_create("kvmlab-vhost-log", MFD_CLOEXEC);
+	if (vb->log_fd < 0 || ftruncate(vb->log_fd, (off_t)bytes) != 0) {
+		snprintf(err, errlen, "vhost-user dirty log: memfd of %llu bytes: %s", (unsigned long long)bytes,
+			 strerror(errno));
+		vhost_blk_log_end(vb);
+		return -1;
+	}
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, vb->log_fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "vhost-user dirty log: mmap: %s", strerror(errno));
+		vhost_blk_log_end(vb);
+		return -1;
+	}
+	vb->log = p;
+	vb->log_bytes = bytes;
+	vb->log_pages = 0;
+	pthread_mutex_lock(&vb->dev->lock);     /* the vCPU thread's DRIVER_OK or reset talks on the socket too */
+	int rc = vhost_front_log(&vb->front, vb->log_fd, bytes, vb->dev->q[0].used, err, errlen);
+	pthread_mutex_unlock(&vb->dev->lock);
+	if (rc != 0) {
+		munmap(vb->log, vb->log_bytes);
+		vb->log = NULL;
+		close(vb->log_fd);
+		vb->log_fd = -1;
+		vb->front.log_fd = -1;
+	}
+	return rc;
+}
+
+uint64_t vhost_blk_log_take(struct vhost_blk *vb, uint64_t *bm, uint64_t npages)
+{
+	uint64_t n = 0, words = (npages + 63) / 64;
+
+	if (!vb || !vb->log)
+		return 0;
+	if (words > vb->log_bytes / 8)
+		words = vb->log_bytes / 8;
+	/* Bit page % 8 of byte page / 8 is, on little-endian x86, bit page % 64 of
+	 * word page / 64: the migration's own layout.  Exchange, as QEMU's
+	 * vhost_sync_dirty_bitmap does: a bit the back-end sets meanwhile stays. */
+	for (uint64_t w = 0; w < words; w++) {
+		uint64_t bits = __atomic_exchange_n(&vb->log[w], 0, __ATOMIC_ACQ_REL);
+		if (w == words - 1 && npages % 64)
+			bits &= (1ULL << (npages % 64)) - 1;
+		bm[w] |= bits;
+		n += (uint64_t)__builtin_popcountll(bits);
+	}
+	vb->log_pages += n;
+	return n;
+}
+
+void vhost_blk_log_end(struct vhost_blk *vb)
+{
+	char err[200];
+
+	if (!vb)
+		return;
+	if (vb->front.log_fd >= 0 && vb->front.sock >= 0) {
+		pthread_mutex_lock(&vb->dev->lock);
+		if (vhost_front_log(&vb->front, -1, 0, 0, err, sizeof(err)) != 0)
+			warnx_("%s (ending the dirty log)", err);
+		pthread_mutex_unlock(&vb->dev->lock);
+	}
+	vb->front.log_fd = -1;
+	if (vb->log)
+		munmap(vb->log, vb->log_bytes);
+	vb->log = NULL;
+	vb->log_bytes = 0;
+	if (vb->log_fd >= 0)
+		close(vb->log_fd);
+	vb->log_fd = -1;
+}
+
+int vhost_blk_mig_stop(struct vhost_blk *vb, uint16_t *base, bool *started, char *err, size_t errlen)
+{
+	struct virtio_dev *d = vb->dev;
+	int rc = 0;
+
+	pthread_mutex_lock(&d->lock);
+	*started = vb->front.started;
+	if (vb->front.started) {
+		vhost_watch_stop(vb);
+		rc = vhost_front_stop(&vb->front, err, errlen);
+		if (rc == 0) {
+			vb->mig_stopped = true;
+			*base = (uint16_t)vb->front.stop_base;
+			/* The stream carries one index for both (devstate.c): a chain the back-end
+			 * took but has not used would be lost, so none may be in flight. */
+			uint16_t used;
+			gmem_hold(d->mem);
+			int e = gmem_read(d->mem, d->q[0].used + 2, &used, sizeof(used));
+			gmem_release(d->mem);
+			if (e != 0 || used != *base) {
+				snprintf(err, errlen, "vhost-user back-end stopped at avail index %u with used index %u: "
+					 "requests in flight cannot migrate", *base, used);
+				rc = -1;
+			}
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* Starts the ring at vb->base and rings its doorbell once: a request the guest
+ * published while the ring was away is then served (a spare kick is harmless).
+ * d->lock held. */
+static int mig_hand_over(struct vhost_blk *vb, char *err, size_t errlen)
+{
+	struct virtio_dev *d = vb->dev;
+	uint64_t one = 1;
+
+	gmem_hold(d->mem);
+	int rc = blk_start(d, err, errlen);
+	gmem_release(d->mem);
+	int kick = d->kick.on ? d->kick.efd : vb->kick;
+	if (rc == 0 && kick >= 0 && write(kick, &one, sizeof(one)) != sizeof(one))
+		warnx_("vhost-user kick: %s", strerror(errno));
+	return rc;
+}
+
+int vhost_blk_mig_resume(struct vhost_blk *vb, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&vb->dev->lock);
+	if (vb->mig_stopped) {
+		vb->mig_stopped = false;
+		vb->base = (uint16_t)vb->front.stop_base;
+		rc = mig_hand_over(vb, err, errlen);
+	}
+	pthread_mutex_unlock(&vb->dev->lock);
+	return rc;
+}
+
+int vhost_blk_mig_start(struct vhost_blk *vb, uint16_t base, bool defer, char *err, size_t errlen)
+{
+	struct virtio_dev *d = vb->dev;
+	int rc = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		vb->base = base;
+		if (defer && !vb->pages_in)
+			vb->deferred = true;
+		else
+			rc = mig_hand_over(vb, err, errlen);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+int vhost_blk_mig_deferred(struct vhost_blk *vb, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!vb)
+		return 0;
+	pthread_mutex_lock(&vb->dev->lock);
+	vb->pages_in = true;            /* a load still to come hands over at once */
+	if (vb->deferred) {
+		vb->deferred = false;
+		/* A reset meanwhile took the ring back to power-on: nothing to hand over. */
+		if (vb->dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
+			rc = mig_hand_over(vb, err, errlen);
+		if (rc != 0) {          /* the guest runs already: its device fails, as at DRIVER_OK */
+			virtio_fail(vb->dev, VQ_ERR_BACKEND, "vhost-user start");
+			snprintf(vb->dev->error_detail, sizeof(vb->dev->error_detail), "%s", err);
+		}
+	}
+	pthread_mutex_unlock(&vb->dev->lock);
+	return rc;
+}
+
 void vhost_blk_quiesce(struct vhost_blk *vb)
 {
 	if (!vb)
@@ -181,6 +369,7 @@ void vhost_blk_teardown(struct vhost_blk *vb)
 	if (!vb)
 		return;
 	vhost_blk_quiesce(vb);
+	vhost_blk_log_end(vb);
 	vhost_front_close(&vb->front);
 	/* An irqfd's eventfd stays registered until the VM fd closes; closing ours is fine then. */
 	if (vb->call >= 0)

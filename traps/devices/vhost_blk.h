@@ -32,6 +32,16 @@ struct vhost_blk {
 	struct virtq watch_q;           /* the ring as the driver laid it out (copied at start) */
 	uint16_t watch_seen;            /* used entries checked so far */
 	uint64_t hangups;               /* the back-end closed its socket while the ring was live */
+	/* Live migration (vmm/migrate/vhostmig.c): the back-end's dirty log, a memfd
+	 * bitmap of one bit a 4 KiB page by GPA, which kvmlab maps too. */
+	int log_fd;                     /* -1: not logging */
+	uint64_t *log;                  /* log_bytes, a multiple of 8: taken a word at a time */
+	uint64_t log_bytes;
+	uint64_t log_pages;             /* pages the back-end's log gave this migration */
+	uint16_t base;                  /* the next start's SET_VRING_BASE (a migrated index), then 0 */
+	bool mig_stopped;               /* the migration stopped the ring (GET_VRING_BASE) */
+	bool deferred;                  /* destination: start once post-copy has placed every page */
+	bool pages_in;                  /* destination: post-copy has placed every page */
 };
 
 #endif

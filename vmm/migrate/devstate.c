@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "kvmlab.h"
+#include "traps/devices/vhost_blk.h"      /* the ring's stop index (front.stop_base) */
 
 _Static_assert(MIG_VIRTIO_QUEUES == VIRTIO_QUEUES_MAX, "one stream queue per device queue");
 _Static_assert(MIG_VIRTIO_NUM_MAX == VIRTQ_NUM_MAX, "the stream's queue size cap is QueueNumMax");
@@ -70,6 +71,8 @@ int mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *er
 		BAD("%s: InterruptStatus 0x%x", name, m->isr);
 	if (m->poll > 1 || m->error >= VQ_ERR_COUNT)
 		BAD("%s: poll %u or error %u out of range", name, m->poll, m->error);
+	if (m->flags & ~(m->which == MIG_VIRTIO_BLK ? MIG_VIRTIO_F_VHOST : 0u))
+		BAD("%s: flags 0x%x", name, m->flags);
 	if (m->drv_features & ~m->dev_features)
 		BAD("%s: the driver's features 0x%llx are not a subset of the device's 0x%llx", name,
 		    (unsigned long long)m->drv_features, (unsigned long long)m->dev_features);
@@ -102,7 +105,7 @@ int mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *er
 	return 0;
 }
 
-static void save_one(struct virtio_dev *d, uint32_t which, struct mig_virtio *m, const char *path)
+static void save_one(struct vm *vm, struct virtio_dev *d, uint32_t which, struct mig_virtio *m, const char *path)
 {
 	memset(m, 0, sizeof(*m));
 	m->version = MIG_VIRTIO_VERSION;
@@ -129,7 +132,15 @@ static void save_one(struct virtio_dev *d, uint32_t which, struct mig_virtio *m,
 	m->chains = d->chains;
 	m->bytes = d->bytes;
 	m->fnv = d->fnv;
-	if (which == MIG_VIRTIO_BLK) {
+	if (which == MIG_VIRTIO_BLK && d->offload) {
+		/* vhost-user: the queue's place is the back-end's, where GET_VRING_BASE
+		 * stopped it (vhostmig.c; every chain it took is used); the disk is the
+		 * back-end's too, known here by its capacity and the socket. */
+		m->flags |= MIG_VIRTIO_F_VHOST;
+		m->q[0].last_avail = m->q[0].used_idx = (uint16_t)vm->io->vhost->front.stop_base;
+		m->blk_sectors = d->blk.sectors;
+		snprintf(m->blk_path, sizeof(m->blk_path), "%s", vm->cfg.io.vhost_blk ? vm->cfg.io.vhost_blk : "");
+	} else if (which == MIG_VIRTIO_BLK) {
 		struct stat st;
 		m->blk_sectors = d->blk.sectors;
 		if (fstat(d->blk.fd, &st) == 0) {
@@ -164,7 +175,7 @@ int mig_virtio_save(struct mig_out *out, struct vm *vm)
 		pthread_mutex_lock(&d->lock);
 		bool touched = d->type->device_id != 0 && (d->status != 0 || d->resets != 0);
 		if (touched)
-			save_one(d, w, &m, vm->cfg.io.blk_path);
+			save_one(vm, d, w, &m, vm->cfg.io.blk_path);
 		pthread_mutex_unlock(&d->lock);
 		if (touched && mig_write_section(out, MIG_SEC_VIRTIO, &m, sizeof(m)) != 0)
 			return -1;
@@ -197,8 +208,12 @@ static int same_device(struct vm *vm, struct virtio_dev *d, const struct mig_vir
 			       m->blk_path[0] ? m->blk_path : "(a file)");
 		REFUSE("virtio %s: device id %u here, %u in the stream", name, d->type->device_id, m->device_id);
 	}
-	if (d->offload)
+	bool vhost = m->flags & MIG_VIRTIO_F_VHOST;
+	if (d->offload && !vhost)
 		REFUSE("virtio %s: served by a vhost-user back-end here; the stream's device was kvmlab's", name);
+	if (!d->offload && vhost)
+		REFUSE("the guest's disk was served by a vhost-user back-end (%s): give --vhost-user-blk SOCKET, "
+		       "a back-end on the same image", m->blk_path[0] ? m->blk_path : "a socket");
 	if (d->dev_features != m->dev_features)
 		REFUSE("virtio %s: this kvmlab offers features 0x%llx, the stream's device 0x%llx", name,
 		       (unsigned long long)d->dev_features, (unsigned long long)m->dev_features);
@@ -207,6 +222,13 @@ static int same_device(struct vm *vm, struct virtio_dev *d, const struct mig_vir
 		       m->poll ? "not to notify" : "to notify", m->poll ? "poll" : "exit or ioeventfd");
 	if (m->which != MIG_VIRTIO_BLK)
 		return 0;
+	if (vhost) {            /* the image is the back-ends' (shared storage): its size is what kvmlab sees */
+		if (d->blk.sectors != m->blk_sectors)
+			REFUSE("the vhost-user back-end here serves %llu sectors, the guest's disk held %llu: "
+			       "not the same image", (unsigned long long)d->blk.sectors,
+			       (unsigned long long)m->blk_sectors);
+		return 0;
+	}
 	struct stat st;
 	if (fstat(d->blk.fd, &st) != 0)
 		REFUSE("--blk %s: %s", vm->cfg.io.blk_path, strerror(errno));
@@ -282,7 +304,7 @@ int mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size_
 		load_one(d, &img->virtio[w]);
 		pthread_mutex_unlock(&d->lock);
 	}
-	return 0;
+	return mig_vhost_load(vm, img, err, errlen);    /* a vhost-user ring goes on at its index */
 }
 
 /* The dirty bitmap the devices write into (vm->io's devices' dirtied hook). */

@@ -98,6 +98,8 @@ enum mig_virtio_which { MIG_VIRTIO_CONSOLE = 0, MIG_VIRTIO_BLK = 1, MIG_VIRTIO_D
 #define MIG_VIRTIO_QUEUES       2u              /* = VIRTIO_QUEUES_MAX, checked in devstate.c */
 #define MIG_VIRTIO_NUM_MAX      256u            /* = VIRTQ_NUM_MAX: the QueueNumMax kvmlab offers */
 #define MIG_VIRTIO_ERR_MAX      32u             /* > VQ_ERR_COUNT, checked in devstate.c */
+#define MIG_VIRTIO_F_VHOST      (1u << 0)       /* blk: a vhost-user back-end served it; q[0]'s
+						 * last_avail = used_idx = GET_VRING_BASE's index */
 struct mig_virtq {
 	uint16_t num, last_avail, used_idx;     /* QueueNum; the device's ring positions */
 	uint8_t ready, pad;
@@ -112,7 +114,8 @@ struct mig_virtio {
 	uint32_t poll;                  /* 1: the device told the driver not to notify (--virtio-notify poll) */
 	uint64_t dev_features, drv_features;
 	struct mig_virtq q[MIG_VIRTIO_QUEUES];
-	uint32_t error, pad;            /* the first virtq_err of the run (VQ_OK = 0) */
+	uint32_t error;                 /* the first virtq_err of the run (VQ_OK = 0) */
+	uint32_t flags;                 /* MIG_VIRTIO_F_*; 0 in streams from before them */
 	char error_detail[160];
 	uint64_t errors, resets, notifies, chains, bytes;
 	uint32_t fnv, pad2;             /* FNV-1a of the bytes the device received */
@@ -211,8 +214,9 @@ int  mig_complete_io(struct vcpu *v, char *err, size_t errlen);
  * CPUID, vCPU, clock, UART, VIRTIO, payload, END.  0, or -1 with err. */
 int  mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen);
 /* vCPUs stopped, before the last RAM goes: fails (-1 with err) when the VM holds
- * state the stream cannot carry (a vhost-user-blk, virtio-net or virtio-balloon the
- * driver touched); else finishes the virtio chains still pending (mig_virtio_drain). */
+ * state the stream cannot carry (a virtio-net or virtio-balloon the driver touched);
+ * else finishes the virtio chains still pending (mig_virtio_drain) and stops a
+ * vhost-user ring (mig_vhost_stop: mig_vhost_resume if the guest runs on here). */
 int  mig_check_savable(struct vm *vm, char *err, size_t errlen);
 /* Everything after RAM for n vCPUs whose states are s[0..n-1] (v0: vCPU 0, for
  * its CPUID): CPUID, the VCPU sections, CLOCK, UART, VIRTIO, PAYLOAD, END.  0 or -1 with err. */
@@ -244,6 +248,24 @@ int  mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size
 /* Live pre-copy: the devices report their writes to guest RAM into bm (one bit a
  * page of npages, set atomically); bm NULL stops it. */
 void mig_virtio_track(struct vm *vm, uint64_t *bm, uint64_t npages);
+
+/* ---- vhostmig.c: a vhost-user-blk guest's migration (QEMU vhost-user.rst "Migration") ---- */
+/* Pre-copy, before the first byte: the back-end logs its writes to guest RAM from now on.
+ * 0 (also without a vhost-user device), or -1 with a one-line err naming what the
+ * back-end lacks (VHOST_F_LOG_ALL, VHOST_USER_PROTOCOL_F_LOG_SHMFD): nothing was sent. */
+int  mig_vhost_log_start(struct vm *vm, char *err, size_t errlen);
+/* Each round: the back-end's log bits into bm (npages pages from GPA 0), cleared there.  Pages taken. */
+uint64_t mig_vhost_harvest(struct vm *vm, uint64_t *bm, uint64_t npages);
+void mig_vhost_log_end(struct vm *vm);          /* the back-end stops logging; safe without one */
+/* vCPUs stopped (mig_check_savable): stops the ring (GET_VRING_BASE), which must hold no
+ * request in flight.  0, or -1 with err. */
+int  mig_vhost_stop(struct vm *vm, char *err, size_t errlen);
+/* The migration or snapshot is over and the source guest runs on: the ring back where it stopped. */
+void mig_vhost_resume(struct vm *vm);
+/* Destination, after mig_virtio_load: the ring to this side's back-end at the stream's
+ * index (post-copy: once mig_vhost_postcopy_done ran).  0, or -1 with err. */
+int  mig_vhost_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen);
+void mig_vhost_postcopy_done(void *arg);        /* mig_uffd.complete; arg: struct vm */
 
 /* ---- snapshot.c: run --snapshot FILE --snapshot-at-report NAME ---- */
 struct report_entry;
@@ -317,6 +339,8 @@ struct mig_uffd {
 	double lat_sum, lat_min, lat_max;       /* fault -> page installed, seconds */
 	double t0, seconds;             /* the pager's start and how long until the last page */
 	bool peer_done;                 /* an ask failed: the source has sent everything */
+	void (*complete)(void *arg);    /* after the last page is in (NULL: none); the pager's thread */
+	void *complete_arg;
 	pthread_t thread;
 	bool started;
 };

@@ -70,6 +70,7 @@ static int64_t live_harvest(struct mig_live *l, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_GET_DIRTY_LOG/KVM_CLEAR_DIRTY_LOG (slot 0): %s", strerror(errno));
 		return -1;
 	}
+	mig_vhost_harvest(vm, l->bitmap, npages);      /* a vhost-user back-end's writes (its own log) */
 	for (uint64_t w = 0; w < (npages + 63) / 64; w++) {
 		/* The devices' writes, which the log does not hold (devstate.c). */
 		l->bitmap[w] |= l->log[w] | __atomic_exchange_n(&l->devdirty[w], 0, __ATOMIC_RELAXED);
@@ -163,11 +164,18 @@ static void live_migrate(struct mig_live *l)
 		live_fail(l, "%s", err);
 		return;
 	}
+	/* Pre-copy sends RAM while a vhost-user back-end writes it: no log, no migration.
+	 * (Post-copy sends RAM only after the ring stopped: it needs none.) */
+	if (!l->postcopy && mig_vhost_log_start(vm, err, sizeof(err)) != 0) {
+		live_fail(l, "%s: the guest runs on here", err);
+		return;
+	}
 	int fd = mig_connect(&a, MIG_IO_TIMEOUT_S, err, sizeof(err));
 	if (fd < 0 || mig_set_timeouts(fd, err, sizeof(err)) != 0) {
 		live_fail(l, "%s", err);
 		if (fd >= 0)
 			close(fd);
+		mig_vhost_log_end(vm);
 		return;
 	}
 	struct mig_out out = { .fd = fd };
@@ -252,6 +260,7 @@ static void live_migrate(struct mig_live *l)
 	uint64_t before = out.bytes;
 	/* The devices first: a chain they finish now dirties pages the harvest must see. */
 	if (mig_check_savable(vm, err, sizeof(err)) != 0 || live_harvest(l, err, sizeof(err)) < 0) {
+		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", err);
 		goto out;
@@ -264,6 +273,7 @@ static void live_migrate(struct mig_live *l)
 	struct smp_vcpu_info vi;
 	if (last < 0 || !smp_vcpu_at(l->r, 0, &vi) ||
 	    mig_write_state(&out, (struct vcpu *)vi.v, l->pause.state, l->pause.n, l->payload, err, sizeof(err)) != 0) {
+		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "the connection failed in stop-and-copy (%s): the guest runs on here",
 			  out.err ? strerror(out.err) : err);
@@ -277,6 +287,7 @@ static void live_migrate(struct mig_live *l)
 	char ack[8];
 	int ackfd = fd;
 	if (mig_fd_read(&ackfd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", "the destination did not take the guest (no acknowledgement): the guest runs on here");
 		goto out;
@@ -303,6 +314,7 @@ write_failed:
 			 out.err ? strerror(out.err) : "a page outside guest RAM");
 out:
 	mig_virtio_track(vm, NULL, 0);
+	mig_vhost_log_end(vm);
 	if (throttling) {
 		pthread_mutex_lock(&l->pause.lock);
 		l->pause.throttle_pct = -1;     /* the tick thread's sign to end */

@@ -144,8 +144,10 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 			rc = XC_MIGRATION_STREAM;
 			goto out;
 		}
-		if (mig_uffd_register(o->uffd, &r->vm.mem, &img, o->sock, src, err, errlen) != 0 ||
-		    mig_uffd_start(o->uffd, err, errlen) != 0) {
+		int reg = mig_uffd_register(o->uffd, &r->vm.mem, &img, o->sock, src, err, errlen);
+		o->uffd->complete = mig_vhost_postcopy_done;    /* a vhost-user ring waits for every page */
+		o->uffd->complete_arg = &r->vm;
+		if (reg != 0 || mig_uffd_start(o->uffd, err, errlen) != 0) {
 			rc = XC_HOST;
 			goto out;
 		}

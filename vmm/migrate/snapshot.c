@@ -31,6 +31,7 @@ void mig_snapshot_hook(struct vcpu *v, const struct report_entry *e, void *arg)
 	struct mig_out out = { .fd = fd };
 	if (mig_save(&out, v, s->payload, s->err, sizeof(s->err)) != 0)
 		s->rc = XC_HOST;
+	mig_vhost_resume(v->vm);        /* the guest runs on: a vhost-user ring goes back where it stopped */
 	s->bytes = out.bytes;
 	s->checksum = mig_ram_checksum(&v->vm->mem);
 	if (close(fd) != 0 && s->rc == XC_OK) {

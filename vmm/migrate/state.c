@@ -159,10 +159,9 @@ int mig_check_savable(struct vm *vm, char *err, size_t errlen)
 {
 	if (!vm->io)
 		return 0;
-	/* The stream holds the console's and kvmlab's own blk's state (devstate.c);
-	 * a back-end in another process, a tap and a balloon's page map it does not. */
+	/* The stream holds the console's and the blk's state (devstate.c; a vhost-user
+	 * back-end's ring by its index, vhostmig.c); a tap and a balloon's page map it does not. */
 	const struct { const struct virtio_dev *d; bool refused; const char *what; } dev[] = {
-		{ &vm->io->blk, vm->io->blk.offload != NULL, "a vhost-user-blk (its back-end holds the rings)" },
 		{ &vm->io->net, true, "virtio-net (its tap and frames in flight)" },
 		{ &vm->io->balloon, true, "virtio-balloon (its page map)" },
 	};
@@ -175,7 +174,7 @@ int mig_check_savable(struct vm *vm, char *err, size_t errlen)
 		}
 	}
 	mig_virtio_drain(vm);
-	return 0;
+	return mig_vhost_stop(vm, err, errlen);         /* the back-end's ring stops where the stream says */
 }
 
 int mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu *s, int n,

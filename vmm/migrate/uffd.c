@@ -97,7 +97,11 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 	 * drop any the set-up touched, so that every page is "missing" and faults. */
 	struct uffdio_register reg = { .range = { (uint64_t)(uintptr_t)u->hva, u->size },
 				       .mode = UFFDIO_REGISTER_MODE_MISSING };
-	if (ioctl(u->uffd, UFFDIO_API, &api) != 0 || madvise(u->hva, u->size, MADV_DONTNEED) != 0 ||
+	/* A memfd's pages live in its page cache, which MADV_DONTNEED leaves: only
+	 * MADV_REMOVE (madvise(2): a hole punched in the backing store) makes them
+	 * missing, or a UFFDIO_COPY would meet EEXIST and the stream's page be dropped. */
+	int drop = s->memfd >= 0 ? MADV_REMOVE : MADV_DONTNEED;
+	if (ioctl(u->uffd, UFFDIO_API, &api) != 0 || madvise(u->hva, u->size, drop) != 0 ||
 	    ioctl(u->uffd, UFFDIO_REGISTER, &reg) != 0) {
 		snprintf(err, errlen, "post-copy: UFFDIO_API/UFFDIO_REGISTER on guest RAM: %s", strerror(errno));
 		return -1;
@@ -172,6 +176,8 @@ static void *uffd_thread(void *arg)
 	struct uffdio_range rg = { (uint64_t)(uintptr_t)u->hva, u->size };
 	ioctl(u->uffd, UFFDIO_UNREGISTER, &rg);
 	u->seconds = uffd_now() - u->t0;
+	if (u->complete)                /* every page is in: a vhost-user back-end may read RAM now */
+		u->complete(u->complete_arg);
 	return NULL;
 }
 

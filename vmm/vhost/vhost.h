@@ -29,6 +29,12 @@
 #define VHU_F_PROTOCOL_FEATURES (1ULL << 30)    /* GET/SET_PROTOCOL_FEATURES exist; rings start disabled */
 #define VHU_PF_REPLY_ACK        (1ULL << 3)     /* NEED_REPLY is honoured with a u64 status */
 #define VHU_PF_CONFIG           (1ULL << 9)     /* GET_CONFIG/SET_CONFIG exist */
+/* Migration (vhost-user.rst "Migration"): the back-end logs its writes to guest RAM. */
+#define VHU_F_LOG_ALL           (1ULL << 26)    /* VHOST_F_LOG_ALL: log every write while the front-end asks */
+#define VHU_PF_LOG_SHMFD        (1ULL << 1)     /* VHOST_USER_PROTOCOL_F_LOG_SHMFD: the log is a shared fd */
+#define VHU_VRING_F_LOG         (1u << 0)       /* VHOST_VRING_F_LOG: log the used ring's writes too */
+#define VHU_LOG_PAGE            0x1000u         /* VHOST_LOG_PAGE: one log bit covers 4 KiB of GPA */
+#define VHU_LOG_MAX             (1ULL << 32)    /* kvmlab's cap on a log's bytes: 128 TiB of GPA, far past any guest */
 
 /* Front-end requests (vhost-user.rst "Front-end message types"). */
 #define VHU_REQUEST_LIST(X) \
@@ -56,6 +62,7 @@ struct vhu_memory {
 	uint32_t nregions, padding;
 	struct vhu_region region[VHU_REGIONS_MAX];
 } __attribute__((packed));
+struct vhu_log { uint64_t mmap_size, mmap_offset; } __attribute__((packed));  /* "Log description" */
 struct vhu_config {
 	uint32_t offset, size, flags;
 	uint8_t data[VHU_CONFIG_MAX];
@@ -68,6 +75,7 @@ struct vhu_msg {
 		struct vhu_vring_addr addr;
 		struct vhu_memory mem;
 		struct vhu_config cfg;
+		struct vhu_log log;
 		uint8_t raw[VHU_PAYLOAD_MAX];
 	} p;
 } __attribute__((packed));
@@ -113,12 +121,19 @@ struct vhost_front {
 	uint64_t messages;              /* requests sent */
 	bool started;                   /* the vring is handed over */
 	uint32_t stop_base;             /* GET_VRING_BASE: the back-end's next avail index */
+	uint64_t ack_features;          /* what SET_FEATURES last said (without VHU_F_LOG_ALL) */
+	struct vhu_vring_addr addr;     /* what SET_VRING_ADDR last said (without VHU_VRING_F_LOG) */
+	/* Dirty logging (migration): the log's memfd, its bytes, and the used ring's GPA
+	 * (log_guest_addr); log_fd -1: the back-end does not log. */
+	int log_fd;
+	uint64_t log_size, log_used;
 };
 /* One ring to hand over: size, where it lives in kvmlab's address space, its fds. */
 struct vhost_ring {
 	uint16_t num;
 	uint64_t desc, avail, used;     /* front-end virtual addresses */
 	int kick, call;                 /* eventfds; -1: none (VHU_VRING_NOFD) */
+	uint16_t base;                  /* SET_VRING_BASE: the first avail index to serve (0, or a migrated one) */
 };
 /* Connects to the back-end's socket, takes ownership (SET_OWNER), reads its features,
  * agrees on protocol features (CONFIG required, REPLY_ACK if offered) and reads
@@ -129,6 +144,12 @@ int  vhost_front_connect(struct vhost_front *f, const char *path, uint32_t confi
  * 0, or -1 with err. */
 int  vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu_region *reg,
 		       const int *fds, int nregions, const struct vhost_ring *ring, char *err, size_t errlen);
+/* Starts (fd >= 0: the log memfd of size bytes, GPA 0 up) or ends (fd < 0) the back-end's
+ * dirty log: SET_LOG_BASE with the fd, SET_FEATURES with/without VHOST_F_LOG_ALL and, on a
+ * started ring, SET_VRING_ADDR with/without VHOST_VRING_F_LOG (vhost-user.rst "Migration");
+ * a ring started later logs from the start.  Refuses (-1, err naming the feature) a back-end
+ * without VHOST_F_LOG_ALL or VHOST_USER_PROTOCOL_F_LOG_SHMFD.  f does not own fd. */
+int  vhost_front_log(struct vhost_front *f, int fd, uint64_t size, uint64_t used_gpa, char *err, size_t errlen);
 /* Stops ring 0 (GET_VRING_BASE) and records where the back-end stopped.  0, or -1 with err. */
 int  vhost_front_stop(struct vhost_front *f, char *err, size_t errlen);
 /* Reads and checks the answer to `want` (vhu_reply_parse) within f->timeout_ms.  0, or -1 with err. */

@@ -8,7 +8,12 @@
  * Start (the driver wrote DRIVER_OK, so the rings are where it said):
  *   SET_FEATURES, SET_MEM_TABLE (guest RAM's memfds), SET_VRING_NUM/BASE/ADDR,
  *   SET_VRING_KICK (the ioeventfd of QueueNotify), SET_VRING_CALL, SET_VRING_ENABLE
- * Stop: GET_VRING_BASE.  After start kvmlab is off the data path: the guest
+ * Stop: GET_VRING_BASE.
+ * Migration (vhost-user.rst "Migration"): SET_LOG_BASE (a memfd bitmap, one bit
+ *   a 4 KiB page by GPA), SET_FEATURES with VHOST_F_LOG_ALL, SET_VRING_ADDR with
+ *   VHOST_VRING_F_LOG; the same without the bits ends it.  kvmlab reads the log
+ *   each pre-copy round and never sends the optional SET_LOG_FD.
+ * After start kvmlab is off the data path: the guest
  * kicks KVM's eventfd, the back-end reads it, and completes through the call fd.
  * Every answer goes through vhu_reply_parse before a field is used.
  */
@@ -23,13 +28,14 @@
 #include "vmm/vhost/vhost.h"
 
 /* The protocol features kvmlab speaks (vhost-user.rst "Protocol features"). */
-#define FRONT_PROTOCOL (VHU_PF_CONFIG | VHU_PF_REPLY_ACK)
+#define FRONT_PROTOCOL (VHU_PF_CONFIG | VHU_PF_REPLY_ACK | VHU_PF_LOG_SHMFD)
 
 /* Sends one request; with REPLY_ACK agreed, a SET waits for the back-end's u64 status. */
 static int request(struct vhost_front *f, struct vhu_msg *m, const int *fds, int nfds, char *err, size_t errlen)
 {
 	bool ack = (f->protocol & VHU_PF_REPLY_ACK) && vhu_payload_size(m->request) != 0 &&
-		   m->request != VHU_GET_VRING_BASE && m->request != VHU_GET_CONFIG;
+		   m->request != VHU_GET_VRING_BASE && m->request != VHU_GET_CONFIG &&
+		   m->request != VHU_SET_LOG_BASE;      /* answered on its own (vhost_front_log) */
 	if (ack)
 		m->flags |= VHU_FLAG_NEED_REPLY;
 	f->messages++;
@@ -113,6 +119,29 @@ static int set_state(struct vhost_front *f, uint32_t req, uint32_t num, char *er
 	return request(f, &m, NULL, 0, err, errlen);
 }
 
+/* SET_VRING_ADDR from f->addr, logging the used ring at f->log_used when log is set. */
+static int set_addr(struct vhost_front *f, bool log, char *err, size_t errlen)
+{
+	struct vhu_msg m;
+	vhu_msg_init(&m, VHU_SET_VRING_ADDR, sizeof(struct vhu_vring_addr));
+	m.p.addr = f->addr;
+	m.p.addr.flags = log ? VHU_VRING_F_LOG : 0;
+	m.p.addr.log = log ? f->log_used : 0;   /* log_guest_addr: the used ring's GPA */
+	return request(f, &m, NULL, 0, err, errlen);
+}
+
+/* SET_LOG_BASE with the log's fd (LOG_SHMFD); the back-end answers with a u64 whose
+ * value the spec leaves open (QEMU only waits for it), so only its form is checked. */
+static int log_base(struct vhost_front *f, int fd, uint64_t size, char *err, size_t errlen)
+{
+	struct vhu_msg m, r;
+	vhu_msg_init(&m, VHU_SET_LOG_BASE, sizeof(struct vhu_log));
+	m.p.log = (struct vhu_log){ .mmap_size = size, .mmap_offset = 0 };
+	if (request(f, &m, &fd, 1, err, errlen) != 0)
+		return -1;
+	return vhost_front_recv_reply(f, VHU_SET_LOG_BASE, 0, &r, err, errlen);
+}
+
 int vhost_front_connect(struct vhost_front *f, const char *path, uint32_t config_size, int timeout_ms,
 			char *err, size_t errlen)
 {
@@ -122,6 +151,7 @@ int vhost_front_connect(struct vhost_front *f, const char *path, uint32_t config
 
 	memset(f, 0, sizeof(*f));
 	f->sock = -1;
+	f->log_fd = -1;
 	f->timeout_ms = timeout_ms;
 	if (strlen(path) >= sizeof(sa.sun_path) || config_size > VHU_CONFIG_MAX) {
 		snprintf(err, errlen, "--vhost-user-blk %s: the socket path is longer than %zu bytes", path,
@@ -181,19 +211,22 @@ int vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu
 		return -1;
 	}
 	/* The front-end acks bit 30 back, or the back-end would keep the ring disabled. */
-	if (set_u64(f, VHU_SET_FEATURES, features | (f->features & VHU_F_PROTOCOL_FEATURES), NULL, 0, err, errlen) != 0)
+	f->ack_features = features | (f->features & VHU_F_PROTOCOL_FEATURES);
+	if (set_u64(f, VHU_SET_FEATURES, f->ack_features | (f->log_fd >= 0 ? VHU_F_LOG_ALL : 0), NULL, 0,
+		    err, errlen) != 0)
 		return -1;
 	vhu_msg_init(&m, VHU_SET_MEM_TABLE, 8 + (uint32_t)nregions * sizeof(struct vhu_region));
 	m.p.mem.nregions = (uint32_t)nregions;
 	memcpy(m.p.mem.region, reg, (size_t)nregions * sizeof(*reg));
 	if (request(f, &m, fds, nregions, err, errlen) != 0)
 		return -1;
+	if (f->log_fd >= 0 && log_base(f, f->log_fd, f->log_size, err, errlen) != 0)
+		return -1;              /* a migration is logging: this ring logs from its first request */
 	if (set_state(f, VHU_SET_VRING_NUM, ring->num, err, errlen) != 0 ||
-	    set_state(f, VHU_SET_VRING_BASE, 0, err, errlen) != 0)
+	    set_state(f, VHU_SET_VRING_BASE, ring->base, err, errlen) != 0)
 		return -1;
-	vhu_msg_init(&m, VHU_SET_VRING_ADDR, sizeof(struct vhu_vring_addr));
-	m.p.addr = (struct vhu_vring_addr){ .index = 0, .desc = ring->desc, .used = ring->used, .avail = ring->avail };
-	if (request(f, &m, NULL, 0, err, errlen) != 0)
+	f->addr = (struct vhu_vring_addr){ .index = 0, .desc = ring->desc, .used = ring->used, .avail = ring->avail };
+	if (set_addr(f, f->log_fd >= 0, err, errlen) != 0)
 		return -1;
 	/* "Vring descriptor indices": bit 8 set = no fd, the back-end polls / is not told. */
 	if (set_u64(f, VHU_SET_VRING_KICK, ring->kick >= 0 ? 0 : VHU_VRING_NOFD, &ring->kick, ring->kick >= 0,
@@ -204,6 +237,38 @@ int vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu
 	if ((f->features & VHU_F_PROTOCOL_FEATURES) && set_state(f, VHU_SET_VRING_ENABLE, 1, err, errlen) != 0)
 		return -1;
 	f->started = true;
+	return 0;
+}
+
+int vhost_front_log(struct vhost_front *f, int fd, uint64_t size, uint64_t used_gpa, char *err, size_t errlen)
+{
+	if (f->sock < 0) {
+		snprintf(err, errlen, "vhost-user: not connected");
+		return -1;
+	}
+	if (fd >= 0 && !(f->features & VHU_F_LOG_ALL)) {
+		snprintf(err, errlen, "the vhost-user back-end at %s does not offer VHOST_F_LOG_ALL: it cannot log its "
+			 "writes to guest RAM, so a live migration would lose them", f->path);
+		return -1;
+	}
+	if (fd >= 0 && !(f->protocol & VHU_PF_LOG_SHMFD)) {
+		snprintf(err, errlen, "the vhost-user back-end at %s does not offer VHOST_USER_PROTOCOL_F_LOG_SHMFD: "
+			 "it cannot map a dirty log kvmlab can read", f->path);
+		return -1;
+	}
+	bool on = fd >= 0;
+	if (f->started) {
+		/* QEMU's order (vhost_dev_set_log): the base, the feature, then each ring's flag. */
+		if ((on && log_base(f, fd, size, err, errlen) != 0) ||
+		    set_u64(f, VHU_SET_FEATURES, f->ack_features | (on ? VHU_F_LOG_ALL : 0), NULL, 0, err, errlen) != 0)
+			return -1;
+		f->log_used = used_gpa;
+		if (set_addr(f, on, err, errlen) != 0)
+			return -1;
+	}
+	f->log_fd = fd;
+	f->log_size = on ? size : 0;
+	f->log_used = used_gpa;
 	return 0;
 }
 

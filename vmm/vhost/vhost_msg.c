@@ -48,13 +48,16 @@ int vhu_payload_size(uint32_t request)
 		return (int)sizeof(struct vhu_vring_state);     /* "A vring state description" */
 	case VHU_SET_VRING_ADDR:
 		return (int)sizeof(struct vhu_vring_addr);
+	case VHU_SET_LOG_BASE:
+		return (int)sizeof(struct vhu_log);             /* "A log description" (with LOG_SHMFD) */
 	case VHU_SET_MEM_TABLE: case VHU_GET_CONFIG: case VHU_SET_CONFIG:
 		return -2;
 	}
-	return -1;                                      /* SET_LOG_*, the rest: kvmlab never sends them */
+	return -1;                                      /* SET_LOG_FD, the rest: kvmlab never sends them */
 }
 
-/* What the payload of a reply to `req` is: the answer of a GET, else a REPLY_ACK u64. */
+/* What the payload of a reply to `req` is: the answer of a GET, else a REPLY_ACK u64
+ * (SET_LOG_BASE's reply, which QEMU waits for with LOG_SHMFD, is a u64 too). */
 static uint32_t reply_size(uint32_t req, uint32_t cfg_size)
 {
 	switch (req) {
@@ -148,6 +151,20 @@ int vhu_request_parse(const uint8_t *buf, size_t len, int nfds, struct vhu_msg *
 		    out->p.cfg.offset > VHU_CONFIG_MAX - out->p.cfg.size)
 			FAIL("%s: a %u-byte payload for offset %u size %u", name, out->size,
 			     out->p.cfg.offset, out->p.cfg.size);
+		break;
+	case VHU_SET_LOG_BASE:
+		/* The log is the fd (LOG_SHMFD): exactly one, and a size that fits in it. */
+		if (nfds != 1)
+			FAIL("SET_LOG_BASE: %d file descriptors, the log's one expected", nfds);
+		if (out->p.log.mmap_size == 0 || out->p.log.mmap_size > VHU_LOG_MAX ||
+		    out->p.log.mmap_offset > VHU_LOG_MAX)
+			FAIL("SET_LOG_BASE: a log of %llu bytes at offset %llu (1 to %llu bytes)",
+			     (unsigned long long)out->p.log.mmap_size, (unsigned long long)out->p.log.mmap_offset,
+			     (unsigned long long)VHU_LOG_MAX);
+		return 0;
+	case VHU_SET_VRING_ADDR:
+		if (out->p.addr.flags & ~VHU_VRING_F_LOG)
+			FAIL("SET_VRING_ADDR: flags 0x%x beyond VHOST_VRING_F_LOG", out->p.addr.flags);
 		break;
 	case VHU_SET_VRING_KICK:
 	case VHU_SET_VRING_CALL:
