@@ -67,11 +67,13 @@ def require_qsd():
         pytest.skip("requires qemu-img (Debian package qemu-utils; scripts/deps.sh)")
 
 
-def qsd_backend(image, fmt):
-    """qemu-storage-daemon exporting image (raw or qcow2) as vhost-user-blk."""
+def qsd_backend(image, fmt, shared=False):
+    """qemu-storage-daemon exporting image (raw or qcow2) as vhost-user-blk.  shared: without
+    QEMU's image locking, so that a migration's second daemon can open the same image."""
     def argv(sock, d):
+        lock = ",locking=off" if shared else ""
         return ["qemu-storage-daemon",
-                "--blockdev", f"driver=file,node-name=file0,filename={image}",
+                "--blockdev", f"driver=file,node-name=file0,filename={image}{lock}",
                 "--blockdev", f"driver={fmt},node-name=disk0,file=file0",
                 "--export", f"type=vhost-user-blk,id=exp0,node-name=disk0,writable=on,"
                             f"addr.type=unix,addr.path={sock}"]

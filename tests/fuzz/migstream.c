@@ -10,7 +10,10 @@
  * the way receive's pager reads them (mig_read_postcopy), into the same guest.
  * A VIRTIO section accepted has live queues whose rings lie inside that guest
  * (virtq_check passes).  Seeds: seed-virtio (console and blk), and two that lie
- * (seed-virtio-outside: a ring past RAM; seed-virtio-size: QueueNum 6).
+ * (seed-virtio-outside: a ring past RAM; seed-virtio-size: QueueNum 6);
+ * seed-vhost (the blk served by a vhost-user back-end, MIG_VIRTIO_F_VHOST) and
+ * two that lie about it (seed-vhost-flags: an undefined flag; seed-vhost-console:
+ * the flag on the console).
  */
 #include <stdlib.h>
 #include <string.h>

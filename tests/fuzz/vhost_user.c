@@ -9,7 +9,8 @@
  * reply and as a request.  The same bytes are then a 4 KiB guest RAM holding a
  * used ring the back-end wrote.  Properties: no out-of-bounds access (ASan), no
  * UB (UBSan); an accepted message's size field matches the bytes given and
- * stays within VHU_PAYLOAD_MAX; an accepted GET_CONFIG answer is the size asked.
+ * stays within VHU_PAYLOAD_MAX; an accepted GET_CONFIG answer is the size asked;
+ * an accepted SET_LOG_BASE has its one fd and a bounded log (seeds log_*).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 static const uint32_t wants[] = {
 	VHU_GET_FEATURES, VHU_GET_PROTOCOL_FEATURES, VHU_GET_CONFIG, VHU_GET_VRING_BASE,
 	VHU_SET_FEATURES, VHU_SET_MEM_TABLE, VHU_SET_VRING_ADDR, VHU_SET_VRING_KICK,
+	VHU_SET_LOG_BASE,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,6 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.size != len - VHU_HDR_SIZE || m.size > VHU_PAYLOAD_MAX)
 			abort();
 		if (m.request == VHU_SET_MEM_TABLE && (m.p.mem.nregions == 0 || m.p.mem.nregions > VHU_REGIONS_MAX))
+			abort();
+		/* An accepted log is one fd of a size the back-end can map without wrapping. */
+		if (m.request == VHU_SET_LOG_BASE && (nfds != 1 || m.p.log.mmap_size == 0 ||
+						       m.p.log.mmap_size > VHU_LOG_MAX || m.p.log.mmap_offset > VHU_LOG_MAX))
 			abort();
 	}
 

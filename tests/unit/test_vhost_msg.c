@@ -38,6 +38,8 @@ static void t_reply_good(void)
 	struct vhu_config c = { .offset = 0, .size = 16 };
 	CHECK(reply(msg(VHU_GET_CONFIG, 5, 28, &c), 0, VHU_GET_CONFIG, 16) == 0);
 	CHECK(reply(msg(VHU_SET_MEM_TABLE, 5, 8, NULL), 0, VHU_SET_MEM_TABLE, 0) == 0);    /* a REPLY_ACK */
+	CHECK(reply(msg(VHU_SET_LOG_BASE, 5, 8, NULL), 0, VHU_SET_LOG_BASE, 0) == 0);      /* LOG_SHMFD's u64 */
+	CHECK(reply(msg(VHU_SET_LOG_BASE, 5, 4, NULL), 0, VHU_SET_LOG_BASE, 0) == -1);     /* --misbehave log-reply */
 }
 
 static void t_reply_hostile(void)
@@ -89,7 +91,22 @@ static void t_request_rules(void)
 	CHECK(request(msg(VHU_SET_VRING_CALL, 1, 8, &v), 1) == -1);             /* reserved bits */
 	CHECK(request(msg(VHU_SET_FEATURES, 1, 8, NULL), 1) == -1);             /* an fd where none goes */
 	CHECK(request(msg(VHU_SET_VRING_ADDR, 1, 39, NULL), 0) == -1);          /* short address */
-	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 16, NULL), 0) == -1);            /* not supported */
+	struct vhu_log lg = { 4096, 0 };
+	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 16, &lg), 1) == 0);              /* the log, its fd (LOG_SHMFD) */
+	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 16, &lg), 0) == -1);             /* no fd: nothing to map */
+	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 16, &lg), 2) == -1);             /* two fds */
+	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 8, &lg), 1) == -1);              /* the old u64 payload */
+	lg.mmap_size = 0;
+	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 16, &lg), 1) == -1);             /* an empty log */
+	lg = (struct vhu_log){ VHU_LOG_MAX + 1, 0 };
+	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 16, &lg), 1) == -1);             /* past kvmlab's cap */
+	lg = (struct vhu_log){ 4096, ~0ULL };
+	CHECK(request(msg(VHU_SET_LOG_BASE, 1, 16, &lg), 1) == -1);             /* offset + size wraps */
+	CHECK(request(msg(VHU_SET_LOG_FD, 1, 0, NULL), 1) == -1);               /* never sent by kvmlab */
+	struct vhu_vring_addr a = { .flags = VHU_VRING_F_LOG };
+	CHECK(request(msg(VHU_SET_VRING_ADDR, 1, 40, &a), 0) == 0);
+	a.flags = 2;
+	CHECK(request(msg(VHU_SET_VRING_ADDR, 1, 40, &a), 0) == -1);            /* a flag the spec lacks */
 	CHECK(request(msg(VHU_GET_FEATURES, 5, 0, NULL), 0) == -1);             /* a "request" with the reply bit */
 	struct vhu_config c = { .offset = 250, .size = 16 };
 	CHECK(request(msg(VHU_GET_CONFIG, 1, 28, &c), 0) == -1);                /* past the config space */

@@ -30,6 +30,7 @@
 #include "traps/devices/vhost_blk.h"
 
 #define VHOST_REPLY_TIMEOUT_MS 5000     /* a back-end silent this long is dead (docs/io.md "vhost-user") */
+#define VHOST_DRAIN_MS         1000     /* after GET_VRING_BASE: requests in flight must complete within it */
 #define VBLK_CONFIG_BYTES      16       /* capacity, size_max, seg_max (virtio 1.1 5.2.4) = VIRTIO_CONFIG_MAX */
 #define VBLK_F_DEVICE_MASK     0xFFFFFFULL  /* bits 0-23: device-type features (virtio 1.1 6) */
 _Static_assert(VBLK_CONFIG_BYTES == VIRTIO_CONFIG_MAX, "GET_CONFIG fills the config space kvmlab models");
@@ -263,10 +264,18 @@ int vhost_blk_mig_stop(struct vhost_blk *vb, uint16_t *base, bool *started, char
 			*base = (uint16_t)vb->front.stop_base;
 			/* The stream carries one index for both (devstate.c): a chain the back-end
 			 * took but has not used would be lost, so none may be in flight. */
-			uint16_t used;
-			gmem_hold(d->mem);
-			int e = gmem_read(d->mem, d->q[0].used + 2, &used, sizeof(used));
-			gmem_release(d->mem);
+			uint16_t used = 0;
+			int e = 0;
+			/* A back-end that serves requests asynchronously (qemu-storage-daemon)
+			 * may finish one after it answered: give it VHOST_DRAIN_MS to do so. */
+			for (int ms = 0; ms <= VHOST_DRAIN_MS; ms++) {
+				gmem_hold(d->mem);
+				e = gmem_read(d->mem, d->q[0].used + 2, &used, sizeof(used));
+				gmem_release(d->mem);
+				if (e != 0 || used == *base)
+					break;
+				usleep(1000);
+			}
 			if (e != 0 || used != *base) {
 				snprintf(err, errlen, "vhost-user back-end stopped at avail index %u with used index %u: "
 					 "requests in flight cannot migrate", *base, used);

@@ -202,18 +202,18 @@ static int same_device(struct vm *vm, struct virtio_dev *d, const struct mig_vir
 {
 	const char *name = which_info[m->which].name;
 
+	bool vhost = m->flags & MIG_VIRTIO_F_VHOST;
+	if (!d->offload && vhost)       /* no blk here, or kvmlab's own */
+		REFUSE("the guest's disk was served by a vhost-user back-end (%s): give --vhost-user-blk SOCKET, "
+		       "a back-end on the same image", m->blk_path[0] ? m->blk_path : "a socket");
 	if (d->type->device_id != m->device_id) {
 		if (m->which == MIG_VIRTIO_BLK)
 			REFUSE("the guest drives a virtio-blk on %s: give --blk with that file",
 			       m->blk_path[0] ? m->blk_path : "(a file)");
 		REFUSE("virtio %s: device id %u here, %u in the stream", name, d->type->device_id, m->device_id);
 	}
-	bool vhost = m->flags & MIG_VIRTIO_F_VHOST;
 	if (d->offload && !vhost)
 		REFUSE("virtio %s: served by a vhost-user back-end here; the stream's device was kvmlab's", name);
-	if (!d->offload && vhost)
-		REFUSE("the guest's disk was served by a vhost-user back-end (%s): give --vhost-user-blk SOCKET, "
-		       "a back-end on the same image", m->blk_path[0] ? m->blk_path : "a socket");
 	if (d->dev_features != m->dev_features)
 		REFUSE("virtio %s: this kvmlab offers features 0x%llx, the stream's device 0x%llx", name,
 		       (unsigned long long)d->dev_features, (unsigned long long)m->dev_features);
