@@ -119,6 +119,7 @@ int vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char 
 	}
 	vb->vm = vm;
 	vb->kick = vb->call = vb->stopfd = vb->log_fd = -1;
+	vb->front.sock = vb->front.log_fd = -1;        /* not connected (yet): teardown after a refusal is safe */
 	vm->io->vhost = vb;
 	if (vm->cfg.sandbox) {
 		/* The hand-over at DRIVER_OK runs on the vCPU thread: sendmsg, eventfd, a thread. */
@@ -233,7 +234,7 @@ void vhost_blk_log_end(struct vhost_blk *vb)
 
 	if (!vb)
 		return;
-	if (vb->front.log_fd >= 0 && vb->front.sock >= 0) {
+	if (vb->dev && vb->front.log_fd >= 0 && vb->front.sock >= 0) {
 		pthread_mutex_lock(&vb->dev->lock);
 		if (vhost_front_log(&vb->front, -1, 0, 0, err, sizeof(err)) != 0)
 			warnx_("%s (ending the dirty log)", err);
