@@ -24,6 +24,7 @@ static void vhost_json(struct json *j, const struct vhost_blk *vb)
 	json_key(j, "hangups");          json_u64(j, vb->hangups);
 	json_key(j, "stop_base");        json_u64(j, vb->front.stop_base);
 	json_key(j, "stop_error");       json_str(j, vb->stop_error[0] ? vb->stop_error : NULL);
+	json_key(j, "log_pages");        json_u64(j, vb->log_pages);     /* migration: pages its dirty log gave */
 	json_key(j, "error_detail");     json_str(j, vb->dev && vb->dev->error ? vb->dev->error_detail : NULL);
 	json_obj_end(j);
 }
