@@ -93,6 +93,17 @@ static void radix_sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
 		memcpy(v, src, n * sizeof(*v));
 }
 
+/* Sorts a copy: u holds 2n slots, the first n the values. */
+static void summary_sort_copy(uint64_t *u, size_t n, struct summary *o)
+{
+	radix_sort_u64(u, u + n, n);
+	double *d = (double *)(u + n);  /* the scratch half, reused: same size per element */
+	_Static_assert(sizeof(double) == sizeof(uint64_t), "a double per u64 slot");
+	for (size_t i = 0; i < n; i++)
+		d[i] = (double)u[i];    /* order is kept: the conversion is monotonic */
+	summary_sorted(d, n, o);
+}
+
 void summary_u64(uint64_t *v, size_t n, struct summary *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -103,11 +114,20 @@ void summary_u64(uint64_t *v, size_t n, struct summary *o)
 	if (!u)
 		return;
 	memcpy(u, v, n * sizeof(*u));
-	radix_sort_u64(u, u + n, n);
-	double *d = (double *)(u + n);  /* the scratch half, reused: same size per element */
-	_Static_assert(sizeof(double) == sizeof(uint64_t), "a double per u64 slot");
+	summary_sort_copy(u, n, o);
+	free(u);
+}
+
+void summary_u32(const uint32_t *v, size_t n, struct summary *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (n == 0)
+		return;
+	uint64_t *u = malloc(2 * n * sizeof(*u));
+	if (!u)
+		return;
 	for (size_t i = 0; i < n; i++)
-		d[i] = (double)u[i];    /* order is kept: the conversion is monotonic */
-	summary_sorted(d, n, o);
+		u[i] = v[i];
+	summary_sort_copy(u, n, o);
 	free(u);
 }
