@@ -93,7 +93,15 @@ static void radix_sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
 		memcpy(v, src, n * sizeof(*v));
 }
 
-/* Sorts a copy: u holds 2n slots, the first n the values. */
+/* One buffer for a copy of n values: the sorted copy, then the radix sort's
+ * scratch half.  NULL (and o all zero) when there is nothing to summarise. */
+static uint64_t *summary_buffer(size_t n, struct summary *o)
+{
+	memset(o, 0, sizeof(*o));
+	return n ? malloc(2 * n * sizeof(uint64_t)) : NULL;
+}
+
+/* Sorts the copy in u (2n slots, the first n the values), summarises, frees u. */
 static void summary_sort_copy(uint64_t *u, size_t n, struct summary *o)
 {
 	radix_sort_u64(u, u + n, n);
@@ -102,32 +110,26 @@ static void summary_sort_copy(uint64_t *u, size_t n, struct summary *o)
 	for (size_t i = 0; i < n; i++)
 		d[i] = (double)u[i];    /* order is kept: the conversion is monotonic */
 	summary_sorted(d, n, o);
+	free(u);
 }
 
 void summary_u64(uint64_t *v, size_t n, struct summary *o)
 {
-	memset(o, 0, sizeof(*o));
-	if (n == 0)
-		return;
-	/* One buffer: the sorted copy, then the radix sort's scratch half. */
-	uint64_t *u = malloc(2 * n * sizeof(*u));
-	if (!u)
-		return;
-	memcpy(u, v, n * sizeof(*u));
-	summary_sort_copy(u, n, o);
-	free(u);
+	uint64_t *u = summary_buffer(n, o);
+
+	if (u) {
+		memcpy(u, v, n * sizeof(*u));
+		summary_sort_copy(u, n, o);
+	}
 }
 
 void summary_u32(const uint32_t *v, size_t n, struct summary *o)
 {
-	memset(o, 0, sizeof(*o));
-	if (n == 0)
-		return;
-	uint64_t *u = malloc(2 * n * sizeof(*u));
-	if (!u)
-		return;
-	for (size_t i = 0; i < n; i++)
-		u[i] = v[i];
-	summary_sort_copy(u, n, o);
-	free(u);
+	uint64_t *u = summary_buffer(n, o);
+
+	if (u) {
+		for (size_t i = 0; i < n; i++)
+			u[i] = v[i];
+		summary_sort_copy(u, n, o);
+	}
 }
