@@ -111,6 +111,7 @@ NOT_COMMAND_OPTIONS = {
     "vms", "limit",                                 # scripts/overcommit (labs/overcommit.md)
     # build/kvmlab-vhost-blk's own options (tools/vhost-blk/main.c; docs/io.md, labs/vhost.md)
     "socket", "disk", "size", "stats", "misbehave",
+    "env",                                          # scripts/vhost-serve --env NAME (labs/vhost.md)
     "blockdev", "export",                           # qemu-storage-daemon (docs/io.md, labs/vhost.md)
     "backing-chain", "output",                      # qemu-img info --backing-chain, map --output=json
     "template", "build",                            # scripts/check-answers --template, --build (labs/README.md)
