@@ -22,7 +22,7 @@ static void json_exit_counter(struct json *j, const struct exit_counter *e,
 {
 	struct summary sum;
 
-	summary_u64(st->v, st->n, &sum);
+	summary_u32(st->v, st->n, &sum);
 	json_obj(j);
 	json_key(j, "count");       json_u64(j, e->count);
 	json_key(j, "cycles_min");  json_u64(j, e->tsc_min);
