@@ -11,6 +11,9 @@
  * A VIRTIO section accepted has live queues whose rings lie inside that guest
  * (virtq_check passes).  Seeds: seed-virtio (console and blk), and two that lie
  * (seed-virtio-outside: a ring past RAM; seed-virtio-size: QueueNum 6).
+ * Hotplugged memory in LAYOUT: seed-hotplug, seed-hotplug-rom, seed-hotplug-postcopy
+ * (accepted), and the lies seed-hotplug-overlap (over RAM), seed-hotplug-flags
+ * (KVM_MEM_LOG_DIRTY_PAGES), seed-hotplug-size (not whole MiB), seed-slots-too-many (10).
  */
 #include <stdlib.h>
 #include <string.h>
