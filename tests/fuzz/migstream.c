@@ -14,6 +14,9 @@
  * seed-vhost (the blk served by a vhost-user back-end, MIG_VIRTIO_F_VHOST) and
  * two that lie about it (seed-vhost-flags: an undefined flag; seed-vhost-console:
  * the flag on the console).
+ * Hotplugged memory in LAYOUT: seed-hotplug, seed-hotplug-rom, seed-hotplug-postcopy
+ * (accepted), and the lies seed-hotplug-overlap (over RAM), seed-hotplug-flags
+ * (KVM_MEM_LOG_DIRTY_PAGES), seed-hotplug-size (not whole MiB), seed-slots-too-many (10).
  */
 #include <stdlib.h>
 #include <string.h>

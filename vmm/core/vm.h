@@ -249,6 +249,10 @@ int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
  * vmm/migrate/restore.c): watchdog, KVM_RUN loop, final state.  Same contract. */
 int  run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errlen);
 void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after any failure */
+/* A zeroed struct run or vcpu, at the alignment its counters ask for (struct
+ * exit_counter: a cache line); calloc gives only 16 bytes.  free() it; NULL when out of memory. */
+void *run_zalloc(size_t align, size_t size);
+#define RUN_NEW(type) ((type *)run_zalloc(_Alignof(type), sizeof(type)))
 /* --live: starts r->live's monitor on these vCPU fds (run.c, smp.c); 0 or -1 with err. */
 int  run_live_start(struct run *r, const int *vcpu_fds, int n, char *err, size_t errlen);
 

@@ -55,11 +55,14 @@ double percentile_sorted(const double *v, size_t n, double p);
 #define HIST_BUCKETS      40            /* log2 buckets of TSC cycles */
 #define PORT_KEYS_MAX     256
 #define MMIO_KEYS_MAX     256
+/* One exit reason's figures.  The part every exit updates (count, sum, min,
+ * max and the sample store's header) fills one cache line of its own. */
 struct exit_counter {
 	uint64_t count;
 	uint64_t tsc_sum, tsc_min, tsc_max;  /* KVM_RUN round trip that ended in this exit */
+	struct sample_store samples;         /* the round trips themselves, for percentiles */
 	uint64_t hist[HIST_BUCKETS];         /* hist[i]: round trips in [2^i, 2^(i+1)) cycles */
-};
+} __attribute__((aligned(64)));
 struct access_key {
 	uint64_t addr;                  /* port or GPA */
 	uint32_t size;                  /* bytes per element */
@@ -82,9 +85,8 @@ struct counters {
 	struct access_key mmio[MMIO_KEYS_MAX];
 	int nmmio;
 	uint64_t mmio_overflow;
-	/* Exit accounting (docs/measurement.md): exact round trips per reason,
-	 * per-MSR counts, coalesced MMIO writes drained from the ring. */
-	struct sample_store sample[EXIT_REASON_MAX + 1];  /* [EXIT_REASON_MAX]: "other" */
+	/* Exit accounting (docs/measurement.md): per-MSR counts, coalesced MMIO
+	 * writes drained from the ring. */
 	struct access_key msr[MSR_KEYS_MAX];
 	int nmsr;
 	uint64_t msr_overflow;
