@@ -232,7 +232,7 @@ static void t_virtio_section_checks(void)
 	CHECK_EQ(mig_virtio_check(&img, &m, err, sizeof(err)), 0);
 	/* Each lie, one at a time, is refused with one line naming it. */
 	static const struct { const char *what; int field; uint64_t val; } lies[] = {
-		{ "version", 0, 2 }, { "device", 1, 2 }, { "device id", 2, 2 }, { "Status", 3, 0x20 },
+		{ "version", 0, 3 }, { "device", 1, 4 }, { "device id", 2, 2 }, { "Status", 3, 0x20 },
 		{ "InterruptStatus", 4, 4 }, { "subset", 5, 1 }, { "power of two", 6, 6 }, { "power of two", 6, 512 },
 		{ "misaligned", 7, 0x1008 }, { "wholly inside", 7, TMEM - 16 }, { "wholly inside", 8, TMEM - 4 },
 		{ "differ", 9, 6 }, { "is ready; the device has", 10, 1 }, { "QueueReady", 11, 2 },
@@ -259,8 +259,193 @@ static void t_virtio_section_checks(void)
 	}
 }
 
+/* virtio-net's section (device 2, id 1): two queues, its counters; a lie about
+ * which device it is, or a version 1 section claiming it, is refused. */
+static struct mig_virtio net_good(void)
+{
+	struct mig_virtio m = virtio_good();
+
+	m.which = MIG_VIRTIO_NET;
+	m.device_id = 1;
+	m.dev_features = m.drv_features = (1ULL << 32) | (1ULL << 5);      /* VERSION_1, MAC */
+	m.q[0] = (struct mig_virtq){ .num = 8, .ready = 1, .last_avail = 9, .used_idx = 9,
+				     .desc = 0x2000, .avail = 0x2100, .used = 0x2200 };
+	memcpy(m.config, "\x52\x54\x00\x12\x34\x56", 6);
+	m.net = (struct mig_vnet){ .tx_packets = 5, .tx_bytes = 300, .rx_packets = 9, .rx_bytes = 900 };
+	return m;
+}
+
+/* virtio-balloon's section (device 3, id 5): 3 pages held of a target of 8, now 4. */
+static struct mig_virtio balloon_good(void)
+{
+	struct mig_virtio m = virtio_good();
+	uint32_t num = 4, actual = 3;
+
+	m.which = MIG_VIRTIO_BALLOON;
+	m.device_id = 5;
+	m.q[0] = (struct mig_virtq){ .num = 8, .ready = 1, .last_avail = 2, .used_idx = 2,
+				     .desc = 0x2000, .avail = 0x2100, .used = 0x2200 };
+	m.balloon = (struct mig_vballoon){ .num_pages = num, .actual = actual, .limit = 8, .held = 3,
+					   .inflated = 5, .deflated = 2, .released_bytes = 5 * 4096 };
+	memcpy(m.config, &num, 4);
+	memcpy(m.config + 4, &actual, 4);
+	return m;
+}
+
+static void t_net_and_balloon_sections(void)
+{
+	struct mig_image img = { .nslots = 1, .slot = { { .id = 0, .gpa = 0, .size = TMEM } }, .cfg = { .mem = TMEM } };
+	char err[256];
+	struct mig_virtio m = net_good();
+
+	CHECK_EQ(mig_virtio_check(&img, &m, err, sizeof(err)), 0);
+	m = balloon_good();
+	CHECK_EQ(mig_virtio_check(&img, &m, err, sizeof(err)), 0);
+	static const struct { const char *what; int field; uint64_t val; } lies[] = {
+		{ "device id 2, not 1", 0, 2 }, { "version 1 section", 1, 1 }, { "last_avail", 2, 8 },
+		{ "device id 1, not 5", 10, 1 }, { "version 1 section", 11, 1 },
+		{ "RAM holds 32", 12, TMEM / 4096 + 1 }, { "above the run's target", 13, 9 },
+		{ "above the run's target", 14, 9 }, { "unknown flags 0x2", 15, 2 }, { "violation 99", 16, 99 },
+		{ "not 4 inflated less 2", 17, 4 }, { "configuration space", 18, 5 },
+		{ "queue 1: size 6", 19, 6 },
+	};
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		uint32_t v = (uint32_t)lies[i].val;
+		m = lies[i].field < 10 ? net_good() : balloon_good();
+		switch (lies[i].field) {
+		case 0: case 10: m.device_id = v; break;
+		case 1: case 11: m.version = v; break;
+		case 2: m.q[0].last_avail = (uint16_t)v; break;         /* receiveq1: a buffer taken, not used */
+		case 12: m.balloon.limit = v; break;
+		case 13: m.balloon.num_pages = v; memcpy(m.config, &v, 4); break;
+		case 14: m.balloon.held = v; m.balloon.inflated = v + 2; break;
+		case 15: m.balloon.flags = v; break;
+		case 16: m.balloon.violation = v; break;
+		case 17: m.balloon.inflated = v; break;
+		case 18: memcpy(m.config, &v, 4); break;                /* num_pages as the driver reads it */
+		case 19: m.q[1].num = (uint16_t)v; break;
+		}
+		err[0] = '\0';
+		CHECK_EQ(mig_virtio_check(&img, &m, err, sizeof(err)), -1);
+		CHECK(strstr(err, lies[i].what) != NULL && strchr(err, '\n') == NULL);
+	}
+}
+
+/* The BALLOON section's pages (balloonstate.c) against the balloon's VIRTIO section. */
+static void t_balloon_pages(void)
+{
+	struct mig_image img = { .nslots = 1, .slot = { { .id = 0, .gpa = 0, .size = TMEM } }, .cfg = { .mem = TMEM } };
+	const uint64_t good[3] = { 0x3000, 0x5000, 0x1F000 };
+	char err[256];
+
+	CHECK_EQ(mig_balloon_check(&img, good, 3, err, sizeof(err)), -1);
+	CHECK(strstr(err, "before the balloon's VIRTIO section") != NULL);
+	img.virtio[MIG_VIRTIO_BALLOON] = balloon_good();
+	img.have_virtio[MIG_VIRTIO_BALLOON] = true;
+	CHECK_EQ(mig_balloon_check(&img, good, 3, err, sizeof(err)), 0);
+	static const struct { const char *what; uint64_t gpa[3]; uint64_t n; } lies[] = {
+		{ "2 pages, the balloon holds 3", { 0x3000, 0x5000 }, 2 },
+		{ "4 pages, the balloon holds 3", { 0x3000, 0x5000, 0x6000 }, 4 },
+		{ "not page aligned", { 0x3000, 0x5001, 0x6000 }, 3 },
+		{ "outside the RAM slot", { 0x3000, 0x5000, TMEM }, 3 },
+		{ "outside the RAM slot", { 0x3000, 0x5000, ~0ULL << 12 }, 3 },
+		{ "a duplicate", { 0x3000, 0x3000, 0x6000 }, 3 },
+		{ "out of order", { 0x5000, 0x3000, 0x6000 }, 3 },
+	};
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		uint64_t gpa[4] = { lies[i].gpa[0], lies[i].gpa[1], lies[i].gpa[2], 0x7000 };
+		err[0] = '\0';
+		CHECK_EQ(mig_balloon_check(&img, gpa, lies[i].n, err, sizeof(err)), -1);
+		CHECK(strstr(err, lies[i].what) != NULL && strchr(err, '\n') == NULL);
+	}
+	img.nballoon = 3;
+	img.balloon = (uint64_t *)good;
+	CHECK(mig_balloon_has(&img, 0x5000) && mig_balloon_has(&img, 0x1F000) && !mig_balloon_has(&img, 0x4000));
+}
+
+/* build()'s stream with sections inserted before its END. */
+static uint8_t *build_with(const uint8_t *extra, size_t extra_len, size_t *len)
+{
+	size_t base;
+	uint8_t *buf = build(&base);
+	uint8_t *out = malloc(base + extra_len);
+
+	memcpy(out, buf, base - 16);
+	memcpy(out + base - 16, extra, extra_len);
+	memcpy(out + base - 16 + extra_len, buf + base - 16, 16);
+	free(buf);
+	*len = base + extra_len;
+	return out;
+}
+
+/* One section as the writer frames it: type, reserved 0, u64 length, data. */
+static size_t section(uint8_t *at, uint32_t type, const void *data, uint64_t n)
+{
+	uint32_t h[2] = { type, 0 };
+
+	memcpy(at, h, 8);
+	memcpy(at + 8, &n, 8);
+	memcpy(at + 16, data, n);
+	return 16 + n;
+}
+
+static void t_balloon_in_the_stream(void)
+{
+	static uint8_t extra[4 * sizeof(struct mig_virtio) + 256];
+	struct mig_virtio b = balloon_good(), n = net_good();
+	const uint64_t pages[3] = { 0x3000, 0x5000, 0x1F000 };
+	struct mig_image img;
+	char err[256] = "";
+	size_t len, k;
+	uint8_t *buf;
+
+	/* The whole set: loaded; the net section too, and a version 1 console section. */
+	k = section(extra, MIG_SEC_VIRTIO, &b, sizeof(b));
+	k += section(extra + k, MIG_SEC_BALLOON, pages, sizeof(pages));
+	k += section(extra + k, MIG_SEC_VIRTIO, &n, sizeof(n));
+	struct mig_virtio c = virtio_good();
+	c.version = 1;
+	k += section(extra + k, MIG_SEC_VIRTIO, &c, MIG_VIRTIO_V1_SIZE);
+	buf = build_with(extra, k, &len);
+	CHECK_EQ(load(buf, len, &img, err, sizeof(err)), 0);
+	CHECK(img.have_balloon && img.nballoon == 3 && img.balloon[2] == 0x1F000);
+	CHECK(img.have_virtio[MIG_VIRTIO_NET] && img.virtio[MIG_VIRTIO_NET].net.rx_packets == 9);
+	CHECK(img.have_virtio[MIG_VIRTIO_CONSOLE] && img.virtio[MIG_VIRTIO_CONSOLE].net.tx_packets == 0);
+	mig_image_free(&img);
+	free(buf);
+	/* Each of these is refused with one line. */
+	static const struct { const char *what; int how; } lies[] = {
+		{ "no BALLOON section names them", 0 }, { "before the balloon's VIRTIO section", 1 },
+		{ "BALLOON section: twice", 2 }, { "is not 1 or more GPAs", 3 }, { "version 2 in 680 bytes", 4 },
+		{ "version 1 in 864 bytes", 5 },
+	};
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		k = 0;
+		switch (lies[i].how) {
+		case 0: k = section(extra, MIG_SEC_VIRTIO, &b, sizeof(b)); break;
+		case 1: k = section(extra, MIG_SEC_BALLOON, pages, sizeof(pages));
+			k += section(extra + k, MIG_SEC_VIRTIO, &b, sizeof(b)); break;
+		case 2: k = section(extra, MIG_SEC_VIRTIO, &b, sizeof(b));
+			k += section(extra + k, MIG_SEC_BALLOON, pages, sizeof(pages));
+			k += section(extra + k, MIG_SEC_BALLOON, pages, sizeof(pages)); break;
+		case 3: k = section(extra, MIG_SEC_VIRTIO, &b, sizeof(b));
+			k += section(extra + k, MIG_SEC_BALLOON, pages, 12); break;
+		case 4: k = section(extra, MIG_SEC_VIRTIO, &n, MIG_VIRTIO_V1_SIZE); break;
+		case 5: c = virtio_good(); c.version = 1;
+			k = section(extra, MIG_SEC_VIRTIO, &c, sizeof(c)); break;
+		}
+		buf = build_with(extra, k, &len);
+		err[0] = '\0';
+		CHECK_EQ(load(buf, len, &img, err, sizeof(err)), -1);
+		CHECK(strstr(err, lies[i].what) != NULL && strchr(err, '\n') == NULL);
+		mig_image_free(&img);
+		free(buf);
+	}
+}
+
 const struct unit_test migrate_stream_tests[] = {
-	UNIT(t_virtio_section_checks),
+	UNIT(t_virtio_section_checks), UNIT(t_net_and_balloon_sections), UNIT(t_balloon_pages),
+	UNIT(t_balloon_in_the_stream),
 	UNIT(t_addresses),
 	UNIT(t_round_trip), UNIT(t_every_truncation_refused), UNIT(t_bad_header_fields),
 	UNIT(t_bad_config_and_layout), UNIT(t_bad_ram_sections), UNIT(t_bad_vcpu_section),

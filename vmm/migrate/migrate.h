@@ -41,6 +41,7 @@ enum mig_section {                              /* the section types, in stream 
 	MIG_SEC_PAYLOAD  = 8,                   /* the payload file: the guest's identity */
 	MIG_SEC_POSTCOPY = 9,                   /* post-copy: RAM follows after END, on demand (u64 pages) */
 	MIG_SEC_VIRTIO   = 10,                  /* one virtio-mmio device's transport and queue state */
+	MIG_SEC_BALLOON  = 13,                  /* the pages in the virtio-balloon (u64 GPAs, ascending) */
 	MIG_SEC_COUNT
 };
 
@@ -93,11 +94,14 @@ struct mig_uart {                       /* MIG_SEC_UART: struct uart's guest-vis
 };
 /* MIG_SEC_VIRTIO (devstate.c): a section of its own, versioned, so a stream
  * without it (an idle device) still loads; one per device the driver touched. */
-#define MIG_VIRTIO_VERSION      1u
-enum mig_virtio_which { MIG_VIRTIO_CONSOLE = 0, MIG_VIRTIO_BLK = 1, MIG_VIRTIO_DEVS };
+#define MIG_VIRTIO_VERSION      2u      /* 2: config space, net and balloon; version 1 (console, blk) still loads */
+enum mig_virtio_which { MIG_VIRTIO_CONSOLE = 0, MIG_VIRTIO_BLK = 1, MIG_VIRTIO_NET = 2, MIG_VIRTIO_BALLOON = 3,
+			MIG_VIRTIO_DEVS };
 #define MIG_VIRTIO_QUEUES       2u              /* = VIRTIO_QUEUES_MAX, checked in devstate.c */
 #define MIG_VIRTIO_NUM_MAX      256u            /* = VIRTQ_NUM_MAX: the QueueNumMax kvmlab offers */
 #define MIG_VIRTIO_ERR_MAX      32u             /* > VQ_ERR_COUNT, checked in devstate.c */
+#define MIG_VIRTIO_CONFIG_MAX   16u             /* = VIRTIO_CONFIG_MAX, checked in devstate.c */
+#define MIG_BALLOON_DEFLATE_PENDING (1u << 0)   /* mig_vballoon.flags: num_pages becomes deflate_to once met */
 struct mig_virtq {
 	uint16_t num, last_avail, used_idx;     /* QueueNum; the device's ring positions */
 	uint8_t ready, pad;
@@ -121,7 +125,20 @@ struct mig_virtio {
 	char blk_path[256];
 	uint64_t blk_reads, blk_writes, blk_flushes, blk_get_ids, blk_ioerr, blk_unsupported;
 	uint64_t blk_bytes_read, blk_bytes_written;
+	/* version 2 from here (a version 1 section ends above: console and blk only) */
+	uint8_t config[MIG_VIRTIO_CONFIG_MAX];  /* device configuration space (net: mac; balloon: num_pages, actual) */
+	struct mig_vnet {               /* net: the device's counters */
+		uint64_t tx_packets, tx_bytes, tx_errors, rx_packets, rx_bytes, rx_dropped;
+	} net;
+	struct mig_vballoon {           /* balloon: targets, counters, the run's RSS samples */
+		uint32_t num_pages, actual, deflate_to, flags;  /* flags: MIG_BALLOON_DEFLATE_PENDING */
+		uint32_t limit, violation;      /* limit: the run's largest num_pages (held never exceeds it) */
+		uint64_t held;                  /* pages in the balloon: the BALLOON section's count */
+		uint64_t inflated, deflated, released_bytes, config_changes, violation_pfn;
+		int64_t rss[3], ram_resident[3];        /* -1: not sampled (on the source) */
+	} balloon;
 };
+#define MIG_VIRTIO_V1_SIZE      offsetof(struct mig_virtio, config)     /* a version 1 section's length */
 /* Everything but RAM, as the reader found it (checked). */
 struct mig_image {
 	uint32_t version, abi;
@@ -137,6 +154,9 @@ struct mig_image {
 	struct mig_uart uart;
 	struct mig_virtio virtio[MIG_VIRTIO_DEVS];      /* have_virtio[] says which came */
 	bool have_virtio[MIG_VIRTIO_DEVS];
+	uint64_t *balloon;              /* the BALLOON section's GPAs (malloc'd, ascending), nballoon of them */
+	uint64_t nballoon;
+	bool have_balloon;
 	uint8_t *payload;               /* the payload file (malloc'd) */
 	uint32_t payload_len;
 	uint64_t ram_pages;             /* pages read */
@@ -211,8 +231,9 @@ int  mig_complete_io(struct vcpu *v, char *err, size_t errlen);
  * CPUID, vCPU, clock, UART, VIRTIO, payload, END.  0, or -1 with err. */
 int  mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen);
 /* vCPUs stopped, before the last RAM goes: fails (-1 with err) when the VM holds
- * state the stream cannot carry (a vhost-user-blk, virtio-net or virtio-balloon the
- * driver touched); else finishes the virtio chains still pending (mig_virtio_drain). */
+ * state the stream cannot carry (a vhost-user-blk the driver touched); else stops
+ * net receive and finishes the virtio chains still pending (mig_virtio_drain;
+ * the caller calls mig_virtio_resume if the guest runs on here). */
 int  mig_check_savable(struct vm *vm, char *err, size_t errlen);
 /* Everything after RAM for n vCPUs whose states are s[0..n-1] (v0: vCPU 0, for
  * its CPUID): CPUID, the VCPU sections, CLOCK, UART, VIRTIO, PAYLOAD, END.  0 or -1 with err. */
@@ -231,9 +252,12 @@ int  mig_cpuid_compatible(struct vcpu *fresh, const struct kvm_cpuid_entry2 *e, 
  * of two <= MIG_VIRTIO_NUM_MAX), ring alignment, every ring wholly inside one slot,
  * and its indices.  0, or -1 with a one-line err. */
 int  mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *err, size_t errlen);
-/* Source, vCPUs stopped, before the last RAM is read: finishes every chain the
+/* Source, vCPUs stopped, before the last RAM is read: stops virtio-net's receive
+ * (vnet_freeze: no frame goes into RAM any more) and finishes every chain the
  * driver published (a doorbell the I/O thread has not answered yet). */
 void mig_virtio_drain(struct vm *vm);
+/* Source: the guest runs on here (a snapshot taken, a migration failed): receive goes on. */
+void mig_virtio_resume(struct vm *vm);
 /* Then one VIRTIO section per device the driver touched.  0 or -1 (out->err). */
 int  mig_virtio_save(struct mig_out *out, struct vm *vm);
 /* Destination, before any vCPU runs: the image's devices into vm's, after checking
@@ -244,6 +268,24 @@ int  mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size
 /* Live pre-copy: the devices report their writes to guest RAM into bm (one bit a
  * page of npages, set atomically); bm NULL stops it. */
 void mig_virtio_track(struct vm *vm, uint64_t *bm, uint64_t npages);
+
+/* ---- balloonstate.c: the pages in the virtio-balloon (section BALLOON) ---- */
+/* A BALLOON section's n GPAs against the image (pure; stream.c's reader calls it):
+ * after the balloon's VIRTIO section, exactly its `held` pages, each page aligned
+ * inside the RAM slot at GPA 0, strictly ascending (no duplicates).  0, or -1 with err. */
+int  mig_balloon_check(const struct mig_image *img, const uint64_t *gpa, uint64_t n, char *err, size_t errlen);
+/* Source, after the VIRTIO sections: the balloon's pages as one BALLOON section
+ * (none when it holds none).  0 or -1 (out->err). */
+int  mig_balloon_save(struct mig_out *out, struct vm *vm);
+/* Destination, after mig_virtio_load: the image's pages into the balloon's map and
+ * out of this process's memory (gmem_discard, MADV_DONTNEED) unless post-copy
+ * (there they are still missing and the pager installs the zero page).  0, or -1 with err. */
+int  mig_balloon_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen);
+/* Whether the image's balloon holds the page at gpa (binary search). */
+bool mig_balloon_has(const struct mig_image *img, uint64_t gpa);
+/* Live pre-copy: clears from bm (one bit a page of slot 0) the pages the balloon
+ * holds now: they read as zero and the destination discards them anyway. */
+void mig_balloon_skip(struct vm *vm, uint64_t *bm, uint64_t npages);
 
 /* ---- snapshot.c: run --snapshot FILE --snapshot-at-report NAME ---- */
 struct report_entry;

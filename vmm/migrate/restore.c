@@ -1,7 +1,8 @@
 /*
  * restore.c - a VM rebuilt from a migration stream: the stream's CONFIG and
  * LAYOUT decide the VM, its RAM sections fill guest memory, then CPUID, the
- * vCPU, the clock, the UART and the virtio devices (devstate.c) are loaded, and only when the whole stream
+ * vCPU, the clock, the UART and the virtio devices (devstate.c, the balloon's
+ * pages: balloonstate.c) are loaded, and only when the whole stream
  * has been read and checked does the guest run (docs/migration.md).
  */
 #include <errno.h>
@@ -160,7 +161,7 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 	p->path = o && o->name ? o->name : "(stream)";
 	img.payload = NULL;
 	/* The virtio devices, checked against this VM's: a mismatch is the stream's fault. */
-	if (mig_virtio_load(&r->vm, &img, err, errlen) != 0) {
+	if (mig_virtio_load(&r->vm, &img, err, errlen) != 0 || mig_balloon_load(&r->vm, &img, err, errlen) != 0) {
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}

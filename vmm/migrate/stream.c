@@ -308,6 +308,10 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 					return fail(err, errlen, "incomplete: no state for vCPU %u", i);
 			if (!img->have_cpuid || !img->have_clock || !img->payload)
 				return fail(err, errlen, "incomplete: CPUID, CLOCK or PAYLOAD section missing");
+			if (img->have_virtio[MIG_VIRTIO_BALLOON] && img->virtio[MIG_VIRTIO_BALLOON].balloon.held &&
+			    !img->have_balloon)
+				return fail(err, errlen, "incomplete: the balloon holds %llu pages and no BALLOON section names them",
+					    (unsigned long long)img->virtio[MIG_VIRTIO_BALLOON].balloon.held);
 			return 0;
 		case MIG_SEC_RAM:
 			if (img->postcopy)
@@ -350,11 +354,15 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			break;
 		case MIG_SEC_VIRTIO: {
 			struct mig_virtio v;
-			if (s.len != sizeof(v))
-				return fail(err, errlen, "VIRTIO section of %llu bytes, not %zu",
-					    (unsigned long long)s.len, sizeof(v));
-			if (read_exact(src, &v, sizeof(v), "VIRTIO", err, errlen) != 0)
+			if (s.len != sizeof(v) && s.len != MIG_VIRTIO_V1_SIZE)
+				return fail(err, errlen, "VIRTIO section of %llu bytes, not %zu (or %zu, version 1)",
+					    (unsigned long long)s.len, sizeof(v), (size_t)MIG_VIRTIO_V1_SIZE);
+			memset(&v, 0, sizeof(v));       /* a version 1 section: no config, net or balloon part */
+			if (read_exact(src, &v, s.len, "VIRTIO", err, errlen) != 0)
 				return -1;
+			if ((s.len == MIG_VIRTIO_V1_SIZE) != (v.version == 1))
+				return fail(err, errlen, "VIRTIO section: version %u in %llu bytes", v.version,
+					    (unsigned long long)s.len);
 			if (mig_virtio_check(img, &v, err, errlen) != 0)        /* devstate.c */
 				return -1;
 			if (img->have_virtio[v.which])
@@ -378,6 +386,19 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			img->postcopy = true;
 			break;
 		}
+		case MIG_SEC_BALLOON:           /* balloonstate.c checks the pages */
+			if (img->have_balloon || s.len == 0 || s.len % sizeof(uint64_t))
+				return fail(err, errlen, "BALLOON section: twice, or %llu bytes is not 1 or more GPAs",
+					    (unsigned long long)s.len);
+			img->balloon = malloc(s.len);   /* <= MIG_SECTION_MAX (read_sec) */
+			if (!img->balloon)
+				return fail(err, errlen, "out of memory");
+			img->nballoon = s.len / sizeof(uint64_t);
+			img->have_balloon = true;
+			if (read_exact(src, img->balloon, s.len, "BALLOON", err, errlen) != 0 ||
+			    mig_balloon_check(img, img->balloon, img->nballoon, err, errlen) != 0)
+				return -1;
+			break;
 		case MIG_SEC_PAYLOAD:
 			if (img->payload || s.len == 0 || s.len > MIG_PAYLOAD_MAX)
 				return fail(err, errlen, "PAYLOAD section: twice, or %llu bytes (1..%u)",
@@ -413,6 +434,9 @@ void mig_image_free(struct mig_image *img)
 	free(img->vcpu);
 	free(img->vcpu_have);
 	free(img->payload);
+	free(img->balloon);
+	img->balloon = NULL;
+	img->nballoon = 0;
 	img->vcpu = NULL;
 	img->vcpu_have = NULL;
 	img->payload = NULL;

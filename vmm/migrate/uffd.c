@@ -42,9 +42,12 @@ static int uffd_sink(void *arg, uint64_t gpa, const void *page)
 
 	if (!dst || pg >= u->npages)
 		return -1;
+	if (mig_balloon_has(u->img, gpa))
+		goto have;              /* in the balloon: stays missing, costs nothing (uffd_faults) */
 	struct uffdio_copy c = { .dst = (uint64_t)(uintptr_t)dst, .src = (uint64_t)(uintptr_t)page, .len = MIG_PAGE };
 	if (ioctl(u->uffd, UFFDIO_COPY, &c) != 0 && errno != EEXIST)
 		return -1;
+have:
 	if (!(u->have[pg / 64] >> (pg % 64) & 1)) {
 		u->have[pg / 64] |= 1ULL << (pg % 64);
 		u->received++;
@@ -120,6 +123,16 @@ static int uffd_faults(struct mig_uffd *u)
 			continue;
 		uint64_t gpa = (m[i].arg.pagefault.address - (uint64_t)(uintptr_t)u->hva) & ~(uint64_t)(MIG_PAGE - 1);
 		uint64_t pg = gpa / MIG_PAGE;
+		if (pg < u->npages && mig_balloon_has(u->img, gpa)) {
+			/* A page in the balloon the guest touches (it deflated it, or
+			 * may touch it first, virtio 1.1 5.5.6.1): it reads as zero, as on
+			 * the source, without asking; the zero page wakes the fault. */
+			struct uffdio_zeropage z = { .range = { m[i].arg.pagefault.address & ~(uint64_t)(MIG_PAGE - 1),
+								MIG_PAGE } };
+			if (ioctl(u->uffd, UFFDIO_ZEROPAGE, &z) != 0 && errno != EEXIST)
+				return -1;
+			continue;
+		}
 		if (pg >= u->npages || (u->have[pg / 64] >> (pg % 64) & 1) || u->asked[pg] > 0)
 			continue;       /* arriving already, or asked for */
 		u->asked[pg] = uffd_now();
