@@ -2,30 +2,34 @@
 ;
 ; Demonstrates: the virtio-balloon's state and its pages in the migration
 ; stream (docs/migration.md, sections VIRTIO and BALLOON).  The guest writes
-; every page of a window of 2K pages from 4 MiB (K = num_pages, --balloon K,
-; 1..256), inflates the first K, and then each round moves the balloon one
-; page along the window: it deflates the balloon's lowest page, checks that
-; the page reads zero (the host gave its memory back), writes the round into
-; it, folds the next page above the balloon into a checksum (a page it wrote
-; earlier and which must have kept its value) and inflates that page.  RBX
+; every page of a window of K + 1 pages from 4 MiB (K = num_pages, --balloon
+; K, 2..256) and inflates the first K.  Pages 0 .. K-2 then stay in the
+; balloon for the whole run; the last one swaps places with page K each
+; round: the guest deflates the balloon's moving page, checks that it reads
+; zero (the host gave its memory back), writes the round into it, folds the
+; other page into a checksum (a page it wrote earlier, which must have kept
+; its value) and inflates that one.  RBX
 ; (--arg) is the number of rounds (0 = 4000).  The checkpoint comes early
 ; (round 64, or half-way) so that a live migration started there finds most
 ; of the run still ahead.  A migration in between must bring the balloon's
 ; queue places (a device at power-on would ignore the doorbell), its page set
 ; (a deflate of a page it does not know is refused: not_inflated) and the
-; pages' contents (zero in the balloon, the written value outside it).
+; pages' contents (zero in the balloon, the written value outside it); the
+; K - 1 pages that never leave the balloon show whether the destination gave
+; its copy of them back (io.balloon.held_resident_bytes).
 ; kvmlab should observe:
-;   io.balloon: held = K, inflated = K + rounds, deflated = rounds, no violation;
+;   io.balloon: held = K, inflated = K + rounds, deflated = rounds, no violation,
+;   held_resident_bytes = 0;
 ;   report "checkpoint" (value: the round), then "counter" = rounds,
 ;   "nonzero" = 0 (pages given back read zero), "result" = the checksum, exit 0.
 ; Run: kvmlab run --balloon 64 build/payloads/mem/migrate-balloon.bin
 
 %include "kvmlab.inc"
 %include "io.inc"
-KVMLAB_HEADER MODE_LONG, "migrate-balloon", 8192, "moves a balloon of num_pages along a window each round; a migration must keep its pages"
+KVMLAB_HEADER MODE_LONG, "migrate-balloon", 8192, "swaps one page of a balloon of num_pages in and out each round; a migration must keep its pages"
 
 FIRST_PFN       equ 0x400               ; 4 MiB: above the code, rings and page tables
-K_MAX           equ 256                 ; a window of 2 * 256 pages ends at 6 MiB, inside 8 MiB
+K_MAX           equ 256                 ; a window of 257 pages ends below 5.1 MiB, inside 8 MiB
 ROUNDS_DEFAULT  equ 4000
 CHECKPOINT_MAX  equ 64
 
@@ -43,14 +47,14 @@ start:
         xor     r14d, r14d              ; inflateq avail->idx
         xor     r15d, r15d              ; deflateq avail->idx
         mov     r12d, [rbx + BALLOON_NUM_PAGES]
-        test    r12d, r12d
-        jz      .badk
+        cmp     r12d, 2
+        jb      .badk
         cmp     r12d, K_MAX
         jbe     .kok
-.badk:  REPORT_FAIL "num_pages_not_1_to_256", r12
+.badk:  REPORT_FAIL "num_pages_not_2_to_256", r12
 .kok:   ; every page of the window holds its own page number, so that each is backed
         mov     rdi, FIRST_PFN << 12
-        lea     rsi, [r12 * 2 + FIRST_PFN]
+        lea     rsi, [r12 + 1 + FIRST_PFN]
         shl     rsi, 12
 .touch: mov     rax, rdi
         shr     rax, 12
@@ -74,17 +78,12 @@ start:
         xor     r9, r9                  ; pages given back that did not read zero
         mov     r8, 0x9E3779B97F4A7C15  ; checksum seed (any odd constant)
 
-.round: ; the balloon holds window pages round .. round+K-1 (mod 2K)
-        lea     rax, [r12 * 2]
-        mov     rbp, rax                ; 2K
+.round: ; the balloon holds pages 0 .. K-2 and K-1 (even rounds) or K (odd ones)
         mov     rax, r10
-        xor     edx, edx
-        div     rbp
-        mov     rdi, rdx                ; out: round mod 2K
-        lea     rax, [r10 + r12]
-        xor     edx, edx
-        div     rbp
-        mov     rsi, rdx                ; in: (round + K) mod 2K
+        and     eax, 1
+        lea     rdi, [r12 - 1 + rax]    ; out: the moving page, K-1 + (round & 1)
+        mov     rsi, r12
+        sub     rsi, rax                ; in: the other one, K - (round & 1)
         push    rsi
         lea     eax, [edi + FIRST_PFN]
         mov     [BQ_PFNS], eax

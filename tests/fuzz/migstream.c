@@ -9,8 +9,13 @@
  * POSTCOPY section) goes on after END: its RAM sections and last END are read
  * the way receive's pager reads them (mig_read_postcopy), into the same guest.
  * A VIRTIO section accepted has live queues whose rings lie inside that guest
- * (virtq_check passes).  Seeds: seed-virtio (console and blk), and two that lie
- * (seed-virtio-outside: a ring past RAM; seed-virtio-size: QueueNum 6).
+ * (virtq_check passes).  An accepted BALLOON section names exactly the pages the
+ * balloon's VIRTIO section says it holds, ascending, page aligned, inside --mem.
+ * Seeds: seed-virtio (console and blk), and two that lie (seed-virtio-outside: a
+ * ring past RAM; seed-virtio-size: QueueNum 6); seed-netballoon (net, balloon and
+ * its pages), and three that lie (seed-balloon-dup: a page twice;
+ * seed-balloon-missing: no BALLOON section; seed-balloon-first: BALLOON before
+ * the balloon's VIRTIO section).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +57,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (vq->ready && virtq_check(&m, &k, VIRTQ_NUM_MAX) != VQ_OK)
 					abort();
 			}
+		if (img.have_balloon) {
+			const struct mig_vballoon *bl = &img.virtio[MIG_VIRTIO_BALLOON].balloon;
+			if (!img.have_virtio[MIG_VIRTIO_BALLOON] || img.nballoon != bl->held)
+				abort();
+			for (uint64_t i = 0; i < img.nballoon; i++)
+				if (img.balloon[i] % MIG_PAGE || img.balloon[i] >= img.cfg.mem ||
+				    (i && img.balloon[i] <= img.balloon[i - 1]) || !mig_balloon_has(&img, img.balloon[i]))
+					abort();
+		}
 		if (img.postcopy) {
 			int k;
 			img.page_sink = fuzz_sink;

@@ -228,7 +228,11 @@ int mig_virtio_save(struct mig_out *out, struct vm *vm)
 		struct virtio_dev *d = dev_of(vm, w);
 		struct mig_virtio m;
 		pthread_mutex_lock(&d->lock);
-		bool touched = d->type->device_id != 0 && (d->status != 0 || d->resets != 0);
+		/* net and balloon go even untouched: the destination builds the balloon
+		 * from its section and must have --net, or a guest probing the device
+		 * later would find it gone. */
+		bool touched = d->type->device_id != 0 &&
+			       (w >= MIG_VIRTIO_NET || d->status != 0 || d->resets != 0);
 		if (touched)
 			save_one(d, w, &m, vm->cfg.io.blk_path);
 		pthread_mutex_unlock(&d->lock);

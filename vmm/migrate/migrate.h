@@ -258,7 +258,8 @@ int  mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *e
 void mig_virtio_drain(struct vm *vm);
 /* Source: the guest runs on here (a snapshot taken, a migration failed): receive goes on. */
 void mig_virtio_resume(struct vm *vm);
-/* Then one VIRTIO section per device the driver touched.  0 or -1 (out->err). */
+/* Then one VIRTIO section per device the driver touched, and for virtio-net and
+ * the balloon whenever they are present.  0 or -1 (out->err). */
 int  mig_virtio_save(struct mig_out *out, struct vm *vm);
 /* Destination, before any vCPU runs: the image's devices into vm's, after checking
  * they are the same devices (type, features, --virtio-notify poll, and for blk the
