@@ -16,6 +16,9 @@
  * its pages), and three that lie (seed-balloon-dup: a page twice;
  * seed-balloon-missing: no BALLOON section; seed-balloon-first: BALLOON before
  * the balloon's VIRTIO section).
+ * Hotplugged memory in LAYOUT: seed-hotplug, seed-hotplug-rom, seed-hotplug-postcopy
+ * (accepted), and the lies seed-hotplug-overlap (over RAM), seed-hotplug-flags
+ * (KVM_MEM_LOG_DIRTY_PAGES), seed-hotplug-size (not whole MiB), seed-slots-too-many (10).
  */
 #include <stdlib.h>
 #include <string.h>

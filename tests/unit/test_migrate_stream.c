@@ -443,7 +443,81 @@ static void t_balloon_in_the_stream(void)
 	}
 }
 
+/* A stream's start with these slots in LAYOUT (RAM of mem bytes in CONFIG): what mig_read_begin says. */
+static int layout_of(const struct mig_slot *slots, uint32_t n, uint64_t mem, char *err, size_t errlen)
+{
+	int fd = memfd_create("miglayout", 0);
+	struct mig_out out = { .fd = fd };
+	struct mig_config cfg = { .vcpus = 1, .mem = mem };
+	struct mig_image img;
+
+	mig_write_header(&out);
+	mig_write_section(&out, MIG_SEC_CONFIG, &cfg, sizeof(cfg));
+	mig_write_section(&out, MIG_SEC_LAYOUT, slots, (uint64_t)n * sizeof(slots[0]));
+	CHECK_EQ(out.err, 0);
+	size_t len = (size_t)out.bytes;
+	uint8_t *buf = malloc(len);
+	CHECK(pread(fd, buf, len, 0) == (ssize_t)len);
+	close(fd);
+	struct mig_buf b = { buf, len, 0 };
+	struct mig_src src = { mig_buf_read, &b };
+	err[0] = '\0';
+	int rc = mig_read_begin(&src, &img, err, errlen);
+	CHECK(rc == 0 || (strncmp(err, "migration stream: ", 18) == 0 && !strchr(err, '\n')));
+	mig_image_free(&img);
+	free(buf);
+	return rc;
+}
+
+/* Hotplugged memory in LAYOUT: kvmlab's slot 2 as memctl makes it, and nothing else. */
+static void t_hotplug_layout(void)
+{
+	const struct mig_slot ram = { .id = SLOT_RAM, .gpa = 0, .size = TMEM };
+	const struct mig_slot hp = { .id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = 2ULL << 20 };
+	const struct mig_slot rom = { .id = SLOT_ROM, .flags = KVM_MEM_READONLY, .gpa = 0xFFFF0000, .size = 0x10000 };
+	char err[256];
+
+	struct mig_slot ok[] = { ram, hp, rom };
+	CHECK_EQ(layout_of(ok, 3, TMEM, err, sizeof(err)), 0);
+	CHECK_EQ(layout_of(ok, 2, TMEM, err, sizeof(err)), 0);
+
+	static const struct { const char *what; struct mig_slot s; uint64_t mem; } bad[] = {
+		/* RAM up to 3 GiB reaches over GPA_HOTPLUG */
+		{ "overlaps slot 0", { .id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = 2ULL << 20 }, 3ULL << 30 },
+		{ "unknown flags 0x1", { .id = SLOT_HOTPLUG, .flags = KVM_MEM_LOG_DIRTY_PAGES, .gpa = GPA_HOTPLUG, .size = 1 << 20 }, TMEM },
+		{ "neither the read-only ROM", { .id = SLOT_HOTPLUG, .flags = KVM_MEM_READONLY, .gpa = GPA_HOTPLUG, .size = 1 << 20 }, TMEM },
+		{ "kvmlab hotplugs 1..512 MiB", { .id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG + (1 << 20), .size = 1 << 20 }, TMEM },
+		{ "kvmlab hotplugs 1..512 MiB", { .id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = (1 << 20) + 4096 }, TMEM },
+		{ "kvmlab hotplugs 1..512 MiB", { .id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = 513ULL << 20 }, TMEM },
+		{ "id 7 with flags 0x0", { .id = 7, .gpa = GPA_HOTPLUG, .size = 1 << 20 }, TMEM },
+		{ "not page aligned or empty", { .id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = 0 }, TMEM },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mig_slot two[] = { { .id = SLOT_RAM, .gpa = 0, .size = bad[i].mem }, bad[i].s };
+		CHECK_EQ(layout_of(two, 2, bad[i].mem, err, sizeof(err)), -1);
+		CHECK(strstr(err, bad[i].what) != NULL);
+	}
+	/* Two hotplug slots (one id twice), a ROM over the hotplugged memory, RAM that is no RAM. */
+	struct mig_slot twice[] = { ram, hp, { .id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG + (4 << 20), .size = 1 << 20 } };
+	CHECK_EQ(layout_of(twice, 3, TMEM, err, sizeof(err)), -1);
+	CHECK(strstr(err, "duplicate slot id 2") != NULL);
+	struct mig_slot over[] = { ram, hp, { .id = SLOT_ROM, .flags = KVM_MEM_READONLY, .gpa = GPA_HOTPLUG, .size = 0x10000 } };
+	CHECK_EQ(layout_of(over, 3, TMEM, err, sizeof(err)), -1);
+	CHECK(strstr(err, "slot 2 overlaps slot 1") != NULL);
+	struct mig_slot notram[] = { { .id = SLOT_HOTPLUG, .gpa = 0, .size = TMEM } };
+	CHECK_EQ(layout_of(notram, 1, TMEM, err, sizeof(err)), -1);
+	CHECK(strstr(err, "first slot must be RAM") != NULL);
+	/* More slots than a stream may hold: the LAYOUT's length is refused before any is read. */
+	struct mig_slot many[MIG_SLOTS_MAX + 1];
+	for (uint32_t i = 0; i < MIG_SLOTS_MAX + 1; i++)
+		many[i] = (struct mig_slot){ .id = i, .gpa = (uint64_t)i << 20, .size = 4096 };
+	many[0].size = TMEM;
+	CHECK_EQ(layout_of(many, MIG_SLOTS_MAX + 1, TMEM, err, sizeof(err)), -1);
+	CHECK(strstr(err, "LAYOUT with 1..8 slots") != NULL);
+}
+
 const struct unit_test migrate_stream_tests[] = {
+	UNIT(t_hotplug_layout),
 	UNIT(t_virtio_section_checks), UNIT(t_net_and_balloon_sections), UNIT(t_balloon_pages),
 	UNIT(t_balloon_in_the_stream),
 	UNIT(t_addresses),

@@ -352,8 +352,13 @@ struct mig_uffd {
 	struct guest_mem *mem;
 	struct mig_image *img;
 	const struct mig_src *src;      /* the stream after END: only this thread reads it */
-	uint8_t *hva;
-	uint64_t size, npages, received;
+	struct mig_uffd_range {         /* one registered slot; its pages are have/asked[base ..] */
+		uint64_t gpa, size, base;
+		uint8_t *hva;
+	} range[MIG_SLOTS_MAX];
+	int nranges;
+	struct mem_lab *frozen;         /* its slots_frozen is thawed when the last page is in, or NULL */
+	uint64_t npages, received;
 	uint64_t *have;                 /* pages installed */
 	double *asked;                  /* per page: when a fault asked for it, 0 = not waiting */
 	uint64_t faults, served;        /* pages asked for; asked-for pages that arrived */
@@ -363,8 +368,8 @@ struct mig_uffd {
 	pthread_t thread;
 	bool started;
 };
-/* Registers slot 0 (at GPA 0) with a userfaultfd in MISSING mode and sets img's
- * page sink to UFFDIO_COPY.  0, or -1 with err (no userfaultfd here: the message says so). */
+/* Registers every slot of mem (RAM at GPA 0, hotplugged memory) with a userfaultfd
+ * in MISSING mode and sets img's page sink to UFFDIO_COPY.  0, or -1 with err (no userfaultfd here: the message says so). */
 int  mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_image *img, int sock,
 		       const struct mig_src *src, char *err, size_t errlen);
 /* Starts the pager thread: faults become requests on sock, arriving pages are
@@ -432,6 +437,7 @@ struct live_round {
 	double dirty_rate;              /* pages/s the guest dirtied during the round before (0 for round 0) */
 	int throttle_pct;               /* auto-converge's throttle while it ran */
 };
+#define MIG_LIVE_SLOTS 2                /* the dirty-logged slots: RAM (0) and hotplug (2) */
 struct mig_live {
 	/* options */
 	const char *to;                 /* --migrate-to ADDR */
@@ -451,9 +457,14 @@ struct mig_live {
 	pthread_cond_t cond;
 	bool go, over;                  /* the report came; the run ended */
 	struct mig_pause pause;
-	uint64_t *bitmap;               /* pages still to send, one bit per RAM page */
+	/* The bitmaps have one bit per page of GPA space below bm_pages (bit i = GPA
+	 * i * 4 KiB), so the hotplug slot at GPA_HOTPLUG has its bits where RAM's end. */
+	uint64_t bm_pages;
+	uint64_t *bitmap;               /* pages still to send */
 	uint64_t *log;                  /* what KVM_GET_DIRTY_LOG returned last */
 	uint64_t *devdirty;             /* pages the virtio devices wrote (atomic bits, mig_virtio_track) */
+	struct live_slot { uint32_t id; uint64_t gpa, npages; } slot[MIG_LIVE_SLOTS];
+	int nslots;                     /* RAM, and hotplugged memory: the slots read at the start (frozen) */
 	/* results */
 	bool attempted;                 /* the migration began */
 	bool completed;                 /* the destination has the guest and runs it */

@@ -222,10 +222,12 @@ int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char 
 		mig_virtio_resume(vm);  /* the guest runs on: so does its network */
 		return -1;
 	}
+	/* The LAYOUT and the pages must be of one slot table: the slot lock over both
+	 * (a hotplug on another thread waits; this thread holds no mem_lab.lock here). */
+	gmem_hold(&vm->mem);
 	int rc = mig_write_header(out) |
 		 mig_write_section(out, MIG_SEC_CONFIG, &cfg, sizeof(cfg)) |
 		 mig_write_layout(out, &vm->mem);
-	gmem_hold(&vm->mem);            /* the slot lock: no slot goes while its pages are sent */
 	if (rc == 0)
 		rc = mig_write_ram(out, &vm->mem);
 	gmem_release(&vm->mem);

@@ -135,6 +135,25 @@ static int read_exact(const struct mig_src *src, void *buf, size_t n, const char
 	return 0;
 }
 
+/* Every slot after RAM must be one kvmlab itself makes (docs/memory.md), so the
+ * destination can make it again with the same id, GPA, size and flags: the
+ * --rom slot (read-only; restore.c checks its place as --rom's), or the
+ * hotplug slot as a guest request makes it (memctl.c: whole MiB, at GPA_HOTPLUG). */
+static int check_slot_role(const struct mig_slot *s, uint32_t i, char *err, size_t errlen)
+{
+	if (s->id == SLOT_ROM && s->flags == KVM_MEM_READONLY)
+		return 0;
+	if (s->id == SLOT_HOTPLUG && s->flags == 0) {
+		if (s->gpa != GPA_HOTPLUG || s->size % (1ULL << 20) || s->size > ((uint64_t)HOTPLUG_MAX_MIB << 20))
+			return fail(err, errlen, "slot %u: hotplugged memory at GPA 0x%llx of 0x%llx bytes; kvmlab "
+				    "hotplugs 1..%d MiB at GPA 0x%llx", i, (unsigned long long)s->gpa,
+				    (unsigned long long)s->size, HOTPLUG_MAX_MIB, (unsigned long long)GPA_HOTPLUG);
+		return 0;
+	}
+	return fail(err, errlen, "slot %u: id %u with flags 0x%x is neither the read-only ROM (id %d) nor "
+		    "writable hotplugged memory (id %d)", i, s->id, s->flags, SLOT_ROM, SLOT_HOTPLUG);
+}
+
 static int check_layout(struct mig_image *img, char *err, size_t errlen)
 {
 	for (uint32_t i = 0; i < img->nslots; i++) {
@@ -154,8 +173,12 @@ static int check_layout(struct mig_image *img, char *err, size_t errlen)
 				return fail(err, errlen, "slot %u overlaps slot %u", i, j);
 		}
 	}
-	if (img->nslots == 0 || img->slot[0].gpa != 0 || img->slot[0].size != img->cfg.mem)
+	if (img->nslots == 0 || img->slot[0].id != SLOT_RAM || img->slot[0].gpa != 0 ||
+	    img->slot[0].size != img->cfg.mem || img->slot[0].flags)
 		return fail(err, errlen, "the first slot must be RAM at GPA 0 of the configured size");
+	for (uint32_t i = 1; i < img->nslots; i++)
+		if (check_slot_role(&img->slot[i], i, err, errlen) != 0)
+			return -1;
 	return 0;
 }
 
@@ -244,7 +267,7 @@ static int read_ram(const struct mig_src *src, struct mig_image *img, struct gue
 			return -1;
 		uint64_t gpa = h.gpa + (uint64_t)i * MIG_PAGE;
 		if (img->page_sink ? img->page_sink(img->page_sink_arg, gpa, page) != 0 :
-		    gmem_write(mem, gpa, page, sizeof(page)) != 0)
+		    gmem_load(mem, gpa, page, sizeof(page)) != 0)   /* ROM pages too */
 			return fail(err, errlen, "RAM section: GPA 0x%llx is not guest RAM here",
 				    (unsigned long long)(h.gpa + (uint64_t)i * MIG_PAGE));
 	}
