@@ -9,7 +9,7 @@
 ; asserted until the handler reads IIR (16550 datasheet Table 4), as in
 ; irq/ioapic-level.  Each round waits for one timer interrupt, sends one byte
 ; and waits for its THR-empty interrupt, whose handler must find Remote IRR set.
-; The handler of the THR-empty interrupt of the half-way round sends report
+; The handler of the THR-empty interrupt an eighth of the way sends report
 ; "checkpoint" before it reads IIR and sends the EOI: a snapshot or migration
 ; taken there holds a level interrupt in service (Remote IRR set, the vector in
 ; the LAPIC's ISR, IRQ 4 asserted) and a timer that is running.  If the
@@ -17,7 +17,7 @@
 ; come back), the line's level or the LAPIC timer, the guest stops here.
 ; With --vcpus 2, vCPU 1 runs its own LAPIC timer (VEC_TIMER_AP) until vCPU 0
 ; has finished, and then takes AP_TICKS_AFTER more ticks.
-; RBX (--arg) is the number of rounds (0 = 40).
+; RBX (--arg) is the number of rounds (0 = 160).
 ; kvmlab should observe: report "checkpoint" (the THR-empty interrupts so far),
 ; then irq.uart = rounds + 1, irq.remote_irr = rounds + 1, "result" (a checksum
 ; over what each round saw), with two vCPUs "result1" = AP_TICKS_AFTER, then
@@ -31,7 +31,7 @@
 %include "apic.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-irq", 2048, "takes LAPIC timer and IOAPIC-routed UART interrupts across a migration; reports a checksum"
 
-ROUNDS_DEFAULT   equ 40
+ROUNDS_DEFAULT   equ 160
 PERIOD_NS        equ 1000000                    ; 1 ms, above KVM's 200 us minimum period
 GUARD_TICKS      equ 5000                       ; a UART interrupt this late is lost
 AP_TICKS_AFTER   equ 2
@@ -58,9 +58,9 @@ start:
         mov     eax, ROUNDS_DEFAULT
 .have_rounds:
         mov     [rel rounds_arg], rax
-        shr     rax, 1
+        shr     rax, 3
         inc     rax
-        mov     [rel ckpt], rax                 ; the half-way round's THR-empty interrupt
+        mov     [rel ckpt], rax                 ; an eighth of the way: a live migration on a loaded host ends long before the guest
 .args_done:
         MACHINE_FACT ebx, FACT_APIC_TICK_NS
         test    ebx, ebx
