@@ -19,6 +19,11 @@
  * Hotplugged memory in LAYOUT: seed-hotplug, seed-hotplug-rom, seed-hotplug-postcopy
  * (accepted), and the lies seed-hotplug-overlap (over RAM), seed-hotplug-flags
  * (KVM_MEM_LOG_DIRTY_PAGES), seed-hotplug-size (not whole MiB), seed-slots-too-many (10).
+ * An accepted stream holds the section its interrupt model needs (IRQCHIP for
+ * kernel, IOAPIC for split: vmm/migrate/irqstate.c), which passes its check
+ * again, and every vCPU has its LAPIC state; seeds seed-irqchip, seed-ioapic and
+ * two that lie (seed-ioapic-reserved: an entry with bit 17 set;
+ * seed-irqchip-missing: model kernel without its section).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		if (!img.payload || img.uart.loop_len > sizeof(img.uart.loop))
 			abort();
+		if (img.cfg.irqchip >= IRQ_MODEL_COUNT ||
+		    img.have_irqchip != (img.cfg.irqchip == IRQ_KERNEL) || img.have_ioapic != (img.cfg.irqchip == IRQ_SPLIT) ||
+		    (img.have_irqchip && mig_irqchip_check(&img.irqchip, err, sizeof(err)) != 0) ||
+		    (img.have_ioapic && mig_ioapic_check(&img.ioapic, err, sizeof(err)) != 0))
+			abort();
+		for (uint32_t i = 0; i < img.cfg.vcpus; i++)
+			if (!(img.vcpu[i].flags & MIG_VCPU_LAPIC) != !img.cfg.irqchip)
+				abort();
 		/* An accepted VIRTIO section's live queues are what virtq_check would take,
 		 * in a guest that holds every slot the layout declares. */
 		bool fits = true;

@@ -304,6 +304,9 @@ void ioapic_write(struct ioapic *a, uint64_t off, uint32_t len, uint32_t val);
 void ioapic_set_irq(struct ioapic *a, int pin, bool level);
 void ioapic_pulse(struct ioapic *a, int pin);          /* raise then lower: one edge */
 void ioapic_eoi(struct ioapic *a, uint8_t vector);     /* the LAPICs' EOI of vector: clears Remote IRR */
+/* Tells KVM every pin's route again (a->routes) from the table as it is now, e.g. one
+ * loaded from a migration stream.  0, or -1 (errno from the routes function). */
+int  ioapic_routes_rebuild(struct ioapic *a);
 enum action ioapic_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);   /* opaque: struct ioapic */
 
 struct virtio_dev {

@@ -41,6 +41,8 @@ enum mig_section {                              /* the section types, in stream 
 	MIG_SEC_PAYLOAD  = 8,                   /* the payload file: the guest's identity */
 	MIG_SEC_POSTCOPY = 9,                   /* post-copy: RAM follows after END, on demand (u64 pages) */
 	MIG_SEC_VIRTIO   = 10,                  /* one virtio-mmio device's transport and queue state */
+	MIG_SEC_IRQCHIP  = 11,                  /* interrupt model kernel: KVM's PICs and IOAPIC (irqstate.c) */
+	MIG_SEC_IOAPIC   = 12,                  /* interrupt model split: kvmlab's IOAPIC (irqstate.c) */
 	MIG_SEC_BALLOON  = 13,                  /* the pages in the virtio-balloon (u64 GPAs, ascending) */
 	MIG_SEC_COUNT
 };
@@ -59,7 +61,7 @@ struct mig_out {
 
 struct mig_config {                     /* MIG_SEC_CONFIG */
 	uint32_t vcpus;                 /* 1 .. MIG_VCPUS_MAX */
-	uint32_t irqchip;               /* 1: KVM_CREATE_IRQCHIP (LAPIC state present) */
+	uint32_t irqchip;               /* enum irq_model: 0 none, 1 kernel, 2 split (LAPIC state with 1, 2) */
 	uint64_t mem;                   /* slot 0's size: --mem */
 };
 struct mig_slot {                       /* MIG_SEC_LAYOUT, one per slot */
@@ -84,6 +86,7 @@ struct mig_vcpu {                       /* MIG_SEC_VCPU: the ioctls of api.rst 4
 	struct kvm_msr_entry msrs[MIG_MSRS_MAX];
 };
 #define MIG_UART_THRE_INT  (1u << 0)    /* a THR-empty interrupt is pending (16550 IIR priority 3) */
+#define MIG_UART_IRQ_LINE  (1u << 1)    /* IRQ 4 is asserted (what uart_dev.irq_level says); 0 in older streams */
 struct mig_uart {                       /* MIG_SEC_UART: struct uart's guest-visible state */
 	uint8_t ier, lcr, mcr, scr, fcr, loop_len, overrun;
 	uint8_t flags;                  /* MIG_UART_THRE_INT; 0 in streams from before it */
@@ -138,6 +141,32 @@ struct mig_virtio {
 		int64_t rss[3], ram_resident[3];        /* -1: not sampled (on the source) */
 	} balloon;
 };
+/* MIG_SEC_IRQCHIP (irqstate.c): KVM_GET_IRQCHIP's three chips (api.rst 4.26), in
+ * chip id order, and KVM_GET_PIT2's state (4.74) when the VM has a PIT. */
+#define MIG_IRQCHIP_VERSION     1u
+#define MIG_IRQCHIP_CHIPS       3u              /* KVM_IRQCHIP_PIC_MASTER, _PIC_SLAVE, _IOAPIC */
+#define MIG_IRQCHIP_PIT         (1u << 0)       /* pit is valid: the VM has KVM_CREATE_PIT2's PIT */
+struct mig_irqchip {
+	uint32_t version;               /* MIG_IRQCHIP_VERSION */
+	uint32_t flags;                 /* MIG_IRQCHIP_PIT */
+	struct kvm_irqchip chip[MIG_IRQCHIP_CHIPS];     /* chip[i].chip_id == i */
+	struct kvm_pit_state2 pit;      /* all 0 without MIG_IRQCHIP_PIT */
+};
+/* MIG_SEC_IOAPIC (irqstate.c): kvmlab's IOAPIC (traps/devices/ioapic.c), its
+ * registers, its input wires and its counters. */
+#define MIG_IOAPIC_VERSION      1u
+#define MIG_IOAPIC_PINS         24u             /* = IOAPIC_PINS, checked in irqstate.c */
+struct mig_ioapic {
+	uint32_t version;               /* MIG_IOAPIC_VERSION */
+	uint32_t pins;                  /* MIG_IOAPIC_PINS */
+	uint32_t ioregsel;              /* IOREGSEL, bits 7:0 (82093AA 3.1.1) */
+	uint32_t id;                    /* IOAPICID bits 27:24, here 0..15 */
+	uint32_t wire;                  /* input pins asserted, one bit per pin */
+	uint32_t reserved;              /* 0 */
+	uint64_t rte[MIG_IOAPIC_PINS];  /* the redirection table (82093AA 3.2.4), Remote IRR included */
+	uint64_t messages, eois, masked, undeliverable, ignored, send_errors, route_updates;
+	uint64_t pin_messages[MIG_IOAPIC_PINS];
+};
 #define MIG_VIRTIO_V1_SIZE      offsetof(struct mig_virtio, config)     /* a version 1 section's length */
 /* Everything but RAM, as the reader found it (checked). */
 struct mig_image {
@@ -154,6 +183,9 @@ struct mig_image {
 	struct mig_uart uart;
 	struct mig_virtio virtio[MIG_VIRTIO_DEVS];      /* have_virtio[] says which came */
 	bool have_virtio[MIG_VIRTIO_DEVS];
+	struct mig_irqchip irqchip;     /* MIG_SEC_IRQCHIP, when have_irqchip */
+	struct mig_ioapic ioapic;       /* MIG_SEC_IOAPIC, when have_ioapic */
+	bool have_irqchip, have_ioapic;
 	uint64_t *balloon;              /* the BALLOON section's GPAs (malloc'd, ascending), nballoon of them */
 	uint64_t nballoon;
 	bool have_balloon;
@@ -236,7 +268,7 @@ int  mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char
  * the caller calls mig_virtio_resume if the guest runs on here). */
 int  mig_check_savable(struct vm *vm, char *err, size_t errlen);
 /* Everything after RAM for n vCPUs whose states are s[0..n-1] (v0: vCPU 0, for
- * its CPUID): CPUID, the VCPU sections, CLOCK, UART, VIRTIO, PAYLOAD, END.  0 or -1 with err. */
+ * its CPUID): CPUID, the VCPU sections, CLOCK, IRQCHIP or IOAPIC, UART, VIRTIO, PAYLOAD, END.  0 or -1 with err. */
 int  mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu *s, int n,
 		     const struct payload *p, char *err, size_t errlen);
 /* The CPUID a stream carries against what this host's KVM supports
@@ -270,6 +302,22 @@ int  mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size
  * page of npages, set atomically); bm NULL stops it. */
 void mig_virtio_track(struct vm *vm, uint64_t *bm, uint64_t npages);
 
+/* ---- irqstate.c: the interrupt controllers' state, out of the VM and back ---- */
+/* The reader's checks (pure; stream.c calls them): an IRQCHIP section's version,
+ * flags, chip ids, and every PIC, IOAPIC and PIT field within what the device
+ * can hold (8259A, 82093AA, 8254 datasheets); an IOAPIC section's version, pin
+ * count and registers (reserved bits 0, Remote IRR only on level entries).
+ * 0, or -1 with a one-line err. */
+int  mig_irqchip_check(const struct mig_irqchip *m, char *err, size_t errlen);
+int  mig_ioapic_check(const struct mig_ioapic *m, char *err, size_t errlen);
+/* Source, vCPUs stopped: the section of vm's interrupt model (IRQCHIP for kernel,
+ * IOAPIC for split, nothing for none).  0, or -1 with err. */
+int  mig_irq_save(struct mig_out *out, struct vm *vm, char *err, size_t errlen);
+/* Destination, after the VM's interrupt model exists and before any vCPU's state
+ * (its LAPIC) is loaded or any vCPU runs: KVM_SET_IRQCHIP of each chip, or
+ * kvmlab's IOAPIC and the GSI routes KVM_SET_GSI_ROUTING gets from it.
+ * 0, or -1 with a one-line err (the guest must not run). */
+int  mig_irq_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen);
 /* ---- balloonstate.c: the pages in the virtio-balloon (section BALLOON) ---- */
 /* A BALLOON section's n GPAs against the image (pure; stream.c's reader calls it):
  * after the balloon's VIRTIO section, exactly its `held` pages, each page aligned

@@ -150,7 +150,8 @@ static void uart_save(struct vm *vm, struct mig_uart *m)
 	*m = (struct mig_uart){ .ier = u->ier, .lcr = u->lcr, .mcr = u->mcr, .scr = u->scr, .fcr = u->fcr,
 				.loop_len = u->loop_len, .overrun = u->overrun, .divisor = u->divisor,
 				.fnv = u->fnv, .tx_bytes = u->tx_bytes, .rx_bytes = u->rx_bytes,
-				.flags = u->thre_int ? MIG_UART_THRE_INT : 0 };
+				.flags = (u->thre_int ? MIG_UART_THRE_INT : 0) |
+					 (d->irq_level ? MIG_UART_IRQ_LINE : 0) };
 	memcpy(m->loop, u->loop, sizeof(m->loop));
 	pthread_mutex_unlock(&d->lock);
 }
@@ -193,8 +194,11 @@ int mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu 
 		rc = mig_write_section(out, MIG_SEC_VCPU, &s[i], offsetof(struct mig_vcpu, msrs) +
 				       s[i].nmsrs * sizeof(s[i].msrs[0]));
 	if (rc == 0)
-		rc = mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock)) |
-		     mig_write_section(out, MIG_SEC_UART, &uart, sizeof(uart)) |
+		rc = mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock));
+	if (rc == 0 && mig_irq_save(out, vm, err, errlen) != 0)        /* irqstate.c: IRQCHIP or IOAPIC */
+		return -1;
+	if (rc == 0)
+		rc = mig_write_section(out, MIG_SEC_UART, &uart, sizeof(uart)) |
 		     mig_virtio_save(out, vm) |
 		     mig_balloon_save(out, vm) |
 		     mig_write_section(out, MIG_SEC_PAYLOAD, p->data, p->size) |
