@@ -101,9 +101,13 @@ def test_the_guest_ends_on_the_destination_as_without_migration(kvm, tmp_path, t
 
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 def test_two_vcpus_migrate_together(kvm, tmp_path, transport, run):
-    plain = run("mem/migrate-smp", "--vcpus", "2")
+    # 1600 rounds (the payload's default is 400): vCPU 0's half after the checkpoint
+    # must outlast pre-copy on a loaded host, or it ends before it can be stopped.
+    smp = ("--vcpus", "2", "--arg", "1600", "--timeout", "120")
+    plain = run("mem/migrate-smp", *smp)
     assert plain.code == XC["OK"], plain.err
-    src, dst = migrate(tmp_path, transport, "mem/migrate-smp", "--vcpus", "2", "--migrate-at-report", "checkpoint")
+    src, dst = migrate(tmp_path, transport, "mem/migrate-smp", *smp, "--migrate-at-report", "checkpoint",
+                       recv_opts=("--timeout", "120"))
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     assert src.doc["migration"]["completed"] and src.doc["migration"]["vcpus"] == 2
     assert [v["end"] for v in src.doc["vcpus"]] == ["migrated", "migrated"]
@@ -328,10 +332,12 @@ def test_a_rom_slot_migrates_with_the_guest(kvm, tmp_path, run):
     """The --rom slot is in the stream's LAYOUT and its pages go whole in stop-and-copy
     (the guest cannot write it; a device's DMA may have): the destination has it where
     the source had it, and the guest ends as without migration."""
-    # 4000 rounds: the half after the checkpoint outlasts pre-copy on a loaded host
-    # (with 400 the guest once finished before it could be stopped).
-    plain = run(COUNTER, "--rom", "--arg", "4000")
-    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--arg", "4000", "--migrate-at-report", "checkpoint")
+    # 1600 rounds: the half after the checkpoint outlasts pre-copy on a loaded host
+    # (with 400 the guest once finished before it could be stopped); the timeouts
+    # leave a loaded host room (4000 rounds once ran past the default 10 s).
+    plain = run(COUNTER, "--rom", "--arg", "1600", "--timeout", "120")
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--arg", "1600", "--timeout", "120",
+                       "--migrate-at-report", "checkpoint", recv_opts=("--timeout", "120"))
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
     assert m["completed"], m

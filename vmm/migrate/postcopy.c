@@ -119,6 +119,7 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	double t_stop = post_now();
 
 	if (mig_pause_stop(&l->pause, 5, err, sizeof(err)) != 0 || mig_check_savable(vm, err, sizeof(err)) != 0) {
+		mig_virtio_resume(vm);        /* the guest runs on here, and so does its network */
 		mig_vhost_resume(vm);           /* a vhost-user ring stopped by the check goes back */
 		mig_pause_release(&l->pause, false);
 		snprintf(l->warn, sizeof(l->warn), "%s", err);
@@ -128,6 +129,7 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	struct smp_vcpu_info vi;
 	if (mig_write_section(out, MIG_SEC_POSTCOPY, &npages, sizeof(npages)) != 0 || !smp_vcpu_at(l->r, 0, &vi) ||
 	    mig_write_state(out, (struct vcpu *)vi.v, l->pause.state, l->pause.n, l->payload, err, sizeof(err)) != 0) {
+		mig_virtio_resume(vm);
 		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		snprintf(l->warn, sizeof(l->warn), "the connection failed before post-copy began (%s): the guest runs on here",
@@ -138,6 +140,7 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	l->stop_seconds = post_now() - t_stop;
 	char ack[8];
 	if (mig_fd_read(&fd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+		mig_virtio_resume(vm);
 		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		snprintf(l->warn, sizeof(l->warn), "the destination did not take the guest (no acknowledgement): "

@@ -278,8 +278,10 @@ static void live_migrate(struct mig_live *l)
 		int64_t sent;
 
 		rd->throttle_pct = l->pause.throttle_pct;
-		if (round == 0)         /* every page, whatever the log says */
+		if (round == 0) {       /* every page, whatever the log says, but those in the balloon */
 			live_mark_all(l);
+			mig_balloon_skip(vm, l->bitmap, l->bm_pages);
+		}
 		gmem_hold(&vm->mem);    /* the slots are frozen; the lock is the rule all the same */
 		sent = live_write_dirty(l, &out, live_after_chunk, &pc);
 		gmem_release(&vm->mem);
@@ -332,6 +334,7 @@ static void live_migrate(struct mig_live *l)
 	uint64_t before = out.bytes;
 	/* The devices first: a chain they finish now dirties pages the harvest must see. */
 	if (mig_check_savable(vm, err, sizeof(err)) != 0 || live_harvest(l, err, sizeof(err)) < 0) {
+		mig_virtio_resume(vm);
 		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", err);
@@ -345,6 +348,7 @@ static void live_migrate(struct mig_live *l)
 	struct smp_vcpu_info vi;
 	if (last < 0 || !smp_vcpu_at(l->r, 0, &vi) ||
 	    mig_write_state(&out, (struct vcpu *)vi.v, l->pause.state, l->pause.n, l->payload, err, sizeof(err)) != 0) {
+		mig_virtio_resume(vm);
 		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "the connection failed in stop-and-copy (%s): the guest runs on here",
@@ -359,6 +363,7 @@ static void live_migrate(struct mig_live *l)
 	char ack[8];
 	int ackfd = fd;
 	if (mig_fd_read(&ackfd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+		mig_virtio_resume(vm);        /* the guest runs on here, and so does its network */
 		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", "the destination did not take the guest (no acknowledgement): the guest runs on here");

@@ -1,7 +1,8 @@
 /*
  * restore.c - a VM rebuilt from a migration stream: the stream's CONFIG and
- * LAYOUT decide the VM (RAM, the --rom slot, hotplugged memory), its RAM sections fill guest memory, then CPUID, the
- * vCPU, the clock, the UART and the virtio devices (devstate.c) are loaded, and only when the whole stream
+ * LAYOUT decide the VM (RAM, the --rom slot, hotplugged memory), its RAM sections fill guest memory, then the interrupt
+ * controllers (irqstate.c), the virtio devices (devstate.c, the balloon's pages: balloonstate.c), the clock, the UART,
+ * CPUID and each vCPU are loaded, and only when the whole stream
  * has been read and checked does the guest run (docs/migration.md).
  */
 #include <errno.h>
@@ -26,6 +27,7 @@ static void uart_load(struct vm *vm, const struct mig_uart *m)
 	memcpy(u->loop, m->loop, sizeof(u->loop));
 	u->overrun = m->overrun;
 	u->thre_int = m->flags & MIG_UART_THRE_INT;
+	d->irq_level = m->flags & MIG_UART_IRQ_LINE;    /* the line as KVM's or kvmlab's IOAPIC has it */
 	u->fnv = m->fnv;
 	u->tx_bytes = m->tx_bytes;
 	u->rx_bytes = m->rx_bytes;
@@ -187,8 +189,14 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 	p->data = img.payload;          /* the payload now owns the bytes (payload_free) */
 	p->path = o && o->name ? o->name : "(stream)";
 	img.payload = NULL;
+	/* The interrupt controllers (irqstate.c), before the devices can raise a line and
+	 * before any vCPU's LAPIC is loaded (QEMU's order). */
+	if (mig_irq_load(&r->vm, &img, err, errlen) != 0) {
+		rc = XC_MIGRATION_STREAM;
+		goto out;
+	}
 	/* The virtio devices, checked against this VM's: a mismatch is the stream's fault. */
-	if (mig_virtio_load(&r->vm, &img, err, errlen) != 0) {
+	if (mig_virtio_load(&r->vm, &img, err, errlen) != 0 || mig_balloon_load(&r->vm, &img, err, errlen) != 0) {
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}

@@ -55,9 +55,12 @@ static int uffd_sink(void *arg, uint64_t gpa, const void *page)
 	if (!dst || !r)
 		return -1;
 	uint64_t pg = r->base + (gpa - r->gpa) / MIG_PAGE;
+	if (mig_balloon_has(u->img, gpa))
+		goto have;              /* in the balloon: stays missing, costs nothing (uffd_faults) */
 	struct uffdio_copy c = { .dst = (uint64_t)(uintptr_t)dst, .src = (uint64_t)(uintptr_t)page, .len = MIG_PAGE };
 	if (ioctl(u->uffd, UFFDIO_COPY, &c) != 0 && errno != EEXIST)
 		return -1;
+have:
 	if (!(u->have[pg / 64] >> (pg % 64) & 1)) {
 		u->have[pg / 64] |= 1ULL << (pg % 64);
 		u->received++;
@@ -151,6 +154,15 @@ static int uffd_faults(struct mig_uffd *u)
 				gpa = u->range[k].gpa + ((a - h) & ~(uint64_t)(MIG_PAGE - 1));
 				pg = u->range[k].base + (a - h) / MIG_PAGE;
 			}
+		}
+		if (pg < u->npages && mig_balloon_has(u->img, gpa)) {
+			/* A page in the balloon the guest touches (it deflated it, or
+			 * may touch it first, virtio 1.1 5.5.6.1): it reads as zero, as on
+			 * the source, without asking; the zero page wakes the fault. */
+			struct uffdio_zeropage z = { .range = { a & ~(uint64_t)(MIG_PAGE - 1), MIG_PAGE } };
+			if (ioctl(u->uffd, UFFDIO_ZEROPAGE, &z) != 0 && errno != EEXIST)
+				return -1;
+			continue;
 		}
 		if (pg >= u->npages || (u->have[pg / 64] >> (pg % 64) & 1) || u->asked[pg] > 0)
 			continue;       /* arriving already, or asked for */
