@@ -14,7 +14,7 @@ def lab_command(cmd, timeout=PROCESS_TIMEOUT):
     mapped = re.sub(r"(?<![\w./-])build/", build + "/", cmd)
     env = dict(os.environ)
     env.setdefault("KVMLAB_PAYLOADS", PAYLOADS)
-    with lab_lock():            # scratch files in build/ shared with test_labs.py (labtools.py)
+    with lab_lock(cmd):         # scratch files in build/ shared with test_labs.py (labtools.py)
         return subprocess.run(["bash", "-c", mapped], cwd=ROOT, capture_output=True, text=True,
                               timeout=timeout, env=env, stdin=subprocess.DEVNULL)
 

@@ -173,20 +173,32 @@ def lab_command(lab, needle):
     return found[0]
 
 
+# What kvmlab builds into build/ (make all): a command naming only these shares no scratch file.
+_BUILT = {"kvmlab", "kvmlab-vhost-blk", "kvmlab.1", "payloads", "rawloop", "unit-tests", "unit-io-pure"}
+_BUILD_NAME = re.compile(r"(?<![\w./-])build/([\w.-]+)")
+
+
+def scratch_names(cmd):
+    """The scratch files and folders in build/ a command names (build/live.sock,
+    build/lab-regress/...: the first name after build/), sorted; built files left out."""
+    return sorted({n for n in _BUILD_NAME.findall(cmd) if n not in _BUILT})
+
+
 @contextlib.contextmanager
-def lab_lock():
+def lab_lock(cmd):
     """Held while one lab command runs.  Labs write scratch files into build/
     (build/real-to-long.trace, build/capstone-example.bin, ...) that tests in
-    other files write and read too; under pytest-xdist (make check: -n 2) two
-    workers would otherwise see each other's half-written files."""
-    path = os.path.join(ROOT, BUILD_DIR, ".lab-commands.lock")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    other files write and read too; under pytest-xdist two workers would
+    otherwise see each other's half-written files.  One lock per scratch name
+    the command mentions, taken in sorted order (so two commands never wait on
+    each other in a cycle): commands that share no scratch file run side by side."""
+    locks = os.path.join(ROOT, BUILD_DIR, ".lab-locks")
+    os.makedirs(locks, exist_ok=True)
+    with contextlib.ExitStack() as held:
+        for name in scratch_names(cmd):
+            f = held.enter_context(open(os.path.join(locks, name + ".lock"), "a"))
+            fcntl.flock(f, fcntl.LOCK_EX)        # released when the file closes
+        yield
 
 
 def run_command(cmd, timeout=COMMAND_TIMEOUT):
@@ -197,7 +209,7 @@ def run_command(cmd, timeout=COMMAND_TIMEOUT):
     # under strace and is forbidden by --sandbox; only those runs skip it.
     if "ASAN_OPTIONS" in env and ("strace" in cmd or "--sandbox" in cmd):
         env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
-    with lab_lock():
+    with lab_lock(cmd):
         return subprocess.run(["bash", "-c", map_build(cmd)], cwd=ROOT, capture_output=True,
                               text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
 
