@@ -10,9 +10,13 @@ test and the text cannot drift apart.
 import contextlib
 import fcntl
 import glob
+import hashlib
+import json
 import os
 import re
+import shutil
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABS = os.path.join(ROOT, "labs")
@@ -201,8 +205,7 @@ def lab_lock(cmd):
         yield
 
 
-def run_command(cmd, timeout=COMMAND_TIMEOUT):
-    """Runs one lab command as a student would (bash, repository root)."""
+def _run(cmd, timeout):
     env = dict(os.environ)
     env.setdefault("KVMLAB_PAYLOADS", os.path.join(ROOT, BUILD_DIR, "payloads"))
     # make asan: LeakSanitizer's exit check ptrace()s the process, which fails
@@ -212,6 +215,45 @@ def run_command(cmd, timeout=COMMAND_TIMEOUT):
     with lab_lock(cmd):
         return subprocess.run(["bash", "-c", map_build(cmd)], cwd=ROOT, capture_output=True,
                               text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+_SHARED = {}
+
+
+def run_command(cmd, timeout=COMMAND_TIMEOUT):
+    """Runs one lab command as a student would (bash, repository root).
+
+    A command that names no scratch file reads and writes nothing another
+    command left, so its result is a fact of this build and host: it runs once
+    per test session and every test asking for it gets that one result (the
+    vcpu-threads and hello-kvm commands spin their guests for seconds, and
+    tests/labrun.py and the lab's own test file both ask).  Under pytest-xdist
+    the workers share it through build/.lab-results/RUN (PYTEST_XDIST_TESTRUNUID);
+    the first worker runs it while the others wait on its lock."""
+    if scratch_names(cmd):
+        return _run(cmd, timeout)
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        if cmd not in _SHARED:
+            _SHARED[cmd] = _run(cmd, timeout)
+        return _SHARED[cmd]
+    top = os.path.join(ROOT, BUILD_DIR, ".lab-results")
+    os.makedirs(os.path.join(top, run), exist_ok=True)
+    path = os.path.join(top, run, hashlib.sha1(cmd.encode()).hexdigest())
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(path):
+            with open(path) as f:
+                r = json.load(f)
+            return subprocess.CompletedProcess(r["args"], r["returncode"], r["stdout"], r["stderr"])
+        r = _run(cmd, timeout)
+        with open(path + ".tmp", "w") as f:
+            json.dump({"args": r.args, "returncode": r.returncode, "stdout": r.stdout, "stderr": r.stderr}, f)
+        os.rename(path + ".tmp", path)
+    for old in os.listdir(top):            # earlier runs' results: a day is long enough
+        if old != run and time.time() - os.path.getmtime(os.path.join(top, old)) > 86400:
+            shutil.rmtree(os.path.join(top, old), ignore_errors=True)
+    return r
 
 
 def links(text, suffix=".md"):
