@@ -103,7 +103,7 @@
  *     sensitive.c       exc_name sens_class_name sens_fault_outcome
  *     sensitive_run.c   sens_catalogue_free sens_catalogue_run sens_nop_of
  *                       sens_rows_selected sens_value_text
- *     summary.c         percentile_sorted summary_double summary_u64
+ *     summary.c         percentile_sorted summary_double summary_u64 summary_u32
  *     trace.c           trace_action trace_attach trace_bp_role trace_finish
  *                       trace_free trace_on_break trace_on_step
  *     trace_print.c     trace_emit trace_record_hit

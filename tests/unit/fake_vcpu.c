@@ -11,7 +11,7 @@
 
 struct fake *fake_new(void)
 {
-	struct fake *f = calloc(1, sizeof(*f));
+	struct fake *f = RUN_NEW(struct fake);
 	char err[200];
 
 	f->kvm.fd = -1;

@@ -118,6 +118,20 @@ static void test_samples_exact_up_to_cap_then_reservoir(void)
 	CHECK(st.v == NULL && st.n == 0);
 }
 
+/* A round trip of 2^32 cycles or more is kept as SAMPLE_SATURATED; below that, exactly. */
+static void test_samples_saturate_at_32_bits(void)
+{
+	struct sample_store st = { 0 };
+
+	CHECK(samples_add(&st, 0xFFFFFFFEull) == 0 && samples_add(&st, 1ull << 32) == 0 &&
+	      samples_add(&st, ~0ull) == 0);
+	CHECK(st.n == 3 && st.v[0] == 0xFFFFFFFEu && st.v[1] == SAMPLE_SATURATED && st.v[2] == SAMPLE_SATURATED);
+	struct summary s;
+	summary_u32(st.v, st.n, &s);
+	CHECK(s.n == 3 && s.min == 0xFFFFFFFEu && s.max == SAMPLE_SATURATED);
+	samples_free(&st);
+}
+
 static void test_net_subtracts_the_empty_loop(void)
 {
 	CHECK(NEAR(bench_net(30000, 10000, 1000), 20));
@@ -245,6 +259,7 @@ const struct unit_test bench_tests[] = {
 	UNIT(test_summary_u64_leaves_input_alone),
 	UNIT(test_summary_u64_agrees_with_the_comparison_sort),
 	UNIT(test_samples_exact_up_to_cap_then_reservoir),
+	UNIT(test_samples_saturate_at_32_bits),
 	UNIT(test_net_subtracts_the_empty_loop),
 	UNIT(test_derive_exit_to_kvmlab_wins),
 	UNIT(test_derive_kernel_from_any_work_counter),

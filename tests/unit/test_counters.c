@@ -23,7 +23,7 @@ static void t_hist_bucket_is_floor_log2(void)
 
 static void t_counters_exit_min_max_sum(void)
 {
-	struct counters *c = calloc(1, sizeof(*c));
+	struct counters *c = RUN_NEW(struct counters);
 
 	counters_exit(c, KVM_EXIT_IO, 300);
 	counters_exit(c, KVM_EXIT_IO, 100);
@@ -47,7 +47,7 @@ static void t_counters_exit_min_max_sum(void)
 
 static void t_counters_exit_zero_cycles_is_a_minimum(void)
 {
-	struct counters *c = calloc(1, sizeof(*c));
+	struct counters *c = RUN_NEW(struct counters);
 
 	counters_exit(c, KVM_EXIT_MMIO, 50);
 	counters_exit(c, KVM_EXIT_MMIO, 0);
@@ -59,7 +59,7 @@ static void t_counters_exit_zero_cycles_is_a_minimum(void)
 
 static void t_counters_exit_unknown_reasons_go_to_other(void)
 {
-	struct counters *c = calloc(1, sizeof(*c));
+	struct counters *c = RUN_NEW(struct counters);
 
 	counters_exit(c, EXIT_REASON_MAX, 10);
 	counters_exit(c, 1000, 20);

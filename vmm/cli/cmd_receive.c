@@ -22,7 +22,7 @@ int cmd_receive(struct cli *c)
 		rc = cli_open_kvm(&k, &host);
 	if (rc != XC_OK)
 		return rc;
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r = RUN_NEW(struct run);
 	if (!r)
 		die(XC_HOST, "out of memory");
 	rc = mig_receive_run(&c->recv, r, &k, &p, cfg, err, sizeof(err));

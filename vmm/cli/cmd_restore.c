@@ -19,7 +19,7 @@ int cmd_restore(struct cli *c)
 		rc = cli_open_kvm(&k, &host);
 	if (rc != XC_OK)
 		return rc;
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r = RUN_NEW(struct run);
 	if (!r)
 		die(XC_HOST, "out of memory");
 	rc = mig_restore_file(r, &k, c->payload, &p, cfg, err, sizeof(err));

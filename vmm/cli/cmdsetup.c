@@ -111,7 +111,7 @@ static void cli_ktrace_finish(const struct vm_config *cfg, struct run *r, struct
 struct run *cli_run(struct kvm *k, const struct payload *p, struct vm_config *cfg,
 		    struct ktrace_result *kres, int *rc, char *err, size_t errlen)
 {
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r = RUN_NEW(struct run);
 
 	if (!r)
 		die(XC_HOST, "out of memory");

@@ -141,6 +141,15 @@ int run_live_start(struct run *r, const int *vcpu_fds, int n, char *err, size_t 
 	return 0;
 }
 
+void *run_zalloc(size_t align, size_t size)
+{
+	void *p = aligned_alloc(align, (size + align - 1) / align * align);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 void run_teardown(struct run *r)
 {
 	if (r->live) {

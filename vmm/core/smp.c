@@ -230,7 +230,7 @@ int smp_run(struct run *r, const struct payload *p, char *err, size_t errlen)
 		if (i == 0) {
 			c->v = &r->vcpu;
 		} else {
-			c->v = calloc(1, sizeof(*c->v));
+			c->v = RUN_NEW(struct vcpu);
 			if (!c->v) {
 				snprintf(err, errlen, "out of memory");
 				return XC_HOST;

@@ -295,6 +295,9 @@ KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)
 	uint64_t max_exits = v->vm->cfg.max_exits;
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
 	bool drain = coalesced_active(v->vm);   /* zones are registered before the first KVM_RUN */
+	/* Set before the first KVM_RUN and cleared after the last (precopy_live.c):
+	 * read once, not from struct vm at every exit. */
+	bool migrating = v->vm->pause != NULL;
 	enum action a;
 
 	for (;;) {
@@ -303,7 +306,7 @@ KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)
 			vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
 			return;
 		}
-		if (v->vm->pause && mig_pause_point(v))
+		if (migrating && mig_pause_point(v))
 			return;         /* migrated: the guest runs on in the destination */
 		if (max_exits && v->ctr.total_exits >= max_exits) {
 			vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",

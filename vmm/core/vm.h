@@ -160,13 +160,17 @@ const char *mode_of_sregs(const struct kvm_sregs *s);   /* "real", "protected", 
 
 /* ---- vcpu.c: one vCPU and its run loop ---- */
 struct vcpu {
+	/* What the run loop reads at every exit first, then the counters' own hot
+	 * line right after it (docs/measurement.md, "What the accounting costs"). */
 	struct vm *vm;
 	int id;
 	int fd;
 	struct kvm_run *run;
 	int run_size;
-	struct kvm_stats stats;         /* per-vCPU binary stats */
+	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
+	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL; this vCPU's thread only */
 	struct counters ctr;
+	struct kvm_stats stats;         /* per-vCPU binary stats */
 	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL: this vCPU's last request */
 	struct report_entry *reports;
 	int nreports, reports_cap;
@@ -187,8 +191,6 @@ struct vcpu {
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
-	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
-	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL; this vCPU's thread only */
 };
 /* KVM_CREATE_VCPU, the kvm_run mapping, CPUID, stats.  XC_OK, or XC_HOST with err. */
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
@@ -247,6 +249,10 @@ int  run_payload(struct run *r, struct kvm *k, const struct payload *p,
  * vmm/migrate/restore.c): watchdog, KVM_RUN loop, final state.  Same contract. */
 int  run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errlen);
 void run_teardown(struct run *r);       /* every vCPU, then the VM; safe after any failure */
+/* A zeroed struct run or vcpu, at the alignment its counters ask for (struct
+ * exit_counter: a cache line); calloc gives only 16 bytes.  free() it; NULL when out of memory. */
+void *run_zalloc(size_t align, size_t size);
+#define RUN_NEW(type) ((type *)run_zalloc(_Alignof(type), sizeof(type)))
 /* --live: starts r->live's monitor on these vCPU fds (run.c, smp.c); 0 or -1 with err. */
 int  run_live_start(struct run *r, const int *vcpu_fds, int n, char *err, size_t errlen);
 

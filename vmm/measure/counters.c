@@ -25,14 +25,15 @@ KVMLAB_HOT void counters_exit(struct counters *c, uint32_t reason, uint64_t cycl
 	e->tsc_sum += cycles;
 	e->hist[hist_bucket(cycles)]++;
 	/* A failed allocation loses one sample, never the count. */
-	samples_add(&c->sample[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX], cycles);
+	samples_add(&e->samples, cycles);
 	c->total_exits++;
 }
 
 void counters_free(struct counters *c)
 {
-	for (int i = 0; i <= EXIT_REASON_MAX; i++)
-		samples_free(&c->sample[i]);
+	for (int i = 0; i < EXIT_REASON_MAX; i++)
+		samples_free(&c->reason[i].samples);
+	samples_free(&c->other.samples);
 }
 
 KVMLAB_HOT int counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,

@@ -22,7 +22,7 @@
 /* The value the cpuid row read at cpl with leaf 0 EBX overridden; -1 if the probe did not run. */
 static int64_t probe_cpuid_ebx(struct kvm *k, const struct payload *p, int row, int cpl)
 {
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r = RUN_NEW(struct run);
 	char err[256];
 	int64_t seen = -1;
 

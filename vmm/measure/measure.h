@@ -17,14 +17,18 @@
 
 /* ---- samples.c: a bounded store of per-exit round-trip times ---- */
 #define SAMPLES_MAX       65536         /* per exit reason: exact percentiles up to here */
+#define SAMPLE_SATURATED  UINT32_MAX    /* a round trip of 2^32 cycles or more (~2 s): stored as this */
 struct sample_store {
-	uint64_t *v;                    /* cycles; malloc'd, grows to SAMPLES_MAX */
-	uint32_t n, cap;                /* values held, slots allocated */
+	uint32_t *v;                    /* cycles, saturated at SAMPLE_SATURATED; SAMPLES_MAX slots
+					 * of address space reserved at the first value, touched as filled */
+	uint32_t n;                     /* values held */
 	uint64_t seen;                  /* values offered (n == min(seen, SAMPLES_MAX)) */
 	uint64_t rng;                   /* reservoir sampling state (deterministic) */
 };
 /* Keeps every value up to SAMPLES_MAX, then a uniform reservoir of that size
- * (Vitter's algorithm R).  Returns -1 only when memory runs out. */
+ * (Vitter's algorithm R).  A value of 2^32 or more is kept as SAMPLE_SATURATED
+ * (min, max and sum of struct exit_counter stay exact).  Returns -1 only when
+ * the first value's address space cannot be reserved. */
 int  samples_add(struct sample_store *s, uint64_t x);
 void samples_free(struct sample_store *s);              /* frees v; s is empty again */
 bool samples_exact(const struct sample_store *s);       /* no value was dropped */
@@ -39,6 +43,7 @@ struct summary {
 /* Summarise v; summary_double sorts v in place, summary_u64 leaves it alone.
  * All fields are 0 when n == 0. */
 void summary_u64(uint64_t *v, size_t n, struct summary *out);
+void summary_u32(const uint32_t *v, size_t n, struct summary *out);    /* as summary_u64 */
 void summary_double(double *v, size_t n, struct summary *out);
 /* Nearest-rank percentile (p in [0,100]) of sorted v[0..n-1], n >= 1. */
 double percentile_sorted(const double *v, size_t n, double p);
@@ -50,11 +55,14 @@ double percentile_sorted(const double *v, size_t n, double p);
 #define HIST_BUCKETS      40            /* log2 buckets of TSC cycles */
 #define PORT_KEYS_MAX     256
 #define MMIO_KEYS_MAX     256
+/* One exit reason's figures.  The part every exit updates (count, sum, min,
+ * max and the sample store's header) fills one cache line of its own. */
 struct exit_counter {
 	uint64_t count;
 	uint64_t tsc_sum, tsc_min, tsc_max;  /* KVM_RUN round trip that ended in this exit */
+	struct sample_store samples;         /* the round trips themselves, for percentiles */
 	uint64_t hist[HIST_BUCKETS];         /* hist[i]: round trips in [2^i, 2^(i+1)) cycles */
-};
+} __attribute__((aligned(64)));
 struct access_key {
 	uint64_t addr;                  /* port or GPA */
 	uint32_t size;                  /* bytes per element */
@@ -64,25 +72,25 @@ struct access_key {
 	uint64_t elems;                 /* elements transferred (string I/O moves several per exit) */
 };
 struct counters {
+	/* First, what every exit touches, in one cache line (docs/measurement.md). */
+	uint64_t total_exits;
+	uint64_t kvm_run_calls;         /* includes EINTR returns */
+	uint64_t vmm_cycles;            /* TSC cycles in kvmlab between one KVM_RUN and the next */
+	uint64_t eintr;
+	int nports;
 	struct exit_counter reason[EXIT_REASON_MAX];
 	struct exit_counter other;      /* reasons >= EXIT_REASON_MAX */
 	struct access_key port[PORT_KEYS_MAX];
-	int nports;
 	uint64_t port_overflow;         /* distinct keys beyond PORT_KEYS_MAX */
 	struct access_key mmio[MMIO_KEYS_MAX];
 	int nmmio;
 	uint64_t mmio_overflow;
-	uint64_t total_exits;
-	uint64_t kvm_run_calls;         /* includes EINTR returns */
-	uint64_t eintr;
-	/* Exit accounting (docs/measurement.md): exact round trips per reason,
-	 * per-MSR counts, coalesced MMIO writes drained from the ring. */
-	struct sample_store sample[EXIT_REASON_MAX + 1];  /* [EXIT_REASON_MAX]: "other" */
+	/* Exit accounting (docs/measurement.md): per-MSR counts, coalesced MMIO
+	 * writes drained from the ring. */
 	struct access_key msr[MSR_KEYS_MAX];
 	int nmsr;
 	uint64_t msr_overflow;
 	uint64_t coalesced;             /* writes KVM queued in the coalesced-MMIO ring */
-	uint64_t vmm_cycles;            /* TSC cycles in kvmlab between one KVM_RUN and the next */
 };
 /* Counts one exit of reason and its KVM_RUN round trip (count, min/max/sum, histogram, sample). */
 void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles);

@@ -266,7 +266,7 @@ int sens_catalogue_run(struct sens_catalogue *c, struct kvm *k, const struct pay
 	memset(c, 0, sizeof(*c));
 	c->reference = vendor && !strcmp(vendor->s, "amd") ? "SVM" : "VMX";
 	c->probe = calloc(2 * (size_t)rows, sizeof(*c->probe));
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r = RUN_NEW(struct run);
 	if (!c->probe || !r)
 		die(XC_HOST, "out of memory");
 	int rc = XC_OK;

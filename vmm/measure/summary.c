@@ -93,16 +93,17 @@ static void radix_sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
 		memcpy(v, src, n * sizeof(*v));
 }
 
-void summary_u64(uint64_t *v, size_t n, struct summary *o)
+/* One buffer for a copy of n values: the sorted copy, then the radix sort's
+ * scratch half.  NULL (and o all zero) when there is nothing to summarise. */
+static uint64_t *summary_buffer(size_t n, struct summary *o)
 {
 	memset(o, 0, sizeof(*o));
-	if (n == 0)
-		return;
-	/* One buffer: the sorted copy, then the radix sort's scratch half. */
-	uint64_t *u = malloc(2 * n * sizeof(*u));
-	if (!u)
-		return;
-	memcpy(u, v, n * sizeof(*u));
+	return n ? malloc(2 * n * sizeof(uint64_t)) : NULL;
+}
+
+/* Sorts the copy in u (2n slots, the first n the values), summarises, frees u. */
+static void summary_sort_copy(uint64_t *u, size_t n, struct summary *o)
+{
 	radix_sort_u64(u, u + n, n);
 	double *d = (double *)(u + n);  /* the scratch half, reused: same size per element */
 	_Static_assert(sizeof(double) == sizeof(uint64_t), "a double per u64 slot");
@@ -110,4 +111,25 @@ void summary_u64(uint64_t *v, size_t n, struct summary *o)
 		d[i] = (double)u[i];    /* order is kept: the conversion is monotonic */
 	summary_sorted(d, n, o);
 	free(u);
+}
+
+void summary_u64(uint64_t *v, size_t n, struct summary *o)
+{
+	uint64_t *u = summary_buffer(n, o);
+
+	if (u) {
+		memcpy(u, v, n * sizeof(*u));
+		summary_sort_copy(u, n, o);
+	}
+}
+
+void summary_u32(const uint32_t *v, size_t n, struct summary *o)
+{
+	uint64_t *u = summary_buffer(n, o);
+
+	if (u) {
+		for (size_t i = 0; i < n; i++)
+			u[i] = v[i];
+		summary_sort_copy(u, n, o);
+	}
 }

@@ -17,12 +17,12 @@ static void json_ns(struct json *j, double cycles, uint64_t tsc_khz)
 		json_null(j);
 }
 
-static void json_exit_counter(struct json *j, const struct exit_counter *e,
-			      const struct sample_store *st, uint64_t tsc_khz)
+static void json_exit_counter(struct json *j, const struct exit_counter *e, uint64_t tsc_khz)
 {
+	const struct sample_store *st = &e->samples;
 	struct summary sum;
 
-	summary_u64(st->v, st->n, &sum);
+	summary_u32(st->v, st->n, &sum);
 	json_obj(j);
 	json_key(j, "count");       json_u64(j, e->count);
 	json_key(j, "cycles_min");  json_u64(j, e->tsc_min);
@@ -120,11 +120,11 @@ void json_exits(struct json *j, const struct vcpu *v, const struct vm *vm, uint6
 		if (!v->ctr.reason[i].count)
 			continue;
 		json_key(j, exit_reason_name(i));
-		json_exit_counter(j, &v->ctr.reason[i], &v->ctr.sample[i], tsc_khz);
+		json_exit_counter(j, &v->ctr.reason[i], tsc_khz);
 	}
 	if (v->ctr.other.count) {
 		json_key(j, "OTHER");
-		json_exit_counter(j, &v->ctr.other, &v->ctr.sample[EXIT_REASON_MAX], tsc_khz);
+		json_exit_counter(j, &v->ctr.other, tsc_khz);
 	}
 	json_obj_end(j);
 	json_key(j, "ports"); json_accesses(j, v->ctr.port, v->ctr.nports, true, vm);

@@ -57,7 +57,7 @@ void report_text(const struct report_ctx *c, FILE *out)
 		if (!e->count)
 			continue;
 		struct summary sum;
-		summary_u64(v->ctr.sample[i].v, v->ctr.sample[i].n, &sum);
+		summary_u32(e->samples.v, e->samples.n, &sum);
 		fprintf(out, "          %-15s round trip median ", exit_reason_name(i));
 		print_ns(out, (uint64_t)sum.median, r->tsc_khz);
 		fprintf(out, ", p99 ");
