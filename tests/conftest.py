@@ -22,7 +22,7 @@ PAYLOADS = os.path.join(BUILD, "payloads")
 # end while the other workers idle.  Only the order changes; a module missing here runs after.
 LONG_MODULES = ["test_migrate_live", "test_labs_run_0", "test_labs_run_1", "test_labs_run_2",
                 "test_labs_render", "test_sandbox", "test_codetrack", "test_migrate_virtio",
-                "test_cpu_vcpus", "test_hostile", "test_ktrace", "test_lab_hello"]
+                "test_cpu_vcpus", "test_hostile", "test_lab_hello"]
 
 
 def pytest_collection_modifyitems(items):
