@@ -53,10 +53,11 @@ REPORT_MAGIC = 0x54504552            # "REPT", vmm/abi.h
 REPORT_KIND_VALUE = 1
 
 
-def test_report_record_planted_in_the_rom_by_dma_is_a_protocol_error(run, tmp_path):
+def test_report_record_aimed_at_the_rom_is_a_protocol_error(run, tmp_path):
     """Records live in RAM (docs/guest-abi.md, "Report records").  The ROM slot lies
-    in the MMIO window; the guest cannot write it, but virtio-blk's DMA can: a
-    well-formed record read from the disk into the ROM is still refused."""
+    in the MMIO window; the guest cannot write it, and virtio-blk's DMA may not
+    either: the read of a well-formed record into the ROM is refused, and the
+    report channel refuses the ROM's GPA as a record all the same."""
     import struct
     disk = tmp_path / "planted.img"
     text = b"planted"
@@ -65,11 +66,31 @@ def test_report_record_planted_in_the_rom_by_dma_is_a_protocol_error(run, tmp_pa
     r = run("hostile/report-in-rom", "--rom", "--blk", str(disk))
     assert r.code == XC["PROTOCOL"], r.err
     assert r.end == "protocol_error"
-    assert r.report("status")["value"] == 0           # the DMA itself completed
+    assert r.report("status")["value"] == 0xFF        # the DMA never happened
+    assert r.doc["io"]["blk"]["error"] == "buffer_address"
     assert r.doc["result"]["detail"] == (
         "guest protocol error: report channel: record at GPA 0xffff0000 lies in the MMIO window "
         "[0xc0000000, 0x100000000): records live in RAM")
     assert [x["name"] for x in r.reports()] == ["status"]     # "planted" never accepted
+    assert_kept(r, "before\n")
+
+
+S_NEEDS_RESET = 0x40                    # virtio 1.1 2.1, DEVICE_NEEDS_RESET
+
+
+def test_device_dma_into_the_read_only_rom_is_refused(run, tmp_path):
+    """KVM_MEM_READONLY (api.rst 4.35) makes the guest's own writes to the --rom slot
+    MMIO exits; a device writing for the guest must be held to the same: a virtio-blk
+    read into the ROM is refused as a buffer outside RAM, and the ROM keeps its fill."""
+    disk = tmp_path / "sector.img"
+    disk.write_bytes(bytes([0xA5]) * 512)
+    r = run("hostile/dma-into-rom", "--rom", "--blk", str(disk))
+    assert r.code == XC["OK"] and r.end == "hlt", r.err
+    assert r.report("virtio-status")["value"] & S_NEEDS_RESET
+    assert (r.report("used-idx")["value"], r.report("status")["value"]) == (0, 0xFF)
+    assert r.doc["io"]["blk"]["error"] == "buffer_address"
+    assert r.doc["io"]["blk"]["reads"] == 0
+    assert r.report("rom-word")["value"] == 0xFFFF0000    # rom_fill: each word its own GPA
     assert_kept(r, "before\n")
 
 

@@ -90,10 +90,12 @@ def test_a_report_that_never_comes_is_said(tmp_path, run):
     assert "never sent the report 'no-such'" in r.err
 
 
-# ---- the --rom slot travels in the LAYOUT section; hotplugged slots do not ----
+# ---- the --rom slot and hotplugged memory travel in the LAYOUT section ----
 
 KVM_MEM_READONLY = 1 << 1               # linux/kvm.h, kvm_userspace_memory_region.flags
+KVM_MEM_LOG_DIRTY_PAGES = 1 << 0
 SLOT_ROM = 1                            # vmm/mem/mem.h
+SLOT_HOTPLUG = 2
 ROM_GPA, ROM_SIZE = 0xFFFF0000, 0x10000  # --rom's default (docs/guest-abi.md)
 
 
@@ -122,5 +124,52 @@ def test_a_stream_slot_that_is_no_rom_is_refused(tmp_path, run):
     def with_slot(*slot):
         return data[:i] + struct.pack("<IIQQ", *slot) + data[i + len(rom):]
     refused(tmp_path, with_slot(SLOT_ROM, KVM_MEM_READONLY, 0x1000, ROM_SIZE), "slot 1 overlaps slot 0")
-    refused(tmp_path, with_slot(2, 0, ROM_GPA, ROM_SIZE), "not hotplugged memory")
-    refused(tmp_path, with_slot(SLOT_ROM, 0, ROM_GPA, ROM_SIZE), "not hotplugged memory")    # writable
+    refused(tmp_path, with_slot(SLOT_HOTPLUG, 0, ROM_GPA, ROM_SIZE),
+            "slot 1: hotplugged memory at GPA 0xffff0000 of 0x10000 bytes; kvmlab hotplugs 1..512 MiB at GPA 0x80000000")
+    refused(tmp_path, with_slot(SLOT_ROM, 0, ROM_GPA, ROM_SIZE), "neither the read-only ROM")    # writable
+    refused(tmp_path, with_slot(5, KVM_MEM_READONLY, ROM_GPA, ROM_SIZE), "slot 1: id 5 with flags 0x2")
+    refused(tmp_path, with_slot(SLOT_ROM, KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES, ROM_GPA, ROM_SIZE),
+            "slot 1: unknown flags 0x3")            # a source-side setting: never in a stream
+
+
+HOTPLUG = "mem/migrate-hotplug"
+GPA_HOTPLUG = 0x80000000                # vmm/abi.h
+
+
+def hotplug_reports_after(doc):
+    """What the hotplug guest reports from its checkpoint on."""
+    return {k: v for k, v in reports(doc).items() if k in ("result", "remove-status", "after-remove")}
+
+
+def test_hotplugged_memory_is_restored_with_its_slot(tmp_path, run):
+    """mem/migrate-hotplug keeps a checksum over RAM and over 2 MiB it hotplugged;
+    restored from its checkpoint, the guest ends with the same checksum, and its
+    unplug succeeds: the destination's slot table has the slot the source had."""
+    plain = run(HOTPLUG)
+    assert plain.code == XC["OK"], plain.err
+    want = hotplug_reports_after(plain.doc)
+    assert want["remove-status"] == 0 and want["after-remove"] == 2**64 - 1
+    snap = tmp_path / "hp.kvm"
+    snapped = run(HOTPLUG, "--snapshot", snap, "--snapshot-at-report", "checkpoint")
+    assert snapped.code == XC["OK"], snapped.err
+    data = snap.read_bytes()
+    # The LAYOUT (struct mig_slot): RAM, then the hotplugged slot's id, flags 0, GPA and size.
+    assert struct.pack("<IIQQ", SLOT_HOTPLUG, 0, GPA_HOTPLUG, 2 << 20) in data
+    restored = run_kvmlab("restore", snap, "--json", json_out=True)
+    assert restored.code == XC["OK"], restored.err
+    assert hotplug_reports_after(restored.doc) == want
+    assert restored.doc["memory"]["hotplug_removes"] == 1
+
+
+def test_a_hotplugged_slot_that_overlaps_ram_is_refused(tmp_path, run):
+    snap = tmp_path / "hp.kvm"
+    assert run(HOTPLUG, "--arg", "20", "--snapshot", snap, "--snapshot-at-report", "checkpoint").code == XC["OK"]
+    data = snap.read_bytes()
+    hp = struct.pack("<IIQQ", SLOT_HOTPLUG, 0, GPA_HOTPLUG, 2 << 20)
+    i = data.index(hp)
+    def with_slot(*slot):
+        return data[:i] + struct.pack("<IIQQ", *slot) + data[i + len(hp):]
+    refused(tmp_path, with_slot(SLOT_HOTPLUG, 0, 0x200000, 2 << 20), "slot 1 overlaps slot 0")
+    refused(tmp_path, with_slot(SLOT_HOTPLUG, 0, GPA_HOTPLUG, (2 << 20) + 4096), "kvmlab hotplugs 1..512 MiB")
+    refused(tmp_path, with_slot(SLOT_HOTPLUG, 0, GPA_HOTPLUG, 513 << 20), "kvmlab hotplugs 1..512 MiB")
+    refused(tmp_path, with_slot(SLOT_HOTPLUG, KVM_MEM_READONLY, GPA_HOTPLUG, 2 << 20), "neither the read-only ROM")

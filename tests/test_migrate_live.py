@@ -101,9 +101,13 @@ def test_the_guest_ends_on_the_destination_as_without_migration(kvm, tmp_path, t
 
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 def test_two_vcpus_migrate_together(kvm, tmp_path, transport, run):
-    plain = run("mem/migrate-smp", "--vcpus", "2")
+    # 1600 rounds (the payload's default is 400): vCPU 0's half after the checkpoint
+    # must outlast pre-copy on a loaded host, or it ends before it can be stopped.
+    smp = ("--vcpus", "2", "--arg", "1600", "--timeout", "120")
+    plain = run("mem/migrate-smp", *smp)
     assert plain.code == XC["OK"], plain.err
-    src, dst = migrate(tmp_path, transport, "mem/migrate-smp", "--vcpus", "2", "--migrate-at-report", "checkpoint")
+    src, dst = migrate(tmp_path, transport, "mem/migrate-smp", *smp, "--migrate-at-report", "checkpoint",
+                       recv_opts=("--timeout", "120"))
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     assert src.doc["migration"]["completed"] and src.doc["migration"]["vcpus"] == 2
     assert [v["end"] for v in src.doc["vcpus"]] == ["migrated", "migrated"]
@@ -328,10 +332,12 @@ def test_a_rom_slot_migrates_with_the_guest(kvm, tmp_path, run):
     """The --rom slot is in the stream's LAYOUT and its pages go whole in stop-and-copy
     (the guest cannot write it; a device's DMA may have): the destination has it where
     the source had it, and the guest ends as without migration."""
-    # 4000 rounds: the half after the checkpoint outlasts pre-copy on a loaded host
-    # (with 400 the guest once finished before it could be stopped).
-    plain = run(COUNTER, "--rom", "--arg", "4000")
-    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--arg", "4000", "--migrate-at-report", "checkpoint")
+    # 1600 rounds: the half after the checkpoint outlasts pre-copy on a loaded host
+    # (with 400 the guest once finished before it could be stopped); the timeouts
+    # leave a loaded host room (4000 rounds once ran past the default 10 s).
+    plain = run(COUNTER, "--rom", "--arg", "1600", "--timeout", "120")
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--arg", "1600", "--timeout", "120",
+                       "--migrate-at-report", "checkpoint", recv_opts=("--timeout", "120"))
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
     assert m["completed"], m
@@ -347,3 +353,75 @@ def test_postcopy_does_not_take_a_rom(kvm, tmp_path):
                    "--migrate-mode", "postcopy")
     assert r.code == XC["USAGE"]
     assert "--migrate-mode postcopy moves the RAM slot only: not with --rom" in r.err
+
+
+# ---- hotplugged memory (docs/migration.md, "Hotplugged memory") ----
+
+HOTPLUG = "mem/migrate-hotplug"
+HOTPLUG_PAGES = (2 << 20) // 4096       # the 2 MiB the guest hotplugs
+
+
+def hotplug_after(doc):
+    return {k: v for k, v in reports(doc).items() if k in ("result", "remove-status", "after-remove")}
+
+
+def test_hotplugged_memory_migrates_live(kvm, tmp_path, run):
+    """Pre-copy: the hotplugged slot is in LAYOUT, round 0 sends its pages with RAM's,
+    and its dirty log is read each round (KVM_MEM_LOG_DIRTY_PAGES on it too): the
+    guest rewrites 32 of its pages, whose last values only the log can carry."""
+    plain = run(HOTPLUG)
+    src, dst = migrate(tmp_path, "unix", HOTPLUG, "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["completed"], m
+    ram_pages = src.doc["memory"]["slots"][0]["size"] // 4096
+    assert m["rounds"][0]["pages"] == ram_pages + HOTPLUG_PAGES
+    assert hotplug_after(dst.doc) == hotplug_after(plain.doc)
+    assert reports(dst.doc)["remove-status"] == 0      # the destination has the slot, as the source had
+    slots = {s["name"] for s in src.doc["memory"]["slots"]}
+    assert "hotplug" in slots                           # the source never unplugged: it stopped first
+
+
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+def test_hotplugged_memory_migrates_in_postcopy(kvm, tmp_path, transport, run):
+    """Post-copy: the destination registers the hotplugged slot with its userfaultfd
+    too, and every one of its pages comes once, pushed or asked for."""
+    plain = run(HOTPLUG)
+    src, dst = postcopy(tmp_path, transport, HOTPLUG, "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    assert hotplug_after(dst.doc) == hotplug_after(plain.doc)
+    pages = src.doc["memory"]["slots"][0]["size"] // 4096 + HOTPLUG_PAGES
+    line = [x for x in dst.err.splitlines() if "post-copy:" in x]
+    assert len(line) == 1 and f"post-copy: {pages} pages, " in line[0], dst.err
+    pc = src.doc["migration"]["postcopy"]
+    assert pc["pushed_pages"] + pc["demand_pages"] == pages
+
+
+@pytest.mark.parametrize("mode", ["precopy", "postcopy"])
+def test_a_hotplug_request_during_migration_is_refused_and_retried(kvm, tmp_path, mode, run):
+    """While a migration runs no slot may change: the source answers a hotplug request
+    MEMCTL_EMIGRATING (4) and changes nothing, as QEMU refuses memory hotplug during
+    migration; so does a post-copy destination until its last page is in.  The guest
+    asks again and, once the migration is over, gets its slot on the destination."""
+    plain = run("mem/migrate-hotplug-busy")
+    want = reports(plain.doc)
+    assert (want["first-status"], want["busy"], want["add-status"]) == (0, 0, 0)
+    opts = ("--migrate-mode", "postcopy") if mode == "postcopy" else ()
+    src, dst = migrate(tmp_path, "unix", "mem/migrate-hotplug-busy", "--migrate-at-report", "checkpoint", *opts)
+    if mode == "postcopy" and dst.code == XC["HOST"] and "userfaultfd" in dst.err:
+        pytest.skip("post-copy needs userfaultfd(2) on this host: " + dst.err.strip().splitlines()[-1])
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    assert src.doc["migration"]["completed"]
+    got = {**reports(src.doc), **reports(dst.doc)}
+    sm, dm = src.doc["memory"], dst.doc["memory"]
+    # The source served every request after the trigger with 4: no slot changed there.
+    assert sm["hotplug_adds"] == 0 and sm["hotplug_busy"] == sm["memctl_requests"]
+    if sm["memctl_requests"]:           # the guest asked before the source stopped it
+        assert got["first-status"] == 4
+    assert got["busy"] == sm["hotplug_busy"] + dm["hotplug_busy"]
+    # The request that took, on the destination, and the rest of the run as without migration.
+    assert (got["add-status"], got["readback"], got["remove-status"]) == (0, 0x600DF00D, 0)
+    assert (dm["hotplug_adds"], dm["hotplug_removes"]) == (1, 1)
+    assert got["result"] == want["result"]
+    if mode == "precopy":               # the destination's slots never froze
+        assert dm["hotplug_busy"] == 0

@@ -177,6 +177,7 @@ enum memctl_status {
 	MEMCTL_EBADOP        = 1,     /* unknown request */
 	MEMCTL_EREFUSED      = 2,     /* not enabled on the command line, or bad argument */
 	MEMCTL_EHOST         = 3,     /* the ioctl failed */
+	MEMCTL_EMIGRATING    = 4,     /* hotplug: a migration is running; nothing changed, ask again later */
 };
 #define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
 #define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */

@@ -147,19 +147,23 @@
  *                       uart_write
  *     vhost_blk.c       vhost_blk_quiesce vhost_blk_setup vhost_blk_teardown
  *     vhost_watch.c     vhost_used_check vhost_watch_start vhost_watch_stop
- *     virtio_balloon.c  balloon_check_fit balloon_violation_name
+ *     virtio_balloon.c  balloon_check_fit balloon_held_resident balloon_violation_name
  *                       virtio_free_balloon virtio_init_balloon
  *     virtio_console.c  virtio_console_tx
  *     virtio_mmio.c     io_notify_name io_notify_parse
  *                       virtio_fail virtio_init virtio_init_blk virtio_mmio_io
  *                       virtio_mmio_read virtio_mmio_write virtio_process
+ *                       virtio_dirtied
  *     virtqueue.c       virtq_check virtq_err_name virtq_pop virtq_push
  *                       virtq_set_used_flags
  *   vmm/migrate/
+ *     balloonstate.c    mig_balloon_check mig_balloon_has mig_balloon_load mig_balloon_save
+ *                       mig_balloon_skip
  *     channel.c         mig_accept mig_addr_parse mig_connect mig_limited_read
  *                       mig_listen mig_set_timeouts
  *     devstate.c        mig_virtio_check mig_virtio_drain mig_virtio_load mig_virtio_save
- *                       mig_virtio_track
+ *                       mig_virtio_track mig_virtio_resume
+ *     irqstate.c        mig_ioapic_check mig_irq_load mig_irq_save mig_irqchip_check
  *     pause.c           mig_pause_destroy mig_pause_init mig_pause_join mig_pause_kick
  *                       mig_pause_leave mig_pause_lose mig_pause_point mig_pause_release
  *                       mig_pause_stop

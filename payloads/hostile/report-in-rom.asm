@@ -1,16 +1,17 @@
-; report-in-rom.asm - a report record planted in the ROM slot by device DMA.
+; report-in-rom.asm - a report record the guest tries to plant in the ROM slot.
 ;
 ; Demonstrates: the report channel takes records from RAM only
 ; (docs/guest-abi.md, "Report records"), even where kvmlab could read the
-; bytes.  The guest cannot write the --rom slot (a write is an MMIO exit),
-; but a device can: it asks virtio-blk to read sector 0 of the disk, which
-; holds a well-formed record (the test writes it), into the ROM's first 512
-; bytes (GPA 0xFFFF0000), then hands the report channel that GPA.
+; bytes.  The guest cannot write the --rom slot (a write is an MMIO exit), so
+; it asks virtio-blk to read sector 0 of the disk, which holds a well-formed
+; record (the test writes it), into the ROM's first 512 bytes (GPA
+; 0xFFFF0000); the device refuses that (a read-only slot, dma-into-rom.asm),
+; and the guest hands the report channel that GPA all the same.
 ; Run with: --rom --blk FILE (sector 0 = a valid struct report_rec).
-; kvmlab should observe: "before\n" on the console; the read request
-; completes (status 0); the OUT to port 0xF0 ends the run as a guest
-; protocol error (exit code 6) whose detail says the record lies in the MMIO
-; window; no report is accepted.
+; kvmlab should observe: "before\n" on the console; the read request is
+; refused (DEVICE_NEEDS_RESET, status byte left 0xFF); the OUT to port 0xF0
+; ends the run as a guest protocol error (exit code 6) whose detail says the
+; record lies in the MMIO window; no report is accepted.
 
 %include "kvmlab.inc"
 %include "hostile.inc"
@@ -35,7 +36,11 @@ start:
         mov     word [VQ_AVAIL + 2], 1
         mfence
         mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], 0
-        VIRTIO_WAIT 1
+.wait:  test    dword [rbx + VIRTIO_STATUS], S_NEEDS_RESET
+        jnz     .answered                       ; refused (or, before the fix, completed:)
+        cmp     word [VQ_USED + 2], 1
+        jne     .wait
+.answered:
         movzx   eax, byte [STATUS]
         REPORT_VALUE "status", rax
         REPORT_AT ROM_GPA

@@ -9,8 +9,21 @@
  * POSTCOPY section) goes on after END: its RAM sections and last END are read
  * the way receive's pager reads them (mig_read_postcopy), into the same guest.
  * A VIRTIO section accepted has live queues whose rings lie inside that guest
- * (virtq_check passes).  Seeds: seed-virtio (console and blk), and two that lie
- * (seed-virtio-outside: a ring past RAM; seed-virtio-size: QueueNum 6).
+ * (virtq_check passes).  An accepted BALLOON section names exactly the pages the
+ * balloon's VIRTIO section says it holds, ascending, page aligned, inside --mem.
+ * Seeds: seed-virtio (console and blk), and two that lie (seed-virtio-outside: a
+ * ring past RAM; seed-virtio-size: QueueNum 6); seed-netballoon (net, balloon and
+ * its pages), and three that lie (seed-balloon-dup: a page twice;
+ * seed-balloon-missing: no BALLOON section; seed-balloon-first: BALLOON before
+ * the balloon's VIRTIO section).
+ * Hotplugged memory in LAYOUT: seed-hotplug, seed-hotplug-rom, seed-hotplug-postcopy
+ * (accepted), and the lies seed-hotplug-overlap (over RAM), seed-hotplug-flags
+ * (KVM_MEM_LOG_DIRTY_PAGES), seed-hotplug-size (not whole MiB), seed-slots-too-many (10).
+ * An accepted stream holds the section its interrupt model needs (IRQCHIP for
+ * kernel, IOAPIC for split: vmm/migrate/irqstate.c), which passes its check
+ * again, and every vCPU has its LAPIC state; seeds seed-irqchip, seed-ioapic and
+ * two that lie (seed-ioapic-reserved: an entry with bit 17 set;
+ * seed-irqchip-missing: model kernel without its section).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		if (!img.payload || img.uart.loop_len > sizeof(img.uart.loop))
 			abort();
+		if (img.cfg.irqchip >= IRQ_MODEL_COUNT ||
+		    img.have_irqchip != (img.cfg.irqchip == IRQ_KERNEL) || img.have_ioapic != (img.cfg.irqchip == IRQ_SPLIT) ||
+		    (img.have_irqchip && mig_irqchip_check(&img.irqchip, err, sizeof(err)) != 0) ||
+		    (img.have_ioapic && mig_ioapic_check(&img.ioapic, err, sizeof(err)) != 0))
+			abort();
+		for (uint32_t i = 0; i < img.cfg.vcpus; i++)
+			if (!(img.vcpu[i].flags & MIG_VCPU_LAPIC) != !img.cfg.irqchip)
+				abort();
 		/* An accepted VIRTIO section's live queues are what virtq_check would take,
 		 * in a guest that holds every slot the layout declares. */
 		bool fits = true;
@@ -52,6 +73,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (vq->ready && virtq_check(&m, &k, VIRTQ_NUM_MAX) != VQ_OK)
 					abort();
 			}
+		if (img.have_balloon) {
+			const struct mig_vballoon *bl = &img.virtio[MIG_VIRTIO_BALLOON].balloon;
+			if (!img.have_virtio[MIG_VIRTIO_BALLOON] || img.nballoon != bl->held)
+				abort();
+			for (uint64_t i = 0; i < img.nballoon; i++)
+				if (img.balloon[i] % MIG_PAGE || img.balloon[i] >= img.cfg.mem ||
+				    (i && img.balloon[i] <= img.balloon[i - 1]) || !mig_balloon_has(&img, img.balloon[i]))
+					abort();
+		}
 		if (img.postcopy) {
 			int k;
 			img.page_sink = fuzz_sink;

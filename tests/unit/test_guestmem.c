@@ -82,7 +82,30 @@ static void t_read_write_refused_copy_nothing(void)
 	CHECK_EQ(gmem_write(&mem, 8, in, UINT64_MAX), -1);
 }
 
+/* A read-only slot (the --rom slot): readable; writable only by the VMM itself. */
+static void t_read_only_slot_refuses_device_writes(void)
+{
+	static uint8_t rom[RAM];
+	struct guest_mem m = { .nslots = 2, .slot = {
+		{ .id = 0, .gpa = 0, .size = RAM, .hva = ram },
+		{ .id = 1, .gpa = 0xFFFF0000, .size = RAM, .hva = rom, .flags = KVM_MEM_READONLY },
+	} };
+	uint8_t in[4] = { 1, 2, 3, 4 }, out[4];
+
+	memset(rom, 0xEE, sizeof(rom));
+	CHECK(gmem_ptr(&m, 0xFFFF0000, 4) == rom);              /* readers see it */
+	CHECK(gmem_ptr_writable(&m, 0xFFFF0000, 4) == NULL);    /* device DMA does not */
+	CHECK(gmem_ptr_writable(&m, 16, 4) == ram + 16);
+	CHECK_EQ(gmem_write(&m, 0xFFFF0000, in, 4), -1);
+	CHECK_EQ(rom[0], 0xEE);                                 /* nothing written */
+	CHECK_EQ(gmem_read(&m, 0xFFFF0000, out, 4), 0);
+	CHECK_EQ(gmem_load(&m, 0xFFFF0000, in, 4), 0);          /* a restored stream's ROM page */
+	CHECK_EQ(rom[3], 4);
+	CHECK_EQ(gmem_load(&m, 0xFFFF0000 + RAM - 2, in, 4), -1);       /* still bounds-checked */
+}
+
 const struct unit_test guestmem_tests[] = {
+	UNIT(t_read_only_slot_refuses_device_writes),
 	UNIT(t_ptr_inside_ram),
 	UNIT(t_ptr_past_the_end),
 	UNIT(t_ptr_zero_length),

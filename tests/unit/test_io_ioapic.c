@@ -146,6 +146,29 @@ static void test_ioapic_level(void)
 	CHECK_EQ(a.eois, 3);                            /* every EOI KVM forwarded, matching or not */
 }
 
+/* A table loaded from a migration stream: every pin's route goes to KVM at once,
+ * and a level pin loaded in service (Remote IRR) takes the EOI as if it had sent. */
+static void test_ioapic_routes_rebuild(void)
+{
+	struct ioapic a;
+	struct msgs s;
+
+	setup(&a, &s);
+	a.rte[4] = 0x46 | LEVEL | RIRR;                 /* as the source left it */
+	a.wire = 1u << 4;
+	CHECK_EQ(ioapic_routes_rebuild(&a), 0);
+	CHECK_EQ(s.routes, 1);
+	CHECK_EQ(s.n, 0);                               /* rebuilding sends nothing */
+	set(&a, RTE(4), 0x46 | LEVEL);                  /* the same route: KVM already has it */
+	CHECK_EQ(s.routes, 1);
+	ioapic_set_irq(&a, 4, false);                   /* the device lowers its line, then the EOI */
+	ioapic_eoi(&a, 0x46);
+	CHECK(!(reg(&a, RTE(4)) & RIRR));
+	CHECK_EQ(s.n, 0);
+	a.routes = NULL;
+	CHECK_EQ(ioapic_routes_rebuild(&a), 0);         /* no KVM to tell (a unit test, the none model) */
+}
+
 static void test_ioapic_bad_programming(void)
 {
 	struct ioapic a;
@@ -175,5 +198,6 @@ const struct unit_test io_ioapic_tests[] = {
 	UNIT(test_ioapic_edge),
 	UNIT(test_ioapic_level),
 	UNIT(test_ioapic_bad_programming),
+	UNIT(test_ioapic_routes_rebuild),
 	{ 0 },
 };

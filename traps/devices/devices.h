@@ -215,6 +215,7 @@ struct vnet {
 	int wakefd;                     /* the backend thread's wake-up (struct tap.wakefd) */
 	bool parked;                    /* the backend is not watching the tap: wake it on a register write */
 	bool starved;                   /* a frame waits and receiveq had no buffer */
+	bool frozen;                    /* migration: the vCPUs stopped, no frame goes into RAM (vnet_freeze) */
 	uint8_t pending[VNET_FRAME_MAX];/* the frame read from the tap and not yet delivered */
 	uint32_t pending_len;
 	uint64_t tx_packets, tx_bytes, tx_errors, rx_packets, rx_bytes, rx_dropped;
@@ -239,6 +240,7 @@ struct vballoon {
 	uint32_t num_pages;             /* config: pages the host asks for (5.5.4) */
 	uint32_t actual;                /* config: pages the driver says it gave */
 	uint32_t deflate_to;            /* --balloon-deflate: the next target */
+	uint32_t limit;                 /* the run's largest num_pages: held never exceeds it (migration checks it) */
 	bool deflate_pending;           /* num_pages becomes deflate_to once the first target is met */
 	uint8_t *map;                   /* bit per page of slot 0: in the balloon */
 	uint64_t map_pages;
@@ -302,6 +304,9 @@ void ioapic_write(struct ioapic *a, uint64_t off, uint32_t len, uint32_t val);
 void ioapic_set_irq(struct ioapic *a, int pin, bool level);
 void ioapic_pulse(struct ioapic *a, int pin);          /* raise then lower: one edge */
 void ioapic_eoi(struct ioapic *a, uint8_t vector);     /* the LAPICs' EOI of vector: clears Remote IRR */
+/* Tells KVM every pin's route again (a->routes) from the table as it is now, e.g. one
+ * loaded from a migration stream.  0, or -1 (errno from the routes function). */
+int  ioapic_routes_rebuild(struct ioapic *a);
 enum action ioapic_mmio(struct vcpu *v, struct mmio_req *m, void *opaque);   /* opaque: struct ioapic */
 
 struct virtio_dev {
@@ -353,11 +358,18 @@ void virtio_init_net(struct virtio_dev *d, const struct guest_mem *mem, bool pre
 int  vnet_rx(struct virtio_dev *d);
 /* Whether the backend should watch the tap for frames now (lock held): the driver is ready for them. */
 bool vnet_rx_open(const struct virtio_dev *d);
+/* Migration (take d->lock): freeze stops receive (frames stay in the tap, or are lost
+ * with the source); resume lets it go on and wakes a parked backend. */
+void vnet_freeze(struct virtio_dev *d);
+void vnet_resume(struct virtio_dev *d);
 /* A balloon asking for num_pages, then deflate_to once met (deflate < 0: no second target),
  * or the empty slot when !on.  0, or -1: out of memory for the page map. */
 int  virtio_init_balloon(struct virtio_dev *d, const struct guest_mem *mem, bool on, uint32_t num_pages,
 			 int64_t deflate_to);
 void virtio_free_balloon(struct virtio_dev *d);
+/* Resident bytes of the pages in the balloon now (mincore; they were given back,
+ * so 0 unless the guest touched one it gave): -1 if unknown.  Takes the slot lock. */
+int64_t balloon_held_resident(const struct virtio_dev *d);
 /* --balloon / --balloon-deflate against RAM of mem bytes: XC_OK, or XC_USAGE with err. */
 int  balloon_check_fit(const struct io_config *c, uint64_t mem, char *err, size_t errlen);
 /* Register accesses at offset off of the virtio-mmio window (virtio 1.1 4.2.2).
@@ -366,6 +378,9 @@ uint32_t virtio_mmio_read(struct virtio_dev *d, uint64_t off, uint32_t len);
 void virtio_mmio_write(struct virtio_dev *d, uint64_t off, uint32_t len, uint32_t val, bool *notify);
 /* Processes every available chain of every ready queue; returns chains done.  Thread-safe. */
 int  virtio_process(struct virtio_dev *d);
+/* Lock held: tells d->dirtied (live migration) what one chain's completion wrote:
+ * the used ring and c's device-writable buffers.  No-op without the hook. */
+void virtio_dirtied(struct virtio_dev *d, const struct virtq *q, const struct virtq_chain *c);
 /* Called with d->lock held: the device is broken until the driver resets it. */
 void virtio_fail(struct virtio_dev *d, int err, const char *what);
 /* The console's work: one chain of transmitq0.  Lock held.  0 or -VQ_ERR_*. */

@@ -170,6 +170,22 @@ static void ioapic_update_routes(struct ioapic *a)
 	}
 }
 
+int ioapic_routes_rebuild(struct ioapic *a)
+{
+	struct ioapic_msi msi[IOAPIC_PINS];
+	int rc = 0;
+
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < IOAPIC_PINS; i++) {
+		a->route_key[i] = (a->rte[i] & RTE_TRIGGER_LEVEL_BIT) ? (a->rte[i] & RTE_ROUTE_BITS) : 0;
+		ioapic_msi(a->rte[i], &msi[i]);
+	}
+	if (a->routes)
+		rc = a->routes(a->ctx, msi, IOAPIC_PINS);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
 static uint32_t ioapic_window_read(const struct ioapic *a)
 {
 	uint32_t idx = a->ioregsel;

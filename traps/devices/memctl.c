@@ -11,7 +11,9 @@
  * With --vcpus any vCPU thread may be here: one request at a time, under
  * mem_lab.lock (marks, rounds, dirty rings, translations, hotplug).  A
  * hotplug then also takes the slot lock exclusive (memregion.c); the order
- * is always mem_lab.lock, then the slot lock.
+ * is always mem_lab.lock, then the slot lock.  While a migration runs
+ * (mem_lab.slots_frozen, set under that lock) a hotplug request is refused
+ * with MEMCTL_EMIGRATING and changes nothing (docs/migration.md).
  */
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,16 +24,12 @@ static uint32_t hotplug_add(struct vcpu *v, struct mem_lab *ml, uint32_t mib)
 {
 	struct vm *vm = v->vm;
 	char err[256];
-	struct mem_slot s = {
-		.id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = (uint64_t)mib << 20,
-		.name = "hotplug", .backing = BACKING_ANON, .memfd = -1,
-	};
 
 	if (mib == 0 || mib > HOTPLUG_MAX_MIB || memslots_by_id(&vm->mem, SLOT_HOTPLUG)) {
 		warnx_("memctl: hotplug of %u MiB refused (1..%d MiB, one hotplug slot at a time)", mib, HOTPLUG_MAX_MIB);
 		return MEMCTL_EREFUSED;
 	}
-	if (memregion_add(vm, &s, err, sizeof(err)) != XC_OK) {
+	if (memregion_hotplug(vm, (uint64_t)mib << 20, err, sizeof(err)) != XC_OK) {
 		warnx_("memctl: hotplug: %s", err);
 		return MEMCTL_EHOST;
 	}
@@ -81,9 +79,14 @@ static uint32_t memctl_do(struct vcpu *v, struct mem_lab *ml, uint32_t op, uint3
 		}
 		return MEMCTL_OK;
 	case MEMCTL_HOTPLUG_ADD:
-		return hotplug_add(v, ml, arg);
 	case MEMCTL_HOTPLUG_REMOVE:
-		return hotplug_remove(v, ml);
+		/* A migration carries the slot table it read at its start: as QEMU refuses
+		 * memory hotplug while it migrates, the guest is told to ask again later. */
+		if (ml->slots_frozen) {
+			ml->hotplug_busy++;
+			return MEMCTL_EMIGRATING;
+		}
+		return op == MEMCTL_HOTPLUG_ADD ? hotplug_add(v, ml, arg) : hotplug_remove(v, ml);
 	case MEMCTL_TRANSLATE:
 		return translate_now(v, ml);
 	}

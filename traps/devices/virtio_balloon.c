@@ -166,6 +166,10 @@ static int balloon_chain(struct virtio_dev *d, const struct virtq_chain *c, uint
 				if (gmem_discard(d->mem, (uint64_t)pfn * BALLOON_PAGE, BALLOON_PAGE) != 0)
 					return refuse(d, errno == EPERM ? BALLOON_ROM : BALLOON_RELEASE, pfn);
 				b->released_bytes += BALLOON_PAGE;
+				/* The page now reads as zero, a change KVM's dirty log never sees:
+				 * a live migration sends it again (devstate.c, mig_virtio_track). */
+				if (d->dirtied)
+					d->dirtied(d->dirtied_arg, (uint64_t)pfn * BALLOON_PAGE, BALLOON_PAGE);
 				b->held++;
 				b->inflated++;
 			} else {
@@ -227,6 +231,7 @@ int virtio_init_balloon(struct virtio_dev *d, const struct guest_mem *mem, bool 
 		return 0;
 	b->on = true;
 	b->num_pages = num_pages;
+	b->limit = num_pages;           /* balloon_check_fit: a deflate target is never above it */
 	b->deflate_pending = deflate_to >= 0;
 	b->deflate_to = deflate_to >= 0 ? (uint32_t)deflate_to : 0;
 	b->map_pages = mem->size / BALLOON_PAGE;        /* RAM slot 0 */
@@ -236,6 +241,28 @@ int virtio_init_balloon(struct virtio_dev *d, const struct guest_mem *mem, bool 
 		return -1;
 	config_sync(d);
 	return 0;
+}
+
+int64_t balloon_held_resident(const struct virtio_dev *d)
+{
+	const struct vballoon *b = &d->balloon;
+	int64_t sum = 0;
+
+	if (!b->map)
+		return 0;
+	gmem_hold(d->mem);
+	for (uint64_t pfn = 0; pfn < b->map_pages; pfn++) {
+		if (!map_test(b, pfn))
+			continue;
+		int64_t r = gmem_resident(d->mem, pfn * BALLOON_PAGE, BALLOON_PAGE);
+		if (r < 0) {
+			sum = -1;
+			break;
+		}
+		sum += r;
+	}
+	gmem_release(d->mem);
+	return sum;
 }
 
 void virtio_free_balloon(struct virtio_dev *d)

@@ -259,8 +259,10 @@ static const char *queue_name(const struct virtio_dev *d, int i)
 
 /* Tells the migration which pages the device wrote for one chain: the used
  * ring (entry and idx) and the chain's device-writable buffers. */
-static void virtio_dirtied(struct virtio_dev *d, const struct virtq *q, const struct virtq_chain *c)
+void virtio_dirtied(struct virtio_dev *d, const struct virtq *q, const struct virtq_chain *c)
 {
+	if (!d->dirtied)
+		return;
 	d->dirtied(d->dirtied_arg, q->used, VIRTQ_RING_HDR_BYTES + VIRTQ_USED_ELEM_BYTES * (uint64_t)q->num + 2);
 	for (int i = 0; i < c->nseg; i++)
 		if (c->seg[i].write)

@@ -66,7 +66,7 @@ static int net_tx(struct virtio_dev *d, const struct virtq_chain *c, uint32_t *w
 
 bool vnet_rx_open(const struct virtio_dev *d)
 {
-	return d->net.tapfd >= 0 && (d->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	return d->net.tapfd >= 0 && !d->net.frozen && (d->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	       !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET) && d->q[VNET_RXQ].ready && !d->net.starved;
 }
 
@@ -115,6 +115,8 @@ int vnet_rx(struct virtio_dev *d)
 		int r = virtq_pop(d->mem, q, &d->chain);
 		if (r > 0)
 			r = rx_one(d, q);
+		if (r > 0)              /* live migration: the device's writes, which KVM's log never sees */
+			virtio_dirtied(d, q, &d->chain);
 		gmem_release(d->mem);
 		if (r < 0) {
 			virtio_fail(d, r, "receiveq1");
@@ -144,6 +146,21 @@ static void net_written(struct virtio_dev *d)
 	d->net.starved = false;
 	if (d->net.parked && d->net.wakefd >= 0 && write(d->net.wakefd, &one, sizeof(one)) == sizeof(one))
 		d->net.parked = false;
+}
+
+void vnet_freeze(struct virtio_dev *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->net.frozen = true;           /* the backend's next look parks it; vnet_rx delivers nothing */
+	pthread_mutex_unlock(&d->lock);
+}
+
+void vnet_resume(struct virtio_dev *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->net.frozen = false;
+	net_written(d);                 /* a parked backend looks again: the device may take frames now */
+	pthread_mutex_unlock(&d->lock);
 }
 
 void virtio_init_net(struct virtio_dev *d, const struct guest_mem *mem, bool present, const uint8_t *mac)

@@ -71,8 +71,8 @@ int virtq_check(const struct guest_mem *m, const struct virtq *q, uint16_t num_m
 	if (q->desc % VIRTQ_DESC_ALIGN || q->avail % VIRTQ_AVAIL_ALIGN || q->used % VIRTQ_USED_ALIGN)
 		return VQ_ERR_RING_ADDR;
 	if (!gmem_ptr(m, q->desc, (uint64_t)VIRTQ_DESC_SIZE * q->num) ||
-	    !gmem_ptr(m, q->avail, avail_bytes(q->num)) || !gmem_ptr(m, q->used, used_bytes(q->num)))
-		return VQ_ERR_RING_ADDR;
+	    !gmem_ptr(m, q->avail, avail_bytes(q->num)) || !gmem_ptr_writable(m, q->used, used_bytes(q->num)))
+		return VQ_ERR_RING_ADDR;        /* the device writes the used ring: not in ROM */
 	return VQ_OK;
 }
 
@@ -112,9 +112,10 @@ int virtq_pop(const struct guest_mem *m, struct virtq *q, struct virtq_chain *c)
 			return -VQ_ERR_INDIRECT;        /* kvmlab does not offer VIRTIO_F_INDIRECT_DESC */
 		if (c->nseg >= q->num)
 			return -VQ_ERR_CHAIN_LOOP;      /* num descriptors and still going: a cycle */
-		if (!gmem_ptr(m, d.addr, d.len))
-			return -VQ_ERR_BUF_ADDR;
 		bool w = d.flags & VIRTQ_DESC_F_WRITE;
+		/* A device-writable buffer in a read-only slot is refused as one outside RAM. */
+		if (!(w ? gmem_ptr_writable(m, d.addr, d.len) : gmem_ptr(m, d.addr, d.len)))
+			return -VQ_ERR_BUF_ADDR;
 		/* 2.7.4.2: writable descriptors come after all readable ones. */
 		if (!w && c->writable)
 			return -VQ_ERR_ORDER;
@@ -137,7 +138,7 @@ int virtq_pop(const struct guest_mem *m, struct virtq *q, struct virtq_chain *c)
 
 int virtq_push(const struct guest_mem *m, struct virtq *q, uint16_t head, uint32_t len)
 {
-	uint8_t *used = gmem_ptr(m, q->used, used_bytes(q->num));
+	uint8_t *used = gmem_ptr_writable(m, q->used, used_bytes(q->num));
 	if (!used || q->num == 0)
 		return -VQ_ERR_RING_ADDR;
 	uint32_t elem[2] = { head, len };
@@ -150,7 +151,7 @@ int virtq_push(const struct guest_mem *m, struct virtq *q, uint16_t head, uint32
 
 int virtq_set_used_flags(const struct guest_mem *m, const struct virtq *q, uint16_t flags)
 {
-	uint16_t *p = gmem_ptr(m, q->used, 2);
+	uint16_t *p = gmem_ptr_writable(m, q->used, 2);
 	if (!p)
 		return -VQ_ERR_RING_ADDR;
 	__atomic_store_n(p, flags, __ATOMIC_RELEASE);
@@ -169,7 +170,8 @@ int virtq_chain_copy(const struct guest_mem *m, const struct virtq_chain *c, boo
 			continue;
 		}
 		uint64_t n = s->len - off < len ? s->len - off : len;
-		uint8_t *p = gmem_ptr(m, s->gpa + off, n);      /* checked at pop; still the one door */
+		/* checked at pop; still the one door (and never into a read-only slot) */
+		uint8_t *p = to_guest ? gmem_ptr_writable(m, s->gpa + off, n) : gmem_ptr(m, s->gpa + off, n);
 		if (!p)
 			return -VQ_ERR_BUF_ADDR;
 		if (to_guest)

@@ -437,7 +437,7 @@ const struct opt_def opt_table[] = {
 	{ "coalesced-mmio", 0, ARG_NONE, RUN, NULL, "register the MMIO sink as a coalesced zone", set_flag, F_COALESCED },
 	{ "blk", 0, ARG_FILE, RUN | DOMX | RESTORE | RECEIVE, "FILE", "back the virtio block device with FILE (created if missing)", set_blk, 0 },
 	{ "vhost-user-blk", 0, ARG_FILE, RUN, "SOCKET", "the block device is served by a vhost-user back-end listening on SOCKET (implies --backing memfd)", set_vhost_blk, 0 },
-	{ "net", 0, ARG_NONE, RUN | DOMX, NULL, "give the guest virtio-net on a tap in a private network namespace (root)", set_flag, F_NET },
+	{ "net", 0, ARG_NONE, RUN | DOMX | RESTORE | RECEIVE, NULL, "give the guest virtio-net on a tap in a private network namespace (root; restore/receive: the destination's own tap)", set_flag, F_NET },
 	{ "ksm", 0, ARG_NONE, RUN, NULL, "mark guest RAM MADV_MERGEABLE: KSM may merge identical pages (port 0xFA shows it)", set_flag, F_KSM },
 	{ "blk-size", 0, ARG_SIZE, RUN, "SIZE", "grow FILE to SIZE first, sparse (a multiple of 512, up to 1T)", set_blk_size, 0 },
 	{ "domain", 0, ARG_FILE, RUN | DOMX, "FILE", "take name, memory, vCPUs, pinning, payload, disk and balloon from a libvirt domain XML FILE (docs/domxml.md)", set_domain, 0 },

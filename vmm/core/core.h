@@ -238,9 +238,16 @@ void gmem_change_end(struct guest_mem *m);
  * memory slot, else NULL.  Overflow-safe for every gpa and len.  While other
  * threads run, call it and use the pointer between gmem_hold and gmem_release. */
 void *gmem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
-/* Copies out of / into guest RAM; 0 on success, -1 if out of range. */
+/* gmem_ptr for a write made on the guest's behalf (device DMA, a used ring):
+ * NULL also when the range is in a read-only slot (the --rom slot). */
+void *gmem_ptr_writable(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+/* Copies out of / into guest RAM; 0 on success, -1 if out of range (gmem_write:
+ * or in a read-only slot, which only the VMM itself fills). */
 int  gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
 int  gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
+/* The VMM's own write, which may fill a read-only slot (a restored stream's ROM
+ * pages); never for a write the guest or a device directs.  0, or -1 if out of range. */
+int  gmem_load(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
 /* Gives the host pages behind [gpa, gpa+len) back (madvise MADV_DONTNEED; MADV_REMOVE for
  * memfd backing): the guest reads zeros there afterwards.  The range must be page aligned,
  * inside one writable slot; call under gmem_hold.  0, or -1 (out of range, read-only, or

@@ -87,9 +87,26 @@ int gmem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len)
 	return 0;
 }
 
+/* The slot [gpa, gpa+len) lies in, or NULL (the unit tests' slot-less range counts as slot 0). */
+static const struct mem_slot *slot_of(const struct guest_mem *m, uint64_t gpa)
+{
+	return m->nslots > 0 ? memslots_find(m, gpa) : NULL;
+}
+
+void *gmem_ptr_writable(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	const struct mem_slot *s = slot_of(m, gpa);
+
+	/* KVM_MEM_READONLY (api.rst 4.35): the guest's own writes there exit as MMIO;
+	 * a device writing on the guest's behalf must not get further than the guest. */
+	if (s && (s->flags & KVM_MEM_READONLY))
+		return NULL;
+	return gmem_ptr(m, gpa, len);
+}
+
 int gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len)
 {
-	void *p = gmem_ptr(m, gpa, len);
+	void *p = gmem_ptr_writable(m, gpa, len);
 
 	if (!p)
 		return -1;
@@ -97,10 +114,14 @@ int gmem_write(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_
 	return 0;
 }
 
-/* The slot [gpa, gpa+len) lies in, or NULL (the unit tests' slot-less range counts as slot 0). */
-static const struct mem_slot *slot_of(const struct guest_mem *m, uint64_t gpa)
+int gmem_load(const struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len)
 {
-	return m->nslots > 0 ? memslots_find(m, gpa) : NULL;
+	void *p = gmem_ptr(m, gpa, len);        /* read-only slots too: the VMM owns their image */
+
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	return 0;
 }
 
 int gmem_discard(const struct guest_mem *m, uint64_t gpa, uint64_t len)

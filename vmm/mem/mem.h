@@ -75,6 +75,9 @@ const struct mem_slot *memslots_find(const struct guest_mem *m, uint64_t gpa);  
 const struct mem_slot *memslots_by_id(const struct guest_mem *m, uint32_t id);  /* NULL: none */
 /* Maps backing for s, registers it with KVM, adds it to vm->mem.  XC_OK or XC_HOST. */
 int  memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen);
+/* The hotplug slot (slot 2 at GPA_HOTPLUG, anonymous, size bytes): the one
+ * description memctl's guest request and a restored stream both use.  XC_OK or XC_HOST. */
+int  memregion_hotplug(struct vm *vm, uint64_t size, char *err, size_t errlen);
 /* Unregisters slot id from KVM (size 0), drops it from vm->mem, unmaps it.  XC_OK or an error code. */
 int  memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen);
 /* Teardown: unmaps every slot (the VM fd's close drops them in KVM). */
@@ -193,6 +196,8 @@ struct mem_lab {
 	int nmarks;
 	uint64_t rom_writes, unmapped_accesses;
 	uint64_t hotplug_adds, hotplug_removes, memctl_requests;
+	uint64_t hotplug_busy;          /* hotplug requests refused while a migration ran */
+	bool slots_frozen;              /* a migration runs: no slot may change (MEMCTL_EMIGRATING) */
 	struct xlate xl[2 * TRANSLATE_MAX];     /* --translate at the end, then the guest's requests */
 	int nxl, nxl_guest;
 	uint64_t *scratch;              /* DIRTY_LIST_MAX GPAs for a harvest */

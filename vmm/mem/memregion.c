@@ -92,6 +92,19 @@ int memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen)
 	return XC_OK;
 }
 
+int memregion_hotplug(struct vm *vm, uint64_t size, char *err, size_t errlen)
+{
+	struct mem_slot s = {
+		.id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = size, .name = "hotplug",
+		.backing = BACKING_ANON, .memfd = -1,
+		/* As the RAM slot: a live migration reads its dirty log too (precopy_live.c).
+		 * Not with the dirty ring, whose harvest (dirty.c) counts slot 0 only. */
+		.flags = vm->cfg.memcfg.dirty == DIRTY_BITMAP ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+	};
+
+	return memregion_add(vm, &s, err, errlen);
+}
+
 /* Teardown: every other thread has been joined (machine_teardown stops the I/O thread first). */
 void memregion_remove_all(struct vm *vm)
 {

@@ -3,9 +3,12 @@
  * (docs/migration.md, section VIRTIO): per device the transport registers a
  * driver set (Status, features, QueueSel, InterruptStatus), each queue's
  * layout (QueueNum, QueueReady, the three ring GPAs) and the device's place
- * in it (last_avail, used_idx), the run's error record and counters, and for
- * virtio-blk the identity of the backing file.  The rings themselves are guest
- * RAM and travel as RAM.  The reader checks every field as untrusted input.
+ * in it (last_avail, used_idx), the run's error record and counters, the
+ * configuration space, for virtio-blk the identity of the backing file, for
+ * virtio-net its counters (the tap is the destination's own: --net there), and
+ * for virtio-balloon its targets and counters (its pages: balloonstate.c).
+ * The rings themselves are guest RAM and travel as RAM; so do the receive
+ * buffers a net driver posted.  The reader checks every field as untrusted input.
  */
 #include <errno.h>
 #include <linux/virtio_config.h>
@@ -14,10 +17,16 @@
 
 #include "kvmlab.h"
 
+#define BALLOON_CFG_NUM         0       /* struct virtio_balloon_config (virtio 1.1 5.5.4), as virtio_balloon.c */
+#define BALLOON_CFG_ACTUAL      4
+#define VNET_MAC_BYTES          6       /* struct virtio_net_config.mac (5.1.4) */
+
 _Static_assert(MIG_VIRTIO_QUEUES == VIRTIO_QUEUES_MAX, "one stream queue per device queue");
 _Static_assert(MIG_VIRTIO_NUM_MAX == VIRTQ_NUM_MAX, "the stream's queue size cap is QueueNumMax");
 _Static_assert(MIG_VIRTIO_ERR_MAX > VQ_ERR_COUNT, "every virtq_err fits");
-_Static_assert(sizeof(struct mig_virtio) == 680 && sizeof(struct mig_virtq) == 32, "docs/migration.md's VIRTIO layout");
+_Static_assert(MIG_VIRTIO_CONFIG_MAX == VIRTIO_CONFIG_MAX, "the stream carries the whole configuration space");
+_Static_assert(MIG_VIRTIO_V1_SIZE == 680 && sizeof(struct mig_virtio) == 864 && sizeof(struct mig_virtq) == 32,
+	       "docs/migration.md's VIRTIO layout");
 
 /* Status bits a driver can set (virtio 1.1 2.1): ACKNOWLEDGE, DRIVER, DRIVER_OK,
  * FEATURES_OK, DEVICE_NEEDS_RESET, FAILED.  Anything else is not a status. */
@@ -40,6 +49,8 @@ static const struct {
 } which_info[MIG_VIRTIO_DEVS] = {
 	[MIG_VIRTIO_CONSOLE] = { "console", 3, VIRTIO_CON_QUEUES },     /* virtio 1.1 5.3 */
 	[MIG_VIRTIO_BLK]     = { "blk", 2, 1 },                          /* 5.2: one requestq */
+	[MIG_VIRTIO_NET]     = { "net", 1, 2 },                          /* 5.1: receiveq1, transmitq1 */
+	[MIG_VIRTIO_BALLOON] = { "balloon", 5, 2 },                      /* 5.5: inflateq, deflateq */
 };
 
 #define BAD(...) do { snprintf(err, errlen, "migration stream: VIRTIO section: " __VA_ARGS__); return -1; } while (0)
@@ -55,12 +66,42 @@ static bool inside(const struct mig_image *img, uint64_t gpa, uint64_t len)
 	return false;
 }
 
+/* The balloon's part: its targets within RAM slot 0, held within them, and the
+ * configuration space saying what the fields say. */
+static int balloon_check(const struct mig_image *img, const struct mig_vballoon *b, const uint8_t *config,
+			 char *err, size_t errlen)
+{
+	uint64_t ram_pages = img->cfg.mem / MIG_PAGE;   /* the balloon's map covers slot 0: --mem */
+	uint32_t num, actual;
+
+	memcpy(&num, config + BALLOON_CFG_NUM, 4);
+	memcpy(&actual, config + BALLOON_CFG_ACTUAL, 4);
+	if (b->limit > ram_pages)
+		BAD("balloon: a target of %u pages, RAM holds %llu", b->limit, (unsigned long long)ram_pages);
+	if (b->num_pages > b->limit || b->deflate_to > b->limit || b->held > b->limit)
+		BAD("balloon: num_pages %u, deflate target %u or %llu pages held above the run's target %u",
+		    b->num_pages, b->deflate_to, (unsigned long long)b->held, b->limit);
+	if (b->flags & ~MIG_BALLOON_DEFLATE_PENDING)
+		BAD("balloon: unknown flags 0x%x", b->flags);
+	if (b->violation >= BALLOON_VIOLATION_COUNT)
+		BAD("balloon: violation %u", b->violation);
+	if (b->inflated < b->deflated || b->inflated - b->deflated != b->held)
+		BAD("balloon: %llu pages held, not %llu inflated less %llu deflated", (unsigned long long)b->held,
+		    (unsigned long long)b->inflated, (unsigned long long)b->deflated);
+	if (num != b->num_pages || actual != b->actual)
+		BAD("balloon: the configuration space (num_pages %u, actual %u) is not the device's (%u, %u)",
+		    num, actual, b->num_pages, b->actual);
+	return 0;
+}
+
 int mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *err, size_t errlen)
 {
-	if (m->version != MIG_VIRTIO_VERSION)
-		BAD("version %u, this kvmlab reads version %u", m->version, MIG_VIRTIO_VERSION);
+	if (m->version != MIG_VIRTIO_VERSION && m->version != 1)
+		BAD("version %u, this kvmlab reads versions 1 and %u", m->version, MIG_VIRTIO_VERSION);
 	if (m->which >= MIG_VIRTIO_DEVS)
-		BAD("device %u, not console (0) or blk (1)", m->which);
+		BAD("device %u, not console (0), blk (1), net (2) or balloon (3)", m->which);
+	if (m->version == 1 && m->which > MIG_VIRTIO_BLK)
+		BAD("device %u in a version 1 section (console and blk only)", m->which);
 	const char *name = which_info[m->which].name;
 	if (m->device_id != which_info[m->which].device_id)
 		BAD("%s: device id %u, not %u", name, m->device_id, which_info[m->which].device_id);
@@ -99,6 +140,8 @@ int mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *er
 	m->blk_path[sizeof(m->blk_path) - 1] = '\0';
 	if (m->which == MIG_VIRTIO_BLK && m->blk_sectors == 0)
 		BAD("blk: capacity 0");
+	if (m->which == MIG_VIRTIO_BALLOON)
+		return balloon_check(img, &m->balloon, m->config, err, errlen);
 	return 0;
 }
 
@@ -146,12 +189,35 @@ static void save_one(struct virtio_dev *d, uint32_t which, struct mig_virtio *m,
 		m->blk_bytes_read = d->blk.bytes_read;
 		m->blk_bytes_written = d->blk.bytes_written;
 	}
+	memcpy(m->config, d->config, sizeof(m->config));
+	if (which == MIG_VIRTIO_NET) {
+		const struct vnet *n = &d->net;
+		m->net = (struct mig_vnet){ .tx_packets = n->tx_packets, .tx_bytes = n->tx_bytes,
+					    .tx_errors = n->tx_errors, .rx_packets = n->rx_packets,
+					    .rx_bytes = n->rx_bytes, .rx_dropped = n->rx_dropped };
+	}
+	if (which == MIG_VIRTIO_BALLOON) {
+		const struct vballoon *b = &d->balloon;
+		m->balloon = (struct mig_vballoon){
+			.num_pages = b->num_pages, .actual = b->actual, .deflate_to = b->deflate_to,
+			.flags = b->deflate_pending ? MIG_BALLOON_DEFLATE_PENDING : 0, .limit = b->limit,
+			.violation = (uint32_t)b->violation, .held = b->held, .inflated = b->inflated,
+			.deflated = b->deflated, .released_bytes = b->released_bytes,
+			.config_changes = b->config_changes, .violation_pfn = b->violation_pfn };
+		memcpy(m->balloon.rss, b->rss, sizeof(b->rss));
+		memcpy(m->balloon.ram_resident, b->ram_resident, sizeof(b->ram_resident));
+	}
 }
 
 /* The devices the stream carries, by enum mig_virtio_which. */
 static struct virtio_dev *dev_of(struct vm *vm, uint32_t which)
 {
-	return which == MIG_VIRTIO_CONSOLE ? &vm->io->virtio : &vm->io->blk;
+	switch (which) {
+	case MIG_VIRTIO_BLK:     return &vm->io->blk;
+	case MIG_VIRTIO_NET:     return &vm->io->net;
+	case MIG_VIRTIO_BALLOON: return &vm->io->balloon;
+	default:                 return &vm->io->virtio;
+	}
 }
 
 int mig_virtio_save(struct mig_out *out, struct vm *vm)
@@ -162,7 +228,11 @@ int mig_virtio_save(struct mig_out *out, struct vm *vm)
 		struct virtio_dev *d = dev_of(vm, w);
 		struct mig_virtio m;
 		pthread_mutex_lock(&d->lock);
-		bool touched = d->type->device_id != 0 && (d->status != 0 || d->resets != 0);
+		/* net and balloon go even untouched: the destination builds the balloon
+		 * from its section and must have --net, or a guest probing the device
+		 * later would find it gone. */
+		bool touched = d->type->device_id != 0 &&
+			       (w >= MIG_VIRTIO_NET || d->status != 0 || d->resets != 0);
 		if (touched)
 			save_one(d, w, &m, vm->cfg.io.blk_path);
 		pthread_mutex_unlock(&d->lock);
@@ -176,12 +246,22 @@ void mig_virtio_drain(struct vm *vm)
 {
 	if (!vm->io)
 		return;
+	/* Frames arriving now stay in the source's tap and are lost with it, as a
+	 * NIC's are at a switch-over: after this no receive writes guest RAM. */
+	vnet_freeze(&vm->io->net);
 	/* A doorbell rung before the vCPUs stopped may still wait for the I/O
 	 * thread: answer it here, so the chain is done (and its output said) on
 	 * this side, once.  virtio_process takes the device lock, so it also waits
-	 * for a chain the I/O thread is in the middle of. */
+	 * for a chain the I/O thread is in the middle of.  A net guest's transmit
+	 * chains go out through this side's tap. */
 	for (uint32_t w = 0; w < MIG_VIRTIO_DEVS; w++)
 		virtio_process(dev_of(vm, w));
+}
+
+void mig_virtio_resume(struct vm *vm)
+{
+	if (vm->io)
+		vnet_resume(&vm->io->net);
 }
 
 #define REFUSE(...) do { snprintf(err, errlen, "migration stream: " __VA_ARGS__); return -1; } while (0)
@@ -195,6 +275,8 @@ static int same_device(struct vm *vm, struct virtio_dev *d, const struct mig_vir
 		if (m->which == MIG_VIRTIO_BLK)
 			REFUSE("the guest drives a virtio-blk on %s: give --blk with that file",
 			       m->blk_path[0] ? m->blk_path : "(a file)");
+		if (m->which == MIG_VIRTIO_NET)
+			REFUSE("the guest drives a virtio-net: give --net (the destination opens a tap of its own)");
 		REFUSE("virtio %s: device id %u here, %u in the stream", name, d->type->device_id, m->device_id);
 	}
 	if (d->offload)
@@ -205,6 +287,8 @@ static int same_device(struct vm *vm, struct virtio_dev *d, const struct mig_vir
 	if (d->poll != (m->poll != 0))
 		REFUSE("virtio %s: the guest was told %s; give the source's --virtio-notify (%s)", name,
 		       m->poll ? "not to notify" : "to notify", m->poll ? "poll" : "exit or ioeventfd");
+	if (m->which == MIG_VIRTIO_NET && memcmp(d->config, m->config, VNET_MAC_BYTES) != 0)
+		REFUSE("virtio net: the guest's MAC is not this device's");
 	if (m->which != MIG_VIRTIO_BLK)
 		return 0;
 	struct stat st;
@@ -251,6 +335,47 @@ static void load_one(struct virtio_dev *d, const struct mig_virtio *m)
 		d->blk.bytes_read = m->blk_bytes_read;
 		d->blk.bytes_written = m->blk_bytes_written;
 	}
+	if (m->which == MIG_VIRTIO_NET) {
+		struct vnet *n = &d->net;
+		n->tx_packets = m->net.tx_packets;
+		n->tx_bytes = m->net.tx_bytes;
+		n->tx_errors = m->net.tx_errors;
+		n->rx_packets = m->net.rx_packets;
+		n->rx_bytes = m->net.rx_bytes;
+		n->rx_dropped = m->net.rx_dropped;
+	}
+	if (m->which == MIG_VIRTIO_BALLOON) {   /* its pages: mig_balloon_load */
+		struct vballoon *b = &d->balloon;
+		b->num_pages = m->balloon.num_pages;
+		b->actual = m->balloon.actual;
+		b->deflate_to = m->balloon.deflate_to;
+		b->deflate_pending = m->balloon.flags & MIG_BALLOON_DEFLATE_PENDING;
+		b->limit = m->balloon.limit;
+		b->held = m->balloon.held;
+		b->inflated = m->balloon.inflated;
+		b->deflated = m->balloon.deflated;
+		b->released_bytes = m->balloon.released_bytes;
+		b->config_changes = m->balloon.config_changes;
+		b->violation = (int)m->balloon.violation;
+		b->violation_pfn = m->balloon.violation_pfn;
+		memcpy(b->rss, m->balloon.rss, sizeof(b->rss));
+		memcpy(b->ram_resident, m->balloon.ram_resident, sizeof(b->ram_resident));
+		memcpy(d->config, m->config, sizeof(d->config));
+	}
+}
+
+/* The destination has no balloon of its own (receive and restore take no
+ * --balloon): the stream's guest brings one, built here at power-on like
+ * run --balloon's.  No vCPU runs yet and no thread serves this slot.  0 or -1. */
+static int balloon_adopt(struct vm *vm, struct virtio_dev *d, const struct mig_virtio *m, char *err, size_t errlen)
+{
+	if (d->type != &virtio_none_type)
+		return 0;
+	virtio_free_balloon(d);
+	pthread_mutex_destroy(&d->lock);
+	if (virtio_init_balloon(d, &vm->mem, true, m->balloon.limit, -1) != 0)
+		REFUSE("virtio balloon: out of memory for the page map");
+	return 0;
 }
 
 int mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen)
@@ -260,6 +385,8 @@ int mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size_
 		if (!img->have_virtio[w])
 			continue;
 		struct virtio_dev *d = dev_of(vm, w);
+		if (w == MIG_VIRTIO_BALLOON && balloon_adopt(vm, d, &img->virtio[w], err, errlen) != 0)
+			return -1;
 		if (same_device(vm, d, &img->virtio[w], err, errlen) != 0)
 			return -1;
 		for (int i = 0; i < VIRTIO_QUEUES_MAX; i++) {
@@ -282,6 +409,8 @@ int mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size_
 		load_one(d, &img->virtio[w]);
 		pthread_mutex_unlock(&d->lock);
 	}
+	if (img->have_virtio[MIG_VIRTIO_NET])
+		vnet_resume(&vm->io->net);      /* the backend parked at power-on: the rings are live now */
 	return 0;
 }
 

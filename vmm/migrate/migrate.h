@@ -41,6 +41,9 @@ enum mig_section {                              /* the section types, in stream 
 	MIG_SEC_PAYLOAD  = 8,                   /* the payload file: the guest's identity */
 	MIG_SEC_POSTCOPY = 9,                   /* post-copy: RAM follows after END, on demand (u64 pages) */
 	MIG_SEC_VIRTIO   = 10,                  /* one virtio-mmio device's transport and queue state */
+	MIG_SEC_IRQCHIP  = 11,                  /* interrupt model kernel: KVM's PICs and IOAPIC (irqstate.c) */
+	MIG_SEC_IOAPIC   = 12,                  /* interrupt model split: kvmlab's IOAPIC (irqstate.c) */
+	MIG_SEC_BALLOON  = 13,                  /* the pages in the virtio-balloon (u64 GPAs, ascending) */
 	MIG_SEC_COUNT
 };
 
@@ -58,7 +61,7 @@ struct mig_out {
 
 struct mig_config {                     /* MIG_SEC_CONFIG */
 	uint32_t vcpus;                 /* 1 .. MIG_VCPUS_MAX */
-	uint32_t irqchip;               /* 1: KVM_CREATE_IRQCHIP (LAPIC state present) */
+	uint32_t irqchip;               /* enum irq_model: 0 none, 1 kernel, 2 split (LAPIC state with 1, 2) */
 	uint64_t mem;                   /* slot 0's size: --mem */
 };
 struct mig_slot {                       /* MIG_SEC_LAYOUT, one per slot */
@@ -83,6 +86,7 @@ struct mig_vcpu {                       /* MIG_SEC_VCPU: the ioctls of api.rst 4
 	struct kvm_msr_entry msrs[MIG_MSRS_MAX];
 };
 #define MIG_UART_THRE_INT  (1u << 0)    /* a THR-empty interrupt is pending (16550 IIR priority 3) */
+#define MIG_UART_IRQ_LINE  (1u << 1)    /* IRQ 4 is asserted (what uart_dev.irq_level says); 0 in older streams */
 struct mig_uart {                       /* MIG_SEC_UART: struct uart's guest-visible state */
 	uint8_t ier, lcr, mcr, scr, fcr, loop_len, overrun;
 	uint8_t flags;                  /* MIG_UART_THRE_INT; 0 in streams from before it */
@@ -93,11 +97,14 @@ struct mig_uart {                       /* MIG_SEC_UART: struct uart's guest-vis
 };
 /* MIG_SEC_VIRTIO (devstate.c): a section of its own, versioned, so a stream
  * without it (an idle device) still loads; one per device the driver touched. */
-#define MIG_VIRTIO_VERSION      1u
-enum mig_virtio_which { MIG_VIRTIO_CONSOLE = 0, MIG_VIRTIO_BLK = 1, MIG_VIRTIO_DEVS };
+#define MIG_VIRTIO_VERSION      2u      /* 2: config space, net and balloon; version 1 (console, blk) still loads */
+enum mig_virtio_which { MIG_VIRTIO_CONSOLE = 0, MIG_VIRTIO_BLK = 1, MIG_VIRTIO_NET = 2, MIG_VIRTIO_BALLOON = 3,
+			MIG_VIRTIO_DEVS };
 #define MIG_VIRTIO_QUEUES       2u              /* = VIRTIO_QUEUES_MAX, checked in devstate.c */
 #define MIG_VIRTIO_NUM_MAX      256u            /* = VIRTQ_NUM_MAX: the QueueNumMax kvmlab offers */
 #define MIG_VIRTIO_ERR_MAX      32u             /* > VQ_ERR_COUNT, checked in devstate.c */
+#define MIG_VIRTIO_CONFIG_MAX   16u             /* = VIRTIO_CONFIG_MAX, checked in devstate.c */
+#define MIG_BALLOON_DEFLATE_PENDING (1u << 0)   /* mig_vballoon.flags: num_pages becomes deflate_to once met */
 struct mig_virtq {
 	uint16_t num, last_avail, used_idx;     /* QueueNum; the device's ring positions */
 	uint8_t ready, pad;
@@ -121,7 +128,46 @@ struct mig_virtio {
 	char blk_path[256];
 	uint64_t blk_reads, blk_writes, blk_flushes, blk_get_ids, blk_ioerr, blk_unsupported;
 	uint64_t blk_bytes_read, blk_bytes_written;
+	/* version 2 from here (a version 1 section ends above: console and blk only) */
+	uint8_t config[MIG_VIRTIO_CONFIG_MAX];  /* device configuration space (net: mac; balloon: num_pages, actual) */
+	struct mig_vnet {               /* net: the device's counters */
+		uint64_t tx_packets, tx_bytes, tx_errors, rx_packets, rx_bytes, rx_dropped;
+	} net;
+	struct mig_vballoon {           /* balloon: targets, counters, the run's RSS samples */
+		uint32_t num_pages, actual, deflate_to, flags;  /* flags: MIG_BALLOON_DEFLATE_PENDING */
+		uint32_t limit, violation;      /* limit: the run's largest num_pages (held never exceeds it) */
+		uint64_t held;                  /* pages in the balloon: the BALLOON section's count */
+		uint64_t inflated, deflated, released_bytes, config_changes, violation_pfn;
+		int64_t rss[3], ram_resident[3];        /* -1: not sampled (on the source) */
+	} balloon;
 };
+/* MIG_SEC_IRQCHIP (irqstate.c): KVM_GET_IRQCHIP's three chips (api.rst 4.26), in
+ * chip id order, and KVM_GET_PIT2's state (4.74) when the VM has a PIT. */
+#define MIG_IRQCHIP_VERSION     1u
+#define MIG_IRQCHIP_CHIPS       3u              /* KVM_IRQCHIP_PIC_MASTER, _PIC_SLAVE, _IOAPIC */
+#define MIG_IRQCHIP_PIT         (1u << 0)       /* pit is valid: the VM has KVM_CREATE_PIT2's PIT */
+struct mig_irqchip {
+	uint32_t version;               /* MIG_IRQCHIP_VERSION */
+	uint32_t flags;                 /* MIG_IRQCHIP_PIT */
+	struct kvm_irqchip chip[MIG_IRQCHIP_CHIPS];     /* chip[i].chip_id == i */
+	struct kvm_pit_state2 pit;      /* all 0 without MIG_IRQCHIP_PIT */
+};
+/* MIG_SEC_IOAPIC (irqstate.c): kvmlab's IOAPIC (traps/devices/ioapic.c), its
+ * registers, its input wires and its counters. */
+#define MIG_IOAPIC_VERSION      1u
+#define MIG_IOAPIC_PINS         24u             /* = IOAPIC_PINS, checked in irqstate.c */
+struct mig_ioapic {
+	uint32_t version;               /* MIG_IOAPIC_VERSION */
+	uint32_t pins;                  /* MIG_IOAPIC_PINS */
+	uint32_t ioregsel;              /* IOREGSEL, bits 7:0 (82093AA 3.1.1) */
+	uint32_t id;                    /* IOAPICID bits 27:24, here 0..15 */
+	uint32_t wire;                  /* input pins asserted, one bit per pin */
+	uint32_t reserved;              /* 0 */
+	uint64_t rte[MIG_IOAPIC_PINS];  /* the redirection table (82093AA 3.2.4), Remote IRR included */
+	uint64_t messages, eois, masked, undeliverable, ignored, send_errors, route_updates;
+	uint64_t pin_messages[MIG_IOAPIC_PINS];
+};
+#define MIG_VIRTIO_V1_SIZE      offsetof(struct mig_virtio, config)     /* a version 1 section's length */
 /* Everything but RAM, as the reader found it (checked). */
 struct mig_image {
 	uint32_t version, abi;
@@ -137,6 +183,12 @@ struct mig_image {
 	struct mig_uart uart;
 	struct mig_virtio virtio[MIG_VIRTIO_DEVS];      /* have_virtio[] says which came */
 	bool have_virtio[MIG_VIRTIO_DEVS];
+	struct mig_irqchip irqchip;     /* MIG_SEC_IRQCHIP, when have_irqchip */
+	struct mig_ioapic ioapic;       /* MIG_SEC_IOAPIC, when have_ioapic */
+	bool have_irqchip, have_ioapic;
+	uint64_t *balloon;              /* the BALLOON section's GPAs (malloc'd, ascending), nballoon of them */
+	uint64_t nballoon;
+	bool have_balloon;
 	uint8_t *payload;               /* the payload file (malloc'd) */
 	uint32_t payload_len;
 	uint64_t ram_pages;             /* pages read */
@@ -211,11 +263,12 @@ int  mig_complete_io(struct vcpu *v, char *err, size_t errlen);
  * CPUID, vCPU, clock, UART, VIRTIO, payload, END.  0, or -1 with err. */
 int  mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char *err, size_t errlen);
 /* vCPUs stopped, before the last RAM goes: fails (-1 with err) when the VM holds
- * state the stream cannot carry (a vhost-user-blk, virtio-net or virtio-balloon the
- * driver touched); else finishes the virtio chains still pending (mig_virtio_drain). */
+ * state the stream cannot carry (a vhost-user-blk the driver touched); else stops
+ * net receive and finishes the virtio chains still pending (mig_virtio_drain;
+ * the caller calls mig_virtio_resume if the guest runs on here). */
 int  mig_check_savable(struct vm *vm, char *err, size_t errlen);
 /* Everything after RAM for n vCPUs whose states are s[0..n-1] (v0: vCPU 0, for
- * its CPUID): CPUID, the VCPU sections, CLOCK, UART, VIRTIO, PAYLOAD, END.  0 or -1 with err. */
+ * its CPUID): CPUID, the VCPU sections, CLOCK, IRQCHIP or IOAPIC, UART, VIRTIO, PAYLOAD, END.  0 or -1 with err. */
 int  mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu *s, int n,
 		     const struct payload *p, char *err, size_t errlen);
 /* The CPUID a stream carries against what this host's KVM supports
@@ -231,10 +284,14 @@ int  mig_cpuid_compatible(struct vcpu *fresh, const struct kvm_cpuid_entry2 *e, 
  * of two <= MIG_VIRTIO_NUM_MAX), ring alignment, every ring wholly inside one slot,
  * and its indices.  0, or -1 with a one-line err. */
 int  mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *err, size_t errlen);
-/* Source, vCPUs stopped, before the last RAM is read: finishes every chain the
+/* Source, vCPUs stopped, before the last RAM is read: stops virtio-net's receive
+ * (vnet_freeze: no frame goes into RAM any more) and finishes every chain the
  * driver published (a doorbell the I/O thread has not answered yet). */
 void mig_virtio_drain(struct vm *vm);
-/* Then one VIRTIO section per device the driver touched.  0 or -1 (out->err). */
+/* Source: the guest runs on here (a snapshot taken, a migration failed): receive goes on. */
+void mig_virtio_resume(struct vm *vm);
+/* Then one VIRTIO section per device the driver touched, and for virtio-net and
+ * the balloon whenever they are present.  0 or -1 (out->err). */
 int  mig_virtio_save(struct mig_out *out, struct vm *vm);
 /* Destination, before any vCPU runs: the image's devices into vm's, after checking
  * they are the same devices (type, features, --virtio-notify poll, and for blk the
@@ -244,6 +301,40 @@ int  mig_virtio_load(struct vm *vm, const struct mig_image *img, char *err, size
 /* Live pre-copy: the devices report their writes to guest RAM into bm (one bit a
  * page of npages, set atomically); bm NULL stops it. */
 void mig_virtio_track(struct vm *vm, uint64_t *bm, uint64_t npages);
+
+/* ---- irqstate.c: the interrupt controllers' state, out of the VM and back ---- */
+/* The reader's checks (pure; stream.c calls them): an IRQCHIP section's version,
+ * flags, chip ids, and every PIC, IOAPIC and PIT field within what the device
+ * can hold (8259A, 82093AA, 8254 datasheets); an IOAPIC section's version, pin
+ * count and registers (reserved bits 0, Remote IRR only on level entries).
+ * 0, or -1 with a one-line err. */
+int  mig_irqchip_check(const struct mig_irqchip *m, char *err, size_t errlen);
+int  mig_ioapic_check(const struct mig_ioapic *m, char *err, size_t errlen);
+/* Source, vCPUs stopped: the section of vm's interrupt model (IRQCHIP for kernel,
+ * IOAPIC for split, nothing for none).  0, or -1 with err. */
+int  mig_irq_save(struct mig_out *out, struct vm *vm, char *err, size_t errlen);
+/* Destination, after the VM's interrupt model exists and before any vCPU's state
+ * (its LAPIC) is loaded or any vCPU runs: KVM_SET_IRQCHIP of each chip, or
+ * kvmlab's IOAPIC and the GSI routes KVM_SET_GSI_ROUTING gets from it.
+ * 0, or -1 with a one-line err (the guest must not run). */
+int  mig_irq_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen);
+/* ---- balloonstate.c: the pages in the virtio-balloon (section BALLOON) ---- */
+/* A BALLOON section's n GPAs against the image (pure; stream.c's reader calls it):
+ * after the balloon's VIRTIO section, exactly its `held` pages, each page aligned
+ * inside the RAM slot at GPA 0, strictly ascending (no duplicates).  0, or -1 with err. */
+int  mig_balloon_check(const struct mig_image *img, const uint64_t *gpa, uint64_t n, char *err, size_t errlen);
+/* Source, after the VIRTIO sections: the balloon's pages as one BALLOON section
+ * (none when it holds none).  0 or -1 (out->err). */
+int  mig_balloon_save(struct mig_out *out, struct vm *vm);
+/* Destination, after mig_virtio_load: the image's pages into the balloon's map and
+ * out of this process's memory (gmem_discard, MADV_DONTNEED) unless post-copy
+ * (there they are still missing and the pager installs the zero page).  0, or -1 with err. */
+int  mig_balloon_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen);
+/* Whether the image's balloon holds the page at gpa (binary search). */
+bool mig_balloon_has(const struct mig_image *img, uint64_t gpa);
+/* Live pre-copy: clears from bm (one bit a page of slot 0) the pages the balloon
+ * holds now: they read as zero and the destination discards them anyway. */
+void mig_balloon_skip(struct vm *vm, uint64_t *bm, uint64_t npages);
 
 /* ---- snapshot.c: run --snapshot FILE --snapshot-at-report NAME ---- */
 struct report_entry;
@@ -309,8 +400,13 @@ struct mig_uffd {
 	struct guest_mem *mem;
 	struct mig_image *img;
 	const struct mig_src *src;      /* the stream after END: only this thread reads it */
-	uint8_t *hva;
-	uint64_t size, npages, received;
+	struct mig_uffd_range {         /* one registered slot; its pages are have/asked[base ..] */
+		uint64_t gpa, size, base;
+		uint8_t *hva;
+	} range[MIG_SLOTS_MAX];
+	int nranges;
+	struct mem_lab *frozen;         /* its slots_frozen is thawed when the last page is in, or NULL */
+	uint64_t npages, received;
 	uint64_t *have;                 /* pages installed */
 	double *asked;                  /* per page: when a fault asked for it, 0 = not waiting */
 	uint64_t faults, served;        /* pages asked for; asked-for pages that arrived */
@@ -320,8 +416,8 @@ struct mig_uffd {
 	pthread_t thread;
 	bool started;
 };
-/* Registers slot 0 (at GPA 0) with a userfaultfd in MISSING mode and sets img's
- * page sink to UFFDIO_COPY.  0, or -1 with err (no userfaultfd here: the message says so). */
+/* Registers every slot of mem (RAM at GPA 0, hotplugged memory) with a userfaultfd
+ * in MISSING mode and sets img's page sink to UFFDIO_COPY.  0, or -1 with err (no userfaultfd here: the message says so). */
 int  mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_image *img, int sock,
 		       const struct mig_src *src, char *err, size_t errlen);
 /* Starts the pager thread: faults become requests on sock, arriving pages are
@@ -389,6 +485,7 @@ struct live_round {
 	double dirty_rate;              /* pages/s the guest dirtied during the round before (0 for round 0) */
 	int throttle_pct;               /* auto-converge's throttle while it ran */
 };
+#define MIG_LIVE_SLOTS 2                /* the dirty-logged slots: RAM (0) and hotplug (2) */
 struct mig_live {
 	/* options */
 	const char *to;                 /* --migrate-to ADDR */
@@ -408,9 +505,14 @@ struct mig_live {
 	pthread_cond_t cond;
 	bool go, over;                  /* the report came; the run ended */
 	struct mig_pause pause;
-	uint64_t *bitmap;               /* pages still to send, one bit per RAM page */
+	/* The bitmaps have one bit per page of GPA space below bm_pages (bit i = GPA
+	 * i * 4 KiB), so the hotplug slot at GPA_HOTPLUG has its bits where RAM's end. */
+	uint64_t bm_pages;
+	uint64_t *bitmap;               /* pages still to send */
 	uint64_t *log;                  /* what KVM_GET_DIRTY_LOG returned last */
 	uint64_t *devdirty;             /* pages the virtio devices wrote (atomic bits, mig_virtio_track) */
+	struct live_slot { uint32_t id; uint64_t gpa, npages; } slot[MIG_LIVE_SLOTS];
+	int nslots;                     /* RAM, and hotplugged memory: the slots read at the start (frozen) */
 	/* results */
 	bool attempted;                 /* the migration began */
 	bool completed;                 /* the destination has the guest and runs it */

@@ -29,16 +29,28 @@ static double post_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Pages are numbered by GPA (bit i = GPA i * 4 KiB), as pre-copy's bitmaps are. */
 static bool post_sent(const uint64_t *bm, uint64_t pg)
 {
 	return bm[pg / 64] >> (pg % 64) & 1;
+}
+
+/* Is page pg in one of the migrated slots (RAM, hotplugged memory)? */
+static bool post_in_slots(const struct mig_live *l, uint64_t pg)
+{
+	for (int k = 0; k < l->nslots; k++)
+		if (pg >= l->slot[k].gpa / MIG_PAGE && pg - l->slot[k].gpa / MIG_PAGE < l->slot[k].npages)
+			return true;
+	return false;
 }
 
 /* Serves requests and pushes pages until all are sent.  0, or -1 (write or request failed). */
 static int post_serve(struct mig_live *l, int fd, struct mig_out *out, uint64_t *sent, uint64_t npages)
 {
 	struct vm *vm = &l->r->vm;
-	uint64_t left = npages, next = 0;
+	uint64_t left = npages;
+	int k = 0;                      /* the slot being pushed, and the next page in it */
+	uint64_t next = l->nslots ? l->slot[0].gpa / MIG_PAGE : 0;
 
 	while (left) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -47,7 +59,7 @@ static int post_serve(struct mig_live *l, int fd, struct mig_out *out, uint64_t 
 			if (mig_fd_read(&fd, &gpa, sizeof(gpa)) != 0)
 				return -1;
 			uint64_t pg = gpa / MIG_PAGE;
-			if (gpa % MIG_PAGE || pg >= npages)
+			if (gpa % MIG_PAGE || !post_in_slots(l, pg))
 				return -1;      /* the destination is confused: stop */
 			l->post_requests++;
 			if (!post_sent(sent, pg)) {
@@ -62,13 +74,18 @@ static int post_serve(struct mig_live *l, int fd, struct mig_out *out, uint64_t 
 			}
 			continue;
 		}
-		while (next < npages && post_sent(sent, next))
+		uint64_t end = l->slot[k].gpa / MIG_PAGE + l->slot[k].npages;
+		while (next < end && post_sent(sent, next))
 			next++;
-		uint64_t run = 0;
-		while (next + run < npages && run < POST_PUSH_PAGES && !post_sent(sent, next + run))
-			run++;
-		if (!run)
+		if (next == end) {              /* this slot is done: the next one */
+			if (++k >= l->nslots)
+				return -1;      /* left > 0 but every slot sent: cannot happen */
+			next = l->slot[k].gpa / MIG_PAGE;
 			continue;
+		}
+		uint64_t run = 0;
+		while (next + run < end && run < POST_PUSH_PAGES && !post_sent(sent, next + run))
+			run++;
 		gmem_hold(&vm->mem);
 		int rc = mig_write_pages(out, &vm->mem, next * MIG_PAGE, (uint32_t)run);
 		gmem_release(&vm->mem);
@@ -94,11 +111,15 @@ static int post_serve(struct mig_live *l, int fd, struct mig_out *out, uint64_t 
 int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_start)
 {
 	struct vm *vm = &l->r->vm;
-	uint64_t npages = vm->mem.size / MIG_PAGE;
+	uint64_t npages = 0;            /* every page of RAM and of hotplugged memory */
 	char err[512];
+
+	for (int k = 0; k < l->nslots; k++)
+		npages += l->slot[k].npages;
 	double t_stop = post_now();
 
 	if (mig_pause_stop(&l->pause, 5, err, sizeof(err)) != 0 || mig_check_savable(vm, err, sizeof(err)) != 0) {
+		mig_virtio_resume(vm);        /* the guest runs on here, and so does its network */
 		mig_pause_release(&l->pause, false);
 		snprintf(l->warn, sizeof(l->warn), "%s", err);
 		return -1;
@@ -107,6 +128,7 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	struct smp_vcpu_info vi;
 	if (mig_write_section(out, MIG_SEC_POSTCOPY, &npages, sizeof(npages)) != 0 || !smp_vcpu_at(l->r, 0, &vi) ||
 	    mig_write_state(out, (struct vcpu *)vi.v, l->pause.state, l->pause.n, l->payload, err, sizeof(err)) != 0) {
+		mig_virtio_resume(vm);
 		mig_pause_release(&l->pause, false);
 		snprintf(l->warn, sizeof(l->warn), "the connection failed before post-copy began (%s): the guest runs on here",
 			 out->err ? strerror(out->err) : err);
@@ -116,6 +138,7 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	l->stop_seconds = post_now() - t_stop;
 	char ack[8];
 	if (mig_fd_read(&fd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+		mig_virtio_resume(vm);
 		mig_pause_release(&l->pause, false);
 		snprintf(l->warn, sizeof(l->warn), "the destination did not take the guest (no acknowledgement): "
 			 "the guest runs on here");
@@ -127,7 +150,7 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	l->checksum = mig_ram_checksum(&vm->mem);
 	gmem_release(&vm->mem);
 
-	uint64_t *sent = calloc((npages + 63) / 64, sizeof(uint64_t));
+	uint64_t *sent = calloc((l->bm_pages + 63) / 64, sizeof(uint64_t));
 	int rc = sent ? post_serve(l, fd, out, sent, npages) : -1;
 	free(sent);
 	if (rc != 0) {

@@ -31,6 +31,8 @@
 #include "kvmlab.h"
 
 #define LIVE_STOP_TIMEOUT_S     5       /* the vCPUs must park within this */
+/* A slot's bits start on a bitmap word: KVM_GET_DIRTY_LOG writes whole words (api.rst 4.37). */
+_Static_assert(GPA_HOTPLUG / MIG_PAGE % 64 == 0, "the hotplug slot's dirty bits must start a word");
 
 static double live_now(void)
 {
@@ -48,33 +50,104 @@ static void live_sleep(double s)
 		;
 }
 
-/* The RAM slot's dirty log (re-protected with manual protect), added to the
- * pages still to send in l->bitmap.  Returns how many those are, or -1 with err. */
+/* Each migrated slot's dirty log (re-protected with manual protect), added to
+ * the pages still to send in l->bitmap.  Returns how many those are, or -1 with err. */
 static int64_t live_harvest(struct mig_live *l, char *err, size_t errlen)
 {
 	struct vm *vm = &l->r->vm;
-	const struct mem_slot *s = memslots_by_id(&vm->mem, SLOT_RAM);
-	uint64_t npages = s->size / MIG_PAGE;
-	struct kvm_dirty_log log = { .slot = SLOT_RAM, .dirty_bitmap = l->log };
 	int64_t n = 0;
 
-	pthread_mutex_lock(&vm->memlab->lock);  /* a guest's own harvest (port 0xF8) takes it too */
-	int rc = ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log);
-	if (rc == 0 && vm->memlab->manual_protect) {
-		struct kvm_clear_dirty_log clr = { .slot = SLOT_RAM, .first_page = 0,
-						   .num_pages = (uint32_t)npages, .dirty_bitmap = l->log };
-		rc = ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &clr);
+	for (int k = 0; k < l->nslots; k++) {
+		const struct live_slot *ls = &l->slot[k];
+		uint64_t w0 = ls->gpa / MIG_PAGE / 64, nw = (ls->npages + 63) / 64;
+		struct kvm_dirty_log log = { .slot = ls->id, .dirty_bitmap = l->log + w0 };
+
+		pthread_mutex_lock(&vm->memlab->lock);  /* a guest's own harvest (port 0xF8) takes it too */
+		int rc = ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log);
+		if (rc == 0 && vm->memlab->manual_protect) {
+			struct kvm_clear_dirty_log clr = { .slot = ls->id, .first_page = 0,
+							   .num_pages = (uint32_t)ls->npages, .dirty_bitmap = l->log + w0 };
+			rc = ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &clr);
+		}
+		pthread_mutex_unlock(&vm->memlab->lock);
+		if (rc != 0) {
+			snprintf(err, errlen, "KVM_GET_DIRTY_LOG/KVM_CLEAR_DIRTY_LOG (slot %u): %s", ls->id, strerror(errno));
+			return -1;
+		}
+		for (uint64_t w = w0; w < w0 + nw; w++) {
+			/* The devices' writes, which the log does not hold (devstate.c). */
+			l->bitmap[w] |= l->log[w] | __atomic_exchange_n(&l->devdirty[w], 0, __ATOMIC_RELAXED);
+			n += __builtin_popcountll(l->bitmap[w]);
+		}
+	}
+	return n;
+}
+
+/* Every page of every migrated slot is to be sent (round 0). */
+static void live_mark_all(struct mig_live *l)
+{
+	for (int k = 0; k < l->nslots; k++) {
+		uint64_t w0 = l->slot[k].gpa / MIG_PAGE / 64, np = l->slot[k].npages;
+		memset(l->bitmap + w0, 0xff, np / 64 * sizeof(uint64_t));
+		if (np % 64)            /* no bit past the slot's end: the count must be exact */
+			l->bitmap[w0 + np / 64] = (1ULL << (np % 64)) - 1;
+	}
+}
+
+/* The set bits of every migrated slot as RAM sections.  Pages sent, or -1. */
+static int64_t live_write_dirty(struct mig_live *l, struct mig_out *out,
+				void (*after_chunk)(void *arg, uint64_t bytes), void *arg)
+{
+	int64_t sent = 0;
+
+	for (int k = 0; k < l->nslots; k++) {
+		const struct live_slot *ls = &l->slot[k];
+		int64_t n = mig_write_bitmap(out, &l->r->vm.mem, l->bitmap + ls->gpa / MIG_PAGE / 64, ls->npages,
+					     ls->gpa, after_chunk, arg);
+		if (n < 0)
+			return -1;
+		sent += n;
+	}
+	memset(l->bitmap, 0, (l->bm_pages + 63) / 64 * sizeof(uint64_t));      /* sent: nothing pending */
+	return sent;
+}
+
+/* A migration carries the slot table it reads at its start, so from the trigger
+ * on no slot may change: memctl answers a hotplug request MEMCTL_EMIGRATING
+ * (as QEMU refuses memory hotplug while it migrates).  Thawed if the guest runs on. */
+static void live_freeze(struct vm *vm, bool frozen)
+{
+	if (!vm->memlab)
+		return;
+	pthread_mutex_lock(&vm->memlab->lock);
+	vm->memlab->slots_frozen = frozen;
+	pthread_mutex_unlock(&vm->memlab->lock);
+}
+
+/* Freezes the slots and records the ones migrated (RAM, and hotplugged memory
+ * if the guest has it): under mem_lab.lock, which every slot change holds. */
+static void live_take_slots(struct mig_live *l)
+{
+	struct vm *vm = &l->r->vm;
+	static const uint32_t ids[MIG_LIVE_SLOTS] = { SLOT_RAM, SLOT_HOTPLUG };
+
+	pthread_mutex_lock(&vm->memlab->lock);
+	vm->memlab->slots_frozen = true;
+	l->nslots = 0;
+	for (int k = 0; k < MIG_LIVE_SLOTS; k++) {
+		const struct mem_slot *s = memslots_by_id(&vm->mem, ids[k]);
+		if (s && s->gpa / MIG_PAGE + s->size / MIG_PAGE <= l->bm_pages)
+			l->slot[l->nslots++] = (struct live_slot){ s->id, s->gpa, s->size / MIG_PAGE };
 	}
 	pthread_mutex_unlock(&vm->memlab->lock);
-	if (rc != 0) {
-		snprintf(err, errlen, "KVM_GET_DIRTY_LOG/KVM_CLEAR_DIRTY_LOG (slot 0): %s", strerror(errno));
-		return -1;
-	}
-	for (uint64_t w = 0; w < (npages + 63) / 64; w++) {
-		/* The devices' writes, which the log does not hold (devstate.c). */
-		l->bitmap[w] |= l->log[w] | __atomic_exchange_n(&l->devdirty[w], 0, __ATOMIC_RELAXED);
-		n += __builtin_popcountll(l->bitmap[w]);
-	}
+}
+
+static uint64_t live_total_pages(const struct mig_live *l)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < l->nslots; k++)
+		n += l->slot[k].npages;
 	return n;
 }
 
@@ -149,8 +222,6 @@ static int64_t live_write_rom(struct mig_out *out, const struct guest_mem *m)
 static void live_migrate(struct mig_live *l)
 {
 	struct vm *vm = &l->r->vm;
-	const struct mem_slot *slot = memslots_by_id(&vm->mem, SLOT_RAM);
-	uint64_t npages = slot->size / MIG_PAGE;
 	double rate = l->bandwidth * 1024 * 1024;
 	double budget_s = l->max_downtime_ms / 1000.0;
 	char err[512];
@@ -159,6 +230,8 @@ static void live_migrate(struct mig_live *l)
 	bool throttling = false;
 
 	l->attempted = true;
+	live_take_slots(l);             /* before the first page is read, and the LAYOUT written */
+	uint64_t npages = live_total_pages(l);
 	if (mig_addr_parse(l->to, &a, err, sizeof(err)) != 0) {  /* checked by setup: cannot fail */
 		live_fail(l, "%s", err);
 		return;
@@ -176,12 +249,12 @@ static void live_migrate(struct mig_live *l)
 
 	if (l->auto_converge)
 		throttling = pthread_create(&throttle, NULL, live_throttle_thread, l) == 0;
-	mig_virtio_track(vm, l->devdirty, npages);      /* before round 0 reads the first page */
+	mig_virtio_track(vm, l->devdirty, l->bm_pages); /* before round 0 reads the first page */
 	if (live_harvest(l, err, sizeof(err)) < 0) {    /* round 0 sends all: the log starts now */
 		live_fail(l, "%s", err);
 		goto out;
 	}
-	memset(l->bitmap, 0, (npages + 63) / 64 * sizeof(uint64_t));
+	memset(l->bitmap, 0, (l->bm_pages + 63) / 64 * sizeof(uint64_t));
 	if (mig_write_header(&out) != 0 || mig_write_section(&out, MIG_SEC_CONFIG, &cfg, sizeof(cfg)) != 0 ||
 	    mig_write_layout(&out, &vm->mem) != 0)
 		goto write_failed;
@@ -197,12 +270,13 @@ static void live_migrate(struct mig_live *l)
 		int64_t sent;
 
 		rd->throttle_pct = l->pause.throttle_pct;
-		if (round == 0)         /* every page, whatever the log says */
-			memset(l->bitmap, 0xff, (npages + 63) / 64 * sizeof(uint64_t));
-		gmem_hold(&vm->mem);    /* no slot goes while its pages are read */
-		sent = mig_write_bitmap(&out, &vm->mem, l->bitmap, npages, slot->gpa, live_after_chunk, &pc);
+		if (round == 0) {       /* every page, whatever the log says, but those in the balloon */
+			live_mark_all(l);
+			mig_balloon_skip(vm, l->bitmap, l->bm_pages);
+		}
+		gmem_hold(&vm->mem);    /* the slots are frozen; the lock is the rule all the same */
+		sent = live_write_dirty(l, &out, live_after_chunk, &pc);
 		gmem_release(&vm->mem);
-		memset(l->bitmap, 0, (npages + 63) / 64 * sizeof(uint64_t));   /* sent: nothing pending */
 		if (sent < 0)
 			goto write_failed;
 		rd->pages = (uint64_t)sent;
@@ -252,18 +326,20 @@ static void live_migrate(struct mig_live *l)
 	uint64_t before = out.bytes;
 	/* The devices first: a chain they finish now dirties pages the harvest must see. */
 	if (mig_check_savable(vm, err, sizeof(err)) != 0 || live_harvest(l, err, sizeof(err)) < 0) {
+		mig_virtio_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", err);
 		goto out;
 	}
 	gmem_hold(&vm->mem);
-	int64_t last = mig_write_bitmap(&out, &vm->mem, l->bitmap, npages, slot->gpa, NULL, NULL);
+	int64_t last = live_write_dirty(l, &out, NULL, NULL);
 	int64_t rom = last < 0 ? -1 : live_write_rom(&out, &vm->mem);
 	gmem_release(&vm->mem);
 	last = rom < 0 ? -1 : last + rom;
 	struct smp_vcpu_info vi;
 	if (last < 0 || !smp_vcpu_at(l->r, 0, &vi) ||
 	    mig_write_state(&out, (struct vcpu *)vi.v, l->pause.state, l->pause.n, l->payload, err, sizeof(err)) != 0) {
+		mig_virtio_resume(vm);
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "the connection failed in stop-and-copy (%s): the guest runs on here",
 			  out.err ? strerror(out.err) : err);
@@ -277,6 +353,7 @@ static void live_migrate(struct mig_live *l)
 	char ack[8];
 	int ackfd = fd;
 	if (mig_fd_read(&ackfd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+		mig_virtio_resume(vm);        /* the guest runs on here, and so does its network */
 		mig_pause_release(&l->pause, false);
 		live_fail(l, "%s", "the destination did not take the guest (no acknowledgement): the guest runs on here");
 		goto out;
@@ -303,6 +380,8 @@ write_failed:
 			 out.err ? strerror(out.err) : "a page outside guest RAM");
 out:
 	mig_virtio_track(vm, NULL, 0);
+	if (!l->completed)
+		live_freeze(vm, false);         /* the guest runs on here: it may hotplug again */
 	if (throttling) {
 		pthread_mutex_lock(&l->pause.lock);
 		l->pause.throttle_pct = -1;     /* the tick thread's sign to end */
@@ -364,9 +443,13 @@ static void live_start_hook(struct run *r, void *arg)
 		snprintf(l->warn, sizeof(l->warn), "%s", err);
 		return;
 	}
-	l->bitmap = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
-	l->log = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
-	l->devdirty = calloc((r->vm.mem.size / MIG_PAGE + 63) / 64, sizeof(uint64_t));
+	/* Room for RAM and for the hotplug slot the guest may add before the trigger
+	 * (at most HOTPLUG_MAX_MIB at GPA_HOTPLUG): 80 KiB a bitmap for the default layout. */
+	uint64_t top = GPA_HOTPLUG + ((uint64_t)HOTPLUG_MAX_MIB << 20);
+	l->bm_pages = (r->vm.mem.size > top ? r->vm.mem.size : top) / MIG_PAGE;
+	l->bitmap = calloc((l->bm_pages + 63) / 64, sizeof(uint64_t));
+	l->log = calloc((l->bm_pages + 63) / 64, sizeof(uint64_t));
+	l->devdirty = calloc((l->bm_pages + 63) / 64, sizeof(uint64_t));
 	if (!l->bitmap || !l->log || !l->devdirty || !r->vm.memlab) {
 		snprintf(l->warn, sizeof(l->warn), "out of memory for the dirty bitmap");
 		return;
@@ -381,10 +464,13 @@ static void live_report_hook(struct vcpu *v, const struct report_entry *e, void 
 {
 	struct mig_live *l = arg;
 
-	(void)v;
 	if (!l->at || strcmp(e->text, l->at) != 0)
 		return;
+	/* Frozen here, on the vCPU thread, before the guest's next instruction: a
+	 * hotplug request it makes after the report is refused, whatever the threads' timing. */
 	pthread_mutex_lock(&l->lock);
+	if (!l->go)
+		live_freeze(v->vm, true);       /* lock order: l->lock, then mem_lab.lock (nowhere reversed) */
 	l->go = true;
 	pthread_cond_broadcast(&l->cond);
 	pthread_mutex_unlock(&l->lock);

@@ -1,7 +1,8 @@
 /*
  * restore.c - a VM rebuilt from a migration stream: the stream's CONFIG and
- * LAYOUT decide the VM, its RAM sections fill guest memory, then CPUID, the
- * vCPU, the clock, the UART and the virtio devices (devstate.c) are loaded, and only when the whole stream
+ * LAYOUT decide the VM (RAM, the --rom slot, hotplugged memory), its RAM sections fill guest memory, then the interrupt
+ * controllers (irqstate.c), the virtio devices (devstate.c, the balloon's pages: balloonstate.c), the clock, the UART,
+ * CPUID and each vCPU are loaded, and only when the whole stream
  * has been read and checked does the guest run (docs/migration.md).
  */
 #include <errno.h>
@@ -26,6 +27,7 @@ static void uart_load(struct vm *vm, const struct mig_uart *m)
 	memcpy(u->loop, m->loop, sizeof(u->loop));
 	u->overrun = m->overrun;
 	u->thre_int = m->flags & MIG_UART_THRE_INT;
+	d->irq_level = m->flags & MIG_UART_IRQ_LINE;    /* the line as KVM's or kvmlab's IOAPIC has it */
 	u->fnv = m->fnv;
 	u->tx_bytes = m->tx_bytes;
 	u->rx_bytes = m->rx_bytes;
@@ -77,6 +79,14 @@ static int load_vm(struct run *r, struct mig_image *img, char *err, size_t errle
 	return 0;
 }
 
+static const struct mig_slot *layout_slot(const struct mig_image *img, uint32_t id)
+{
+	for (uint32_t i = 0; i < img->nslots; i++)
+		if (img->slot[i].id == id)
+			return &img->slot[i];
+	return NULL;
+}
+
 int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct payload *p,
 		const struct vm_config *cfg, struct mig_restore_opts *o, char *err, size_t errlen)
 {
@@ -91,19 +101,21 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}
-	if (img.cfg.vcpus > VCPUS_MAX || img.nslots > 2 ||
-	    (img.nslots == 2 && (img.slot[1].id != SLOT_ROM || !(img.slot[1].flags & KVM_MEM_READONLY)))) {
-		snprintf(err, errlen, "migration stream: %u vCPUs and %u slots; this kvmlab takes 1..%d vCPUs, "
-			 "RAM and a --rom slot (not hotplugged memory)", img.cfg.vcpus, img.nslots, VCPUS_MAX);
+	if (img.cfg.vcpus > VCPUS_MAX) {
+		snprintf(err, errlen, "migration stream: %u vCPUs; this kvmlab takes 1..%d vCPUs",
+			 img.cfg.vcpus, VCPUS_MAX);
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}
+	/* The reader has checked each slot's role (stream.c): RAM first, then at most
+	 * the --rom slot and the hotplug slot, each once. */
+	const struct mig_slot *rom = layout_slot(&img, SLOT_ROM), *hp = layout_slot(&img, SLOT_HOTPLUG);
 	struct vm_config c = *cfg;
 	/* The --rom slot comes back where it was; vm_create checks it as it checks --rom
 	 * (inside the MMIO window, clear of the other slots), and the stream's pages,
 	 * which a device's DMA may have changed, replace the fill. */
-	c.memcfg.rom_gpa = img.nslots == 2 ? img.slot[1].gpa : 0;
-	c.memcfg.rom_size = img.nslots == 2 ? img.slot[1].size : 0;
+	c.memcfg.rom_gpa = rom ? rom->gpa : 0;
+	c.memcfg.rom_size = rom ? rom->size : 0;
 	c.mem = img.cfg.mem;
 	c.irqchip = img.cfg.irqchip;
 	c.vcpus = img.cfg.vcpus > 1 ? (int)img.cfg.vcpus : 0;
@@ -111,12 +123,22 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 	c.vcpu_load = load_vcpu;        /* smp.c loads each vCPU's state instead of the entry's */
 	c.vcpu_load_arg = &l;
 	rc = vm_create(&r->vm, k, &c, err, errlen);
-	if (rc == XC_USAGE && img.nslots == 2) {        /* the --rom check: the stream's fault here */
+	if (rc == XC_USAGE && rom) {    /* the --rom check: the stream's fault here */
 		char why[512];
 		snprintf(why, sizeof(why), "migration stream: ROM slot at 0x%llx (%llu bytes): %s",
-			 (unsigned long long)img.slot[1].gpa, (unsigned long long)img.slot[1].size, err);
+			 (unsigned long long)rom->gpa, (unsigned long long)rom->size, err);
 		snprintf(err, errlen, "%s", why);
 		rc = XC_MIGRATION_STREAM;
+		goto out;
+	}
+	/* Hotplugged memory is made again as the guest's request made it (memctl.c),
+	 * before any RAM section or vCPU: later requests see the same slot table. */
+	if (rc == XC_OK && hp && memregion_hotplug(&r->vm, hp->size, err, errlen) != XC_OK) {
+		char why[512];
+		snprintf(why, sizeof(why), "migration stream: hotplugged slot at 0x%llx (%llu bytes): %s",
+			 (unsigned long long)hp->gpa, (unsigned long long)hp->size, err);
+		snprintf(err, errlen, "%s", why);
+		rc = XC_MIGRATION_STREAM;       /* e.g. it overlaps this --mem's RAM: the stream asks the impossible */
 		goto out;
 	}
 	if (rc == XC_OK)
@@ -144,8 +166,14 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 			rc = XC_MIGRATION_STREAM;
 			goto out;
 		}
-		if (mig_uffd_register(o->uffd, &r->vm.mem, &img, o->sock, src, err, errlen) != 0 ||
-		    mig_uffd_start(o->uffd, err, errlen) != 0) {
+		if (mig_uffd_register(o->uffd, &r->vm.mem, &img, o->sock, src, err, errlen) != 0) {
+			rc = XC_HOST;
+			goto out;
+		}
+		/* No slot may change until the last page is in (uffd.c thaws it); no vCPU runs yet. */
+		r->vm.memlab->slots_frozen = true;
+		o->uffd->frozen = r->vm.memlab;
+		if (mig_uffd_start(o->uffd, err, errlen) != 0) {
 			rc = XC_HOST;
 			goto out;
 		}
@@ -159,8 +187,14 @@ int mig_restore(struct run *r, struct kvm *k, const struct mig_src *src, struct 
 	p->data = img.payload;          /* the payload now owns the bytes (payload_free) */
 	p->path = o && o->name ? o->name : "(stream)";
 	img.payload = NULL;
+	/* The interrupt controllers (irqstate.c), before the devices can raise a line and
+	 * before any vCPU's LAPIC is loaded (QEMU's order). */
+	if (mig_irq_load(&r->vm, &img, err, errlen) != 0) {
+		rc = XC_MIGRATION_STREAM;
+		goto out;
+	}
 	/* The virtio devices, checked against this VM's: a mismatch is the stream's fault. */
-	if (mig_virtio_load(&r->vm, &img, err, errlen) != 0) {
+	if (mig_virtio_load(&r->vm, &img, err, errlen) != 0 || mig_balloon_load(&r->vm, &img, err, errlen) != 0) {
 		rc = XC_MIGRATION_STREAM;
 		goto out;
 	}

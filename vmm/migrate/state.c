@@ -150,7 +150,8 @@ static void uart_save(struct vm *vm, struct mig_uart *m)
 	*m = (struct mig_uart){ .ier = u->ier, .lcr = u->lcr, .mcr = u->mcr, .scr = u->scr, .fcr = u->fcr,
 				.loop_len = u->loop_len, .overrun = u->overrun, .divisor = u->divisor,
 				.fnv = u->fnv, .tx_bytes = u->tx_bytes, .rx_bytes = u->rx_bytes,
-				.flags = u->thre_int ? MIG_UART_THRE_INT : 0 };
+				.flags = (u->thre_int ? MIG_UART_THRE_INT : 0) |
+					 (d->irq_level ? MIG_UART_IRQ_LINE : 0) };
 	memcpy(m->loop, u->loop, sizeof(m->loop));
 	pthread_mutex_unlock(&d->lock);
 }
@@ -159,12 +160,10 @@ int mig_check_savable(struct vm *vm, char *err, size_t errlen)
 {
 	if (!vm->io)
 		return 0;
-	/* The stream holds the console's and kvmlab's own blk's state (devstate.c);
-	 * a back-end in another process, a tap and a balloon's page map it does not. */
+	/* The stream holds the state of kvmlab's own virtio devices (devstate.c, and
+	 * the balloon's pages, balloonstate.c); a back-end in another process it does not. */
 	const struct { const struct virtio_dev *d; bool refused; const char *what; } dev[] = {
 		{ &vm->io->blk, vm->io->blk.offload != NULL, "a vhost-user-blk (its back-end holds the rings)" },
-		{ &vm->io->net, true, "virtio-net (its tap and frames in flight)" },
-		{ &vm->io->balloon, true, "virtio-balloon (its page map)" },
 	};
 	for (size_t i = 0; i < sizeof(dev) / sizeof(dev[0]); i++) {
 		const struct virtio_dev *d = dev[i].d;
@@ -195,9 +194,13 @@ int mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu 
 		rc = mig_write_section(out, MIG_SEC_VCPU, &s[i], offsetof(struct mig_vcpu, msrs) +
 				       s[i].nmsrs * sizeof(s[i].msrs[0]));
 	if (rc == 0)
-		rc = mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock)) |
-		     mig_write_section(out, MIG_SEC_UART, &uart, sizeof(uart)) |
+		rc = mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock));
+	if (rc == 0 && mig_irq_save(out, vm, err, errlen) != 0)        /* irqstate.c: IRQCHIP or IOAPIC */
+		return -1;
+	if (rc == 0)
+		rc = mig_write_section(out, MIG_SEC_UART, &uart, sizeof(uart)) |
 		     mig_virtio_save(out, vm) |
+		     mig_balloon_save(out, vm) |
 		     mig_write_section(out, MIG_SEC_PAYLOAD, p->data, p->size) |
 		     mig_write_section(out, MIG_SEC_END, NULL, 0);
 	if (rc != 0) {
@@ -216,16 +219,19 @@ int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char 
 	if (mig_check_savable(vm, err, errlen) != 0)
 		return -1;
 	s = malloc(sizeof(*s));
-	if (!s)
-		FAILIO("migration (out of memory)");
-	if (mig_vcpu_get(v, vm->cfg.irqchip, s, err, errlen) != 0) {
+	if (!s || mig_vcpu_get(v, vm->cfg.irqchip, s, err, errlen) != 0) {
+		if (!s)
+			snprintf(err, errlen, "migration (out of memory)");
 		free(s);
+		mig_virtio_resume(vm);  /* the guest runs on: so does its network */
 		return -1;
 	}
+	/* The LAYOUT and the pages must be of one slot table: the slot lock over both
+	 * (a hotplug on another thread waits; this thread holds no mem_lab.lock here). */
+	gmem_hold(&vm->mem);
 	int rc = mig_write_header(out) |
 		 mig_write_section(out, MIG_SEC_CONFIG, &cfg, sizeof(cfg)) |
 		 mig_write_layout(out, &vm->mem);
-	gmem_hold(&vm->mem);            /* the slot lock: no slot goes while its pages are sent */
 	if (rc == 0)
 		rc = mig_write_ram(out, &vm->mem);
 	gmem_release(&vm->mem);
@@ -237,6 +243,7 @@ int mig_save(struct mig_out *out, struct vcpu *v, const struct payload *p, char 
 	}
 	rc = mig_write_state(out, v, s, 1, p, err, errlen);
 	free(s);
+	mig_virtio_resume(vm);          /* a snapshot's guest runs on: frames the tap held now come in */
 	return rc;
 }
 

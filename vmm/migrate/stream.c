@@ -135,6 +135,25 @@ static int read_exact(const struct mig_src *src, void *buf, size_t n, const char
 	return 0;
 }
 
+/* Every slot after RAM must be one kvmlab itself makes (docs/memory.md), so the
+ * destination can make it again with the same id, GPA, size and flags: the
+ * --rom slot (read-only; restore.c checks its place as --rom's), or the
+ * hotplug slot as a guest request makes it (memctl.c: whole MiB, at GPA_HOTPLUG). */
+static int check_slot_role(const struct mig_slot *s, uint32_t i, char *err, size_t errlen)
+{
+	if (s->id == SLOT_ROM && s->flags == KVM_MEM_READONLY)
+		return 0;
+	if (s->id == SLOT_HOTPLUG && s->flags == 0) {
+		if (s->gpa != GPA_HOTPLUG || s->size % (1ULL << 20) || s->size > ((uint64_t)HOTPLUG_MAX_MIB << 20))
+			return fail(err, errlen, "slot %u: hotplugged memory at GPA 0x%llx of 0x%llx bytes; kvmlab "
+				    "hotplugs 1..%d MiB at GPA 0x%llx", i, (unsigned long long)s->gpa,
+				    (unsigned long long)s->size, HOTPLUG_MAX_MIB, (unsigned long long)GPA_HOTPLUG);
+		return 0;
+	}
+	return fail(err, errlen, "slot %u: id %u with flags 0x%x is neither the read-only ROM (id %d) nor "
+		    "writable hotplugged memory (id %d)", i, s->id, s->flags, SLOT_ROM, SLOT_HOTPLUG);
+}
+
 static int check_layout(struct mig_image *img, char *err, size_t errlen)
 {
 	for (uint32_t i = 0; i < img->nslots; i++) {
@@ -154,8 +173,12 @@ static int check_layout(struct mig_image *img, char *err, size_t errlen)
 				return fail(err, errlen, "slot %u overlaps slot %u", i, j);
 		}
 	}
-	if (img->nslots == 0 || img->slot[0].gpa != 0 || img->slot[0].size != img->cfg.mem)
+	if (img->nslots == 0 || img->slot[0].id != SLOT_RAM || img->slot[0].gpa != 0 ||
+	    img->slot[0].size != img->cfg.mem || img->slot[0].flags)
 		return fail(err, errlen, "the first slot must be RAM at GPA 0 of the configured size");
+	for (uint32_t i = 1; i < img->nslots; i++)
+		if (check_slot_role(&img->slot[i], i, err, errlen) != 0)
+			return -1;
 	return 0;
 }
 
@@ -188,8 +211,10 @@ int mig_read_begin(const struct mig_src *src, struct mig_image *img, char *err, 
 		return -1;
 	if (img->cfg.vcpus < 1 || img->cfg.vcpus > MIG_VCPUS_MAX)
 		return fail(err, errlen, "CONFIG: %u vCPUs, must be 1..%u", img->cfg.vcpus, MIG_VCPUS_MAX);
-	if (img->cfg.irqchip > 1)
-		return fail(err, errlen, "CONFIG: irqchip is %u, must be 0 or 1", img->cfg.irqchip);
+	/* enum irq_model: the destination builds the same model (restore.c) and needs its section. */
+	if (img->cfg.irqchip >= IRQ_MODEL_COUNT)
+		return fail(err, errlen, "CONFIG: irqchip is %u, must be 0 (none), 1 (kernel) or 2 (split)",
+			    img->cfg.irqchip);
 	if (img->cfg.mem < MEM_MIN || img->cfg.mem > MEM_MAX || img->cfg.mem % MIG_PAGE)
 		return fail(err, errlen, "CONFIG: RAM size 0x%llx outside kvmlab's --mem range",
 			    (unsigned long long)img->cfg.mem);
@@ -244,7 +269,7 @@ static int read_ram(const struct mig_src *src, struct mig_image *img, struct gue
 			return -1;
 		uint64_t gpa = h.gpa + (uint64_t)i * MIG_PAGE;
 		if (img->page_sink ? img->page_sink(img->page_sink_arg, gpa, page) != 0 :
-		    gmem_write(mem, gpa, page, sizeof(page)) != 0)
+		    gmem_load(mem, gpa, page, sizeof(page)) != 0)   /* ROM pages too */
 			return fail(err, errlen, "RAM section: GPA 0x%llx is not guest RAM here",
 				    (unsigned long long)(h.gpa + (uint64_t)i * MIG_PAGE));
 	}
@@ -281,6 +306,9 @@ static int read_vcpu(const struct mig_src *src, struct mig_image *img, uint64_t 
 		rc = fail(err, errlen, "VCPU section: unknown flags 0x%x", tmp->flags);
 	else if ((tmp->flags & MIG_VCPU_LAPIC) && !img->cfg.irqchip)
 		rc = fail(err, errlen, "VCPU section: LAPIC state without an in-kernel irqchip");
+	else if (!(tmp->flags & MIG_VCPU_LAPIC) && img->cfg.irqchip)
+		rc = fail(err, errlen, "VCPU section: vCPU %u has no LAPIC state, interrupt model %s needs it",
+			  tmp->id, irqchip_name((enum irq_model)img->cfg.irqchip));
 	else if (tmp->xcrs.nr_xcrs > KVM_MAX_XCRS)
 		rc = fail(err, errlen, "VCPU section: %u XCRs, KVM has at most %u", tmp->xcrs.nr_xcrs, KVM_MAX_XCRS);
 	else {
@@ -308,6 +336,18 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 					return fail(err, errlen, "incomplete: no state for vCPU %u", i);
 			if (!img->have_cpuid || !img->have_clock || !img->payload)
 				return fail(err, errlen, "incomplete: CPUID, CLOCK or PAYLOAD section missing");
+			if (img->cfg.irqchip == IRQ_KERNEL && !img->have_irqchip)
+				return fail(err, errlen, "incomplete: interrupt model kernel without an IRQCHIP section");
+			if (img->cfg.irqchip == IRQ_SPLIT && !img->have_ioapic)
+				return fail(err, errlen, "incomplete: interrupt model split without an IOAPIC section");
+			/* Split: IRQ 4 is IOAPIC pin 4, and the UART's idea of its line must be the wire's. */
+			if (img->have_ioapic && img->have_uart &&
+			    !(img->uart.flags & MIG_UART_IRQ_LINE) != !(img->ioapic.wire & (1u << UART_COM1_IRQ)))
+				return fail(err, errlen, "UART and IOAPIC sections disagree on IRQ %d's line", UART_COM1_IRQ);
+			if (img->have_virtio[MIG_VIRTIO_BALLOON] && img->virtio[MIG_VIRTIO_BALLOON].balloon.held &&
+			    !img->have_balloon)
+				return fail(err, errlen, "incomplete: the balloon holds %llu pages and no BALLOON section names them",
+					    (unsigned long long)img->virtio[MIG_VIRTIO_BALLOON].balloon.held);
 			return 0;
 		case MIG_SEC_RAM:
 			if (img->postcopy)
@@ -344,17 +384,21 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			if (img->uart.loop_len > sizeof(img->uart.loop) || img->uart.overrun > 1)
 				return fail(err, errlen, "UART section: FIFO holds %u of %zu bytes",
 					    img->uart.loop_len, sizeof(img->uart.loop));
-			if (img->uart.flags & ~MIG_UART_THRE_INT)
+			if (img->uart.flags & ~(MIG_UART_THRE_INT | MIG_UART_IRQ_LINE))
 				return fail(err, errlen, "UART section: unknown flags 0x%x", img->uart.flags);
 			img->have_uart = true;
 			break;
 		case MIG_SEC_VIRTIO: {
 			struct mig_virtio v;
-			if (s.len != sizeof(v))
-				return fail(err, errlen, "VIRTIO section of %llu bytes, not %zu",
-					    (unsigned long long)s.len, sizeof(v));
-			if (read_exact(src, &v, sizeof(v), "VIRTIO", err, errlen) != 0)
+			if (s.len != sizeof(v) && s.len != MIG_VIRTIO_V1_SIZE)
+				return fail(err, errlen, "VIRTIO section of %llu bytes, not %zu (or %zu, version 1)",
+					    (unsigned long long)s.len, sizeof(v), (size_t)MIG_VIRTIO_V1_SIZE);
+			memset(&v, 0, sizeof(v));       /* a version 1 section: no config, net or balloon part */
+			if (read_exact(src, &v, s.len, "VIRTIO", err, errlen) != 0)
 				return -1;
+			if ((s.len == MIG_VIRTIO_V1_SIZE) != (v.version == 1))
+				return fail(err, errlen, "VIRTIO section: version %u in %llu bytes", v.version,
+					    (unsigned long long)s.len);
 			if (mig_virtio_check(img, &v, err, errlen) != 0)        /* devstate.c */
 				return -1;
 			if (img->have_virtio[v.which])
@@ -363,6 +407,26 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			img->have_virtio[v.which] = true;
 			break;
 		}
+		case MIG_SEC_IRQCHIP:
+			if (img->cfg.irqchip != IRQ_KERNEL || img->have_irqchip || s.len != sizeof(img->irqchip))
+				return fail(err, errlen, "IRQCHIP section: twice, of %llu bytes (not %zu), or with "
+					    "interrupt model %s (only kernel has one)", (unsigned long long)s.len,
+					    sizeof(img->irqchip), irqchip_name((enum irq_model)img->cfg.irqchip));
+			if (read_exact(src, &img->irqchip, s.len, "IRQCHIP", err, errlen) != 0 ||
+			    mig_irqchip_check(&img->irqchip, err, errlen) != 0)        /* irqstate.c */
+				return -1;
+			img->have_irqchip = true;
+			break;
+		case MIG_SEC_IOAPIC:
+			if (img->cfg.irqchip != IRQ_SPLIT || img->have_ioapic || s.len != sizeof(img->ioapic))
+				return fail(err, errlen, "IOAPIC section: twice, of %llu bytes (not %zu), or with "
+					    "interrupt model %s (only split has one)", (unsigned long long)s.len,
+					    sizeof(img->ioapic), irqchip_name((enum irq_model)img->cfg.irqchip));
+			if (read_exact(src, &img->ioapic, s.len, "IOAPIC", err, errlen) != 0 ||
+			    mig_ioapic_check(&img->ioapic, err, errlen) != 0)          /* irqstate.c */
+				return -1;
+			img->have_ioapic = true;
+			break;
 		case MIG_SEC_POSTCOPY: {
 			uint64_t total = 0;
 			for (uint32_t i = 0; i < img->nslots; i++)
@@ -378,6 +442,19 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			img->postcopy = true;
 			break;
 		}
+		case MIG_SEC_BALLOON:           /* balloonstate.c checks the pages */
+			if (img->have_balloon || s.len == 0 || s.len % sizeof(uint64_t))
+				return fail(err, errlen, "BALLOON section: twice, or %llu bytes is not 1 or more GPAs",
+					    (unsigned long long)s.len);
+			img->balloon = malloc(s.len);   /* <= MIG_SECTION_MAX (read_sec) */
+			if (!img->balloon)
+				return fail(err, errlen, "out of memory");
+			img->nballoon = s.len / sizeof(uint64_t);
+			img->have_balloon = true;
+			if (read_exact(src, img->balloon, s.len, "BALLOON", err, errlen) != 0 ||
+			    mig_balloon_check(img, img->balloon, img->nballoon, err, errlen) != 0)
+				return -1;
+			break;
 		case MIG_SEC_PAYLOAD:
 			if (img->payload || s.len == 0 || s.len > MIG_PAYLOAD_MAX)
 				return fail(err, errlen, "PAYLOAD section: twice, or %llu bytes (1..%u)",
@@ -413,6 +490,9 @@ void mig_image_free(struct mig_image *img)
 	free(img->vcpu);
 	free(img->vcpu_have);
 	free(img->payload);
+	free(img->balloon);
+	img->balloon = NULL;
+	img->nballoon = 0;
 	img->vcpu = NULL;
 	img->vcpu_have = NULL;
 	img->payload = NULL;

@@ -3,7 +3,10 @@
  * registered with userfaultfd (UFFDIO_REGISTER, MISSING mode; the kernel's
  * Documentation/admin-guide/mm/userfaultfd.rst), so that the first touch of a
  * page not yet here - by a vCPU inside KVM_RUN (KVM's own get_user_pages) or by
- * any kvmlab thread - blocks and becomes a message on the uffd.  One thread
+ * any kvmlab thread - blocks and becomes a message on the uffd.  Every slot is
+ * registered (RAM, hotplugged memory), and while the pager runs the slots are
+ * frozen (a hotplug request is refused, MEMCTL_EMIGRATING): a slot removed under
+ * it would take a registered range and the target of a UFFDIO_COPY with it.  One thread
  * asks the source for that page, and installs every page that arrives, asked
  * for or pushed in the background, with UFFDIO_COPY, which also wakes the
  * faulting thread.  The stream's own checks (stream.c) apply to every page.
@@ -33,18 +36,31 @@ static double uffd_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The registered range holding gpa, or NULL. */
+static const struct mig_uffd_range *range_of_gpa(const struct mig_uffd *u, uint64_t gpa)
+{
+	for (int k = 0; k < u->nranges; k++)
+		if (gpa >= u->range[k].gpa && gpa - u->range[k].gpa < u->range[k].size)
+			return &u->range[k];
+	return NULL;
+}
+
 /* img->page_sink: one page from the stream into guest RAM. */
 static int uffd_sink(void *arg, uint64_t gpa, const void *page)
 {
 	struct mig_uffd *u = arg;
-	uint64_t pg = gpa / MIG_PAGE;
+	const struct mig_uffd_range *r = range_of_gpa(u, gpa);
 	uint8_t *dst = gmem_ptr(u->mem, gpa, MIG_PAGE);  /* bounds-checked; not dereferenced here */
 
-	if (!dst || pg >= u->npages)
+	if (!dst || !r)
 		return -1;
+	uint64_t pg = r->base + (gpa - r->gpa) / MIG_PAGE;
+	if (mig_balloon_has(u->img, gpa))
+		goto have;              /* in the balloon: stays missing, costs nothing (uffd_faults) */
 	struct uffdio_copy c = { .dst = (uint64_t)(uintptr_t)dst, .src = (uint64_t)(uintptr_t)page, .len = MIG_PAGE };
 	if (ioctl(u->uffd, UFFDIO_COPY, &c) != 0 && errno != EEXIST)
 		return -1;
+have:
 	if (!(u->have[pg / 64] >> (pg % 64) & 1)) {
 		u->have[pg / 64] |= 1ULL << (pg % 64);
 		u->received++;
@@ -65,12 +81,11 @@ static int uffd_sink(void *arg, uint64_t gpa, const void *page)
 int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_image *img, int sock,
 		      const struct mig_src *src, char *err, size_t errlen)
 {
-	const struct mem_slot *s = memslots_by_id(mem, SLOT_RAM);
 	struct uffdio_api api = { .api = UFFD_API };
 
 	memset(u, 0, sizeof(*u));
 	u->uffd = -1;
-	if (!s || s->gpa != 0) {
+	if (!memslots_by_id(mem, SLOT_RAM) || memslots_by_id(mem, SLOT_RAM)->gpa != 0) {
 		snprintf(err, errlen, "post-copy: no RAM slot at GPA 0");
 		return -1;
 	}
@@ -78,9 +93,12 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 	u->img = img;
 	u->src = src;
 	u->sock = sock;
-	u->hva = s->hva;
-	u->size = s->size;
-	u->npages = s->size / MIG_PAGE;
+	/* Every slot the layout made here (restore.c), so every one of its pages must come. */
+	for (int i = 0; i < mem->nslots && u->nranges < (int)MIG_SLOTS_MAX; i++) {
+		const struct mem_slot *s = &mem->slot[i];
+		u->range[u->nranges++] = (struct mig_uffd_range){ s->gpa, s->size, u->npages, s->hva };
+		u->npages += s->size / MIG_PAGE;
+	}
 	u->have = calloc((u->npages + 63) / 64, sizeof(uint64_t));
 	u->asked = calloc(u->npages, sizeof(double));
 	if (!u->have || !u->asked) {
@@ -93,14 +111,21 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 			 strerror(errno));
 		return -1;
 	}
+	if (ioctl(u->uffd, UFFDIO_API, &api) != 0) {
+		snprintf(err, errlen, "post-copy: UFFDIO_API: %s", strerror(errno));
+		return -1;
+	}
 	/* No page has stream data yet (the reader refuses RAM before END here):
 	 * drop any the set-up touched, so that every page is "missing" and faults. */
-	struct uffdio_register reg = { .range = { (uint64_t)(uintptr_t)u->hva, u->size },
-				       .mode = UFFDIO_REGISTER_MODE_MISSING };
-	if (ioctl(u->uffd, UFFDIO_API, &api) != 0 || madvise(u->hva, u->size, MADV_DONTNEED) != 0 ||
-	    ioctl(u->uffd, UFFDIO_REGISTER, &reg) != 0) {
-		snprintf(err, errlen, "post-copy: UFFDIO_API/UFFDIO_REGISTER on guest RAM: %s", strerror(errno));
-		return -1;
+	for (int k = 0; k < u->nranges; k++) {
+		struct uffdio_register reg = { .range = { (uint64_t)(uintptr_t)u->range[k].hva, u->range[k].size },
+					       .mode = UFFDIO_REGISTER_MODE_MISSING };
+		if (madvise(u->range[k].hva, u->range[k].size, MADV_DONTNEED) != 0 ||
+		    ioctl(u->uffd, UFFDIO_REGISTER, &reg) != 0) {
+			snprintf(err, errlen, "post-copy: UFFDIO_REGISTER on guest memory at GPA 0x%llx: %s",
+				 (unsigned long long)u->range[k].gpa, strerror(errno));
+			return -1;
+		}
 	}
 	img->page_sink = uffd_sink;
 	img->page_sink_arg = u;
@@ -118,8 +143,23 @@ static int uffd_faults(struct mig_uffd *u)
 	for (ssize_t i = 0; i < n / (ssize_t)sizeof(m[0]); i++) {
 		if (m[i].event != UFFD_EVENT_PAGEFAULT)
 			continue;
-		uint64_t gpa = (m[i].arg.pagefault.address - (uint64_t)(uintptr_t)u->hva) & ~(uint64_t)(MIG_PAGE - 1);
-		uint64_t pg = gpa / MIG_PAGE;
+		uint64_t a = m[i].arg.pagefault.address, gpa = 0, pg = UINT64_MAX;
+		for (int k = 0; k < u->nranges; k++) {  /* which slot's mapping faulted */
+			uint64_t h = (uint64_t)(uintptr_t)u->range[k].hva;
+			if (a >= h && a - h < u->range[k].size) {
+				gpa = u->range[k].gpa + ((a - h) & ~(uint64_t)(MIG_PAGE - 1));
+				pg = u->range[k].base + (a - h) / MIG_PAGE;
+			}
+		}
+		if (pg < u->npages && mig_balloon_has(u->img, gpa)) {
+			/* A page in the balloon the guest touches (it deflated it, or
+			 * may touch it first, virtio 1.1 5.5.6.1): it reads as zero, as on
+			 * the source, without asking; the zero page wakes the fault. */
+			struct uffdio_zeropage z = { .range = { a & ~(uint64_t)(MIG_PAGE - 1), MIG_PAGE } };
+			if (ioctl(u->uffd, UFFDIO_ZEROPAGE, &z) != 0 && errno != EEXIST)
+				return -1;
+			continue;
+		}
 		if (pg >= u->npages || (u->have[pg / 64] >> (pg % 64) & 1) || u->asked[pg] > 0)
 			continue;       /* arriving already, or asked for */
 		u->asked[pg] = uffd_now();
@@ -169,9 +209,16 @@ static void *uffd_thread(void *arg)
 		fprintf(stderr, "kvmlab: %s; the guest cannot continue on either side\n", err);
 		_exit(XC_MIGRATION_STREAM);
 	}
-	struct uffdio_range rg = { (uint64_t)(uintptr_t)u->hva, u->size };
-	ioctl(u->uffd, UFFDIO_UNREGISTER, &rg);
+	for (int k = 0; k < u->nranges; k++) {
+		struct uffdio_range rg = { (uint64_t)(uintptr_t)u->range[k].hva, u->range[k].size };
+		ioctl(u->uffd, UFFDIO_UNREGISTER, &rg);
+	}
 	u->seconds = uffd_now() - u->t0;
+	if (u->frozen) {                /* every page is here: the guest may hotplug again */
+		pthread_mutex_lock(&u->frozen->lock);
+		u->frozen->slots_frozen = false;
+		pthread_mutex_unlock(&u->frozen->lock);
+	}
 	return NULL;
 }
 

@@ -91,6 +91,7 @@ static void balloon_json(struct json *j, const struct virtio_dev *d)
 	json_key(j, "deflated");       json_u64(j, b->deflated);
 	json_key(j, "released_bytes"); json_u64(j, b->released_bytes);
 	json_key(j, "config_changes"); json_u64(j, b->config_changes);
+	sample_json(j, "held_resident_bytes", b->on ? balloon_held_resident(d) : -1);
 	json_key(j, "rss_bytes");
 	json_obj(j);
 	for (int k = 0; k < 3; k++)

@@ -94,6 +94,6 @@ int main(void)
 	double io = moved(&r, "kvmlab.IO");
 	grade_check(&g, "two port exits per operation", 3, ran && io > 1.5 && io < 2.5,
 		    "BENCH_OP: two out instructions to a port kvmlab handles (PORT_BENCH_SCRATCH)");
-	free(r.net_samples);
+	bench_result_free(&r);
 	return grade_total(&g);
 }
