@@ -127,9 +127,10 @@ check: all
 	@$(MAKE) --no-print-directory pytest PYTEST_JOBS=$(CHECK_JOBS)
 
 # `make test`: the gate CI runs (.ci/run).  The unit tests and the pytest
-# suite against the normal build and, side by side, against one instrumented
-# build (build/inst: ASan + LSan + UBSan and gcov together) whose coverage is
-# the gate; then a short fuzz pass of every libFuzzer harness.  The stages,
+# suite against the normal build and, side by side, one instrumented build
+# (build/inst: ASan + LSan + UBSan and gcov together; built while the normal
+# pass runs), its unit tests and pytest pass, whose coverage is the gate; then
+# a short fuzz pass of every libFuzzer harness, alone on the cores.  The stages,
 # their order and what runs beside what: scripts/test-stages, which prints
 # each stage's wall time and a summary.
 FUZZ_CI_SECONDS ?= 10

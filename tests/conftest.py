@@ -16,6 +16,18 @@ BUILD = os.path.join(ROOT, os.environ.get("KVMLAB_BUILD", "build"))
 KVMLAB = os.path.join(BUILD, "kvmlab")
 PAYLOADS = os.path.join(BUILD, "payloads")
 
+# The modules that take longest (pytest --durations, summed per file), handed
+# out first: pytest-xdist (--dist loadfile) gives files to workers in collection
+# order, so a long file collected last (test_sandbox.py) would run alone at the
+# end while the other workers idle.  Only the order changes; a module missing here runs after.
+LONG_MODULES = ["test_migrate_live", "test_labs_run_0", "test_labs_run_1", "test_labs_run_2",
+                "test_labs_render", "test_sandbox", "test_codetrack", "test_migrate_virtio",
+                "test_cpu_vcpus", "test_hostile", "test_lab_hello"]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {m: i for i, m in enumerate(LONG_MODULES)}
+    items.sort(key=lambda it: rank.get(it.module.__name__.rpartition(".")[2], len(rank)))
 
 
 def exit_codes():

@@ -2,21 +2,14 @@
 root, `build/` mapped to KVMLAB_BUILD), for the tests that assert what the CPU
 labs (real-to-long.md, vcpu-threads.md) claim about the output."""
 import os
-import re
-import subprocess
 
-from conftest import BUILD, PAYLOADS, PROCESS_TIMEOUT, ROOT
-from labtools import lab_lock
+from conftest import PROCESS_TIMEOUT, ROOT
+from labtools import run_command
 
 
 def lab_command(cmd, timeout=PROCESS_TIMEOUT):
-    build = os.path.relpath(BUILD, ROOT)
-    mapped = re.sub(r"(?<![\w./-])build/", build + "/", cmd)
-    env = dict(os.environ)
-    env.setdefault("KVMLAB_PAYLOADS", PAYLOADS)
-    with lab_lock():            # scratch files in build/ shared with test_labs.py (labtools.py)
-        return subprocess.run(["bash", "-c", mapped], cwd=ROOT, capture_output=True, text=True,
-                              timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    """The command's result, from the run tests/labrun.py makes of it too (labtools.run_command)."""
+    return run_command(cmd, timeout)
 
 
 def lab_commands(lab):

@@ -10,9 +10,13 @@ test and the text cannot drift apart.
 import contextlib
 import fcntl
 import glob
+import hashlib
+import json
 import os
 import re
+import shutil
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABS = os.path.join(ROOT, "labs")
@@ -173,33 +177,83 @@ def lab_command(lab, needle):
     return found[0]
 
 
+# What kvmlab builds into build/ (make all): a command naming only these shares no scratch file.
+_BUILT = {"kvmlab", "kvmlab-vhost-blk", "kvmlab.1", "payloads", "rawloop", "unit-tests", "unit-io-pure"}
+_BUILD_NAME = re.compile(r"(?<![\w./-])build/([\w.-]+)")
+
+
+def scratch_names(cmd):
+    """The scratch files and folders in build/ a command names (build/live.sock,
+    build/lab-regress/...: the first name after build/), sorted; built files left out."""
+    return sorted({n for n in _BUILD_NAME.findall(cmd) if n not in _BUILT})
+
+
 @contextlib.contextmanager
-def lab_lock():
+def lab_lock(cmd):
     """Held while one lab command runs.  Labs write scratch files into build/
     (build/real-to-long.trace, build/capstone-example.bin, ...) that tests in
-    other files write and read too; under pytest-xdist (make check: -n 2) two
-    workers would otherwise see each other's half-written files."""
-    path = os.path.join(ROOT, BUILD_DIR, ".lab-commands.lock")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    other files write and read too; under pytest-xdist two workers would
+    otherwise see each other's half-written files.  One lock per scratch name
+    the command mentions, taken in sorted order (so two commands never wait on
+    each other in a cycle): commands that share no scratch file run side by side."""
+    locks = os.path.join(ROOT, BUILD_DIR, ".lab-locks")
+    os.makedirs(locks, exist_ok=True)
+    with contextlib.ExitStack() as held:
+        for name in scratch_names(cmd):
+            f = held.enter_context(open(os.path.join(locks, name + ".lock"), "a"))
+            fcntl.flock(f, fcntl.LOCK_EX)        # released when the file closes
+        yield
 
 
-def run_command(cmd, timeout=COMMAND_TIMEOUT):
-    """Runs one lab command as a student would (bash, repository root)."""
+def _run(cmd, timeout):
     env = dict(os.environ)
     env.setdefault("KVMLAB_PAYLOADS", os.path.join(ROOT, BUILD_DIR, "payloads"))
     # make asan: LeakSanitizer's exit check ptrace()s the process, which fails
     # under strace and is forbidden by --sandbox; only those runs skip it.
     if "ASAN_OPTIONS" in env and ("strace" in cmd or "--sandbox" in cmd):
         env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1", "detect_leaks=0")
-    with lab_lock():
+    with lab_lock(cmd):
         return subprocess.run(["bash", "-c", map_build(cmd)], cwd=ROOT, capture_output=True,
                               text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+_SHARED = {}
+
+
+def run_command(cmd, timeout=COMMAND_TIMEOUT):
+    """Runs one lab command as a student would (bash, repository root).
+
+    A command that names no scratch file reads and writes nothing another
+    command left, so its result is a fact of this build and host: it runs once
+    per test session and every test asking for it gets that one result (the
+    vcpu-threads and hello-kvm commands spin their guests for seconds, and
+    tests/labrun.py and the lab's own test file both ask).  Under pytest-xdist
+    the workers share it through build/.lab-results/RUN (PYTEST_XDIST_TESTRUNUID);
+    the first worker runs it while the others wait on its lock."""
+    if scratch_names(cmd):
+        return _run(cmd, timeout)
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        if cmd not in _SHARED:
+            _SHARED[cmd] = _run(cmd, timeout)
+        return _SHARED[cmd]
+    top = os.path.join(ROOT, BUILD_DIR, ".lab-results")
+    os.makedirs(os.path.join(top, run), exist_ok=True)
+    path = os.path.join(top, run, hashlib.sha1(cmd.encode()).hexdigest())
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(path):
+            with open(path) as f:
+                r = json.load(f)
+            return subprocess.CompletedProcess(r["args"], r["returncode"], r["stdout"], r["stderr"])
+        r = _run(cmd, timeout)
+        with open(path + ".tmp", "w") as f:
+            json.dump({"args": r.args, "returncode": r.returncode, "stdout": r.stdout, "stderr": r.stderr}, f)
+        os.rename(path + ".tmp", path)
+    for old in os.listdir(top):            # earlier runs' results: a day is long enough
+        if old != run and time.time() - os.path.getmtime(os.path.join(top, old)) > 86400:
+            shutil.rmtree(os.path.join(top, old), ignore_errors=True)
+    return r
 
 
 def links(text, suffix=".md"):

@@ -88,8 +88,8 @@ def test_ud2_in_real_mode_per_host(run, expect):
 
 @pytest.fixture(scope="module")
 def loop_forever(kvm):
-    """loop-forever with --timeout 1, run once for all the tests below."""
-    return run_kvmlab("run", payload("loop-forever"), "--json", "--timeout", "1", json_out=True)
+    """loop-forever with --timeout 0.5, run once for all the tests below."""
+    return run_kvmlab("run", payload("loop-forever"), "--json", "--timeout", "0.5", json_out=True)
 
 
 def test_loop_forever_times_out(loop_forever):
@@ -116,10 +116,10 @@ def test_loop_forever_watchdog_interrupts_kvm_run(loop_forever):
     # The watchdog's signal makes KVM_RUN return EINTR: a call with no exit.
     assert ex["eintr"] >= 1
     assert ex["kvm_run_calls"] == ex["total"] + ex["eintr"]
-    assert loop_forever.doc["config"]["timeout"] == 1
+    assert loop_forever.doc["config"]["timeout"] == 0.5
     # The timer cannot fire early.  It is armed just before the run's clock
-    # starts (two stats reads in between), hence a little slack below 1 s.
-    assert loop_forever.doc["result"]["wall_seconds"] >= 0.9
+    # starts (two stats reads in between), hence a little slack below 0.5 s.
+    assert loop_forever.doc["result"]["wall_seconds"] >= 0.45
 
 
 # ---- vmcall: handled by KVM, or never returning -----------------------------
@@ -144,7 +144,7 @@ def vmcall_expected(expect):
 
 @pytest.fixture(scope="module")
 def vmcall(kvm):
-    return run_kvmlab("run", payload("vmcall"), "--json", "--timeout", "1", json_out=True)
+    return run_kvmlab("run", payload("vmcall"), "--json", "--timeout", "0.5", json_out=True)
 
 
 def test_vmcall_ends_per_host(vmcall, expect):

@@ -145,7 +145,7 @@ def test_running_vm_shows_one_thread_per_vcpu_in_proc(kvm):
     cpus = online_cpus()
     pins = [cpus[-1], cpus[0], cpus[-1]]
     env = dict(os.environ, KVMLAB_PAYLOADS=PAYLOADS)
-    proc = subprocess.Popen([KVMLAB, "run", "cpu/smp-spin", "--vcpus", "3", "--timeout", "3",
+    proc = subprocess.Popen([KVMLAB, "run", "cpu/smp-spin", "--vcpus", "3", "--timeout", "1.5",
                              "--pin", ",".join(map(str, pins)), "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     seen = {}

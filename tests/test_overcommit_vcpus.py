@@ -17,11 +17,11 @@ def usable_cpus():
 
 def test_more_vcpus_than_cpus_wait_for_a_cpu(kvm):
     n = usable_cpus() * 2                       # overcommitted two to one
-    r = run_kvmlab("run", "cpu/smp-spin", "--vcpus", str(n), "--timeout", "1", "--json", json_out=True)
+    r = run_kvmlab("run", "cpu/smp-spin", "--vcpus", str(n), "--timeout", "0.3", "--json", json_out=True)
     assert r.code == XC["TIMEOUT"], r.err
     delays = [v["run_delay_ns"] for v in r.doc["vcpus"]]
     assert len(delays) == n and all(isinstance(d, int) and d >= 0 for d in delays)
-    # n runnable threads on n/2 CPUs for a second: together they waited; the
+    # n runnable threads on n/2 CPUs for 0.3 s: together they waited; the
     # CPU time they got is at most what the CPUs had.
     assert sum(delays) > 0
     cpu = sum(v["cpu_user_seconds"] + v["cpu_sys_seconds"] for v in r.doc["vcpus"])
