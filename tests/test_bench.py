@@ -280,12 +280,17 @@ def test_lapic_cases_halt_in_kvm_once_per_op(bench, require_cap, emulated):
     every interrupt itself (no APICv/AVIC: here, guest code is emulated) it counts one
     injection per op."""
     require_cap("IRQCHIP")
+    # "moved" is a per-op average over a sample's window: a host event in that window
+    # (it shows as kvm.exits a little above its per-op count) has been seen to add one
+    # halt to a sample of hundreds of ops on a loaded host (1.008).  One per op is
+    # what is asserted: 0 (hlt not in KVM) or 2 (woken without the interrupt) fail.
+    per_op = dict(rel=0.02)
     for name in WAKE_BY_IRQ:
         c = case(bench, name)
         assert c["status"] == "ok", (name, c["detail"])
-        assert c["moved"].get("kvm.halt_exits") == pytest.approx(1.0), (name, c["moved"])
+        assert c["moved"].get("kvm.halt_exits") == pytest.approx(1.0, **per_op), (name, c["moved"])
         if emulated:
-            assert c["moved"].get("kvm.irq_injections") == pytest.approx(1.0), (name, c["moved"])
+            assert c["moved"].get("kvm.irq_injections") == pytest.approx(1.0, **per_op), (name, c["moved"])
 
 
 def test_self_ipi_at_sti_nop_is_taken_as_the_table_says(bench, require_cap, expect):

@@ -160,7 +160,11 @@ def test_a_signal_ends_the_run_and_removes_the_instance(ktrace, sig):
     assert proc.returncode == XC["INTERRUPTED"], err
     assert not os.path.exists(path)
     k = json.loads(out)["ktrace"]
-    assert k is not None and k["interrupted"] >= 1     # the last KVM_RUN ended with EINTR
+    assert k is not None
+    # The last KVM_RUN ended with EINTR, and the trace shows it, unless the guest's
+    # emulated loop overflowed the trace buffer (a loaded host reads it late): then
+    # the report must say that events were lost.
+    assert k["interrupted"] >= 1 or k["lost_events"] > 0 or k["lost_unknown"], k
 
 
 def test_sigkill_leaves_an_instance_that_the_next_run_removes(ktrace):

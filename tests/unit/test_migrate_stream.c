@@ -390,6 +390,38 @@ static size_t section(uint8_t *at, uint32_t type, const void *data, uint64_t n)
 	return 16 + n;
 }
 
+/* MEMCTL: the status a vCPU's memctl OUT left for its IN (a migration may stop
+ * the vCPU between the two): one u32 per vCPU, each an enum memctl_status. */
+static void t_memctl_in_the_stream(void)
+{
+	uint8_t extra[2 * (16 + 8)];
+	struct mig_image img;
+	char err[256] = "";
+	size_t len;
+	static const uint32_t busy = MEMCTL_EMIGRATING, bad = MEMCTL_STATUS_LAST + 1, two[2] = { 0, 0 };
+
+	uint8_t *buf = build_with(extra, section(extra, MIG_SEC_MEMCTL, &busy, 4), &len);
+	CHECK_EQ(load(buf, len, &img, err, sizeof(err)), 0);
+	CHECK(img.have_memctl && img.memctl[0] == MEMCTL_EMIGRATING);
+	mig_image_free(&img);
+	free(buf);
+	const struct { const void *data; size_t n; int twice; const char *what; } lies[] = {
+		{ &bad, 4, 0, "status 5 is not one of" },
+		{ two, 8, 0, "8 bytes for 1 vCPUs" },
+		{ &busy, 4, 1, "MEMCTL section: twice" },
+	};
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		size_t k = section(extra, MIG_SEC_MEMCTL, lies[i].data, lies[i].n);
+		if (lies[i].twice)
+			k += section(extra + k, MIG_SEC_MEMCTL, lies[i].data, lies[i].n);
+		buf = build_with(extra, k, &len);
+		CHECK_EQ(load(buf, len, &img, err, sizeof(err)), -1);
+		CHECK(strstr(err, lies[i].what) != NULL && strchr(err, '\n') == NULL);
+		mig_image_free(&img);
+		free(buf);
+	}
+}
+
 static void t_balloon_in_the_stream(void)
 {
 	static uint8_t extra[4 * sizeof(struct mig_virtio) + 256];
@@ -760,6 +792,7 @@ static void t_irqchip_stream_twice(void)
 
 const struct unit_test migrate_stream_tests[] = {
 	UNIT(t_hotplug_layout),
+	UNIT(t_memctl_in_the_stream),
 	UNIT(t_irqchip_section_checks), UNIT(t_ioapic_section_checks), UNIT(t_irq_sections_in_the_stream),
 	UNIT(t_irqchip_stream_twice),
 	UNIT(t_virtio_section_checks), UNIT(t_net_and_balloon_sections), UNIT(t_balloon_pages),

@@ -25,6 +25,7 @@
 #define MIG_PAGES_PER_CHUNK     256u            /* pages in one RAM section */
 #define MIG_SLOTS_MAX           8u              /* <= MEMSLOTS_MAX, checked in stream.c */
 #define MIG_VCPUS_MAX           64u
+#define MEMCTL_STATUS_LAST      MEMCTL_EMIGRATING       /* the highest enum memctl_status (vmm/abi.h) */
 #define MIG_MSRS_MAX            512u
 #define MIG_CPUID_MAX           256u
 #define MIG_PAYLOAD_MAX         (16u << 20)
@@ -44,6 +45,7 @@ enum mig_section {                              /* the section types, in stream 
 	MIG_SEC_IRQCHIP  = 11,                  /* interrupt model kernel: KVM's PICs and IOAPIC (irqstate.c) */
 	MIG_SEC_IOAPIC   = 12,                  /* interrupt model split: kvmlab's IOAPIC (irqstate.c) */
 	MIG_SEC_BALLOON  = 13,                  /* the pages in the virtio-balloon (u64 GPAs, ascending) */
+	MIG_SEC_MEMCTL   = 14,                  /* u32 per vCPU: the status its last memctl request left for IN */
 	MIG_SEC_COUNT
 };
 
@@ -84,6 +86,9 @@ struct mig_vcpu {                       /* MIG_SEC_VCPU: the ioctls of api.rst 4
 	struct kvm_lapic_state lapic;
 	uint32_t nmsrs;
 	struct kvm_msr_entry msrs[MIG_MSRS_MAX];
+	/* Not part of the VCPU section (it ends at msrs[nmsrs]): the MEMCTL section's
+	 * value for this vCPU, written and read beside it. */
+	uint32_t memctl_status;
 };
 #define MIG_UART_THRE_INT  (1u << 0)    /* a THR-empty interrupt is pending (16550 IIR priority 3) */
 #define MIG_UART_IRQ_LINE  (1u << 1)    /* IRQ 4 is asserted (what uart_dev.irq_level says); 0 in older streams */
@@ -189,6 +194,8 @@ struct mig_image {
 	struct mig_irqchip irqchip;     /* MIG_SEC_IRQCHIP, when have_irqchip */
 	struct mig_ioapic ioapic;       /* MIG_SEC_IOAPIC, when have_ioapic */
 	bool have_irqchip, have_ioapic;
+	uint32_t memctl[MIG_VCPUS_MAX]; /* MIG_SEC_MEMCTL, when have_memctl; else 0 (MEMCTL_OK) */
+	bool have_memctl;
 	uint64_t *balloon;              /* the BALLOON section's GPAs (malloc'd, ascending), nballoon of them */
 	uint64_t nballoon;
 	bool have_balloon;

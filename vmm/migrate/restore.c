@@ -60,6 +60,7 @@ static int load_vcpu(struct vcpu *v, void *arg, char *err, size_t errlen)
 	}
 	if (mig_vcpu_set(v, &img->vcpu[v->id], err, errlen) != 0)
 		return -1;
+	v->memctl_status = img->memctl[v->id];  /* the IN after a memctl OUT reads it here */
 	/* The last vCPU is in: the destination now holds the whole guest. */
 	if (++l->loaded == (int)img->cfg.vcpus && l->o && l->o->committed)
 		return l->o->committed(l->o->arg, err, errlen);

@@ -83,6 +83,7 @@ int mig_vcpu_get(struct vcpu *v, bool irqchip, struct mig_vcpu *s, char *err, si
 		if (ioctl(v->fd, KVM_GET_LAPIC, &s->lapic) < 0) FAILIO("KVM_GET_LAPIC");
 		s->flags |= MIG_VCPU_LAPIC;
 	}
+	s->memctl_status = v->memctl_status;    /* an OUT to PORT_MEMCTL whose IN is still to come */
 	return get_msrs(v, s, err, errlen);
 }
 
@@ -183,6 +184,11 @@ int mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu 
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = mig_write_section(out, MIG_SEC_VCPU, &s[i], offsetof(struct mig_vcpu, msrs) +
 				       s[i].nmsrs * sizeof(s[i].msrs[0]));
+	uint32_t memctl[MIG_VCPUS_MAX];
+	for (int i = 0; i < n && i < (int)MIG_VCPUS_MAX; i++)
+		memctl[i] = s[i].memctl_status;
+	if (rc == 0)
+		rc = mig_write_section(out, MIG_SEC_MEMCTL, memctl, (uint64_t)n * sizeof(memctl[0]));
 	if (rc == 0)
 		rc = mig_write_section(out, MIG_SEC_CLOCK, &clock, sizeof(clock));
 	if (rc == 0 && mig_irq_save(out, vm, err, errlen) != 0)        /* irqstate.c: IRQCHIP or IOAPIC */

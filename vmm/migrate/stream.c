@@ -442,6 +442,18 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 			img->postcopy = true;
 			break;
 		}
+		case MIG_SEC_MEMCTL:
+			if (img->have_memctl || s.len != img->cfg.vcpus * sizeof(img->memctl[0]))
+				return fail(err, errlen, "MEMCTL section: twice, or %llu bytes for %u vCPUs",
+					    (unsigned long long)s.len, img->cfg.vcpus);
+			if (read_exact(src, img->memctl, s.len, "MEMCTL", err, errlen) != 0)
+				return -1;
+			for (uint32_t i = 0; i < img->cfg.vcpus; i++)
+				if (img->memctl[i] > MEMCTL_STATUS_LAST)
+					return fail(err, errlen, "MEMCTL section: vCPU %u: status %u is not one of "
+						    "docs/guest-abi.md's 0..%u", i, img->memctl[i], MEMCTL_STATUS_LAST);
+			img->have_memctl = true;
+			break;
 		case MIG_SEC_BALLOON:           /* balloonstate.c checks the pages */
 			if (img->have_balloon || s.len == 0 || s.len % sizeof(uint64_t))
 				return fail(err, errlen, "BALLOON section: twice, or %llu bytes is not 1 or more GPAs",
