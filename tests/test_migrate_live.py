@@ -348,11 +348,20 @@ def test_a_rom_slot_migrates_with_the_guest(kvm, tmp_path, run):
     assert slots["rom"] == (0xFFFF0000, 0x10000, True)
 
 
-def test_postcopy_does_not_take_a_rom(kvm, tmp_path):
-    r = run_kvmlab("run", payload(COUNTER), "--rom", "--migrate-to", f"unix:{tmp_path / 'x.sock'}",
-                   "--migrate-mode", "postcopy")
-    assert r.code == XC["USAGE"]
-    assert "--migrate-mode postcopy moves the RAM slot only: not with --rom" in r.err
+def test_postcopy_takes_a_rom_with_the_state(kvm, tmp_path, run):
+    """Post-copy: the --rom slot cannot change, so it goes whole before END with the
+    state, and the pager pages only RAM: the guest ends as without migration, the
+    destination has the ROM where the source had it, every RAM page came once."""
+    plain = run(COUNTER, "--rom")
+    src, dst = postcopy(tmp_path, "unix", COUNTER, "--rom", "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    assert src.doc["migration"]["mode"] == "postcopy" and src.doc["migration"]["completed"]
+    assert reports(dst.doc)["result"] == reports(plain.doc)["result"]
+    slots = {s["name"]: (s["gpa"], s["size"], s["readonly"]) for s in dst.doc["memory"]["slots"]}
+    assert slots["rom"] == (0xFFFF0000, 0x10000, True)
+    m = src.doc["migration"]
+    assert m["stop_copy"]["pages"] == 0x10000 // 4096                  # the ROM, with the state
+    assert m["postcopy"]["pushed_pages"] + m["postcopy"]["demand_pages"] == src.doc["memory"]["slots"][0]["size"] // 4096
 
 
 # ---- hotplugged memory (docs/migration.md, "Hotplugged memory") ----

@@ -217,6 +217,12 @@ struct mig_ram_hdr {                    /* a RAM section starts so: GPA of the f
 /* Bytes as they are (a section's header and then its data in parts).  0 or -1. */
 int  mig_write_raw(struct mig_out *out, const void *p, size_t n);
 /* Writes the stream header (magic, version, ABI).  0, or -1 (out->err). */
+/* The --rom slot, whole (RAM sections of at most MIG_PAGES_PER_CHUNK pages): the
+ * guest cannot write it (a write is an MMIO exit) and no device may (gmem_write
+ * refuses read-only slots), so it is sent once, with the state: in pre-copy's
+ * stop-and-copy, before END in post-copy.  Pages sent (0 without a ROM), or -1.
+ * The caller holds the slot lock (gmem_hold). */
+int64_t mig_write_rom(struct mig_out *out, const struct guest_mem *m);
 int  mig_write_header(struct mig_out *out);
 /* One section: type, length, then len bytes.  0 or -1. */
 int  mig_write_section(struct mig_out *out, uint32_t type, const void *data, uint64_t len);

@@ -127,7 +127,13 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	}
 	uint64_t before = out->bytes;
 	struct smp_vcpu_info vi;
-	if (mig_write_section(out, MIG_SEC_POSTCOPY, &npages, sizeof(npages)) != 0 || !smp_vcpu_at(l->r, 0, &vi) ||
+	gmem_hold(&vm->mem);
+	int64_t rom = mig_write_section(out, MIG_SEC_POSTCOPY, &npages, sizeof(npages)) != 0 ? -1 :
+		      mig_write_rom(out, &vm->mem);             /* the --rom slot goes with the state */
+	gmem_release(&vm->mem);
+	int rom_rc = rom < 0;
+	l->stop_pages = rom > 0 ? (uint64_t)rom : 0;
+	if (rom_rc || !smp_vcpu_at(l->r, 0, &vi) ||
 	    mig_write_state(out, (struct vcpu *)vi.v, l->pause.state, l->pause.n, l->payload, err, sizeof(err)) != 0) {
 		mig_virtio_resume(vm);
 		mig_vhost_resume(vm);

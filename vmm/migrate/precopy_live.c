@@ -204,22 +204,6 @@ static void live_fail(struct mig_live *l, const char *fmt, const char *why)
 }
 
 /* The whole migration, on its own thread, once the trigger came. */
-/* The --rom slot, whole, in stop-and-copy: the guest cannot write it (a write is an
- * MMIO exit) and its dirty log is not read, but a device's DMA may have; it is a
- * few pages (64 KiB by default).  Pages sent, or -1. */
-static int64_t live_write_rom(struct mig_out *out, const struct guest_mem *m)
-{
-	const struct mem_slot *rom = memslots_by_id(m, SLOT_ROM);
-	uint64_t pages = rom ? rom->size / MIG_PAGE : 0;
-
-	for (uint64_t pg = 0; pg < pages; pg += MIG_PAGES_PER_CHUNK) {
-		uint64_t k = pages - pg < MIG_PAGES_PER_CHUNK ? pages - pg : MIG_PAGES_PER_CHUNK;
-		if (mig_write_pages(out, m, rom->gpa + pg * MIG_PAGE, (uint32_t)k) != 0)
-			return -1;
-	}
-	return (int64_t)pages;
-}
-
 static void live_migrate(struct mig_live *l)
 {
 	struct vm *vm = &l->r->vm;
@@ -342,7 +326,7 @@ static void live_migrate(struct mig_live *l)
 	}
 	gmem_hold(&vm->mem);
 	int64_t last = live_write_dirty(l, &out, NULL, NULL);
-	int64_t rom = last < 0 ? -1 : live_write_rom(&out, &vm->mem);
+	int64_t rom = last < 0 ? -1 : mig_write_rom(&out, &vm->mem);
 	gmem_release(&vm->mem);
 	last = rom < 0 ? -1 : last + rom;
 	struct smp_vcpu_info vi;
@@ -496,10 +480,6 @@ int mig_live_setup(struct mig_live *l, struct vm_config *cfg, const struct paylo
 		return -1;
 	if (cfg->memcfg.dirty == DIRTY_RING) {
 		snprintf(err, errlen, "--migrate-to reads the dirty bitmap: not with --dirty-log ring");
-		return -1;
-	}
-	if (cfg->memcfg.rom_size && l->postcopy) {      /* post-copy's pager serves slot 0 only */
-		snprintf(err, errlen, "--migrate-mode postcopy moves the RAM slot only: not with --rom");
 		return -1;
 	}
 	if (l->postcopy && (l->auto_converge || l->bandwidth)) {

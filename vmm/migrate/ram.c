@@ -100,3 +100,16 @@ int64_t mig_write_bitmap(struct mig_out *out, const struct guest_mem *m, const u
 	}
 	return sent;
 }
+
+int64_t mig_write_rom(struct mig_out *out, const struct guest_mem *m)
+{
+	const struct mem_slot *rom = memslots_by_id(m, SLOT_ROM);
+	uint64_t pages = rom ? rom->size / MIG_PAGE : 0;
+
+	for (uint64_t pg = 0; pg < pages; pg += MIG_PAGES_PER_CHUNK) {
+		uint64_t k = pages - pg < MIG_PAGES_PER_CHUNK ? pages - pg : MIG_PAGES_PER_CHUNK;
+		if (mig_write_pages(out, m, rom->gpa + pg * MIG_PAGE, (uint32_t)k) != 0)
+			return -1;
+	}
+	return (int64_t)pages;
+}

@@ -248,6 +248,17 @@ static bool in_layout(const struct mig_image *img, uint64_t gpa, uint64_t len)
 	return false;
 }
 
+/* [gpa, gpa+len) inside one KVM_MEM_READONLY slot of the layout (the --rom slot). */
+static bool in_readonly_slot(const struct mig_image *img, uint64_t gpa, uint64_t len)
+{
+	for (uint32_t i = 0; i < img->nslots; i++) {
+		const struct mig_slot *s = &img->slot[i];
+		if ((s->flags & KVM_MEM_READONLY) && gpa >= s->gpa && len <= s->size && gpa - s->gpa <= s->size - len)
+			return true;
+	}
+	return false;
+}
+
 static int read_ram(const struct mig_src *src, struct mig_image *img, struct guest_mem *mem,
 		    uint64_t len, char *err, size_t errlen)
 {
@@ -264,6 +275,10 @@ static int read_ram(const struct mig_src *src, struct mig_image *img, struct gue
 	if (h.gpa % MIG_PAGE || !in_layout(img, h.gpa, (uint64_t)h.npages * MIG_PAGE))
 		return fail(err, errlen, "RAM section: pages at GPA 0x%llx (%u) not page aligned or outside every slot",
 			    (unsigned long long)h.gpa, h.npages);
+	/* Before END in a post-copy stream only the read-only slot may come (it goes with
+	 * the state); everything else follows after END, on demand (uffd.c). */
+	if (img->postcopy && !img->page_sink && !in_readonly_slot(img, h.gpa, (uint64_t)h.npages * MIG_PAGE))
+		return fail(err, errlen, "RAM section before END in a post-copy stream (only the read-only slot may come there)");
 	for (uint32_t i = 0; i < h.npages; i++) {
 		if (read_exact(src, page, sizeof(page), "RAM", err, errlen) != 0)
 			return -1;
@@ -350,8 +365,6 @@ int mig_read_rest(const struct mig_src *src, struct mig_image *img, struct guest
 					    (unsigned long long)img->virtio[MIG_VIRTIO_BALLOON].balloon.held);
 			return 0;
 		case MIG_SEC_RAM:
-			if (img->postcopy)
-				return fail(err, errlen, "RAM section before END in a post-copy stream");
 			if (read_ram(src, img, mem, s.len, err, errlen) != 0)
 				return -1;
 			break;

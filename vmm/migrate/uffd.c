@@ -96,6 +96,8 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 	/* Every slot the layout made here (restore.c), so every one of its pages must come. */
 	for (int i = 0; i < mem->nslots && u->nranges < (int)MIG_SLOTS_MAX; i++) {
 		const struct mem_slot *s = &mem->slot[i];
+		if (s->flags & KVM_MEM_READONLY)
+			continue;       /* the --rom slot came whole before END (postcopy.c) */
 		/* A memfd's pages live in its page cache, which MADV_DONTNEED leaves: only
 		 * MADV_REMOVE (madvise(2): a hole punched in the backing store) makes them
 		 * missing, or a UFFDIO_COPY would meet EEXIST and the stream's page be dropped. */
@@ -119,7 +121,7 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 		snprintf(err, errlen, "post-copy: UFFDIO_API: %s", strerror(errno));
 		return -1;
 	}
-	/* No page has stream data yet (the reader refuses RAM before END here):
+	/* No page of these slots has stream data yet (before END the reader takes only the read-only slot's):
 	 * drop any the set-up touched, so that every page is "missing" and faults. */
 	for (int k = 0; k < u->nranges; k++) {
 		struct uffdio_register reg = { .range = { (uint64_t)(uintptr_t)u->range[k].hva, u->range[k].size },
