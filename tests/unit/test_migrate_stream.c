@@ -390,6 +390,34 @@ static size_t section(uint8_t *at, uint32_t type, const void *data, uint64_t n)
 	return 16 + n;
 }
 
+/* A post-copy stream's RAM comes after END; before END only the read-only slot may
+ * (postcopy.c sends the --rom slot with the state): a page of RAM there is refused. */
+static void t_postcopy_ram_before_end_is_refused(void)
+{
+	int fd = memfd_create("migstream", 0);
+	struct mig_out out = { .fd = fd };
+	struct mig_config cfg = { .vcpus = 1, .mem = TMEM };
+	struct guest_mem m = { .hva = ram_src, .size = TMEM };
+	uint64_t pages = TMEM / 4096;
+
+	mig_write_header(&out);
+	mig_write_section(&out, MIG_SEC_CONFIG, &cfg, sizeof(cfg));
+	mig_write_layout(&out, &m);
+	mig_write_section(&out, MIG_SEC_POSTCOPY, &pages, sizeof(pages));
+	mig_write_pages(&out, &m, 0x1000, 1);
+	CHECK_EQ(out.err, 0);
+	size_t len = (size_t)out.bytes;
+	uint8_t *buf = malloc(len);
+	CHECK(pread(fd, buf, len, 0) == (ssize_t)len);
+	close(fd);
+	struct mig_image img;
+	char err[256] = "";
+	CHECK_EQ(load(buf, len, &img, err, sizeof(err)), -1);
+	CHECK(strstr(err, "only the read-only slot may come there") != NULL);
+	mig_image_free(&img);
+	free(buf);
+}
+
 /* MEMCTL: the status a vCPU's memctl OUT left for its IN (a migration may stop
  * the vCPU between the two): one u32 per vCPU, each an enum memctl_status. */
 static void t_memctl_in_the_stream(void)
@@ -793,6 +821,7 @@ static void t_irqchip_stream_twice(void)
 const struct unit_test migrate_stream_tests[] = {
 	UNIT(t_hotplug_layout),
 	UNIT(t_memctl_in_the_stream),
+	UNIT(t_postcopy_ram_before_end_is_refused),
 	UNIT(t_irqchip_section_checks), UNIT(t_ioapic_section_checks), UNIT(t_irq_sections_in_the_stream),
 	UNIT(t_irqchip_stream_twice),
 	UNIT(t_virtio_section_checks), UNIT(t_net_and_balloon_sections), UNIT(t_balloon_pages),
