@@ -42,14 +42,7 @@ KVMLAB_HEADER MODE_LONG, "blk-verify", 4096, "virtio-blk driver: write 16 KiB at
         DESC    0, BLK_HDR, 16, VIRTQ_DESC_F_NEXT, 1
         DESC    1, %3, REQ, %4 | VIRTQ_DESC_F_NEXT, 2
         DESC    2, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0
-        mov     edx, r15d
-        and     edx, 7
-        mov     word [VQ_AVAIL + 4 + rdx * 2], 0
-        inc     r15d
-        mov     [VQ_AVAIL + 2], r15w
-        mfence
-        mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], 0
-        BLK_WAIT r15w
+        BLK_PUBLISH
         TSC     rax
         sub     rax, [T0]
         add     [CYC], rax

@@ -67,9 +67,7 @@ start:
 on_uart:
         push    rax
         push    rdx
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     eax, [rdx + IOAPIC_IOWIN]
+        IOAPIC_RTE_READ UART_GSI
         test    eax, RTE_REMOTE_IRR
         jz      .read
         inc     qword [rel irr_in]

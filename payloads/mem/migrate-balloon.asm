@@ -108,10 +108,8 @@ start:
         test    dword [rbx + VIRTIO_STATUS], S_NEEDS_RESET
         jnz     .refused
         inc     r10
-        cmp     r10, r11
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r10
-.nockp: cmp     r10, r13
+        CHECKPOINT_AT r10, r11
+        cmp     r10, r13
         jb      .round
 
         REPORT_VALUE "counter", r10

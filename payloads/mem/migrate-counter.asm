@@ -38,10 +38,8 @@ start:
         DIRTY_PASS rdi, PAGES, PAGE
 
         inc     r12
-        cmp     r12, r14
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r12
-.nockp: mov     rax, r12
+        CHECKPOINT_AT r12, r14
+        mov     rax, r12
         xor     edx, edx
         mov     ecx, TICK_EVERY
         div     rcx

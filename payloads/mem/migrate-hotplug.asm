@@ -49,10 +49,8 @@ start:
         PASS    RAM_REGION
         PASS    GPA_HOTPLUG
         inc     r12
-        cmp     r12, r14
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r12
-.nockp: cmp     r12, r15
+        CHECKPOINT_AT r12, r14
+        cmp     r12, r15
         jb      .round
 
         ; the result also covers every word of both regions as they are now

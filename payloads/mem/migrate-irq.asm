@@ -209,9 +209,7 @@ on_timer_ap:
 on_uart:
         push    rax
         push    rdx
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     eax, [rdx + IOAPIC_IOWIN]
+        IOAPIC_RTE_READ UART_GSI
         test    eax, RTE_REMOTE_IRR
         jz      .iir                            ; a message sent before the line fell (below)
         inc     qword [rel irr_in]

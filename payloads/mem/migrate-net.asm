@@ -69,10 +69,8 @@ start:
         add     r8, rax
         imul    r8, r8, 31
         inc     r10
-        cmp     r10, r11
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r10
-.nockp: cmp     r10, r13
+        CHECKPOINT_AT r10, r11
+        cmp     r10, r13
         jb      .round
 
         REPORT_VALUE "counter", r10

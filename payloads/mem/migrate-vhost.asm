@@ -50,14 +50,7 @@ KVMLAB_HEADER MODE_LONG, "migrate-vhost", 4096, "writes and reads a virtio-blk d
         mov     word [VQ_DESC + 16 + 12], %4 | VIRTQ_DESC_F_NEXT
         mov     word [VQ_DESC + 16 + 14], 2
         DESC    2, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0
-        mov     edx, r15d
-        and     edx, 7
-        mov     word [VQ_AVAIL + 4 + rdx * 2], 0
-        inc     r15d
-        mov     [VQ_AVAIL + 2], r15w
-        mfence
-        mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], 0
-        BLK_WAIT r15w
+        BLK_PUBLISH
         lea     edx, [r15d - 1]                 ; this request's used entry
         and     edx, 7
         mov     eax, [VQ_USED + 4 + rdx * 8]
@@ -125,10 +118,8 @@ start:
         add     rdi, RAREA
         BLK_REQ BLK_T_IN, rsi, rdi, VIRTQ_DESC_F_WRITE, SECTOR + 1
         inc     r12
-        cmp     r12, [ckpt]
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r12
-.nockp: cmp     r12, [rounds]
+        CHECKPOINT_AT r12, [ckpt]
+        cmp     r12, [rounds]
         jb      .round
 
         ; every read buffer, as the back-end last wrote it, in slot order
