@@ -185,7 +185,7 @@ def test_a_truncated_or_corrupt_live_stream_never_runs(tmp_path, stream):
 
 
 def test_a_slow_link_does_not_converge(kvm, tmp_path):
-    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "4000", "--mem", "8M",
+    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "2500", "--mem", "8M",
                        "--bandwidth", "32", "--max-downtime", "50", "--migrate-max-rounds", "4")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
@@ -196,7 +196,7 @@ def test_a_slow_link_does_not_converge(kvm, tmp_path):
 
 
 def test_auto_converge_throttles_until_it_converges(kvm, tmp_path):
-    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "4000", "--mem", "8M",
+    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "2500", "--mem", "8M",
                        "--bandwidth", "32", "--max-downtime", "50", "--auto-converge")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
