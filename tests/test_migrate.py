@@ -6,6 +6,7 @@ import re
 import struct
 
 from conftest import XC, payload, run_kvmlab
+from streamhelp import restore_refused as refused
 
 PAYLOAD = "mem/migrate-counter"
 
@@ -47,16 +48,6 @@ def test_restore_of_the_same_snapshot_twice_agrees(tmp_path, run):
     b = run_kvmlab("restore", snap, "--json", json_out=True)
     assert a.code == b.code == XC["OK"], a.err + b.err
     assert reports(a.doc)["result"] == reports(b.doc)["result"]
-
-
-def refused(tmp_path, data, text):
-    bad = tmp_path / "bad.kvm"
-    bad.write_bytes(data)
-    r = run_kvmlab("restore", bad, "--json", json_out=True)
-    assert r.code == XC["MIGRATION_STREAM"], (r.code, r.err)
-    assert r.doc is None or not r.doc.get("reports")     # the guest never ran
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0], r.err
 
 
 def test_another_stream_version_or_abi_is_refused(tmp_path, run):

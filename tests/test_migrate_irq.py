@@ -15,7 +15,8 @@ import struct
 import pytest
 
 from conftest import XC, payload, run_kvmlab
-from test_migrate_live import Receiver, address, migrate, postcopy, reports, sections
+from streamhelp import restore_refused as refused, sections, without_section
+from test_migrate_live import Receiver, address, migrate, postcopy, reports
 
 IRQ = "mem/migrate-irq"
 CAP = {"kernel": "IRQCHIP", "split": "SPLIT_IRQCHIP"}
@@ -102,27 +103,10 @@ def snapshot(model, tmp_path, run):
     return model, snap.read_bytes()
 
 
-def refused(tmp_path, data, text):
-    bad = tmp_path / "bad.kvm"
-    bad.write_bytes(data)
-    r = run_kvmlab("restore", bad, "--json", json_out=True)
-    assert r.code == XC["MIGRATION_STREAM"], (r.code, r.err)
-    assert r.doc is None or not r.doc.get("reports")     # the guest never ran
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0], r.err
-
-
-def without(data, typ):
-    for off, t, length in sections(data):
-        if t == typ:
-            return data[:off] + data[off + 16 + length:]
-    raise AssertionError(f"no section {typ}")
-
-
 def test_a_missing_controller_section_is_refused(snapshot, tmp_path):
     model, data = snapshot
     typ, name = (SEC_IRQCHIP, "IRQCHIP") if model == "kernel" else (SEC_IOAPIC, "IOAPIC")
-    refused(tmp_path, without(data, typ), f"interrupt model {model} without an {name} section")
+    refused(tmp_path, without_section(data, typ), f"interrupt model {model} without an {name} section")
 
 
 def test_a_model_the_stream_does_not_match_is_refused(snapshot, tmp_path):

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from conftest import KVMLAB, PAYLOADS, XC, payload, run_kvmlab
+from streamhelp import sections  # noqa: F401 (the other migration tests import it from here)
 
 COUNTER = "mem/migrate-counter"
 
@@ -129,18 +130,6 @@ def test_a_dropped_connection_leaves_the_source_running(kvm, tmp_path, run):
     assert src.doc["migration"]["completed"] is False
     assert src.doc["result"]["end"] == "exit_port"
     assert reports(src.doc)["result"] == reports(plain.doc)["result"]
-
-
-def sections(data):
-    """(offset, type, length) of each section of a stream (docs/migration.md)."""
-    off, out = 24, []
-    while off + 16 <= len(data):
-        typ, _, length = struct.unpack_from("<IIQ", data, off)
-        out.append((off, typ, length))
-        off += 16 + length
-        if typ == 0:
-            break
-    return out
 
 
 def send_stream(addr, data):

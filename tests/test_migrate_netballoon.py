@@ -26,7 +26,8 @@ import time
 import pytest
 
 from conftest import KVMLAB, PAYLOADS, XC, payload, run_kvmlab
-from test_migrate_live import address, migrate, postcopy, reports, sections
+from streamhelp import restore_refused as refused, rewrite_section, sections
+from test_migrate_live import address, migrate, postcopy, reports
 from test_net import in_ns, require_net  # noqa: F401 (a fixture)
 
 BALLOON_GUEST = "mem/migrate-balloon"
@@ -115,20 +116,7 @@ def test_a_balloon_the_guest_never_touched_is_there_after_a_restore(kvm, tmp_pat
 
 
 def lie(data, rewrite):
-    out = bytearray(data)
-    off, _, length = next(s for s in sections(data) if s[1] == SEC_BALLOON)
-    rewrite(out, off + 16, length)
-    return bytes(out)
-
-
-def refused(tmp_path, data, text):
-    bad = tmp_path / "bad.kvm"
-    bad.write_bytes(data)
-    r = run_kvmlab("restore", bad, "--json", json_out=True)
-    assert r.code == XC["MIGRATION_STREAM"], (r.code, r.err)
-    assert r.doc is None or not r.doc.get("reports")     # the guest never ran
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0], r.err
+    return rewrite_section(data, SEC_BALLOON, rewrite)
 
 
 def test_a_balloon_section_that_lies_is_refused_before_the_guest_runs(kvm, tmp_path, run):

@@ -18,7 +18,8 @@ import struct
 import pytest
 
 from conftest import XC, run_kvmlab
-from test_migrate_live import Receiver, address, migrate, postcopy, reports, sections
+from streamhelp import restore_refused, rewrite_section
+from test_migrate_live import Receiver, address, migrate, postcopy, reports
 from vhosthelp import own_backend, qsd_backend, require_qsd
 
 GUEST = "mem/migrate-vhost"
@@ -199,22 +200,10 @@ def test_a_vhost_guest_restores_on_its_image(run, tmp_path, vhost_ok):
     assert r.doc["io"]["blk"]["vhost_user"]["stop_base"] == 2 * int(SNAP_ROUNDS)
 
 
-def restore_refused(tmp_path, data, text, *opts):
-    bad = tmp_path / "bad.kvm"
-    bad.write_bytes(data)
-    r = run_kvmlab("restore", bad, "--json", *opts, json_out=True)
-    assert r.code == XC["MIGRATION_STREAM"], (r.code, r.err)
-    assert r.doc is None or not r.doc.get("reports")     # the guest never ran
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0], r.err
-
-
 def rewrite_virtio(data, which, off, value):
-    out = bytearray(data)
-    for o, t, _ in sections(data):
-        if t == SEC_VIRTIO and struct.unpack_from("<I", data, o + 16 + V_WHICH)[0] == which:
-            struct.pack_into("<I", out, o + 16 + off, value)
-    return bytes(out)
+    """The stream with field off of device which's VIRTIO section set to value."""
+    return rewrite_section(data, SEC_VIRTIO, lambda b, o, _n: struct.pack_into("<I", b, o + off, value),
+                           pick=lambda d, o: struct.unpack_from("<I", d, o + V_WHICH)[0] == which)
 
 
 def test_a_vhost_stream_is_checked_before_the_guest_runs(run, tmp_path, vhost_ok):

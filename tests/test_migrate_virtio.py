@@ -14,7 +14,8 @@ import struct
 import pytest
 
 from conftest import XC, run_kvmlab
-from test_migrate_live import migrate, postcopy, reports, sections
+from streamhelp import restore_refused as refused, rewrite_section
+from test_migrate_live import migrate, postcopy, reports
 
 CONSOLE_GUEST = "mem/migrate-virtio"
 BLK_GUEST = "io/blk-sparse"
@@ -58,16 +59,6 @@ def console_stream(tmp_path, run, *opts):
     return snap
 
 
-def refused(tmp_path, data, text, *opts):
-    bad = tmp_path / "bad.kvm"
-    bad.write_bytes(data)
-    r = run_kvmlab("restore", bad, "--json", *opts, json_out=True)
-    assert r.code == XC["MIGRATION_STREAM"], (r.code, r.err)
-    assert r.doc is None or not r.doc.get("reports")     # the guest never ran
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0], r.err
-
-
 def test_a_restored_console_guest_ends_as_without_snapshot(kvm, tmp_path, run):
     plain = run(CONSOLE_GUEST, "--arg", "100")
     snap = console_stream(tmp_path, run)
@@ -80,10 +71,7 @@ def test_a_restored_console_guest_ends_as_without_snapshot(kvm, tmp_path, run):
 
 def lie(data, rewrite):
     """The stream with its console VIRTIO section passed through rewrite(bytearray, offset)."""
-    out = bytearray(data)
-    off = next(o for o, t, _ in sections(data) if t == SEC_VIRTIO) + 16
-    rewrite(out, off)
-    return bytes(out)
+    return rewrite_section(data, SEC_VIRTIO, lambda b, o, _n: rewrite(b, o))
 
 
 def test_a_virtio_section_that_lies_is_refused_before_the_guest_runs(kvm, tmp_path, run):

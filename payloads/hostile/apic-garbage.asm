@@ -11,9 +11,9 @@
 %define KVMLAB_FLAGS KVMLAB_FLAG_IRQCHIP
 %include "kvmlab.inc"
 %include "apic.inc"
+%include "ioapic.inc"
 KVMLAB_HEADER MODE_LONG, "hostile-apic-garbage", 1024, "reserved LAPIC registers, an illegal ICR vector, IOAPIC garbage"
 
-%define IOAPIC_BASE 0xFEC00000
 
 start:
         APIC_ENABLE

@@ -13,14 +13,10 @@
 %include "io.inc"
 %include "idt.inc"
 %include "apic.inc"
+%include "ioapic.inc"
 KVMLAB_HEADER MODE_LONG, "hostile-ioapic-level-storm", 1024, "a level interrupt EOI'd without clearing its source: a storm for the watchdog"
 
 %define VEC_UART         0x46
-%define IOAPIC_BASE      0xFEC00000
-%define IOAPIC_IOWIN     0x10
-%define IOAPIC_REDTBL(n) (0x10 + 2 * (n))
-%define UART_GSI         4
-%define RTE_LEVEL        (1 << 15)
 
 start:
         IDT_INSTALL

@@ -15,33 +15,22 @@
 
 %include "kvmlab.inc"
 %include "hostile.inc"
+%include "blk.inc"
 KVMLAB_HEADER MODE_LONG, "report-in-rom", 4096, "device DMA plants a report record in the ROM slot, then the guest points the report channel at it"
 
 %define ROM_GPA 0xFFFF0000                      ; the --rom default (guest-abi.md, memory map)
-%define HDR     VQ_BUF                          ; 16-byte virtio-blk request header
-%define STATUS  (VQ_BUF + 0x100)                ; status byte
 
 start:
         PRINT   `before\n`
         VIRTIO_PROBE GPA_VIRTIO_BLK, VIRTIO_ID_BLOCK
         VIRTIO_START 8, VQ_DESC, 0, 0
-        mov     dword [HDR], 0                  ; VIRTIO_BLK_T_IN (virtio 1.1 5.2.6)
-        mov     dword [HDR + 4], 0
-        mov     qword [HDR + 8], 0              ; sector 0
-        mov     byte [STATUS], 0xFF
-        DESC    0, HDR, 16, VIRTQ_DESC_F_NEXT, 1
-        DESC    1, ROM_GPA, 512, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2
-        DESC    2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0
-        mov     word [VQ_AVAIL + 4], 0          ; avail->ring[0] = head 0
-        mov     word [VQ_AVAIL + 2], 1
-        mfence
-        mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], 0
+        BLK_READ0_SUBMIT ROM_GPA, 512           ; the ROM's first sector's worth
 .wait:  test    dword [rbx + VIRTIO_STATUS], S_NEEDS_RESET
         jnz     .answered                       ; refused (or, before the fix, completed:)
         cmp     word [VQ_USED + 2], 1
         jne     .wait
 .answered:
-        movzx   eax, byte [STATUS]
+        movzx   eax, byte [BLK_STATUS]
         REPORT_VALUE "status", rax
         REPORT_AT ROM_GPA
         PRINT   `not reached\n`

@@ -18,10 +18,9 @@
 ; The disk must hold 15 * 128 + 2 sectors (give 2 MiB).
 
 %include "kvmlab.inc"
+%include "blk.inc"
 KVMLAB_HEADER MODE_LONG, "blk-verify", 4096, "virtio-blk driver: write 16 KiB at 16 places, read back, verify"
 
-%define HDR     VQ_BUF                          ; 16-byte request header
-%define STATUS  (VQ_BUF + 0x100)                ; status byte
 %define WBUF    (VQ_BUF + 0x1000)               ; 1 KiB written
 %define RBUF    (VQ_BUF + 0x2000)               ; 1 KiB read
 %define REQ     1024
@@ -29,45 +28,21 @@ KVMLAB_HEADER MODE_LONG, "blk-verify", 4096, "virtio-blk driver: write 16 KiB at
 %define STRIDE  128                             ; sectors between requests: 64 KiB
 %define T0      (VQ_BUF + 0x3000)               ; TSC at the start of the request going on
 %define CYC     (VQ_BUF + 0x3008)               ; guest TSC summed over the requests only
-%define T_IN    0
-%define T_OUT   1
-
-; Wait until used->idx = %1; every 65536 spins look at Status.
-%macro BLK_WAIT 1
-        xor     ecx, ecx
-%%spin: cmp     word [VQ_USED + 2], %1
-        je      %%done
-        inc     ecx
-        test    ecx, 0xFFFF
-        jnz     %%next
-        test    dword [rbx + VIRTIO_STATUS], S_NEEDS_RESET
-        jnz     needs_reset
-%%next: pause
-        jmp     %%spin
-%%done:
-%endmacro
 
 ; One request: type, sector (r64), data GPA, data flags, expected used length.
 ; Returns the status byte in EAX.  R15 = the driver's avail->idx.
 %macro BLK_REQ 5
         TSC     rax
         mov     [T0], rax
-        mov     dword [HDR], %1
-        mov     dword [HDR + 4], 0
+        mov     dword [BLK_HDR], %1
+        mov     dword [BLK_HDR + 4], 0
         mov     rax, %2
-        mov     [HDR + 8], rax
-        mov     byte [STATUS], 0xFF
-        DESC    0, HDR, 16, VIRTQ_DESC_F_NEXT, 1
+        mov     [BLK_HDR + 8], rax
+        mov     byte [BLK_STATUS], 0xFF
+        DESC    0, BLK_HDR, 16, VIRTQ_DESC_F_NEXT, 1
         DESC    1, %3, REQ, %4 | VIRTQ_DESC_F_NEXT, 2
-        DESC    2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0
-        mov     edx, r15d
-        and     edx, 7
-        mov     word [VQ_AVAIL + 4 + rdx * 2], 0
-        inc     r15d
-        mov     [VQ_AVAIL + 2], r15w
-        mfence
-        mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], 0
-        BLK_WAIT r15w
+        DESC    2, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0
+        BLK_PUBLISH
         TSC     rax
         sub     rax, [T0]
         add     [CYC], rax
@@ -77,7 +52,7 @@ KVMLAB_HEADER MODE_LONG, "blk-verify", 4096, "virtio-blk driver: write 16 KiB at
         jne     bad_used_id
         cmp     dword [VQ_USED + 8 + rdx * 8], %5
         jne     bad_used_len
-        movzx   eax, byte [STATUS]
+        movzx   eax, byte [BLK_STATUS]
         test    eax, eax
         jnz     bad_status
 %endmacro
@@ -103,7 +78,7 @@ start:
         mov     ecx, REQ
         rep     stosb
         imul    r12, r13, STRIDE
-        BLK_REQ T_OUT, r12, WBUF, 0, 1
+        BLK_REQ BLK_T_OUT, r12, WBUF, 0, 1
         inc     r13d
         cmp     r13d, NREQ
         jb      .write
@@ -115,7 +90,7 @@ start:
         rep     stosb
         imul    r12, r13, STRIDE
         push    r11
-        BLK_REQ T_IN, r12, RBUF, VIRTQ_DESC_F_WRITE, REQ + 1
+        BLK_REQ BLK_T_IN, r12, RBUF, VIRTQ_DESC_F_WRITE, REQ + 1
         pop     r11
         lea     eax, [r13d + 0x41]
         mov     rdi, RBUF

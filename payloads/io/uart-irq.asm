@@ -16,15 +16,10 @@
 %include "io.inc"
 %include "idt.inc"
 %include "apic.inc"
+%include "ioapic.inc"
 KVMLAB_HEADER MODE_LONG, "uart-irq", 1024, "16550 UART interrupts on IRQ 4: THR empty and received data"
 
 %define VEC_UART         0x45
-%define IOAPIC_BASE      0xFEC00000
-%define IOAPIC_REDTBL(n) (0x10 + 2 * (n))
-%define UART_GSI         4                      ; vmm/abi.h UART_COM1_IRQ
-%define IIR_SOURCE_MASK  0x0F
-%define IIR_THRE_SRC     0x02
-%define IIR_RDA_SRC      0x04
 
 start:
         mov     al, 0xFF                        ; mask every PIC input (OCW1)

@@ -23,11 +23,10 @@
 %include "io.inc"
 %include "idt.inc"
 %include "apic.inc"
+%include "ioapic.inc"
 KVMLAB_HEADER MODE_LONG, "virtio-bench-irq", 4096, "iobench workload over virtio-mmio, completion by interrupt (irqfd)"
 
 %define VEC_VIRTIO       0x44
-%define IOAPIC_BASE      0xFEC00000
-%define IOAPIC_REDTBL(n) (0x10 + 2 * (n))       ; 82093AA datasheet 3.2.4
 %define VIRTIO_GSI       16                     ; vmm/abi.h VIRTIO_CONSOLE_GSI
 %define VIRTIO_INT_STATUS 0x60
 %define VIRTIO_INT_ACK    0x64

@@ -18,11 +18,10 @@
 %include "io.inc"
 %include "idt.inc"
 %include "apic.inc"
+%include "ioapic.inc"
 KVMLAB_HEADER MODE_LONG, "virtio-irq", 4096, "virtio-mmio console: interrupt completion through IOAPIC pin 16 (irqfd)"
 
 %define VEC_VIRTIO       0x44
-%define IOAPIC_BASE      0xFEC00000
-%define IOAPIC_REDTBL(n) (0x10 + 2 * (n))       ; low dword of entry n; high at +1
 %define VIRTIO_GSI       16                     ; vmm/abi.h VIRTIO_CONSOLE_GSI
 %define VIRTIO_INT_STATUS 0x60                  ; virtio-mmio register offsets (4.2.2)
 %define VIRTIO_INT_ACK    0x64

@@ -21,18 +21,11 @@
 %include "io.inc"
 %include "idt.inc"
 %include "apic.inc"
+%include "ioapic.inc"
 KVMLAB_HEADER MODE_LONG, "irq-ioapic-level", 1024, "a level-triggered IOAPIC pin: Remote IRR set per interrupt, cleared by the EOI"
 
 %define N                3
 %define VEC_UART         0x46
-%define IOAPIC_BASE      0xFEC00000
-%define IOAPIC_IOWIN     0x10
-%define IOAPIC_REDTBL(n) (0x10 + 2 * (n))
-%define UART_GSI         4                      ; vmm/abi.h UART_COM1_IRQ
-%define RTE_REMOTE_IRR   (1 << 14)
-%define RTE_LEVEL        (1 << 15)
-%define IIR_SOURCE_MASK  0x0F
-%define IIR_THRE_SRC     0x02
 
 start:
         mov     al, 0xFF                        ; mask every PIC input (OCW1)
@@ -74,9 +67,7 @@ start:
 on_uart:
         push    rax
         push    rdx
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     eax, [rdx + IOAPIC_IOWIN]
+        IOAPIC_RTE_READ UART_GSI
         test    eax, RTE_REMOTE_IRR
         jz      .read
         inc     qword [rel irr_in]

@@ -25,6 +25,7 @@
 ; Run: kvmlab run --balloon 64 build/payloads/mem/migrate-balloon.bin
 
 %include "kvmlab.inc"
+%include "rounds.inc"
 %include "io.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-balloon", 8192, "swaps one page of a balloon of num_pages in and out each round; a migration must keep its pages"
 
@@ -35,14 +36,8 @@ CHECKPOINT_MAX  equ 64
 
 start:
         mov     r13, rbx                ; rounds
-        test    r13, r13
-        jnz     .have
-        mov     r13, ROUNDS_DEFAULT
-.have:  mov     r11, r13
-        shr     r11, 1                  ; the checkpoint: half-way, at most CHECKPOINT_MAX
-        mov     eax, CHECKPOINT_MAX
-        cmp     r11, rax
-        cmova   r11, rax
+        ROUNDS_OR_DEFAULT r13, ROUNDS_DEFAULT
+        CHECKPOINT_CAPPED r11, r13, CHECKPOINT_MAX
         BALLOON_START
         xor     r14d, r14d              ; inflateq avail->idx
         xor     r15d, r15d              ; deflateq avail->idx
@@ -113,10 +108,8 @@ start:
         test    dword [rbx + VIRTIO_STATUS], S_NEEDS_RESET
         jnz     .refused
         inc     r10
-        cmp     r10, r11
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r10
-.nockp: cmp     r10, r13
+        CHECKPOINT_AT r10, r11
+        cmp     r10, r13
         jb      .round
 
         REPORT_VALUE "counter", r10

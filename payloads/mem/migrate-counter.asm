@@ -12,6 +12,7 @@
 ; migration in between; that equality is the test.
 
 %include "kvmlab.inc"
+%include "rounds.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-counter", 2048, "rewrites 64 pages in rounds and reports a checksum that a migration must not change"
 
 REGION          equ 0x100000
@@ -22,10 +23,8 @@ TICK_EVERY      equ 25
 
 start:
         mov     r15, rbx                ; rounds
-        test    r15, r15
-        jnz     .have
-        mov     r15, ROUNDS_DEFAULT
-.have:  mov     r14, r15
+        ROUNDS_OR_DEFAULT r15, ROUNDS_DEFAULT
+        mov     r14, r15
         shr     r14, 1                  ; the half-way round: the checkpoint
         xor     r12, r12                ; round counter
         mov     r13, 0x9E3779B97F4A7C15 ; checksum seed (golden ratio, any odd constant)
@@ -36,22 +35,11 @@ start:
         and     rax, 511
         shl     rax, 3                  ; offset inside the page: (round mod 512) * 8
         add     rdi, rax
-        mov     ecx, PAGES
-.page:  mov     rdx, [rdi]              ; what the previous pass of this offset left
-        xor     r13, rdx
-        rol     r13, 7
-        imul    r13, r13, 31
-        lea     rdx, [r13 + rcx]
-        mov     [rdi], rdx              ; the page is dirty again
-        add     rdi, PAGE
-        dec     ecx
-        jnz     .page
+        DIRTY_PASS rdi, PAGES, PAGE
 
         inc     r12
-        cmp     r12, r14
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r12
-.nockp: mov     rax, r12
+        CHECKPOINT_AT r12, r14
+        mov     rax, r12
         xor     edx, edx
         mov     ecx, TICK_EVERY
         div     rcx

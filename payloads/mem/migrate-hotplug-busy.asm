@@ -16,6 +16,7 @@
 ;   depend on when the request took: equal with and without migration; exit 0.
 
 %include "kvmlab.inc"
+%include "rounds.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-hotplug-busy", 2048, "asks for hotplug while a migration runs: refused with status 4, asks again, gets it"
 
 REGION          equ 0x100000
@@ -25,10 +26,8 @@ ROUNDS_DEFAULT  equ 300
 
 start:
         mov     r15, rbx
-        test    r15, r15
-        jnz     .have
-        mov     r15, ROUNDS_DEFAULT
-.have:  mov     r14, r15
+        ROUNDS_OR_DEFAULT r15, ROUNDS_DEFAULT
+        mov     r14, r15
         shr     r14, 1                  ; the checkpoint round
         xor     r12, r12                ; round
         mov     r13, 0x9E3779B97F4A7C15 ; checksum seed
@@ -40,16 +39,7 @@ start:
         and     rax, 511
         shl     rax, 3
         add     rdi, rax
-        mov     ecx, PAGES
-.page:  mov     rdx, [rdi]
-        xor     r13, rdx
-        rol     r13, 7
-        imul    r13, r13, 31
-        lea     rdx, [r13 + rcx]
-        mov     [rdi], rdx
-        add     rdi, PAGE
-        dec     ecx
-        jnz     .page
+        DIRTY_PASS rdi, PAGES, PAGE
 
         inc     r12
         cmp     r12, r14

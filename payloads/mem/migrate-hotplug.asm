@@ -17,6 +17,7 @@
 ; migration in between; that equality is the test.
 
 %include "kvmlab.inc"
+%include "rounds.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-hotplug", 2048, "hotplugs 2 MiB, rewrites pages of RAM and of the hotplugged slot, reports a checksum a migration must not change"
 
 RAM_REGION      equ 0x100000
@@ -28,16 +29,7 @@ ROUNDS_DEFAULT  equ 300
 %macro PASS 1
         mov     rdi, %1
         add     rdi, rax
-        mov     ecx, PAGES
-%%page: mov     rdx, [rdi]              ; what the previous pass of this offset left
-        xor     r13, rdx
-        rol     r13, 7
-        imul    r13, r13, 31
-        lea     rdx, [r13 + rcx]
-        mov     [rdi], rdx              ; the page is dirty again
-        add     rdi, PAGE
-        dec     ecx
-        jnz     %%page
+        DIRTY_PASS rdi, PAGES, PAGE
 %endmacro
 
 start:
@@ -45,10 +37,8 @@ start:
         MEMCTL  MEMCTL_HOTPLUG_ADD, 2
         MEMCTL_STATUS ebx
         REPORT_VALUE "add-status", rbx
-        test    r15, r15
-        jnz     .have
-        mov     r15, ROUNDS_DEFAULT
-.have:  mov     r14, r15
+        ROUNDS_OR_DEFAULT r15, ROUNDS_DEFAULT
+        mov     r14, r15
         shr     r14, 1                  ; the half-way round: the checkpoint
         xor     r12, r12                ; round counter
         mov     r13, 0x9E3779B97F4A7C15 ; checksum seed
@@ -59,10 +49,8 @@ start:
         PASS    RAM_REGION
         PASS    GPA_HOTPLUG
         inc     r12
-        cmp     r12, r14
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r12
-.nockp: cmp     r12, r15
+        CHECKPOINT_AT r12, r14
+        cmp     r12, r15
         jb      .round
 
         ; the result also covers every word of both regions as they are now

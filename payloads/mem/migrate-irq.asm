@@ -29,6 +29,7 @@
 %include "io.inc"
 %include "idt.inc"
 %include "apic.inc"
+%include "ioapic.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-irq", 2048, "takes LAPIC timer and IOAPIC-routed UART interrupts across a migration; reports a checksum"
 
 ROUNDS_DEFAULT   equ 160
@@ -37,14 +38,6 @@ GUARD_TICKS      equ 5000                       ; a UART interrupt this late is 
 AP_TICKS_AFTER   equ 2
 %define VEC_UART         0x46
 %define VEC_TIMER_AP     0x47
-%define IOAPIC_BASE      0xFEC00000             ; vmm/abi.h GPA_IOAPIC
-%define IOAPIC_IOWIN     0x10
-%define IOAPIC_REDTBL(n) (0x10 + 2 * (n))
-%define UART_GSI         4                      ; vmm/abi.h UART_COM1_IRQ
-%define RTE_REMOTE_IRR   (1 << 14)
-%define RTE_LEVEL        (1 << 15)
-%define IIR_SOURCE_MASK  0x0F
-%define IIR_THRE_SRC     0x02
 
 start:
         cmp     edi, 1
@@ -216,9 +209,7 @@ on_timer_ap:
 on_uart:
         push    rax
         push    rdx
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     eax, [rdx + IOAPIC_IOWIN]
+        IOAPIC_RTE_READ UART_GSI
         test    eax, RTE_REMOTE_IRR
         jz      .iir                            ; a message sent before the line fell (below)
         inc     qword [rel irr_in]

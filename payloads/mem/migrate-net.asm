@@ -22,6 +22,7 @@
 ; Run: kvmlab run --net build/payloads/mem/migrate-net.bin (as root)
 
 %include "kvmlab.inc"
+%include "rounds.inc"
 %include "io.inc"
 %include "net.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-net", 4096, "sends a frame through virtio-net every round; a migration must not lose or repeat one"
@@ -32,14 +33,8 @@ CHECKPOINT_MAX  equ 64
 
 start:
         mov     r13, rbx                ; rounds
-        test    r13, r13
-        jnz     .have
-        mov     r13, ROUNDS_DEFAULT
-.have:  mov     r11, r13
-        shr     r11, 1                  ; the checkpoint: half-way, at most CHECKPOINT_MAX
-        mov     eax, CHECKPOINT_MAX
-        cmp     r11, rax
-        cmova   r11, rax
+        ROUNDS_OR_DEFAULT r13, ROUNDS_DEFAULT
+        CHECKPOINT_CAPPED r11, r13, CHECKPOINT_MAX
         NET_START
         NET_RX_FILL
         xor     r14d, r14d              ; transmitq1 avail->idx
@@ -74,10 +69,8 @@ start:
         add     r8, rax
         imul    r8, r8, 31
         inc     r10
-        cmp     r10, r11
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r10
-.nockp: cmp     r10, r13
+        CHECKPOINT_AT r10, r11
+        cmp     r10, r13
         jb      .round
 
         REPORT_VALUE "counter", r10

@@ -11,6 +11,7 @@
 ; with or without a migration in between), then exit 0 from vCPU 0.
 
 %include "kvmlab.inc"
+%include "rounds.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-smp", 2048, "two vCPUs rewrite their own pages and report checksums a migration must not change"
 
 REGION          equ 0x100000
@@ -22,10 +23,8 @@ start:
         cmp     edi, 1
         ja      .idle                   ; a third vCPU has nothing to do
         mov     r15, rbx
-        test    r15, r15
-        jnz     .have
-        mov     r15, ROUNDS_DEFAULT
-.have:  mov     r14, r15
+        ROUNDS_OR_DEFAULT r15, ROUNDS_DEFAULT
+        mov     r14, r15
         shr     r14, 1                  ; the half-way round
         mov     rbp, rdi
         shl     rbp, 17                 ; 0x20000 per vCPU
@@ -39,16 +38,7 @@ start:
         and     rax, 511
         shl     rax, 3
         add     rsi, rax
-        mov     ecx, PAGES
-.page:  mov     rdx, [rsi]
-        xor     r13, rdx
-        rol     r13, 7
-        imul    r13, r13, 31
-        lea     rdx, [r13 + rcx]
-        mov     [rsi], rdx
-        add     rsi, PAGE
-        dec     ecx
-        jnz     .page
+        DIRTY_PASS rsi, PAGES, PAGE
         inc     r12
         test    edi, edi
         jnz     .next

@@ -23,10 +23,10 @@
 ;   DEVICE_NEEDS_RESET ends the run with FAIL "device_needs_reset".
 
 %include "kvmlab.inc"
+%include "rounds.inc"
+%include "blk.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-vhost", 4096, "writes and reads a virtio-blk disk every round; a migration must lose no byte"
 
-%define HDR     VQ_BUF                          ; 16-byte request header
-%define STATUS  (VQ_BUF + 0x100)                ; status byte
 %define WBUF    (VQ_BUF + 0x1000)               ; the sector written
 %define RAREA   0x200000                        ; read buffers: 128 pages, 8 slots of 512 bytes each
 %define SECTOR  512
@@ -36,45 +36,21 @@ KVMLAB_HEADER MODE_LONG, "migrate-vhost", 4096, "writes and reads a virtio-blk d
 %define SLOTS           1024                    ; read buffers: 128 pages of 8
 %define CHECKPOINT_MAX  64
 %define GOLD    0x9E3779B97F4A7C15
-%define T_IN    0
-%define T_OUT   1
-
-; Wait until used->idx = %1; every 65536 spins look at Status.
-%macro BLK_WAIT 1
-        xor     ecx, ecx
-%%spin: cmp     word [VQ_USED + 2], %1
-        je      %%done
-        inc     ecx
-        test    ecx, 0xFFFF
-        jnz     %%next
-        test    dword [rbx + VIRTIO_STATUS], S_NEEDS_RESET
-        jnz     needs_reset
-%%next: pause
-        jmp     %%spin
-%%done:
-%endmacro
 
 ; One request: type, sector (r64), data GPA (r64), data flags, expected used length.
 ; R15 = the driver's avail->idx; the completion goes into R13's checksum.
 %macro BLK_REQ 5
-        mov     dword [HDR], %1
-        mov     dword [HDR + 4], 0
-        mov     [HDR + 8], %2
-        mov     byte [STATUS], 0xFF
-        DESC    0, HDR, 16, VIRTQ_DESC_F_NEXT, 1
+        mov     dword [BLK_HDR], %1
+        mov     dword [BLK_HDR + 4], 0
+        mov     [BLK_HDR + 8], %2
+        mov     byte [BLK_STATUS], 0xFF
+        DESC    0, BLK_HDR, 16, VIRTQ_DESC_F_NEXT, 1
         mov     [VQ_DESC + 16], %3
         mov     dword [VQ_DESC + 16 + 8], SECTOR
         mov     word [VQ_DESC + 16 + 12], %4 | VIRTQ_DESC_F_NEXT
         mov     word [VQ_DESC + 16 + 14], 2
-        DESC    2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0
-        mov     edx, r15d
-        and     edx, 7
-        mov     word [VQ_AVAIL + 4 + rdx * 2], 0
-        inc     r15d
-        mov     [VQ_AVAIL + 2], r15w
-        mfence
-        mov     dword [rbx + VIRTIO_QUEUE_NOTIFY], 0
-        BLK_WAIT r15w
+        DESC    2, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0
+        BLK_PUBLISH
         lea     edx, [r15d - 1]                 ; this request's used entry
         and     edx, 7
         mov     eax, [VQ_USED + 4 + rdx * 8]
@@ -85,7 +61,7 @@ KVMLAB_HEADER MODE_LONG, "migrate-vhost", 4096, "writes and reads a virtio-blk d
         jne     bad_used_len
         xor     r13, rax
         rol     r13, 7
-        movzx   eax, byte [STATUS]
+        movzx   eax, byte [BLK_STATUS]
         test    eax, eax
         jnz     bad_status
         add     r13, r15
@@ -94,10 +70,8 @@ KVMLAB_HEADER MODE_LONG, "migrate-vhost", 4096, "writes and reads a virtio-blk d
 
 start:
         mov     r14, rbx                        ; rounds
-        test    r14, r14
-        jnz     .have
-        mov     r14, ROUNDS_DEFAULT
-.have:  cmp     r14, ROUNDS_MAX
+        ROUNDS_OR_DEFAULT r14, ROUNDS_DEFAULT
+        cmp     r14, ROUNDS_MAX
         jbe     .fits
         REPORT_FAIL "rounds_over_2_20", r14
 .fits:  mov     r12, r14
@@ -127,7 +101,7 @@ start:
         imul    rsi, r12, 7
         and     esi, SECTORS - 1                ; sector (7 * i) mod 1024
         mov     rdi, WBUF
-        BLK_REQ T_OUT, rsi, rdi, 0, 1
+        BLK_REQ BLK_T_OUT, rsi, rdi, 0, 1
         ; read back the sector of round i / 2 into slot i: page i mod 128, 512-byte part i / 128
         mov     rsi, r12
         shr     rsi, 1
@@ -142,12 +116,10 @@ start:
         shl     rax, 9
         add     rdi, rax
         add     rdi, RAREA
-        BLK_REQ T_IN, rsi, rdi, VIRTQ_DESC_F_WRITE, SECTOR + 1
+        BLK_REQ BLK_T_IN, rsi, rdi, VIRTQ_DESC_F_WRITE, SECTOR + 1
         inc     r12
-        cmp     r12, [ckpt]
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r12
-.nockp: cmp     r12, [rounds]
+        CHECKPOINT_AT r12, [ckpt]
+        cmp     r12, [rounds]
         jb      .round
 
         ; every read buffer, as the back-end last wrote it, in slot order

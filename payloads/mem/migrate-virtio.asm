@@ -20,6 +20,7 @@
 ;   report "result" = the checksum, then exit 0.
 
 %include "kvmlab.inc"
+%include "rounds.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-virtio", 2048, "sends through the virtio console every round; a migration must not lose or repeat a byte"
 
 QSIZE           equ 8
@@ -80,10 +81,8 @@ start:
         mov     eax, [VQ_USED + 8 + rdx * 8]
         add     r13, rax
         imul    r13, r13, 31
-        cmp     r12, r14
-        jne     .nockp
-        REPORT_VALUE "checkpoint", r12
-.nockp: cmp     r12, r15
+        CHECKPOINT_AT r12, r14
+        cmp     r12, r15
         jb      .round
 
         REPORT_VALUE "counter", r12

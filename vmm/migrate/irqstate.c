@@ -17,7 +17,6 @@
  * the reader checks every field against what the chip can hold.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -50,18 +49,6 @@ _Static_assert(KVM_IOAPIC_NUM_PINS == IOAPIC_PINS, "KVM's IOAPIC has the 82093AA
 #define PIT_COUNT_MAX           0x10000         /* a count of 0 means 65536 */
 #define PIT_FLAGS_KNOWN         (KVM_PIT_FLAGS_HPET_LEGACY | KVM_PIT_FLAGS_SPEAKER_DATA_ON)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(err, errlen, "migration stream: ");
-
-	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < errlen)
-		vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static bool all_zero(const void *p, size_t n)
 {
@@ -82,15 +69,15 @@ static int pic_check(const struct kvm_pic_state *s, int id, char *err, size_t er
 
 	for (size_t i = 0; i < sizeof(flags); i++)
 		if (flags[i] > 1)
-			return fail(err, errlen, "IRQCHIP section: PIC %s: a one-bit mode field holds %u", name, flags[i]);
+			return mig_fail(err, errlen, "IRQCHIP section: PIC %s: a one-bit mode field holds %u", name, flags[i]);
 	if (s->irq_base & PIC_IRQ_BASE_LOW)
-		return fail(err, errlen, "IRQCHIP section: PIC %s: vector base 0x%x is not a multiple of 8 (ICW2)",
+		return mig_fail(err, errlen, "IRQCHIP section: PIC %s: vector base 0x%x is not a multiple of 8 (ICW2)",
 			    name, s->irq_base);
 	if (s->priority_add > PIC_PRIORITY_MAX || s->init_state > PIC_INIT_STATE_MAX)
-		return fail(err, errlen, "IRQCHIP section: PIC %s: priority %u or init state %u out of range",
+		return mig_fail(err, errlen, "IRQCHIP section: PIC %s: priority %u or init state %u out of range",
 			    name, s->priority_add, s->init_state);
 	if (s->elcr_mask != elcr_mask || (s->elcr & ~elcr_mask))
-		return fail(err, errlen, "IRQCHIP section: PIC %s: ELCR 0x%x / mask 0x%x, the mask must be 0x%x",
+		return mig_fail(err, errlen, "IRQCHIP section: PIC %s: ELCR 0x%x / mask 0x%x, the mask must be 0x%x",
 			    name, s->elcr, s->elcr_mask, elcr_mask);
 	return 0;
 }
@@ -102,25 +89,25 @@ static int pic_check(const struct kvm_pic_state *s, int id, char *err, size_t er
 static int rte_check(const char *sec, int pin, uint64_t e, bool idle, char *err, size_t errlen)
 {
 	if (e & RTE_RESERVED)
-		return fail(err, errlen, "%s section: redirection entry %d has reserved bits 0x%llx (bits 55:17)",
+		return mig_fail(err, errlen, "%s section: redirection entry %d has reserved bits 0x%llx (bits 55:17)",
 			    sec, pin, (unsigned long long)(e & RTE_RESERVED));
 	if (idle && (e & RTE_DELIVS_BIT))
-		return fail(err, errlen, "%s section: redirection entry %d is send pending (delivery status)", sec, pin);
+		return mig_fail(err, errlen, "%s section: redirection entry %d is send pending (delivery status)", sec, pin);
 	if ((e & RTE_REMOTE_IRR_BIT) && !(e & RTE_TRIGGER_LEVEL_BIT))
-		return fail(err, errlen, "%s section: redirection entry %d has Remote IRR on an edge entry", sec, pin);
+		return mig_fail(err, errlen, "%s section: redirection entry %d has Remote IRR on an edge entry", sec, pin);
 	return 0;
 }
 
 static int pit_check(const struct kvm_pit_state2 *p, char *err, size_t errlen)
 {
 	if ((p->flags & ~PIT_FLAGS_KNOWN) || !all_zero(p->reserved, sizeof(p->reserved)))
-		return fail(err, errlen, "IRQCHIP section: PIT flags 0x%x or reserved fields", p->flags);
+		return mig_fail(err, errlen, "IRQCHIP section: PIT flags 0x%x or reserved fields", p->flags);
 	for (int i = 0; i < 3; i++) {
 		const struct kvm_pit_channel_state *c = &p->channels[i];
 		if (c->count > PIT_COUNT_MAX || (c->mode > PIT_MODE_MAX && c->mode != PIT_MODE_RESET) ||
 		    c->rw_mode > PIT_RW_MAX || c->count_latched > PIT_RW_MAX || c->status_latched > 1 ||
 		    c->read_state > PIT_RW_STATE_MAX || c->write_state > PIT_RW_STATE_MAX || c->bcd > 1 || c->gate > 1)
-			return fail(err, errlen, "IRQCHIP section: PIT channel %d: count %u, mode %u, access %u/%u/%u, "
+			return mig_fail(err, errlen, "IRQCHIP section: PIT channel %d: count %u, mode %u, access %u/%u/%u, "
 				    "bcd %u or gate %u out of range (8254)", i, c->count, c->mode, c->rw_mode,
 				    c->read_state, c->write_state, c->bcd, c->gate);
 	}
@@ -130,16 +117,16 @@ static int pit_check(const struct kvm_pit_state2 *p, char *err, size_t errlen)
 int mig_irqchip_check(const struct mig_irqchip *m, char *err, size_t errlen)
 {
 	if (m->version != MIG_IRQCHIP_VERSION)
-		return fail(err, errlen, "IRQCHIP section version %u, this kvmlab reads %u", m->version, MIG_IRQCHIP_VERSION);
+		return mig_fail(err, errlen, "IRQCHIP section version %u, this kvmlab reads %u", m->version, MIG_IRQCHIP_VERSION);
 	if (m->flags & ~MIG_IRQCHIP_PIT)
-		return fail(err, errlen, "IRQCHIP section: unknown flags 0x%x", m->flags);
+		return mig_fail(err, errlen, "IRQCHIP section: unknown flags 0x%x", m->flags);
 	for (uint32_t i = 0; i < MIG_IRQCHIP_CHIPS; i++) {
 		const struct kvm_irqchip *c = &m->chip[i];
 		size_t used = i == KVM_IRQCHIP_IOAPIC ? sizeof(c->chip.ioapic) : sizeof(c->chip.pic);
 		if (c->chip_id != i || c->pad)
-			return fail(err, errlen, "IRQCHIP section: chip %u has id %u (must be %u) or padding", i, c->chip_id, i);
+			return mig_fail(err, errlen, "IRQCHIP section: chip %u has id %u (must be %u) or padding", i, c->chip_id, i);
 		if (!all_zero((const uint8_t *)&c->chip + used, sizeof(c->chip) - used))
-			return fail(err, errlen, "IRQCHIP section: chip %u: bytes past its state are not 0", i);
+			return mig_fail(err, errlen, "IRQCHIP section: chip %u: bytes past its state are not 0", i);
 	}
 	for (int i = KVM_IRQCHIP_PIC_MASTER; i <= KVM_IRQCHIP_PIC_SLAVE; i++)
 		if (pic_check(&m->chip[i].chip.pic, i, err, errlen) != 0)
@@ -147,10 +134,10 @@ int mig_irqchip_check(const struct mig_irqchip *m, char *err, size_t errlen)
 	const struct kvm_ioapic_state *io = &m->chip[KVM_IRQCHIP_IOAPIC].chip.ioapic;
 	/* KVM decodes its IOAPIC's MMIO at base_address: it must stay where the guest's is. */
 	if (io->base_address != GPA_IOAPIC)
-		return fail(err, errlen, "IRQCHIP section: IOAPIC at 0x%llx, not 0x%llx",
+		return mig_fail(err, errlen, "IRQCHIP section: IOAPIC at 0x%llx, not 0x%llx",
 			    (unsigned long long)io->base_address, (unsigned long long)GPA_IOAPIC);
 	if (io->ioregsel > IOAPIC_IOREGSEL_MAX || io->id > IOAPIC_ID_MAX || (io->irr & ~PINS_MASK) || io->pad)
-		return fail(err, errlen, "IRQCHIP section: IOAPIC IOREGSEL 0x%x, id %u or IRR 0x%x out of range "
+		return mig_fail(err, errlen, "IRQCHIP section: IOAPIC IOREGSEL 0x%x, id %u or IRR 0x%x out of range "
 			    "(%d pins)", io->ioregsel, io->id, io->irr, IOAPIC_PINS);
 	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
 		if (rte_check("IRQCHIP", i, io->redirtbl[i].bits, false, err, errlen) != 0)
@@ -158,18 +145,18 @@ int mig_irqchip_check(const struct mig_irqchip *m, char *err, size_t errlen)
 	if (m->flags & MIG_IRQCHIP_PIT)
 		return pit_check(&m->pit, err, errlen);
 	if (!all_zero(&m->pit, sizeof(m->pit)))
-		return fail(err, errlen, "IRQCHIP section: PIT state without the PIT flag");
+		return mig_fail(err, errlen, "IRQCHIP section: PIT state without the PIT flag");
 	return 0;
 }
 
 int mig_ioapic_check(const struct mig_ioapic *m, char *err, size_t errlen)
 {
 	if (m->version != MIG_IOAPIC_VERSION)
-		return fail(err, errlen, "IOAPIC section version %u, this kvmlab reads %u", m->version, MIG_IOAPIC_VERSION);
+		return mig_fail(err, errlen, "IOAPIC section version %u, this kvmlab reads %u", m->version, MIG_IOAPIC_VERSION);
 	if (m->pins != MIG_IOAPIC_PINS)
-		return fail(err, errlen, "IOAPIC section: %u pins, kvmlab's IOAPIC has %u", m->pins, MIG_IOAPIC_PINS);
+		return mig_fail(err, errlen, "IOAPIC section: %u pins, kvmlab's IOAPIC has %u", m->pins, MIG_IOAPIC_PINS);
 	if (m->ioregsel > IOAPIC_IOREGSEL_MAX || m->id > IOAPIC_ID_MAX || (m->wire & ~PINS_MASK) || m->reserved)
-		return fail(err, errlen, "IOAPIC section: IOREGSEL 0x%x, id %u, wires 0x%x or reserved field out of range",
+		return mig_fail(err, errlen, "IOAPIC section: IOREGSEL 0x%x, id %u, wires 0x%x or reserved field out of range",
 			    m->ioregsel, m->id, m->wire);
 	for (int i = 0; i < IOAPIC_PINS; i++)
 		if (rte_check("IOAPIC", i, m->rte[i], true, err, errlen) != 0)

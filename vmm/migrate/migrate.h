@@ -214,6 +214,9 @@ struct mig_ram_hdr {                    /* a RAM section starts so: GPA of the f
 	uint32_t npages;                /* 1 .. MIG_PAGES_PER_CHUNK, contiguous, then the pages */
 	uint32_t reserved;
 };
+/* A refused stream: writes "migration stream: " and the message into err (one line,
+ * truncated to errlen) and returns -1, so a check can `return mig_fail(...)`. */
+int  mig_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Bytes as they are (a section's header and then its data in parts).  0 or -1. */
 int  mig_write_raw(struct mig_out *out, const void *p, size_t n);
 /* Writes the stream header (magic, version, ABI).  0, or -1 (out->err). */
