@@ -356,6 +356,9 @@ def test_postcopy_takes_a_rom_with_the_state(kvm, tmp_path, run):
 # ---- hotplugged memory (docs/migration.md, "Hotplugged memory") ----
 
 HOTPLUG = "mem/migrate-hotplug"
+# 1200 rounds (the payload's default is 300): the half after the checkpoint must
+# outlast pre-copy's round 0 on a loaded host (an ASan run once finished first).
+HOTPLUG_ARGS = ("--arg", "1200")
 HOTPLUG_PAGES = (2 << 20) // 4096       # the 2 MiB the guest hotplugs
 
 
@@ -367,8 +370,8 @@ def test_hotplugged_memory_migrates_live(kvm, tmp_path, run):
     """Pre-copy: the hotplugged slot is in LAYOUT, round 0 sends its pages with RAM's,
     and its dirty log is read each round (KVM_MEM_LOG_DIRTY_PAGES on it too): the
     guest rewrites 32 of its pages, whose last values only the log can carry."""
-    plain = run(HOTPLUG)
-    src, dst = migrate(tmp_path, "unix", HOTPLUG, "--migrate-at-report", "checkpoint")
+    plain = run(HOTPLUG, *HOTPLUG_ARGS)
+    src, dst = migrate(tmp_path, "unix", HOTPLUG, *HOTPLUG_ARGS, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
     assert m["completed"], m
@@ -384,8 +387,8 @@ def test_hotplugged_memory_migrates_live(kvm, tmp_path, run):
 def test_hotplugged_memory_migrates_in_postcopy(kvm, tmp_path, transport, run):
     """Post-copy: the destination registers the hotplugged slot with its userfaultfd
     too, and every one of its pages comes once, pushed or asked for."""
-    plain = run(HOTPLUG)
-    src, dst = postcopy(tmp_path, transport, HOTPLUG, "--migrate-at-report", "checkpoint")
+    plain = run(HOTPLUG, *HOTPLUG_ARGS)
+    src, dst = postcopy(tmp_path, transport, HOTPLUG, *HOTPLUG_ARGS, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     assert hotplug_after(dst.doc) == hotplug_after(plain.doc)
     pages = src.doc["memory"]["slots"][0]["size"] // 4096 + HOTPLUG_PAGES
