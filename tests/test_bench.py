@@ -302,4 +302,9 @@ def test_self_ipi_at_sti_nop_is_taken_as_the_table_says(bench, require_cap, expe
         c = case(bench, name)
         assert c["status"] == "ok", (name, c["detail"])
         if row.value == "not-taken":
-            assert "kvm.irq_injections" not in c["moved"], (name, row.why)
+            # KVM looks for a pending interrupt only when it re-enters the guest: in the
+            # loop an injection needs an exit first.  A host event is such an exit (it
+            # shows in kvm.exits, a small fraction of an op), so the injections may be
+            # a fraction no larger than those exits, never one per op as when taken.
+            inj = c["moved"].get("kvm.irq_injections", 0)
+            assert inj <= c["moved"].get("kvm.exits", 0) + 1e-9 and inj < 0.5, (name, c["moved"], row.why)

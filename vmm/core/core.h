@@ -228,6 +228,11 @@ struct guest_mem {
 	 * it changes a slot (docs/memory.md, "Who may hold a pointer").  Never
 	 * held across KVM_RUN, never taken twice by one thread. */
 	pthread_rwlock_t lock;
+	/* Post-copy's pager (vmm/migrate/uffd.c) while it runs, else NULL: gmem_discard
+	 * calls it instead of madvise, so that a page given back to the host is not
+	 * filled later with the source's old bytes.  It applies advice itself; 0 or -1. */
+	int (*discard_hook)(void *arg, uint8_t *hva, uint64_t gpa, uint64_t len, int advice);
+	void *discard_arg;
 };
 void gmem_init(struct guest_mem *m);    /* the lock, writer-preferring: an unplug cannot starve */
 void gmem_hold(const struct guest_mem *m);      /* shared: pointers stay valid until gmem_release */

@@ -142,6 +142,8 @@ int gmem_discard(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 	 * hole frees them (madvise(2) MADV_REMOVE); anonymous memory drops them
 	 * with MADV_DONTNEED and reads zeros on the next touch. */
 	int advice = s && s->backing == BACKING_MEMFD ? MADV_REMOVE : MADV_DONTNEED;
+	if (m->discard_hook)
+		return m->discard_hook(m->discard_arg, p, gpa, len, advice);
 	return madvise(p, len, advice);
 }
 

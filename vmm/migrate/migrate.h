@@ -446,6 +446,11 @@ struct mig_uffd {
 	struct mem_lab *frozen;         /* its slots_frozen is thawed when the last page is in, or NULL */
 	uint64_t npages, received;
 	uint64_t *have;                 /* pages installed */
+	/* Pages the destination's balloon gave back while post-copy ran (gmem_discard):
+	 * they read as zero, and the source's copy of them is dropped, not installed.
+	 * Set and used under lock, which also covers each UFFDIO_COPY. */
+	uint64_t *discarded;
+	pthread_mutex_t lock;
 	double *asked;                  /* per page: when a fault asked for it, 0 = not waiting */
 	uint64_t faults, served;        /* pages asked for; asked-for pages that arrived */
 	double lat_sum, lat_min, lat_max;       /* fault -> page installed, seconds */

@@ -45,6 +45,33 @@ static const struct mig_uffd_range *range_of_gpa(const struct mig_uffd *u, uint6
 	return NULL;
 }
 
+static bool uffd_discarded(const struct mig_uffd *u, uint64_t pg)
+{
+	return u->discarded[pg / 64] >> (pg % 64) & 1;
+}
+
+/* guest_mem's discard_hook while post-copy runs: the destination's balloon gives
+ * pages back.  Marked first, then dropped, under the lock a UFFDIO_COPY takes: a
+ * page of the source's arriving later is not installed over the give-back (it
+ * would read as the guest's old bytes, not zero), and one installed just before
+ * is dropped here.  A touch then faults and gets the zero page (uffd_faults). */
+static int uffd_discard(void *arg, uint8_t *hva, uint64_t gpa, uint64_t len, int advice)
+{
+	struct mig_uffd *u = arg;
+
+	pthread_mutex_lock(&u->lock);
+	for (uint64_t off = 0; off < len; off += MIG_PAGE) {
+		const struct mig_uffd_range *r = range_of_gpa(u, gpa + off);
+		if (r) {
+			uint64_t pg = r->base + (gpa + off - r->gpa) / MIG_PAGE;
+			u->discarded[pg / 64] |= 1ULL << (pg % 64);
+		}
+	}
+	int rc = madvise(hva, len, advice);
+	pthread_mutex_unlock(&u->lock);
+	return rc;
+}
+
 /* img->page_sink: one page from the stream into guest RAM. */
 static int uffd_sink(void *arg, uint64_t gpa, const void *page)
 {
@@ -57,8 +84,16 @@ static int uffd_sink(void *arg, uint64_t gpa, const void *page)
 	uint64_t pg = r->base + (gpa - r->gpa) / MIG_PAGE;
 	if (mig_balloon_has(u->img, gpa))
 		goto have;              /* in the balloon: stays missing, costs nothing (uffd_faults) */
-	struct uffdio_copy c = { .dst = (uint64_t)(uintptr_t)dst, .src = (uint64_t)(uintptr_t)page, .len = MIG_PAGE };
-	if (ioctl(u->uffd, UFFDIO_COPY, &c) != 0 && errno != EEXIST)
+	pthread_mutex_lock(&u->lock);
+	int rc = 0;
+	if (!uffd_discarded(u, pg)) {   /* given back here meanwhile: it stays missing, reads zero */
+		struct uffdio_copy c = { .dst = (uint64_t)(uintptr_t)dst, .src = (uint64_t)(uintptr_t)page,
+					 .len = MIG_PAGE };
+		if (ioctl(u->uffd, UFFDIO_COPY, &c) != 0 && errno != EEXIST)
+			rc = -1;
+	}
+	pthread_mutex_unlock(&u->lock);
+	if (rc != 0)
 		return -1;
 have:
 	if (!(u->have[pg / 64] >> (pg % 64) & 1)) {
@@ -106,8 +141,10 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 		u->npages += s->size / MIG_PAGE;
 	}
 	u->have = calloc((u->npages + 63) / 64, sizeof(uint64_t));
+	u->discarded = calloc((u->npages + 63) / 64, sizeof(uint64_t));
 	u->asked = calloc(u->npages, sizeof(double));
-	if (!u->have || !u->asked) {
+	pthread_mutex_init(&u->lock, NULL);
+	if (!u->have || !u->asked || !u->discarded) {
 		snprintf(err, errlen, "post-copy: out of memory");
 		return -1;
 	}
@@ -135,6 +172,8 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 	}
 	img->page_sink = uffd_sink;
 	img->page_sink_arg = u;
+	mem->discard_arg = u;           /* before any vCPU or device runs: no one discards yet */
+	mem->discard_hook = uffd_discard;
 	return 0;
 }
 
@@ -157,7 +196,13 @@ static int uffd_faults(struct mig_uffd *u)
 				pg = u->range[k].base + (a - h) / MIG_PAGE;
 			}
 		}
-		if (pg < u->npages && mig_balloon_has(u->img, gpa)) {
+		bool zero = pg < u->npages && mig_balloon_has(u->img, gpa);
+		if (pg < u->npages && !zero) {
+			pthread_mutex_lock(&u->lock);
+			zero = uffd_discarded(u, pg);
+			pthread_mutex_unlock(&u->lock);
+		}
+		if (zero) {
 			/* A page in the balloon the guest touches (it deflated it, or
 			 * may touch it first, virtio 1.1 5.5.6.1): it reads as zero, as on
 			 * the source, without asking; the zero page wakes the fault. */
@@ -247,9 +292,15 @@ void mig_uffd_finish(struct mig_uffd *u)
 	if (u->started)
 		pthread_join(u->thread, NULL);
 	u->started = false;
+	if (u->mem && u->mem->discard_hook == uffd_discard) {
+		u->mem->discard_hook = NULL;    /* the run is over: no device discards any more */
+		u->mem->discard_arg = NULL;
+	}
 	if (u->uffd >= 0)
 		close(u->uffd);
 	u->uffd = -1;
+	free(u->discarded);
+	u->discarded = NULL;
 	free(u->have);
 	free(u->asked);
 	u->have = NULL;
