@@ -150,6 +150,18 @@ struct run *cli_run(struct kvm *k, const struct payload *p, struct vm_config *cf
 /* After run_payload returned rc (the report printed): prints err if rc failed, then
  * frees r, k and p.  Returns the command's exit code: the run's, or rc. */
 int  cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p);
+/* The report of a finished run, as run, restore and receive print it: the JSON
+ * with --json; else the text (and the per-vCPU table with --vcpus, the
+ * migration's table when mig is non-NULL) unless --quiet; with --quiet only a
+ * line on stderr when the run did not end as the guest asked. */
+void cli_report_run(const struct cli *c, const struct report_ctx *ctx, const struct mig_live *mig);
+/* restore and receive: the guest comes from a stream.  Sets up (stop signals,
+ * /dev/kvm), has load build and run it into r and p, reports, frees.  A load
+ * that returns XC_USAGE is a usage error of cmd, its err after usage_prefix.
+ * Returns the command's exit code. */
+int  cli_run_stream(struct cli *c, const char *cmd, const char *usage_prefix,
+		    int (*load)(struct cli *c, struct run *r, struct kvm *k, struct payload *p,
+				char *err, size_t errlen));
 
 /* ---- cmd_*.c: one function per subcommand ---- */
 /* Each runs with the options parsed into c and returns kvmlab's exit code. */

@@ -1,36 +1,14 @@
 /*
  * cmd_restore.c - `kvmlab restore FILE`: a snapshot's guest, run on to its end.
  */
-#include <stdlib.h>
-
 #include "kvmlab.h"
+
+static int restore_load(struct cli *c, struct run *r, struct kvm *k, struct payload *p, char *err, size_t errlen)
+{
+	return mig_restore_file(r, k, c->payload, p, &c->cfg, err, errlen);
+}
 
 int cmd_restore(struct cli *c)
 {
-	struct vm_config *cfg = &c->cfg;
-	struct payload p = { 0 };
-	struct kvm k;
-	struct host_info host;
-	char err[512];
-
-	cfg->echo_console = !c->json;
-	int rc = cli_catch_stop();
-	if (rc == XC_OK)
-		rc = cli_open_kvm(&k, &host);
-	if (rc != XC_OK)
-		return rc;
-	struct run *r = RUN_NEW(struct run);
-	if (!r)
-		die(XC_HOST, "out of memory");
-	rc = mig_restore_file(r, &k, c->payload, &p, cfg, err, sizeof(err));
-	if (rc == XC_OK) {
-		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
-		if (c->json)
-			report_json(&ctx, stdout);
-		else if (!c->quiet)
-			report_text(&ctx, stdout);
-		else if (!end_silent(r->vcpu.end))
-			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
-	}
-	return cli_run_finish(rc, r, err, &k, &p);
+	return cli_run_stream(c, "restore", "", restore_load);
 }

@@ -45,7 +45,6 @@ static int run_snapshot_result(const struct mig_snapshot *s)
 int cmd_run(struct cli *c)
 {
 	struct vm_config *cfg = &c->cfg;
-	bool json = c->json, quiet = c->quiet;
 	struct payload p;
 	char err[512];
 
@@ -84,7 +83,7 @@ int cmd_run(struct cli *c)
 		cfg->report_hook = mig_snapshot_hook;
 		cfg->report_hook_arg = &c->snap;
 	}
-	cfg->echo_console = !json;
+	cfg->echo_console = !c->json;
 
 	struct kvm k;
 	struct host_info host;
@@ -110,17 +109,7 @@ int cmd_run(struct cli *c)
 	if (rc == XC_OK) {
 		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r,
 					  .migration = c->migrate.to ? &c->migrate : NULL };
-		if (json)
-			report_json(&ctx, stdout);
-		else if (!quiet) {
-			report_text(&ctx, stdout);
-			if (r->smp)
-				smp_report_text(r, stdout);
-			if (c->migrate.to)
-				mig_live_text(&c->migrate, stdout);
-		}
-		else if (!end_silent(r->vcpu.end))
-			fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
+		cli_report_run(c, &ctx, c->migrate.to ? &c->migrate : NULL);
 	}
 	int snap_rc = rc == XC_OK && c->snap.file ? run_snapshot_result(&c->snap) : XC_OK;
 	rc = cli_run_finish(rc, r, err, &k, &p);

@@ -121,6 +121,54 @@ struct run *cli_run(struct kvm *k, const struct payload *p, struct vm_config *cf
 	return r;
 }
 
+void cli_report_run(const struct cli *c, const struct report_ctx *ctx, const struct mig_live *mig)
+{
+	const struct run *r = ctx->run;
+
+	if (c->json) {
+		report_json(ctx, stdout);
+	} else if (!c->quiet) {
+		report_text(ctx, stdout);
+		if (r->smp)
+			smp_report_text(r, stdout);
+		if (mig)
+			mig_live_text(mig, stdout);
+	} else if (!end_silent(r->vcpu.end)) {
+		fprintf(stderr, "kvmlab: %s: %s\n", end_name(r->vcpu.end), r->vcpu.end_detail);
+	}
+}
+
+int cli_run_stream(struct cli *c, const char *cmd, const char *usage_prefix,
+		   int (*load)(struct cli *c, struct run *r, struct kvm *k, struct payload *p,
+			       char *err, size_t errlen))
+{
+	struct payload p = { 0 };
+	struct kvm k;
+	struct host_info host;
+	char err[512];
+
+	c->cfg.echo_console = !c->json;
+	int rc = cli_catch_stop();
+	if (rc == XC_OK)
+		rc = cli_open_kvm(&k, &host);
+	if (rc != XC_OK)
+		return rc;
+	struct run *r = RUN_NEW(struct run);
+	if (!r)
+		die(XC_HOST, "out of memory");
+	rc = load(c, r, &k, &p, err, sizeof(err));
+	if (rc == XC_OK) {
+		struct report_ctx ctx = { .payload = &p, .host = &host, .kvm = &k, .run = r };
+		cli_report_run(c, &ctx, NULL);
+	}
+	if (rc == XC_USAGE) {           /* refused before any VM existed: nothing to tear down */
+		free(r);
+		kvm_close(&k);
+		return usage_fail(cmd, "%s%s", usage_prefix, err);
+	}
+	return cli_run_finish(rc, r, err, &k, &p);
+}
+
 int cli_run_finish(int rc, struct run *r, const char *err, struct kvm *k, struct payload *p)
 {
 	if (rc == XC_OK)
