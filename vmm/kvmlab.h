@@ -48,7 +48,7 @@
  *     modes.c           mode_of_sregs mode_setup
  *     payload.c         mode_name payload_check_fit payload_default_mem payload_dir
  *                       payload_free payload_load payload_parse payload_resolve
- *     run.c             run_payload run_teardown
+ *     run.c             run_payload run_ready run_teardown run_zalloc
  *     setup.c           setup_clock setup_record setup_total_ns
  *     smp.c             smp_check_fit smp_check_pins smp_report_text smp_run
  *                       smp_teardown smp_vcpu_at
@@ -172,15 +172,15 @@
  *     postcopy.c        mig_postcopy_run
  *     precopy_live.c    mig_live_finish mig_live_setup
  *     ram.c             mig_ram_checksum mig_write_bitmap mig_write_layout mig_write_pages
- *                       mig_write_ram
+ *                       mig_write_ram mig_write_rom
  *     receive.c         mig_receive_run
  *     restore.c         mig_restore mig_restore_file
  *     snapshot.c        mig_snapshot_hook
  *     state.c           mig_check_savable mig_complete_io mig_cpuid_compatible mig_save
  *                       mig_vcpu_get mig_vcpu_set mig_write_state
- *     stream.c          mig_buf_read mig_fd_read mig_image_free mig_read_begin
- *                       mig_read_postcopy mig_read_rest mig_write_header mig_write_raw
- *                       mig_write_section
+ *     stream.c          mig_buf_read mig_fail mig_fd_read mig_image_free mig_image_holds
+ *                       mig_read_begin mig_read_postcopy mig_read_rest mig_write_header
+ *                       mig_write_raw mig_write_section
  *     uffd.c            mig_uffd_finish mig_uffd_register mig_uffd_start
  *     vhostmig.c        mig_vhost_harvest mig_vhost_load mig_vhost_log_end mig_vhost_log_start
  *                       mig_vhost_postcopy_done mig_vhost_resume mig_vhost_stop
@@ -206,7 +206,7 @@
  *     cmd_sensitive.c   cmd_sensitive
  *     cmd_trace.c       cmd_trace
  *     cmdsetup.c        cli_catch_stop cli_defaults cli_interrupted cli_open_kvm
- *                       cli_payload cli_run cli_run_finish
+ *                       cli_payload cli_report_run cli_run cli_run_finish cli_run_stream
  *     commands.c        command_help commands command_count
  *     domxml.c          domxml_parse domxml_write
  *     manpage.c         manpage_write

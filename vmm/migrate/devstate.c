@@ -56,17 +56,6 @@ static const struct {
 
 #define BAD(...) do { snprintf(err, errlen, "migration stream: VIRTIO section: " __VA_ARGS__); return -1; } while (0)
 
-/* [gpa, gpa+len) inside one slot of the stream's layout (no wrap). */
-static bool inside(const struct mig_image *img, uint64_t gpa, uint64_t len)
-{
-	for (uint32_t i = 0; i < img->nslots; i++) {
-		const struct mig_slot *s = &img->slot[i];
-		if (gpa >= s->gpa && len <= s->size && gpa - s->gpa <= s->size - len)
-			return true;
-	}
-	return false;
-}
-
 /* The balloon's part: its targets within RAM slot 0, held within them, and the
  * configuration space saying what the fields say. */
 static int balloon_check(const struct mig_image *img, const struct mig_vballoon *b, const uint8_t *config,
@@ -129,8 +118,8 @@ int mig_virtio_check(const struct mig_image *img, struct mig_virtio *m, char *er
 			BAD("%s: queue %u: size %u is not a power of two up to %u", name, i, q->num, MIG_VIRTIO_NUM_MAX);
 		if (q->desc % RING_DESC_ALIGN || q->avail % RING_AVAIL_ALIGN || q->used % RING_USED_ALIGN)
 			BAD("%s: queue %u: a ring is misaligned (virtio 1.1 2.7)", name, i);
-		if (!inside(img, q->desc, desc_bytes(q->num)) || !inside(img, q->avail, avail_bytes(q->num)) ||
-		    !inside(img, q->used, used_bytes(q->num)))
+		if (!mig_image_holds(img, q->desc, desc_bytes(q->num), 0) || !mig_image_holds(img, q->avail, avail_bytes(q->num), 0) ||
+		    !mig_image_holds(img, q->used, used_bytes(q->num), 0))
 			BAD("%s: queue %u: a ring (desc 0x%llx, avail 0x%llx, used 0x%llx) is not wholly inside guest RAM",
 			    name, i, (unsigned long long)q->desc, (unsigned long long)q->avail,
 			    (unsigned long long)q->used);

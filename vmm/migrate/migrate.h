@@ -217,6 +217,10 @@ struct mig_ram_hdr {                    /* a RAM section starts so: GPA of the f
 /* A refused stream: writes "migration stream: " and the message into err (one line,
  * truncated to errlen) and returns -1, so a check can `return mig_fail(...)`. */
 int  mig_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+struct mig_image;
+/* Is [gpa, gpa+len) inside one slot of img's LAYOUT (overflow-safe) whose flags
+ * include flags (0: any slot; KVM_MEM_READONLY: the --rom slot)? */
+bool mig_image_holds(const struct mig_image *img, uint64_t gpa, uint64_t len, uint32_t flags);
 /* Bytes as they are (a section's header and then its data in parts).  0 or -1. */
 int  mig_write_raw(struct mig_out *out, const void *p, size_t n);
 /* Writes the stream header (magic, version, ABI).  0, or -1 (out->err). */

@@ -236,23 +236,11 @@ int mig_read_begin(const struct mig_src *src, struct mig_image *img, char *err, 
 	return 0;
 }
 
-/* Is [gpa, gpa+len) inside one slot of the layout (not just inside the host's table)? */
-static bool in_layout(const struct mig_image *img, uint64_t gpa, uint64_t len)
+bool mig_image_holds(const struct mig_image *img, uint64_t gpa, uint64_t len, uint32_t flags)
 {
 	for (uint32_t i = 0; i < img->nslots; i++) {
 		const struct mig_slot *s = &img->slot[i];
-		if (gpa >= s->gpa && len <= s->size && gpa - s->gpa <= s->size - len)
-			return true;
-	}
-	return false;
-}
-
-/* [gpa, gpa+len) inside one KVM_MEM_READONLY slot of the layout (the --rom slot). */
-static bool in_readonly_slot(const struct mig_image *img, uint64_t gpa, uint64_t len)
-{
-	for (uint32_t i = 0; i < img->nslots; i++) {
-		const struct mig_slot *s = &img->slot[i];
-		if ((s->flags & KVM_MEM_READONLY) && gpa >= s->gpa && len <= s->size && gpa - s->gpa <= s->size - len)
+		if ((s->flags & flags) == flags && gpa >= s->gpa && len <= s->size && gpa - s->gpa <= s->size - len)
 			return true;
 	}
 	return false;
@@ -271,12 +259,12 @@ static int read_ram(const struct mig_src *src, struct mig_image *img, struct gue
 	if (h.npages == 0 || h.npages > MIG_PAGES_PER_CHUNK || h.reserved ||
 	    len != sizeof(h) + (uint64_t)h.npages * MIG_PAGE)
 		return mig_fail(err, errlen, "RAM section: %u pages in %llu bytes", h.npages, (unsigned long long)len);
-	if (h.gpa % MIG_PAGE || !in_layout(img, h.gpa, (uint64_t)h.npages * MIG_PAGE))
+	if (h.gpa % MIG_PAGE || !mig_image_holds(img, h.gpa, (uint64_t)h.npages * MIG_PAGE, 0))
 		return mig_fail(err, errlen, "RAM section: pages at GPA 0x%llx (%u) not page aligned or outside every slot",
 			    (unsigned long long)h.gpa, h.npages);
 	/* Before END in a post-copy stream only the read-only slot may come (it goes with
 	 * the state); everything else follows after END, on demand (uffd.c). */
-	if (img->postcopy && !img->page_sink && !in_readonly_slot(img, h.gpa, (uint64_t)h.npages * MIG_PAGE))
+	if (img->postcopy && !img->page_sink && !mig_image_holds(img, h.gpa, (uint64_t)h.npages * MIG_PAGE, KVM_MEM_READONLY))
 		return mig_fail(err, errlen, "RAM section before END in a post-copy stream (only the read-only slot may come there)");
 	for (uint32_t i = 0; i < h.npages; i++) {
 		if (read_exact(src, page, sizeof(page), "RAM", err, errlen) != 0)
