@@ -28,15 +28,7 @@ KVMLAB_HEADER MODE_LONG, "irq-ap-sipi", 1024, "the BSP starts the APs with INIT-
 %define PAGE_SHIFT      12
 
 start:
-        test    esi, esi
-        jnz     .smp
-        REPORT_MSG "skip: needs two vCPUs (kvmlab run --vcpus 2)"
-        REPORT_VALUE "sipi.skipped", 1
-        KVMLAB_EXIT 0
-.smp:   test    edi, edi                        ; an AP here was started by kvmlab, not the BSP
-        jz      .bsp
-        REPORT_FAIL "sipi.ap_at_entry", rdi
-.bsp:   mov     r15d, esi                       ; APs expected: N - 1
+        SIPI_BSP_START
         lea     rbx, [rel trampoline]
         cmp     rbx, REAL_MODE_TOP - 4096
         jbe     .low

@@ -31,15 +31,7 @@ KVMLAB_HEADER MODE_LONG, "irq-sipi-no-init", 1024, "a SIPI without INIT starts n
 %endmacro
 
 start:
-        test    esi, esi
-        jnz     .smp
-        REPORT_MSG "skip: needs two vCPUs (kvmlab run --vcpus 2)"
-        REPORT_VALUE "sipi.skipped", 1
-        KVMLAB_EXIT 0
-.smp:   test    edi, edi                        ; an AP here was started by kvmlab, not the BSP
-        jz      .bsp
-        REPORT_FAIL "sipi.ap_at_entry", rdi
-.bsp:   mov     r15d, esi                       ; APs expected: N - 1
+        SIPI_BSP_START
         MACHINE_FACT r14d, FACT_TSC_KHZ
         test    r14d, r14d
         jnz     .khz
