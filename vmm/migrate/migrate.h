@@ -500,6 +500,8 @@ struct mig_pause {
 	bool throttle_due[VCPUS_MAX];   /* set by the throttle tick, cleared after the sleep */
 	double stopped_at;              /* CLOCK_MONOTONIC when the last vCPU parked */
 };
+/* Waits on c (m held) for at most ms milliseconds, or until signalled. */
+void mig_cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, long ms);
 /* Sets p up for n vCPUs and installs the kick signal's handler.  0, or -1 with err. */
 int  mig_pause_init(struct mig_pause *p, int n, bool irqchip, char *err, size_t errlen);
 void mig_pause_destroy(struct mig_pause *p);

@@ -40,6 +40,20 @@ static void pause_kick_handler(int sig)
 	(void)sig;
 }
 
+void mig_cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);     /* pthread_cond_timedwait's clock */
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(c, m, &ts);
+}
+
 int mig_pause_init(struct mig_pause *p, int n, bool irqchip, char *err, size_t errlen)
 {
 	struct sigaction sa;
@@ -218,14 +232,7 @@ int mig_pause_stop(struct mig_pause *p, double timeout_s, char *err, size_t errl
 		}
 		/* A vCPU may be between its check and KVM_RUN: kick again each millisecond. */
 		pause_kick_locked(p);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 1000000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+		mig_cond_wait_ms(&p->cond, &p->lock, 1);
 	}
 	p->stopped_at = pause_now();
 	pthread_mutex_unlock(&p->lock);

@@ -412,14 +412,7 @@ static void *live_thread(void *arg)
 	while (!l->over && !l->go) {
 		if (!l->at && live_now() >= deadline)
 			break;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 2000000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&l->cond, &l->lock, &ts);
+		mig_cond_wait_ms(&l->cond, &l->lock, 2);
 	}
 	bool over = l->over;
 	pthread_mutex_unlock(&l->lock);
