@@ -166,9 +166,9 @@
  *     devstate.c        mig_virtio_check mig_virtio_drain mig_virtio_load mig_virtio_save
  *                       mig_virtio_track mig_virtio_resume
  *     irqstate.c        mig_ioapic_check mig_irq_load mig_irq_save mig_irqchip_check
- *     pause.c           mig_cond_wait_ms mig_pause_destroy mig_pause_init mig_pause_join mig_pause_kick
- *                       mig_pause_leave mig_pause_lose mig_pause_point mig_pause_release
- *                       mig_pause_stop
+ *     pause.c           mig_cond_wait_ms mig_pause_destroy mig_pause_init mig_pause_join
+ *                       mig_pause_kick mig_pause_leave mig_pause_lose mig_pause_point
+ *                       mig_pause_release mig_pause_stop
  *     postcopy.c        mig_postcopy_run
  *     precopy_live.c    mig_live_finish mig_live_setup
  *     ram.c             mig_ram_checksum mig_write_bitmap mig_write_layout mig_write_pages
