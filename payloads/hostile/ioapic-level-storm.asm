@@ -22,11 +22,7 @@ start:
         IDT_INSTALL
         IRQ_GATE VEC_UART, on_uart
         APIC_ENABLE
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI) + 1
-        mov     dword [rdx + IOAPIC_IOWIN], 0
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     dword [rdx + IOAPIC_IOWIN], RTE_LEVEL | VEC_UART
+        IOAPIC_ROUTE UART_GSI, RTE_LEVEL | VEC_UART
         UART_INIT
         mov     dx, COM1 + UART_IER
         mov     al, 2                           ; ETBEI: the line rises and stays up

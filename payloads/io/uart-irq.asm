@@ -22,17 +22,11 @@ KVMLAB_HEADER MODE_LONG, "uart-irq", 1024, "16550 UART interrupts on IRQ 4: THR 
 %define VEC_UART         0x45
 
 start:
-        mov     al, 0xFF                        ; mask every PIC input (OCW1)
-        out     0x21, al
-        out     0xA1, al
+        PIC_MASK_ALL                            ; with --irqchip kernel KVM's PIC would also see IRQ 4
         IDT_INSTALL
         IRQ_GATE VEC_UART, on_uart
         APIC_ENABLE
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI) + 1
-        mov     dword [rdx + 0x10], 0
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     dword [rdx + 0x10], VEC_UART    ; fixed, edge, active high, unmasked
+        IOAPIC_ROUTE UART_GSI, VEC_UART         ; fixed, edge, active high, unmasked
         UART_INIT
         mov     dx, COM1 + UART_IER
         mov     al, 3                           ; ERBFI | ETBEI

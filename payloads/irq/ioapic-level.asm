@@ -28,17 +28,11 @@ KVMLAB_HEADER MODE_LONG, "irq-ioapic-level", 1024, "a level-triggered IOAPIC pin
 %define VEC_UART         0x46
 
 start:
-        mov     al, 0xFF                        ; mask every PIC input (OCW1)
-        out     0x21, al
-        out     0xA1, al
+        PIC_MASK_ALL                            ; with --irqchip kernel KVM's PIC would also see IRQ 4
         IDT_INSTALL
         IRQ_GATE VEC_UART, on_uart
         APIC_ENABLE
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI) + 1
-        mov     dword [rdx + IOAPIC_IOWIN], 0   ; destination APIC ID 0
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     dword [rdx + IOAPIC_IOWIN], RTE_LEVEL | VEC_UART        ; fixed, physical, active high, unmasked
+        IOAPIC_ROUTE UART_GSI, RTE_LEVEL | VEC_UART        ; fixed, physical, active high, unmasked
         UART_INIT
         mov     dx, COM1 + UART_IER
         mov     al, 2                           ; ETBEI: THR empty asserts the line

@@ -73,14 +73,8 @@ start:
         jnz     ap
 
         mov     r15, [rel rounds_arg]
-        mov     al, 0xFF                        ; mask every PIC input (OCW1): with --irqchip kernel
-        out     0x21, al                        ; KVM's PIC would also see IRQ 4
-        out     0xA1, al
-        mov     edx, IOAPIC_BASE
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI) + 1
-        mov     dword [rdx + IOAPIC_IOWIN], 0   ; destination APIC ID 0
-        mov     dword [rdx], IOAPIC_REDTBL(UART_GSI)
-        mov     dword [rdx + IOAPIC_IOWIN], RTE_LEVEL | VEC_UART        ; fixed, physical, active high
+        PIC_MASK_ALL                            ; with --irqchip kernel KVM's PIC would also see IRQ 4
+        IOAPIC_ROUTE UART_GSI, RTE_LEVEL | VEC_UART        ; fixed, physical, active high
         APIC_WRITE APIC_TIMER_DIV, TIMER_DIV_1
         APIC_WRITE APIC_LVT_TIMER, LVT_TIMER_PERIODIC | VEC_TIMER
         APIC_WRITE APIC_TIMER_INIT, ebp
