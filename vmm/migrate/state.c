@@ -184,8 +184,9 @@ int mig_write_state(struct mig_out *out, struct vcpu *v0, const struct mig_vcpu 
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = mig_write_section(out, MIG_SEC_VCPU, &s[i], offsetof(struct mig_vcpu, msrs) +
 				       s[i].nmsrs * sizeof(s[i].msrs[0]));
+	_Static_assert(VCPUS_MAX <= MIG_VCPUS_MAX, "every vCPU of a run has a MEMCTL slot");
 	uint32_t memctl[MIG_VCPUS_MAX];
-	for (int i = 0; i < n && i < (int)MIG_VCPUS_MAX; i++)
+	for (int i = 0; i < n; i++)
 		memctl[i] = s[i].memctl_status;
 	if (rc == 0)
 		rc = mig_write_section(out, MIG_SEC_MEMCTL, memctl, (uint64_t)n * sizeof(memctl[0]));
