@@ -74,6 +74,7 @@ def shard_tests(k):
     commands = [c[:4] for c in COMMANDS if shard_of(c[4]) == k]
     samples = [s for s in SAMPLES if shard_of(s[0]) == k]
 
+    @pytest.mark.lab_commands
     @pytest.mark.parametrize("lab,line,cmd,code", commands, ids=[f"{c[0]}:{c[1]}" for c in commands])
     def test_lab_command_exits_as_documented(kvm, require, lab, line, cmd, code):
         need = L.command_requirements(cmd, code)
@@ -88,6 +89,7 @@ def shard_tests(k):
             f"labs/{lab}:{line}: `{cmd}` exited {r.returncode}, the lab says {code}\n"
             f"stdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}")
 
+    @pytest.mark.lab_commands
     @pytest.mark.parametrize("path,cmd,code,shown", samples,
                              ids=[f"{os.path.relpath(s[0], L.LABS)}:{s[3][0][0] + 1}" for s in samples])
     def test_sample_output_is_what_the_command_prints(kvm, require, path, cmd, code, shown):
