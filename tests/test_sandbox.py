@@ -26,22 +26,23 @@ def catalogue():
 # BOUND so that the comparison stays cheap as the catalogue grows (an exit limit
 # is deterministic: both runs stop at the same exit); some need a tighter bound.
 BOUND = ["--max-exits", "20000", "--timeout", "5"]
+WATCHDOG = "0.1"            # seconds for the guests that only the watchdog ends: the end is the same at any length
 OPTS = {
     "hostile/rep-outsb-huge": ["--max-exits", "300"],
     "hostile/exit-storm": ["--max-exits", "100"],
-    "loop-forever": ["--timeout", "0.3"],       # ends only by the watchdog
+    "loop-forever": ["--timeout", WATCHDOG],       # ends only by the watchdog
     "mem/migrate-dirty": ["--arg", "100"],      # dirties memory for --arg ms of guest time
-    "vmcall": ["--timeout", "0.3"],             # may livelock KVM_RUN where ring 0 is emulated
-    "bench/vmcall": ["--timeout", "0.3"],       # the same
+    "vmcall": ["--timeout", WATCHDOG],             # may livelock KVM_RUN where ring 0 is emulated
+    "bench/vmcall": ["--timeout", WATCHDOG],       # the same
     # Guests that run until the watchdog ends them (a storm, a spin, a halt with
     # everything masked): the end is "timeout" either way, so a short one will do.
-    "hostile/timer-period-zero": ["--timeout", "0.3"],
-    "hostile/irq-flood": ["--timeout", "0.3"],
-    "hostile/mask-halt": ["--timeout", "0.3"],
-    "cpu/smp-spin": ["--timeout", "0.3"],
-    "mem/smp-dirty": ["--timeout", "0.3"],
-    "mem/migrate-smp": ["--timeout", "0.3"],
-    "hostile/ioapic-level-storm": ["--timeout", "0.3"],
+    "hostile/timer-period-zero": ["--timeout", WATCHDOG],
+    "hostile/irq-flood": ["--timeout", WATCHDOG],
+    "hostile/mask-halt": ["--timeout", WATCHDOG],
+    "cpu/smp-spin": ["--timeout", WATCHDOG],
+    "mem/smp-dirty": ["--timeout", WATCHDOG],
+    "mem/migrate-smp": ["--timeout", WATCHDOG],
+    "hostile/ioapic-level-storm": ["--timeout", WATCHDOG],
 }
 
 
