@@ -166,6 +166,7 @@
  *     devstate.c        mig_virtio_check mig_virtio_drain mig_virtio_load mig_virtio_save
  *                       mig_virtio_track mig_virtio_resume
  *     irqstate.c        mig_ioapic_check mig_irq_load mig_irq_save mig_irqchip_check
+ *                       mig_irq_vcpus_loaded
  *     pause.c           mig_cond_wait_ms mig_pause_destroy mig_pause_init mig_pause_join
  *                       mig_pause_kick mig_pause_leave mig_pause_lose mig_pause_point
  *                       mig_pause_release mig_pause_stop

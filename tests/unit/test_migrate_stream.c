@@ -818,12 +818,69 @@ static void t_irqchip_stream_twice(void)
 	free(buf);
 }
 
+/* A received guest's level pin whose Remote IRR is set while its vector is in no
+ * vCPU's IRR or ISR (SDM Vol. 3A Table 11-1: ISR 0x100, IRR 0x200) had its EOI
+ * written on the source and held there by KVM (mig_irq_vcpus_loaded). */
+struct carried_msgs { int n; };
+
+static int carried_send(void *ctx, const struct ioapic_msi *m)
+{
+	(void)m;
+	((struct carried_msgs *)ctx)->n++;
+	return 0;
+}
+
+static int carried_routes(void *ctx, const struct ioapic_msi *msi, int n)
+{
+	(void)ctx; (void)msi; (void)n;
+	return 0;
+}
+
+static void carried(unsigned lapic_reg, bool wire, uint64_t want_carried, int want_sent, bool want_rirr)
+{
+	const uint8_t vector = 0x30;
+	const uint64_t level = 1ULL << 15, rirr = 1ULL << 14;   /* 82093AA 3.2.4 */
+	struct iodev *io = calloc(1, sizeof(*io));
+	struct vm vm = { .io = io, .cfg = { .irqchip = IRQ_SPLIT } };
+	struct mig_vcpu vs = { .flags = MIG_VCPU_LAPIC };
+	struct mig_image img = { .cfg = { .irqchip = IRQ_SPLIT, .vcpus = 1 }, .vcpu = &vs };
+	struct carried_msgs msgs = { 0 };
+	struct ioapic *a = &io->ioapic;
+
+	pthread_mutex_init(&a->lock, NULL);
+	ioapic_reset(a);
+	a->send = carried_send;
+	a->routes = carried_routes;
+	a->ctx = &msgs;
+	a->rte[4] = level | rirr | vector;              /* unmasked, in service somewhere */
+	a->wire = wire ? 1u << 4 : 0;
+	if (lapic_reg)
+		vs.lapic.regs[lapic_reg + (vector / 32) * 0x10 + (vector % 32) / 8] |= (char)(1 << (vector % 8));
+	mig_irq_vcpus_loaded(&vm, &img);
+	CHECK_EQ(a->eois_carried, want_carried);
+	CHECK_EQ(msgs.n, want_sent);
+	CHECK_EQ((a->rte[4] & rirr) != 0, want_rirr);
+	pthread_mutex_destroy(&a->lock);
+	free(io);
+}
+
+static void t_split_ioapic_eoi_held_by_the_source(void)
+{
+	/* In no LAPIC, line still asserted: the EOI now, and the next message (Remote IRR set again). */
+	carried(0, true, 1, 1, true);
+	/* In no LAPIC, line low: the EOI clears Remote IRR and nothing is sent. */
+	carried(0, false, 1, 0, false);
+	/* In service (ISR) or pending (IRR) in the LAPIC: the EOI is still to come, nothing changes. */
+	carried(0x100, true, 0, 0, true);
+	carried(0x200, true, 0, 0, true);
+}
+
 const struct unit_test migrate_stream_tests[] = {
 	UNIT(t_hotplug_layout),
 	UNIT(t_memctl_in_the_stream),
 	UNIT(t_postcopy_ram_before_end_is_refused),
 	UNIT(t_irqchip_section_checks), UNIT(t_ioapic_section_checks), UNIT(t_irq_sections_in_the_stream),
-	UNIT(t_irqchip_stream_twice),
+	UNIT(t_irqchip_stream_twice), UNIT(t_split_ioapic_eoi_held_by_the_source),
 	UNIT(t_virtio_section_checks), UNIT(t_net_and_balloon_sections), UNIT(t_balloon_pages),
 	UNIT(t_balloon_in_the_stream),
 	UNIT(t_addresses),

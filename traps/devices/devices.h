@@ -293,6 +293,7 @@ struct ioapic {
 	void *ctx;
 	uint64_t messages, pin_messages[IOAPIC_PINS], eois, masked, undeliverable, ignored,
 		 send_errors, route_updates;
+	uint64_t eois_carried;          /* a received guest's EOIs the source's KVM still held (irqstate.c) */
 };
 void ioapic_reset(struct ioapic *a);    /* every entry masked (datasheet 3.2.4); keeps lock, send, counters */
 void ioapic_msi(uint64_t rte, struct ioapic_msi *m);   /* a redirection entry's MSI (SDM 11.11.1-2) */

@@ -37,6 +37,7 @@ _Static_assert(KVM_IOAPIC_NUM_PINS == IOAPIC_PINS, "KVM's IOAPIC has the 82093AA
 #define IOAPIC_IOREGSEL_MAX     0xFF            /* IOREGSEL bits 7:0 (3.1.1) */
 /* 3.2.4, a redirection entry: bits 55:17 are reserved. */
 #define RTE_RESERVED            (((1ULL << 56) - 1) & ~((1ULL << 17) - 1))
+#define RTE_VECTOR_MASK         0xFFULL         /* bits 7:0 */
 #define RTE_DELIVS_BIT          (1ULL << 12)    /* delivery status: kvmlab's IOAPIC is always idle */
 #define RTE_REMOTE_IRR_BIT      (1ULL << 14)
 #define RTE_TRIGGER_LEVEL_BIT   (1ULL << 15)
@@ -235,6 +236,56 @@ static int ioapic_load(struct vm *vm, const struct mig_ioapic *m, char *err, siz
 		return -1;
 	}
 	return 0;
+}
+
+/* SDM Vol. 3A Table 11-1 (Local APIC Register Address Map): ISR at 0x100-0x170,
+ * IRR at 0x200-0x270, eight 32-bit registers 16 bytes apart, bit v%32 of the
+ * (v/32)th for vector v; struct kvm_lapic_state holds the page as the guest sees it. */
+#define LAPIC_ISR       0x100
+#define LAPIC_IRR       0x200
+#define LAPIC_REG_STEP  0x10
+
+static bool lapic_has_vector(const struct kvm_lapic_state *l, unsigned base, uint8_t vector)
+{
+	uint32_t word;
+
+	memcpy(&word, l->regs + base + (vector / 32) * LAPIC_REG_STEP, sizeof(word));
+	return (word >> (vector % 32)) & 1;
+}
+
+static bool vector_held(const struct mig_image *img, uint8_t vector)
+{
+	for (uint32_t i = 0; i < img->cfg.vcpus; i++) {
+		const struct mig_vcpu *s = &img->vcpu[i];
+		if (!(s->flags & MIG_VCPU_LAPIC) ||
+		    lapic_has_vector(&s->lapic, LAPIC_IRR, vector) || lapic_has_vector(&s->lapic, LAPIC_ISR, vector))
+			return true;    /* no LAPIC state: nothing is known, nothing is changed */
+	}
+	return false;
+}
+
+void mig_irq_vcpus_loaded(struct vm *vm, const struct mig_image *img)
+{
+	if (img->cfg.irqchip != IRQ_SPLIT || !vm->io)
+		return;
+	struct ioapic *a = &vm->io->ioapic;
+	uint8_t lost[IOAPIC_PINS];
+	int n = 0;
+
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < IOAPIC_PINS; i++) {
+		uint64_t e = a->rte[i];
+		uint8_t vector = (uint8_t)(e & RTE_VECTOR_MASK);
+		if ((e & RTE_TRIGGER_LEVEL_BIT) && (e & RTE_REMOTE_IRR_BIT) && !vector_held(img, vector))
+			lost[n++] = vector;
+	}
+	a->eois_carried += (uint64_t)n;
+	pthread_mutex_unlock(&a->lock);
+	for (int i = 0; i < n; i++) {
+		vlog("migration: IOAPIC: vector 0x%02x is in no LAPIC but its Remote IRR is set: the EOI the "
+		     "source's KVM still held, applied now", lost[i]);
+		ioapic_eoi(a, lost[i]);         /* still asserted: the next message, to the loaded LAPIC */
+	}
 }
 
 int mig_irq_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen)

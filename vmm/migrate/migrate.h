@@ -359,6 +359,13 @@ int  mig_irq_save(struct mig_out *out, struct vm *vm, char *err, size_t errlen);
  * kvmlab's IOAPIC and the GSI routes KVM_SET_GSI_ROUTING gets from it.
  * 0, or -1 with a one-line err (the guest must not run). */
 int  mig_irq_load(struct vm *vm, const struct mig_image *img, char *err, size_t errlen);
+/* Destination, every vCPU's state loaded, none run yet: the split model's level
+ * pins whose Remote IRR is set while no vCPU's LAPIC holds the vector (IRR or
+ * ISR) get that EOI now (io.ioapic.eois_carried).  The guest wrote it, but KVM
+ * reports it to user space only from the vCPU's next KVM_RUN (a pending
+ * request, not state KVM_GET_LAPIC shows), and the source stopped the vCPU
+ * first: without it the pin would never interrupt again. */
+void mig_irq_vcpus_loaded(struct vm *vm, const struct mig_image *img);
 /* ---- balloonstate.c: the pages in the virtio-balloon (section BALLOON) ---- */
 /* A BALLOON section's n GPAs against the image (pure; stream.c's reader calls it):
  * after the balloon's VIRTIO section, exactly its `held` pages, each page aligned

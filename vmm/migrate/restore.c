@@ -61,8 +61,12 @@ static int load_vcpu(struct vcpu *v, void *arg, char *err, size_t errlen)
 	if (mig_vcpu_set(v, &img->vcpu[v->id], err, errlen) != 0)
 		return -1;
 	v->memctl_status = img->memctl[v->id];  /* the IN after a memctl OUT reads it here */
-	/* The last vCPU is in: the destination now holds the whole guest. */
-	if (++l->loaded == (int)img->cfg.vcpus && l->o && l->o->committed)
+	if (++l->loaded < (int)img->cfg.vcpus)
+		return 0;
+	/* The last vCPU is in (none has run: smp_run loads them all first). */
+	mig_irq_vcpus_loaded(v->vm, img);
+	/* The destination now holds the whole guest. */
+	if (l->o && l->o->committed)
 		return l->o->committed(l->o->arg, err, errlen);
 	return 0;
 }

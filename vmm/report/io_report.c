@@ -57,6 +57,7 @@ static void json_ioapic(struct json *j, const struct vm *vm)
 	json_key(j, "ignored");       json_u64(j, a->ignored);
 	json_key(j, "send_errors");   json_u64(j, a->send_errors);
 	json_key(j, "route_updates"); json_u64(j, a->route_updates);
+	json_key(j, "eois_carried");  json_u64(j, a->eois_carried);
 	json_obj_end(j);
 	pthread_mutex_unlock(&a->lock);
 }
