@@ -153,10 +153,14 @@ regress: all
 # suite runs twice (normal + instrumented), not three times.  -O1 as make asan
 # (at -O0 the build takes 19 CPU s less but the suite 10 more, and gcov counts
 # 4 % more lines, so the gate's figure would not be the one it was set on).
+# The sanitizer runtimes are linked in (-static-libasan -static-libubsan): a
+# process starts and ends 1.5 ms sooner (1,500 fewer page faults: no relocation
+# of libasan.so and libubsan.so, LeakSanitizer scans less), and the suite starts
+# some 2,500 of them.
 # The payloads are the normal build's (nasm output does not depend on CFLAGS):
 # linked, with their times, so make finds them up to date.
 INST_CFLAGS  = -O1 -g --coverage -DKVMLAB_GCOV -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-INST_LDFLAGS = --coverage -fsanitize=address,undefined
+INST_LDFLAGS = --coverage -fsanitize=address,undefined -static-libasan -static-libubsan
 INST_MAKE    = $(MAKE) --no-print-directory BUILD=build/inst CFLAGS="$(INST_CFLAGS)" LDFLAGS="$(INST_LDFLAGS)"
 inst:
 	@if [ -d $(BUILD)/payloads ] && [ ! -e build/inst/payloads ]; then \
