@@ -40,7 +40,7 @@ def test_a_migration_prints_its_rounds_after_the_run(kvm, tmp_path, mode):
     mem = 4 << 20
     addr = address(tmp_path, "unix")
     recv = Receiver(addr)
-    out = text_run("mem/migrate-counter", "--mem", "4M", "--migrate-to", addr,
+    out = text_run("mem/migrate-counter", "--mem", "4M", "--arg", "1500", "--migrate-to", addr,
                    "--migrate-at-report", "checkpoint", "--migrate-mode", mode)
     assert recv.finish().code == XC["OK"], recv.err
     checksum = rf"RAM checksum 0x[0-9a-f]{{8}}$"
