@@ -30,9 +30,9 @@ def model(request, kvm, require_cap):
     return request.param
 
 
-# 480 rounds of 1 ms (the payload's default is 160): what runs after the checkpoint
+# 960 rounds of 1 ms (the payload's default is 160): what runs after the checkpoint
 # (7/8 of them) must outlast pre-copy on a loaded host, or the guest ends first.
-ROUNDS = 480
+ROUNDS = 960
 
 
 def opts_for(model, vcpus):
