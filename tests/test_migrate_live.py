@@ -20,6 +20,9 @@ from conftest import KVMLAB, PAYLOADS, XC, payload, run_kvmlab
 from streamhelp import sections  # noqa: F401 (the other migration tests import it from here)
 
 COUNTER = "mem/migrate-counter"
+# 1600 rounds (the payload's default is 400): the 800 after the checkpoint must outlast
+# pre-copy on two loaded cores, where each sender/receiver hand-off waits for a core.
+BUSY = ("--arg", "1600")
 
 
 def reports(doc):
@@ -78,9 +81,9 @@ def migrate(tmp_path, transport, name, *opts, recv_opts=()):
 
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 def test_the_guest_ends_on_the_destination_as_without_migration(kvm, tmp_path, transport, run):
-    plain = run(COUNTER)
+    plain = run(COUNTER, *BUSY)
     assert plain.code == XC["OK"], plain.err
-    src, dst = migrate(tmp_path, transport, COUNTER, "--migrate-at-report", "checkpoint")
+    src, dst = migrate(tmp_path, transport, COUNTER, *BUSY, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
     assert m["completed"] and m["warning"] is None, m
@@ -289,7 +292,7 @@ def gnuplot():
 @pytest.mark.parametrize("ext, magic", [("png", b"\x89PNG"), ("svg", b"<?xml")])
 def test_plot_migration_charts_the_rounds(kvm, tmp_path, gnuplot, ext, magic):
     import json
-    src, dst = migrate(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint")
+    src, dst = migrate(tmp_path, "unix", COUNTER, *BUSY, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     doc = tmp_path / "run.json"
     doc.write_text(json.dumps(src.doc))
