@@ -208,52 +208,6 @@ def test_auto_converge_throttles_until_it_converges(kvm, tmp_path):
     assert reports(dst.doc)["passes"] > 0
 
 
-def vcpu_nices(tmp_path, *opts, recv_opts=()):
-    """The nice of a one-vCPU source's vCPU thread (its main thread; field 19 of
-    /proc/PID/task/TID/stat, proc(5)), read every 5 ms while it runs, in order."""
-    addr = address(tmp_path, "unix")
-    recv = Receiver(addr, *recv_opts)
-    env = dict(os.environ, KVMLAB_PAYLOADS=PAYLOADS)
-    src = subprocess.Popen([KVMLAB, "run", payload("mem/migrate-dirty"), "--json", "--migrate-to", addr,
-                            *map(str, opts)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, env=env)
-    seen = []
-    while src.poll() is None:
-        try:
-            with open(f"/proc/{src.pid}/task/{src.pid}/stat") as f:
-                nice = int(f.read().rsplit(")", 1)[1].split()[16])
-        except (OSError, IndexError, ValueError):
-            break
-        if not seen or seen[-1] != nice:
-            seen.append(nice)
-        time.sleep(0.005)
-    src.communicate(timeout=120)
-    recv.finish()
-    return src.returncode, seen
-
-
-def test_the_vcpus_yield_to_the_migration_during_precopy(kvm, tmp_path):
-    """While pre-copy runs, the vCPU threads' nice is 10 higher (docs/migration.md,
-    "A loaded host"): on a host with no idle core the migration, not the guest,
-    gets the CPU.  A 32 MiB/s link keeps pre-copy going for two rounds (0.4 s) of
-    the guest's 1.2 s."""
-    code, seen = vcpu_nices(tmp_path, "--arg", "1200", "--mem", "8M", "--bandwidth", "32",
-                            "--max-downtime", "50", "--migrate-max-rounds", "2")
-    assert code == XC["OK"]
-    assert seen[:2] == [seen[0], seen[0] + 10], seen
-
-
-def test_a_failed_precopy_gives_the_vcpus_their_priority_back(kvm, tmp_path):
-    """The destination drops the connection after 1 MiB: the guest runs on here at
-    its own nice again (lowering a nice needs CAP_SYS_NICE: root)."""
-    if os.geteuid() != 0:
-        pytest.skip("requires root: giving a thread its lower nice back needs CAP_SYS_NICE")
-    code, seen = vcpu_nices(tmp_path, "--arg", "600", "--mem", "8M", "--bandwidth", "32",
-                            recv_opts=("--fail-after", "1M"))
-    assert code == XC["OK"]
-    assert seen[:3] == [seen[0], seen[0] + 10, seen[0]], seen
-
-
 def test_migration_options_are_checked(kvm):
     r = run_kvmlab("run", payload(COUNTER), "--migrate-after", "1")
     assert r.code == XC["USAGE"] and "need --migrate-to" in r.err

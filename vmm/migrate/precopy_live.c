@@ -25,16 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kvmlab.h"
 
 #define LIVE_STOP_TIMEOUT_S     5       /* the vCPUs must park within this */
-/* Pre-copy: the vCPU threads' nice goes up by this much (setpriority(2) on each
- * thread id; CFS weighs nice 10 at about a tenth of nice 0, sched(7)). */
-#define LIVE_VCPU_NICE          10
 /* A slot's bits start on a bitmap word: KVM_GET_DIRTY_LOG writes whole words (api.rst 4.37). */
 _Static_assert(GPA_HOTPLUG / MIG_PAGE % 64 == 0, "the hotplug slot's dirty bits must start a word");
 
@@ -202,39 +198,6 @@ static void *live_throttle_thread(void *arg)
 	return NULL;
 }
 
-/* On a host with no idle core the guest and the migration share the CPUs, and
- * every hand-off between sender and receiver waits for one: pre-copy of a few
- * MiB can then take longer than the guest has left to run.  While pre-copy
- * runs, the vCPU threads yield to the migration thread and the destination
- * (their nice + LIVE_VCPU_NICE); with an idle core nothing changes.  old[i]
- * keeps each thread's nice for live_vcpu_nice_restore. */
-static void live_vcpu_nice(struct mig_live *l, int *old)
-{
-	pthread_mutex_lock(&l->pause.lock);     /* tid[]: written as each vCPU joins */
-	for (int i = 0; i < l->pause.n; i++) {
-		pid_t tid = l->pause.tid[i];
-		old[i] = INT32_MIN;
-		if (!tid)
-			continue;
-		errno = 0;
-		int nice = getpriority(PRIO_PROCESS, (id_t)tid);
-		if (errno == 0 && setpriority(PRIO_PROCESS, (id_t)tid, nice + LIVE_VCPU_NICE) == 0)
-			old[i] = nice;
-	}
-	pthread_mutex_unlock(&l->pause.lock);
-}
-
-/* The guest runs on here: each vCPU thread's nice back (a lower nice needs
- * CAP_SYS_NICE or RLIMIT_NICE; without them the thread keeps the higher one). */
-static void live_vcpu_nice_restore(struct mig_live *l, const int *old)
-{
-	pthread_mutex_lock(&l->pause.lock);
-	for (int i = 0; i < l->pause.n; i++)
-		if (old[i] != INT32_MIN && setpriority(PRIO_PROCESS, (id_t)l->pause.tid[i], old[i]) != 0)
-			vlog("migration: vCPU %d keeps nice %d: %s", i, old[i] + LIVE_VCPU_NICE, strerror(errno));
-	pthread_mutex_unlock(&l->pause.lock);
-}
-
 static void live_fail(struct mig_live *l, const char *fmt, const char *why)
 {
 	snprintf(l->warn, sizeof(l->warn), fmt, why);
@@ -278,10 +241,6 @@ static void live_migrate(struct mig_live *l)
 
 	if (l->auto_converge)
 		throttling = pthread_create(&throttle, NULL, live_throttle_thread, l) == 0;
-	int old_nice[VCPUS_MAX];
-	bool niced = !l->postcopy;      /* post-copy stops the vCPUs at once */
-	if (niced)
-		live_vcpu_nice(l, old_nice);
 	mig_virtio_track(vm, l->devdirty, l->bm_pages); /* before round 0 reads the first page */
 	if (live_harvest(l, err, sizeof(err)) < 0) {    /* round 0 sends all: the log starts now */
 		live_fail(l, "%s", err);
@@ -419,8 +378,6 @@ out:
 	mig_vhost_log_end(vm);
 	if (!l->completed)
 		live_freeze(vm, false);         /* the guest runs on here: it may hotplug again */
-	if (niced && !l->completed)
-		live_vcpu_nice_restore(l, old_nice);
 	if (throttling) {
 		pthread_mutex_lock(&l->pause.lock);
 		l->pause.throttle_pct = -1;     /* the tick thread's sign to end */
