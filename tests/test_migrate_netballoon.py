@@ -33,6 +33,9 @@ from test_net import in_ns, require_net  # noqa: F401 (a fixture)
 BALLOON_GUEST = "mem/migrate-balloon"
 NET_GUEST = "mem/migrate-net"
 K = 64                                   # --balloon: the pages the guest keeps in the balloon
+# 8000 rounds (the payload's default is 4000): what runs after the early checkpoint
+# must outlast pre-copy under make test's load (a run once finished first).
+BALLOON_ROUNDS = 8000
 SEC_VIRTIO, SEC_BALLOON = 10, 13
 SLOW = ("--timeout", "120")              # a loaded host is slow; this measures nothing
 # 8000 rounds (the payload's default is 4000): the half after the checkpoint must
@@ -56,7 +59,7 @@ def net_of(doc):
 
 @pytest.fixture
 def balloon_plain(run):
-    r = run(BALLOON_GUEST, "--balloon", K, *SLOW)
+    r = run(BALLOON_GUEST, "--balloon", K, "--arg", BALLOON_ROUNDS, *SLOW)
     assert r.code == XC["OK"], r.err
     assert reports(r.doc)["nonzero"] == 0 and r.doc["io"]["balloon"]["held_resident_bytes"] == 0
     return r
@@ -79,7 +82,7 @@ def balloon_snapshot(tmp_path, run, rounds):
 
 def test_a_restored_balloon_guest_ends_as_without_snapshot_and_gives_the_pages_back(kvm, tmp_path, run,
                                                                                     balloon_plain):
-    r = run_kvmlab("restore", balloon_snapshot(tmp_path, run, 0), "--json", *SLOW, json_out=True)
+    r = run_kvmlab("restore", balloon_snapshot(tmp_path, run, BALLOON_ROUNDS), "--json", *SLOW, json_out=True)
     assert r.code == XC["OK"], r.err
     same_balloon_run(r, balloon_plain)
     # The destination gave them back as the source had: none of the balloon's pages is resident.
@@ -89,7 +92,8 @@ def test_a_restored_balloon_guest_ends_as_without_snapshot_and_gives_the_pages_b
 @pytest.mark.parametrize("mode", ["precopy", "postcopy"])
 def test_a_balloon_guest_migrates_live_as_without_migration(kvm, tmp_path, mode, balloon_plain):
     how = migrate if mode == "precopy" else postcopy
-    src, dst = how(tmp_path, "unix", BALLOON_GUEST, "--balloon", K, *SLOW, "--migrate-at-report", "checkpoint",
+    src, dst = how(tmp_path, "unix", BALLOON_GUEST, "--balloon", K, "--arg", BALLOON_ROUNDS, *SLOW,
+                   "--migrate-at-report", "checkpoint",
                    recv_opts=SLOW)
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
