@@ -20,9 +20,9 @@ from conftest import KVMLAB, PAYLOADS, XC, payload, run_kvmlab
 from streamhelp import sections  # noqa: F401 (the other migration tests import it from here)
 
 COUNTER = "mem/migrate-counter"
-# 1600 rounds (the payload's default is 400): the 800 after the checkpoint must outlast
-# pre-copy on two loaded cores, where each sender/receiver hand-off waits for a core.
-BUSY = ("--arg", "1600")
+# The payload's default 400 rounds: however long pre-copy takes on a loaded host,
+# the guest cannot end before it is stopped (MIGRATION_WAIT, docs/migration.md).
+BUSY = ()
 
 
 def reports(doc):
@@ -105,9 +105,7 @@ def test_the_guest_ends_on_the_destination_as_without_migration(kvm, tmp_path, t
 
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 def test_two_vcpus_migrate_together(kvm, tmp_path, transport, run):
-    # 1600 rounds (the payload's default is 400): vCPU 0's half after the checkpoint
-    # must outlast pre-copy on a loaded host, or it ends before it can be stopped.
-    smp = ("--vcpus", "2", "--arg", "1600", "--timeout", "120")
+    smp = ("--vcpus", "2", "--timeout", "120")     # each vCPU waits for the stop (MIGRATION_WAIT)
     plain = run("mem/migrate-smp", *smp)
     assert plain.code == XC["OK"], plain.err
     src, dst = migrate(tmp_path, transport, "mem/migrate-smp", *smp, "--migrate-at-report", "checkpoint",
@@ -131,6 +129,42 @@ def test_a_dropped_connection_leaves_the_source_running(kvm, tmp_path, run):
     warn = [line for line in src.err.splitlines() if "warning: migration" in line]
     assert len(warn) == 1 and "the guest runs on here" in warn[0], src.err
     assert src.doc["migration"]["completed"] is False
+    assert src.doc["result"]["end"] == "exit_port"
+    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+
+
+
+# ---- the migration wait (docs/migration.md, "The guest waits for its migration") ----
+
+SHORT = ("--arg", "2")          # the checkpoint at round 1, then one round: far less than pre-copy
+
+
+def test_a_guest_with_no_work_left_waits_for_its_migration(kvm, tmp_path, run):
+    """After its checkpoint the guest has one round to do, then asks MEMCTL_MIGRATION_WAIT:
+    it cannot end before the migration stops it.  --bandwidth 16 paces round 0's 4 MiB
+    to at least 250 ms, while the guest needs one exit to get to the wait, so the wait
+    finds the migration running; without the wait the guest would end first."""
+    plain = run(COUNTER, *SHORT)
+    assert plain.code == XC["OK"], plain.err
+    assert plain.doc["memory"]["migration_waits"] == 0       # nothing to wait for: back at once
+    src, dst = migrate(tmp_path, "unix", COUNTER, *SHORT, "--bandwidth", "16", "--migrate-at-report", "checkpoint")
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    assert src.doc["migration"]["completed"] and src.doc["result"]["end"] == "migrated", src.doc["migration"]
+    assert src.doc["memory"]["migration_waits"] == 1
+    assert dst.doc["memory"]["migration_waits"] == 0         # the destination runs no migration of its own
+    assert reports(dst.doc)["result"] == reports(plain.doc)["result"]
+
+
+def test_a_failed_migration_lets_the_waiting_guest_end_here(kvm, tmp_path, run):
+    """The destination hangs up after one byte (--fail-after 1): the migration fails
+    (one warning), the slots thaw and a guest waiting for it goes on, on the source,
+    to the result it has without migration."""
+    plain = run(COUNTER, *SHORT)
+    src, dst = migrate(tmp_path, "unix", COUNTER, *SHORT, "--migrate-at-report", "checkpoint",
+                       recv_opts=("--fail-after", "1"))
+    assert dst.code == XC["MIGRATION_STREAM"], dst.err
+    assert src.code == XC["OK"], src.err
+    assert src.doc["migration"]["completed"] is False and "runs on here" in src.doc["migration"]["warning"]
     assert src.doc["result"]["end"] == "exit_port"
     assert reports(src.doc)["result"] == reports(plain.doc)["result"]
 
@@ -324,11 +358,9 @@ def test_a_rom_slot_migrates_with_the_guest(kvm, tmp_path, run):
     """The --rom slot is in the stream's LAYOUT and its pages go whole in stop-and-copy
     (the guest cannot write it; a device's DMA may have): the destination has it where
     the source had it, and the guest ends as without migration."""
-    # 1600 rounds: the half after the checkpoint outlasts pre-copy on a loaded host
-    # (with 400 the guest once finished before it could be stopped); the timeouts
-    # leave a loaded host room (4000 rounds once ran past the default 10 s).
-    plain = run(COUNTER, "--rom", "--arg", "1600", "--timeout", "120")
-    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--arg", "1600", "--timeout", "120",
+    # The timeouts leave a loaded host room; this measures nothing.
+    plain = run(COUNTER, "--rom", "--timeout", "120")
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--timeout", "120",
                        "--migrate-at-report", "checkpoint", recv_opts=("--timeout", "120"))
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
@@ -359,9 +391,7 @@ def test_postcopy_takes_a_rom_with_the_state(kvm, tmp_path, run):
 # ---- hotplugged memory (docs/migration.md, "Hotplugged memory") ----
 
 HOTPLUG = "mem/migrate-hotplug"
-# 1200 rounds (the payload's default is 300): the half after the checkpoint must
-# outlast pre-copy's round 0 on a loaded host (an ASan run once finished first).
-HOTPLUG_ARGS = ("--arg", "1200")
+HOTPLUG_ARGS = ()                       # the default 300 rounds; the guest waits for the stop
 HOTPLUG_PAGES = (2 << 20) // 4096       # the 2 MiB the guest hotplugs
 
 

@@ -33,14 +33,11 @@ from test_net import in_ns, require_net  # noqa: F401 (a fixture)
 BALLOON_GUEST = "mem/migrate-balloon"
 NET_GUEST = "mem/migrate-net"
 K = 64                                   # --balloon: the pages the guest keeps in the balloon
-# 8000 rounds (the payload's default is 4000): what runs after the early checkpoint
-# must outlast pre-copy under make test's load (a run once finished first).
-BALLOON_ROUNDS = 8000
+# The payload's default; the guest cannot end before a migration stops it (MIGRATION_WAIT).
+BALLOON_ROUNDS = 4000
 SEC_VIRTIO, SEC_BALLOON = 10, 13
 SLOW = ("--timeout", "120")              # a loaded host is slow; this measures nothing
-# 8000 rounds (the payload's default is 4000): the half after the checkpoint must
-# outlast pre-copy under make test's load (an ASan run once finished first).
-NET_LIVE = ("--arg", "8000")
+NET_LIVE = ()                           # the default 4000 rounds; the guest waits for the stop
 GUEST_IP = "10.0.2.15"                  # NET_GUEST_IP (vmm/abi.h), GUEST_IP (payloads/lib/net.inc)
 NETNS = re.compile(r"network namespace (/proc/\d+/task/\d+/ns/net)")
 

@@ -171,6 +171,7 @@ enum memctl_op {
 	MEMCTL_HOTPLUG_ADD   = 3,     /* arg = MiB: add RAM at GPA_HOTPLUG (slot 2) */
 	MEMCTL_HOTPLUG_REMOVE = 4,    /* remove it: its addresses become a hole again */
 	MEMCTL_TRANSLATE     = 5,     /* kvmlab translates the GVA in RDI now (--translate, at the guest's time) */
+	MEMCTL_MIGRATION_WAIT = 6,    /* wait while a live migration of this VM runs here (docs/migration.md) */
 };
 enum memctl_status {
 	MEMCTL_OK            = 0,
@@ -178,7 +179,11 @@ enum memctl_status {
 	MEMCTL_EREFUSED      = 2,     /* not enabled on the command line, or bad argument */
 	MEMCTL_EHOST         = 3,     /* the ioctl failed */
 	MEMCTL_EMIGRATING    = 4,     /* hotplug: a migration is running; nothing changed, ask again later */
+	MEMCTL_WAITED        = 5,     /* migration wait: one ran and stopped this vCPU (it now runs on the
+				       * destination, or here again if the migration failed) */
+	MEMCTL_STATUS_LAST   = MEMCTL_WAITED, /* the highest: a migration stream's MEMCTL check */
 };
+#define MEMCTL_WAIT_POLL_MS     5             /* a waiting vCPU looks again whether the migration ended */
 #define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
 #define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */
 /* VMX real mode (vmm/core/tss.c, api.rst 4.48/4.49): one identity-map page, then the

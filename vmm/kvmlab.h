@@ -169,7 +169,7 @@
  *                       mig_irq_vcpus_loaded
  *     pause.c           mig_cond_wait_ms mig_pause_destroy mig_pause_init mig_pause_join
  *                       mig_pause_kick mig_pause_leave mig_pause_lose mig_pause_point
- *                       mig_pause_release mig_pause_stop
+ *                       mig_pause_release mig_pause_stop mig_pause_wait_stop
  *     postcopy.c        mig_postcopy_run
  *     precopy_live.c    mig_live_finish mig_live_setup
  *     ram.c             mig_ram_checksum mig_write_bitmap mig_write_layout mig_write_pages

@@ -112,6 +112,8 @@ start:
         cmp     r10, r13
         jb      .round
 
+        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
+
         REPORT_VALUE "counter", r10
         REPORT_VALUE "nonzero", r9
         REPORT_VALUE "result", r8

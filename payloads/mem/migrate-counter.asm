@@ -54,6 +54,8 @@ start:
         cmp     r12, r15
         jb      .round
 
+        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
+
         ; the result also covers every page as it is now
         mov     rdi, REGION
         mov     ecx, PAGES * PAGE / 8

@@ -53,6 +53,8 @@ start:
         cmp     r12, r15
         jb      .round
 
+        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
+
         ; the result also covers every word of both regions as they are now
         mov     rdi, RAM_REGION
         call    sum

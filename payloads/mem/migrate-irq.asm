@@ -30,6 +30,7 @@
 %include "idt.inc"
 %include "apic.inc"
 %include "ioapic.inc"
+%include "mem.inc"
 KVMLAB_HEADER MODE_LONG, "migrate-irq", 2048, "takes LAPIC timer and IOAPIC-routed UART interrupts across a migration; reports a checksum"
 
 ROUNDS_DEFAULT   equ 160
@@ -143,6 +144,7 @@ start:
         mov     dx, COM1 + UART_IER
         xor     al, al
         out     dx, al
+        MIGRATION_WAIT                          ; a migration begun at the checkpoint stops us first
         PRINT   "done", 10
         mov     rax, [rel thre]
         REPORT_VALUE "irq.uart", rax

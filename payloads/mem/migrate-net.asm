@@ -73,6 +73,8 @@ start:
         cmp     r10, r13
         jb      .round
 
+        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
+
         REPORT_VALUE "counter", r10
         REPORT_VALUE "result", r8
         KVMLAB_EXIT 0

@@ -48,6 +48,8 @@ start:
 .next:  cmp     r12, r15
         jb      .round
 
+        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops each vCPU first
+
         test    edi, edi
         jnz     .ap_done
 .wait:  cmp     dword [rel ap_done], 0  ; vCPU 0: until vCPU 1 has its result

@@ -122,6 +122,8 @@ start:
         cmp     r12, [rounds]
         jb      .round
 
+        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
+
         ; every read buffer, as the back-end last wrote it, in slot order
         mov     r10, [rounds]
         mov     eax, SLOTS

@@ -85,6 +85,8 @@ start:
         cmp     r12, r15
         jb      .round
 
+        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
+
         REPORT_VALUE "counter", r12
         movzx   eax, word [VQ_USED + 2]
         REPORT_VALUE "used_idx", rax

@@ -14,6 +14,15 @@
  * is always mem_lab.lock, then the slot lock.  While a migration runs
  * (mem_lab.slots_frozen, set under that lock) a hotplug request is refused
  * with MEMCTL_EMIGRATING and changes nothing (docs/migration.md).
+ *
+ * MEMCTL_MIGRATION_WAIT is the one request that may take long: while a live
+ * migration of this VM runs here (from its trigger, which freezes the slots,
+ * to its end), the vCPU waits in this handler, outside KVM_RUN, until the
+ * migration's stop request parks it (pause.c; the OUT is completed first) or
+ * the migration ends without it.  A guest that must not finish before its
+ * migration does asks this after its work: the race between a busy guest and
+ * a slow pre-copy then has one outcome on any host.  It waits without
+ * mem_lab.lock, which the migration takes.
  */
 #include <string.h>
 #include <sys/ioctl.h>
@@ -93,6 +102,27 @@ static uint32_t memctl_do(struct vcpu *v, struct mem_lab *ml, uint32_t op, uint3
 	return MEMCTL_EBADOP;
 }
 
+static uint32_t migration_wait(struct vcpu *v, struct mem_lab *ml)
+{
+	bool waited = false;
+
+	for (;;) {
+		pthread_mutex_lock(&ml->lock);
+		/* slots_frozen alone also holds on a post-copy destination: only a VM
+		 * with a migration of its own to stop it (vm->pause) waits. */
+		bool running = ml->slots_frozen && v->vm->pause;
+		if (running && !waited)
+			ml->migration_waits++;
+		pthread_mutex_unlock(&ml->lock);
+		if (!running || v->timed_out || v->kicked)
+			break;
+		waited = true;
+		if (mig_pause_wait_stop(v, MEMCTL_WAIT_POLL_MS))
+			break;
+	}
+	return waited ? MEMCTL_WAITED : MEMCTL_OK;
+}
+
 enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque)
 {
 	struct mem_lab *ml = opaque;
@@ -108,6 +138,11 @@ enum action memctl_io(struct vcpu *v, struct io_req *io, void *opaque)
 	memcpy(&word, io->data, sizeof(word));
 	pthread_mutex_lock(&ml->lock);
 	ml->memctl_requests++;
+	if ((word & MEMCTL_OP_MASK) == MEMCTL_MIGRATION_WAIT) {
+		pthread_mutex_unlock(&ml->lock);
+		v->memctl_status = migration_wait(v, ml);
+		return ACT_CONTINUE;
+	}
 	v->memctl_status = memctl_do(v, ml, word & MEMCTL_OP_MASK, word >> MEMCTL_ARG_SHIFT);
 	pthread_mutex_unlock(&ml->lock);
 	return ACT_CONTINUE;

@@ -197,6 +197,7 @@ struct mem_lab {
 	uint64_t rom_writes, unmapped_accesses;
 	uint64_t hotplug_adds, hotplug_removes, memctl_requests;
 	uint64_t hotplug_busy;          /* hotplug requests refused while a migration ran */
+	uint64_t migration_waits;       /* MEMCTL_MIGRATION_WAIT requests that found a migration running */
 	bool slots_frozen;              /* a migration runs: no slot may change (MEMCTL_EMIGRATING) */
 	struct xlate xl[2 * TRANSLATE_MAX];     /* --translate at the end, then the guest's requests */
 	int nxl, nxl_guest;

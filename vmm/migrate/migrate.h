@@ -25,7 +25,6 @@
 #define MIG_PAGES_PER_CHUNK     256u            /* pages in one RAM section */
 #define MIG_SLOTS_MAX           8u              /* <= MEMSLOTS_MAX, checked in stream.c */
 #define MIG_VCPUS_MAX           64u
-#define MEMCTL_STATUS_LAST      MEMCTL_EMIGRATING       /* the highest enum memctl_status (vmm/abi.h) */
 #define MIG_MSRS_MAX            512u
 #define MIG_CPUID_MAX           256u
 #define MIG_PAYLOAD_MAX         (16u << 20)
@@ -519,6 +518,9 @@ void mig_pause_leave(struct vcpu *v);
  * state saved) until the migration decides; sleeps when throttled.  true: the
  * guest migrated, the loop ends (vcpu_end END_MIGRATED is set). */
 bool mig_pause_point(struct vcpu *v);
+/* vCPU thread, outside KVM_RUN (memctl.c's migration wait): waits up to ms for
+ * the migration's stop request.  true: it came (the next pause point parks). */
+bool mig_pause_wait_stop(struct vcpu *v, long ms);
 /* Migration thread: stop every vCPU and wait until all are parked.  0; -1 when a
  * vCPU ended first (the guest finished) or none parked in timeout_s (err). */
 int  mig_pause_stop(struct mig_pause *p, double timeout_s, char *err, size_t errlen);

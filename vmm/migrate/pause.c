@@ -197,6 +197,18 @@ bool mig_pause_point(struct vcpu *v)
 	return false;
 }
 
+bool mig_pause_wait_stop(struct vcpu *v, long ms)
+{
+	struct mig_pause *p = v->vm->pause;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->stop)                   /* checked under the lock: a stop broadcast is never missed */
+		mig_cond_wait_ms(&p->cond, &p->lock, ms);
+	bool stop = p->stop;
+	pthread_mutex_unlock(&p->lock);
+	return stop;
+}
+
 int mig_pause_stop(struct mig_pause *p, double timeout_s, char *err, size_t errlen)
 {
 	double deadline = pause_now() + timeout_s;

@@ -376,8 +376,6 @@ write_failed:
 out:
 	mig_virtio_track(vm, NULL, 0);
 	mig_vhost_log_end(vm);
-	if (!l->completed)
-		live_freeze(vm, false);         /* the guest runs on here: it may hotplug again */
 	if (throttling) {
 		pthread_mutex_lock(&l->pause.lock);
 		l->pause.throttle_pct = -1;     /* the tick thread's sign to end */
@@ -416,8 +414,13 @@ static void *live_thread(void *arg)
 	}
 	bool over = l->over;
 	pthread_mutex_unlock(&l->lock);
-	if (!over)
+	if (!over) {
 		live_migrate(l);
+		/* Every way it failed, the early ones too (no connection): the guest runs on
+		 * here, may hotplug again, and a migration wait (memctl.c) returns. */
+		if (!l->completed)
+			live_freeze(&l->r->vm, false);
+	}
 	return NULL;
 }
 

@@ -302,6 +302,7 @@ void memlab_json(struct json *j, const struct report_ctx *c)
 	json_key(j, "hotplug_adds");      json_u64(j, ml->hotplug_adds);
 	json_key(j, "hotplug_removes");   json_u64(j, ml->hotplug_removes);
 	json_key(j, "hotplug_busy");      json_u64(j, ml->hotplug_busy);
+	json_key(j, "migration_waits");   json_u64(j, ml->migration_waits);
 	json_key(j, "fault_mechanism");   json_str(j, memlab_fault_mechanism(c->host, marks_show_emulation(ml)));
 	json_key(j, "marks");        json_marks(j, ml);
 	json_key(j, "passes");       json_passes(j, &c->run->vcpu, ml);
