@@ -109,10 +109,9 @@ start:
         jnz     .refused
         inc     r10
         CHECKPOINT_AT r10, r11
+        MIGRATION_WAIT_AT r10, r13
         cmp     r10, r13
         jb      .round
-
-        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
 
         REPORT_VALUE "counter", r10
         REPORT_VALUE "nonzero", r9

@@ -39,6 +39,7 @@ start:
 
         inc     r12
         CHECKPOINT_AT r12, r14
+        MIGRATION_WAIT_AT r12, r15
         mov     rax, r12
         xor     edx, edx
         mov     ecx, TICK_EVERY
@@ -53,8 +54,6 @@ start:
 .notick:
         cmp     r12, r15
         jb      .round
-
-        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
 
         ; the result also covers every page as it is now
         mov     rdi, REGION

@@ -50,10 +50,9 @@ start:
         PASS    GPA_HOTPLUG
         inc     r12
         CHECKPOINT_AT r12, r14
+        MIGRATION_WAIT_AT r12, r15
         cmp     r12, r15
         jb      .round
-
-        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
 
         ; the result also covers every word of both regions as they are now
         mov     rdi, RAM_REGION

@@ -70,10 +70,9 @@ start:
         imul    r8, r8, 31
         inc     r10
         CHECKPOINT_AT r10, r11
+        MIGRATION_WAIT_AT r10, r13
         cmp     r10, r13
         jb      .round
-
-        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
 
         REPORT_VALUE "counter", r10
         REPORT_VALUE "result", r8

@@ -45,10 +45,9 @@ start:
         cmp     r12, r14
         jne     .next
         REPORT_VALUE "checkpoint", r12
-.next:  cmp     r12, r15
+.next:  MIGRATION_WAIT_AT r12, r15       ; each vCPU
+        cmp     r12, r15
         jb      .round
-
-        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops each vCPU first
 
         test    edi, edi
         jnz     .ap_done

@@ -119,10 +119,9 @@ start:
         BLK_REQ BLK_T_IN, rsi, rdi, VIRTQ_DESC_F_WRITE, SECTOR + 1
         inc     r12
         CHECKPOINT_AT r12, [ckpt]
+        MIGRATION_WAIT_AT r12, [rounds]
         cmp     r12, [rounds]
         jb      .round
-
-        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
 
         ; every read buffer, as the back-end last wrote it, in slot order
         mov     r10, [rounds]

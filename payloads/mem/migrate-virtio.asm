@@ -82,10 +82,9 @@ start:
         add     r13, rax
         imul    r13, r13, 31
         CHECKPOINT_AT r12, r14
+        MIGRATION_WAIT_AT r12, r15
         cmp     r12, r15
         jb      .round
-
-        MIGRATION_WAIT                  ; a migration begun at the checkpoint stops us first
 
         REPORT_VALUE "counter", r12
         movzx   eax, word [VQ_USED + 2]
