@@ -33,11 +33,12 @@ from test_net import in_ns, require_net  # noqa: F401 (a fixture)
 BALLOON_GUEST = "mem/migrate-balloon"
 NET_GUEST = "mem/migrate-net"
 K = 64                                   # --balloon: the pages the guest keeps in the balloon
-# The payload's default; the guest cannot end before a migration stops it (MIGRATION_WAIT).
-BALLOON_ROUNDS = 4000
+# 1000 rounds (the payload's default is 4000): the guest cannot end before a
+# migration stops it, and runs its last eighth on the destination (MIGRATION_WAIT_AT).
+BALLOON_ROUNDS = 1000
 SEC_VIRTIO, SEC_BALLOON = 10, 13
 SLOW = ("--timeout", "120")              # a loaded host is slow; this measures nothing
-NET_LIVE = ()                           # the default 4000 rounds; the guest waits for the stop
+NET_LIVE = ("--arg", "1000")            # not the default 4000: the guest waits for the stop
 GUEST_IP = "10.0.2.15"                  # NET_GUEST_IP (vmm/abi.h), GUEST_IP (payloads/lib/net.inc)
 NETNS = re.compile(r"network namespace (/proc/\d+/task/\d+/ns/net)")
 

@@ -6,9 +6,10 @@
 ; the letters a..z in turn, and a newline after every 32nd round.  Each round
 ; rings the doorbell (unless the device polls) and waits for the used ring;
 ; it folds the used entry's id and length into a running checksum.  RBX
-; (--arg) is the number of rounds (0 = 20000).  The checkpoint comes early
+; (--arg) is the number of rounds (0 = 2000).  The checkpoint comes early
 ; (round 64, or half-way in a shorter run) so that a live migration started
-; there finds most of the run still ahead, however fast the host runs it.  A migration in between must
+; there finds most of the run still ahead; the guest waits for its stop before
+; the last eighth (MIGRATION_WAIT_AT), however slow the host.  A migration in between must
 ; land on a device that knows the queue's place (last_avail, used_idx): a
 ; device at power-on would ignore the doorbell, and one that restarted the
 ; ring at 0 would send bytes again.
@@ -24,7 +25,7 @@
 KVMLAB_HEADER MODE_LONG, "migrate-virtio", 2048, "sends through the virtio console every round; a migration must not lose or repeat a byte"
 
 QSIZE           equ 8
-ROUNDS_DEFAULT  equ 20000
+ROUNDS_DEFAULT  equ 2000
 CHECKPOINT_MAX  equ 64
 LINE_EVERY      equ 32
 
