@@ -306,5 +306,8 @@ def test_self_ipi_at_sti_nop_is_taken_as_the_table_says(bench, require_cap, expe
             # loop an injection needs an exit first.  A host event is such an exit (it
             # shows in kvm.exits, a small fraction of an op), so the injections may be
             # a fraction no larger than those exits, never one per op as when taken.
+            # "moved" is net of the loop's baseline, so with no host event in the case
+            # and one in the baseline kvm.exits is below 0 (-0.008 seen): count it as 0.
             inj = c["moved"].get("kvm.irq_injections", 0)
-            assert inj <= c["moved"].get("kvm.exits", 0) + 1e-9 and inj < 0.5, (name, c["moved"], row.why)
+            host_exits = max(c["moved"].get("kvm.exits", 0), 0)
+            assert inj <= host_exits + 1e-9 and inj < 0.5, (name, c["moved"], row.why)
