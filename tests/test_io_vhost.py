@@ -105,6 +105,69 @@ def test_qemu_storage_daemon(run, tmp_path, require_cap, fmt):
         check_disk(raw)
 
 
+# ---- memory hotplug while the back-end runs (docs/io.md, "Memory hotplug") ----
+
+HOTPLUG_GUEST = "mem/hotplug-vhost"
+HOTPLUG_REPORTS = {"add-status": 0, "hotplug-io": 512, "remove-status": 0, "after-unplug": 512}
+
+
+def reported(r):
+    """Every report, values and passes alike: name -> value."""
+    return {x["name"]: x["value"] for x in r.doc["reports"]}
+
+
+def test_hotplugged_memory_reaches_the_backend(run, tmp_path, require_cap):
+    """A sector written from hotplugged memory and read back into it; after the unplug,
+    read into RAM.  Each change of the map is one SET_MEM_TABLE: the start, the add,
+    the remove; the back-end served the three requests."""
+    require_cap("IOEVENTFD")
+    with own_backend(tmp_path / "disk.img") as (proc, sock, d):
+        r = run(HOTPLUG_GUEST, "--vhost-user-blk", sock)
+        proc.wait(timeout=30)
+        stats = json.load(open(os.path.join(d, "stats.json")))
+    assert r.code == XC["OK"], r.err
+    assert reported(r) == HOTPLUG_REPORTS
+    vh = r.doc["io"]["blk"]["vhost_user"]
+    assert (vh["mem_tables"], vh["regions"]) == (3, 1)      # RAM alone again after the unplug
+    assert (r.doc["memory"]["hotplug_adds"], r.doc["memory"]["hotplug_removes"]) == (1, 1)
+    assert (stats["requests"], proc.returncode) == (3, 0)
+
+
+def test_hotplugged_memory_reaches_qemu_storage_daemon(run, tmp_path, require_cap):
+    """libvhost-user maps a table sent while the ring runs, and its rings again."""
+    require_qsd()
+    require_cap("IOEVENTFD")
+    image = tmp_path / "disk.raw"
+    image.write_bytes(b"\0" * DISK)
+    with qsd_backend(image, "raw") as (proc, sock, d):
+        r = run(HOTPLUG_GUEST, "--vhost-user-blk", sock)
+    assert r.code == XC["OK"], r.err
+    assert reported(r) == HOTPLUG_REPORTS
+    assert r.doc["io"]["blk"]["vhost_user"]["mem_tables"] == 3
+
+
+def test_a_hotplug_without_reply_ack_is_refused(run, tmp_path, require_cap):
+    """Without REPLY_ACK nothing says the table is in before the guest's next kick:
+    the hotplug is refused (status 3), the slot taken out again, and one warning says why."""
+    require_cap("IOEVENTFD")
+    with own_backend(tmp_path / "disk.img", misbehave="no-ack") as (proc, sock, d):
+        r = run(HOTPLUG_GUEST, "--vhost-user-blk", sock)
+    assert r.code == XC["OK"], r.err
+    assert reported(r) == {"add-status": 3}
+    (warning,) = [line for line in r.err.splitlines() if "memctl: hotplug" in line]
+    assert "REPLY_ACK" in warning and "taken out again" in warning
+    assert r.doc["memory"]["hotplug_adds"] == 0
+    assert [s["id"] for s in r.doc["memory"]["slots"]] == [0]
+    assert r.doc["io"]["blk"]["vhost_user"]["mem_tables"] == 1
+
+
+def test_kvmlabs_own_disk_needs_no_table(run, tmp_path):
+    """--blk: kvmlab's device reads guest memory through its slots, hotplugged ones too."""
+    r = run(HOTPLUG_GUEST, "--blk", tmp_path / "disk.img", "--blk-size", "1M")
+    assert r.code == XC["OK"], r.err
+    assert reported(r) == HOTPLUG_REPORTS
+
+
 # ---- a back-end that lies, stalls or dies: a clear end, never a hang ----
 
 def test_backend_lies_about_the_used_index(run, tmp_path, require_cap):

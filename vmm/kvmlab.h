@@ -146,7 +146,7 @@
  *     uart16550.c       uart_input_load uart_io uart_read uart_reset uart_take
  *                       uart_write
  *     vhost_blk.c       vhost_blk_log_end vhost_blk_log_start vhost_blk_log_take
- *                       vhost_blk_mig_deferred vhost_blk_mig_resume vhost_blk_mig_start
+ *                       vhost_blk_mem_changed vhost_blk_mig_deferred vhost_blk_mig_resume vhost_blk_mig_start
  *                       vhost_blk_mig_stop vhost_blk_quiesce vhost_blk_setup vhost_blk_teardown
  *     vhost_watch.c     vhost_used_check vhost_watch_start vhost_watch_stop
  *     virtio_balloon.c  balloon_check_fit balloon_held_resident balloon_violation_name
@@ -187,7 +187,8 @@
  *                       mig_vhost_postcopy_done mig_vhost_resume mig_vhost_stop
  *   vmm/vhost/
  *     vhost_front.c     vhost_front_close vhost_front_connect vhost_front_log
- *                       vhost_front_recv_reply vhost_front_start vhost_front_stop
+ *                       vhost_front_recv_reply vhost_front_set_mem_table vhost_front_start
+ *                       vhost_front_stop
  *     vhost_msg.c       vhu_msg_init vhu_payload_size vhu_reply_parse vhu_request_name
  *                       vhu_request_parse
  *     vhost_sock.c      vhu_recv vhu_send

@@ -7,7 +7,7 @@
  * Listens on PATH, serves one connection, exits when the front-end hangs up
  * (exit 0) or on an error (exit 1, one line on stderr).  --misbehave makes it
  * break one rule of the protocol on purpose (used-idx, used-len, config-size,
- * stall, close; for migration's dirty log no-log, log-no-shmfd, log-reply,
+ * stall, close, no-ack; for migration's dirty log no-log, log-no-shmfd, log-reply,
  * log-close) so that kvmlab's tests can show what a front-end must not
  * trust.  --stats writes the back-end's own CPU time and request count: the
  * work that left the VMM.  One poll loop: the socket (control path) and the
@@ -31,13 +31,13 @@ static const char *const mis_names[MIS_COUNT] = {
 	[MIS_NONE] = "none", [MIS_USED_IDX] = "used-idx", [MIS_USED_LEN] = "used-len",
 	[MIS_CONFIG_SIZE] = "config-size", [MIS_STALL] = "stall", [MIS_CLOSE] = "close",
 	[MIS_NO_LOG] = "no-log", [MIS_LOG_NO_SHMFD] = "log-no-shmfd", [MIS_LOG_REPLY] = "log-reply",
-	[MIS_LOG_CLOSE] = "log-close",
+	[MIS_LOG_CLOSE] = "log-close", [MIS_NO_ACK] = "no-ack",
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: kvmlab-vhost-blk --socket PATH --disk FILE [--size BYTES] "
-		"[--misbehave none|used-idx|used-len|config-size|stall|close|no-log|log-no-shmfd|log-reply|log-close] "
+		"[--misbehave none|used-idx|used-len|config-size|stall|close|no-log|log-no-shmfd|log-reply|log-close|no-ack] "
 		"[--stats FILE]\n");
 	exit(2);
 }

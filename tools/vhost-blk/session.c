@@ -32,6 +32,8 @@ static uint64_t offered_features(const struct backend *b)
 }
 static uint64_t offered_protocol(const struct backend *b)
 {
+	if (b->mis == MIS_NO_ACK)
+		return BACKEND_PROTOCOL & ~VHU_PF_REPLY_ACK;
 	return b->mis == MIS_NO_LOG || b->mis == MIS_LOG_NO_SHMFD ? BACKEND_PROTOCOL & ~VHU_PF_LOG_SHMFD
 								     : BACKEND_PROTOCOL;
 }

@@ -14,6 +14,7 @@ enum misbehave { MIS_NONE, MIS_USED_IDX, MIS_USED_LEN, MIS_CONFIG_SIZE, MIS_STAL
 		 MIS_LOG_NO_SHMFD,      /* offers VHOST_F_LOG_ALL but not LOG_SHMFD: no log kvmlab could read */
 		 MIS_LOG_REPLY,         /* answers SET_LOG_BASE with a 4-byte reply (the spec gives 8) */
 		 MIS_LOG_CLOSE,         /* hangs up at SET_LOG_BASE */
+		 MIS_NO_ACK,            /* offers no REPLY_ACK: nothing tells the front-end a table is in */
 		 MIS_COUNT };
 
 struct backend {

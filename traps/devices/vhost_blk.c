@@ -35,23 +35,33 @@
 #define VBLK_F_DEVICE_MASK     0xFFFFFFULL  /* bits 0-23: device-type features (virtio 1.1 6) */
 _Static_assert(VBLK_CONFIG_BYTES == VIRTIO_CONFIG_MAX, "GET_CONFIG fills the config space kvmlab models");
 
+/* The memory the back-end may see: every shareable slot (a memfd each) but
+ * slot `leaving` (-1: none).  gmem_hold or the slots' writer lock held. */
+static int blk_regions(const struct guest_mem *m, int leaving, struct vhu_region *reg, int *fds)
+{
+	int nreg = 0;
+
+	for (int i = 0; i < m->nslots && nreg < (int)VHU_REGIONS_MAX; i++) {
+		const struct mem_slot *s = &m->slot[i];
+		if (s->memfd < 0 || (int)s->id == leaving)
+			continue;               /* not shareable (ROM, anon): the back-end cannot see it */
+		reg[nreg] = (struct vhu_region){ .gpa = s->gpa, .size = s->size,
+						 .uva = (uint64_t)(uintptr_t)s->hva, .mmap_offset = 0 };
+		fds[nreg++] = s->memfd;
+	}
+	return nreg;
+}
+
 /* DRIVER_OK: guest RAM, the ring's host addresses, kick and call.  Lock and gmem_hold held. */
 static int blk_start(struct virtio_dev *d, char *why, size_t n)
 {
 	struct vhost_blk *vb = d->offload_arg;
 	const struct guest_mem *m = d->mem;
 	struct vhu_region reg[VHU_REGIONS_MAX];
-	int fds[VHU_REGIONS_MAX], nreg = 0;
+	int fds[VHU_REGIONS_MAX];
+	int nreg = blk_regions(m, -1, reg, fds);
 	struct virtq *q = &d->q[0];
 
-	for (int i = 0; i < m->nslots && nreg < (int)VHU_REGIONS_MAX; i++) {
-		const struct mem_slot *s = &m->slot[i];
-		if (s->memfd < 0)
-			continue;               /* not shareable (ROM, anon): the back-end cannot see it */
-		reg[nreg] = (struct vhu_region){ .gpa = s->gpa, .size = s->size,
-						 .uva = (uint64_t)(uintptr_t)s->hva, .mmap_offset = 0 };
-		fds[nreg++] = s->memfd;
-	}
 	if (!q->ready) {
 		snprintf(why, n, "vhost-user start: DRIVER_OK without a ready requestq");
 		return -1;
@@ -248,6 +258,36 @@ void vhost_blk_log_end(struct vhost_blk *vb)
 	if (vb->log_fd >= 0)
 		close(vb->log_fd);
 	vb->log_fd = -1;
+}
+
+int vhost_blk_mem_changed(struct vhost_blk *vb, int leaving, char *err, size_t errlen)
+{
+	struct virtio_dev *d = vb->dev;
+	struct vhu_region reg[VHU_REGIONS_MAX];
+	int fds[VHU_REGIONS_MAX];
+	int rc = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (!vb->front.started) {
+		pthread_mutex_unlock(&d->lock);
+		return 0;               /* the next start sends the table as it is then */
+	}
+	/* Without REPLY_ACK nothing orders the table before the guest's next kick,
+	 * which reaches the back-end by the ioeventfd, not by this socket. */
+	if (!(vb->front.protocol & VHU_PF_REPLY_ACK)) {
+		snprintf(err, errlen, "the vhost-user back-end does not offer VHOST_USER_PROTOCOL_F_REPLY_ACK: "
+			 "it could serve the guest's next request before it maps the new memory");
+		rc = -1;
+	} else {
+		gmem_hold(d->mem);
+		int nreg = blk_regions(d->mem, leaving, reg, fds);
+		rc = vhost_front_set_mem_table(&vb->front, reg, fds, nreg, err, errlen);
+		gmem_release(d->mem);
+		if (rc == 0)
+			vb->regions = nreg;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
 }
 
 int vhost_blk_mig_stop(struct vhost_blk *vb, uint16_t *base, bool *started, char *err, size_t errlen)

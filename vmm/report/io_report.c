@@ -18,6 +18,7 @@ static void vhost_json(struct json *j, const struct vhost_blk *vb)
 	json_key(j, "protocol_features"); json_hex(j, vb->front.protocol);
 	json_key(j, "messages");         json_u64(j, vb->front.messages);
 	json_key(j, "regions");          json_u64(j, (uint64_t)vb->regions);
+	json_key(j, "mem_tables");       json_u64(j, vb->front.mem_tables);
 	json_key(j, "irqfd");            json_bool(j, vb->irqfd);
 	json_key(j, "calls_checked");    json_u64(j, vb->calls);
 	json_key(j, "kicks_relayed");    json_u64(j, vb->kicks_relayed);
@@ -250,12 +251,16 @@ void iodev_text(FILE *out, const struct vm *vm)
 		fprintf(out, "\n");
 	}
 	const struct vhost_blk *vb = io->vhost;
-	if (vb)         /* the requests were the back-end's: kvmlab only knows how the session went */
+	if (vb) {       /* the requests were the back-end's: kvmlab only knows how the session went */
 		fprintf(out, "blk:      %llu sectors, served by vhost-user back-end: %llu messages, completion %s, "
-			"stopped at avail %u, status 0x%02x%s%s\n",
+			"stopped at avail %u, status 0x%02x%s%s",
 			(unsigned long long)b->blk.sectors, (unsigned long long)vb->front.messages,
 			vb->irqfd ? "by irqfd" : "checked by kvmlab", vb->front.stop_base, b->status,
 			b->error ? ", error " : "", b->error ? b->error_detail : "");
+		if (vb->front.mem_tables > 1)   /* memory hotplug while the ring ran: the table again each time */
+			fprintf(out, ", %llu memory tables", (unsigned long long)vb->front.mem_tables);
+		fprintf(out, "\n");
+	}
 	const struct virtio_dev *n = &io->net;
 	if (n->type == &virtio_net_type)
 		fprintf(out, "net:      tap %s, %llu frames sent, %llu received, %llu dropped, status 0x%02x%s%s\n",

@@ -119,6 +119,7 @@ struct vhost_front {
 	uint32_t config_size;
 	int timeout_ms;                 /* a back-end that does not answer in time is dead */
 	uint64_t messages;              /* requests sent */
+	uint64_t mem_tables;            /* SET_MEM_TABLEs the back-end took: 1 a start, 1 a hotplug change */
 	bool started;                   /* the vring is handed over */
 	uint32_t stop_base;             /* GET_VRING_BASE: the back-end's next avail index */
 	uint64_t ack_features;          /* what SET_FEATURES last said (without VHU_F_LOG_ALL) */
@@ -142,6 +143,12 @@ int  vhost_front_connect(struct vhost_front *f, const char *path, uint32_t confi
 			 char *err, size_t errlen);
 /* Driver OK: the negotiated features, guest RAM (regions with their memfds) and ring 0.
  * 0, or -1 with err. */
+/* SET_MEM_TABLE: the whole guest memory map again, the regions' memfds with it
+ * (vhost-user.rst "Memory regions description").  Sent at every start, and while
+ * the ring runs when memory is hotplugged or unplugged, as QEMU does; with
+ * REPLY_ACK the back-end has applied it when this returns.  0, or -1 with err. */
+int  vhost_front_set_mem_table(struct vhost_front *f, const struct vhu_region *reg, const int *fds, int nregions,
+			       char *err, size_t errlen);
 int  vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu_region *reg,
 		       const int *fds, int nregions, const struct vhost_ring *ring, char *err, size_t errlen);
 /* Starts (fd >= 0: the log memfd of size bytes, GPA 0 up) or ends (fd < 0) the back-end's

@@ -197,8 +197,8 @@ fail:
 	return -1;
 }
 
-int vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu_region *reg,
-		      const int *fds, int nregions, const struct vhost_ring *ring, char *err, size_t errlen)
+int vhost_front_set_mem_table(struct vhost_front *f, const struct vhu_region *reg, const int *fds, int nregions,
+			      char *err, size_t errlen)
 {
 	struct vhu_msg m;
 
@@ -210,15 +210,28 @@ int vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu
 		snprintf(err, errlen, "vhost-user SET_MEM_TABLE: %d memory regions (1 to %u)", nregions, VHU_REGIONS_MAX);
 		return -1;
 	}
+	vhu_msg_init(&m, VHU_SET_MEM_TABLE, 8 + (uint32_t)nregions * sizeof(struct vhu_region));
+	m.p.mem.nregions = (uint32_t)nregions;
+	memcpy(m.p.mem.region, reg, (size_t)nregions * sizeof(*reg));
+	if (request(f, &m, fds, nregions, err, errlen) != 0)
+		return -1;
+	f->mem_tables++;
+	return 0;
+}
+
+int vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu_region *reg,
+		      const int *fds, int nregions, const struct vhost_ring *ring, char *err, size_t errlen)
+{
+	if (f->sock < 0) {
+		snprintf(err, errlen, "vhost-user: not connected");
+		return -1;
+	}
 	/* The front-end acks bit 30 back, or the back-end would keep the ring disabled. */
 	f->ack_features = features | (f->features & VHU_F_PROTOCOL_FEATURES);
 	if (set_u64(f, VHU_SET_FEATURES, f->ack_features | (f->log_fd >= 0 ? VHU_F_LOG_ALL : 0), NULL, 0,
 		    err, errlen) != 0)
 		return -1;
-	vhu_msg_init(&m, VHU_SET_MEM_TABLE, 8 + (uint32_t)nregions * sizeof(struct vhu_region));
-	m.p.mem.nregions = (uint32_t)nregions;
-	memcpy(m.p.mem.region, reg, (size_t)nregions * sizeof(*reg));
-	if (request(f, &m, fds, nregions, err, errlen) != 0)
+	if (vhost_front_set_mem_table(f, reg, fds, nregions, err, errlen) != 0)
 		return -1;
 	if (f->log_fd >= 0 && log_base(f, f->log_fd, f->log_size, err, errlen) != 0)
 		return -1;              /* a migration is logging: this ring logs from its first request */
