@@ -127,6 +127,17 @@ def test_every_payload_ends_the_same_under_the_sandbox(run, name):
     assert [stable(x) for x in boxed.reports()] == [stable(x) for x in free.reports()]
 
 
+def test_a_memory_hotplug_on_memfd_ram_ends_the_same_under_the_sandbox(run):
+    """With --backing memfd the hotplugged slot is still anonymous memory (a memfd only
+    for a vhost-user back-end, which never runs sandboxed): the vCPU thread's allowlist
+    has mmap, not memfd_create, and the guest's checksum is the one without the filter."""
+    free = run("mem/migrate-hotplug", "--backing", "memfd")
+    boxed = run("mem/migrate-hotplug", "--backing", "memfd", "--sandbox", env=boxed_env())
+    assert boxed.code == free.code == XC["OK"], boxed.err
+    assert boxed.doc["memory"]["hotplug_adds"] == 1
+    assert [(x["name"], x["value"]) for x in boxed.reports()] == [(x["name"], x["value"]) for x in free.reports()]
+
+
 def test_text_output_works_under_the_sandbox(kvm):
     r = run_kvmlab("run", "triple-fault", "--sandbox", env=boxed_env())
     assert r.code == XC["GUEST_CRASH"]

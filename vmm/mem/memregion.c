@@ -96,8 +96,10 @@ int memregion_hotplug(struct vm *vm, uint64_t size, char *err, size_t errlen)
 {
 	struct mem_slot s = {
 		.id = SLOT_HOTPLUG, .gpa = GPA_HOTPLUG, .size = size, .name = "hotplug",
-		/* memfd when RAM is (a vhost-user back-end maps it: vhost_blk_mem_changed). */
-		.backing = vm->cfg.memcfg.backing == BACKING_MEMFD ? BACKING_MEMFD : BACKING_ANON, .memfd = -1,
+		/* memfd for a vhost-user back-end to map (vhost_blk_mem_changed), which
+		 * never runs under --sandbox; else anonymous, which the vCPU thread's
+		 * allowlist permits (memfd_create it does not: vmm/security/sandbox.c). */
+		.backing = vm->cfg.io.vhost_blk ? BACKING_MEMFD : BACKING_ANON, .memfd = -1,
 		/* As the RAM slot: a live migration reads its dirty log too (precopy_live.c).
 		 * Not with the dirty ring, whose harvest (dirty.c) counts slot 0 only. */
 		.flags = vm->cfg.memcfg.dirty == DIRTY_BITMAP ? KVM_MEM_LOG_DIRTY_PAGES : 0,
