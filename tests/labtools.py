@@ -189,6 +189,19 @@ def scratch_names(cmd):
 
 
 @contextlib.contextmanager
+def ksm_lock():
+    """Held while scripts/ksm-pair owns KSM's global switches (it stops ksmd, then
+    starts it): make test's two passes both run it, and one's ksmd would merge the
+    other's pages early.  In build/ itself, which both passes share (each pass's
+    own folder is build/ or build/inst)."""
+    locks = os.path.join(ROOT, "build", ".lab-locks")
+    os.makedirs(locks, exist_ok=True)
+    with open(os.path.join(locks, "ksm-global.lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)        # released when the file closes
+        yield
+
+
+@contextlib.contextmanager
 def lab_lock(cmd):
     """Held while one lab command runs.  Labs write scratch files into build/
     (build/real-to-long.trace, build/capstone-example.bin, ...) that tests in
@@ -202,6 +215,8 @@ def lab_lock(cmd):
         for name in scratch_names(cmd):
             f = held.enter_context(open(os.path.join(locks, name + ".lock"), "a"))
             fcntl.flock(f, fcntl.LOCK_EX)        # released when the file closes
+        if re.search(r"scripts/ksm-pair\b", cmd):
+            held.enter_context(ksm_lock())      # always the last lock taken
         yield
 
 
