@@ -183,7 +183,6 @@ enum memctl_status {
 				       * destination, or here again if the migration failed) */
 	MEMCTL_STATUS_LAST   = MEMCTL_WAITED, /* the highest: a migration stream's MEMCTL check */
 };
-#define MEMCTL_WAIT_POLL_MS     5             /* a waiting vCPU looks again whether the migration ended */
 #define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
 #define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */
 /* VMX real mode (vmm/core/tss.c, api.rst 4.48/4.49): one identity-map page, then the

@@ -20,14 +20,17 @@
  * to its end), the vCPU waits in this handler, outside KVM_RUN, until the
  * migration's stop request parks it (pause.c; the OUT is completed first) or
  * the migration ends without it.  A guest that must not finish before its
- * migration does asks this after its work: the race between a busy guest and
- * a slow pre-copy then has one outcome on any host.  It waits without
- * mem_lab.lock, which the migration takes.
+ * migration asks this before its last rounds (payloads/lib/rounds.inc,
+ * MIGRATION_WAIT_AT): the race between a busy guest and a slow pre-copy then
+ * has one outcome on any host.  It waits without mem_lab.lock, which the
+ * migration takes.
  */
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "kvmlab.h"
+
+#define MEMCTL_WAIT_POLL_MS     5       /* a waiting vCPU looks again whether the migration ended */
 
 static uint32_t hotplug_add(struct vcpu *v, struct mem_lab *ml, uint32_t mib)
 {

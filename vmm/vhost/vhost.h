@@ -141,14 +141,14 @@ struct vhost_ring {
  * config_size bytes of device configuration.  0, or -1 with a one-line err. */
 int  vhost_front_connect(struct vhost_front *f, const char *path, uint32_t config_size, int timeout_ms,
 			 char *err, size_t errlen);
-/* Driver OK: the negotiated features, guest RAM (regions with their memfds) and ring 0.
- * 0, or -1 with err. */
 /* SET_MEM_TABLE: the whole guest memory map again, the regions' memfds with it
  * (vhost-user.rst "Memory regions description").  Sent at every start, and while
  * the ring runs when memory is hotplugged or unplugged, as QEMU does; with
  * REPLY_ACK the back-end has applied it when this returns.  0, or -1 with err. */
 int  vhost_front_set_mem_table(struct vhost_front *f, const struct vhu_region *reg, const int *fds, int nregions,
 			       char *err, size_t errlen);
+/* Driver OK: the negotiated features, guest RAM (regions with their memfds) and ring 0.
+ * 0, or -1 with err. */
 int  vhost_front_start(struct vhost_front *f, uint64_t features, const struct vhu_region *reg,
 		       const int *fds, int nregions, const struct vhost_ring *ring, char *err, size_t errlen);
 /* Starts (fd >= 0: the log memfd of size bytes, GPA 0 up) or ends (fd < 0) the back-end's
