@@ -20,9 +20,8 @@ from conftest import KVMLAB, PAYLOADS, XC, payload, run_kvmlab
 from streamhelp import sections  # noqa: F401 (the other migration tests import it from here)
 
 COUNTER = "mem/migrate-counter"
-# The payload's default 400 rounds: however long pre-copy takes on a loaded host,
-# the guest cannot end before it is stopped (MIGRATION_WAIT, docs/migration.md).
-BUSY = ()
+# The payloads run their default rounds: however long pre-copy takes on a loaded
+# host, the guest cannot end before it is stopped (MIGRATION_WAIT_AT, docs/migration.md).
 
 
 def reports(doc):
@@ -81,9 +80,9 @@ def migrate(tmp_path, transport, name, *opts, recv_opts=()):
 
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 def test_the_guest_ends_on_the_destination_as_without_migration(kvm, tmp_path, transport, run):
-    plain = run(COUNTER, *BUSY)
+    plain = run(COUNTER)
     assert plain.code == XC["OK"], plain.err
-    src, dst = migrate(tmp_path, transport, COUNTER, *BUSY, "--migrate-at-report", "checkpoint")
+    src, dst = migrate(tmp_path, transport, COUNTER, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
     assert m["completed"] and m["warning"] is None, m
@@ -326,7 +325,7 @@ def gnuplot():
 @pytest.mark.parametrize("ext, magic", [("png", b"\x89PNG"), ("svg", b"<?xml")])
 def test_plot_migration_charts_the_rounds(kvm, tmp_path, gnuplot, ext, magic):
     import json
-    src, dst = migrate(tmp_path, "unix", COUNTER, *BUSY, "--migrate-at-report", "checkpoint")
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     doc = tmp_path / "run.json"
     doc.write_text(json.dumps(src.doc))
@@ -391,7 +390,6 @@ def test_postcopy_takes_a_rom_with_the_state(kvm, tmp_path, run):
 # ---- hotplugged memory (docs/migration.md, "Hotplugged memory") ----
 
 HOTPLUG = "mem/migrate-hotplug"
-HOTPLUG_ARGS = ()                       # the default 300 rounds; the guest waits for the stop
 HOTPLUG_PAGES = (2 << 20) // 4096       # the 2 MiB the guest hotplugs
 
 
@@ -405,7 +403,7 @@ _hotplug_plain = []
 def hotplug_plain(run):
     """What the hotplug guest ends with without a migration: one run for the module."""
     if not _hotplug_plain:
-        _hotplug_plain.append(hotplug_after(run(HOTPLUG, *HOTPLUG_ARGS).doc))
+        _hotplug_plain.append(hotplug_after(run(HOTPLUG).doc))
     return _hotplug_plain[0]
 
 
@@ -413,7 +411,7 @@ def test_hotplugged_memory_migrates_live(kvm, tmp_path, run):
     """Pre-copy: the hotplugged slot is in LAYOUT, round 0 sends its pages with RAM's,
     and its dirty log is read each round (KVM_MEM_LOG_DIRTY_PAGES on it too): the
     guest rewrites 32 of its pages, whose last values only the log can carry."""
-    src, dst = migrate(tmp_path, "unix", HOTPLUG, *HOTPLUG_ARGS, "--migrate-at-report", "checkpoint")
+    src, dst = migrate(tmp_path, "unix", HOTPLUG, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
     assert m["completed"], m
@@ -429,7 +427,7 @@ def test_hotplugged_memory_migrates_live(kvm, tmp_path, run):
 def test_hotplugged_memory_migrates_in_postcopy(kvm, tmp_path, transport, run):
     """Post-copy: the destination registers the hotplugged slot with its userfaultfd
     too, and every one of its pages comes once, pushed or asked for."""
-    src, dst = postcopy(tmp_path, transport, HOTPLUG, *HOTPLUG_ARGS, "--migrate-at-report", "checkpoint")
+    src, dst = postcopy(tmp_path, transport, HOTPLUG, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     assert hotplug_after(dst.doc) == hotplug_plain(run)
     pages = src.doc["memory"]["slots"][0]["size"] // 4096 + HOTPLUG_PAGES
