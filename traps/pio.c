@@ -48,8 +48,8 @@ KVMLAB_HOT enum action trap_io(struct vcpu *v)
 	uint64_t bytes = (uint64_t)io.size * io.count;
 
 	/* KVM fills these, but the data must lie inside the page we mapped. */
-	if ((io.size != 1 && io.size != 2 && io.size != 4) || io.count == 0 ||
-	    run->io.data_offset > (uint64_t)v->run_size || bytes > v->run_size - run->io.data_offset)
+	if (unlikely((io.size != 1 && io.size != 2 && io.size != 4) || io.count == 0 ||
+		     run->io.data_offset > (uint64_t)v->run_size || bytes > v->run_size - run->io.data_offset))
 		return vcpu_end(v, END_HOST_ERROR, "KVM_EXIT_IO with impossible size %u count %u offset 0x%llx",
 				io.size, io.count, (unsigned long long)run->io.data_offset);
 	io.data = (uint8_t *)run + run->io.data_offset;
@@ -58,12 +58,21 @@ KVMLAB_HOT enum action trap_io(struct vcpu *v)
 	 * touches one cache line instead of scanning the bus (docs/measurement.md).
 	 * Ranges are registered before the first KVM_RUN and never move. */
 	const struct pio_range *r = v->pio_last;
-	if (!r || (unsigned)(io.port - r->first) >= r->count)
+	if (unlikely(!r || (unsigned)(io.port - r->first) >= r->count))
 		r = v->pio_last = pio_find(&v->vm->pio, io.port);
+	/* Likewise the key: the last exit's again costs a compare and two adds. */
 	struct counters *c = &v->ctr;
-	int fresh = counters_access(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
-				    io.port, io.size, io.out, r != NULL, io.count);
-	if (r) {
+	struct access_key *k = v->port_key_last;
+	int fresh = 0;
+	if (likely(k && k->addr == io.port && k->size == io.size && k->write == io.out)) {
+		k->count++;
+		k->elems += io.count;
+	} else {
+		fresh = counters_access(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
+					io.port, io.size, io.out, r != NULL, io.count);
+		v->port_key_last = counters_access_last(c->port, c->nports, io.port, io.size, io.out);
+	}
+	if (likely(r != NULL)) {
 		io.off = (uint16_t)(io.port - r->first);
 		return r->handler(v, &io, r->opaque);
 	}

@@ -57,7 +57,7 @@
  *                       vcpu_insn_at vcpu_rip vcpu_run vcpu_step_done
  *     vm.c              vm_create vm_destroy vm_load
  *     watchdog.c        watchdog_arm watchdog_catch_stop watchdog_disarm
- *                       watchdog_stop_signal
+ *                       watchdog_stop_sig (the flag; vm.h reads it inline)
  *   vmm/report/
  *     bench_report.c    bench_report_csv bench_report_json bench_report_table
  *     disasm.c          disasm_load disasm_one sregs_bits
@@ -89,7 +89,8 @@
  *     bench_spread.c    bench_spread_absolute bench_spread_cycles
  *                       bench_spread_reason
  *     calibrate.c       calibrate
- *     counters.c        counters_access counters_exit counters_free hist_bucket
+ *     counters.c        counters_access counters_access_last counters_exit_slow
+ *                       counters_free counters_settle hist_bucket
  *     facts_guest.c     facts_guest
  *     iobench.c         iob_bytes_per_s iob_free iob_path_bytes iob_path_find iob_per_kib iob_run
  *     iob_backend.c     iob_backend_finish iob_backend_start
@@ -218,6 +219,8 @@
  */
 #ifndef KVMLAB_H
 #define KVMLAB_H
+
+#include <signal.h>
 
 #include "vmm/abi.h"
 #include "vmm/core/core.h"

@@ -29,6 +29,7 @@ static void t_counters_exit_min_max_sum(void)
 	counters_exit(c, KVM_EXIT_IO, 100);
 	counters_exit(c, KVM_EXIT_IO, 200);
 	counters_exit(c, KVM_EXIT_HLT, 5000);
+	counters_settle(c);
 	const struct exit_counter *io = &c->reason[KVM_EXIT_IO];
 	CHECK_EQ(io->count, 3);
 	CHECK_EQ(io->tsc_sum, 600);
@@ -51,6 +52,7 @@ static void t_counters_exit_zero_cycles_is_a_minimum(void)
 
 	counters_exit(c, KVM_EXIT_MMIO, 50);
 	counters_exit(c, KVM_EXIT_MMIO, 0);
+	counters_settle(c);
 	CHECK_EQ(c->reason[KVM_EXIT_MMIO].tsc_min, 0);
 	CHECK_EQ(c->reason[KVM_EXIT_MMIO].tsc_max, 50);
 	counters_free(c);
@@ -64,11 +66,45 @@ static void t_counters_exit_unknown_reasons_go_to_other(void)
 	counters_exit(c, EXIT_REASON_MAX, 10);
 	counters_exit(c, 1000, 20);
 	counters_exit(c, UINT32_MAX, 30);
+	counters_settle(c);
 	CHECK_EQ(c->other.count, 3);
 	CHECK_EQ(c->other.tsc_sum, 60);
 	CHECK_EQ(c->total_exits, 3);
 	for (int i = 0; i < EXIT_REASON_MAX; i++)
 		CHECK_EQ(c->reason[i].count, 0);
+	counters_free(c);
+	free(c);
+}
+
+/* The figures come from the samples while the store keeps them all, and take a
+ * value at once when it does not: they are exact across every case. */
+static void t_counters_figures_stay_exact_past_saturation_and_the_reservoir(void)
+{
+	struct counters *c = RUN_NEW(struct counters);
+	uint64_t n = SAMPLES_MAX + 1000, sum = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t x = i == 7 ? (1ULL << 40) : 1000 + i % 97;    /* one beyond 32 bits */
+		counters_exit(c, KVM_EXIT_IO, x);
+		sum += x;
+		if (i == SAMPLES_MAX / 2)
+			counters_settle(c);             /* mid-run: settling twice changes nothing */
+	}
+	counters_settle(c);
+	counters_settle(c);
+	const struct exit_counter *e = &c->reason[KVM_EXIT_IO];
+	CHECK_EQ(e->count, n);
+	CHECK_EQ(e->figures, n);
+	CHECK_EQ(e->tsc_sum, sum);
+	CHECK_EQ(e->tsc_min, 1000);
+	CHECK_EQ(e->tsc_max, 1ULL << 40);
+	CHECK_EQ(e->hist[HIST_BUCKETS - 1], 1);         /* 2^40: the last bucket takes the rest */
+	uint64_t in_hist = 0;
+	for (int b = 0; b < HIST_BUCKETS; b++)
+		in_hist += e->hist[b];
+	CHECK_EQ(in_hist, n);
+	CHECK_EQ(e->samples.n, SAMPLES_MAX);    /* a reservoir now */
+	CHECK_EQ(e->samples.seen, n);
 	counters_free(c);
 	free(c);
 }
@@ -124,6 +160,7 @@ const struct unit_test counters_tests[] = {
 	UNIT(t_counters_exit_min_max_sum),
 	UNIT(t_counters_exit_zero_cycles_is_a_minimum),
 	UNIT(t_counters_exit_unknown_reasons_go_to_other),
+	UNIT(t_counters_figures_stay_exact_past_saturation_and_the_reservoir),
 	UNIT(t_counters_access_keys),
 	UNIT(t_counters_access_overflow_after_max_keys),
 	{ 0 },

@@ -41,7 +41,7 @@ static enum action io_exit(struct fake *f, uint16_t port, uint8_t size, bool out
 	memset(pio_data(f), 0x00, 64);
 	if (out && data)
 		memcpy(pio_data(f), data, (size_t)size * count);
-	return exit_dispatch(&f->v, 1000);
+	return exit_dispatch(&f->v, 1000, f->v.vm->cfg.trace);
 }
 
 static enum action mmio_exit(struct fake *f, uint64_t gpa, uint32_t len, bool write, uint64_t data)
@@ -53,13 +53,13 @@ static enum action mmio_exit(struct fake *f, uint64_t gpa, uint32_t len, bool wr
 	run->mmio.len = len;
 	run->mmio.is_write = write;
 	memcpy(run->mmio.data, &data, sizeof(run->mmio.data));
-	return exit_dispatch(&f->v, 1000);
+	return exit_dispatch(&f->v, 1000, f->v.vm->cfg.trace);
 }
 
 static enum action bare_exit(struct fake *f, uint32_t reason)
 {
 	f->v.run->exit_reason = reason;
-	return exit_dispatch(&f->v, 1000);
+	return exit_dispatch(&f->v, 1000, f->v.vm->cfg.trace);
 }
 
 /* ---- port 0xE9: the console ---- */
@@ -177,10 +177,10 @@ static void t_impossible_io_exit_is_a_host_error(void)
 	run->io.size = 4;
 	run->io.count = 2;
 	run->io.data_offset = RUN_SIZE - 4;
-	CHECK_EQ(exit_dispatch(&f->v, 0), ACT_FAIL);
+	CHECK_EQ(exit_dispatch(&f->v, 0, f->v.vm->cfg.trace), ACT_FAIL);
 	CHECK_EQ(f->v.end, END_HOST_ERROR);
 	run->io.data_offset = UINT64_MAX;
-	CHECK_EQ(exit_dispatch(&f->v, 0), ACT_FAIL);
+	CHECK_EQ(exit_dispatch(&f->v, 0, f->v.vm->cfg.trace), ACT_FAIL);
 	CHECK_EQ(f->vm.con.total, 0);
 	fake_free(f);
 }
@@ -500,8 +500,9 @@ static void t_counters_follow_the_reason(void)
 	mmio_exit(f, 0xD0000000, 4, false, 0);
 	bare_exit(f, 63);
 	f->v.run->exit_reason = 1000;
-	exit_dispatch(&f->v, 77);
+	exit_dispatch(&f->v, 77, f->v.vm->cfg.trace);
 	bare_exit(f, KVM_EXIT_HLT);
+	counters_settle(&f->v.ctr);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].count, 2);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_MMIO].count, 1);
 	CHECK_EQ(f->v.ctr.reason[63].count, 1);
@@ -666,7 +667,7 @@ static enum action debug_exit(struct fake *f, uint32_t exception, uint64_t dr6)
 	f->v.run->exit_reason = KVM_EXIT_DEBUG;
 	f->v.run->debug.arch.exception = exception;
 	f->v.run->debug.arch.dr6 = dr6;
-	return exit_dispatch(&f->v, 1000);
+	return exit_dispatch(&f->v, 1000, f->v.vm->cfg.trace);
 }
 
 static void t_trace_io_exit_while_stepping_asks_for_act_step(void)
@@ -677,6 +678,7 @@ static void t_trace_io_exit_while_stepping_asks_for_act_step(void)
 	/* The out has been handled, but completes only on re-entry: one step. */
 	CHECK_EQ(io_exit(f, PORT_CONSOLE, 1, true, 1, "*"), ACT_STEP);
 	CHECK_EQ(f->vm.con.total, 1);
+	counters_settle(&f->v.ctr);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].count, 1);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].tsc_sum, 1000);       /* timed like any exit */
 	CHECK_EQ(f->v.end, END_NONE);

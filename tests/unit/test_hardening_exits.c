@@ -27,7 +27,7 @@ static enum action io(struct fake *f, uint16_t port, int out, uint8_t size, uint
 	r->io.size = size;
 	r->io.count = count;
 	r->io.data_offset = off;
-	return exit_dispatch(&f->v, 100);
+	return exit_dispatch(&f->v, 100, f->v.vm->cfg.trace);
 }
 
 static uint8_t *io_data(struct fake *f)
@@ -150,7 +150,7 @@ static void mmio_exit_with_impossible_length_ends_as_host_error(void)
 		f->v.run->exit_reason = KVM_EXIT_MMIO;
 		f->v.run->mmio.phys_addr = 0xD0000000;
 		f->v.run->mmio.len = len;
-		CHECK(exit_dispatch(&f->v, 1) == ACT_FAIL);
+		CHECK(exit_dispatch(&f->v, 1, f->v.vm->cfg.trace) == ACT_FAIL);
 		CHECK(f->v.end == END_HOST_ERROR);
 		fake_free(f);
 	}
@@ -164,7 +164,7 @@ static void mmio_read_anywhere_unclaimed_returns_all_ones(void)
 	f->v.run->mmio.phys_addr = UINT64_MAX - 3;      /* top of the 64-bit space */
 	f->v.run->mmio.len = 8;
 	f->v.run->mmio.is_write = 0;
-	CHECK(exit_dispatch(&f->v, 1) == ACT_CONTINUE);
+	CHECK(exit_dispatch(&f->v, 1, f->v.vm->cfg.trace) == ACT_CONTINUE);
 	for (int i = 0; i < 8; i++)
 		CHECK_EQ(f->v.run->mmio.data[i], 0xFF);
 	CHECK_EQ(f->v.ctr.nmmio, 1);
@@ -186,7 +186,7 @@ static void entry_failure_is_decoded_for_vmx_and_svm(void)
 		f->v.run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		f->v.run->fail_entry.hardware_entry_failure_reason = cases[i].hw;
 		f->v.run->fail_entry.cpu = 1;
-		CHECK(exit_dispatch(&f->v, 1) == ACT_FAIL);
+		CHECK(exit_dispatch(&f->v, 1, f->v.vm->cfg.trace) == ACT_FAIL);
 		CHECK(f->v.end == END_FAIL_ENTRY);
 		CHECK(strstr(f->v.end_detail, cases[i].want) != NULL);
 		CHECK(strstr(f->v.end_detail, "on CPU 1") != NULL);
@@ -206,7 +206,7 @@ static void internal_error_with_instruction_bytes_is_disassembled(void)
 	r->emulation_failure.flags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
 	r->emulation_failure.insn_size = 200;           /* hostile: clamped to the array */
 	memset(r->emulation_failure.insn_bytes, 0x90, sizeof(r->emulation_failure.insn_bytes));
-	CHECK(exit_dispatch(&f->v, 1) == ACT_FAIL);
+	CHECK(exit_dispatch(&f->v, 1, f->v.vm->cfg.trace) == ACT_FAIL);
 	CHECK(f->v.end == END_INTERNAL_ERROR);
 	CHECK(strstr(f->v.end_detail, "emulation failure (suberror 1); instruction bytes 90 90") != NULL);
 	fake_free(f);
@@ -221,7 +221,7 @@ static void unknown_exit_reasons_are_fatal_and_counted(void)
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
 		struct fake *f = fake_new();
 		f->v.run->exit_reason = reasons[i];
-		CHECK(exit_dispatch(&f->v, 1) == ACT_FAIL);
+		CHECK(exit_dispatch(&f->v, 1, f->v.vm->cfg.trace) == ACT_FAIL);
 		CHECK(f->v.end == END_UNHANDLED);
 		CHECK(strstr(f->v.end_detail, "unhandled exit reason") != NULL);
 		CHECK_EQ(f->v.ctr.total_exits, 1);

@@ -317,7 +317,8 @@ const char *exit_reason_name(uint32_t reason); /* "IO", "HLT", ...; "UNKNOWN_REA
 exit_handler exit_lookup(uint32_t reason);     /* NULL: unhandled */
 /* One exit: lookup, handler (or the unhandled handler), count; under kvmlab
  * trace, the trace decides whether it is one step (ACT_STEP).  Returns the action. */
-enum action exit_dispatch(struct vcpu *v, uint64_t cycles);
+struct trace;
+enum action exit_dispatch(struct vcpu *v, uint64_t cycles, struct trace *trace);
 
 
 /* ---- setup.c: each set-up step before the first KVM_RUN, timed (`setup` in run --json) ---- */
@@ -344,6 +345,10 @@ uint64_t setup_total_ns(const struct setup_log *log);  /* sum of the recorded st
  * few code lines an exit needs are adjacent after the kernel evicted them
  * (docs/measurement.md, "What the accounting costs"). */
 #define KVMLAB_HOT __attribute__((hot))
+/* ...and on that path the branch predictor has forgotten kvmlab too, so each
+ * taken branch costs ~6 cycles: the common case is the fall-through. */
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 
 /* ---- log.c: the two error tiers' output (setup dies, library code warns) ---- */

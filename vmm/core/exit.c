@@ -51,14 +51,14 @@ exit_handler exit_lookup(uint32_t reason)
 	return reason < EXIT_REASON_MAX ? exit_table[reason] : NULL;
 }
 
-KVMLAB_HOT enum action exit_dispatch(struct vcpu *v, uint64_t cycles)
+KVMLAB_HOT enum action exit_dispatch(struct vcpu *v, uint64_t cycles, struct trace *trace)
 {
 	uint32_t reason = v->run->exit_reason;
-	exit_handler h = exit_lookup(reason);
+	exit_handler h = likely(reason < EXIT_REASON_MAX) ? exit_table[reason] : NULL;
 
 	counters_exit(&v->ctr, reason, cycles);
-	enum action a = h ? h(v) : trap_unhandled(v);
-	if (v->vm->cfg.trace)           /* kvmlab trace: single-stepping is a mode of this loop */
-		a = trace_action(v, v->vm->cfg.trace, reason, a);
+	enum action a = likely(h != NULL) ? h(v) : trap_unhandled(v);
+	if (unlikely(trace != NULL))    /* kvmlab trace: single-stepping is a mode of this loop */
+		a = trace_action(v, trace, reason, a);
 	return a;
 }

@@ -11,13 +11,6 @@
 
 #include "kvmlab.h"
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Ask KVM to report failed emulation with the instruction bytes (api.rst 7.29). */
 static void enable_emulation_failure_exit(struct vm *vm)
@@ -107,9 +100,8 @@ int run_ready(struct run *r, const struct vm_config *cfg, char *err, size_t errl
 		fprintf(stderr, "kvmlab: %s; running without it\n", lerr);     /* as --ktrace does */
 	if (cfg->start_hook)
 		cfg->start_hook(r, cfg->start_hook_arg);        /* live migration's thread */
-	double start = now();
 	vcpu_run(&r->vcpu);
-	r->wall_seconds = now() - start;
+	r->wall_seconds = r->vcpu.loop_seconds;
 	if (r->live)
 		live_stop(r->live);
 	if (cfg->trace)

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -277,7 +278,12 @@ void vcpu_run(struct vcpu *v)
 	vcpu_cpu_time(&u0, &s0);
 	if (v->vm->pause)
 		mig_pause_join(v);      /* live migration may stop this thread (vmm/migrate/pause.c) */
+	struct timespec ta, tb;
+	clock_gettime(CLOCK_MONOTONIC, &ta);
 	vcpu_run_loop(v);
+	clock_gettime(CLOCK_MONOTONIC, &tb);
+	counters_settle(&v->ctr);       /* min, max, sum, histogram: from the samples (measure.h) */
+	v->loop_seconds = (double)(tb.tv_sec - ta.tv_sec) + (tb.tv_nsec - ta.tv_nsec) / 1e9;
 	if (v->vm->pause)
 		mig_pause_leave(v);
 	vcpu_cpu_time(&u1, &s1);
@@ -290,32 +296,36 @@ void vcpu_run(struct vcpu *v)
 	v->schedstat_fd = -1;
 }
 
-KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)
+KVMLAB_HOT __attribute__((noinline)) static void vcpu_run_loop(struct vcpu *v)
 {
 	uint64_t max_exits = v->vm->cfg.max_exits;
+	uint64_t limit = max_exits ? max_exits : UINT64_MAX;   /* one compare per exit */
 	uint64_t last_return = 0;       /* TSC when the previous KVM_RUN returned */
 	bool drain = coalesced_active(v->vm);   /* zones are registered before the first KVM_RUN */
 	/* Set before the first KVM_RUN and cleared after the last (precopy_live.c):
 	 * read once, not from struct vm at every exit. */
 	bool migrating = v->vm->pause != NULL;
+	struct trace *trace = v->vm->cfg.trace;
 	enum action a;
 
 	for (;;) {
 		int stop = watchdog_stop_signal();
-		if (stop) {             /* checked before every entry: a signal in set-up counts too */
+		if (unlikely(stop)) {   /* checked before every entry: a signal in set-up counts too */
 			vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
 			return;
 		}
-		if (migrating && mig_pause_point(v))
+		if (unlikely(migrating) && mig_pause_point(v))
 			return;         /* migrated: the guest runs on in the destination */
-		if (max_exits && v->ctr.total_exits >= max_exits) {
+		if (unlikely(v->ctr.total_exits >= limit)) {
 			vcpu_end(v, END_EXIT_LIMIT, "stopped after %llu exits (--max-exits)",
 				 (unsigned long long)max_exits);
 			return;
 		}
-		/* rdtsc is not ordered with the ioctl's first instructions; the
-		 * lfence keeps earlier work out of the measured window (SDM vol. 2B, RDTSC). */
-		_mm_lfence();
+		/* Unfenced, as tools/rawloop.c: RDTSC is not serialising (SDM vol. 2B,
+		 * RDTSC), so t0 may be read while the last exit's bookkeeping is in
+		 * flight.  An lfence before it changed no round-trip figure (min,
+		 * median, mean: the same within one TSC step) and cost ~20 cycles an
+		 * exit (docs/measurement.md, section 1). */
 		uint64_t t0 = __rdtsc();
 		if (last_return)
 			v->ctr.vmm_cycles += t0 - last_return;  /* kvmlab's own time per exit */
@@ -323,9 +333,9 @@ KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)
 		uint64_t t1 = __rdtsc();
 		last_return = t1;
 		v->ctr.kvm_run_calls++;
-		if (drain)
+		if (unlikely(drain))
 			coalesced_drain(v);     /* queued MMIO writes happened before this exit */
-		if (r < 0) {
+		if (unlikely(r < 0)) {
 			int e = errno;
 			if (e == EINTR || e == EAGAIN) {
 				v->ctr.eintr++;
@@ -347,9 +357,9 @@ KVMLAB_HOT static void vcpu_run_loop(struct vcpu *v)
 				return;
 			}
 		} else {
-			a = exit_dispatch(v, t1 - t0);
+			a = exit_dispatch(v, t1 - t0, trace);
 		}
-		if (a != ACT_CONTINUE) {
+		if (unlikely(a != ACT_CONTINUE)) {
 			if (a != ACT_STEP)
 				return;         /* ACT_DONE, ACT_FAIL: vcpu_end said why */
 			v->completing = true;

@@ -169,6 +169,7 @@ struct vcpu {
 	int run_size;
 	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
 	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL; this vCPU's thread only */
+	struct access_key *port_key_last;       /* trap_io's last key in ctr.port, or NULL; likewise */
 	struct counters ctr;
 	struct kvm_stats stats;         /* per-vCPU binary stats */
 	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL: this vCPU's last request */
@@ -185,6 +186,7 @@ struct vcpu {
 	int created_mp_state;           /* --vcpus: KVM_GET_MP_STATE as KVM created the vCPU, -1 if not asked */
 	int final_mp_state;             /* --vcpus: KVM_GET_MP_STATE when its thread's run ended, -1 if not asked */
 	double cpu_user, cpu_sys;       /* host CPU seconds of this vCPU's thread in vcpu_run (getrusage) */
+	double loop_seconds;            /* wall time of its KVM_RUN loop, bracketed as tools/rawloop.c's */
 	int schedstat_fd;               /* /proc/thread-self/schedstat of its thread, opened before any sandbox; -1 */
 	int64_t run_delay_ns;           /* time its thread waited on a run queue in vcpu_run (schedstat); -1 unknown */
 	volatile int timed_out;         /* set by the watchdog signal */
@@ -223,7 +225,10 @@ void watchdog_disarm(void);             /* this thread's timer, if armed */
 /* SIGINT/SIGTERM end the run as END_INTERRUPTED (the whole report, exit 18):
  * install before any vCPU exists.  0, or -1 with err. */
 int  watchdog_catch_stop(char *err, size_t errlen);
-int  watchdog_stop_signal(void);        /* the stop signal received, 0 if none */
+/* The stop signal received, 0 if none.  Inline: the run loop asks before every
+ * entry, and a call is two taken branches (docs/measurement.md). */
+extern volatile sig_atomic_t watchdog_stop_sig;
+static inline int watchdog_stop_signal(void) { return watchdog_stop_sig; }
 
 
 /* ---- run.c: one complete run of a payload (create, load, run, tear down) ---- */
@@ -233,7 +238,7 @@ struct run {
 	struct kvm_regs regs;           /* at the end of the run */
 	struct kvm_sregs sregs;
 	bool regs_valid;
-	double wall_seconds;            /* vcpu_run only, not setup */
+	double wall_seconds;            /* its KVM_RUN loop only (vcpu.loop_seconds), not setup */
 	uint64_t tsc_khz;               /* KVM_GET_TSC_KHZ, 0 = unknown */
 	int exit_code;                  /* enum kvmlab_exit_code */
 	struct smp *smp;                /* --vcpus/--pin: all vCPUs and their threads (vmm/core/smp.c), else NULL */

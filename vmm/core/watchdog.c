@@ -32,16 +32,16 @@ static __thread bool wd_armed;
 /* Armed vCPUs, for the stop handler: written by their own threads only. */
 static struct vcpu *volatile wd_all[VCPUS_MAX];
 static volatile pid_t wd_tids[VCPUS_MAX];
-static volatile sig_atomic_t wd_stop;      /* SIGINT/SIGTERM received, or 0 */
+volatile sig_atomic_t watchdog_stop_sig;       /* SIGINT/SIGTERM received, or 0 (vm.h) */
 
 static void watchdog_stop(int sig)
 {
-	if (wd_stop) {                          /* the re-sent copy: just leave KVM_RUN */
+	if (watchdog_stop_sig) {                          /* the re-sent copy: just leave KVM_RUN */
 		if (wd_vcpu)
 			wd_vcpu->run->immediate_exit = 1;
 		return;
 	}
-	wd_stop = sig;
+	watchdog_stop_sig = sig;
 	for (int i = 0; i < VCPUS_MAX; i++) {
 		struct vcpu *v = wd_all[i];
 		if (!v)
@@ -67,10 +67,6 @@ int watchdog_catch_stop(char *err, size_t errlen)
 	return 0;
 }
 
-int watchdog_stop_signal(void)
-{
-	return wd_stop;
-}
 
 static void watchdog_fire(int sig)
 {

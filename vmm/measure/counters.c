@@ -13,20 +13,49 @@ KVMLAB_HOT unsigned hist_bucket(uint64_t cycles)
 	return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
 }
 
-KVMLAB_HOT void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles)
+struct access_key *counters_access_last(struct access_key *keys, int n, uint64_t addr, uint32_t size, bool write)
 {
-	struct exit_counter *e = reason < EXIT_REASON_MAX ? &c->reason[reason] : &c->other;
+	for (int i = n - 1; i >= 0; i--)
+		if (keys[i].addr == addr && keys[i].size == size && keys[i].write == write)
+			return &keys[i];
+	return NULL;
+}
 
-	if (e->count == 0 || cycles < e->tsc_min)
-		e->tsc_min = cycles;
-	if (cycles > e->tsc_max)
-		e->tsc_max = cycles;
-	e->count++;
-	e->tsc_sum += cycles;
-	e->hist[hist_bucket(cycles)]++;
-	/* A failed allocation loses one sample, never the count. */
+/* One value into the figures. */
+static void figures_add(struct exit_counter *e, uint64_t x)
+{
+	if (e->figures == 0 || x < e->tsc_min)
+		e->tsc_min = x;
+	if (x > e->tsc_max)
+		e->tsc_max = x;
+	e->tsc_sum += x;
+	e->hist[hist_bucket(x)]++;
+	e->figures++;
+}
+
+/* The values the store holds that the figures do not have yet: none of them
+ * is saturated (those took the slow path), so each is the exact round trip. */
+static void settle_one(struct exit_counter *e)
+{
+	for (uint32_t i = e->settled; i < e->samples.n; i++)
+		figures_add(e, e->samples.v[i]);
+	e->settled = e->samples.n;
+}
+
+void counters_exit_slow(struct exit_counter *e, uint64_t cycles)
+{
+	settle_one(e);                  /* first: a reservoir may overwrite them */
+	figures_add(e, cycles);         /* exact, whatever the store keeps */
+	/* A failed allocation loses one sample, never the count or the figures. */
 	samples_add(&e->samples, cycles);
-	c->total_exits++;
+	e->settled = e->samples.n;      /* this value (or none) is in the figures already */
+}
+
+void counters_settle(struct counters *c)
+{
+	for (int i = 0; i < EXIT_REASON_MAX; i++)
+		settle_one(&c->reason[i]);
+	settle_one(&c->other);
 }
 
 void counters_free(struct counters *c)

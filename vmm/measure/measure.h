@@ -55,12 +55,19 @@ double percentile_sorted(const double *v, size_t n, double p);
 #define HIST_BUCKETS      40            /* log2 buckets of TSC cycles */
 #define PORT_KEYS_MAX     256
 #define MMIO_KEYS_MAX     256
-/* One exit reason's figures.  The part every exit updates (count, sum, min,
- * max and the sample store's header) fills one cache line of its own. */
+/* One exit reason's figures.  An exit updates only the first cache line: the
+ * count and the sample store.  While the store still holds every value, sum,
+ * min, max and histogram are computed from it later (counters_settle), so
+ * they stay exact at no cost per exit; a value the store cannot keep as it is
+ * (the first, one of 2^32 cycles or more, or any once the store is a
+ * reservoir) goes into them at once. */
 struct exit_counter {
 	uint64_t count;
-	uint64_t tsc_sum, tsc_min, tsc_max;  /* KVM_RUN round trip that ended in this exit */
 	struct sample_store samples;         /* the round trips themselves, for percentiles */
+	uint32_t settled;                    /* samples.v[0..settled) are in the figures below */
+	/* Valid after counters_settle: */
+	uint64_t figures;                    /* values in them (count, once settled) */
+	uint64_t tsc_sum, tsc_min, tsc_max;  /* KVM_RUN round trip that ended in this exit */
 	uint64_t hist[HIST_BUCKETS];         /* hist[i]: round trips in [2^i, 2^(i+1)) cycles */
 } __attribute__((aligned(64)));
 struct access_key {
@@ -92,13 +99,36 @@ struct counters {
 	uint64_t msr_overflow;
 	uint64_t coalesced;             /* writes KVM queued in the coalesced-MMIO ring */
 };
-/* Counts one exit of reason and its KVM_RUN round trip (count, min/max/sum, histogram, sample). */
-void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles);
+unsigned hist_bucket(uint64_t cycles);  /* floor(log2(cycles)), capped at HIST_BUCKETS - 1 */
+/* counters_exit's other cases, out of line: the figures take the value now. */
+void counters_exit_slow(struct exit_counter *e, uint64_t cycles);
+/* Counts one exit of reason and its KVM_RUN round trip (count, sample; min,
+ * max, sum and histogram by counters_settle).  Inline: after KVM_RUN every
+ * instruction and taken branch of the exit path is paid again, so the common
+ * case is a few stores into one cache line (docs/measurement.md). */
+static inline __attribute__((always_inline)) void counters_exit(struct counters *c, uint32_t reason, uint64_t cycles)
+{
+	struct exit_counter *e = likely(reason < EXIT_REASON_MAX) ? &c->reason[reason] : &c->other;
+	struct sample_store *s = &e->samples;
+
+	e->count++;
+	c->total_exits++;
+	if (likely(cycles < SAMPLE_SATURATED && s->v != NULL && s->n < SAMPLES_MAX)) {
+		s->v[s->n++] = (uint32_t)cycles;
+		s->seen++;
+		return;
+	}
+	counters_exit_slow(e, cycles);
+}
+/* Brings min, max, sum and histogram of every reason up to date (idempotent);
+ * the run loop calls it when it ends, before anything reads them. */
+void counters_settle(struct counters *c);
 void counters_free(struct counters *c);     /* the sample stores */
 /* Counts one access; returns 1 if this (addr, size, direction) is new. */
 int  counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
 		     uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems);
-unsigned hist_bucket(uint64_t cycles);  /* floor(log2(cycles)), capped at HIST_BUCKETS - 1 */
+/* The key of (addr, size, write) among keys[0..n), or NULL (overflowed). */
+struct access_key *counters_access_last(struct access_key *keys, int n, uint64_t addr, uint32_t size, bool write);
 
 
 /* ---- kvmstats.c: KVM's binary statistics (KVM_GET_STATS_FD, api.rst 4.133) ---- */

@@ -20,7 +20,7 @@ struct json;
 
 /* ---- report_json.c / report_text.c: one run, for machines and for people ---- */
 #define JSON_SCHEMA_VERSION 4         /* 2: exit accounting (percentiles, MSRs), bench; 3: sensitive "expected" per vendor (VMX/SVM), facts, setup; 4: one "exits" shape in every command */
-#define EXIT_TIMING_METHOD "host TSC: lfence; rdtsc before the KVM_RUN ioctl, rdtsc after it returns"
+#define EXIT_TIMING_METHOD "host TSC: rdtsc before the KVM_RUN ioctl, rdtsc after it returns (unfenced)"
 #define PERCENTILE_METHOD "nearest rank over every round trip up to samples_max per reason, then a uniform reservoir"
 
 #define KVMLAB_VERSION "0.1.0"
