@@ -168,6 +168,64 @@ def test_a_failed_migration_lets_the_waiting_guest_end_here(kvm, tmp_path, run):
     assert reports(src.doc)["result"] == reports(plain.doc)["result"]
 
 
+def read_to_end_and_hang_up(path, ready):
+    """Plays a destination that takes the whole pre-copy stream, END included,
+    and closes without the acknowledgement."""
+    def exactly(conn, n):
+        buf = b""
+        while len(buf) < n:
+            got = conn.recv(n - len(buf))
+            if not got:
+                raise EOFError(f"the source closed after {len(buf)} of {n} bytes")
+            buf += got
+        return buf
+    with socket.socket(socket.AF_UNIX) as lsock:
+        lsock.bind(path)
+        lsock.listen(1)
+        lsock.settimeout(60)
+        ready.set()
+        conn, _ = lsock.accept()
+        with conn:
+            conn.settimeout(60)
+            exactly(conn, 24)                               # the stream header
+            while True:
+                typ, _, length = struct.unpack("<IIQ", exactly(conn, 16))
+                exactly(conn, length)
+                if typ == 0:                                # END: the source waits for the answer now
+                    return
+
+
+def test_a_destination_that_hangs_up_without_answering_is_said_to(kvm, tmp_path, run):
+    """The destination reads the whole stream and closes without MIG_ACK_MAGIC:
+    the source's warning says why there was no acknowledgement, and the guest
+    runs on here to the result it has without migration."""
+    import threading
+    plain = run(COUNTER)
+    path = str(tmp_path / "mig.sock")
+    ready, failed = threading.Event(), []
+
+    def destination():
+        try:
+            read_to_end_and_hang_up(path, ready)
+        except Exception as e:      # said by the assertion below, not lost in the thread
+            failed.append(repr(e))
+            ready.set()
+    t = threading.Thread(target=destination)
+    t.start()
+    assert ready.wait(30)
+    src = run_kvmlab("run", payload(COUNTER), "--json", "--migrate-to", f"unix:{path}",
+                     "--migrate-at-report", "checkpoint", json_out=True)
+    t.join(60)
+    assert not failed, failed
+    assert src.code == XC["OK"], src.err
+    m = src.doc["migration"]
+    assert m["completed"] is False
+    assert ("no acknowledgement: it closed the connection without answering" in m["warning"]
+            and "runs on here" in m["warning"]), m["warning"]
+    assert src.doc["result"]["end"] == "exit_port"
+    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+
+
 def send_stream(addr, data):
     """Plays the source: connects (the receiver is listening) and sends data."""
     path = addr[len("unix:"):]

@@ -163,7 +163,7 @@
  *     balloonstate.c    mig_balloon_check mig_balloon_has mig_balloon_load mig_balloon_save
  *                       mig_balloon_skip
  *     channel.c         mig_accept mig_addr_parse mig_connect mig_limited_read
- *                       mig_listen mig_set_timeouts
+ *                       mig_listen mig_read_ack mig_set_timeouts
  *     devstate.c        mig_virtio_check mig_virtio_drain mig_virtio_load mig_virtio_save
  *                       mig_virtio_track mig_virtio_resume
  *     irqstate.c        mig_ioapic_check mig_irq_load mig_irq_save mig_irqchip_check

@@ -134,6 +134,35 @@ int mig_set_timeouts(int fd, char *err, size_t errlen)
 	return 0;
 }
 
+int mig_read_ack(int fd, char *why, size_t whylen)
+{
+	char ack[8];
+	size_t got = 0;
+
+	while (got < sizeof(ack)) {
+		ssize_t r = read(fd, ack + got, sizeof(ack) - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			snprintf(why, whylen, "it closed the connection without answering");
+			return -1;
+		}
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				snprintf(why, whylen, "no answer within %d s", MIG_IO_TIMEOUT_S);
+			else
+				snprintf(why, whylen, "%s", strerror(errno));
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	if (memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+		snprintf(why, whylen, "it answered something other than the acknowledgement");
+		return -1;
+	}
+	return 0;
+}
+
 int mig_connect(const struct mig_addr *a, double timeout_s, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;

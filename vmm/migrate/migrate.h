@@ -437,6 +437,9 @@ int  mig_accept(int lfd, double timeout_s, char *err, size_t errlen);
 int  mig_connect(const struct mig_addr *a, double timeout_s, char *err, size_t errlen);
 /* Every read and write on fd gives up after MIG_IO_TIMEOUT_S (SO_RCVTIMEO, SO_SNDTIMEO). */
 int  mig_set_timeouts(int fd, char *err, size_t errlen);
+/* The destination's answer, MIG_ACK_MAGIC, within MIG_IO_TIMEOUT_S: 0, or -1
+ * with why (closed, timed out, an error, another answer) in one phrase. */
+int  mig_read_ack(int fd, char *why, size_t whylen);
 /* receive --fail-after N (a test aid): a source that reads at most n bytes, then fails. */
 struct mig_limited { int fd; uint64_t left; bool hit; };
 int  mig_limited_read(void *ctx, void *buf, size_t n);

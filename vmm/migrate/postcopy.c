@@ -144,13 +144,13 @@ int mig_postcopy_run(struct mig_live *l, int fd, struct mig_out *out, double t_s
 	}
 	l->stop_bytes = out->bytes - before;
 	l->stop_seconds = post_now() - t_stop;
-	char ack[8];
-	if (mig_fd_read(&fd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+	char why[128];
+	if (mig_read_ack(fd, why, sizeof(why)) != 0) {
 		mig_virtio_resume(vm);
 		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
-		snprintf(l->warn, sizeof(l->warn), "the destination did not take the guest (no acknowledgement): "
-			 "the guest runs on here");
+		snprintf(l->warn, sizeof(l->warn), "the destination did not take the guest (no acknowledgement: %s): "
+			 "the guest runs on here", why);
 		return -1;
 	}
 	double t_ack = post_now();

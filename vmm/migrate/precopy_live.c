@@ -344,13 +344,12 @@ static void live_migrate(struct mig_live *l)
 	l->stop_seconds = live_now() - t_stop;
 
 	/* The destination's answer: it has the whole guest and runs it now. */
-	char ack[8];
-	int ackfd = fd;
-	if (mig_fd_read(&ackfd, ack, sizeof(ack)) != 0 || memcmp(ack, MIG_ACK_MAGIC, sizeof(ack)) != 0) {
+	char why[128];
+	if (mig_read_ack(fd, why, sizeof(why)) != 0) {
 		mig_virtio_resume(vm);        /* the guest runs on here, and so does its network */
 		mig_vhost_resume(vm);
 		mig_pause_release(&l->pause, false);
-		live_fail(l, "%s", "the destination did not take the guest (no acknowledgement): the guest runs on here");
+		live_fail(l, "the destination did not take the guest (no acknowledgement: %s): the guest runs on here", why);
 		goto out;
 	}
 	double t_ack = live_now();
