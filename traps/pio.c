@@ -36,52 +36,77 @@ const struct pio_range *pio_find(const struct pio_bus *b, uint16_t port)
 	return NULL;
 }
 
-KVMLAB_HOT enum action trap_io(struct vcpu *v)
+/* KVM fills these, but the data must lie inside the page we mapped. */
+static inline bool io_exit_sane(const struct kvm_run *run, int run_size)
+{
+	uint64_t bytes = (uint64_t)run->io.size * run->io.count;
+
+	return (run->io.size == 1 || run->io.size == 2 || run->io.size == 4) && run->io.count != 0 &&
+	       run->io.data_offset <= (uint64_t)run_size && bytes <= run_size - run->io.data_offset;
+}
+
+/* Every case but the common one: a new port or key, an unclaimed port, a bad exit. */
+__attribute__((noinline)) static enum action trap_io_slow(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	struct io_req io = {
+	struct io_req *io = &v->io;
+	*io = (struct io_req){
 		.port = run->io.port,
 		.size = run->io.size,
 		.out = run->io.direction == KVM_EXIT_IO_OUT,
 		.count = run->io.count,
 	};
-	uint64_t bytes = (uint64_t)io.size * io.count;
-
-	/* KVM fills these, but the data must lie inside the page we mapped. */
-	if (unlikely((io.size != 1 && io.size != 2 && io.size != 4) || io.count == 0 ||
-		     run->io.data_offset > (uint64_t)v->run_size || bytes > v->run_size - run->io.data_offset))
+	if (!io_exit_sane(run, v->run_size))
 		return vcpu_end(v, END_HOST_ERROR, "KVM_EXIT_IO with impossible size %u count %u offset 0x%llx",
-				io.size, io.count, (unsigned long long)run->io.data_offset);
-	io.data = (uint8_t *)run + run->io.data_offset;
+				io->size, io->count, (unsigned long long)run->io.data_offset);
+	io->data = (uint8_t *)run + run->io.data_offset;
 
-	/* Most exits hit the port the last one did: checking that range first
-	 * touches one cache line instead of scanning the bus (docs/measurement.md).
-	 * Ranges are registered before the first KVM_RUN and never move. */
 	const struct pio_range *r = v->pio_last;
-	if (unlikely(!r || (unsigned)(io.port - r->first) >= r->count))
-		r = v->pio_last = pio_find(&v->vm->pio, io.port);
-	/* Likewise the key: the last exit's again costs a compare and two adds. */
+	if (!r || (unsigned)(io->port - r->first) >= r->count)
+		r = v->pio_last = pio_find(&v->vm->pio, io->port);
 	struct counters *c = &v->ctr;
-	struct access_key *k = v->port_key_last;
-	int fresh = 0;
-	if (likely(k && k->addr == io.port && k->size == io.size && k->write == io.out)) {
-		k->count++;
-		k->elems += io.count;
-	} else {
-		fresh = counters_access(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
-					io.port, io.size, io.out, r != NULL, io.count);
-		v->port_key_last = counters_access_last(c->port, c->nports, io.port, io.size, io.out);
-	}
-	if (likely(r != NULL)) {
-		io.off = (uint16_t)(io.port - r->first);
-		return r->handler(v, &io, r->opaque);
+	int fresh = counters_access(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
+				    io->port, io->size, io->out, r != NULL, io->count);
+	v->port_key_last = counters_access_last(c->port, c->nports, io->port, io->size, io->out);
+	if (r) {
+		io->off = (uint16_t)(io->port - r->first);
+		return r->handler(v, io, r->opaque);
 	}
 
 	/* Unclaimed port: writes go nowhere, reads float high, as on an ISA bus. */
 	if (fresh)
-		warnx_("unclaimed %s port 0x%x (%u byte%s): %s", io.out ? "OUT to" : "IN from",
-		       io.port, io.size, io.size > 1 ? "s" : "", io.out ? "ignored" : "returns all ones");
-	if (!io.out)
-		memset(io.data, 0xFF, bytes);
+		warnx_("unclaimed %s port 0x%x (%u byte%s): %s", io->out ? "OUT to" : "IN from",
+		       io->port, io->size, io->size > 1 ? "s" : "", io->out ? "ignored" : "returns all ones");
+	if (!io->out)
+		memset(io->data, 0xFF, (size_t)io->size * io->count);
 	return ACT_CONTINUE;
+}
+
+KVMLAB_HOT enum action trap_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	const struct pio_range *r = v->pio_last;
+	struct access_key *k = v->port_key_last;
+	uint16_t port = run->io.port;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	/* Most exits are the last one's again: the same port range (ranges are
+	 * registered before the first KVM_RUN and never move) and the same key.
+	 * Then this is a few compares and a tail call into the device, with no
+	 * frame of its own (docs/measurement.md). */
+	if (likely(r && k && k->addr == port && k->size == run->io.size && k->write == out &&
+		   (unsigned)(port - r->first) < r->count && io_exit_sane(run, v->run_size))) {
+		k->count++;
+		k->elems += run->io.count;
+		v->io = (struct io_req){
+			.port = port,
+			.off = (uint16_t)(port - r->first),
+			.size = run->io.size,
+			.out = out,
+			.count = run->io.count,
+			.data = (uint8_t *)run + run->io.data_offset,
+		};
+		return r->handler(v, &v->io, r->opaque);
+	}
+	return trap_io_slow(v);
 }

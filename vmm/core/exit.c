@@ -57,8 +57,8 @@ KVMLAB_HOT enum action exit_dispatch(struct vcpu *v, uint64_t cycles, struct tra
 	exit_handler h = likely(reason < EXIT_REASON_MAX) ? exit_table[reason] : NULL;
 
 	counters_exit(&v->ctr, reason, cycles);
-	enum action a = likely(h != NULL) ? h(v) : trap_unhandled(v);
-	if (unlikely(trace != NULL))    /* kvmlab trace: single-stepping is a mode of this loop */
-		a = trace_action(v, trace, reason, a);
-	return a;
+	if (likely(trace == NULL))      /* a tail call: this function needs no frame */
+		return likely(h != NULL) ? h(v) : trap_unhandled(v);
+	/* kvmlab trace: single-stepping is a mode of this loop */
+	return trace_action(v, trace, reason, h ? h(v) : trap_unhandled(v));
 }

@@ -170,6 +170,8 @@ struct vcpu {
 	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
 	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL; this vCPU's thread only */
 	struct access_key *port_key_last;       /* trap_io's last key in ctr.port, or NULL; likewise */
+	struct io_req io;                       /* trap_io's request: here, not on its stack, so the
+						 * device's handler is a tail call (docs/measurement.md) */
 	struct counters ctr;
 	struct kvm_stats stats;         /* per-vCPU binary stats */
 	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL: this vCPU's last request */
