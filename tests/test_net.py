@@ -81,7 +81,9 @@ def test_ping_is_answered_through_the_tap(require_net, require_cap, notify, sand
         code, doc, err = finish(proc)
     assert code == XC["OK"], err
     # guest -> host: every request has its reply, with a good checksum (ping checks it).
-    assert f"{ECHOES} packets transmitted, {ECHOES} received" in ping.stdout, ping.stdout + ping.stderr
+    # A loss says which side lost the frame: the device's counters and the guest's.
+    assert f"{ECHOES} packets transmitted, {ECHOES} received" in ping.stdout, \
+        ping.stdout + ping.stderr + f"\nio.net: {doc['io'].get('net')}\nreports: {values_of(doc)}"
     assert "BAD CHECKSUM" not in ping.stdout
     # The ARP reply taught the host the MAC from virtio_net_config.mac.
     assert GUEST_MAC in neigh.stdout, neigh.stdout
