@@ -65,9 +65,9 @@ __attribute__((noinline)) static enum action trap_io_slow(struct vcpu *v)
 	if (!r || (unsigned)(io->port - r->first) >= r->count)
 		r = v->pio_last = pio_find(&v->vm->pio, io->port);
 	struct counters *c = &v->ctr;
-	int fresh = counters_access(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
-				    io->port, io->size, io->out, r != NULL, io->count);
-	v->port_key_last = counters_access_last(c->port, c->nports, io->port, io->size, io->out);
+	int fresh;
+	v->port_key_last = counters_access_key(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
+					       io->port, io->size, io->out, r != NULL, io->count, &fresh);
 	if (r) {
 		io->off = (uint16_t)(io->port - r->first);
 		return r->handler(v, io, r->opaque);

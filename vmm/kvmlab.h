@@ -89,7 +89,7 @@
  *     bench_spread.c    bench_spread_absolute bench_spread_cycles
  *                       bench_spread_reason
  *     calibrate.c       calibrate
- *     counters.c        counters_access counters_access_last counters_exit_slow
+ *     counters.c        counters_access counters_access_key counters_exit_slow
  *                       counters_free counters_settle hist_bucket
  *     facts_guest.c     facts_guest
  *     iobench.c         iob_bytes_per_s iob_free iob_path_bytes iob_path_find iob_per_kib iob_run

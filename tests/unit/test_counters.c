@@ -109,6 +109,25 @@ static void t_counters_figures_stay_exact_past_saturation_and_the_reservoir(void
 	free(c);
 }
 
+static void t_counters_access_key_returns_the_key_it_counted(void)
+{
+	struct access_key keys[2];
+	int n = 0, fresh;
+	uint64_t over = 0;
+
+	struct access_key *a = counters_access_key(keys, &n, 2, &over, 0xE9, 1, true, true, 1, &fresh);
+	CHECK(a == &keys[0]);
+	CHECK_EQ(fresh, 1);
+	CHECK(counters_access_key(keys, &n, 2, &over, 0xE9, 1, true, true, 3, &fresh) == a);
+	CHECK_EQ(fresh, 0);
+	CHECK_EQ(a->count, 2);
+	CHECK_EQ(a->elems, 4);
+	CHECK(counters_access_key(keys, &n, 2, &over, 0x80, 1, true, true, 1, &fresh) == &keys[1]);
+	CHECK(counters_access_key(keys, &n, 2, &over, 0x81, 1, true, true, 1, &fresh) == NULL);  /* full */
+	CHECK_EQ(fresh, 0);
+	CHECK_EQ(over, 1);
+}
+
 static void t_counters_access_keys(void)
 {
 	struct access_key keys[4];
@@ -161,6 +180,7 @@ const struct unit_test counters_tests[] = {
 	UNIT(t_counters_exit_zero_cycles_is_a_minimum),
 	UNIT(t_counters_exit_unknown_reasons_go_to_other),
 	UNIT(t_counters_figures_stay_exact_past_saturation_and_the_reservoir),
+	UNIT(t_counters_access_key_returns_the_key_it_counted),
 	UNIT(t_counters_access_keys),
 	UNIT(t_counters_access_overflow_after_max_keys),
 	{ 0 },

@@ -46,15 +46,21 @@ const char *exit_reason_name(uint32_t reason)
 	return "UNKNOWN_REASON";
 }
 
+/* The table's one bounds check, inline in the dispatch below. */
+static inline exit_handler table_at(uint32_t reason)
+{
+	return likely(reason < EXIT_REASON_MAX) ? exit_table[reason] : NULL;
+}
+
 exit_handler exit_lookup(uint32_t reason)
 {
-	return reason < EXIT_REASON_MAX ? exit_table[reason] : NULL;
+	return table_at(reason);
 }
 
 KVMLAB_HOT enum action exit_dispatch(struct vcpu *v, uint64_t cycles, struct trace *trace)
 {
 	uint32_t reason = v->run->exit_reason;
-	exit_handler h = likely(reason < EXIT_REASON_MAX) ? exit_table[reason] : NULL;
+	exit_handler h = table_at(reason);
 
 	counters_exit(&v->ctr, reason, cycles);
 	if (likely(trace == NULL))      /* a tail call: this function needs no frame */

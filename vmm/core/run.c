@@ -11,7 +11,6 @@
 
 #include "kvmlab.h"
 
-
 /* Ask KVM to report failed emulation with the instruction bytes (api.rst 7.29). */
 static void enable_emulation_failure_exit(struct vm *vm)
 {

@@ -32,11 +32,11 @@ static __thread bool wd_armed;
 /* Armed vCPUs, for the stop handler: written by their own threads only. */
 static struct vcpu *volatile wd_all[VCPUS_MAX];
 static volatile pid_t wd_tids[VCPUS_MAX];
-volatile sig_atomic_t watchdog_stop_sig;       /* SIGINT/SIGTERM received, or 0 (vm.h) */
+volatile sig_atomic_t watchdog_stop_sig;   /* SIGINT/SIGTERM received, or 0 (vm.h) */
 
 static void watchdog_stop(int sig)
 {
-	if (watchdog_stop_sig) {                          /* the re-sent copy: just leave KVM_RUN */
+	if (watchdog_stop_sig) {        /* the re-sent copy: just leave KVM_RUN */
 		if (wd_vcpu)
 			wd_vcpu->run->immediate_exit = 1;
 		return;
@@ -66,7 +66,6 @@ int watchdog_catch_stop(char *err, size_t errlen)
 	}
 	return 0;
 }
-
 
 static void watchdog_fire(int sig)
 {

@@ -13,14 +13,6 @@ KVMLAB_HOT unsigned hist_bucket(uint64_t cycles)
 	return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
 }
 
-struct access_key *counters_access_last(struct access_key *keys, int n, uint64_t addr, uint32_t size, bool write)
-{
-	for (int i = n - 1; i >= 0; i--)
-		if (keys[i].addr == addr && keys[i].size == size && keys[i].write == write)
-			return &keys[i];
-	return NULL;
-}
-
 /* One value into the figures. */
 static void figures_add(struct exit_counter *e, uint64_t x)
 {
@@ -65,9 +57,11 @@ void counters_free(struct counters *c)
 	samples_free(&c->other.samples);
 }
 
-KVMLAB_HOT int counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
-		     uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems)
+KVMLAB_HOT struct access_key *counters_access_key(struct access_key *keys, int *n, int max, uint64_t *overflow,
+				       uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems,
+				       int *fresh)
 {
+	*fresh = 0;
 	/* Linear search: a payload touches a handful of ports, and the most
 	 * recent key is checked first. */
 	for (int i = *n - 1; i >= 0; i--) {
@@ -75,15 +69,24 @@ KVMLAB_HOT int counters_access(struct access_key *keys, int *n, int max, uint64_
 		if (k->addr == addr && k->size == size && k->write == write) {
 			k->count++;
 			k->elems += elems;
-			return 0;
+			return k;
 		}
 	}
 	if (*n >= max) {
 		(*overflow)++;
-		return 0;
+		return NULL;
 	}
 	keys[*n] = (struct access_key){ .addr = addr, .size = size, .write = write,
 					.claimed = claimed, .count = 1, .elems = elems };
-	(*n)++;
-	return 1;
+	*fresh = 1;
+	return &keys[(*n)++];
+}
+
+int counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
+		    uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems)
+{
+	int fresh;
+
+	counters_access_key(keys, n, max, overflow, addr, size, write, claimed, elems, &fresh);
+	return fresh;
 }

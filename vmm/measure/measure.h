@@ -127,8 +127,11 @@ void counters_free(struct counters *c);     /* the sample stores */
 /* Counts one access; returns 1 if this (addr, size, direction) is new. */
 int  counters_access(struct access_key *keys, int *n, int max, uint64_t *overflow,
 		     uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems);
-/* The key of (addr, size, write) among keys[0..n), or NULL (overflowed). */
-struct access_key *counters_access_last(struct access_key *keys, int n, uint64_t addr, uint32_t size, bool write);
+/* counters_access, returning the key it counted in (NULL: the table was full,
+ * counted in *overflow); *fresh as counters_access's result. */
+struct access_key *counters_access_key(struct access_key *keys, int *n, int max, uint64_t *overflow,
+				       uint64_t addr, uint32_t size, bool write, bool claimed, uint64_t elems,
+				       int *fresh);
 
 
 /* ---- kvmstats.c: KVM's binary statistics (KVM_GET_STATS_FD, api.rst 4.133) ---- */
