@@ -60,11 +60,15 @@ def test_two_vms_are_merged_and_a_write_unmerges_one_page(require_ksm):
         # Each VM's pages have a twin in the other VM only: all of them merged.
         assert k["merged"]["merging_pages"] >= PAGES and r["merging_pages"] >= PAGES
         assert k["merged"]["pages_sharing"] >= PAGES
-        # RSS counts a merged page in both VMs, so the saving does not show there;
-        # PSS splits it between them, so PSS falls (by ~2 KiB a page; other memory
-        # of the process moves too, more so in a sanitizer build: only the sign is checked).
-        assert k["merged"]["rss_kib"] > k["before"]["rss_kib"] - PAGES * 4 // 2
-        assert k["merged"]["pss_kib"] < k["before"]["pss_kib"]
+        # Guest RAM's own mappings (not the whole process, whose heap and a
+        # sanitizer's shadow move on their own): RSS counts a merged page in
+        # both VMs, so it does not fall; PSS splits each of the PAGES between
+        # the two, so it falls by 2 KiB a page (a few pages of slack for a page
+        # the guest first touched between the snapshots).
+        before, merged = k["before"], k["merged"]
+        assert before["ram_pss_kib"] >= PAGES * 4
+        assert merged["ram_rss_kib"] >= before["ram_rss_kib"]
+        assert before["ram_pss_kib"] - merged["ram_pss_kib"] >= PAGES * 2 - 4 * 4
         # The first write took a private copy (root sees the KPF_KSM flag go).
         assert (r["page0_ksm_before"], r["page0_ksm_after"]) == (1, 0)
         assert r["cow_cycles"] > 0 and r["rewrite_cycles"] > 0

@@ -133,7 +133,8 @@ def test_only_kvmlabs_vcpu_threads_are_recorded(ktrace):
     per_tid = {}
     for run in k["runs"]:
         per_tid[run["tid"]] = per_tid.get(run["tid"], 0) + 1
-    assert per_tid == {v["tid"]: v["exits"]["kvm_run_calls"] for v in r.doc["vcpus"]}
+    summary = {n: v for n, v in k.items() if not isinstance(v, (list, dict))}
+    assert per_tid == {v["tid"]: v["exits"]["kvm_run_calls"] for v in r.doc["vcpus"]}, (summary, r.err)
 
 
 def test_no_instance_is_left_after_a_run(ktrace):

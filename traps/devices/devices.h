@@ -460,7 +460,8 @@ void tap_stop(struct tap *t);
 /* ---- ksmctl.c: port PORT_KSM, KSM (kernel samepage merging) as the guest sees it ---- */
 struct ksm_snap {                       /* one moment of this process's memory, as the kernel counts it */
 	bool taken;
-	int64_t rss_kib, pss_kib;       /* /proc/self/smaps_rollup; -1 unknown */
+	int64_t rss_kib, pss_kib;       /* the process: /proc/self/smaps_rollup; -1 unknown */
+	int64_t ram_rss_kib, ram_pss_kib;       /* guest RAM's mappings only: /proc/self/smaps; -1 unknown */
 	int64_t merging_pages;          /* /proc/self/ksm_merging_pages; -1 unknown */
 	int64_t pages_shared, pages_sharing;    /* /sys/kernel/mm/ksm; -1 unknown */
 };

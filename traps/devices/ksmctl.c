@@ -15,7 +15,8 @@
  * the rest; IN dword = the last command's answer (-1 for every command
  * without --ksm).  Snapshots read the
  * process's RSS and PSS (/proc/self/smaps_rollup: RSS counts a merged page
- * in every process mapping it, PSS divides it among them), its merged pages
+ * in every process mapping it, PSS divides it among them), the same two of
+ * guest RAM alone (/proc/self/smaps, its mappings), its merged pages
  * (/proc/self/ksm_merging_pages) and the global counters; a page query looks
  * the page's host frame up in /proc/self/pagemap and its KPF_KSM flag in
  * /proc/kpageflags (both need CAP_SYS_ADMIN for frame numbers).
@@ -68,11 +69,56 @@ static int64_t rollup(const char *key)
 	return n;
 }
 
-static void snap(struct ksm_snap *s)
+/*
+ * "Rss:" and "Pss:" summed over the mappings of /proc/self/smaps that lie in
+ * guest RAM (the slots --ksm marked), in kB; -1 if unreadable.  Unlike the
+ * whole process's figures, these move only with the guest's pages: heap,
+ * stacks and a sanitizer's shadow memory are not in them (proc.rst, "smaps").
+ */
+static void ram_usage(const struct ksmctl *k, int64_t *rss, int64_t *pss)
+{
+	uintptr_t lo[MEMSLOTS_MAX], hi[MEMSLOTS_MAX];
+	int n = 0;
+	char line[512];
+	bool in = false;
+	FILE *f;
+
+	*rss = *pss = -1;
+	gmem_hold(k->mem);
+	for (int i = 0; i < k->mem->nslots; i++) {
+		const struct mem_slot *s = &k->mem->slot[i];
+		if (s->flags & KVM_MEM_READONLY)
+			continue;       /* not marked (ksmctl_setup) */
+		lo[n] = (uintptr_t)s->hva;
+		hi[n++] = (uintptr_t)s->hva + s->map_size;
+	}
+	gmem_release(k->mem);   /* only the addresses are used below */
+	if (!(f = fopen("/proc/self/smaps", "r")))
+		return;
+	*rss = *pss = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		long long kb;
+		/* A mapping's header: "start-end perms offset dev inode [path]". */
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = false;
+			for (int i = 0; i < n; i++)
+				in |= a >= lo[i] && b <= hi[i];
+		} else if (in && sscanf(line, "Rss: %lld", &kb) == 1) {
+			*rss += kb;
+		} else if (in && sscanf(line, "Pss: %lld", &kb) == 1) {
+			*pss += kb;
+		}
+	}
+	fclose(f);
+}
+
+static void snap(const struct ksmctl *k, struct ksm_snap *s)
 {
 	s->taken = true;
 	s->rss_kib = rollup("Rss:");
 	s->pss_kib = rollup("Pss:");
+	ram_usage(k, &s->ram_rss_kib, &s->ram_pss_kib);
 	s->merging_pages = read_num("/proc/self/ksm_merging_pages");
 	s->pages_shared = read_num(KSM_SYSFS "pages_shared");
 	s->pages_sharing = read_num(KSM_SYSFS "pages_sharing");
@@ -163,11 +209,12 @@ enum action ksmctl_io(struct vcpu *v, struct io_req *io, void *opaque)
 	case KSM_CMD_MERGED: {
 		bool before = (word & KSM_CMD_MASK) == KSM_CMD_BEFORE;
 		struct ksm_snap *s = before ? &k->before : &k->merged;
-		snap(s);
+		snap(k, s);
 		k->answer = s->merging_pages;
 		/* scripts/ksm-pair waits for "ksm: before" to start ksmd. */
-		vlog("ksm: %s: rss %lld KiB, pss %lld KiB, %lld pages merged", before ? "before" : "merged",
-		     (long long)s->rss_kib, (long long)s->pss_kib, (long long)s->merging_pages);
+		vlog("ksm: %s: rss %lld KiB, pss %lld KiB (guest RAM: rss %lld, pss %lld), %lld pages merged",
+		     before ? "before" : "merged", (long long)s->rss_kib, (long long)s->pss_kib,
+		     (long long)s->ram_rss_kib, (long long)s->ram_pss_kib, (long long)s->merging_pages);
 		break;
 	}
 	case KSM_CMD_WAIT: {

@@ -13,6 +13,8 @@ static void json_snap(struct json *j, const struct ksm_snap *s)
 	json_obj(j);
 	json_key(j, "rss_kib");       json_i64(j, s->rss_kib);
 	json_key(j, "pss_kib");       json_i64(j, s->pss_kib);
+	json_key(j, "ram_rss_kib");   json_i64(j, s->ram_rss_kib);
+	json_key(j, "ram_pss_kib");   json_i64(j, s->ram_pss_kib);
 	json_key(j, "merging_pages"); json_i64(j, s->merging_pages);
 	json_key(j, "pages_shared");  json_i64(j, s->pages_shared);
 	json_key(j, "pages_sharing"); json_i64(j, s->pages_sharing);
