@@ -7,6 +7,14 @@ BUILD    ?= build
 CC       ?= gcc
 NASM     ?= nasm
 PYTEST   ?= /usr/bin/python3 -m pytest
+# Python's compiled modules, pytest's assertion-rewritten test modules among
+# them, go to one folder under build/ (not __pycache__ beside the sources), and
+# are written even where the environment says PYTHONDONTWRITEBYTECODE: then
+# each pytest worker and helper script loads them instead of compiling again
+# (collecting the suite's 75 test modules takes 2.9 s of CPU from source, 0.6 s
+# from the cache; make test starts six workers).
+export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
+unexport PYTHONDONTWRITEBYTECODE
 CFLAGS   ?= -O2 -g
 # override: instrumented builds pass CFLAGS on the command line and still need these.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -I. -Ivmm -MMD -MP
