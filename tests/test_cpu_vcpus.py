@@ -216,7 +216,7 @@ def test_lab_counter_on_four_vcpus_json(kvm):
 
 def test_lab_ps_shows_the_pinned_vcpu_threads(kvm, expect):
     need_two_cpus()
-    cmd = ("build/kvmlab run cpu/smp-spin --vcpus 2 --pin 1,0 --timeout 3 --quiet & sleep 1; "
+    cmd = ("build/kvmlab run cpu/smp-spin --vcpus 2 --pin 1,0 --timeout 2 --quiet & sleep 1; "
            "ps -L -o pid,lwp,psr,comm -p $!; wait $!")
     rows = [line.split(None, 3) for line in lab_run(cmd, 4).stdout.splitlines()[1:]]
     by_name = {row[3]: row for row in rows}
@@ -229,7 +229,7 @@ def test_lab_ps_shows_the_pinned_vcpu_threads(kvm, expect):
 
 def test_lab_taskset_shows_the_masks(kvm):
     need_two_cpus()
-    cmd = ("build/kvmlab run cpu/smp-spin --vcpus 2 --pin 1,0 --timeout 3 --quiet & sleep 1; "
+    cmd = ("build/kvmlab run cpu/smp-spin --vcpus 2 --pin 1,0 --timeout 2 --quiet & sleep 1; "
            "for t in /proc/$!/task/*; do echo \"$(cat $t/comm): $(taskset -p ${t##*/})\"; done; wait $!")
     # By thread name: KVM's worker (kvm-nx-lpage-re) may take a tid between the vCPUs'.
     masks = dict(re.findall(r"^(.+?): pid \d+'s current affinity mask: (\w+)$", lab_run(cmd, 4).stdout, re.M))

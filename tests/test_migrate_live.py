@@ -278,15 +278,36 @@ def test_a_truncated_or_corrupt_live_stream_never_runs(tmp_path, stream):
     refused(tmp_path, open(payload("hello-long"), "rb").read(), "bad magic")
 
 
+SLOW_LINK_TRIES = 3
+
+
 def test_a_slow_link_does_not_converge(kvm, tmp_path):
-    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "2500", "--mem", "8M",
-                       "--bandwidth", "32", "--max-downtime", "50", "--migrate-max-rounds", "4")
-    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
-    m = src.doc["migration"]
-    assert m["completed"] and not m["converged"], m
-    assert len(m["rounds"]) == 4                          # the round limit ended it
-    assert all(r["throttle_pct"] == 0 for r in m["rounds"])
-    assert reports(dst.doc)["passes"] > 0
+    """The guest dirties its 1024 pages every few ms; 32 MiB/s carries 409 of them
+    in 50 ms (the report's model.budget_pages), so no round's dirty set fits and
+    the round limit ends pre-copy.  That premise is a fact of the run: a host so
+    loaded that the guest's vCPU did not run for a whole 125 ms round leaves a
+    dirty set that fits, and then kvmlab must converge there; the test checks
+    that decision and tries again, and skips, naming it, if the load never let
+    the premise hold."""
+    for attempt in range(SLOW_LINK_TRIES):
+        tries = tmp_path / str(attempt)
+        tries.mkdir()
+        src, dst = migrate(tries, "unix", "mem/migrate-dirty", "--arg", "2500", "--mem", "8M",
+                           "--bandwidth", "32", "--max-downtime", "50", "--migrate-max-rounds", "4")
+        assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+        m = src.doc["migration"]
+        budget = m["model"]["budget_pages"]
+        assert m["completed"] and reports(dst.doc)["passes"] > 0
+        assert all(r["throttle_pct"] == 0 for r in m["rounds"])
+        if m["converged"]:      # the premise failed: the last dirty set fit the budget
+            assert m["stop_copy"]["pages"] <= budget, m
+            continue
+        assert len(m["rounds"]) == 4, m                   # the round limit ended it
+        assert all(r["pages"] > budget for r in m["rounds"][1:]), m
+        assert m["stop_copy"]["pages"] > budget, m
+        return
+    pytest.skip(f"host load starved the guest's vCPU for a whole round in all {SLOW_LINK_TRIES} tries: "
+                f"its dirty set fit the {budget}-page budget, so the link was not slow for it")
 
 
 def test_auto_converge_throttles_until_it_converges(kvm, tmp_path):
