@@ -7,7 +7,9 @@ destination's final result must equal that of a run without migration.
 migrate-dirty dirties its 4 MiB faster than a 32 MiB/s link carries it (a
 whole pass over 1024 pages takes microseconds on hardware, milliseconds
 under an instruction emulator, a round at that rate 125 ms), which makes
-pre-copy fail to converge unless --auto-converge throttles it."""
+pre-copy fail to converge unless --auto-converge throttles it; it dirties
+for its --arg ms and then while memctl's MIGRATION_PENDING says a migration
+of it is still to come or under way."""
 import os
 import socket
 import struct
@@ -168,6 +170,25 @@ def test_a_failed_migration_lets_the_waiting_guest_end_here(kvm, tmp_path, run):
     assert reports(src.doc)["result"] == reports(plain.doc)["result"]
 
 
+DIRTY = "mem/migrate-dirty"
+
+
+def test_a_busy_guest_is_told_whether_its_migration_is_pending(kvm, tmp_path, run):
+    """MEMCTL_MIGRATION_PENDING answers at once: 0 without a migration, so
+    migrate-dirty ends after its --arg 1 ms with one request; with a migration
+    that fails (the destination hangs up after one byte), "pending" until the
+    migration thread is done, then 0, and the guest ends on the source."""
+    plain = run(DIRTY, "--arg", "1", "--mem", "8M")
+    assert plain.code == XC["OK"], plain.err
+    assert plain.doc["memory"]["memctl_requests"] == 1
+    src, dst = migrate(tmp_path, "unix", DIRTY, "--arg", "1", "--mem", "8M", recv_opts=("--fail-after", "1"))
+    assert dst.code == XC["MIGRATION_STREAM"], dst.err
+    assert src.code == XC["OK"], src.err
+    assert src.doc["migration"]["completed"] is False and "runs on here" in src.doc["migration"]["warning"]
+    assert src.doc["result"]["end"] == "exit_port"
+    assert src.doc["memory"]["memctl_requests"] >= 1
+
+
 def read_to_end_and_hang_up(path, ready):
     """Plays a destination that takes the whole pre-copy stream, END included,
     and closes without the acknowledgement."""
@@ -292,13 +313,16 @@ def test_a_slow_link_does_not_converge(kvm, tmp_path):
     for attempt in range(SLOW_LINK_TRIES):
         tries = tmp_path / str(attempt)
         tries.mkdir()
-        src, dst = migrate(tries, "unix", "mem/migrate-dirty", "--arg", "2500", "--mem", "8M",
+        src, dst = migrate(tries, "unix", "mem/migrate-dirty", "--arg", "100", "--mem", "8M",
                            "--bandwidth", "32", "--max-downtime", "50", "--migrate-max-rounds", "4")
         assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
         m = src.doc["migration"]
         budget = m["model"]["budget_pages"]
         assert m["completed"] and reports(dst.doc)["passes"] > 0
         assert all(r["throttle_pct"] == 0 for r in m["rounds"])
+        # Its 100 ms were over long before pre-copy (at least 0.6 s here): it went
+        # on because MEMCTL_MIGRATION_PENDING said so, once a pass.
+        assert src.doc["memory"]["memctl_requests"] > 0
         if m["converged"]:      # the premise failed: the last dirty set fit the budget
             assert m["stop_copy"]["pages"] <= budget, m
             continue
@@ -311,7 +335,7 @@ def test_a_slow_link_does_not_converge(kvm, tmp_path):
 
 
 def test_auto_converge_throttles_until_it_converges(kvm, tmp_path):
-    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "2500", "--mem", "8M",
+    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "100", "--mem", "8M",
                        "--bandwidth", "32", "--max-downtime", "50", "--auto-converge")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]

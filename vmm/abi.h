@@ -172,6 +172,8 @@ enum memctl_op {
 	MEMCTL_HOTPLUG_REMOVE = 4,    /* remove it: its addresses become a hole again */
 	MEMCTL_TRANSLATE     = 5,     /* kvmlab translates the GVA in RDI now (--translate, at the guest's time) */
 	MEMCTL_MIGRATION_WAIT = 6,    /* wait while a live migration of this VM runs here (docs/migration.md) */
+	MEMCTL_MIGRATION_PENDING = 7, /* status MEMCTL_MIGRATING while a live migration of this VM from
+				       * here is still to come or under way, else 0; never waits */
 };
 enum memctl_status {
 	MEMCTL_OK            = 0,
@@ -181,7 +183,8 @@ enum memctl_status {
 	MEMCTL_EMIGRATING    = 4,     /* hotplug: a migration is running; nothing changed, ask again later */
 	MEMCTL_WAITED        = 5,     /* migration wait: one ran and stopped this vCPU (it now runs on the
 				       * destination, or here again if the migration failed) */
-	MEMCTL_STATUS_LAST   = MEMCTL_WAITED, /* the highest: a migration stream's MEMCTL check */
+	MEMCTL_MIGRATING     = 6,     /* migration pending: one is still to come or under way */
+	MEMCTL_STATUS_LAST   = MEMCTL_MIGRATING, /* the highest: a migration stream's MEMCTL check */
 };
 #define GPA_HOTPLUG             0x80000000ULL /* hotplugged RAM: 2 GiB */
 #define HOTPLUG_MAX_MIB         512           /* so it ends below the MMIO window */

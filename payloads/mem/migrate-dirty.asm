@@ -4,13 +4,17 @@
 ; rate: the round limit ends it) and auto-converge (--auto-converge throttles
 ; the vCPU until the rest fits --max-downtime); docs/migration.md.  The guest
 ; writes one qword to each of 1024 pages at [0x100000, 0x500000) per pass,
-; pass after pass, for RBX (--arg) milliseconds of guest TSC time (0 = 3000),
-; so it lives long enough on any host, however fast it runs.
+; pass after pass, for RBX (--arg) milliseconds of guest TSC time (0 = 3000)
+; and then for as long as a live migration of it is still to come or under
+; way (memctl request 7, MEMCTL_MIGRATION_PENDING, asked once a pass after
+; the deadline): it keeps dirtying until pre-copy has stopped it, however slow
+; the host, and on the destination it ends after the pass it was moved in.
 ; kvmlab should observe: report "passes" (how many it made, host dependent),
 ; report "tsc-khz" (the rate port 0xE0 gave it, non-zero), then exit 0.
 
 %include "kvmlab.inc"
 %include "apic.inc"                     ; MACHINE_FACT: the TSC rate (port 0xE0)
+%include "mem.inc"                      ; MEMCTL: is a migration still to come?
 KVMLAB_HEADER MODE_LONG, "migrate-dirty", 8192, "dirties 1024 pages per pass for --arg ms of guest time (auto-converge, non-convergence)"
 
 REGION          equ 0x100000
@@ -45,6 +49,10 @@ start:
         or      rax, rdx
         cmp     rax, r9
         jb      .pass
+        MEMCTL  MEMCTL_MIGRATION_PENDING, 0
+        MEMCTL_STATUS r10d              ; (not eax: the macro keeps RAX)
+        cmp     r10d, MEMCTL_MIGRATING
+        je      .pass                   ; past the deadline, but not migrated yet
         REPORT_VALUE "tsc-khz", r8
         REPORT_VALUE "passes", r12
         KVMLAB_EXIT 0

@@ -426,7 +426,7 @@ static void t_memctl_in_the_stream(void)
 	struct mig_image img;
 	char err[256] = "";
 	size_t len;
-	static const uint32_t busy = MEMCTL_EMIGRATING, waited = MEMCTL_WAITED, bad = MEMCTL_STATUS_LAST + 1,
+	static const uint32_t busy = MEMCTL_EMIGRATING, pending = MEMCTL_MIGRATING, bad = MEMCTL_STATUS_LAST + 1,
 			      two[2] = { 0, 0 };
 
 	uint8_t *buf = build_with(extra, section(extra, MIG_SEC_MEMCTL, &busy, 4), &len);
@@ -434,14 +434,15 @@ static void t_memctl_in_the_stream(void)
 	CHECK(img.have_memctl && img.memctl[0] == MEMCTL_EMIGRATING);
 	mig_image_free(&img);
 	free(buf);
-	/* The highest status: a migration wait the stop ended (the guest reads it on the destination). */
-	buf = build_with(extra, section(extra, MIG_SEC_MEMCTL, &waited, 4), &len);
+	/* The highest status: "a migration is pending", which the stop can leave
+	 * between the guest's OUT and its IN (it reads it on the destination). */
+	buf = build_with(extra, section(extra, MIG_SEC_MEMCTL, &pending, 4), &len);
 	CHECK_EQ(load(buf, len, &img, err, sizeof(err)), 0);
-	CHECK(img.have_memctl && img.memctl[0] == MEMCTL_WAITED);
+	CHECK(img.have_memctl && img.memctl[0] == MEMCTL_MIGRATING);
 	mig_image_free(&img);
 	free(buf);
 	const struct { const void *data; size_t n; int twice; const char *what; } lies[] = {
-		{ &bad, 4, 0, "status 6 is not one of" },
+		{ &bad, 4, 0, "status 7 is not one of" },
 		{ two, 8, 0, "8 bytes for 1 vCPUs" },
 		{ &busy, 4, 1, "MEMCTL section: twice" },
 	};

@@ -23,7 +23,10 @@
  * migration asks this before its last rounds (payloads/lib/rounds.inc,
  * MIGRATION_WAIT_AT): the race between a busy guest and a slow pre-copy then
  * has one outcome on any host.  It waits without mem_lab.lock, which the
- * migration takes.
+ * migration takes.  MEMCTL_MIGRATION_PENDING is its non-waiting sibling, for
+ * a guest that must keep busy while it is migrated (payloads/mem/migrate-dirty):
+ * MEMCTL_MIGRATING from the start of a run with --migrate-to until the
+ * migration thread is done, however it ended; 0 without one (a destination).
  */
 #include <string.h>
 #include <sys/ioctl.h>
@@ -115,6 +118,10 @@ static uint32_t memctl_do(struct vcpu *v, struct mem_lab *ml, uint32_t op, uint3
 		return op == MEMCTL_HOTPLUG_ADD ? hotplug_add(v, ml, arg) : hotplug_remove(v, ml);
 	case MEMCTL_TRANSLATE:
 		return translate_now(v, ml);
+	case MEMCTL_MIGRATION_PENDING:
+		/* vm->pause is set before any vCPU runs, for the whole run (precopy_live.c). */
+		return v->vm->pause && !__atomic_load_n(&v->vm->pause->ended, __ATOMIC_ACQUIRE) ?
+		       MEMCTL_MIGRATING : MEMCTL_OK;
 	}
 	return MEMCTL_EBADOP;
 }

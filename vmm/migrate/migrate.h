@@ -508,6 +508,7 @@ struct mig_pause {
 	int throttle_pct;               /* auto-converge: 0..99, percent of time a vCPU sleeps */
 	bool throttle_due[VCPUS_MAX];   /* set by the throttle tick, cleared after the sleep */
 	double stopped_at;              /* CLOCK_MONOTONIC when the last vCPU parked */
+	bool ended;                     /* the migration thread is done, however it ended (atomic) */
 };
 /* Waits on c (m held) for at most ms milliseconds, or until signalled. */
 void mig_cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, long ms);

@@ -420,6 +420,8 @@ static void *live_thread(void *arg)
 		if (!l->completed)
 			live_freeze(&l->r->vm, false);
 	}
+	/* MEMCTL_MIGRATION_PENDING answers 0 from now on (memctl.c). */
+	__atomic_store_n(&l->pause.ended, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
