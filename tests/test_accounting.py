@@ -38,6 +38,19 @@ def test_round_trip_percentiles_are_ordered_and_exact(run):
     assert io["ns_median"] > 0
 
 
+def test_past_the_sample_store_percentiles_come_from_a_reservoir_and_the_figures_stay_exact(run):
+    """More exits than the store holds (samples_max): it keeps a uniform sample of
+    them (percentiles_exact false), while count, histogram and min/max cover all."""
+    n = 65536 + 3000
+    doc = run("bench/overhead-pio", "--max-exits", str(n)).doc
+    assert doc["result"]["end"] == "exit_limit"
+    io = doc["exits"]["by_reason"]["IO"]
+    assert io["count"] == doc["exits"]["total"] >= n - 1
+    assert io["samples"] == doc["exits"]["samples_max"] and io["percentiles_exact"] is False
+    assert sum(io["histogram_log2"].values()) == io["count"]
+    assert 0 < io["cycles_min"] <= io["cycles_median"] <= io["cycles_p99"] <= io["cycles_max"]
+
+
 def test_vmm_time_between_kvm_runs_is_counted(run):
     ex = run("bench/pio-out").doc["exits"]
     # kvmlab's own work per exit is measured, and is a part of each round trip's cost

@@ -100,7 +100,7 @@
  *     ktrace_reasons.c  ktrace_kind_name ktrace_reason_name (the rows: ktrace_reasons.def)
  *     kvmstats.c        kvmstats_close kvmstats_delta kvmstats_find kvmstats_open
  *                       kvmstats_sample
- *     samples.c         samples_add samples_exact samples_free
+ *     samples.c         samples_add samples_flush samples_exact samples_free
  *     sensitive.c       exc_name sens_class_name sens_fault_outcome
  *     sensitive_run.c   sens_catalogue_free sens_catalogue_run sens_nop_of
  *                       sens_rows_selected sens_value_text

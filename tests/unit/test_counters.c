@@ -109,6 +109,34 @@ static void t_counters_figures_stay_exact_past_saturation_and_the_reservoir(void
 	free(c);
 }
 
+/* Past SAMPLES_MAX, counters_exit appends to a batch that the slow path (or the
+ * settle) puts into the reservoir: the reservoir is the one samples_add builds
+ * value by value, slot for slot, and the figures still hold every value. */
+static void t_counters_batched_reservoir_is_samples_adds(void)
+{
+	struct counters *c = RUN_NEW(struct counters);
+	struct sample_store ref = { 0 };
+	uint64_t n = SAMPLES_MAX + 3 * SAMPLES_BATCH + 17, sum = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t x = 500 + (i * 2654435761ULL) % 100000;       /* values that differ */
+		counters_exit(c, KVM_EXIT_MMIO, x);
+		CHECK_EQ(samples_add(&ref, x), 0);
+		sum += x;
+	}
+	counters_settle(c);
+	const struct exit_counter *e = &c->reason[KVM_EXIT_MMIO];
+	CHECK_EQ(e->samples.n, SAMPLES_MAX);
+	CHECK_EQ(e->samples.seen, ref.seen);
+	CHECK_EQ(e->samples.rng, ref.rng);
+	CHECK(memcmp(e->samples.v, ref.v, SAMPLES_MAX * sizeof(uint32_t)) == 0);
+	CHECK_EQ(e->figures, n);
+	CHECK_EQ(e->tsc_sum, sum);
+	samples_free(&ref);
+	counters_free(c);
+	free(c);
+}
+
 static void t_counters_access_key_returns_the_key_it_counted(void)
 {
 	struct access_key keys[2];
@@ -180,6 +208,7 @@ const struct unit_test counters_tests[] = {
 	UNIT(t_counters_exit_zero_cycles_is_a_minimum),
 	UNIT(t_counters_exit_unknown_reasons_go_to_other),
 	UNIT(t_counters_figures_stay_exact_past_saturation_and_the_reservoir),
+	UNIT(t_counters_batched_reservoir_is_samples_adds),
 	UNIT(t_counters_access_key_returns_the_key_it_counted),
 	UNIT(t_counters_access_keys),
 	UNIT(t_counters_access_overflow_after_max_keys),

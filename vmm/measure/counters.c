@@ -26,17 +26,19 @@ static void figures_add(struct exit_counter *e, uint64_t x)
 }
 
 /* The values the store holds that the figures do not have yet: none of them
- * is saturated (those took the slow path), so each is the exact round trip. */
+ * is saturated (those took the slow path), so each is the exact round trip.
+ * Then a batch past the full store goes into the reservoir. */
 static void settle_one(struct exit_counter *e)
 {
 	for (uint32_t i = e->settled; i < e->samples.n; i++)
 		figures_add(e, e->samples.v[i]);
+	samples_flush(&e->samples);
 	e->settled = e->samples.n;
 }
 
 void counters_exit_slow(struct exit_counter *e, uint64_t cycles)
 {
-	settle_one(e);                  /* first: a reservoir may overwrite them */
+	settle_one(e);                  /* first: a reservoir may overwrite them; a full batch placed */
 	figures_add(e, cycles);         /* exact, whatever the store keeps */
 	/* A failed allocation loses one sample, never the count or the figures. */
 	samples_add(&e->samples, cycles);

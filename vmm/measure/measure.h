@@ -17,12 +17,15 @@
 
 /* ---- samples.c: a bounded store of per-exit round-trip times ---- */
 #define SAMPLES_MAX       65536         /* per exit reason: exact percentiles up to here */
+#define SAMPLES_BATCH     1024          /* past it, counters_exit's values wait here for the reservoir */
 #define SAMPLE_SATURATED  UINT32_MAX    /* a round trip of 2^32 cycles or more (~2 s): stored as this */
 struct sample_store {
-	uint32_t *v;                    /* cycles, saturated at SAMPLE_SATURATED; SAMPLES_MAX slots
-					 * of address space reserved at the first value, touched as filled */
-	uint32_t n;                     /* values held */
-	uint64_t seen;                  /* values offered (n == min(seen, SAMPLES_MAX)) */
+	uint32_t *v;                    /* cycles, saturated at SAMPLE_SATURATED; SAMPLES_MAX +
+					 * SAMPLES_BATCH slots of address space reserved at the
+					 * first value, touched as filled */
+	uint32_t n;                     /* values held: v[0..min(n, SAMPLES_MAX)) the store, and
+					 * v[SAMPLES_MAX..n) a batch still to go into the reservoir */
+	uint64_t seen;                  /* values offered (n == min(seen, SAMPLES_MAX) once flushed) */
 	uint64_t rng;                   /* reservoir sampling state (deterministic) */
 };
 /* Keeps every value up to SAMPLES_MAX, then a uniform reservoir of that size
@@ -30,6 +33,10 @@ struct sample_store {
  * (min, max and sum of struct exit_counter stay exact).  Returns -1 only when
  * the first value's address space cannot be reserved. */
 int  samples_add(struct sample_store *s, uint64_t x);
+/* Puts a batch that counters_exit appended past SAMPLES_MAX (each value
+ * already counted in seen) into the reservoir, value by value, exactly as
+ * samples_add would have: the same slots, the same generator.  n <= SAMPLES_MAX after. */
+void samples_flush(struct sample_store *s);
 void samples_free(struct sample_store *s);              /* frees v; s is empty again */
 bool samples_exact(const struct sample_store *s);       /* no value was dropped */
 
@@ -56,11 +63,12 @@ double percentile_sorted(const double *v, size_t n, double p);
 #define PORT_KEYS_MAX     256
 #define MMIO_KEYS_MAX     256
 /* One exit reason's figures.  An exit updates only the first cache line: the
- * count and the sample store.  While the store still holds every value, sum,
- * min, max and histogram are computed from it later (counters_settle), so
- * they stay exact at no cost per exit; a value the store cannot keep as it is
- * (the first, one of 2^32 cycles or more, or any once the store is a
- * reservoir) goes into them at once. */
+ * count and the sample store.  Sum, min, max and histogram are computed from
+ * the stored values later (counters_settle), so they stay exact at no cost
+ * per exit; a value the store cannot keep as it is (the first, or one of 2^32
+ * cycles or more) goes into them at once.  Once the store is full, values
+ * are appended to a batch past it, and every SAMPLES_BATCH exits the slow
+ * path takes them into the figures and the reservoir in one loop. */
 struct exit_counter {
 	uint64_t count;
 	struct sample_store samples;         /* the round trips themselves, for percentiles */
@@ -113,7 +121,7 @@ static inline __attribute__((always_inline)) void counters_exit(struct counters 
 
 	e->count++;
 	c->total_exits++;
-	if (likely(cycles < SAMPLE_SATURATED && s->v != NULL && s->n < SAMPLES_MAX)) {
+	if (likely(cycles < SAMPLE_SATURATED && s->v != NULL && s->n < SAMPLES_MAX + SAMPLES_BATCH)) {
 		s->v[s->n++] = (uint32_t)cycles;
 		s->seen++;
 		return;
