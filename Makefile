@@ -48,7 +48,7 @@ DEPS_OK    = $(BUILD)/.deps-ok
 .PHONY: asan coverage-check fuzz fuzz-short fuzz-bins fuzz-merge pytest inst inst-unit inst-pytest coverage-report regress
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/kvmlab $(BUILD)/kvmlab-vhost-blk payloads $(BUILD)/unit-tests $(BUILD)/unit-io-pure
+all: $(BUILD)/kvmlab $(BUILD)/kvmlab-vhost-blk payloads $(BUILD)/unit-tests $(BUILD)/unit-io-pure $(BUILD)/rawloop
 
 help:
 	@echo "make            build kvmlab, the payloads and the unit tests into $(BUILD)/"

@@ -1,0 +1,39 @@
+"""The two benchmarks behind issue 20's goals run, and print what they promise
+(docs/measurement.md): make bench-overhead (scripts/bench-overhead) and make
+bench-lifecycle (scripts/bench-lifecycle), each with a few short rounds.  The
+figures themselves move with the host's load, so nothing here compares them
+with a goal: a benchmark shows that, not a test."""
+import os
+import re
+import subprocess
+
+from conftest import BUILD, ROOT
+
+
+def bench(name, *args):
+    p = subprocess.run([os.path.join(ROOT, "scripts", name), BUILD, *args], capture_output=True, text=True,
+                       timeout=120, cwd=ROOT)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def test_bench_overhead_prints_the_ratio_its_interval_and_the_extra_cycles():
+    out = bench("bench-overhead", "2000", "6")
+    assert "6 interleaved rounds of 2000 exits" in out
+    m = re.search(r"kvmlab/raw ([\d.]+) \(medians\), ([\d.]+) \(median of per-round ratios", out)
+    assert m, out
+    median = float(m.group(2))
+    # Six rounds: the sign test's interval is the smallest and the largest ratio, and holds the median.
+    m = re.search(r"% interval ([\d.]+)-([\d.]+) \(sign test.*goal >= 0\.99 (met|missed|not shown)", out)
+    assert m, out
+    assert float(m.group(1)) <= median <= float(m.group(2))
+    rounds = re.search(r"rounds, exits/s raw: +(.*)", out).group(1).split(", ")
+    assert len(rounds) == 6 and all(float(x) > 0 for x in rounds)
+    assert re.search(r"kvmlab's extra +-?[\d.]+ ns = -?\d+ cycles", out), out
+
+
+def test_bench_lifecycle_prints_the_ratio_and_every_set_up_step():
+    out = bench("bench-lifecycle", "3")
+    assert re.search(r"kvmlab / raw = [\d.]+ +\(wall, medians; goal: at most 2\)", out), out
+    for ioctl in ("KVM_CREATE_VM", "KVM_SET_USER_MEMORY_REGION", "KVM_CREATE_VCPU", "KVM_SET_CPUID2"):
+        assert re.search(rf"{ioctl} +[\d.]+", out), (ioctl, out)
