@@ -10,6 +10,7 @@ import pytest
 from conftest import XC, payload, run_kvmlab
 
 MODELS = ("kernel", "split")
+AP_PARK_TRIES = 3               # test_bsp_starts_the_ap_at_the_sipi_page: runs past the first
 
 
 @pytest.fixture
@@ -278,6 +279,16 @@ def test_bsp_starts_the_ap_at_the_sipi_page(run, need_lapic, require_cap, model)
     assert v["sipi.ap_cr0_pe"] == 0, "the AP starts in real mode"
     bsp, ap = r.doc["vcpus"]
     assert bsp["mp_state_created"] == "runnable" and ap["mp_state_created"] == "uninitialized"
+    # The AP's last two instructions are its count and hlt; the BSP ends the VM
+    # INIT_WAIT_US after it sees the count.  A host so loaded that the AP's thread
+    # did not run for that long stops it before its hlt ("runnable"): a fact of the
+    # run, not of KVM, so the run is tried again (a KVM that never says halted fails).
+    for _ in range(AP_PARK_TRIES):
+        if ap["mp_state_final"] == "halted":
+            break
+        again = run("irq/ap-sipi", "--vcpus", "2", "--irqchip", model)
+        assert again.code == XC["OK"], (again.doc["result"]["detail"], again.err)
+        ap = again.doc["vcpus"][1]
     assert ap["mp_state_final"] == "halted", "the AP parked in hlt, in KVM"
     assert ap["end"] == "stopped"
 
