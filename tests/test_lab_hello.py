@@ -152,7 +152,7 @@ def test_a_vm_is_one_process_and_its_vcpu_a_thread(kvm):
     assert main == ["kvmlab"]                                # the vCPU thread
     others = [name for pid, tid, name in tasks if pid != tid]
     assert all(n.startswith("kvm-") for n in others), others  # KVM's own workers
-    assert "timed out after 1 s (--timeout)" in r.stderr
+    assert "timed out after 1.5 s (--timeout)" in r.stderr
 
 
 def test_three_modes_guest_time_is_emulator_time_here(kvm, emulated):
