@@ -100,7 +100,7 @@ static void ram_usage(const struct ksmctl *k, int64_t *rss, int64_t *pss)
 		unsigned long a, b;
 		long long kb;
 		/* A mapping's header: "start-end perms offset dev inode [path]". */
-		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2) {     /* no field line has "hex-hex" */
 			in = false;
 			for (int i = 0; i < n; i++)
 				in |= a >= lo[i] && b <= hi[i];
