@@ -61,9 +61,13 @@ __attribute__((noinline)) static enum action trap_io_slow(struct vcpu *v)
 				io->size, io->count, (unsigned long long)run->io.data_offset);
 	io->data = (uint8_t *)run + run->io.data_offset;
 
-	const struct pio_range *r = v->pio_last;
-	if (!r || (unsigned)(io->port - r->first) >= r->count)
-		r = v->pio_last = pio_find(&v->vm->pio, io->port);
+	const struct pio_range *r = &v->pio_hit;
+	if ((unsigned)(io->port - r->first) >= r->count) {     /* count 0: none cached yet */
+		const struct pio_range *found = pio_find(&v->vm->pio, io->port);
+		if (found)
+			v->pio_hit = *found;    /* ranges never change once the vCPU runs */
+		r = found ? &v->pio_hit : NULL;
+	}
 	struct counters *c = &v->ctr;
 	int fresh;
 	v->port_key_last = counters_access_key(c->port, &c->nports, PORT_KEYS_MAX, &c->port_overflow,
@@ -85,7 +89,7 @@ __attribute__((noinline)) static enum action trap_io_slow(struct vcpu *v)
 KVMLAB_HOT enum action trap_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	const struct pio_range *r = v->pio_last;
+	const struct pio_range *r = &v->pio_hit;
 	struct access_key *k = v->port_key_last;
 	uint16_t port = run->io.port;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
@@ -94,7 +98,7 @@ KVMLAB_HOT enum action trap_io(struct vcpu *v)
 	 * registered before the first KVM_RUN and never move) and the same key.
 	 * Then this is a few compares and a tail call into the device, with no
 	 * frame of its own (docs/measurement.md). */
-	if (likely(r && k && k->addr == port && k->size == run->io.size && k->write == out &&
+	if (likely(k && k->addr == port && k->size == run->io.size && k->write == out &&
 		   (unsigned)(port - r->first) < r->count && io_exit_sane(run, v->run_size))) {
 		k->count++;
 		k->elems += run->io.count;

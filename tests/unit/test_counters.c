@@ -30,8 +30,8 @@ static void t_counters_exit_min_max_sum(void)
 	counters_exit(c, KVM_EXIT_IO, 200);
 	counters_exit(c, KVM_EXIT_HLT, 5000);
 	counters_settle(c);
-	const struct exit_counter *io = &c->reason[KVM_EXIT_IO];
-	CHECK_EQ(io->count, 3);
+	const struct exit_figures *io = &c->fig[KVM_EXIT_IO];
+	CHECK_EQ(c->reason[KVM_EXIT_IO].count, 3);
 	CHECK_EQ(io->tsc_sum, 600);
 	CHECK_EQ(io->tsc_min, 100);
 	CHECK_EQ(io->tsc_max, 300);
@@ -39,7 +39,8 @@ static void t_counters_exit_min_max_sum(void)
 	CHECK_EQ(io->hist[7], 1);                               /* 200 in [128, 256) */
 	CHECK_EQ(io->hist[8], 1);                               /* 300 in [256, 512) */
 	CHECK_EQ(c->reason[KVM_EXIT_HLT].count, 1);
-	CHECK_EQ(c->reason[KVM_EXIT_HLT].tsc_min, 5000);
+	CHECK_EQ(c->fig[KVM_EXIT_HLT].tsc_min, 5000);
+	CHECK(counters_figures(c, &c->reason[KVM_EXIT_IO]) == io);
 	CHECK_EQ(c->total_exits, 4);
 	CHECK_EQ(c->other.count, 0);
 	counters_free(c);
@@ -53,8 +54,8 @@ static void t_counters_exit_zero_cycles_is_a_minimum(void)
 	counters_exit(c, KVM_EXIT_MMIO, 50);
 	counters_exit(c, KVM_EXIT_MMIO, 0);
 	counters_settle(c);
-	CHECK_EQ(c->reason[KVM_EXIT_MMIO].tsc_min, 0);
-	CHECK_EQ(c->reason[KVM_EXIT_MMIO].tsc_max, 50);
+	CHECK_EQ(c->fig[KVM_EXIT_MMIO].tsc_min, 0);
+	CHECK_EQ(c->fig[KVM_EXIT_MMIO].tsc_max, 50);
 	counters_free(c);
 	free(c);
 }
@@ -68,7 +69,8 @@ static void t_counters_exit_unknown_reasons_go_to_other(void)
 	counters_exit(c, UINT32_MAX, 30);
 	counters_settle(c);
 	CHECK_EQ(c->other.count, 3);
-	CHECK_EQ(c->other.tsc_sum, 60);
+	CHECK_EQ(c->fig_other.tsc_sum, 60);
+	CHECK(counters_figures(c, &c->other) == &c->fig_other);
 	CHECK_EQ(c->total_exits, 3);
 	for (int i = 0; i < EXIT_REASON_MAX; i++)
 		CHECK_EQ(c->reason[i].count, 0);
@@ -93,15 +95,16 @@ static void t_counters_figures_stay_exact_past_saturation_and_the_reservoir(void
 	counters_settle(c);
 	counters_settle(c);
 	const struct exit_counter *e = &c->reason[KVM_EXIT_IO];
+	const struct exit_figures *f = &c->fig[KVM_EXIT_IO];
 	CHECK_EQ(e->count, n);
-	CHECK_EQ(e->figures, n);
-	CHECK_EQ(e->tsc_sum, sum);
-	CHECK_EQ(e->tsc_min, 1000);
-	CHECK_EQ(e->tsc_max, 1ULL << 40);
-	CHECK_EQ(e->hist[HIST_BUCKETS - 1], 1);         /* 2^40: the last bucket takes the rest */
+	CHECK_EQ(f->figures, n);
+	CHECK_EQ(f->tsc_sum, sum);
+	CHECK_EQ(f->tsc_min, 1000);
+	CHECK_EQ(f->tsc_max, 1ULL << 40);
+	CHECK_EQ(f->hist[HIST_BUCKETS - 1], 1);         /* 2^40: the last bucket takes the rest */
 	uint64_t in_hist = 0;
 	for (int b = 0; b < HIST_BUCKETS; b++)
-		in_hist += e->hist[b];
+		in_hist += f->hist[b];
 	CHECK_EQ(in_hist, n);
 	CHECK_EQ(e->samples.n, SAMPLES_MAX);    /* a reservoir now */
 	CHECK_EQ(e->samples.seen, n);
@@ -130,8 +133,8 @@ static void t_counters_batched_reservoir_is_samples_adds(void)
 	CHECK_EQ(e->samples.seen, ref.seen);
 	CHECK_EQ(e->samples.rng, ref.rng);
 	CHECK(memcmp(e->samples.v, ref.v, SAMPLES_MAX * sizeof(uint32_t)) == 0);
-	CHECK_EQ(e->figures, n);
-	CHECK_EQ(e->tsc_sum, sum);
+	CHECK_EQ(c->fig[KVM_EXIT_MMIO].figures, n);
+	CHECK_EQ(c->fig[KVM_EXIT_MMIO].tsc_sum, sum);
 	samples_free(&ref);
 	counters_free(c);
 	free(c);

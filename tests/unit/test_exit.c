@@ -508,8 +508,8 @@ static void t_counters_follow_the_reason(void)
 	CHECK_EQ(f->v.ctr.reason[63].count, 1);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_HLT].count, 1);
 	CHECK_EQ(f->v.ctr.other.count, 1);
-	CHECK_EQ(f->v.ctr.other.tsc_sum, 77);
-	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].tsc_sum, 2000);
+	CHECK_EQ(f->v.ctr.fig_other.tsc_sum, 77);
+	CHECK_EQ(f->v.ctr.fig[KVM_EXIT_IO].tsc_sum, 2000);
 	CHECK_EQ(f->v.ctr.total_exits, 6);
 	fake_free(f);
 }
@@ -680,7 +680,7 @@ static void t_trace_io_exit_while_stepping_asks_for_act_step(void)
 	CHECK_EQ(f->vm.con.total, 1);
 	counters_settle(&f->v.ctr);
 	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].count, 1);
-	CHECK_EQ(f->v.ctr.reason[KVM_EXIT_IO].tsc_sum, 1000);       /* timed like any exit */
+	CHECK_EQ(f->v.ctr.fig[KVM_EXIT_IO].tsc_sum, 1000);       /* timed like any exit */
 	CHECK_EQ(f->v.end, END_NONE);
 	fake_free(f);
 }

@@ -315,10 +315,11 @@ struct vcpu;
 typedef enum action (*exit_handler)(struct vcpu *v);
 const char *exit_reason_name(uint32_t reason); /* "IO", "HLT", ...; "UNKNOWN_REASON" if unnamed */
 exit_handler exit_lookup(uint32_t reason);     /* NULL: unhandled */
-/* One exit: lookup, handler (or the unhandled handler), count; under kvmlab
- * trace, the trace decides whether it is one step (ACT_STEP).  Returns the action. */
+extern const exit_handler exit_table[];        /* 64 rows (EXIT_REASON_MAX, measure.h) */
+/* exit_dispatch (vm.h) under kvmlab trace: lookup, count, handler, then the
+ * trace decides whether it was one step (ACT_STEP). */
 struct trace;
-enum action exit_dispatch(struct vcpu *v, uint64_t cycles, struct trace *trace);
+enum action exit_dispatch_traced(struct vcpu *v, uint64_t cycles, struct trace *trace);
 
 
 /* ---- setup.c: each set-up step before the first KVM_RUN, timed (`setup` in run --json) ---- */
@@ -341,10 +342,10 @@ uint64_t setup_clock(void);             /* CLOCK_MONOTONIC in ns: the t0 of a st
 void setup_record(struct setup_log *log, const char *step, const char *ioctl_name, uint64_t t0);
 uint64_t setup_total_ns(const struct setup_log *log);  /* sum of the recorded steps */
 
-/* The run loop's per-exit path: gcc places these together (.text.hot), so the
- * few code lines an exit needs are adjacent after the kernel evicted them
- * (docs/measurement.md, "What the accounting costs"). */
-#define KVMLAB_HOT __attribute__((hot))
+/* The run loop's per-exit path: one section, which vmm/core/hot.ld puts in a
+ * page of its own, so an exit's code is one page and a few adjacent lines
+ * after KVM_RUN evicted them (docs/measurement.md, "What the accounting costs"). */
+#define KVMLAB_HOT __attribute__((hot, section(".text.kvmlab_hot")))
 /* ...and on that path the branch predictor has forgotten kvmlab too, so each
  * taken branch costs ~6 cycles: the common case is the fall-through. */
 #define likely(x)   __builtin_expect(!!(x), 1)

@@ -3,8 +3,9 @@
  *
  * When KVM_RUN returns, kvm_run.exit_reason says why the guest stopped
  * (api.rst 5 "The kvm_run structure").  The run loop looks the reason up
- * here, calls its handler in traps/, counts it, and acts on the returned
- * action.  Exits KVM handles itself never reach this table: they show up
+ * in this table, calls its handler in traps/, counts it, and acts on the
+ * returned action; that lookup, exit_dispatch, is inline in the loop
+ * (vm.h), this file has the table and the traced case.  Exits KVM handles itself never reach this table: they show up
  * only in KVM's binary stats.
  */
 #include "kvmlab.h"
@@ -25,7 +26,8 @@ static const char *const exit_names[EXIT_REASON_MAX] = {
 #undef X
 };
 
-static const exit_handler exit_table[EXIT_REASON_MAX] = {
+/* Read inline by exit_dispatch (vm.h), in the run loop. */
+const exit_handler exit_table[EXIT_REASON_MAX] = {
 	[KVM_EXIT_IO]             = trap_io,             /* in/out: traps/pio.c */
 	[KVM_EXIT_MMIO]           = trap_mmio,           /* access with no RAM behind it: traps/mmio.c */
 	[KVM_EXIT_HLT]            = trap_hlt,            /* hlt without an in-kernel irqchip */
@@ -46,25 +48,16 @@ const char *exit_reason_name(uint32_t reason)
 	return "UNKNOWN_REASON";
 }
 
-/* The table's one bounds check, inline in the dispatch below. */
-static inline exit_handler table_at(uint32_t reason)
-{
-	return likely(reason < EXIT_REASON_MAX) ? exit_table[reason] : NULL;
-}
-
 exit_handler exit_lookup(uint32_t reason)
 {
-	return table_at(reason);
+	return exit_table_at(reason);
 }
 
-KVMLAB_HOT enum action exit_dispatch(struct vcpu *v, uint64_t cycles, struct trace *trace)
+enum action exit_dispatch_traced(struct vcpu *v, uint64_t cycles, struct trace *trace)
 {
 	uint32_t reason = v->run->exit_reason;
-	exit_handler h = table_at(reason);
+	exit_handler h = exit_table_at(reason);
 
 	counters_exit(&v->ctr, reason, cycles);
-	if (likely(trace == NULL))      /* a tail call: this function needs no frame */
-		return likely(h != NULL) ? h(v) : trap_unhandled(v);
-	/* kvmlab trace: single-stepping is a mode of this loop */
 	return trace_action(v, trace, reason, h ? h(v) : trap_unhandled(v));
 }

@@ -212,8 +212,8 @@ int vcpu_add_report(struct vcpu *v, const struct report_entry *r)
 void vcpu_step_done(struct vcpu *v)
 {
 	v->completing = false;
-	/* The watchdog and a kick set immediate_exit too: theirs must stay set. */
-	v->run->immediate_exit = v->timed_out || v->kicked;
+	/* The watchdog, a kick and a stop signal set immediate_exit too: theirs must stay set. */
+	v->run->immediate_exit = vcpu_leave_due(v);
 }
 
 /* A timeout with a LAPIC in KVM: a vCPU halted there (hlt with nothing that can
@@ -268,6 +268,23 @@ static int64_t vcpu_run_delay(const struct vcpu *v)
 
 static void vcpu_run_loop(struct vcpu *v);
 
+/* struct vcpu's first page (vm.h): the run loop's and trap_io's fields in
+ * line 0, trap_io's request and the dispatch's last row in line 1, then the
+ * counters: their hot line, every reason's row and the first port keys. */
+_Static_assert(offsetof(struct vcpu, completing) < 64 && offsetof(struct vcpu, io) == 64 &&
+	       offsetof(struct vcpu, exit_hit) + sizeof(((struct vcpu *)0)->exit_hit) <= 128 &&
+	       offsetof(struct vcpu, ctr) == 128 &&
+	       offsetof(struct vcpu, ctr.port) + 8 * sizeof(struct access_key) <= 4096 &&
+	       _Alignof(struct vcpu) == 4096,
+	       "struct vcpu: what an exit touches must stay in its first page, as laid out in vm.h");
+
+static void vcpu_end_interrupted(struct vcpu *v)
+{
+	int stop = watchdog_stop_signal();
+
+	vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	double u0, s0, u1, s1;
@@ -308,12 +325,17 @@ KVMLAB_HOT __attribute__((noinline)) static void vcpu_run_loop(struct vcpu *v)
 	struct trace *trace = v->vm->cfg.trace;
 	enum action a;
 
+	/* A stop signal (SIGINT, SIGTERM) sets immediate_exit on every armed vCPU
+	 * (watchdog.c), so its next KVM_RUN returns EINTR: the loop reads the flag
+	 * there, not at every exit.  One that came in set-up, before watchdog_arm
+	 * registered this vCPU, is seen here; the fence pairs with the handler's,
+	 * so of "registered" and "signalled" each side sees the other's first. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(watchdog_stop_signal())) {
+		vcpu_end_interrupted(v);
+		return;
+	}
 	for (;;) {
-		int stop = watchdog_stop_signal();
-		if (unlikely(stop)) {   /* checked before every entry: a signal in set-up counts too */
-			vcpu_end(v, END_INTERRUPTED, "interrupted by %s", stop == SIGINT ? "SIGINT" : "SIGTERM");
-			return;
-		}
 		if (unlikely(migrating) && mig_pause_point(v))
 			return;         /* migrated: the guest runs on in the destination */
 		if (unlikely(v->ctr.total_exits >= limit)) {
@@ -343,7 +365,11 @@ KVMLAB_HOT __attribute__((noinline)) static void vcpu_run_loop(struct vcpu *v)
 					vcpu_end_timeout(v);
 					return;
 				}
-				if (v->kicked && !watchdog_stop_signal()) {     /* --vcpus: vmm/core/smp.c */
+				if (watchdog_stop_signal()) {
+					vcpu_end_interrupted(v);
+					return;
+				}
+				if (v->kicked) {        /* --vcpus: vmm/core/smp.c */
 					vcpu_end(v, END_STOPPED, "vCPU %d ended the VM", v->kicked_by);
 					return;
 				}

@@ -160,19 +160,32 @@ const char *mode_of_sregs(const struct kvm_sregs *s);   /* "real", "protected", 
 
 /* ---- vcpu.c: one vCPU and its run loop ---- */
 struct vcpu {
-	/* What the run loop reads at every exit first, then the counters' own hot
-	 * line right after it (docs/measurement.md, "What the accounting costs"). */
-	struct vm *vm;
-	int id;
-	int fd;
+	/* The vCPU's first page holds all of it that an exit touches: on this
+	 * host KVM_RUN returns with kvmlab's TLB entries gone, so each page is a
+	 * page walk at every exit, and each line a miss that slows KVM_RUN's own
+	 * path too (docs/measurement.md, "What the accounting costs").  Line 0:
+	 * the run loop's fd and kvm_run, trap_io's last range and key.  Line 1:
+	 * trap_io's request, the dispatch's last row.  From line 2: the counters,
+	 * whose rows of every exit reason and first port keys are in the page;
+	 * vcpu.c asserts the layout. */
 	struct kvm_run *run;
+	int fd;
 	int run_size;
-	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
-	const struct pio_range *pio_last;       /* trap_io's last port range (traps/pio.c), or NULL; this vCPU's thread only */
+	struct pio_range pio_hit;       /* a copy of trap_io's last port range (traps/pio.c), count 0
+					 * until the first: no line of vm->pio per exit; this vCPU's
+					 * thread only */
 	struct access_key *port_key_last;       /* trap_io's last key in ctr.port, or NULL; likewise */
+	bool completing;                /* ACT_STEP: this entry has immediate_exit set by the loop */
 	struct io_req io;                       /* trap_io's request: here, not on its stack, so the
 						 * device's handler is a tail call (docs/measurement.md) */
-	struct counters ctr;
+	struct {
+		uint32_t reason;
+		exit_handler h;
+	} exit_hit;                     /* exit_dispatch's last row of exit_table, so an exit reads
+					 * no line of the table's page; {0, NULL} is row 0 */
+	struct vm *vm;
+	int id;
+	struct counters ctr __attribute__((aligned(64)));
 	struct kvm_stats stats;         /* per-vCPU binary stats */
 	uint32_t memctl_status;         /* answer to IN from PORT_MEMCTL: this vCPU's last request */
 	struct report_entry *reports;
@@ -195,7 +208,7 @@ struct vcpu {
 	volatile int kicked;            /* --vcpus: another vCPU ended the VM; leave KVM_RUN (set under smp.lock) */
 	int kicked_by;                  /* which vCPU did */
 	struct kvm_coalesced_mmio_ring *coalesced;  /* in the kvm_run mapping, or NULL */
-};
+} __attribute__((aligned(4096)));               /* a page of its own: RUN_NEW */
 /* KVM_CREATE_VCPU, the kvm_run mapping, CPUID, stats.  XC_OK, or XC_HOST with err. */
 int  vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen);
 /* The one KVM_RUN loop (every vCPU thread, kvmlab trace too): runs until an
@@ -231,6 +244,44 @@ int  watchdog_catch_stop(char *err, size_t errlen);
  * entry, and a call is two taken branches (docs/measurement.md). */
 extern volatile sig_atomic_t watchdog_stop_sig;
 static inline int watchdog_stop_signal(void) { return watchdog_stop_sig; }
+/* What kvm_run.immediate_exit must be when kvmlab itself clears it (after a
+ * step, a migration pause): still 1 if the watchdog fired, another vCPU kicked
+ * this one, or a stop signal came, since the run loop learns of all three
+ * only from KVM_RUN's EINTR. */
+static inline uint8_t vcpu_leave_due(const struct vcpu *v)
+{
+	return v->timed_out || v->kicked || watchdog_stop_signal();
+}
+
+
+/* ---- exit.c's table, dispatched inline in the run loop ---- */
+static inline exit_handler exit_table_at(uint32_t reason)
+{
+	return likely(reason < EXIT_REASON_MAX) ? exit_table[reason] : NULL;
+}
+/* One exit: lookup, count, handler (or the unhandled handler); under kvmlab
+ * trace, the trace decides whether it is one step (ACT_STEP).  Returns the
+ * action.  Inline in the loop: a call and its frame, after KVM_RUN has
+ * evicted kvmlab's code and branch history, cost ~13 cycles an exit here
+ * (docs/measurement.md, "What the accounting costs"). */
+static inline __attribute__((always_inline)) enum action exit_dispatch(struct vcpu *v, uint64_t cycles,
+									struct trace *trace)
+{
+	if (unlikely(trace != NULL))    /* kvmlab trace: single-stepping is a mode of this loop */
+		return exit_dispatch_traced(v, cycles, trace);
+	uint32_t reason = v->run->exit_reason;
+	exit_handler h;
+
+	if (likely(reason == v->exit_hit.reason)) {
+		h = v->exit_hit.h;
+	} else {
+		h = exit_table_at(reason);
+		v->exit_hit.reason = reason;
+		v->exit_hit.h = h;
+	}
+	counters_exit(&v->ctr, reason, cycles);
+	return likely(h != NULL) ? h(v) : trap_unhandled(v);
+}
 
 
 /* ---- run.c: one complete run of a payload (create, load, run, tear down) ---- */

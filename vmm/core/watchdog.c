@@ -11,8 +11,9 @@
  * (on whichever thread the kernel picked) records the signal, sets
  * immediate_exit on every armed vCPU and re-sends the signal to each vCPU
  * thread (tgkill, own tgid) so a thread inside KVM_RUN leaves it; the run
- * loop sees watchdog_stop_signal() and ends the run as "interrupted" with
- * the whole report, as a timeout does.
+ * loop sees watchdog_stop_signal() when KVM_RUN returns EINTR (and once
+ * before its first entry) and ends the run as "interrupted" with the whole
+ * report, as a timeout does.
  */
 #include <errno.h>
 #include <signal.h>
@@ -42,6 +43,9 @@ static void watchdog_stop(int sig)
 		return;
 	}
 	watchdog_stop_sig = sig;
+	/* Pairs with the run loop's fence before its one read of the flag: a vCPU
+	 * armed too late for this loop to see it sees the flag (vcpu.c). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (int i = 0; i < VCPUS_MAX; i++) {
 		struct vcpu *v = wd_all[i];
 		if (!v)

@@ -246,7 +246,7 @@ void bench_run_case(struct kvm *k, const struct bench_case *c, const struct benc
 		else
 			traced = cfg.ktrace = true;
 	}
-	struct run *run = calloc(1, sizeof(*run));
+	struct run *run = RUN_NEW(struct run);
 	if (!b.loop || !b.op || !b.disturbed || !run)
 		die(XC_HOST, "out of memory");
 	int rc = run_payload(run, k, &p, &cfg, err, sizeof(err));

@@ -54,7 +54,7 @@ static int cal_run(struct kvm *k, uint32_t iters, uint64_t *cycles, uint64_t *em
 	cal_payload(buf, sizeof(buf), iters, &p);
 	if (run_payload(&r, k, &p, &cfg, err, sizeof(err)) == XC_OK && r.vcpu.end == END_HLT) {
 		const struct kvm_stat *s = kvmstats_find(&r.vcpu.stats, "insn_emulation");
-		*cycles = r.vcpu.ctr.reason[KVM_EXIT_HLT].tsc_sum;
+		*cycles = r.vcpu.ctr.fig[KVM_EXIT_HLT].tsc_sum;
 		*have_stat = s != NULL;
 		*emul = s ? kvmstats_delta(s) : 0;
 		*tsc_khz = r.tsc_khz;

@@ -14,7 +14,7 @@ KVMLAB_HOT unsigned hist_bucket(uint64_t cycles)
 }
 
 /* One value into the figures. */
-static void figures_add(struct exit_counter *e, uint64_t x)
+static void figures_add(struct exit_figures *e, uint64_t x)
 {
 	if (e->figures == 0 || x < e->tsc_min)
 		e->tsc_min = x;
@@ -28,18 +28,20 @@ static void figures_add(struct exit_counter *e, uint64_t x)
 /* The values the store holds that the figures do not have yet: none of them
  * is saturated (those took the slow path), so each is the exact round trip.
  * Then a batch past the full store goes into the reservoir. */
-static void settle_one(struct exit_counter *e)
+static void settle_one(struct exit_counter *e, struct exit_figures *f)
 {
 	for (uint32_t i = e->settled; i < e->samples.n; i++)
-		figures_add(e, e->samples.v[i]);
+		figures_add(f, e->samples.v[i]);
 	samples_flush(&e->samples);
 	e->settled = e->samples.n;
 }
 
-void counters_exit_slow(struct exit_counter *e, uint64_t cycles)
+void counters_exit_slow(struct counters *c, struct exit_counter *e, uint64_t cycles)
 {
-	settle_one(e);                  /* first: a reservoir may overwrite them; a full batch placed */
-	figures_add(e, cycles);         /* exact, whatever the store keeps */
+	struct exit_figures *f = counters_figures(c, e);
+
+	settle_one(e, f);               /* first: a reservoir may overwrite them; a full batch placed */
+	figures_add(f, cycles);         /* exact, whatever the store keeps */
 	/* A failed allocation loses one sample, never the count or the figures. */
 	samples_add(&e->samples, cycles);
 	e->settled = e->samples.n;      /* this value (or none) is in the figures already */
@@ -48,8 +50,8 @@ void counters_exit_slow(struct exit_counter *e, uint64_t cycles)
 void counters_settle(struct counters *c)
 {
 	for (int i = 0; i < EXIT_REASON_MAX; i++)
-		settle_one(&c->reason[i]);
-	settle_one(&c->other);
+		settle_one(&c->reason[i], &c->fig[i]);
+	settle_one(&c->other, &c->fig_other);
 }
 
 void counters_free(struct counters *c)

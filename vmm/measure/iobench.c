@@ -155,7 +155,7 @@ static void run_path(struct kvm *k, const struct iob_path *p, const uint32_t *pa
 			cfg.io.blk_path = disk;
 			cfg.io.blk_size = 2 << 20;              /* what io/blk-verify needs */
 		}
-		struct run *run = calloc(1, sizeof(*run));
+		struct run *run = RUN_NEW(struct run);
 		if (!run)
 			die(XC_HOST, "out of memory");
 		double cpu0 = process_cpu();

@@ -62,22 +62,26 @@ double percentile_sorted(const double *v, size_t n, double p);
 #define HIST_BUCKETS      40            /* log2 buckets of TSC cycles */
 #define PORT_KEYS_MAX     256
 #define MMIO_KEYS_MAX     256
-/* One exit reason's figures.  An exit updates only the first cache line: the
- * count and the sample store.  Sum, min, max and histogram are computed from
- * the stored values later (counters_settle), so they stay exact at no cost
- * per exit; a value the store cannot keep as it is (the first, or one of 2^32
- * cycles or more) goes into them at once.  Once the store is full, values
- * are appended to a batch past it, and every SAMPLES_BATCH exits the slow
- * path takes them into the figures and the reservoir in one loop. */
+/* One exit reason's row: what an exit updates, the count and the sample
+ * store, 48 bytes, so the rows of every reason and the first port keys share
+ * the vCPU's first page with the run loop's own fields (vm.h).  Sum, min, max
+ * and histogram (struct exit_figures) are computed from the stored values
+ * later (counters_settle), so they stay exact at no cost per exit; a value
+ * the store cannot keep as it is (the first, or one of 2^32 cycles or more)
+ * goes into them at once.  Once the store is full, values are appended to a
+ * batch past it, and every SAMPLES_BATCH exits the slow path takes them into
+ * the figures and the reservoir in one loop. */
 struct exit_counter {
 	uint64_t count;
 	struct sample_store samples;         /* the round trips themselves, for percentiles */
-	uint32_t settled;                    /* samples.v[0..settled) are in the figures below */
-	/* Valid after counters_settle: */
+	uint32_t settled;                    /* samples.v[0..settled) are in its figures */
+};
+/* A row's figures, valid after counters_settle (counters_figures finds them). */
+struct exit_figures {
 	uint64_t figures;                    /* values in them (count, once settled) */
 	uint64_t tsc_sum, tsc_min, tsc_max;  /* KVM_RUN round trip that ended in this exit */
 	uint64_t hist[HIST_BUCKETS];         /* hist[i]: round trips in [2^i, 2^(i+1)) cycles */
-} __attribute__((aligned(64)));
+};
 struct access_key {
 	uint64_t addr;                  /* port or GPA */
 	uint32_t size;                  /* bytes per element */
@@ -106,10 +110,22 @@ struct counters {
 	int nmsr;
 	uint64_t msr_overflow;
 	uint64_t coalesced;             /* writes KVM queued in the coalesced-MMIO ring */
+	/* Cold, read after the run: each row's figures. */
+	struct exit_figures fig[EXIT_REASON_MAX];
+	struct exit_figures fig_other;
 };
+/* The figures of row e of c (one of c->reason[], or &c->other). */
+static inline struct exit_figures *counters_figures(struct counters *c, const struct exit_counter *e)
+{
+	return e == &c->other ? &c->fig_other : &c->fig[e - c->reason];
+}
+static inline const struct exit_figures *counters_figures_c(const struct counters *c, const struct exit_counter *e)
+{
+	return e == &c->other ? &c->fig_other : &c->fig[e - c->reason];
+}
 unsigned hist_bucket(uint64_t cycles);  /* floor(log2(cycles)), capped at HIST_BUCKETS - 1 */
 /* counters_exit's other cases, out of line: the figures take the value now. */
-void counters_exit_slow(struct exit_counter *e, uint64_t cycles);
+void counters_exit_slow(struct counters *c, struct exit_counter *e, uint64_t cycles);
 /* Counts one exit of reason and its KVM_RUN round trip (count, sample; min,
  * max, sum and histogram by counters_settle).  Inline: after KVM_RUN every
  * instruction and taken branch of the exit path is paid again, so the common
@@ -126,7 +142,7 @@ static inline __attribute__((always_inline)) void counters_exit(struct counters 
 		s->seen++;
 		return;
 	}
-	counters_exit_slow(e, cycles);
+	counters_exit_slow(c, e, cycles);
 }
 /* Brings min, max, sum and histogram of every reason up to date (idempotent);
  * the run loop calls it when it ends, before anything reads them. */

@@ -162,7 +162,7 @@ bool mig_pause_point(struct vcpu *v)
 	}
 	if (!p->stop) {
 		pthread_mutex_unlock(&p->lock);
-		v->run->immediate_exit = v->timed_out || v->kicked;
+		v->run->immediate_exit = vcpu_leave_due(v);
 		return false;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -193,7 +193,7 @@ bool mig_pause_point(struct vcpu *v)
 		vcpu_end(v, END_HOST_ERROR, "%s", p->lost);
 		return true;
 	}
-	v->run->immediate_exit = v->timed_out || v->kicked;
+	v->run->immediate_exit = vcpu_leave_due(v);
 	return false;
 }
 

@@ -24,7 +24,7 @@ int mig_complete_io(struct vcpu *v, char *err, size_t errlen)
 	v->run->immediate_exit = 1;
 	int rc = ioctl(v->fd, KVM_RUN, 0);
 	int e = errno;
-	v->run->immediate_exit = 0;
+	v->run->immediate_exit = vcpu_leave_due(v);
 	if (rc == 0 || e != EINTR) {
 		snprintf(err, errlen, "KVM_RUN (immediate_exit, completing the pending I/O): %s",
 			 rc == 0 ? "the guest ran" : strerror(e));

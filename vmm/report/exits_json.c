@@ -17,40 +17,42 @@ static void json_ns(struct json *j, double cycles, uint64_t tsc_khz)
 		json_null(j);
 }
 
-static void json_exit_counter(struct json *j, const struct exit_counter *e, uint64_t tsc_khz)
+static void json_exit_counter(struct json *j, const struct counters *c, const struct exit_counter *e,
+			      uint64_t tsc_khz)
 {
 	const struct sample_store *st = &e->samples;
+	const struct exit_figures *f = counters_figures_c(c, e);
 	struct summary sum;
 
 	summary_u32(st->v, st->n, &sum);
 	json_obj(j);
 	json_key(j, "count");       json_u64(j, e->count);
-	json_key(j, "cycles_min");  json_u64(j, e->tsc_min);
-	json_key(j, "cycles_mean"); json_u64(j, e->count ? e->tsc_sum / e->count : 0);
-	json_key(j, "cycles_max");  json_u64(j, e->tsc_max);
+	json_key(j, "cycles_min");  json_u64(j, f->tsc_min);
+	json_key(j, "cycles_mean"); json_u64(j, e->count ? f->tsc_sum / e->count : 0);
+	json_key(j, "cycles_max");  json_u64(j, f->tsc_max);
 	json_key(j, "ns_mean");
 	if (tsc_khz && e->count)
-		json_double(j, (double)e->tsc_sum / e->count * 1e6 / (double)tsc_khz);
+		json_double(j, (double)f->tsc_sum / e->count * 1e6 / (double)tsc_khz);
 	else
 		json_null(j);
 	/* Percentiles from the sample store (samples.c): exact unless a reservoir. */
 	json_key(j, "cycles_median"); json_double(j, sum.median);
 	json_key(j, "cycles_p99");    json_double(j, sum.p99);
-	json_key(j, "ns_min");        json_ns(j, (double)e->tsc_min, tsc_khz);
+	json_key(j, "ns_min");        json_ns(j, (double)f->tsc_min, tsc_khz);
 	json_key(j, "ns_median");     json_ns(j, sum.median, tsc_khz);
 	json_key(j, "ns_p99");        json_ns(j, sum.p99, tsc_khz);
-	json_key(j, "ns_max");        json_ns(j, (double)e->tsc_max, tsc_khz);
+	json_key(j, "ns_max");        json_ns(j, (double)f->tsc_max, tsc_khz);
 	json_key(j, "samples");       json_u64(j, st->n);
 	json_key(j, "percentiles_exact"); json_bool(j, samples_exact(st));
 	json_key(j, "histogram_log2");  /* bucket i: round trips of [2^i, 2^(i+1)) cycles */
 	json_obj(j);
 	for (int b = 0; b < HIST_BUCKETS; b++) {
-		if (!e->hist[b])
+		if (!f->hist[b])
 			continue;
 		char k[12];             /* any int: -O1 -fsanitize builds check the bound */
 		snprintf(k, sizeof(k), "%d", b);
 		json_key(j, k);
-		json_u64(j, e->hist[b]);
+		json_u64(j, f->hist[b]);
 	}
 	json_obj_end(j);
 	json_obj_end(j);
@@ -120,11 +122,11 @@ void json_exits(struct json *j, const struct vcpu *v, const struct vm *vm, uint6
 		if (!v->ctr.reason[i].count)
 			continue;
 		json_key(j, exit_reason_name(i));
-		json_exit_counter(j, &v->ctr.reason[i], tsc_khz);
+		json_exit_counter(j, &v->ctr, &v->ctr.reason[i], tsc_khz);
 	}
 	if (v->ctr.other.count) {
 		json_key(j, "OTHER");
-		json_exit_counter(j, &v->ctr.other, tsc_khz);
+		json_exit_counter(j, &v->ctr, &v->ctr.other, tsc_khz);
 	}
 	json_obj_end(j);
 	json_key(j, "ports"); json_accesses(j, v->ctr.port, v->ctr.nports, true, vm);

@@ -63,9 +63,9 @@ void report_text(const struct report_ctx *c, FILE *out)
 		fprintf(out, ", p99 ");
 		print_ns(out, (uint64_t)sum.p99, r->tsc_khz);
 		fprintf(out, ", min ");
-		print_ns(out, e->tsc_min, r->tsc_khz);
+		print_ns(out, v->ctr.fig[i].tsc_min, r->tsc_khz);
 		fprintf(out, ", max ");
-		print_ns(out, e->tsc_max, r->tsc_khz);
+		print_ns(out, v->ctr.fig[i].tsc_max, r->tsc_khz);
 		fputc('\n', out);
 	}
 	const struct kvm_stat *emu = v->stats.fd >= 0 ? kvmstats_find(&v->stats, "insn_emulation") : NULL;
