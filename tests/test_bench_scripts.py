@@ -30,6 +30,30 @@ def test_bench_overhead_prints_the_ratio_its_interval_and_the_extra_cycles():
     rounds = re.search(r"rounds, exits/s raw: +(.*)", out).group(1).split(", ")
     assert len(rounds) == 6 and all(float(x) > 0 for x in rounds)
     assert re.search(r"kvmlab's extra +-?[\d.]+ ns = -?\d+ cycles", out), out
+    # The rest of the extra, inside KVM_RUN, and the yardstick that prices a page touched per exit.
+    assert re.search(r"inside KVM_RUN \(mean round trip\): kvmlab's exits take -?\d+ cycles more", out), out
+    assert re.search(r"yardstick: rawloop writing one line in each of 4 far-apart pages per exit costs "
+                     r"-?\d+ cycles an exit \(-?\d+ a page\)", out), out
+
+
+def test_rawloop_prints_its_figures_and_touches_the_pages_it_is_given():
+    payload = os.path.join(BUILD, "payloads", "bench", "overhead-pio.bin")
+    for pages in ([], ["3"]):
+        p = subprocess.run([os.path.join(BUILD, "rawloop"), payload, "500", *pages], capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        exits, seconds, rate, outside, inside = p.stdout.split()
+        assert int(exits) == 500 and float(seconds) > 0 and float(rate) > 0
+        assert int(outside) > 0 and float(inside) > 0           # cycles out of and in KVM_RUN
+
+
+def test_rawloop_refuses_a_bad_count_in_one_line():
+    payload = os.path.join(BUILD, "payloads", "bench", "overhead-pio.bin")
+    for args in (["0"], ["10", "65"], ["10", "-1"]):
+        p = subprocess.run([os.path.join(BUILD, "rawloop"), payload, *args], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 2 and p.stdout == "", (args, p)
+        assert p.stderr.count("\n") == 1 and p.stderr.startswith("rawloop: "), (args, p.stderr)
 
 
 def test_bench_lifecycle_prints_the_ratio_and_every_set_up_step():
