@@ -29,7 +29,7 @@
  *     cpulist.c         cpulist_contains cpulist_parse
  *     end.c             end_at_insn end_by_guest end_exit_code end_flags end_name
  *                       end_ok end_silent end_vcpu_only xc_summary
- *     exit.c            exit_dispatch exit_lookup exit_reason_name
+ *     exit.c            exit_dispatch_traced exit_lookup exit_reason_name exit_table (exit_dispatch: vm.h, inline)
  *     expect.c          expect_lookup expect_warn_cpuid_cpl3 expect_when_holds
  *                       (the rows: expect.def)
  *     facts.c           facts_find facts_probe facts_set_bool facts_set_int
