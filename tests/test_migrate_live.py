@@ -170,6 +170,42 @@ def test_a_failed_migration_lets_the_waiting_guest_end_here(kvm, tmp_path, run):
     assert reports(src.doc)["result"] == reports(plain.doc)["result"]
 
 
+def test_a_stop_signal_ends_a_guest_waiting_for_its_migration_at_once(kvm, tmp_path):
+    """Ctrl-C while the guest waits in MEMCTL_MIGRATION_WAIT and a 1 MiB/s link
+    is still carrying round 0 (16 MiB: ~16 s): the run ends as interrupted, with
+    its whole report, not when the round or the --timeout is over, and the
+    migration says it sent nothing that counts (the receiver sees the stream
+    cut).  No timing threshold: a wait that ignored the signal would end at the
+    --timeout, exit code 4, not 18."""
+    import json
+    import signal
+    addr = address(tmp_path, "unix")
+    recv = Receiver(addr)
+    src = subprocess.Popen([KVMLAB, "run", payload(COUNTER), "--json", "--verbose", "--migrate-to", addr,
+                            "--bandwidth", "1", "--mem", "16M", "--timeout", "60"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                           env=dict(os.environ, KVMLAB_PAYLOADS=PAYLOADS))
+    try:
+        err = []
+        for line in src.stderr:                 # --verbose says when the guest starts to wait
+            err.append(line)
+            if "waits for its migration" in line:
+                break
+        assert any("waits for its migration" in l for l in err), "".join(err)
+        src.send_signal(signal.SIGINT)
+        out, rest = src.communicate(timeout=60)
+    finally:
+        src.kill()
+    dst = recv.finish()
+    assert src.returncode == XC["INTERRUPTED"], "".join(err) + rest
+    doc = json.loads(out)
+    assert doc["result"]["end"] == "interrupted" and "SIGINT" in doc["result"]["detail"]
+    m = doc["migration"]
+    assert m["completed"] is False and "the run ended during pre-copy" in m["warning"], m
+    assert doc["memory"]["migration_waits"] == 1
+    assert dst.code == XC["MIGRATION_STREAM"], dst.err   # the stream stopped short of its END section
+
+
 DIRTY = "mem/migrate-dirty"
 
 

@@ -135,10 +135,12 @@ static uint32_t migration_wait(struct vcpu *v, struct mem_lab *ml)
 		/* slots_frozen alone also holds on a post-copy destination: only a VM
 		 * with a migration of its own to stop it (vm->pause) waits. */
 		bool running = ml->slots_frozen && v->vm->pause;
-		if (running && !waited)
+		if (running && !waited) {
 			ml->migration_waits++;
+			vlog("memctl: vCPU %d waits for its migration (MEMCTL_MIGRATION_WAIT)", v->id);
+		}
 		pthread_mutex_unlock(&ml->lock);
-		if (!running || v->timed_out || v->kicked)
+		if (!running || vcpu_leave_due(v))     /* a timeout, a kick or Ctrl-C ends the wait too */
 			break;
 		waited = true;
 		if (mig_pause_wait_stop(v, MEMCTL_WAIT_POLL_MS))

@@ -253,11 +253,13 @@ int  mig_fd_read(void *ctx, void *buf, size_t n);  /* ctx: int *fd */
 /* ---- ram.c: the memory layout and the RAM pages ---- */
 /* A bitmap's set bits (bit i = page i of [base, base + npages pages)) as RAM
  * sections, contiguous pages batched up to MIG_PAGES_PER_CHUNK.  after_chunk
- * (may be NULL) runs after each section with its bytes: the bandwidth limit.
- * Returns the pages sent, or -1 on a failed write. */
+ * (may be NULL) runs after each section with its bytes (the bandwidth limit)
+ * and returns true to stop there.  Returns the pages sent, MIG_WRITE_STOPPED
+ * if after_chunk stopped it, or -1 on a failed write. */
+#define MIG_WRITE_STOPPED (-2)
 int64_t mig_write_bitmap(struct mig_out *out, const struct guest_mem *m, const uint64_t *bm,
 			 uint64_t npages, uint64_t base,
-			 void (*after_chunk)(void *arg, uint64_t bytes), void *arg);
+			 bool (*after_chunk)(void *arg, uint64_t bytes), void *arg);
 /* The LAYOUT section: every slot of m (GPA, size, flags). 0 or -1. */
 int  mig_write_layout(struct mig_out *out, const struct guest_mem *m);
 /* One RAM section of npages (1..MIG_PAGES_PER_CHUNK) pages at gpa, inside one slot.  0 or -1. */

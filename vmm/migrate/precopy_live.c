@@ -95,9 +95,10 @@ static void live_mark_all(struct mig_live *l)
 	}
 }
 
-/* The set bits of every migrated slot as RAM sections.  Pages sent, or -1. */
+/* The set bits of every migrated slot as RAM sections.  Pages sent,
+ * MIG_WRITE_STOPPED (the run ended meanwhile: live_after_chunk), or -1. */
 static int64_t live_write_dirty(struct mig_live *l, struct mig_out *out,
-				void (*after_chunk)(void *arg, uint64_t bytes), void *arg)
+				bool (*after_chunk)(void *arg, uint64_t bytes), void *arg)
 {
 	int64_t sent = 0;
 
@@ -106,7 +107,7 @@ static int64_t live_write_dirty(struct mig_live *l, struct mig_out *out,
 		int64_t n = mig_write_bitmap(out, &l->r->vm.mem, l->bitmap + ls->gpa / MIG_PAGE / 64, ls->npages,
 					     ls->gpa, after_chunk, arg);
 		if (n < 0)
-			return -1;
+			return n;
 		sent += n;
 	}
 	memset(l->bitmap, 0, (l->bm_pages + 63) / 64 * sizeof(uint64_t));      /* sent: nothing pending */
@@ -152,25 +153,40 @@ static uint64_t live_total_pages(const struct mig_live *l)
 	return n;
 }
 
-/* --bandwidth: after each section, sleep until the round's bytes fit the rate. */
+static bool live_over(struct mig_live *l)
+{
+	pthread_mutex_lock(&l->lock);
+	bool over = l->over;
+	pthread_mutex_unlock(&l->lock);
+	return over;
+}
+
+/* --bandwidth: after each section, sleep until the round's bytes fit the rate,
+ * in slices of LIVE_PACE_SLICE_S, and stop (true) once the run has ended: a
+ * Ctrl-C or a timeout ends the vCPU at once, and a slow link must not keep
+ * the process for the rest of a round that nothing will receive. */
+#define LIVE_PACE_SLICE_S 0.02
 struct live_pace {
 	double t0, rate;                /* round start; bytes/s, 0 = unlimited */
 	uint64_t bytes;
 	struct mig_live *l;
 };
-static void live_after_chunk(void *arg, uint64_t bytes)
+static bool live_after_chunk(void *arg, uint64_t bytes)
 {
 	struct live_pace *pc = arg;
 
 	pc->bytes += bytes;
 	if (pc->rate > 0) {
 		double due = pc->t0 + (double)pc->bytes / pc->rate;
-		double now = live_now();
-		if (due > now)
-			live_sleep(due - now);
+		for (double now = live_now(); due > now; now = live_now()) {
+			if (live_over(pc->l))
+				return true;
+			live_sleep(due - now < LIVE_PACE_SLICE_S ? due - now : LIVE_PACE_SLICE_S);
+		}
 	}
 	if (pc->l->pause.throttle_pct)          /* auto-converge: the tick is each chunk or 10 ms */
 		mig_pause_kick(&pc->l->pause);
+	return live_over(pc->l);
 }
 
 /* The throttle ticks while the sender waits for the socket too: a thread. */
@@ -269,6 +285,10 @@ static void live_migrate(struct mig_live *l)
 		gmem_hold(&vm->mem);    /* the slots are frozen; the lock is the rule all the same */
 		sent = live_write_dirty(l, &out, live_after_chunk, &pc);
 		gmem_release(&vm->mem);
+		if (sent == MIG_WRITE_STOPPED) {
+			live_fail(l, "%s", "the run ended during pre-copy (the guest finished, a timeout or a stop signal): nothing migrated");
+			goto out;
+		}
 		if (sent < 0)
 			goto write_failed;
 		rd->pages = (uint64_t)sent;

@@ -78,7 +78,7 @@ uint32_t mig_ram_checksum(const struct guest_mem *m)
 
 int64_t mig_write_bitmap(struct mig_out *out, const struct guest_mem *m, const uint64_t *bm,
 			 uint64_t npages, uint64_t base,
-			 void (*after_chunk)(void *arg, uint64_t bytes), void *arg)
+			 bool (*after_chunk)(void *arg, uint64_t bytes), void *arg)
 {
 	int64_t sent = 0;
 
@@ -95,8 +95,8 @@ int64_t mig_write_bitmap(struct mig_out *out, const struct guest_mem *m, const u
 			return -1;
 		sent += (int64_t)run;
 		pg += run;
-		if (after_chunk)
-			after_chunk(arg, out->bytes - before);
+		if (after_chunk && after_chunk(arg, out->bytes - before))
+			return MIG_WRITE_STOPPED;
 	}
 	return sent;
 }
