@@ -114,7 +114,7 @@
  *     memlab.c          memlab_add_slots memlab_create memlab_destroy
  *                       memlab_finish memlab_mark memlab_vcpu_ready
  *     memopts.c         memopts_parse
- *     memregion.c       memregion_add memregion_remove memregion_remove_all
+ *     memregion.c       memregion_add memregion_listen memregion_remove memregion_remove_all memregion_unlisten
  *     memslots.c        memslots_add memslots_by_id memslots_check memslots_find
  *                       memslots_remove
  *     numa.c            numa_bind numa_node_exists numa_where

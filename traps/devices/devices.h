@@ -399,10 +399,12 @@ int  vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char
 void vhost_blk_quiesce(struct vhost_blk *vb);
 /* vhost_blk_quiesce, then closes the socket and the eventfds and frees vb; safe on NULL. */
 void vhost_blk_teardown(struct vhost_blk *vb);
-/* Memory hotplug (memctl.c): a running back-end gets the new memory map, every
- * shareable slot but `leaving` (-1: none), and has applied it on return (REPLY_ACK
- * required).  Holds the device lock; the caller holds mem_lab.lock, not the slot
- * lock.  0 (also when the ring is not running), or -1 with err. */
+/* A slot came or goes (memregion.c calls it as the device's mem_listener, so
+ * memory hotplug reaches the back-end without memctl knowing of it): a running
+ * back-end gets the new memory map, every shareable slot but `leaving` (-1:
+ * none), and has applied it on return (REPLY_ACK required).  Holds the device
+ * lock; runs without the slot lock.  0 (also when the ring is not running), or
+ * -1 with err. */
 int  vhost_blk_mem_changed(struct vhost_blk *vb, int leaving, char *err, size_t errlen);
 /* Live migration (vhost_blk.c; vmm/migrate/vhostmig.c drives them).  The dirty log:
  * starts the back-end's logging of its writes into a bitmap covering GPA 0..ram_end

@@ -44,17 +44,11 @@ static uint32_t hotplug_add(struct vcpu *v, struct mem_lab *ml, uint32_t mib)
 		warnx_("memctl: hotplug of %u MiB refused (1..%d MiB, one hotplug slot at a time)", mib, HOTPLUG_MAX_MIB);
 		return MEMCTL_EREFUSED;
 	}
+	/* Whoever maps guest memory itself (a vhost-user back-end) learns of the
+	 * slot before the guest can put a buffer there, or the slot goes again
+	 * (memregion.c's listeners). */
 	if (memregion_hotplug(vm, (uint64_t)mib << 20, err, sizeof(err)) != XC_OK) {
 		warnx_("memctl: hotplug: %s", err);
-		return MEMCTL_EHOST;
-	}
-	/* A vhost-user back-end maps guest memory itself: it learns of the slot
-	 * before the guest can put a buffer there. */
-	if (vm->io && vm->io->vhost && vhost_blk_mem_changed(vm->io->vhost, -1, err, sizeof(err)) != 0) {
-		char err2[256];
-		warnx_("memctl: hotplug: %s: the slot is taken out again", err);
-		if (memregion_remove(vm, SLOT_HOTPLUG, err2, sizeof(err2)) != XC_OK)
-			warnx_("memctl: hotplug: %s", err2);
 		return MEMCTL_EHOST;
 	}
 	ml->hotplug_adds++;
@@ -67,11 +61,7 @@ static uint32_t hotplug_remove(struct vcpu *v, struct mem_lab *ml)
 
 	if (!memslots_by_id(&v->vm->mem, SLOT_HOTPLUG))
 		return MEMCTL_EREFUSED;
-	/* The back-end drops the slot first.  If it cannot, its own mapping keeps the
-	 * pages it has: kvmlab's memory is not at risk, only that back-end's view. */
-	struct vhost_blk *vb = v->vm->io ? v->vm->io->vhost : NULL;
-	if (vb && vhost_blk_mem_changed(vb, SLOT_HOTPLUG, err, sizeof(err)) != 0)
-		warnx_("memctl: unplug: %s", err);
+	/* A listener (a vhost-user back-end) drops the slot first (memregion.c). */
 	if (memregion_remove(v->vm, SLOT_HOTPLUG, err, sizeof(err)) != XC_OK) {
 		warnx_("memctl: unplug: %s", err);
 		return MEMCTL_EHOST;

@@ -119,6 +119,11 @@ static void blk_kick(struct virtio_dev *d)
 
 static const struct virtio_offload vhost_offload = { .start = blk_start, .stop = blk_stop, .kick = blk_kick };
 
+static int mem_listener_changed(void *opaque, int leaving, char *err, size_t errlen)
+{
+	return vhost_blk_mem_changed(opaque, leaving, err, errlen);
+}
+
 int vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char *err, size_t errlen)
 {
 	struct vhost_blk *vb = calloc(1, sizeof(*vb));
@@ -131,6 +136,12 @@ int vhost_blk_setup(struct vm *vm, struct virtio_dev *d, const char *sock, char 
 	vb->kick = vb->call = vb->stopfd = vb->log_fd = -1;
 	vb->front.sock = vb->front.log_fd = -1;        /* not connected (yet): teardown after a refusal is safe */
 	vm->io->vhost = vb;
+	vb->mem = (struct mem_listener){ .name = "vhost-user-blk", .changed = mem_listener_changed, .opaque = vb };
+	if (memregion_listen(&vm->mem, &vb->mem) != 0) {
+		snprintf(err, errlen, "vhost-user-blk: no room among the memory listeners (%d)", MEM_LISTENERS_MAX);
+		vb->mem.opaque = NULL;
+		return -1;
+	}
 	if (vm->cfg.sandbox) {
 		/* The hand-over at DRIVER_OK runs on the vCPU thread: sendmsg, eventfd, a thread. */
 		snprintf(err, errlen, "--vhost-user-blk cannot run under --sandbox: the vhost-user set-up at DRIVER_OK "
@@ -419,6 +430,8 @@ void vhost_blk_teardown(struct vhost_blk *vb)
 	if (!vb)
 		return;
 	vhost_blk_quiesce(vb);
+	if (vb->mem.opaque)
+		memregion_unlisten(&vb->vm->mem, &vb->mem);
 	vhost_blk_log_end(vb);
 	vhost_front_close(&vb->front);
 	/* An irqfd's eventfd stays registered until the VM fd closes; closing ours is fine then. */

@@ -42,6 +42,7 @@ struct vhost_blk {
 	bool mig_stopped;               /* the migration stopped the ring (GET_VRING_BASE) */
 	bool deferred;                  /* destination: start once post-copy has placed every page */
 	bool pages_in;                  /* destination: post-copy has placed every page */
+	struct mem_listener mem;        /* memregion_listen: hotplug's slots reach the back-end */
 };
 
 #endif

@@ -215,6 +215,16 @@ struct mem_slot {                       /* one KVM memory slot (api.rst 4.35); m
 	int memfd;                      /* BACKING_MEMFD: the file; else -1 */
 	bool window;                    /* allowed in the MMIO window (ROM by design) */
 };
+/* Who maps guest memory besides kvmlab (a vhost-user back-end maps it itself,
+ * docs/io.md): memregion.c tells it of every slot it adds, after the slot is
+ * in (leaving -1), and of every slot it removes, before (leaving = the slot's
+ * id).  changed returns 0, or -1 with err; it runs without the slot lock. */
+struct mem_listener {
+	const char *name;
+	int (*changed)(void *opaque, int leaving, char *err, size_t errlen);
+	void *opaque;
+};
+#define MEM_LISTENERS_MAX 4
 struct guest_mem {
 	uint8_t *hva;                   /* host mapping of guest RAM, GPA 0 (slot 0) */
 	uint64_t size;                  /* bytes */
@@ -233,6 +243,8 @@ struct guest_mem {
 	 * filled later with the source's old bytes.  It applies advice itself; 0 or -1. */
 	int (*discard_hook)(void *arg, uint8_t *hva, uint64_t gpa, uint64_t len, int advice);
 	void *discard_arg;
+	const struct mem_listener *listener[MEM_LISTENERS_MAX];     /* memregion_listen */
+	int nlisteners;
 };
 void gmem_init(struct guest_mem *m);    /* the lock, writer-preferring: an unplug cannot starve */
 void gmem_hold(const struct guest_mem *m);      /* shared: pointers stay valid until gmem_release */

@@ -77,6 +77,14 @@ const struct mem_slot *memslots_by_id(const struct guest_mem *m, uint32_t id);  
 int  memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen);
 /* The hotplug slot (slot 2 at GPA_HOTPLUG, anonymous, size bytes): the one
  * description memctl's guest request and a restored stream both use.  XC_OK or XC_HOST. */
+/* l hears of every slot added or removed from now on (struct mem_listener,
+ * core.h); l must stay valid until memregion_unlisten.  0, or -1 when
+ * MEM_LISTENERS_MAX listen already.  A listener that fails an add undoes it:
+ * the slot is taken out again and memregion_add fails with its reason; one
+ * that fails a removal is warned about, and the slot goes all the same (the
+ * listener's own mapping keeps its pages: kvmlab's memory is not at risk). */
+int  memregion_listen(struct guest_mem *m, const struct mem_listener *l);
+void memregion_unlisten(struct guest_mem *m, const struct mem_listener *l);
 int  memregion_hotplug(struct vm *vm, uint64_t size, char *err, size_t errlen);
 /* Unregisters slot id from KVM (size 0), drops it from vm->mem, unmaps it.  XC_OK or an error code. */
 int  memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen);

@@ -37,6 +37,8 @@ static int set_region(struct vm *vm, const struct mem_slot *s, uint64_t size)
 	return rc;
 }
 
+static int slot_drop(struct vm *vm, uint32_t id, char *err, size_t errlen);
+
 int memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen)
 {
 	int rc;
@@ -66,10 +68,60 @@ int memregion_add(struct vm *vm, struct mem_slot *s, char *err, size_t errlen)
 	gmem_change_begin(&vm->mem);                    /* readers walk slot[] */
 	memslots_add(&vm->mem, s, err, errlen);         /* checked above: cannot fail */
 	gmem_change_end(&vm->mem);
+	/* Outside the lock: a listener reads the slots (a vhost-user table). */
+	for (int i = 0; i < vm->mem.nlisteners; i++) {
+		const struct mem_listener *l = vm->mem.listener[i];
+		char why[256] = "";
+		if (l->changed(l->opaque, -1, why, sizeof(why)) == 0)
+			continue;
+		snprintf(err, errlen, "%s: %s: the slot is taken out again", l->name, why);
+		for (int k = 0; k < i; k++)     /* those that took it hear that it goes */
+			vm->mem.listener[k]->changed(vm->mem.listener[k]->opaque, (int)s->id, why, sizeof(why));
+		char err2[256];
+		if (slot_drop(vm, s->id, err2, sizeof(err2)) != XC_OK)
+			warnx_("%s", err2);
+		return XC_HOST;
+	}
 	return XC_OK;
 }
 
+int memregion_listen(struct guest_mem *m, const struct mem_listener *l)
+{
+	if (m->nlisteners >= MEM_LISTENERS_MAX)
+		return -1;
+	m->listener[m->nlisteners++] = l;
+	return 0;
+}
+
+void memregion_unlisten(struct guest_mem *m, const struct mem_listener *l)
+{
+	for (int i = 0; i < m->nlisteners; i++)
+		if (m->listener[i] == l) {
+			memmove(&m->listener[i], &m->listener[i + 1], (size_t)(m->nlisteners - i - 1) * sizeof(l));
+			m->nlisteners--;
+			return;
+		}
+}
+
 int memregion_remove(struct vm *vm, uint32_t id, char *err, size_t errlen)
+{
+	if (!memslots_by_id(&vm->mem, id)) {
+		snprintf(err, errlen, "no memory slot %u", id);
+		return XC_HOST;
+	}
+	/* Before it goes, and outside the lock: a listener must stop using it first. */
+	for (int i = 0; i < vm->mem.nlisteners; i++) {
+		const struct mem_listener *l = vm->mem.listener[i];
+		char why[256] = "";
+		if (l->changed(l->opaque, (int)id, why, sizeof(why)) != 0)
+			warnx_("%s: %s (its own mapping keeps the slot's pages: kvmlab's memory is not at risk)",
+			       l->name, why);
+	}
+	return slot_drop(vm, id, err, errlen);
+}
+
+/* The slot out of KVM and of the table, then unmapped; no listener is told. */
+static int slot_drop(struct vm *vm, uint32_t id, char *err, size_t errlen)
 {
 	const struct mem_slot *found = memslots_by_id(&vm->mem, id);
 	struct mem_slot s;
