@@ -161,9 +161,9 @@ const char *mode_of_sregs(const struct kvm_sregs *s);   /* "real", "protected", 
 /* ---- vcpu.c: one vCPU and its run loop ---- */
 struct vcpu {
 	/* The vCPU's first page holds all of it that an exit touches: on this
-	 * host KVM_RUN returns with kvmlab's TLB entries gone, so each page is a
-	 * page walk at every exit, and each line a miss that slows KVM_RUN's own
-	 * path too (docs/measurement.md, "What the accounting costs").  Line 0:
+	 * host an exit pays for every page kvmlab touches, as if KVM_RUN returned
+	 * with its TLB entries gone, and every line, whose miss slows KVM_RUN's
+	 * own path too (docs/measurement.md, "The sixth round").  Line 0:
 	 * the run loop's fd and kvm_run, trap_io's last range and key.  Line 1:
 	 * trap_io's request, the dispatch's last row.  From line 2: the counters,
 	 * whose rows of every exit reason and first port keys are in the page;
@@ -261,9 +261,10 @@ static inline exit_handler exit_table_at(uint32_t reason)
 }
 /* One exit: lookup, count, handler (or the unhandled handler); under kvmlab
  * trace, the trace decides whether it is one step (ACT_STEP).  Returns the
- * action.  Inline in the loop: a call and its frame, after KVM_RUN has
- * evicted kvmlab's code and branch history, cost ~13 cycles an exit here
- * (docs/measurement.md, "What the accounting costs"). */
+ * action.  Inline in the loop, whose page (vmm/core/hot.ld) holds the code of
+ * an exit; the last row it used is cached in the vCPU, so an exit of the same
+ * reason reads no line of the table's page (docs/measurement.md, "The sixth
+ * round"). */
 static inline __attribute__((always_inline)) enum action exit_dispatch(struct vcpu *v, uint64_t cycles,
 									struct trace *trace)
 {
