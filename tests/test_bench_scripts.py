@@ -61,3 +61,44 @@ def test_bench_lifecycle_prints_the_ratio_and_every_set_up_step():
     assert re.search(r"kvmlab / raw = [\d.]+ +\(wall, medians; goal: at most 2\)", out), out
     for ioctl in ("KVM_CREATE_VM", "KVM_SET_USER_MEMORY_REGION", "KVM_CREATE_VCPU", "KVM_SET_CPUID2"):
         assert re.search(rf"{ioctl} +[\d.]+", out), (ioctl, out)
+
+
+def test_bench_ab_prints_the_paired_difference_and_its_interval():
+    kvmlab = os.path.join(BUILD, "kvmlab")
+    out = bench("bench-ab", kvmlab, kvmlab, "6", "1000")
+    assert "6 interleaved rounds of 1000 exits each" in out, out
+    for name in ("A", "B"):
+        assert re.search(rf"^{name} .*kvmlab: [\d.]+ wall cycles an exit, [\d.]+ between KVM_RUN calls, "
+                         r"[\d.]+ inside", out, re.M), out
+    m = re.search(r"B - A, wall: median ([-+][\d.]+) cycles an exit, [\d.]+ % interval ([-+][\d.]+) to "
+                  r"([-+][\d.]+); (B is faster|B is slower|no difference shown)", out)
+    assert m, out
+    assert float(m.group(2)) <= float(m.group(1)) <= float(m.group(3))
+    assert "B - A, between the calls:" in out and "B - A, inside KVM_RUN:" in out
+
+
+def test_bench_ab_refuses_bad_arguments_in_one_line():
+    kvmlab = os.path.join(BUILD, "kvmlab")
+    for args in ([kvmlab], [kvmlab, kvmlab, "0"], [kvmlab, kvmlab, "many"], [kvmlab, "/nonexistent/kvmlab"]):
+        p = subprocess.run([os.path.join(ROOT, "scripts", "bench-ab"), BUILD, *args], capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode == 2 and p.stdout == "", (args, p)
+        assert p.stderr.count("\n") == 1 and p.stderr.startswith("bench-ab: "), (args, p.stderr)
+
+
+def test_the_sign_test_interval_is_the_order_statistics_it_names():
+    """scripts/signtest.py: for n values the interval is x(k)..x(n+1-k), k the largest
+    with P(Binom(n, 1/2) < k) <= 2.5 %; with n < 6 there is none at 95 %."""
+    import math
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from signtest import median_interval
+    assert median_interval([3, 1, 2, 5, 4]) is None
+    lo, hi, cover = median_interval([6, 1, 5, 2, 4, 3])     # n = 6: k = 1, the extremes
+    assert (lo, hi) == (1, 6) and cover == 1 - 2 / 64
+    xs = list(range(100, 141))                              # n = 41
+    lo, hi, cover = median_interval(list(reversed(xs)))
+    k = lo - 99
+    assert hi == xs[41 - k] and cover >= 0.95
+    tail = lambda j: sum(math.comb(41, i) for i in range(j)) / 2 ** 41
+    assert tail(k) <= 0.025 < tail(k + 1)
