@@ -526,6 +526,70 @@ def test_postcopy_takes_a_rom_with_the_state(kvm, tmp_path, run):
     assert m["postcopy"]["pushed_pages"] + m["postcopy"]["demand_pages"] == src.doc["memory"]["slots"][0]["size"] // 4096
 
 
+# ---- the destination's own backing (kvmlab receive --backing) ----
+
+HUGEPAGES_FREE = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+
+def free_hugepages():
+    try:
+        with open(HUGEPAGES_FREE) as f:
+            return int(f.read())
+    except OSError:
+        return 0
+
+
+@pytest.mark.parametrize("mode,backing", [("precopy", "thp"), ("precopy", "memfd"), ("precopy", "hugetlb"),
+                                          ("postcopy", "thp"), ("postcopy", "memfd")])
+def test_the_destination_puts_the_guest_in_its_own_backing(kvm, tmp_path, run, mode, backing):
+    """Guest RAM's backing is the destination host's choice, not the stream's:
+    the guest ends as without migration, in the memory the destination asked for.
+    (Post-copy into huge pages is refused: below.)"""
+    if backing == "hugetlb" and free_hugepages() < 2:
+        pytest.skip("needs 2 free huge pages of 2 MiB (as root: echo 2 > /proc/sys/vm/nr_hugepages)")
+    plain = run(COUNTER)
+    how = postcopy if mode == "postcopy" else migrate
+    src, dst = how(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
+                   recv_opts=("--backing", backing))
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    assert src.doc["migration"]["completed"]
+    assert src.doc["memory"]["slots"][0]["backing"] == "anon"
+    assert dst.doc["memory"]["slots"][0]["backing"] == backing
+    assert reports(dst.doc)["result"] == reports(plain.doc)["result"]
+
+
+def test_a_destination_without_its_huge_pages_refuses_and_the_guest_runs_on(kvm, tmp_path, run):
+    """receive --backing hugetlb with no huge pages reserved: the destination says
+    how to reserve them, in one line, exit 7, before the guest runs there; the
+    source's migration fails and the guest ends on the source as without it."""
+    if free_hugepages() >= 2:
+        pytest.skip("this host has huge pages reserved")
+    plain = run(COUNTER)
+    src, dst = migrate(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
+                       recv_opts=("--backing", "hugetlb"))
+    assert dst.code == XC["HOST"] and dst.doc is None, dst.err
+    assert "reserve them as root with" in dst.err.strip().splitlines()[-1], dst.err
+    assert src.code == XC["OK"], src.err
+    assert src.doc["migration"]["completed"] is False and "runs on here" in src.doc["migration"]["warning"]
+    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+
+
+def test_post_copy_into_huge_pages_is_refused_before_the_guest_runs(kvm, tmp_path, run):
+    """Post-copy places 4 KiB pages with UFFDIO_COPY, which a hugetlbfs mapping
+    takes only whole: the destination refuses in one line, exit 7, before it
+    answers, and the guest runs on at the source."""
+    if free_hugepages() < 2:
+        pytest.skip("needs 2 free huge pages of 2 MiB (as root: echo 2 > /proc/sys/vm/nr_hugepages)")
+    plain = run(COUNTER)
+    src, dst = postcopy(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
+                        recv_opts=("--backing", "hugetlb"))
+    assert dst.code == XC["HOST"] and dst.doc is None, dst.err
+    assert "post-copy places 4 KiB pages" in dst.err.strip().splitlines()[-1], dst.err
+    assert src.code == XC["OK"], src.err
+    assert src.doc["migration"]["completed"] is False
+    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+
+
 # ---- hotplugged memory (docs/migration.md, "Hotplugged memory") ----
 
 HOTPLUG = "mem/migrate-hotplug"

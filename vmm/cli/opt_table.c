@@ -447,8 +447,8 @@ const struct opt_def opt_table[] = {
 	{ "io-chunk", 0, ARG_SIZE, RUN, "SIZE", "bytes per chunk of the I/O payloads (default 256)", set_ioparam, IOPARAM_CHUNK },
 	{ "io-batch", 0, ARG_NUMBER, RUN, "N", "virtio buffers per doorbell of the I/O payloads (default 4)", set_ioparam, IOPARAM_BATCH },
 	/* memory: vmm/mem/memopts.c, docs/memory.md */
-	{ "backing", 0, ARG_CHOICE, RUN, "anon|thp|hugetlb|memfd", "guest RAM backing (default anon: 4 KiB pages)", set_memopt, MEMOPT_BACKING },
-	{ "backing-fallback", 0, ARG_NONE, RUN, NULL, "with --backing hugetlb: use anon if no huge pages are reserved (else exit 7)", set_memopt, MEMOPT_BACKING_FALLBACK },
+	{ "backing", 0, ARG_CHOICE, RUN | RESTORE | RECEIVE, "anon|thp|hugetlb|memfd", "guest RAM backing (default anon: 4 KiB pages; restore/receive: the destination's own; not hugetlb for a post-copy stream)", set_memopt, MEMOPT_BACKING },
+	{ "backing-fallback", 0, ARG_NONE, RUN | RESTORE | RECEIVE, NULL, "with --backing hugetlb: use anon if no huge pages are reserved (else exit 7)", set_memopt, MEMOPT_BACKING_FALLBACK },
 	{ "rom", 0, ARG_OPTIONAL, RUN, "GPA,SIZE", "add a read-only slot (default 0xFFFF0000,64K); guest writes become MMIO exits", set_memopt, MEMOPT_ROM },
 	{ "rom-write", 0, ARG_CHOICE, RUN, "ignore|fail", "on a guest write to the ROM: ignore it (default) or end the run (exit 6)", set_memopt, MEMOPT_ROM_WRITE },
 	{ "unmapped", 0, ARG_CHOICE, RUN, "ignore|fail", "on an access with no slot and no device: ignore it (default) or end the run (exit 6)", set_memopt, MEMOPT_UNMAPPED },

@@ -133,6 +133,12 @@ int mig_uffd_register(struct mig_uffd *u, struct guest_mem *mem, struct mig_imag
 		const struct mem_slot *s = &mem->slot[i];
 		if (s->flags & KVM_MEM_READONLY)
 			continue;       /* the --rom slot came whole before END (postcopy.c) */
+		if (s->backing == BACKING_HUGETLB) {
+			/* UFFDIO_COPY into hugetlbfs takes whole huge pages; the stream's are 4 KiB. */
+			snprintf(err, errlen, "post-copy places 4 KiB pages (UFFDIO_COPY), which --backing hugetlb's "
+				 "2 MiB pages cannot take: receive it without --backing hugetlb (or migrate with pre-copy)");
+			return -1;
+		}
 		/* A memfd's pages live in its page cache, which MADV_DONTNEED leaves: only
 		 * MADV_REMOVE (madvise(2): a hole punched in the backing store) makes them
 		 * missing, or a UFFDIO_COPY would meet EEXIST and the stream's page be dropped. */
