@@ -30,6 +30,20 @@ def reports(doc):
     return {r["name"]: r["value"] for r in doc["reports"]}
 
 
+_plain = {}
+
+
+def plain_run(run, *opts):
+    """The guest's run without a migration, for the result a migrated one must
+    end with: the guests are deterministic, so one run a module for each set of
+    options (and one check that it passed)."""
+    if opts not in _plain:
+        r = run(COUNTER, *opts)
+        assert r.code == XC["OK"], r.err
+        _plain[opts] = r
+    return _plain[opts]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,8 +96,7 @@ def migrate(tmp_path, transport, name, *opts, recv_opts=()):
 
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 def test_the_guest_ends_on_the_destination_as_without_migration(kvm, tmp_path, transport, run):
-    plain = run(COUNTER)
-    assert plain.code == XC["OK"], plain.err
+    plain = plain_run(run)
     src, dst = migrate(tmp_path, transport, COUNTER, "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     m = src.doc["migration"]
@@ -120,7 +133,7 @@ def test_two_vcpus_migrate_together(kvm, tmp_path, transport, run):
 
 
 def test_a_dropped_connection_leaves_the_source_running(kvm, tmp_path, run):
-    plain = run(COUNTER, "--mem", "16M")
+    plain = plain_run(run, "--mem", "16M")
     # The receiver drops the connection after 1 MiB of round 0's 16 MiB.
     src, dst = migrate(tmp_path, "unix", COUNTER, "--mem", "16M", "--migrate-at-report", "checkpoint",
                        recv_opts=("--fail-after", "1M"))
@@ -145,8 +158,7 @@ def test_a_guest_with_no_work_left_waits_for_its_migration(kvm, tmp_path, run):
     it cannot end before the migration stops it.  --bandwidth 16 paces round 0's 4 MiB
     to at least 250 ms, while the guest needs one exit to get to the wait, so the wait
     finds the migration running; without the wait the guest would end first."""
-    plain = run(COUNTER, *SHORT)
-    assert plain.code == XC["OK"], plain.err
+    plain = plain_run(run, *SHORT)
     assert plain.doc["memory"]["migration_waits"] == 0       # nothing to wait for: back at once
     src, dst = migrate(tmp_path, "unix", COUNTER, *SHORT, "--bandwidth", "16", "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
@@ -160,7 +172,7 @@ def test_a_failed_migration_lets_the_waiting_guest_end_here(kvm, tmp_path, run):
     """The destination hangs up after one byte (--fail-after 1): the migration fails
     (one warning), the slots thaw and a guest waiting for it goes on, on the source,
     to the result it has without migration."""
-    plain = run(COUNTER, *SHORT)
+    plain = plain_run(run, *SHORT)
     src, dst = migrate(tmp_path, "unix", COUNTER, *SHORT, "--migrate-at-report", "checkpoint",
                        recv_opts=("--fail-after", "1"))
     assert dst.code == XC["MIGRATION_STREAM"], dst.err
@@ -257,7 +269,7 @@ def test_a_destination_that_hangs_up_without_answering_is_said_to(kvm, tmp_path,
     the source's warning says why there was no acknowledgement, and the guest
     runs on here to the result it has without migration."""
     import threading
-    plain = run(COUNTER)
+    plain = plain_run(run)
     path = str(tmp_path / "mig.sock")
     ready, failed = threading.Event(), []
 
@@ -497,7 +509,7 @@ def test_a_rom_slot_migrates_with_the_guest(kvm, tmp_path, run):
     (the guest cannot write it; a device's DMA may have): the destination has it where
     the source had it, and the guest ends as without migration."""
     # The timeouts leave a loaded host room; this measures nothing.
-    plain = run(COUNTER, "--rom", "--timeout", "120")
+    plain = plain_run(run, "--rom", "--timeout", "120")
     src, dst = migrate(tmp_path, "unix", COUNTER, "--rom", "--timeout", "120",
                        "--migrate-at-report", "checkpoint", recv_opts=("--timeout", "120"))
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
@@ -514,7 +526,7 @@ def test_postcopy_takes_a_rom_with_the_state(kvm, tmp_path, run):
     """Post-copy: the --rom slot cannot change, so it goes whole before END with the
     state, and the pager pages only RAM: the guest ends as without migration, the
     destination has the ROM where the source had it, every RAM page came once."""
-    plain = run(COUNTER, "--rom")
+    plain = plain_run(run, "--rom")
     src, dst = postcopy(tmp_path, "unix", COUNTER, "--rom", "--migrate-at-report", "checkpoint")
     assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
     assert src.doc["migration"]["mode"] == "postcopy" and src.doc["migration"]["completed"]
@@ -539,15 +551,17 @@ def free_hugepages():
         return 0
 
 
-@pytest.mark.parametrize("mode,backing", [("precopy", "thp"), ("precopy", "memfd"), ("precopy", "hugetlb"),
-                                          ("postcopy", "thp"), ("postcopy", "memfd")])
+# Pre-copy into a memfd (shared page cache) and huge pages, post-copy into THP
+# (userfaultfd on a madvise(MADV_HUGEPAGE) mapping); post-copy into a memfd is
+# the vhost-user tests' (tests/test_migrate_vhost.py), anon everyone else's.
+@pytest.mark.parametrize("mode,backing", [("precopy", "memfd"), ("precopy", "hugetlb"), ("postcopy", "thp")])
 def test_the_destination_puts_the_guest_in_its_own_backing(kvm, tmp_path, run, mode, backing):
     """Guest RAM's backing is the destination host's choice, not the stream's:
     the guest ends as without migration, in the memory the destination asked for.
     (Post-copy into huge pages is refused: below.)"""
     if backing == "hugetlb" and free_hugepages() < 2:
         pytest.skip("needs 2 free huge pages of 2 MiB (as root: echo 2 > /proc/sys/vm/nr_hugepages)")
-    plain = run(COUNTER)
+    plain = plain_run(run)
     how = postcopy if mode == "postcopy" else migrate
     src, dst = how(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
                    recv_opts=("--backing", backing))
@@ -564,7 +578,7 @@ def test_a_destination_without_its_huge_pages_refuses_and_the_guest_runs_on(kvm,
     source's migration fails and the guest ends on the source as without it."""
     if free_hugepages() >= 2:
         pytest.skip("this host has huge pages reserved")
-    plain = run(COUNTER)
+    plain = plain_run(run)
     src, dst = migrate(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
                        recv_opts=("--backing", "hugetlb"))
     assert dst.code == XC["HOST"] and dst.doc is None, dst.err
@@ -580,7 +594,7 @@ def test_post_copy_into_huge_pages_is_refused_before_the_guest_runs(kvm, tmp_pat
     answers, and the guest runs on at the source."""
     if free_hugepages() < 2:
         pytest.skip("needs 2 free huge pages of 2 MiB (as root: echo 2 > /proc/sys/vm/nr_hugepages)")
-    plain = run(COUNTER)
+    plain = plain_run(run)
     src, dst = postcopy(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
                         recv_opts=("--backing", "hugetlb"))
     assert dst.code == XC["HOST"] and dst.doc is None, dst.err
