@@ -347,7 +347,34 @@ def test_a_truncated_or_corrupt_live_stream_never_runs(tmp_path, stream):
     refused(tmp_path, open(payload("hello-long"), "rb").read(), "bad magic")
 
 
-SLOW_LINK_TRIES = 3
+LOAD_TRIES = 3
+
+
+def until_the_premise_holds(attempt, premise):
+    """The busy-guest tests stand on a premise the host's load can break: that
+    the guest's vCPU ran, dirtying its 1024 pages every few ms, all through pre-
+    copy.  attempt(k) runs once (k = 0, 1, ...), checks what must hold either
+    way, and returns True when the premise held and it checked the rest, False
+    when the load broke it.  Up to LOAD_TRIES attempts; then a skip that names
+    the premise and what the runs showed instead."""
+    for k in range(LOAD_TRIES):
+        if attempt(k):
+            return
+    pytest.skip(f"the host's load broke the premise in all {LOAD_TRIES} tries: {premise}")
+
+
+def dirty_migration(tmp_path, k, *opts):
+    tries = tmp_path / str(k)
+    tries.mkdir()
+    src, dst = migrate(tries, "unix", "mem/migrate-dirty", "--arg", "100", "--mem", "8M",
+                       "--bandwidth", "32", "--max-downtime", "50", *opts)
+    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
+    m = src.doc["migration"]
+    assert m["completed"] and reports(dst.doc)["passes"] > 0
+    # Its 100 ms were over long before pre-copy (at least 0.6 s here): it went
+    # on because MEMCTL_MIGRATION_PENDING said so, once a pass.
+    assert src.doc["memory"]["memctl_requests"] > 0
+    return m
 
 
 def test_a_slow_link_does_not_converge(kvm, tmp_path):
@@ -356,40 +383,33 @@ def test_a_slow_link_does_not_converge(kvm, tmp_path):
     the round limit ends pre-copy.  That premise is a fact of the run: a host so
     loaded that the guest's vCPU did not run for a whole 125 ms round leaves a
     dirty set that fits, and then kvmlab must converge there; the test checks
-    that decision and tries again, and skips, naming it, if the load never let
-    the premise hold."""
-    for attempt in range(SLOW_LINK_TRIES):
-        tries = tmp_path / str(attempt)
-        tries.mkdir()
-        src, dst = migrate(tries, "unix", "mem/migrate-dirty", "--arg", "100", "--mem", "8M",
-                           "--bandwidth", "32", "--max-downtime", "50", "--migrate-max-rounds", "4")
-        assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
-        m = src.doc["migration"]
+    that decision and tries again."""
+    def attempt(k):
+        m = dirty_migration(tmp_path, k, "--migrate-max-rounds", "4")
         budget = m["model"]["budget_pages"]
-        assert m["completed"] and reports(dst.doc)["passes"] > 0
         assert all(r["throttle_pct"] == 0 for r in m["rounds"])
-        # Its 100 ms were over long before pre-copy (at least 0.6 s here): it went
-        # on because MEMCTL_MIGRATION_PENDING said so, once a pass.
-        assert src.doc["memory"]["memctl_requests"] > 0
         if m["converged"]:      # the premise failed: the last dirty set fit the budget
             assert m["stop_copy"]["pages"] <= budget, m
-            continue
+            return False
         assert len(m["rounds"]) == 4, m                   # the round limit ended it
         assert all(r["pages"] > budget for r in m["rounds"][1:]), m
         assert m["stop_copy"]["pages"] > budget, m
-        return
-    pytest.skip(f"host load starved the guest's vCPU for a whole round in all {SLOW_LINK_TRIES} tries: "
-                f"its dirty set fit the {budget}-page budget, so the link was not slow for it")
+        return True
+    until_the_premise_holds(attempt, "a round's dirty set fit the budget, so the link was not slow for the guest")
 
 
 def test_auto_converge_throttles_until_it_converges(kvm, tmp_path):
-    src, dst = migrate(tmp_path, "unix", "mem/migrate-dirty", "--arg", "100", "--mem", "8M",
-                       "--bandwidth", "32", "--max-downtime", "50", "--auto-converge")
-    assert src.code == XC["OK"] and dst.code == XC["OK"], src.err + dst.err
-    m = src.doc["migration"]
-    assert m["completed"] and m["converged"], m
-    assert max(r["throttle_pct"] for r in m["rounds"]) > 0
-    assert reports(dst.doc)["passes"] > 0
+    """The same guest and link, with --auto-converge: each round that does not
+    converge throttles the vCPU harder, until the dirty set fits.  A host so
+    loaded that the guest hardly ran converges without a throttle; kvmlab's
+    decision must still be right there (the stop-copy set fit), and the test
+    tries again."""
+    def attempt(k):
+        m = dirty_migration(tmp_path, k, "--auto-converge")
+        assert m["converged"], m
+        assert m["stop_copy"]["pages"] <= m["model"]["budget_pages"], m
+        return max(r["throttle_pct"] for r in m["rounds"]) > 0
+    until_the_premise_holds(attempt, "pre-copy converged before any round throttled the guest")
 
 
 def test_migration_options_are_checked(kvm):
