@@ -20,6 +20,7 @@ import pytest
 
 from conftest import KVMLAB, PAYLOADS, XC, payload, run_kvmlab
 from streamhelp import sections  # noqa: F401 (the other migration tests import it from here)
+from test_mem_hotplug_backing import free_hugepages
 
 COUNTER = "mem/migrate-counter"
 # The payloads run their default rounds: however long pre-copy takes on a loaded
@@ -560,17 +561,6 @@ def test_postcopy_takes_a_rom_with_the_state(kvm, tmp_path, run):
 
 # ---- the destination's own backing (kvmlab receive --backing) ----
 
-HUGEPAGES_FREE = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-
-
-def free_hugepages():
-    try:
-        with open(HUGEPAGES_FREE) as f:
-            return int(f.read())
-    except OSError:
-        return 0
-
-
 # Pre-copy into a memfd (shared page cache) and huge pages, post-copy into THP
 # (userfaultfd on a madvise(MADV_HUGEPAGE) mapping); post-copy into a memfd is
 # the vhost-user tests' (tests/test_migrate_vhost.py), anon everyone else's.
@@ -592,20 +582,27 @@ def test_the_destination_puts_the_guest_in_its_own_backing(kvm, tmp_path, run, m
     assert reports(dst.doc)["result"] == reports(plain.doc)["result"]
 
 
+def refused_and_ran_on(src, dst, plain, why):
+    """The destination refused before the guest ran there (one line naming why,
+    exit 7, no report), so the migration failed and the guest ended on the
+    source as without one."""
+    assert dst.code == XC["HOST"] and dst.doc is None, dst.err
+    assert why in dst.err.strip().splitlines()[-1], dst.err
+    assert src.code == XC["OK"], src.err
+    m = src.doc["migration"]
+    assert m["completed"] is False and "runs on here" in m["warning"], m
+    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+
+
 def test_a_destination_without_its_huge_pages_refuses_and_the_guest_runs_on(kvm, tmp_path, run):
     """receive --backing hugetlb with no huge pages reserved: the destination says
     how to reserve them, in one line, exit 7, before the guest runs there; the
     source's migration fails and the guest ends on the source as without it."""
     if free_hugepages() >= 2:
         pytest.skip("this host has huge pages reserved")
-    plain = plain_run(run)
     src, dst = migrate(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
                        recv_opts=("--backing", "hugetlb"))
-    assert dst.code == XC["HOST"] and dst.doc is None, dst.err
-    assert "reserve them as root with" in dst.err.strip().splitlines()[-1], dst.err
-    assert src.code == XC["OK"], src.err
-    assert src.doc["migration"]["completed"] is False and "runs on here" in src.doc["migration"]["warning"]
-    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+    refused_and_ran_on(src, dst, plain_run(run), "reserve them as root with")
 
 
 def test_post_copy_into_huge_pages_is_refused_before_the_guest_runs(kvm, tmp_path, run):
@@ -614,14 +611,9 @@ def test_post_copy_into_huge_pages_is_refused_before_the_guest_runs(kvm, tmp_pat
     answers, and the guest runs on at the source."""
     if free_hugepages() < 2:
         pytest.skip("needs 2 free huge pages of 2 MiB (as root: echo 2 > /proc/sys/vm/nr_hugepages)")
-    plain = plain_run(run)
     src, dst = postcopy(tmp_path, "unix", COUNTER, "--migrate-at-report", "checkpoint",
                         recv_opts=("--backing", "hugetlb"))
-    assert dst.code == XC["HOST"] and dst.doc is None, dst.err
-    assert "post-copy places 4 KiB pages" in dst.err.strip().splitlines()[-1], dst.err
-    assert src.code == XC["OK"], src.err
-    assert src.doc["migration"]["completed"] is False
-    assert reports(src.doc)["result"] == reports(plain.doc)["result"]
+    refused_and_ran_on(src, dst, plain_run(run), "post-copy places 4 KiB pages")
 
 
 # ---- hotplugged memory (docs/migration.md, "Hotplugged memory") ----
