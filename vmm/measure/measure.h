@@ -114,14 +114,11 @@ struct counters {
 	struct exit_figures fig[EXIT_REASON_MAX];
 	struct exit_figures fig_other;
 };
-/* The figures of row e of c (one of c->reason[], or &c->other). */
-static inline struct exit_figures *counters_figures(struct counters *c, const struct exit_counter *e)
+/* The figures of row e of c (one of c->reason[], or &c->other); writable
+ * when c is, as strchr's result is. */
+static inline struct exit_figures *counters_figures(const struct counters *c, const struct exit_counter *e)
 {
-	return e == &c->other ? &c->fig_other : &c->fig[e - c->reason];
-}
-static inline const struct exit_figures *counters_figures_c(const struct counters *c, const struct exit_counter *e)
-{
-	return e == &c->other ? &c->fig_other : &c->fig[e - c->reason];
+	return (struct exit_figures *)(e == &c->other ? &c->fig_other : &c->fig[e - c->reason]);
 }
 unsigned hist_bucket(uint64_t cycles);  /* floor(log2(cycles)), capped at HIST_BUCKETS - 1 */
 /* counters_exit's other cases, out of line: the figures take the value now. */

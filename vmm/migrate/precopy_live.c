@@ -319,10 +319,7 @@ static void live_migrate(struct mig_live *l)
 			l->pause.throttle_pct = pct > LIVE_THROTTLE_MAX ? LIVE_THROTTLE_MAX : pct;
 			pthread_mutex_unlock(&l->pause.lock);
 		}
-		pthread_mutex_lock(&l->lock);
-		bool over = l->over;
-		pthread_mutex_unlock(&l->lock);
-		if (over) {
+		if (live_over(l)) {
 			live_fail(l, "%s", "the guest ended during pre-copy: nothing to migrate");
 			goto out;
 		}

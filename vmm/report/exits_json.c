@@ -21,7 +21,7 @@ static void json_exit_counter(struct json *j, const struct counters *c, const st
 			      uint64_t tsc_khz)
 {
 	const struct sample_store *st = &e->samples;
-	const struct exit_figures *f = counters_figures_c(c, e);
+	const struct exit_figures *f = counters_figures(c, e);
 	struct summary sum;
 
 	summary_u32(st->v, st->n, &sum);
